@@ -1,0 +1,253 @@
+"""The command line: a thin layer over companion.session. Errors become one line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import CompanionError, Interrupted
+from .profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES
+
+
+class FiniteFloat(click.ParamType):
+    """A float in a range; 'nan' and 'inf' are not numbers a person means."""
+
+    name = "float"
+
+    def __init__(self, lo: float, hi: float):
+        self.lo, self.hi = lo, hi
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"'{value}' is not a number", param, ctx)
+        if not (self.lo <= number <= self.hi):  # also false for nan
+            self.fail(f"{value} is not between {self.lo:g} and {self.hi:g}", param, ctx)
+        return number
+
+
+def session_options(f):
+    """The SESSION OPTIONS shared by plan and render."""
+    options = [
+        click.option("--energy", type=click.Choice(["low", "medium", "high"]), default="medium",
+                     show_default=True, help="How much energy the listener has today."),
+        click.option("--minutes", type=FiniteFloat(MIN_MINUTES, MAX_MINUTES), default=None,
+                     help="Session length (default by energy: 6 / 12 / 20)."),
+        click.option("--script", "script", metavar="NAME|FILE", default=None,
+                     help="A built-in script name or a script file (default chosen for the energy)."),
+        click.option("--breath-rate", type=FiniteFloat(MIN_BREATH_RATE, MAX_BREATH_RATE), default=None,
+                     help="Your own breaths per minute: the pace starts there."),
+        click.option("--breathless", is_flag=True, help="Breathlessness-safe pacing (never below 8/min)."),
+        click.option("--voice", metavar="NAME|FILE", default=None,
+                     help="'joe' (bundled, default) or a Piper .onnx voice file."),
+        click.option("--no-narration", is_flag=True, help="Tones and ambience only."),
+        click.option("--ambience", type=click.Choice(["pink", "brown", "none"]), default="pink",
+                     show_default=True, help="The soft noise bed under the tone."),
+        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
+                     help="The same options and seed give the same bytes."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _options(kw: dict):
+    from .session import SessionOptions
+
+    return SessionOptions(
+        energy=kw["energy"], minutes=kw["minutes"], script=kw["script"],
+        breath_rate=kw["breath_rate"], breathless=kw["breathless"], voice=kw["voice"],
+        narration=not kw["no_narration"], ambience=kw["ambience"], seed=kw["seed"],
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="companion")
+@click.option("--debug", is_flag=True, help="Show the full traceback when something goes wrong.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Calm guided-relaxation audio, made offline on your own machine.
+
+    \b
+    Examples:
+      companion render --energy low -o rest.mp3
+      companion plan --energy medium --minutes 10
+      companion scripts list
+    """
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@session_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
+def plan(as_json: bool, **kw) -> None:
+    """Show the session plan (no audio is written).
+
+    \b
+    Example:
+      companion plan --energy low --minutes 6 --json
+    """
+    from .session import prepare
+
+    _, _, session = prepare(_options(kw))
+    if as_json:
+        click.echo(json.dumps(session.to_json(), indent=1, ensure_ascii=False))
+        return
+    click.echo(_describe(session))
+
+
+def _describe(session) -> str:
+    p = session.profile
+    sr = session.sample_rate
+    lines = [
+        f"{session.script_title} ({session.script_name}): {p.energy.value} energy, "
+        f"{session.duration_s / 60:.2f} min",
+        f"breathing: {p.start_rate:g}/min settling, easing towards {p.target_rate:g}/min "
+        f"(never below {p.floor_rate:g}); {len(session.breaths)} breaths, out-breath {p.exhale_ratio:g}x the in-breath",
+    ]
+    if session.dropped_optional:
+        lines.append(f"{session.dropped_optional} optional line(s) left out to fit the time")
+    section = None
+    for e in session.narration:
+        if e.section != section:
+            section = e.section
+            lines.append(f"== {section}")
+        m, s = divmod(e.start / sr, 60)
+        lines.append(f"  {int(m):2d}:{s:04.1f}  {e.text}")
+    if not session.narration:
+        lines.append("no narration: breath tone and ambience only")
+    return "\n".join(lines)
+
+
+@cli.command()
+@session_options
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, metavar="FILE",
+              help="Where to write: .wav .flac .ogg or .mp3.")
+def render(output: Path, **kw) -> None:
+    """Write the session to an audio file (format from the suffix).
+
+    \b
+    Examples:
+      companion render --energy low -o rest.mp3
+      companion render --energy high --minutes 20 --ambience brown -o evening.flac
+    """
+    from .session import check_output_path, prepare, render_to_file
+
+    check_output_path(output)  # fail before any synthesis
+    _, _, session = prepare(_options(kw))
+    render_to_file(session, output)
+    click.echo(f"Wrote {output} ({session.duration_s / 60:.2f} min, {session.script_title}).")
+
+
+@cli.group()
+def scripts() -> None:
+    """The narration script library and a validator."""
+
+
+@scripts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def scripts_list(as_json: bool) -> None:
+    """List the built-in scripts.
+
+    \b
+    Example:
+      companion scripts list
+    """
+    from .library import builtin_scripts
+
+    items = builtin_scripts()
+    if as_json:
+        click.echo(json.dumps([
+            {"name": s.name, "title": s.title, "energies": list(s.energies), "modes": list(s.modes)}
+            for s in items
+        ], indent=1))
+        return
+    width = max(len(s.name) for s in items)
+    click.echo(f"{'name':<{width}}  {'energies':<16}  {'modes':<10}  title")
+    for s in items:
+        click.echo(f"{s.name:<{width}}  {' '.join(s.energies):<16}  {' '.join(s.modes):<10}  {s.title}")
+
+
+@scripts.command("show")
+@click.argument("name")
+def scripts_show(name: str) -> None:
+    """Print a built-in script's text.
+
+    \b
+    Example:
+      companion scripts show settling
+    """
+    from .errors import BadInput
+    from .library import builtin_names, scripts_dir
+
+    if name not in builtin_names():
+        raise BadInput(f"no script named '{name}'; run 'companion scripts list' to see the names")
+    click.echo((scripts_dir() / f"{name}.txt").read_text(encoding="utf-8"), nl=False)
+
+
+@scripts.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+def scripts_check(file: Path) -> None:
+    """Check a script file for mistakes (errors name the line).
+
+    \b
+    Example:
+      companion scripts check my-script.txt
+    """
+    from .scripts import Entry, claim_warnings, load_script
+
+    script = load_script(file)
+    for warning in claim_warnings(script):
+        click.echo(f"warning: {warning}", err=True)
+    spoken = sum(isinstance(i, Entry) for i in script.items)
+    click.echo(
+        f"{file}: OK: '{script.title}', {len(script.sections)} section(s), {spoken} spoken line(s), "
+        f"energies {' '.join(script.energies)}"
+    )
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning every expected failure into one line."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # clean up partial files on kill too
+    try:
+        code = cli.main(args=args, prog_name="companion", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        code = _fail(Interrupted("interrupted; nothing was written"), debug)
+    except click.ClickException as exc:
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+        code = 2
+    except KeyboardInterrupt:
+        code = _fail(Interrupted("interrupted; no file was written"), debug)
+    except CompanionError as exc:
+        code = _fail(exc, debug)
+    sys.exit(code or 0)
+
+
+def _fail(exc: CompanionError, debug: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc)
+    click.echo(f"Error: {exc}", err=True)
+    return exc.exit_code
+
+
+if __name__ == "__main__":
+    main()

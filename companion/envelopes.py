@@ -1,0 +1,68 @@
+"""Smooth gain curves, evaluated at any times: breath swell, session fades, ducking."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .breathing import BreathCycle
+
+
+class BreathEnvelope:
+    """0 at the start of each in-breath, rising as a raised cosine to 1 at the turn,
+    falling back to 0 across the out-breath."""
+
+    def __init__(self, cycles: list[BreathCycle]):
+        self.starts = np.array([c.start_s for c in cycles])
+        self.inhale = np.array([c.inhale_s for c in cycles])
+        self.exhale = np.array([c.exhale_s for c in cycles])
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        i = np.clip(np.searchsorted(self.starts, t, side="right") - 1, 0, len(self.starts) - 1)
+        dt = t - self.starts[i]
+        inh, exh = self.inhale[i], self.exhale[i]
+        rising = 0.5 - 0.5 * np.cos(np.pi * np.clip(dt / inh, 0, 1))
+        falling = 0.5 + 0.5 * np.cos(np.pi * np.clip((dt - inh) / exh, 0, 1))
+        return np.where(dt < inh, rising, falling)
+
+
+def raised_cosine(x: np.ndarray) -> np.ndarray:
+    """0 -> 1 smoothly as x goes 0 -> 1 (clipped outside)."""
+    return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
+
+
+class SessionFade:
+    """A quiet start and a long, soft end that finishes in digital silence."""
+
+    def __init__(self, duration_s: float, fade_in_s: float, fade_out_s: float, tail_silence_s: float):
+        self.fade_in = fade_in_s
+        self.out_end = duration_s - tail_silence_s
+        self.out_start = self.out_end - fade_out_s
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        up = raised_cosine(t / self.fade_in)
+        down = 1.0 - raised_cosine((t - self.out_start) / (self.out_end - self.out_start))
+        return up * down
+
+
+class Ducker:
+    """Dips the tone and bed while the voice speaks: down before the words, up after."""
+
+    def __init__(self, spans_s: list[tuple[float, float]], depth_db: float = -8.0,
+                 attack_s: float = 0.5, release_s: float = 1.5):
+        self.spans = np.array(spans_s, dtype=np.float64).reshape(-1, 2)
+        self.floor = 10 ** (depth_db / 20)
+        self.attack, self.release = attack_s, release_s
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        gain = np.ones_like(t)
+        if not len(self.spans) or not len(t):
+            return gain
+        lo = np.searchsorted(self.spans[:, 1], t[0] - self.release, side="left")
+        hi = np.searchsorted(self.spans[:, 0], t[-1] + self.attack, side="right")
+        for start, end in self.spans[lo:hi]:
+            # 1 outside, floor inside, raised-cosine ramps either side
+            into = raised_cosine((t - (start - self.attack)) / self.attack)
+            out_of = 1 - raised_cosine((t - end) / self.release)
+            dip = np.minimum(into, out_of)
+            gain = np.minimum(gain, 1 - (1 - self.floor) * dip)
+        return gain

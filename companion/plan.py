@@ -1,0 +1,285 @@
+"""build_plan(profile, script) -> SessionPlan: what happens when, to the sample.
+
+The plan places every spoken phrase, the quiet between them and the breathing-only
+stretches so that the session lasts exactly the requested length. It asks the voice
+for each phrase's real length (synthesising or reading the cache), so the times it
+reports are the times the renderer uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .breathing import BreathCycle, breath_schedule
+from .errors import DoesNotFit
+from .profile import Profile
+from .scripts import Breathe, Entry, Pause, Script
+
+
+@dataclass(frozen=True)
+class PlacedClip:
+    start: int  # sample index in the session
+    length: int
+    key: str  # content address of the clip in the cache
+    text: str
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+@dataclass(frozen=True)
+class NarrationEntry:
+    start: int
+    end: int
+    text: str
+    section: str
+    clips: tuple[PlacedClip, ...]
+
+
+@dataclass(frozen=True)
+class Cue:
+    at: int
+    kind: str
+
+
+@dataclass
+class SessionPlan:
+    profile: Profile
+    script_name: str
+    script_title: str
+    total_samples: int
+    narration: list[NarrationEntry]
+    breaths: list[BreathCycle]
+    cues: list[Cue] = field(default_factory=list)
+    sections: list[tuple[int, str]] = field(default_factory=list)
+    dropped_optional: int = 0
+
+    @property
+    def sample_rate(self) -> int:
+        return self.profile.sample_rate
+
+    @property
+    def duration_s(self) -> float:
+        return self.total_samples / self.sample_rate
+
+    @property
+    def clips(self) -> list[PlacedClip]:
+        return [c for e in self.narration for c in e.clips]
+
+    def to_json(self) -> dict:
+        sr = self.sample_rate
+        p = self.profile
+        return {
+            "duration_s": self.total_samples / sr,
+            "total_samples": self.total_samples,
+            "sample_rate": sr,
+            "channels": 1,
+            "energy": p.energy.value,
+            "script": self.script_name,
+            "script_title": self.script_title,
+            "breathless": p.breathless,
+            "ambience": p.ambience,
+            "seed": p.seed,
+            "fade_in_s": p.fade_in_s,
+            "fade_out_s": p.fade_out_s,
+            "breath_rate": {"start": p.start_rate, "target": p.target_rate, "floor": p.floor_rate},
+            "narration": [
+                {
+                    "start_s": e.start / sr,
+                    "end_s": e.end / sr,
+                    "text": e.text,
+                    "section": e.section,
+                    "phrases": [
+                        {"start_s": c.start / sr, "end_s": c.end / sr, "text": c.text} for c in e.clips
+                    ],
+                }
+                for e in self.narration
+            ],
+            "breaths": [
+                {"start_s": b.start_s, "inhale_s": b.inhale_s, "exhale_s": b.exhale_s, "hold_s": b.hold_s}
+                for b in self.breaths
+            ],
+            "cues": [{"at_s": c.at / sr, "kind": c.kind} for c in self.cues],
+            "sections": [{"start_s": s / sr, "name": n} for s, n in self.sections],
+            "dropped_optional_lines": self.dropped_optional,
+        }
+
+
+@dataclass
+class _Spoken:
+    entry: Entry
+    clips: list[tuple[str, int, str]]  # key, length, text
+    gaps: list[int]  # samples between phrases
+
+    @property
+    def length(self) -> int:
+        return sum(c[1] for c in self.clips) + sum(self.gaps)
+
+
+@dataclass
+class _Quiet:
+    """Quiet before the next entry: a pause (shrinkable to `least`) or a stretch that grows."""
+
+    samples: int
+    least: int
+    grows: bool
+    section: str
+
+
+def _phrase_gaps(lengths: list[int], words: int, profile: Profile) -> list[int]:
+    """Pauses between phrases so the whole entry is spoken at the profile's calm rate."""
+    if len(lengths) < 2:
+        return []
+    sr = profile.sample_rate
+    lo, hi = profile.pacing.phrase_pause
+    wanted = words / profile.pacing.target_wpm * 60 * sr
+    each = (wanted - sum(lengths)) / (len(lengths) - 1)
+    each = min(max(each, lo * sr), hi * sr)
+    return [int(round(each))] * (len(lengths) - 1)
+
+
+def build_plan(profile: Profile, script: Script, narrator=None) -> SessionPlan:
+    """Place the script in time. `narrator` gives phrase lengths; None means tones only."""
+    sr = profile.sample_rate
+    total = profile.total_samples
+    pacing = profile.pacing
+    breaths = breath_schedule(profile, total / sr)
+    head = int(round(max(profile.lead_in_s, profile.fade_in_s + 2) * sr))
+    tail = int(round((profile.closing_quiet_s + profile.fade_out_s + profile.tail_silence_s) * sr))
+
+    if narrator is None or not profile.narration:
+        return SessionPlan(profile, script.name, script.title, total, [], breaths)
+
+    energy = profile.energy.value
+    items = script.items_for(energy)
+    phrases = [p for i in items if isinstance(i, Entry) for p in i.phrases]
+    lengths = narrator.clip_lengths(phrases, pacing.length_scale)
+    timeline: list[_Spoken | _Quiet] = []
+    pending: _Quiet | None = None
+    section = None
+    ipause = pacing.instruction_pause
+    for item in items:
+        if isinstance(item, Pause):
+            s = int(round(item.seconds * sr))
+            pending = _Quiet(s, min(s, int(ipause[0] * sr)), False, item.section)
+        elif isinstance(item, Breathe):
+            low = item.min_s if item.min_s is not None else pacing.breathe_min
+            s = int(round(low * sr))
+            pending = _Quiet(s, int(5 * sr), True, item.section)
+        else:
+            if timeline or pending is not None:
+                if pending is None:
+                    pending = _Quiet(int(ipause[1] * sr), int(ipause[0] * sr), False, item.section)
+                if section is not None and item.section != section:
+                    extra = int(pacing.section_gap * sr)
+                    pending.samples += extra
+                    pending.least += extra // 2
+                timeline.append(pending)
+            pending = None
+            section = item.section
+            placed = [lengths[p] + (p,) for p in item.phrases]
+            gaps = _phrase_gaps([c[1] for c in placed], item.words, profile)
+            timeline.append(_Spoken(item, placed, gaps))
+
+    if pending is not None:  # a pause or stretch after the last line
+        timeline.append(pending)
+    if not any(isinstance(t, _Quiet) and t.grows for t in timeline):
+        _add_implicit_stretch(timeline, int(pacing.breathe_min * sr))
+
+    budget = total - head - tail
+    dropped = _fit(timeline, budget, profile, script)
+    _grow(timeline, budget)
+
+    narration: list[NarrationEntry] = []
+    sections: list[tuple[int, str]] = []
+    pos = head
+    for part in timeline:
+        if isinstance(part, _Quiet):
+            pos += part.samples
+            continue
+        clips = []
+        cursor = pos
+        for i, (key, length, text) in enumerate(part.clips):
+            clips.append(PlacedClip(cursor, length, key, text))
+            cursor += length + (part.gaps[i] if i < len(part.gaps) else 0)
+        entry = NarrationEntry(pos, clips[-1].end, part.entry.text, part.entry.section, tuple(clips))
+        if not sections or sections[-1][1] != entry.section:
+            sections.append((pos, entry.section))
+        narration.append(entry)
+        pos += part.length
+    assert pos == total - tail, "the plan must fill the session exactly"
+    return SessionPlan(
+        profile, script.name, script.title, total, narration, breaths,
+        sections=sections, dropped_optional=dropped,
+    )
+
+
+def _add_implicit_stretch(timeline: list, samples: int) -> None:
+    """A script with no [breathe] gets one stretch before its last section (or last line)."""
+    spoken = [i for i, t in enumerate(timeline) if isinstance(t, _Spoken)]
+    last_section = timeline[spoken[-1]].entry.section
+    first_of_last = next(i for i in spoken if timeline[i].entry.section == last_section)
+    at = first_of_last if first_of_last > 0 else spoken[-1]
+    if at == 0:
+        timeline.append(_Quiet(samples, samples, True, last_section))
+        return
+    before = timeline[at - 1]
+    if isinstance(before, _Quiet):
+        before.grows = True
+        before.samples = max(before.samples, samples)
+    else:
+        timeline.insert(at, _Quiet(samples, samples, True, last_section))
+
+
+def _needed(timeline: list) -> int:
+    return sum(t.samples if isinstance(t, _Quiet) else t.length for t in timeline)
+
+
+def _fit(timeline: list, budget: int, profile: Profile, script: Script) -> int:
+    """Make the timeline fit the budget: drop optional lines, then shorten quiet. Returns drops."""
+    dropped = 0
+    while _needed(timeline) > budget:
+        optional = [i for i, t in enumerate(timeline) if isinstance(t, _Spoken) and t.entry.optional]
+        if not optional:
+            break
+        i = optional[-1]  # the latest optional line goes first
+        del timeline[i]
+        if i < len(timeline) and isinstance(timeline[i], _Quiet) and i > 0 and isinstance(timeline[i - 1], _Quiet):
+            # merge the quiet before and after the dropped line, keeping the longer
+            a, b = timeline[i - 1], timeline.pop(i)
+            a.samples, a.least, a.grows = max(a.samples, b.samples), max(a.least, b.least), a.grows or b.grows
+        dropped += 1
+    over = _needed(timeline) - budget
+    if over > 0:
+        quiets = [t for t in timeline if isinstance(t, _Quiet)]
+        room = sum(t.samples - t.least for t in quiets)
+        if room >= over:
+            share = over / room
+            taken = 0
+            for t in quiets:
+                cut = int((t.samples - t.least) * share)
+                t.samples -= cut
+                taken += cut
+            for t in quiets:  # rounding leftovers
+                extra = min(over - taken, t.samples - t.least)
+                t.samples -= extra
+                taken += extra
+        else:
+            need_s = (_needed(timeline) - room + (profile.total_samples - budget)) / profile.sample_rate
+            minutes = max(int(need_s / 60 + 0.999), 2)
+            raise DoesNotFit(
+                f"the script '{script.name}' does not fit in {profile.minutes:g} minutes at "
+                f"{profile.energy.value} energy; choose --minutes {minutes} or more, or a shorter script"
+            )
+    return dropped
+
+
+def _grow(timeline: list, budget: int) -> None:
+    """Share the spare time out among the breathing-only stretches, to the sample."""
+    spare = budget - _needed(timeline)
+    stretches = [t for t in timeline if isinstance(t, _Quiet) and t.grows]
+    for i, t in enumerate(stretches):
+        share = spare // (len(stretches) - i)
+        t.samples += share
+        spare -= share

@@ -1,0 +1,152 @@
+"""Energy level -> pacing, lengths and pauses. The numbers come from shared/DOMAIN.md."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from .errors import BadInput
+
+SAMPLE_RATE = 44100
+MIN_MINUTES, MAX_MINUTES = 2.0, 180.0
+# The listener's own rate: anything a person might really breathe at.
+MIN_BREATH_RATE, MAX_BREATH_RATE = 4.5, 40.0
+
+
+class Energy(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How one energy level speaks and pauses (seconds unless named otherwise)."""
+
+    default_minutes: float
+    start_rate: float  # breaths/min when the listener's own rate is not given
+    target_rate: float  # where the guided ramp heads
+    max_ramp: float  # breaths/min per minute, at most
+    instruction_pause: tuple[float, float, float]  # (min, default, max) between entries
+    phrase_pause: tuple[float, float]  # (min, max) between phrases of one entry
+    target_wpm: float  # words per minute of one entry, pauses between phrases included
+    length_scale: float  # Piper's phoneme length: a touch slower than its default
+    section_gap: float  # extra quiet when a new section begins
+    breathe_min: float  # shortest breathing-only stretch when a script gives none
+
+
+PACING: dict[Energy, Pacing] = {
+    Energy.LOW: Pacing(6, 14, 10, 0.25, (4.0, 6.0, 8.0), (1.2, 2.6), 100, 1.3, 4.0, 20),
+    Energy.MEDIUM: Pacing(12, 12, 8, 0.5, (2.0, 3.5, 5.0), (1.0, 2.4), 110, 1.3, 3.0, 20),
+    Energy.HIGH: Pacing(20, 10, 6, 0.5, (1.5, 2.5, 4.0), (0.8, 2.2), 115, 1.25, 2.0, 15),
+}
+
+ABSOLUTE_FLOOR = 4.5  # breaths/min, never slower
+GENTLE_FLOOR = 8.0  # never slower on low energy or when breathless
+GENTLE_TARGET_FLOOR = 10.0  # low/breathless target: 2 below the start, never below 10
+SETTLE_S = 60.0  # at the listener's own pace before any ramp
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything that shapes a session apart from the script's words."""
+
+    energy: Energy
+    minutes: float
+    breathless: bool = False
+    breath_rate: float | None = None  # the listener's own rate, if given
+    exhale_ratio: float = 1.5
+    sample_rate: int = SAMPLE_RATE
+    fade_in_s: float = 4.0
+    fade_out_s: float = 9.0
+    tail_silence_s: float = 0.75  # digital silence after the fade-out
+    lead_in_s: float = 8.0  # tone only before the first words
+    closing_quiet_s: float = 6.0  # tone only between the last words and the fade-out
+    narration: bool = True
+    ambience: str = "pink"
+    seed: int = 0
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def pacing(self) -> Pacing:
+        return PACING[self.energy]
+
+    @property
+    def gentle(self) -> bool:
+        """Low energy or breathless: the gentlest breathing rules apply."""
+        return self.energy is Energy.LOW or self.breathless
+
+    @property
+    def floor_rate(self) -> float:
+        return GENTLE_FLOOR if self.gentle else ABSOLUTE_FLOOR
+
+    @property
+    def start_rate(self) -> float:
+        rate = self.breath_rate if self.breath_rate is not None else self.pacing.start_rate
+        return max(rate, self.floor_rate)
+
+    @property
+    def target_rate(self) -> float:
+        start = self.start_rate
+        if self.gentle:
+            target = max(start - 2.0, GENTLE_TARGET_FLOOR)
+        else:
+            target = self.pacing.target_rate
+        # Never push a listener faster than their own pace, never below the floor.
+        return max(min(target, start), self.floor_rate)
+
+    @property
+    def max_ramp(self) -> float:
+        return 0.25 if self.gentle else self.pacing.max_ramp
+
+    @property
+    def total_samples(self) -> int:
+        return round(self.minutes * 60 * self.sample_rate)
+
+    def with_(self, **changes) -> Profile:
+        return replace(self, **changes)
+
+
+def make_profile(
+    energy: str = "medium",
+    minutes: float | None = None,
+    breath_rate: float | None = None,
+    breathless: bool = False,
+    narration: bool = True,
+    ambience: str = "pink",
+    seed: int = 0,
+    exhale_ratio: float = 1.5,
+) -> Profile:
+    """Validate user-facing values and build a Profile (raises BadInput with a clear message)."""
+    try:
+        level = Energy(energy)
+    except ValueError:
+        raise BadInput(f"unknown energy level '{energy}'; use low, medium or high") from None
+    if minutes is None:
+        minutes = PACING[level].default_minutes
+    if not (math.isfinite(minutes) and MIN_MINUTES <= minutes <= MAX_MINUTES):
+        raise BadInput(f"--minutes must be between {MIN_MINUTES:g} and {MAX_MINUTES:g}")
+    if breath_rate is not None and not (
+        math.isfinite(breath_rate) and MIN_BREATH_RATE <= breath_rate <= MAX_BREATH_RATE
+    ):
+        raise BadInput(
+            f"--breath-rate must be between {MIN_BREATH_RATE:g} and {MAX_BREATH_RATE:g} "
+            "breaths per minute (count your breaths for one minute)"
+        )
+    if not (math.isfinite(exhale_ratio) and 1.0 <= exhale_ratio <= 2.0):
+        raise BadInput("the exhale:inhale ratio must be between 1 and 2")
+    if ambience not in ("pink", "brown", "none"):
+        raise BadInput(f"unknown ambience '{ambience}'; use pink, brown or none")
+    if seed < 0:
+        raise BadInput("--seed must be zero or a positive whole number")
+    return Profile(
+        energy=level,
+        minutes=float(minutes),
+        breath_rate=breath_rate,
+        breathless=breathless,
+        narration=narration,
+        ambience=ambience,
+        seed=seed,
+        exhale_ratio=exhale_ratio,
+    )

@@ -1,0 +1,265 @@
+"""Read and validate narration scripts: plain text a therapist can write in any editor.
+
+Format (see scripts/README.md for the full guide)::
+
+    title: Settling and breath awareness
+    energies: low medium high
+    modes: relax
+
+    == Arriving
+    Welcome. / You might find a way of resting that feels easy.
+    [pause 8]
+    [low] Nothing to do. / Just rest.
+    [medium high] You might notice where your body is supported.
+    ? An optional line, dropped first when time is short.
+    [breathe 30]
+
+An entry is one line: one instruction, spoken as phrases (split at . ! ? or " / ")
+with short pauses between them. `[low]`, `[medium high]`... keep a line for those
+energy levels only. `[pause N]` sets the quiet after the previous entry;
+`[breathe]` or `[breathe N]` is a breathing-only stretch (at least N seconds)
+that grows to fill the session.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BadInput, ScriptError
+from .profile import Energy
+
+ENERGY_NAMES = {e.value for e in Energy}
+MODES = {"relax", "massage", "caregiver"}
+HEADER_KEYS = {"title", "energies", "modes", "summary"}
+# Words a calming script must not use about illness: it may help people feel calmer, nothing more.
+CLAIM_WORDS = re.compile(r"\b(cure[sd]?|curing|heal(s|ed|ing)?|treat(s|ed|ing|ment)?|therap(y|eutic))\b", re.I)
+_PHRASE_SPLIT = re.compile(r"(?<=[.!?\u2026])\s+")
+_BRACKET = re.compile(r"^\[([^\]]*)\]\s*")
+
+
+@dataclass(frozen=True)
+class Entry:
+    text: str
+    phrases: tuple[str, ...]
+    line: int
+    section: str
+    optional: bool = False
+    energies: frozenset[str] | None = None  # None: every level
+
+    @property
+    def words(self) -> int:
+        return sum(len(p.split()) for p in self.phrases)
+
+
+@dataclass(frozen=True)
+class Pause:
+    seconds: float
+    line: int
+    section: str
+    energies: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Breathe:
+    min_s: float | None
+    line: int
+    section: str
+    energies: frozenset[str] | None = None
+
+
+Item = Entry | Pause | Breathe
+
+
+@dataclass
+class Script:
+    name: str
+    path: str
+    title: str
+    energies: tuple[str, ...]
+    modes: tuple[str, ...]
+    summary: str
+    items: list[Item] = field(default_factory=list)
+
+    def items_for(self, energy: str) -> list[Item]:
+        return [i for i in self.items if i.energies is None or energy in i.energies]
+
+    @property
+    def sections(self) -> list[str]:
+        seen: list[str] = []
+        for item in self.items:
+            if item.section not in seen:
+                seen.append(item.section)
+        return seen
+
+
+def split_phrases(text: str) -> tuple[str, ...]:
+    """Phrases end at . ! ? and ' / ', and at a comma between two phrases of 3+ words."""
+    pieces: list[str] = []
+    for part in text.split("/"):
+        for sentence in _PHRASE_SPLIT.split(part.strip()):
+            pieces.extend(_split_commas(sentence.strip()))
+    return tuple(p for p in pieces if p)
+
+
+def _split_commas(sentence: str, least: int = 3) -> list[str]:
+    parts = [p.strip() for p in sentence.split(",") if p.strip()]
+    out: list[str] = []
+    for part in parts:
+        if out and (len(out[-1].split()) < least or len(part.split()) < least):
+            out[-1] = f"{out[-1]}, {part}"
+        else:
+            out.append(part)
+    # a short tail joins the phrase before it
+    if len(out) > 1 and len(out[-1].split()) < least:
+        tail = out.pop()
+        out[-1] = f"{out[-1]}, {tail}"
+    trailing = "," if sentence.endswith(",") else ""
+    return [p + ("," if i < len(out) - 1 else trailing) for i, p in enumerate(out)]
+
+
+def read_text(path: Path) -> str:
+    """A script file's text, or a clear error for missing, empty, binary or non-UTF-8 files."""
+    name = str(path)
+    if not path.exists():
+        raise BadInput(f"script file '{name}' does not exist")
+    if path.is_dir():
+        raise BadInput(f"'{name}' is a folder, not a script file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read script '{name}': {exc.strerror}") from None
+    if b"\x00" in data:
+        raise ScriptError(name, None, "this is a binary file, not a plain-text script")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ScriptError(name, line, "not UTF-8 text; save the script as UTF-8") from None
+    if not text.strip():
+        raise ScriptError(name, None, "the script is empty; see 'companion scripts show settling'")
+    return text
+
+
+def _energy_tag(body: str) -> frozenset[str] | None:
+    words = [w for w in re.split(r"[\s,]+", body.strip().lower()) if w]
+    if words and all(w in ENERGY_NAMES for w in words):
+        return frozenset(words)
+    return None
+
+
+def _number(text: str, path: str, line: int, what: str, lo: float, hi: float) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ScriptError(path, line, f"{what} needs a number of seconds, not '{text}'") from None
+    if not lo <= value <= hi:
+        raise ScriptError(path, line, f"{what} must be between {lo:g} and {hi:g} seconds")
+    return value
+
+
+def parse_script(text: str, name: str, path: str) -> Script:
+    header: dict[str, str] = {}
+    items: list[Item] = []
+    section: str | None = None
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("=="):
+            section = line.strip("= ").strip()
+            if not section:
+                raise ScriptError(path, lineno, "a section needs a name, like '== Arriving'")
+            continue
+        if section is None:
+            key, sep, value = line.partition(":")
+            key = key.strip().lower()
+            if not sep or key not in HEADER_KEYS:
+                raise ScriptError(
+                    path, lineno,
+                    "before the first section only 'title:', 'energies:', 'modes:' and "
+                    "'summary:' lines may appear; start a section with '== Name'",
+                )
+            header[key] = value.strip()
+            continue
+        items.append(_parse_line(line, path, lineno, section))
+
+    title = header.get("title", "").strip()
+    if not title:
+        raise ScriptError(path, 1, "the script needs a 'title:' line at the top")
+    energies = tuple(w for w in re.split(r"[\s,]+", header.get("energies", "low medium high")) if w)
+    for e in energies:
+        if e not in ENERGY_NAMES:
+            raise ScriptError(path, None, f"unknown energy level '{e}' in 'energies:'; use low, medium, high")
+    modes = tuple(w for w in re.split(r"[\s,]+", header.get("modes", "relax")) if w)
+    for m in modes:
+        if m not in MODES:
+            raise ScriptError(path, None, f"unknown mode '{m}' in 'modes:'; use {', '.join(sorted(MODES))}")
+    script = Script(name, path, title, energies, modes, header.get("summary", ""), items)
+    for energy in energies:
+        if not any(isinstance(i, Entry) for i in script.items_for(energy)):
+            raise ScriptError(path, None, f"no spoken lines for the '{energy}' energy level")
+    return script
+
+
+def _parse_line(line: str, path: str, lineno: int, section: str) -> Item:
+    optional = line.startswith("?")
+    if optional:
+        line = line[1:].lstrip()
+    energies: frozenset[str] | None = None
+    while (m := _BRACKET.match(line)) is not None:
+        body = m.group(1).strip()
+        line = line[m.end():]
+        tag = _energy_tag(body)
+        if tag is not None:
+            energies = tag if energies is None else energies & tag
+            continue
+        word, _, arg = body.partition(" ")
+        word, arg = word.lower(), arg.strip()
+        if word == "pause":
+            if not arg:
+                raise ScriptError(path, lineno, "write a pause as '[pause 6]' (seconds)")
+            seconds = _number(arg, path, lineno, "a pause", 0.5, 120)
+            directive: Item = Pause(seconds, lineno, section, energies)
+        elif word == "breathe":
+            low = _number(arg, path, lineno, "a breathing stretch", 5, 1800) if arg else None
+            directive = Breathe(low, lineno, section, energies)
+        else:
+            raise ScriptError(
+                path, lineno,
+                f"unknown marking '[{body}]'; use [low], [medium], [high], [pause N] or [breathe N]",
+            )
+        if line.strip():
+            raise ScriptError(path, lineno, f"put the words after '[{body}]' on a line of their own")
+        if optional:
+            raise ScriptError(path, lineno, "only spoken lines can be optional ('?')")
+        return directive
+    text = line.strip()
+    if not text:
+        raise ScriptError(path, lineno, "this line has markings but no words to speak")
+    if "{" in text or "}" in text:
+        raise ScriptError(path, lineno, "curly braces are not supported in spoken lines")
+    phrases = split_phrases(text)
+    if len(phrases) < 2:
+        raise ScriptError(
+            path, lineno,
+            "a spoken line needs at least two short phrases so it can be said calmly; "
+            "end a phrase with '.' or separate phrases with ' / '",
+        )
+    spoken = " ".join(phrases)
+    return Entry(spoken, phrases, lineno, section, optional, energies)
+
+
+def claim_warnings(script: Script) -> list[str]:
+    """Lines that sound like medical claims; built-in scripts must have none."""
+    return [
+        f"{script.path}:{i.line}: avoid medical claims ('{m.group(0)}'); say it may help you feel calmer"
+        for i in script.items
+        if isinstance(i, Entry) and (m := CLAIM_WORDS.search(i.text))
+    ]
+
+
+def load_script(path: Path, name: str | None = None) -> Script:
+    text = read_text(path)
+    return parse_script(text, name or path.stem, str(path))

