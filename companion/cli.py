@@ -145,6 +145,68 @@ def render(output: Path, **kw) -> None:
     click.echo(f"Wrote {output} ({session.duration_s / 60:.2f} min, {session.script_title}).")
 
 
+@cli.command()
+@session_options
+@click.option("--device", metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices').")
+def play(device: str | None, **kw) -> None:
+    """Play the session on the sound card.
+
+    \b
+    Example:
+      companion play --energy low --minutes 6
+    """
+    from .render import render as render_blocks
+    from .session import prepare
+    from .sinks import DeviceSink, NoDevice
+
+    opts = _options(kw)
+    try:
+        sink = DeviceSink(44100, device=_device(device))
+    except NoDevice as exc:
+        raise NoDevice(f"{exc}; write a file instead: {_render_hint(kw)}") from None
+    _, _, session = prepare(opts)
+    click.echo(f"Playing {session.script_title} ({session.duration_s / 60:.1f} min). Ctrl-C stops.")
+    sink.write_all(render_blocks(session, blocksize=sink.blocksize))
+    if sink.underruns:
+        click.echo(f"Note: the sound card ran dry {sink.underruns} time(s).", err=True)
+
+
+def _device(spec: str | None) -> int | str | None:
+    return int(spec) if spec is not None and spec.isdigit() else spec
+
+
+def _render_hint(kw: dict) -> str:
+    args = ["companion render"]
+    for key in ("energy", "minutes", "script", "breath_rate", "voice", "ambience"):
+        if kw.get(key) is not None and not (key == "energy" and kw[key] == "medium") and not (
+            key == "ambience" and kw[key] == "pink"
+        ):
+            args.append(f"--{key.replace('_', '-')} {kw[key]}")
+    if kw.get("breathless"):
+        args.append("--breathless")
+    if kw.get("no_narration"):
+        args.append("--no-narration")
+    return " ".join(args + ["-o session.mp3"])
+
+
+@cli.command()
+def devices() -> None:
+    """List the sound outputs (exit status 1 when there is none).
+
+    \b
+    Example:
+      companion devices
+    """
+    from .sinks import NoDevice, output_devices
+
+    found = output_devices()
+    if not found:
+        raise NoDevice("there is no sound output on this machine; use 'companion render -o FILE'")
+    for d in found:
+        mark = "*" if d["default"] else " "
+        click.echo(f"{mark} {d['index']:2d}  {d['name']}")
+
+
 @cli.group()
 def scripts() -> None:
     """The narration script library and a validator."""

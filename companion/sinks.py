@@ -51,7 +51,11 @@ class FileSink:
 
     def write_all(self, blocks: Iterable[np.ndarray]) -> int:
         parent = self.path.parent if str(self.path.parent) else Path(".")
-        fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{self.path.stem}.", suffix=".partial")
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{self.path.stem}.", suffix=".partial")
+        except OSError as exc:
+            raise BadInput(f"cannot write in the folder '{parent}' ({exc.strerror}); "
+                           "choose a folder you can write to") from None
         os.close(fd)
         tmp = Path(tmp_name)
         frames = 0
@@ -61,7 +65,7 @@ class FileSink:
                     tmp, "w", self.sample_rate, self.channels, self.subtype, format=self.format
                 ) as f:
                     for block in blocks:
-                        f.write(block)
+                        f.write(self._quantise(block))
                         frames += len(block)
             except (sf.LibsndfileError, OSError, RuntimeError) as exc:
                 raise self._explain(exc, parent) from None
@@ -70,6 +74,12 @@ class FileSink:
             tmp.unlink(missing_ok=True)
             raise
         return frames
+
+    def _quantise(self, block: np.ndarray) -> np.ndarray:
+        """16-bit formats get our own rounding, so WAV and FLAC hold the very same samples."""
+        if self.subtype != "PCM_16":
+            return block
+        return np.clip(np.rint(block * 32768.0), -32768, 32767).astype(np.int16)
 
     def _explain(self, exc: Exception, parent: Path) -> OutputError:
         code = getattr(exc, "errno", None)
@@ -98,3 +108,101 @@ class MemorySink:
     @property
     def audio(self) -> np.ndarray:
         return np.concatenate(self.blocks)[:, 0] if self.blocks else np.zeros(0, np.float32)
+
+
+def output_devices() -> list[dict]:
+    """The sound outputs PortAudio can see (empty when there is none, or no PortAudio)."""
+    try:
+        import sounddevice as sd
+
+        return [
+            {"index": i, "name": d["name"], "channels": d["max_output_channels"],
+             "default": i == sd.default.device[1]}
+            for i, d in enumerate(sd.query_devices())
+            if d["max_output_channels"] > 0
+        ]
+    except (OSError, ImportError):  # no PortAudio library on this machine
+        return []
+
+
+class NoDevice(OutputError):
+    """No sound output: the caller suggests writing a file instead."""
+
+
+class DeviceSink:
+    """Stream blocks to the sound card: a producer thread fills a bounded queue ahead of
+    the playhead; the audio callback only copies (it never computes, allocates or prints)."""
+
+    def __init__(self, sample_rate: int, device: int | str | None = None, blocksize: int = 2048,
+                 queue_blocks: int = 64):
+        devices = output_devices()
+        if not devices:
+            raise NoDevice("there is no sound output on this machine")
+        self.sample_rate, self.device, self.blocksize = sample_rate, device, blocksize
+        self.queue_blocks = queue_blocks
+        self.underruns = 0
+
+    def write_all(self, blocks: Iterable[np.ndarray]) -> int:
+        import queue
+        import threading
+
+        import sounddevice as sd
+
+        q: queue.Queue = queue.Queue(maxsize=self.queue_blocks)
+        done = threading.Event()
+        failure: list[BaseException] = []
+        stop = threading.Event()
+        frames = [0]
+
+        def produce() -> None:
+            try:
+                for block in blocks:
+                    while not stop.is_set():
+                        try:
+                            q.put(block, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+            except BaseException as exc:  # handed to the main thread
+                failure.append(exc)
+            finally:
+                q.put(None)
+
+        def callback(outdata, n, _time, _status) -> None:
+            try:
+                block = q.get_nowait()
+            except queue.Empty:
+                outdata.fill(0)
+                self.underruns += 1
+                return
+            if block is None:
+                outdata.fill(0)
+                raise sd.CallbackStop
+            outdata[: len(block)] = block
+            if len(block) < n:
+                outdata[len(block):] = 0
+            frames[0] += len(block)
+
+        producer = threading.Thread(target=produce, name="companion-render", daemon=True)
+        producer.start()
+        while not q.full() and producer.is_alive():  # prefill before the first callback
+            done.wait(0.01)
+        try:
+            stream = sd.OutputStream(
+                samplerate=self.sample_rate, channels=1, dtype="float32", blocksize=self.blocksize,
+                device=self.device, callback=callback, finished_callback=done.set,
+            )
+        except (sd.PortAudioError, ValueError) as exc:
+            stop.set()
+            raise NoDevice(f"the sound output could not be opened ({exc})") from None
+        with stream:
+            while not done.wait(0.1):
+                if failure:
+                    break
+        stop.set()
+        producer.join(timeout=2)
+        if failure:
+            raise failure[0]
+        return frames[0]

@@ -1,0 +1,35 @@
+# Two commands do everything: `make demo` and `make test` (each sets up .venv first).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+# A 5-minute low-energy session: played when a sound output works, else written to a file.
+demo: $(STAMP)
+	@if $(BIN)/companion devices >/dev/null 2>&1; then \
+		$(BIN)/companion play --energy low --minutes 5; \
+	else \
+		$(BIN)/companion render --energy low --minutes 5 -o demo-session.mp3 && \
+		echo "No sound output on this machine: the session is in $(CURDIR)/demo-session.mp3"; \
+	fi
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check companion tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist demo-session.mp3

@@ -1,0 +1,63 @@
+"""Every test runs with its own HOME and XDG folders; the voice clip cache is shared by the
+whole run (the real voice synthesises each phrase once), except where a test asks for a cold one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("xdg-cache")
+
+
+@pytest.fixture(scope="session")
+def null_audio_home(tmp_path_factory) -> Path:
+    """A HOME whose ALSA configuration gives PortAudio one null output device."""
+    home = tmp_path_factory.mktemp("home-null-audio")
+    (home / ".asoundrc").write_text("pcm.!default { type null }\n")
+    return home
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch, shared_cache, null_audio_home, tmp_path_factory):
+    monkeypatch.setenv("HOME", str(null_audio_home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600):
+    """Run the real command in a child process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "companion", *args],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=cwd, timeout=timeout,
+    )
+
+
+def plan_json(*args: str) -> dict:
+    result = run_cli("plan", "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def low_session(tmp_path_factory, shared_cache, null_audio_home):
+    """A 3-minute low-energy narrated session: its plan and its WAV, made through the CLI."""
+    out = tmp_path_factory.mktemp("low-session")
+    env = {"XDG_CACHE_HOME": str(shared_cache), "HOME": str(null_audio_home)}
+    args = ("--energy", "low", "--minutes", "3", "--seed", "7")
+    plan = run_cli("plan", "--json", *args, env=env)
+    assert plan.returncode == 0, plan.stderr
+    wav = out / "low.wav"
+    rendered = run_cli("render", *args, "-o", str(wav), env=env)
+    assert rendered.returncode == 0, rendered.stderr
+    return json.loads(plan.stdout), wav
