@@ -1,6 +1,6 @@
 """Draw a rendered session against its plan: waveform envelope, breath turns, narration spans.
 
-    python benchmarks/plot_session.py plan.json session.wav out.png [start_s end_s]
+python benchmarks/plot_session.py plan.json session.wav out.png [start_s end_s]
 """
 
 import json

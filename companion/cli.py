@@ -35,22 +35,51 @@ class FiniteFloat(click.ParamType):
 def session_options(f):
     """The SESSION OPTIONS shared by plan and render."""
     options = [
-        click.option("--energy", type=click.Choice(["low", "medium", "high"]), default="medium",
-                     show_default=True, help="How much energy the listener has today."),
-        click.option("--minutes", type=FiniteFloat(MIN_MINUTES, MAX_MINUTES), default=None,
-                     help="Session length (default by energy: 6 / 12 / 20)."),
-        click.option("--script", "script", metavar="NAME|FILE", default=None,
-                     help="A built-in script name or a script file (default chosen for the energy)."),
-        click.option("--breath-rate", type=FiniteFloat(MIN_BREATH_RATE, MAX_BREATH_RATE), default=None,
-                     help="Your own breaths per minute: the pace starts there."),
+        click.option(
+            "--energy",
+            type=click.Choice(["low", "medium", "high"]),
+            default="medium",
+            show_default=True,
+            help="How much energy the listener has today.",
+        ),
+        click.option(
+            "--minutes",
+            type=FiniteFloat(MIN_MINUTES, MAX_MINUTES),
+            default=None,
+            help="Session length (default by energy: 6 / 12 / 20).",
+        ),
+        click.option(
+            "--script",
+            "script",
+            metavar="NAME|FILE",
+            default=None,
+            help="A built-in script name or a script file (default chosen for the energy).",
+        ),
+        click.option(
+            "--breath-rate",
+            type=FiniteFloat(MIN_BREATH_RATE, MAX_BREATH_RATE),
+            default=None,
+            help="Your own breaths per minute: the pace starts there.",
+        ),
         click.option("--breathless", is_flag=True, help="Breathlessness-safe pacing (never below 8/min)."),
-        click.option("--voice", metavar="NAME|FILE", default=None,
-                     help="'joe' (bundled, default) or a Piper .onnx voice file."),
+        click.option(
+            "--voice", metavar="NAME|FILE", default=None, help="'joe' (bundled, default) or a Piper .onnx voice file."
+        ),
         click.option("--no-narration", is_flag=True, help="Tones and ambience only."),
-        click.option("--ambience", type=click.Choice(["pink", "brown", "none"]), default="pink",
-                     show_default=True, help="The soft noise bed under the tone."),
-        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
-                     help="The same options and seed give the same bytes."),
+        click.option(
+            "--ambience",
+            type=click.Choice(["pink", "brown", "none"]),
+            default="pink",
+            show_default=True,
+            help="The soft noise bed under the tone.",
+        ),
+        click.option(
+            "--seed",
+            type=click.IntRange(0, 2**63 - 1),
+            default=0,
+            show_default=True,
+            help="The same options and seed give the same bytes.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -61,9 +90,15 @@ def _options(kw: dict):
     from .session import SessionOptions
 
     return SessionOptions(
-        energy=kw["energy"], minutes=kw["minutes"], script=kw["script"],
-        breath_rate=kw["breath_rate"], breathless=kw["breathless"], voice=kw["voice"],
-        narration=not kw["no_narration"], ambience=kw["ambience"], seed=kw["seed"],
+        energy=kw["energy"],
+        minutes=kw["minutes"],
+        script=kw["script"],
+        breath_rate=kw["breath_rate"],
+        breathless=kw["breathless"],
+        voice=kw["voice"],
+        narration=not kw["no_narration"],
+        ambience=kw["ambience"],
+        seed=kw["seed"],
     )
 
 
@@ -106,8 +141,7 @@ def _describe(session) -> str:
     p = session.profile
     sr = session.sample_rate
     lines = [
-        f"{session.script_title} ({session.script_name}): {p.energy.value} energy, "
-        f"{session.duration_s / 60:.2f} min",
+        f"{session.script_title} ({session.script_name}): {p.energy.value} energy, {session.duration_s / 60:.2f} min",
         f"breathing: {p.start_rate:g}/min settling, easing towards {p.target_rate:g}/min "
         f"(never below {p.floor_rate:g}); {len(session.breaths)} breaths, out-breath {p.exhale_ratio:g}x the in-breath",
     ]
@@ -127,8 +161,14 @@ def _describe(session) -> str:
 
 @cli.command()
 @session_options
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, metavar="FILE",
-              help="Where to write: .wav .flac .ogg or .mp3.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    metavar="FILE",
+    help="Where to write: .wav .flac .ogg or .mp3.",
+)
 def render(output: Path, **kw) -> None:
     """Write the session to an audio file (format from the suffix).
 
@@ -178,10 +218,13 @@ def _device(spec: str | None) -> int | str | None:
 def _render_hint(kw: dict) -> str:
     args = ["companion render"]
     for key in ("energy", "minutes", "script", "breath_rate", "voice", "ambience"):
-        if kw.get(key) is not None and not (key == "energy" and kw[key] == "medium") and not (
-            key == "ambience" and kw[key] == "pink"
+        if (
+            kw.get(key) is not None
+            and not (key == "energy" and kw[key] == "medium")
+            and not (key == "ambience" and kw[key] == "pink")
         ):
-            args.append(f"--{key.replace('_', '-')} {kw[key]}")
+            value = f"{kw[key]:g}" if isinstance(kw[key], float) else kw[key]
+            args.append(f"--{key.replace('_', '-')} {value}")
     if kw.get("breathless"):
         args.append("--breathless")
     if kw.get("no_narration"):
@@ -225,10 +268,15 @@ def scripts_list(as_json: bool) -> None:
 
     items = builtin_scripts()
     if as_json:
-        click.echo(json.dumps([
-            {"name": s.name, "title": s.title, "energies": list(s.energies), "modes": list(s.modes)}
-            for s in items
-        ], indent=1))
+        click.echo(
+            json.dumps(
+                [
+                    {"name": s.name, "title": s.title, "energies": list(s.energies), "modes": list(s.modes)}
+                    for s in items
+                ],
+                indent=1,
+            )
+        )
         return
     width = max(len(s.name) for s in items)
     click.echo(f"{'name':<{width}}  {'energies':<16}  {'modes':<10}  title")
@@ -296,7 +344,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"Error: {exc.format_message()}{hint}", err=True)
         code = 2
     except KeyboardInterrupt:
-        code = _fail(Interrupted("interrupted; no file was written"), debug)
+        code = _fail(Interrupted("interrupted; nothing was written"), debug)
     except CompanionError as exc:
         code = _fail(exc, debug)
     sys.exit(code or 0)

@@ -47,8 +47,9 @@ class SessionFade:
 class Ducker:
     """Dips the tone and bed while the voice speaks: down before the words, up after."""
 
-    def __init__(self, spans_s: list[tuple[float, float]], depth_db: float = -8.0,
-                 attack_s: float = 0.5, release_s: float = 1.5):
+    def __init__(
+        self, spans_s: list[tuple[float, float]], depth_db: float = -8.0, attack_s: float = 0.5, release_s: float = 1.5
+    ):
         self.spans = np.array(spans_s, dtype=np.float64).reshape(-1, 2)
         self.floor = 10 ** (depth_db / 20)
         self.attack, self.release = attack_s, release_s

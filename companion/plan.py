@@ -90,9 +90,7 @@ class SessionPlan:
                     "end_s": e.end / sr,
                     "text": e.text,
                     "section": e.section,
-                    "phrases": [
-                        {"start_s": c.start / sr, "end_s": c.end / sr, "text": c.text} for c in e.clips
-                    ],
+                    "phrases": [{"start_s": c.start / sr, "end_s": c.end / sr, "text": c.text} for c in e.clips],
                 }
                 for e in self.narration
             ],
@@ -210,8 +208,14 @@ def build_plan(profile: Profile, script: Script, narrator=None) -> SessionPlan:
         pos += part.length
     assert pos == total - tail, "the plan must fill the session exactly"
     return SessionPlan(
-        profile, script.name, script.title, total, narration, breaths,
-        sections=sections, dropped_optional=dropped,
+        profile,
+        script.name,
+        script.title,
+        total,
+        narration,
+        breaths,
+        sections=sections,
+        dropped_optional=dropped,
     )
 
 

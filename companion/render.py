@@ -15,7 +15,6 @@ from .envelopes import BreathEnvelope, Ducker, SessionFade
 from .layers.narration import NarrationLayer
 from .layers.noise import NoiseLayer
 from .layers.tone import ToneLayer
-from .loudness import db_to_gain
 from .mixer import StreamLimiter
 from .plan import SessionPlan
 from .voice.cache import ClipCache

@@ -177,7 +177,8 @@ def parse_script(text: str, name: str, path: str) -> Script:
             key = key.strip().lower()
             if not sep or key not in HEADER_KEYS:
                 raise ScriptError(
-                    path, lineno,
+                    path,
+                    lineno,
                     "before the first section only 'title:', 'energies:', 'modes:' and "
                     "'summary:' lines may appear; start a section with '== Name'",
                 )
@@ -210,7 +211,7 @@ def _parse_line(line: str, path: str, lineno: int, section: str) -> Item:
     energies: frozenset[str] | None = None
     while (m := _BRACKET.match(line)) is not None:
         body = m.group(1).strip()
-        line = line[m.end():]
+        line = line[m.end() :]
         tag = _energy_tag(body)
         if tag is not None:
             energies = tag if energies is None else energies & tag
@@ -227,7 +228,8 @@ def _parse_line(line: str, path: str, lineno: int, section: str) -> Item:
             directive = Breathe(low, lineno, section, energies)
         else:
             raise ScriptError(
-                path, lineno,
+                path,
+                lineno,
                 f"unknown marking '[{body}]'; use [low], [medium], [high], [pause N] or [breathe N]",
             )
         if line.strip():
@@ -243,7 +245,8 @@ def _parse_line(line: str, path: str, lineno: int, section: str) -> Item:
     phrases = split_phrases(text)
     if len(phrases) < 2:
         raise ScriptError(
-            path, lineno,
+            path,
+            lineno,
             "a spoken line needs at least two short phrases so it can be said calmly; "
             "end a phrase with '.' or separate phrases with ' / '",
         )

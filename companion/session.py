@@ -31,8 +31,13 @@ class SessionOptions:
 def prepare(opts: SessionOptions, cache: ClipCache | None = None) -> tuple[Profile, Script, SessionPlan]:
     """Validate everything, synthesise (or read from the cache) what will be spoken, and plan."""
     profile = make_profile(
-        energy=opts.energy, minutes=opts.minutes, breath_rate=opts.breath_rate,
-        breathless=opts.breathless, narration=opts.narration, ambience=opts.ambience, seed=opts.seed,
+        energy=opts.energy,
+        minutes=opts.minutes,
+        breath_rate=opts.breath_rate,
+        breathless=opts.breathless,
+        narration=opts.narration,
+        ambience=opts.ambience,
+        seed=opts.seed,
     )
     script = resolve_script(opts.script, profile.energy)
     narrator = None

@@ -25,14 +25,10 @@ FORMATS = {
 
 def check_output_path(path: Path) -> Path:
     """Refuse a path we could not write, before any work is done."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise BadInput(
-            f"cannot tell the format of '{path}'; end the file name with "
-            + ", ".join(FORMATS)
-        )
     if path.is_dir():
         raise BadInput(f"'{path}' is a folder; give a file name such as '{path / 'session.mp3'}'")
+    if path.suffix.lower() not in FORMATS:
+        raise BadInput(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(FORMATS))
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise BadInput(f"the folder '{parent}' does not exist; create it or choose another place")
@@ -54,16 +50,15 @@ class FileSink:
         try:
             fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{self.path.stem}.", suffix=".partial")
         except OSError as exc:
-            raise BadInput(f"cannot write in the folder '{parent}' ({exc.strerror}); "
-                           "choose a folder you can write to") from None
+            raise BadInput(
+                f"cannot write in the folder '{parent}' ({exc.strerror}); choose a folder you can write to"
+            ) from None
         os.close(fd)
         tmp = Path(tmp_name)
         frames = 0
         try:
             try:
-                with sf.SoundFile(
-                    tmp, "w", self.sample_rate, self.channels, self.subtype, format=self.format
-                ) as f:
+                with sf.SoundFile(tmp, "w", self.sample_rate, self.channels, self.subtype, format=self.format) as f:
                     for block in blocks:
                         f.write(self._quantise(block))
                         frames += len(block)
@@ -90,8 +85,7 @@ class FileSink:
         # libsndfile says only "System error." on a full disk: look for ourselves.
         if code == errno.ENOSPC or free is not None and free < 1 << 20:
             return OutputError(
-                f"the disk holding '{parent}' is full; free some space or choose another place "
-                "(no file was written)"
+                f"the disk holding '{parent}' is full; free some space or choose another place (no file was written)"
             )
         return OutputError(f"could not write '{self.path}': {exc}; no file was written")
 
@@ -116,8 +110,7 @@ def output_devices() -> list[dict]:
         import sounddevice as sd
 
         return [
-            {"index": i, "name": d["name"], "channels": d["max_output_channels"],
-             "default": i == sd.default.device[1]}
+            {"index": i, "name": d["name"], "channels": d["max_output_channels"], "default": i == sd.default.device[1]}
             for i, d in enumerate(sd.query_devices())
             if d["max_output_channels"] > 0
         ]
@@ -133,8 +126,9 @@ class DeviceSink:
     """Stream blocks to the sound card: a producer thread fills a bounded queue ahead of
     the playhead; the audio callback only copies (it never computes, allocates or prints)."""
 
-    def __init__(self, sample_rate: int, device: int | str | None = None, blocksize: int = 2048,
-                 queue_blocks: int = 64):
+    def __init__(
+        self, sample_rate: int, device: int | str | None = None, blocksize: int = 2048, queue_blocks: int = 64
+    ):
         devices = output_devices()
         if not devices:
             raise NoDevice("there is no sound output on this machine")
@@ -182,7 +176,7 @@ class DeviceSink:
                 raise sd.CallbackStop
             outdata[: len(block)] = block
             if len(block) < n:
-                outdata[len(block):] = 0
+                outdata[len(block) :] = 0
             frames[0] += len(block)
 
         producer = threading.Thread(target=produce, name="companion-render", daemon=True)
@@ -191,8 +185,13 @@ class DeviceSink:
             done.wait(0.01)
         try:
             stream = sd.OutputStream(
-                samplerate=self.sample_rate, channels=1, dtype="float32", blocksize=self.blocksize,
-                device=self.device, callback=callback, finished_callback=done.set,
+                samplerate=self.sample_rate,
+                channels=1,
+                dtype="float32",
+                blocksize=self.blocksize,
+                device=self.device,
+                callback=callback,
+                finished_callback=done.set,
             )
         except (sd.PortAudioError, ValueError) as exc:
             stop.set()

@@ -39,7 +39,11 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeou
     """Run the real command in a child process, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "companion", *args],
-        capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=cwd, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=timeout,
     )
 
 

@@ -55,8 +55,7 @@ def test_low_energy_has_fewer_words_and_longer_pauses_than_high():
     for script in ("settling", "body-scan", "calm-place", "after-massage"):
         low = plan_json("--energy", "low", "--minutes", "12", "--script", script)
         high = plan_json("--energy", "high", "--minutes", "12", "--script", script)
-        words = {k: sum(len(e["text"].split()) for e in p["narration"]) / 12 for k, p in
-                 (("low", low), ("high", high))}
+        words = {k: sum(len(e["text"].split()) for e in p["narration"]) / 12 for k, p in (("low", low), ("high", high))}
         assert words["low"] < words["high"] * 0.75, script
         assert min(_gaps(low)) > min(_gaps(high))
         assert sorted(_gaps(low))[len(_gaps(low)) // 2] > sorted(_gaps(high))[len(_gaps(high)) // 2]
@@ -74,9 +73,11 @@ def _narrator():
     return PiperNarrator(resolve_voice(None), 44100)
 
 
-LONG = "title: Long\n== A\n" + "\n".join(
-    f"{'? ' if i % 2 else ''}Line number {i} is here. / It has a few more words in it." for i in range(40)
-) + "\n[breathe 10]\n"
+LONG = (
+    "title: Long\n== A\n"
+    + "\n".join(f"{'? ' if i % 2 else ''}Line number {i} is here. / It has a few more words in it." for i in range(40))
+    + "\n[breathe 10]\n"
+)
 
 
 def test_optional_lines_are_dropped_first_then_it_does_not_fit():
@@ -92,7 +93,10 @@ def test_optional_lines_are_dropped_first_then_it_does_not_fit():
 
 
 def test_breathing_stretches_grow_and_pauses_are_kept():
-    text = "title: T\n== A\nHello there. / Rest now.\n[pause 9]\nStill here. / Resting.\n[breathe 20]\nGoodbye now. / Rest well.\n"
+    text = (
+        "title: T\n== A\nHello there. / Rest now.\n[pause 9]\nStill here. / Resting.\n"
+        "[breathe 20]\nGoodbye now. / Rest well.\n"
+    )
     script = parse_script(text, "t", "t.txt")
     plan = build_plan(make_profile("medium", 10), script, _narrator())
     sr = plan.sample_rate

@@ -43,7 +43,9 @@ def test_parse_good_script(tmp_path):
 def test_phrases():
     assert split_phrases("One. Two! / Three") == ("One.", "Two!", "Three")
     assert split_phrases("If it hurts a lot, you can rest for a while.") == (
-        "If it hurts a lot,", "you can rest for a while.")
+        "If it hurts a lot,",
+        "you can rest for a while.",
+    )
     assert split_phrases("Yes, and so.") == ("Yes, and so.",)  # commas split only long phrases
 
 

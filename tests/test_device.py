@@ -1,0 +1,37 @@
+"""The real PortAudio path, through an ALSA null device (HOME holds its .asoundrc)."""
+
+import numpy as np
+
+from companion.sinks import DeviceSink, output_devices
+
+from .conftest import run_cli
+
+
+def test_null_device_is_listed_and_plays(null_audio_home):
+    assert [d["name"] for d in output_devices()] == ["default"]
+    listed = run_cli("devices")
+    assert listed.returncode == 0 and "default" in listed.stdout
+    played = run_cli("play", "--energy", "low", "--minutes", "2", "--no-narration")
+    assert played.returncode == 0, played.stderr
+    assert "Traceback" not in played.stderr
+
+
+def test_device_sink_hands_over_every_frame():
+    blocks = [np.full((2048, 1), i / 100, np.float32) for i in range(20)] + [np.zeros((100, 1), np.float32)]
+    sink = DeviceSink(44100, blocksize=2048)
+    assert sink.write_all(iter(blocks)) == 20 * 2048 + 100
+
+
+def test_no_sound_output_says_what_to_do(tmp_path):
+    empty_home = tmp_path / "home"
+    empty_home.mkdir()
+    (empty_home / ".asoundrc").write_text("")  # an empty ALSA configuration: no device at all
+    result = run_cli("play", "--energy", "low", "--minutes", "5", env={"HOME": str(empty_home)})
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0] == (
+        "Error: there is no sound output on this machine; write a file instead: "
+        "companion render --energy low --minutes 5 -o session.mp3"
+    )
+    assert run_cli("devices", env={"HOME": str(empty_home)}).returncode == 1

@@ -1,0 +1,156 @@
+"""Bad input ends with one line, 'Error: ...', status 2, no traceback and no file left behind."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import run_cli
+
+
+def assert_clean_failure(result, out_dir: Path, status: int = 2, words: str = ""):
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == status, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert words in lines[0], lines[0]
+    assert list(out_dir.iterdir()) == [], list(out_dir.iterdir())
+
+
+@pytest.fixture
+def out_dir(tmp_path):
+    d = tmp_path / "out"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def bad_files(tmp_path):
+    d = tmp_path / "inputs"
+    d.mkdir()
+    (d / "empty.txt").write_text("")
+    (d / "binary.txt").write_bytes(bytes(range(256)))
+    (d / "latin.txt").write_bytes("title: T\n== A\nCaf\u00e9. / Ol\u00e9.\n".encode("latin-1"))
+    (d / "broken.txt").write_text("title: T\n== A\n[sing] La. / La.\n")
+    (d / "fake.onnx").write_bytes(os.urandom(4096))
+    (d / "fake.onnx.json").write_text(
+        '{"audio": {"sample_rate": 22050}, "phoneme_id_map": {}, "num_symbols": 1, '
+        '"num_speakers": 1, "espeak": {"voice": "en-us"}}'
+    )
+    (d / "lonely.onnx").write_bytes(b"not a model")
+    return d
+
+
+CASES = [
+    (["--minutes", "abc"], "not a number"),
+    (["--minutes", "1"], "not between 2 and 180"),
+    (["--minutes", "181"], "not between 2 and 180"),
+    (["--minutes", "nan"], "not between"),
+    (["--minutes", "inf"], "not between"),
+    (["--breath-rate", "2"], "--breath-rate"),
+    (["--breath-rate", "fast"], "not a number"),
+    (["--energy", "extreme"], "--energy"),
+    (["--ambience", "rain"], "--ambience"),
+    (["--seed", "-1"], "--seed"),
+    (["--seed", "1.5"], "--seed"),
+    (["--script", "no-such-script"], "no script named 'no-such-script'"),
+    (["--script", "{inputs}/missing.txt"], "does not exist"),
+    (["--script", "{inputs}/empty.txt"], "empty"),
+    (["--script", "{inputs}/binary.txt"], "binary"),
+    (["--script", "{inputs}/latin.txt"], "latin.txt:3: not UTF-8"),
+    (["--script", "{inputs}/broken.txt"], "broken.txt:3: unknown marking"),
+    (["--script", "{inputs}"], "is a folder"),
+    (["--voice", "{inputs}/fake.onnx"], "not a usable Piper voice"),
+    (["--voice", "{inputs}/lonely.onnx"], "not a usable Piper voice"),
+    (["--voice", "{inputs}/missing.onnx"], "no voice named"),
+    (["--voice", "{inputs}"], "not a Piper voice"),
+    (["--voice", "mary"], "no voice named 'mary'"),
+    (["--bogus"], "No such option"),
+]
+
+
+@pytest.mark.parametrize("args, words", CASES, ids=[" ".join(c[0]) for c in CASES])
+def test_bad_session_options(args, words, out_dir, bad_files):
+    args = [a.replace("{inputs}", str(bad_files)) for a in args]
+    result = run_cli("render", "--minutes", "2", *args, "-o", str(out_dir / "s.wav"))
+    assert_clean_failure(result, out_dir, words=words)
+    if not args[0].startswith("--bogus"):
+        plan = run_cli("plan", "--minutes", "2", *args)
+        assert plan.returncode == 2 and plan.stderr.startswith("Error: ") and not plan.stdout
+
+
+def test_bad_output_paths(out_dir, tmp_path):
+    cases = [
+        (out_dir / "missing-folder" / "s.wav", "does not exist"),
+        (out_dir / "s.aiff", "cannot tell the format"),
+        (out_dir / "s", "cannot tell the format"),
+        (out_dir, "is a folder"),
+    ]
+    for path, words in cases:
+        result = run_cli("render", "--minutes", "2", "-o", str(path))
+        assert_clean_failure(result, out_dir, words=words)
+    result = run_cli("render", "--minutes", "2", "-o", "/proc/companion-session.wav")
+    assert result.returncode == 2 and result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+    assert not Path("/proc/companion-session.wav").exists()
+
+
+def test_missing_output_option(out_dir):
+    assert_clean_failure(run_cli("render", "--minutes", "2"), out_dir, words="'-o'")
+
+
+def test_script_too_long_for_the_time(out_dir, tmp_path):
+    long = tmp_path / "long.txt"
+    long.write_text(
+        "title: Long\n== A\n" + "\n".join(f"This is line {i} of a long script. / It goes on and on." for i in range(60))
+    )
+    result = run_cli("render", "--minutes", "2", "--script", str(long), "-o", str(out_dir / "s.wav"))
+    assert_clean_failure(result, out_dir, words="does not fit in 2 minutes")
+
+
+def test_debug_shows_a_traceback(out_dir):
+    result = run_cli("--debug", "render", "--script", "nope", "-o", str(out_dir / "s.wav"))
+    assert result.returncode == 2 and "Traceback" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: ")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_full_disk(small_disk):
+    result = run_cli("render", "--energy", "low", "--minutes", "2", "-o", str(small_disk / "s.wav"))
+    assert_clean_failure(result, small_disk, status=1, words="is full")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_leaves_nothing_behind(out_dir, sig):
+    target = out_dir / "long.wav"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "companion", "render", "--no-narration", "--minutes", "180", "-o", str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 60
+    while not any(out_dir.iterdir()):  # wait until the partial file is being written
+        assert time.time() < deadline and child.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.3)
+    child.send_signal(sig)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130
+    assert err.strip() == "Error: interrupted; nothing was written"
+    assert list(out_dir.iterdir()) == []
