@@ -38,6 +38,10 @@ class SessionFade:
         self.out_end = duration_s - tail_silence_s
         self.out_start = self.out_end - fade_out_s
 
+    def is_open(self, t0: float, t1: float) -> bool:
+        """True when [t0, t1] lies between the fades (gain exactly 1)."""
+        return t0 >= self.fade_in and t1 <= self.out_start
+
     def __call__(self, t: np.ndarray) -> np.ndarray:
         up = raised_cosine(t / self.fade_in)
         down = 1.0 - raised_cosine((t - self.out_start) / (self.out_end - self.out_start))
@@ -60,6 +64,8 @@ class Ducker:
             return gain
         lo = np.searchsorted(self.spans[:, 1], t[0] - self.release, side="left")
         hi = np.searchsorted(self.spans[:, 0], t[-1] + self.attack, side="right")
+        if lo >= hi:
+            return gain
         for start, end in self.spans[lo:hi]:
             # 1 outside, floor inside, raised-cosine ramps either side
             into = raised_cosine((t - (start - self.attack)) / self.attack)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d
 
 from .loudness import db_to_gain
 
@@ -44,8 +43,10 @@ class StreamLimiter:
         self.engaged = 0  # samples with gain below 1 (tests and benchmarks read it)
 
     def process(self, x: np.ndarray) -> np.ndarray:
-        peak = np.abs(x)
-        need = np.minimum(np.float32(1.0), self.ceiling / np.maximum(peak, np.float32(1e-12)))
+        if np.max(np.abs(x), initial=0.0) <= self.ceiling:
+            need = np.ones(len(x), np.float32)  # the usual case: nothing to do
+        else:
+            need = np.minimum(np.float32(1.0), self.ceiling / np.maximum(np.abs(x), np.float32(1e-12)))
         self._x = np.concatenate([self._x, x])
         self._need = np.concatenate([self._need, need.astype(np.float32)])
         ready = len(self._x) - 2 * self.h
@@ -55,6 +56,8 @@ class StreamLimiter:
         if g_all.min() >= 1.0:
             out = self._x[:ready].copy()
         else:
+            from scipy.ndimage import minimum_filter1d  # rarely needed: import only then
+
             held = minimum_filter1d(g_all, size=2 * self.h + 1, mode="nearest")
             gain = smooth_within(held[self.h : self.h + ready + 2 * self.h], self.h)
             gain = np.minimum(gain[:ready], 1.0).astype(np.float32)

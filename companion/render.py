@@ -19,16 +19,17 @@ from .mixer import StreamLimiter
 from .plan import SessionPlan
 from .voice.cache import ClipCache
 
-QUANTUM = 16384  # internal block: large enough that Python overhead is small
-CONTROL = 32  # gains are computed every 32 samples (0.7 ms) and interpolated between
+QUANTUM = 65536  # internal block (1.5 s): large enough that Python overhead is small
+CONTROL = 64  # gains are computed every 64 samples (1.5 ms) and interpolated between
 BED_UNDER_VOICE_LUFS = -30.0  # 12 LU under the -18 LUFS voice
 TONES_ONLY_LUFS = -23.0
 TONE_FLOOR = 0.3  # the tone hums softly between breaths, swelling to 1 at each turn
 BED_FLOOR = 0.8  # the bed swells a little with the breath
 DUCK_DB = -8.0
-# Loudness of each unit-RMS layer as measured by BS.1770, found once by measure_layer_lufs().
-# K-weighting lifts the tone's harmonics a touch and cuts the bass of the noise.
-_LAYER_LUFS_CACHE: dict[tuple[str, int], float] = {}
+# BS.1770 loudness of each layer at unit RMS (K-weighting lifts the tone's harmonics a
+# touch and cuts the bass of the noise). Constants, so a render never pays to measure them;
+# tests/test_render_audio.py measures them again and checks they still hold.
+LAYER_LUFS = {"tone": -0.99, "pink": -0.07, "brown": -3.26}
 
 
 def _mean_square(floor: float) -> float:
@@ -36,30 +37,16 @@ def _mean_square(floor: float) -> float:
     return floor**2 + floor * (1 - floor) + (1 - floor) ** 2 * 3 / 8
 
 
-def measure_layer_lufs(kind: str, sr: int) -> float:
-    key = (kind, sr)
-    if key not in _LAYER_LUFS_CACHE:
-        from .loudness import lufs
-
-        if kind == "tone":
-            x = np.tile(ToneLayer(sr, sr).table, 4)
-        else:
-            x = NoiseLayer(kind, sr, 0, sr).block(0, 20 * sr)
-        _LAYER_LUFS_CACHE[key] = lufs(x, sr)
-    return _LAYER_LUFS_CACHE[key]
-
-
 def layer_gains(plan: SessionPlan) -> tuple[float, float]:
     """Peak gains for tone and bed that put the accompaniment at its loudness target."""
     p = plan.profile
     target = BED_UNDER_VOICE_LUFS if plan.narration else TONES_ONLY_LUFS
-    sr = p.sample_rate
     share = 0.5 if p.ambience != "none" else 1.0  # tone and bed share the power equally
     target_power = 10 ** (target / 10) * share
-    tone = np.sqrt(target_power / (10 ** (measure_layer_lufs("tone", sr) / 10) * _mean_square(TONE_FLOOR)))
+    tone = np.sqrt(target_power / (10 ** (LAYER_LUFS["tone"] / 10) * _mean_square(TONE_FLOOR)))
     bed = 0.0
     if p.ambience != "none":
-        bed_unit = 10 ** (measure_layer_lufs(p.ambience, sr) / 10) * _mean_square(BED_FLOOR)
+        bed_unit = 10 ** (LAYER_LUFS[p.ambience] / 10) * _mean_square(BED_FLOOR)
         bed = np.sqrt(target_power / bed_unit)
     return float(tone), float(bed)
 
@@ -100,17 +87,24 @@ def _render_quanta(plan: SessionPlan, cache: ClipCache) -> Iterator[np.ndarray]:
     steps = QUANTUM // CONTROL
 
     def expand(g: np.ndarray) -> np.ndarray:
+        """Linear interpolation from the control points to every sample."""
         g = g.astype(np.float32)
-        return (g[:-1, None] + (g[1:] - g[:-1])[:, None] * ramp).ravel()
+        out = np.multiply((g[1:] - g[:-1])[:, None], ramp)
+        out += g[:-1, None]
+        return out.ravel()
 
     produced = 0
     start = 0
     while produced < total:
         t = (start + CONTROL * np.arange(steps + 1)) / sr
-        swell, common = breath(t), fade(t) * duck(t)
+        swell, common = breath(t), duck(t)
+        if not fade.is_open(t[0], t[-1]):
+            common *= fade(t)
         mix = tone.block(start, QUANTUM) * expand(tone_gain * (TONE_FLOOR + (1 - TONE_FLOOR) * swell) * common)
         if bed is not None:
-            mix += bed.block(start, QUANTUM) * expand(bed_gain * (BED_FLOOR + (1 - BED_FLOOR) * swell) * common)
+            noise = bed.block(start, QUANTUM)
+            noise *= expand(bed_gain * (BED_FLOOR + (1 - BED_FLOOR) * swell) * common)
+            mix += noise
         voice.add_into(mix, start)
         start += QUANTUM
         out = limiter.process(mix)

@@ -74,7 +74,10 @@ class FileSink:
         """16-bit formats get our own rounding, so WAV and FLAC hold the very same samples."""
         if self.subtype != "PCM_16":
             return block
-        return np.clip(np.rint(block * 32768.0), -32768, 32767).astype(np.int16)
+        scaled = np.multiply(block, np.float32(32768.0))
+        np.rint(scaled, out=scaled)
+        np.clip(scaled, -32768, 32767, out=scaled)
+        return scaled.astype(np.int16)
 
     def _explain(self, exc: Exception, parent: Path) -> OutputError:
         code = getattr(exc, "errno", None)

@@ -186,3 +186,16 @@ def test_limiter_catches_peaks_smoothly_whatever_the_chunks():
     assert np.array_equal(a[: 44100 - 2000], x[: 44100 - 2000])  # quiet part untouched
     # the gain moves without clicks: no step larger than the loudest clean sine's
     assert np.max(np.abs(np.diff(a))) <= 10 ** (-1.5 / 20) * 2 * np.pi * 220 / 44100 * 1.05
+
+
+def test_layer_loudness_constants_still_hold():
+    from companion.layers.noise import NoiseLayer
+    from companion.layers.tone import ToneLayer
+    from companion.render import LAYER_LUFS
+
+    sr = 44100
+    assert lufs(np.tile(ToneLayer(sr, sr).table, 4), sr) == pytest.approx(LAYER_LUFS["tone"], abs=0.05)
+    for kind in ("pink", "brown"):
+        for seed in (0, 1, 12345):
+            measured = lufs(NoiseLayer(kind, sr, seed, sr).block(0, 20 * sr), sr)
+            assert measured == pytest.approx(LAYER_LUFS[kind], abs=0.15), (kind, seed)

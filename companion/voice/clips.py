@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import soxr
-from scipy.ndimage import minimum_filter1d
 
 from ..loudness import db_to_gain, lufs, true_peak_db
 from ..mixer import smooth_within
@@ -42,6 +41,8 @@ def limit_clip(x: np.ndarray, ceiling_db: float, hold_s: float = 0.02, sr: int =
     The needed gain is min-filtered over +-H and then smoothed by a window no wider
     than that, so the smoothed gain never exceeds what any sample within reach needs.
     """
+    from scipy.ndimage import minimum_filter1d
+
     ceiling = db_to_gain(ceiling_db)
     h = max(int(hold_s * sr), 1)
     for _ in range(4):
