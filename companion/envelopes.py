@@ -19,10 +19,11 @@ class BreathEnvelope:
     def __call__(self, t: np.ndarray) -> np.ndarray:
         i = np.clip(np.searchsorted(self.starts, t, side="right") - 1, 0, len(self.starts) - 1)
         dt = t - self.starts[i]
-        inh, exh = self.inhale[i], self.exhale[i]
-        rising = 0.5 - 0.5 * np.cos(np.pi * np.clip(dt / inh, 0, 1))
-        falling = 0.5 + 0.5 * np.cos(np.pi * np.clip((dt - inh) / exh, 0, 1))
-        return np.where(dt < inh, rising, falling)
+        inh = self.inhale[i]
+        # u runs 0 -> 1 across the in-breath and 1 -> 2 across the out-breath, so one
+        # raised cosine 0.5 - 0.5 cos(pi u) rises to 1 at the turn and falls back to 0
+        u = np.where(dt < inh, dt / inh, 1 + (dt - inh) / self.exhale[i])
+        return 0.5 - 0.5 * np.cos(np.pi * np.clip(u, 0, 2))
 
 
 def raised_cosine(x: np.ndarray) -> np.ndarray:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .loudness import db_to_gain
-
 MASTER_CEILING_DB = -1.5  # sample-peak ceiling; with band-limited beds the true peak stays <= -1 dBTP
 
 
@@ -25,45 +23,19 @@ def smooth_within(x: np.ndarray, h: int) -> np.ndarray:
     return _box(_box(x, h + 1), h + 1)
 
 
-class StreamLimiter:
-    """Look-ahead limiting over a stream, carrying its state across blocks.
+def limit(x: np.ndarray, h: int, ceiling: float) -> np.ndarray:
+    """Look-ahead limiting of the middle of a window: returns x[2h:-2h] with its peaks held
+    under `ceiling`.
 
-    Needed gain is min-filtered over +-H samples and smoothed with a window of
-    the same reach, so the gain is always below what each sample needs and
-    changes smoothly (no clicks). Output sample n needs input up to n + 2H, so
-    the limiter holds back 2H samples; it never shifts them in time.
+    The needed gain is min-filtered over +-h samples and then smoothed with a window of the
+    same reach, so the gain is always below what each sample needs and changes smoothly (no
+    clicks). Sample n's gain depends on x[n-2h : n+2h] only, so a renderer that hands this
+    function every stretch with 2h of context either side gets the same samples as one pass
+    over the whole session would: no state, any order, any block size.
     """
+    from scipy.ndimage import minimum_filter1d  # needed only when a peak is too high
 
-    def __init__(self, sample_rate: int, ceiling_db: float = MASTER_CEILING_DB, hold_s: float = 0.02):
-        self.ceiling = db_to_gain(ceiling_db)
-        self.h = max(int(hold_s * sample_rate), 1)
-        self._ctx = np.ones(2 * self.h, dtype=np.float32)  # needed gain before the pending samples
-        self._x = np.zeros(0, dtype=np.float32)
-        self._need = np.zeros(0, dtype=np.float32)
-        self.engaged = 0  # samples with gain below 1 (tests and benchmarks read it)
-
-    def process(self, x: np.ndarray) -> np.ndarray:
-        if np.max(np.abs(x), initial=0.0) <= self.ceiling:
-            need = np.ones(len(x), np.float32)  # the usual case: nothing to do
-        else:
-            need = np.minimum(np.float32(1.0), self.ceiling / np.maximum(np.abs(x), np.float32(1e-12)))
-        self._x = np.concatenate([self._x, x])
-        self._need = np.concatenate([self._need, need.astype(np.float32)])
-        ready = len(self._x) - 2 * self.h
-        if ready <= 0:
-            return self._x[:0]
-        g_all = np.concatenate([self._ctx, self._need])
-        if g_all.min() >= 1.0:
-            out = self._x[:ready].copy()
-        else:
-            from scipy.ndimage import minimum_filter1d  # rarely needed: import only then
-
-            held = minimum_filter1d(g_all, size=2 * self.h + 1, mode="nearest")
-            gain = smooth_within(held[self.h : self.h + ready + 2 * self.h], self.h)
-            gain = np.minimum(gain[:ready], 1.0).astype(np.float32)
-            self.engaged += int(np.count_nonzero(gain < 1.0))
-            out = self._x[:ready] * gain
-        self._ctx = g_all[ready : ready + 2 * self.h]
-        self._x = self._x[ready:]
-        self._need = self._need[ready:]
-        return out
+    need = np.minimum(1.0, ceiling / np.maximum(np.abs(x), 1e-12)).astype(np.float32)
+    held = minimum_filter1d(need, size=2 * h + 1, mode="nearest")
+    gain = np.minimum(smooth_within(held[h:-h], h), 1.0).astype(np.float32)
+    return x[2 * h : -2 * h] * gain

@@ -7,25 +7,29 @@ same, sample for sample, for any block size.
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .envelopes import BreathEnvelope, Ducker, SessionFade
+from .layers.accompaniment import Accompaniment
 from .layers.narration import NarrationLayer
-from .layers.noise import NoiseLayer
-from .layers.tone import ToneLayer
-from .mixer import StreamLimiter
+from .loudness import db_to_gain
+from .mixer import MASTER_CEILING_DB, limit
 from .plan import SessionPlan
 from .voice.cache import ClipCache
+from .voice.piper_voice import cpu_count
 
-QUANTUM = 65536  # internal block (1.5 s): large enough that Python overhead is small
+QUANTUM = 131072  # internal block (3 s): large enough that Python overhead is small
 CONTROL = 64  # gains are computed every 64 samples (1.5 ms) and interpolated between
 BED_UNDER_VOICE_LUFS = -30.0  # 12 LU under the -18 LUFS voice
 TONES_ONLY_LUFS = -23.0
-TONE_FLOOR = 0.3  # the tone hums softly between breaths, swelling to 1 at each turn
-BED_FLOOR = 0.8  # the bed swells a little with the breath
+SWELL_FLOOR = 0.35  # tone and bed hum softly between breaths and swell to 1 at each turn (9 dB)
 DUCK_DB = -8.0
+PCM16_SCALE = 32768.0
 # BS.1770 loudness of each layer at unit RMS (K-weighting lifts the tone's harmonics a
 # touch and cuts the bass of the noise). Constants, so a render never pays to measure them;
 # tests/test_render_audio.py measures them again and checks they still hold.
@@ -42,22 +46,102 @@ def layer_gains(plan: SessionPlan) -> tuple[float, float]:
     p = plan.profile
     target = BED_UNDER_VOICE_LUFS if plan.narration else TONES_ONLY_LUFS
     share = 0.5 if p.ambience != "none" else 1.0  # tone and bed share the power equally
-    target_power = 10 ** (target / 10) * share
-    tone = np.sqrt(target_power / (10 ** (LAYER_LUFS["tone"] / 10) * _mean_square(TONE_FLOOR)))
-    bed = 0.0
-    if p.ambience != "none":
-        bed_unit = 10 ** (LAYER_LUFS[p.ambience] / 10) * _mean_square(BED_FLOOR)
-        bed = np.sqrt(target_power / bed_unit)
+    power = 10 ** (target / 10) * share / _mean_square(SWELL_FLOOR)
+    tone = np.sqrt(power / 10 ** (LAYER_LUFS["tone"] / 10))
+    bed = np.sqrt(power / 10 ** (LAYER_LUFS[p.ambience] / 10)) if p.ambience != "none" else 0.0
     return float(tone), float(bed)
 
 
-def render(plan: SessionPlan, blocksize: int = 4096, cache: ClipCache | None = None) -> Iterator[np.ndarray]:
-    """Yield the session as float32 (frames, 1) blocks of `blocksize` (the last may be shorter)."""
+class SessionRenderer:
+    """Any quantum of the session, as a pure function of its index.
+
+    Quanta need no state from one another (every layer and gain is a function of
+    absolute time, and the limiter reads its own look-ahead context), so they can be
+    made on both cores at once and the output is the same for any block size.
+    `scale` 32768 gives samples in 16-bit units, so quantising is one rounding.
+    """
+
+    def __init__(self, plan: SessionPlan, cache: ClipCache, scale: float = 1.0):
+        p = plan.profile
+        self.plan, self.sr, self.total, self.scale = plan, p.sample_rate, plan.total_samples, scale
+        tone_gain, bed_gain = layer_gains(plan)
+        self.bed = Accompaniment(
+            self.sr, p.ambience, p.seed, tone_gain * scale, bed_gain * scale, QUANTUM + 8192, cache
+        )
+        self.voice = NarrationLayer(plan.clips, cache)
+        self.breath = BreathEnvelope(plan.breaths)
+        self.fade = SessionFade(self.total / self.sr, p.fade_in_s, p.fade_out_s, p.tail_silence_s)
+        self.duck = Ducker([(e.start / self.sr, e.end / self.sr) for e in plan.narration], DUCK_DB)
+        self.ceiling = db_to_gain(MASTER_CEILING_DB) * scale
+        # the limiter's reach: 20 ms, rounded so its context stays on the control grid
+        self.h = -(-int(0.02 * self.sr) // (CONTROL // 2)) * (CONTROL // 2)
+        self._ramp = (np.arange(CONTROL, dtype=np.float32) / CONTROL)[None, :]
+        self._local = threading.local()
+
+    @property
+    def quanta(self) -> int:
+        return -(-self.total // QUANTUM)
+
+    def _gain(self, start: int, n: int) -> np.ndarray:
+        """The accompaniment's gain at the control points covering [start, start + n]."""
+        t = (start + CONTROL * np.arange(n // CONTROL + 1)) / self.sr
+        gain = SWELL_FLOOR + (1 - SWELL_FLOOR) * self.breath(t)
+        gain *= self.duck(t)
+        if not self.fade.is_open(t[0], t[-1]):
+            gain *= self.fade(t)
+        return gain.astype(np.float32)
+
+    def _scratch(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Two reusable buffers per rendering thread: no fresh pages for every quantum."""
+        bufs = getattr(self._local, "bufs", None)
+        if bufs is None or len(bufs[0]) < n:
+            bufs = self._local.bufs = (np.empty(n, np.float32), np.empty(n, np.float32))
+        return bufs[0][:n], bufs[1][:n]
+
+    def _mix(self, start: int, n: int, gain: np.ndarray | None = None) -> np.ndarray:
+        """The mix of [start, start + n), in this thread's scratch buffer."""
+        g = self._gain(start, n) if gain is None else gain
+        mix, ramp = self._scratch(n)
+        self.bed.block(start, n, out=mix)
+        # linear interpolation from the control points, applied in place row by row
+        slope = ramp.reshape(-1, CONTROL)
+        np.multiply((g[1:] - g[:-1])[:, None], self._ramp, out=slope)
+        slope += g[:-1, None]
+        mix *= ramp
+        self.voice.add_into(mix, start, self.scale)
+        return mix
+
+    def quantum(self, index: int, pcm16: bool = False) -> np.ndarray:
+        start = index * QUANTUM
+        n = min(QUANTUM, self.total - start)
+        gain = self._gain(start, QUANTUM)
+        bound = float(gain.max()) * self.bed.peak + self.scale * self.voice.peak(
+            start - 2 * self.h, start + QUANTUM + 2 * self.h
+        )
+        if bound <= self.ceiling:  # nearly always: the limiter would leave it untouched
+            out = self._mix(start, QUANTUM, gain)[:n]
+        else:  # mix with the limiter's context either side, and limit only if a peak is too high
+            wide = self._mix(start - 2 * self.h, QUANTUM + 4 * self.h)
+            if max(float(wide.max()), -float(wide.min())) <= self.ceiling:
+                out = wide[2 * self.h : 2 * self.h + n]
+            else:
+                out = limit(wide, self.h, self.ceiling)[:n]
+        if pcm16:  # already in 16-bit units and under the ceiling: round, no clipping needed
+            return np.rint(out, out=out).astype(np.int16)
+        return out.copy() if out.base is not None else out
+
+
+def render(
+    plan: SessionPlan, blocksize: int = 4096, cache: ClipCache | None = None, pcm16: bool = False
+) -> Iterator[np.ndarray]:
+    """Yield the session as (frames, 1) blocks of `blocksize` (the last may be shorter):
+    float32, or int16 when `pcm16` (rounded here, so every 16-bit format holds the same)."""
     if blocksize < 1:
         raise ValueError("blocksize must be positive")
+    renderer = SessionRenderer(plan, cache or ClipCache(), PCM16_SCALE if pcm16 else 1.0)
     pending: list[np.ndarray] = []
     held = 0
-    for chunk in _render_quanta(plan, cache or ClipCache()):
+    for chunk in _in_parallel(renderer, pcm16):
         pending.append(chunk)
         held += len(chunk)
         if held < blocksize:
@@ -72,43 +156,16 @@ def render(plan: SessionPlan, blocksize: int = 4096, cache: ClipCache | None = N
         yield np.concatenate(pending)[:, None]
 
 
-def _render_quanta(plan: SessionPlan, cache: ClipCache) -> Iterator[np.ndarray]:
-    p = plan.profile
-    sr, total = p.sample_rate, plan.total_samples
-    tone_gain, bed_gain = layer_gains(plan)
-    tone = ToneLayer(sr, QUANTUM)
-    bed = NoiseLayer(p.ambience, sr, p.seed, QUANTUM) if p.ambience != "none" else None
-    voice = NarrationLayer(plan.clips, cache)
-    breath = BreathEnvelope(plan.breaths)
-    fade = SessionFade(total / sr, p.fade_in_s, p.fade_out_s, p.tail_silence_s)
-    duck = Ducker([(e.start / sr, e.end / sr) for e in plan.narration], DUCK_DB)
-    limiter = StreamLimiter(sr)
-    ramp = (np.arange(CONTROL, dtype=np.float32) / CONTROL)[None, :]
-    steps = QUANTUM // CONTROL
-
-    def expand(g: np.ndarray) -> np.ndarray:
-        """Linear interpolation from the control points to every sample."""
-        g = g.astype(np.float32)
-        out = np.multiply((g[1:] - g[:-1])[:, None], ramp)
-        out += g[:-1, None]
-        return out.ravel()
-
-    produced = 0
-    start = 0
-    while produced < total:
-        t = (start + CONTROL * np.arange(steps + 1)) / sr
-        swell, common = breath(t), duck(t)
-        if not fade.is_open(t[0], t[-1]):
-            common *= fade(t)
-        mix = tone.block(start, QUANTUM) * expand(tone_gain * (TONE_FLOOR + (1 - TONE_FLOOR) * swell) * common)
-        if bed is not None:
-            noise = bed.block(start, QUANTUM)
-            noise *= expand(bed_gain * (BED_FLOOR + (1 - BED_FLOOR) * swell) * common)
-            mix += noise
-        voice.add_into(mix, start)
-        start += QUANTUM
-        out = limiter.process(mix)
-        out = out[: total - produced]
-        produced += len(out)
-        if len(out):
-            yield out
+def _in_parallel(renderer: SessionRenderer, pcm16: bool, ahead: int = 4) -> Iterator[np.ndarray]:
+    """Quanta in order, made a few ahead on every core (numpy lets go of the GIL)."""
+    pool = ThreadPoolExecutor(max_workers=cpu_count(), thread_name_prefix="companion-render")
+    try:
+        futures: deque = deque()
+        for index in range(renderer.quanta):
+            futures.append(pool.submit(renderer.quantum, index, pcm16))
+            if len(futures) > ahead:
+                yield futures.popleft().result()
+        while futures:
+            yield futures.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from .library import resolve_script
 from .plan import SessionPlan, build_plan
 from .profile import Profile, make_profile
-from .render import render
+from .render import QUANTUM, render
 from .scripts import Script
 from .sinks import FileSink, check_output_path
 from .voice.cache import ClipCache
@@ -49,7 +49,7 @@ def prepare(opts: SessionOptions, cache: ClipCache | None = None) -> tuple[Profi
 def render_to_file(plan: SessionPlan, path: Path, cache: ClipCache | None = None) -> int:
     """Render the plan into an audio file (format from the suffix). Returns frames written."""
     sink = FileSink(path, plan.sample_rate)
-    return sink.write_all(render(plan, blocksize=16384, cache=cache))
+    return sink.write_all(render(plan, blocksize=QUANTUM, cache=cache, pcm16=sink.pcm16))
 
 
 __all__ = ["SessionOptions", "prepare", "render_to_file", "check_output_path"]

@@ -60,7 +60,7 @@ class FileSink:
             try:
                 with sf.SoundFile(tmp, "w", self.sample_rate, self.channels, self.subtype, format=self.format) as f:
                     for block in blocks:
-                        f.write(self._quantise(block))
+                        f.write(block)
                         frames += len(block)
             except (sf.LibsndfileError, OSError, RuntimeError) as exc:
                 raise self._explain(exc, parent) from None
@@ -70,14 +70,10 @@ class FileSink:
             raise
         return frames
 
-    def _quantise(self, block: np.ndarray) -> np.ndarray:
-        """16-bit formats get our own rounding, so WAV and FLAC hold the very same samples."""
-        if self.subtype != "PCM_16":
-            return block
-        scaled = np.multiply(block, np.float32(32768.0))
-        np.rint(scaled, out=scaled)
-        np.clip(scaled, -32768, 32767, out=scaled)
-        return scaled.astype(np.int16)
+    @property
+    def pcm16(self) -> bool:
+        """16-bit formats take int16 blocks (see render(pcm16=True)), so WAV and FLAC hold the same samples."""
+        return self.subtype == "PCM_16"
 
     def _explain(self, exc: Exception, parent: Path) -> OutputError:
         code = getattr(exc, "errno", None)

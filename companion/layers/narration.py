@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ..plan import PlacedClip
@@ -9,31 +11,49 @@ from ..voice.cache import ClipCache
 
 
 class NarrationLayer:
+    """Reads clips on demand (memory-mapped), so memory stays flat however long the session;
+    safe to call from several rendering threads at once."""
+
     def __init__(self, clips: list[PlacedClip], cache: ClipCache):
         self.clips = sorted(clips, key=lambda c: c.start)
         self.ends = np.array([c.end for c in self.clips], dtype=np.int64)
         self.cache = cache
-        self._open: dict[str, np.ndarray] = {}
+        self._peaks: dict[str, float] = {}
+        self._lock = threading.Lock()
 
-    def add_into(self, out: np.ndarray, start: int) -> None:
-        """Add every clip that sounds within [start, start + len(out)) into `out`."""
-        stop = start + len(out)
+    def sounding(self, start: int, stop: int) -> list[PlacedClip]:
         first = int(np.searchsorted(self.ends, start, side="right"))
+        found = []
         for clip in self.clips[first:]:
             if clip.start >= stop:
                 break
+            found.append(clip)
+        return found
+
+    def peak(self, start: int, stop: int) -> float:
+        """The highest sample any clip reaches within [start, stop)."""
+        return max((self._peak(c) for c in self.sounding(start, stop)), default=0.0)
+
+    def add_into(self, out: np.ndarray, start: int, scale: float = 1.0) -> None:
+        """Add every clip that sounds within [start, start + len(out)) into `out`."""
+        stop = start + len(out)
+        for clip in self.sounding(start, stop):
             audio = self._audio(clip)
             a, b = max(clip.start, start), min(clip.end, stop)
-            out[a - start : b - start] += audio[a - clip.start : b - clip.start]
-        # Forget clips that are over: memory stays flat however long the session.
-        live = {c.key for c in self.clips[first : first + 4]}
-        self._open = {k: v for k, v in self._open.items() if k in live}
+            piece = audio[a - clip.start : b - clip.start]
+            out[a - start : b - start] += piece * np.float32(scale) if scale != 1.0 else piece
+
+    def _peak(self, clip: PlacedClip) -> float:
+        with self._lock:
+            known = self._peaks.get(clip.key)
+        if known is None:
+            known = float(np.max(np.abs(self._audio(clip))))
+            with self._lock:
+                self._peaks[clip.key] = known
+        return known
 
     def _audio(self, clip: PlacedClip) -> np.ndarray:
-        audio = self._open.get(clip.key)
-        if audio is None:
-            audio = self.cache.get(clip.key, mmap=True)
-            if audio is None or len(audio) != clip.length:
-                raise RuntimeError(f"clip for '{clip.text}' is missing from the cache")
-            self._open[clip.key] = audio
+        audio = self.cache.get(clip.key, mmap=True)
+        if audio is None or len(audio) != clip.length:
+            raise RuntimeError(f"clip for '{clip.text}' is missing from the cache")
         return audio

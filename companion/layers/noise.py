@@ -1,15 +1,16 @@
-"""The ambience bed: band-limited pink or brown noise from two seamless loops.
+"""Band-limited pink or brown noise as seamless loops, shaped in the frequency domain.
 
-Each loop is shaped in the frequency domain, so it is exactly periodic; the two
-loops have different lengths (32 s and 41.8 s), so their sum repeats only every
-34 minutes. Reading a loop is a slice: the bed costs almost nothing to render.
+A loop shaped by FFT is exactly periodic, so reading it round and round never clicks.
+Loops are made once per (kind, seed) and kept in the cache folder.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-LOOP_S = (32.0, 41.7959183673)  # 1,411,200 and 1,843,200 samples at 44.1 kHz
+from ..voice.cache import ClipCache, clip_key
+
+NOISE_VERSION = 1  # bump when the shaping below changes: it is part of the cache key
 
 
 def _shape(freqs: np.ndarray, kind: str) -> np.ndarray:
@@ -21,7 +22,9 @@ def _shape(freqs: np.ndarray, kind: str) -> np.ndarray:
     return tilt / np.sqrt(1 + (hp / f) ** 4) / np.sqrt(1 + (f / lp) ** 4)
 
 
-def noise_loop(kind: str, length: int, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+def noise_loop(kind: str, length: int, sample_rate: int, seed: int, part: int) -> np.ndarray:
+    """A unit-RMS loop of `length` samples (random, but fixed by kind, seed and part)."""
+    rng = np.random.default_rng([seed, part, 0xBED])
     spectrum = rng.standard_normal(length // 2 + 1) + 1j * rng.standard_normal(length // 2 + 1)
     spectrum *= _shape(np.fft.rfftfreq(length, 1 / sample_rate), kind)
     spectrum[0] = 0
@@ -29,17 +32,14 @@ def noise_loop(kind: str, length: int, sample_rate: int, rng: np.random.Generato
     return (loop / np.sqrt(np.mean(loop**2))).astype(np.float32)
 
 
-class NoiseLayer:
-    def __init__(self, kind: str, sample_rate: int, seed: int, max_block: int):
-        rng = np.random.default_rng([seed, 0xBED])
-        self.loops = []
-        for seconds in LOOP_S:
-            n = int(round(seconds * sample_rate))
-            loop = noise_loop(kind, n, sample_rate, rng) * np.float32(np.sqrt(0.5))
-            reps = 1 + -(-max_block // n)
-            self.loops.append((n, np.concatenate([loop] * (reps + 1))))
-
-    def block(self, start: int, n: int) -> np.ndarray:
-        (na, a), (nb, b) = self.loops
-        ia, ib = start % na, start % nb
-        return a[ia : ia + n] + b[ib : ib + n]
+def cached_noise_loop(
+    kind: str, length: int, sample_rate: int, seed: int, part: int, cache: ClipCache | None
+) -> np.ndarray:
+    if cache is None:
+        return noise_loop(kind, length, sample_rate, seed, part)
+    key = clip_key(noise=kind, length=length, sr=sample_rate, seed=seed, part=part, version=NOISE_VERSION)
+    loop = cache.get(key)
+    if loop is None or len(loop) != length:
+        loop = noise_loop(kind, length, sample_rate, seed, part)
+        cache.put(key, loop)
+    return loop

@@ -1,4 +1,4 @@
-"""The breath tone: a soft, warm periodic tone read from a one-second wavetable."""
+"""The breath tone: a soft, warm periodic tone."""
 
 from __future__ import annotations
 
@@ -10,16 +10,8 @@ TONE_HZ = 196
 PARTIALS = ((1, 1.0), (2, 0.28), (3, 0.1))
 
 
-class ToneLayer:
-    def __init__(self, sample_rate: int, max_block: int, hz: int = TONE_HZ):
-        # A whole number of cycles per second makes the table loop seamlessly (phase-continuous).
-        n = np.arange(sample_rate, dtype=np.float64)
-        table = sum(a * np.sin(2 * np.pi * hz * k * n / sample_rate) for k, a in PARTIALS)
-        table /= np.sqrt(np.mean(table**2))  # unit RMS: gains map straight to level
-        self.period = sample_rate
-        self.table = table.astype(np.float32)
-        self._ext = np.concatenate([self.table] * (1 + -(-max_block // sample_rate)))
-
-    def block(self, start: int, n: int) -> np.ndarray:
-        i = start % self.period
-        return self._ext[i : i + n]
+def tone_table(sample_rate: int, hz: int = TONE_HZ) -> np.ndarray:
+    """One second of the tone at unit RMS; a whole number of cycles, so it loops seamlessly."""
+    n = np.arange(sample_rate, dtype=np.float64)
+    table = sum(a * np.sin(2 * np.pi * hz * k * n / sample_rate) for k, a in PARTIALS)
+    return (table / np.sqrt(np.mean(table**2))).astype(np.float32)

@@ -1,0 +1,136 @@
+"""Speed and memory figures for the README's performance section.
+
+    .venv/bin/python benchmarks/run.py          (or: make bench)
+
+Every figure is a whole command, as a user runs it, on this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PY = sys.executable
+MINUTE = 60
+
+
+def run(args: list[str], env: dict | None = None) -> tuple[float, int, subprocess.CompletedProcess]:
+    """Wall time and peak memory (KB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run(args, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(args)}\n{done.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before), done
+
+
+def peak_memory_kb(args: list[str], env: dict) -> int:
+    """Peak RSS of one command, measured by GNU time when present, else by a fresh child."""
+    if shutil.which("time") or Path("/usr/bin/time").exists():
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", *args], capture_output=True, text=True, env={**os.environ, **env}
+        )
+        return int(done.stderr.strip().splitlines()[-1])
+    return run(args, env)[1]
+
+
+def best_of(n: int, args: list[str], env: dict | None = None) -> float:
+    return min(run(args, env)[0] for _ in range(n))
+
+
+def companion(*args: str) -> list[str]:
+    return [PY, "-m", "companion", *args]
+
+
+SILENCE = """
+import sys, numpy as np, soundfile as sf
+frames = int(float(sys.argv[2]) * 60 * 44100)
+z = np.zeros(65536, np.int16)
+with sf.SoundFile(sys.argv[1], "w", 44100, 1, "PCM_16", format="WAV") as f:
+    for a in range(0, frames, len(z)):
+        f.write(z[: min(len(z), frames - a)])
+"""
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="companion-bench-"))
+    warm = {"XDG_CACHE_HOME": str(work / "cache")}
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+
+    # Cold narration synthesis: a fresh cache, the whole command.
+    for energy, script in (("high", "calm-place"), ("medium", "body-scan")):
+        cold = {"XDG_CACHE_HOME": str(work / f"cold-{script}")}
+        wall, _, done = run(companion("plan", "--json", "--energy", energy, "--script", script), cold)
+        plan = json.loads(done.stdout)
+        speech = sum(p["end_s"] - p["start_s"] for e in plan["narration"] for p in e["phrases"])
+        print(
+            f"cold synthesis ({script}, {energy}): {speech:.1f} s of speech in {wall:.2f} s "
+            f"= {speech / wall:.1f}x real time (whole command, empty cache)"
+        )
+        shutil.copytree(work / f"cold-{script}", work / "cache", dirs_exist_ok=True)
+
+    # Render speed against writing silence, and against sox.
+    session = ["--energy", "medium", "--minutes", "60"]
+    run(companion("plan", *session), warm)  # warm the cache
+    out = work / "s.wav"
+    render = best_of(3, companion("render", *session, "-o", str(out)), warm)
+    silence = best_of(3, [PY, "-c", SILENCE, str(work / "silence.wav"), "60"])
+    print(f"60-minute narrated render to WAV: {render:.2f} s ({3600 / render:.0f}x real time)")
+    print(f"writing 60 minutes of silence to the same WAV format: {silence:.2f} s")
+    print(f"render / silence: {render / silence:.2f}x (limit 2.5x, aim 1.5x)")
+    if shutil.which("sox"):
+        sox = best_of(
+            1,
+            [
+                "sox",
+                "-n",
+                "-r",
+                "44100",
+                "-c",
+                "1",
+                "-b",
+                "16",
+                str(work / "sox.wav"),
+                "synth",
+                "3600",
+                "pinknoise",
+                "synth",
+                "3600",
+                "sine",
+                "mix",
+                "196",
+                "tremolo",
+                "0.2",
+                "60",
+                "gain",
+                "-12",
+            ],
+        )
+        print(
+            f"sox, 60-minute pink noise + sine with breathing tremolo: {sox:.2f} s; "
+            f"companion is {sox / render:.1f}x faster (need 2x)"
+        )
+    else:
+        print("sox not installed: skipped the sox comparison (apt-get install sox)")
+
+    # Peak memory does not grow with length.
+    short = peak_memory_kb(companion("render", "--energy", "medium", "--minutes", "5", "-o", str(out)), warm)
+    long = peak_memory_kb(companion("render", *session, "-o", str(out)), warm)
+    print(
+        f"peak memory: 5-minute render {short / 1024:.0f} MB, 60-minute render {long / 1024:.0f} MB "
+        f"(difference {(long - short) / 1024:+.0f} MB; limits 30 MB and 400 MB)"
+    )
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
