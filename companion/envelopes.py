@@ -12,18 +12,15 @@ class BreathEnvelope:
     falling back to 0 across the out-breath."""
 
     def __init__(self, cycles: list[BreathCycle]):
-        self.starts = np.array([c.start_s for c in cycles])
-        self.inhale = np.array([c.inhale_s for c in cycles])
-        self.exhale = np.array([c.exhale_s for c in cycles])
+        # Breath phase u is piecewise linear in time: 2k at the start of breath k, 2k + 1 at
+        # its turn. Then 0.5 - 0.5 cos(pi u) rises to 1 at every turn and falls back to 0.
+        knots = [x for c in cycles for x in (c.start_s, c.turn_s)] + [cycles[-1].end_s]
+        self.knots_t = np.array(knots)
+        self.knots_u = np.arange(len(knots), dtype=np.float64)
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        i = np.clip(np.searchsorted(self.starts, t, side="right") - 1, 0, len(self.starts) - 1)
-        dt = t - self.starts[i]
-        inh = self.inhale[i]
-        # u runs 0 -> 1 across the in-breath and 1 -> 2 across the out-breath, so one
-        # raised cosine 0.5 - 0.5 cos(pi u) rises to 1 at the turn and falls back to 0
-        u = np.where(dt < inh, dt / inh, 1 + (dt - inh) / self.exhale[i])
-        return 0.5 - 0.5 * np.cos(np.pi * np.clip(u, 0, 2))
+        u = np.interp(t, self.knots_t, self.knots_u)
+        return 0.5 - 0.5 * np.cos(np.pi * u)
 
 
 def raised_cosine(x: np.ndarray) -> np.ndarray:

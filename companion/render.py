@@ -8,9 +8,7 @@ same, sample for sample, for any block size.
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -21,7 +19,6 @@ from .loudness import db_to_gain
 from .mixer import MASTER_CEILING_DB, limit
 from .plan import SessionPlan
 from .voice.cache import ClipCache
-from .voice.piper_voice import cpu_count
 
 QUANTUM = 131072  # internal block (3 s): large enough that Python overhead is small
 CONTROL = 64  # gains are computed every 64 samples (1.5 ms) and interpolated between
@@ -56,8 +53,8 @@ class SessionRenderer:
     """Any quantum of the session, as a pure function of its index.
 
     Quanta need no state from one another (every layer and gain is a function of
-    absolute time, and the limiter reads its own look-ahead context), so they can be
-    made on both cores at once and the output is the same for any block size.
+    absolute time, and the limiter reads its own look-ahead context), so the output is
+    the same for any block size and any quantum can be made on its own.
     `scale` 32768 gives samples in 16-bit units, so quantising is one rounding.
     """
 
@@ -75,7 +72,8 @@ class SessionRenderer:
         self.ceiling = db_to_gain(MASTER_CEILING_DB) * scale
         # the limiter's reach: 20 ms, rounded so its context stays on the control grid
         self.h = -(-int(0.02 * self.sr) // (CONTROL // 2)) * (CONTROL // 2)
-        self._ramp = (np.arange(CONTROL, dtype=np.float32) / CONTROL)[None, :]
+        ramp = np.arange(CONTROL, dtype=np.float32) / CONTROL
+        self._ramps = np.tile(ramp, (QUANTUM + 4 * self.h) // CONTROL)
         self._local = threading.local()
 
     @property
@@ -101,13 +99,12 @@ class SessionRenderer:
     def _mix(self, start: int, n: int, gain: np.ndarray | None = None) -> np.ndarray:
         """The mix of [start, start + n), in this thread's scratch buffer."""
         g = self._gain(start, n) if gain is None else gain
-        mix, ramp = self._scratch(n)
+        mix, gain_at = self._scratch(n)
         self.bed.block(start, n, out=mix)
-        # linear interpolation from the control points, applied in place row by row
-        slope = ramp.reshape(-1, CONTROL)
-        np.multiply((g[1:] - g[:-1])[:, None], self._ramp, out=slope)
-        slope += g[:-1, None]
-        mix *= ramp
+        # linear interpolation from the control points to every sample, then apply it
+        np.multiply(np.repeat(g[1:] - g[:-1], CONTROL), self._ramps[:n], out=gain_at)
+        gain_at += np.repeat(g[:-1], CONTROL)
+        mix *= gain_at
         self.voice.add_into(mix, start, self.scale)
         return mix
 
@@ -127,7 +124,7 @@ class SessionRenderer:
             else:
                 out = limit(wide, self.h, self.ceiling)[:n]
         if pcm16:  # already in 16-bit units and under the ceiling: round, no clipping needed
-            return np.rint(out, out=out).astype(np.int16)
+            return np.rint(out, out=np.empty(len(out), np.int16), casting="unsafe")
         return out.copy() if out.base is not None else out
 
 
@@ -141,7 +138,7 @@ def render(
     renderer = SessionRenderer(plan, cache or ClipCache(), PCM16_SCALE if pcm16 else 1.0)
     pending: list[np.ndarray] = []
     held = 0
-    for chunk in _in_parallel(renderer, pcm16):
+    for chunk in _quanta(renderer, pcm16):
         pending.append(chunk)
         held += len(chunk)
         if held < blocksize:
@@ -156,16 +153,9 @@ def render(
         yield np.concatenate(pending)[:, None]
 
 
-def _in_parallel(renderer: SessionRenderer, pcm16: bool, ahead: int = 4) -> Iterator[np.ndarray]:
-    """Quanta in order, made a few ahead on every core (numpy lets go of the GIL)."""
-    pool = ThreadPoolExecutor(max_workers=cpu_count(), thread_name_prefix="companion-render")
-    try:
-        futures: deque = deque()
-        for index in range(renderer.quanta):
-            futures.append(pool.submit(renderer.quantum, index, pcm16))
-            if len(futures) > ahead:
-                yield futures.popleft().result()
-        while futures:
-            yield futures.popleft().result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+def _quanta(renderer: SessionRenderer, pcm16: bool) -> Iterator[np.ndarray]:
+    """Quanta in order, on this thread: numpy's operations here are too short for a second
+    rendering thread to gain anything over the GIL (measured); the file sink writes on a
+    second thread instead, while this one renders."""
+    for index in range(renderer.quanta):
+        yield renderer.quantum(index, pcm16)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
+import queue
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -59,9 +61,7 @@ class FileSink:
         try:
             try:
                 with sf.SoundFile(tmp, "w", self.sample_rate, self.channels, self.subtype, format=self.format) as f:
-                    for block in blocks:
-                        f.write(block)
-                        frames += len(block)
+                    frames = _write_behind(f, blocks)
             except (sf.LibsndfileError, OSError, RuntimeError) as exc:
                 raise self._explain(exc, parent) from None
             os.replace(tmp, self.path)
@@ -87,6 +87,37 @@ class FileSink:
                 f"the disk holding '{parent}' is full; free some space or choose another place (no file was written)"
             )
         return OutputError(f"could not write '{self.path}': {exc}; no file was written")
+
+
+def _write_behind(f: sf.SoundFile, blocks: Iterable[np.ndarray]) -> int:
+    """Write on a second thread while this one renders the next blocks: each write is one
+    long call into libsndfile that lets go of the GIL, so the two cores share the work."""
+    pending: queue.Queue = queue.Queue(maxsize=8)
+    failure: list[BaseException] = []
+
+    def writer() -> None:
+        while (block := pending.get()) is not None:
+            if not failure:
+                try:
+                    f.write(block)
+                except BaseException as exc:  # handed back to the rendering thread
+                    failure.append(exc)
+
+    thread = threading.Thread(target=writer, name="companion-writer", daemon=True)
+    thread.start()
+    frames = 0
+    try:
+        for block in blocks:
+            if failure:
+                break
+            pending.put(block)
+            frames += len(block)
+    finally:
+        pending.put(None)
+        thread.join()
+    if failure:
+        raise failure[0]
+    return frames
 
 
 class MemorySink:

