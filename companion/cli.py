@@ -181,8 +181,28 @@ def render(output: Path, **kw) -> None:
 
     check_output_path(output)  # fail before any synthesis
     _, _, session = prepare(_options(kw))
+    _before_breathing(session)
     render_to_file(session, output)
     click.echo(f"Wrote {output} ({session.duration_s / 60:.2f} min, {session.script_title}).")
+
+
+STOP_RULE = (
+    "While you listen: if you feel dizzy, tingly, short of air or find yourself straining, "
+    "stop following the tone and return to your own easy breathing."
+)
+
+
+def _before_breathing(session) -> None:
+    """The stop rule, shown before every breathing session, and any pace we adjusted."""
+    p = session.profile
+    if p.breath_rate is not None and p.start_rate > p.breath_rate:
+        why = "breathless pacing" if p.breathless else "low energy"
+        click.echo(
+            f"Note: the tone starts at {p.start_rate:g} breaths a minute, not {p.breath_rate:g}: "
+            f"with {why} it never paces slower than {p.floor_rate:g}.",
+            err=True,
+        )
+    click.echo(STOP_RULE, err=True)
 
 
 @cli.command()
@@ -205,6 +225,7 @@ def play(device: str | None, **kw) -> None:
     except NoDevice as exc:
         raise NoDevice(f"{exc}; write a file instead: {_render_hint(kw)}") from None
     _, _, session = prepare(opts)
+    _before_breathing(session)
     click.echo(f"Playing {session.script_title} ({session.duration_s / 60:.1f} min). Ctrl-C stops.")
     sink.write_all(render_blocks(session, blocksize=sink.blocksize))
     if sink.underruns:

@@ -71,3 +71,12 @@ def test_wheel_install_works_from_any_folder(tmp_path):
     rendered = run_cli("render", "--energy", "low", "--minutes", "2", "-o", str(out), env=env, cwd=elsewhere)
     assert rendered.returncode == 0, rendered.stderr
     assert out.stat().st_size > 10000
+
+
+def test_render_shows_the_stop_rule_and_any_adjusted_pace(tmp_path):
+    out = tmp_path / "s.wav"
+    result = run_cli("render", "--energy", "low", "--minutes", "2", "--breath-rate", "6", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "dizzy, tingly, short of air" in result.stderr
+    assert "starts at 8 breaths a minute, not 6" in result.stderr
+    assert f"Wrote {out}" in result.stdout
