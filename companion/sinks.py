@@ -64,6 +64,7 @@ class FileSink:
                     frames = _write_behind(f, blocks)
             except (sf.LibsndfileError, OSError, RuntimeError) as exc:
                 raise self._explain(exc, parent) from None
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; the file is the user's
             os.replace(tmp, self.path)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -87,6 +88,12 @@ class FileSink:
                 f"the disk holding '{parent}' is full; free some space or choose another place (no file was written)"
             )
         return OutputError(f"could not write '{self.path}': {exc}; no file was written")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_behind(f: sf.SoundFile, blocks: Iterable[np.ndarray]) -> int:

