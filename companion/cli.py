@@ -63,6 +63,13 @@ def session_options(f):
         ),
         click.option("--breathless", is_flag=True, help="Breathlessness-safe pacing (never below 8/min)."),
         click.option(
+            "--exhale-ratio",
+            type=FiniteFloat(1.0, 2.0),
+            default=1.5,
+            show_default=True,
+            help="How much longer each out-breath is than the in-breath (1 to 2).",
+        ),
+        click.option(
             "--voice", metavar="NAME|FILE", default=None, help="'joe' (bundled, default) or a Piper .onnx voice file."
         ),
         click.option("--no-narration", is_flag=True, help="Tones and ambience only."),
@@ -87,19 +94,11 @@ def session_options(f):
 
 
 def _options(kw: dict):
+    """SessionOptions from the session options' values (all of them, by name)."""
     from .session import SessionOptions
 
-    return SessionOptions(
-        energy=kw["energy"],
-        minutes=kw["minutes"],
-        script=kw["script"],
-        breath_rate=kw["breath_rate"],
-        breathless=kw["breathless"],
-        voice=kw["voice"],
-        narration=not kw["no_narration"],
-        ambience=kw["ambience"],
-        seed=kw["seed"],
-    )
+    values = {k: v for k, v in kw.items() if k != "no_narration"}
+    return SessionOptions(**values, narration=not kw["no_narration"])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -199,10 +198,9 @@ def _before_breathing(session) -> None:
         why = "breathless pacing" if p.breathless else "low energy"
         click.echo(
             f"Note: the tone starts at {p.start_rate:g} breaths a minute, not {p.breath_rate:g}: "
-            f"with {why} it never paces slower than {p.floor_rate:g}.",
-            err=True,
+            f"with {why} it never paces slower than {p.floor_rate:g}."
         )
-    click.echo(STOP_RULE, err=True)
+    click.echo(STOP_RULE)
 
 
 @cli.command()

@@ -156,11 +156,12 @@ def build_plan(profile: Profile, script: Script, narrator=None) -> SessionPlan:
     timeline: list[_Spoken | _Quiet] = []
     pending: _Quiet | None = None
     section = None
-    ipause = pacing.instruction_pause
+    shortest, usual, longest = (int(round(x * sr)) for x in pacing.instruction_pause)
     for item in items:
         if isinstance(item, Pause):
-            s = int(round(item.seconds * sr))
-            pending = _Quiet(s, min(s, int(ipause[0] * sr)), False, item.section)
+            # a script's pause, kept within this energy level's range
+            s = min(max(int(round(item.seconds * sr)), shortest), longest)
+            pending = _Quiet(s, shortest, False, item.section)
         elif isinstance(item, Breathe):
             low = item.min_s if item.min_s is not None else pacing.breathe_min
             s = int(round(low * sr))
@@ -168,11 +169,9 @@ def build_plan(profile: Profile, script: Script, narrator=None) -> SessionPlan:
         else:
             if timeline or pending is not None:
                 if pending is None:
-                    pending = _Quiet(int(ipause[1] * sr), int(ipause[0] * sr), False, item.section)
-                if section is not None and item.section != section:
-                    extra = int(pacing.section_gap * sr)
-                    pending.samples += extra
-                    pending.least += extra // 2
+                    pending = _Quiet(usual, shortest, False, item.section)
+                if section is not None and item.section != section and not pending.grows:
+                    pending.samples = longest  # a new section: the longest pause of the range
                 timeline.append(pending)
             pending = None
             section = item.section

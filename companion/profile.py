@@ -32,14 +32,13 @@ class Pacing:
     phrase_pause: tuple[float, float]  # (min, max) between phrases of one entry
     target_wpm: float  # words per minute of one entry, pauses between phrases included
     length_scale: float  # Piper's phoneme length: a touch slower than its default
-    section_gap: float  # extra quiet when a new section begins
     breathe_min: float  # shortest breathing-only stretch when a script gives none
 
 
 PACING: dict[Energy, Pacing] = {
-    Energy.LOW: Pacing(6, 14, 10, 0.25, (4.0, 6.0, 8.0), (1.2, 2.6), 100, 1.3, 4.0, 20),
-    Energy.MEDIUM: Pacing(12, 12, 8, 0.5, (2.0, 3.5, 5.0), (1.0, 2.4), 110, 1.3, 3.0, 20),
-    Energy.HIGH: Pacing(20, 10, 6, 0.5, (1.5, 2.5, 4.0), (0.8, 2.2), 115, 1.25, 2.0, 15),
+    Energy.LOW: Pacing(6, 14, 10, 0.25, (4.0, 6.0, 8.0), (1.2, 2.6), 100, 1.3, 20),
+    Energy.MEDIUM: Pacing(12, 12, 8, 0.5, (2.0, 3.5, 5.0), (1.0, 2.4), 110, 1.3, 20),
+    Energy.HIGH: Pacing(20, 10, 6, 0.5, (1.5, 2.5, 4.0), (0.8, 2.2), 115, 1.25, 15),
 }
 
 ABSOLUTE_FLOOR = 4.5  # breaths/min, never slower

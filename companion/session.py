@@ -26,6 +26,7 @@ class SessionOptions:
     narration: bool = True
     ambience: str = "pink"
     seed: int = 0
+    exhale_ratio: float = 1.5
 
 
 def prepare(opts: SessionOptions, cache: ClipCache | None = None) -> tuple[Profile, Script, SessionPlan]:
@@ -38,6 +39,7 @@ def prepare(opts: SessionOptions, cache: ClipCache | None = None) -> tuple[Profi
         narration=opts.narration,
         ambience=opts.ambience,
         seed=opts.seed,
+        exhale_ratio=opts.exhale_ratio,
     )
     script = resolve_script(opts.script, profile.energy)
     narrator = None

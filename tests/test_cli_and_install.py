@@ -77,8 +77,9 @@ def test_render_shows_the_stop_rule_and_any_adjusted_pace(tmp_path):
     out = tmp_path / "s.wav"
     result = run_cli("render", "--energy", "low", "--minutes", "2", "--breath-rate", "6", "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert "dizzy, tingly, short of air" in result.stderr
-    assert "starts at 8 breaths a minute, not 6" in result.stderr
+    assert "dizzy, tingly, short of air" in result.stdout
+    assert "starts at 8 breaths a minute, not 6" in result.stdout
+    assert not result.stderr
     assert f"Wrote {out}" in result.stdout
 
 

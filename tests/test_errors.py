@@ -53,6 +53,7 @@ CASES = [
     (["--minutes", "inf"], "not between"),
     (["--breath-rate", "2"], "--breath-rate"),
     (["--breath-rate", "fast"], "not a number"),
+    (["--exhale-ratio", "3"], "not between 1 and 2"),
     (["--energy", "extreme"], "--energy"),
     (["--ambience", "rain"], "--ambience"),
     (["--seed", "-1"], "--seed"),

@@ -36,6 +36,9 @@ def test_every_builtin_script_at_every_energy_speaks_calmly():
             data = plan.to_json()
             fade_end = data["fade_in_s"]
             fade_start = data["duration_s"] - data["fade_out_s"] - 0.75
+            shortest, _, longest = plan.profile.pacing.instruction_pause
+            for gap in _gaps(data):  # a pause in the energy's range, or a breathing stretch
+                assert shortest - 1e-3 <= gap <= longest + 1e-3 or gap >= 15, (script.name, energy, gap)
             previous_end = 0.0
             for entry in data["narration"]:
                 assert 85 <= words_per_minute(entry) <= 140, (script.name, energy, entry["text"])
@@ -60,6 +63,11 @@ def test_low_energy_has_fewer_words_and_longer_pauses_than_high():
         assert min(_gaps(low)) > min(_gaps(high))
         assert sorted(_gaps(low))[len(_gaps(low)) // 2] > sorted(_gaps(high))[len(_gaps(high)) // 2]
         assert high["breath_rate"]["target"] == 6 and low["breath_rate"]["target"] == 12
+
+
+def test_exhale_ratio_option():
+    b = plan_json("--no-narration", "--exhale-ratio", "2")["breaths"][0]
+    assert b["exhale_s"] == pytest.approx(2 * b["inhale_s"])
 
 
 def test_defaults_by_energy():
@@ -94,15 +102,16 @@ def test_optional_lines_are_dropped_first_then_it_does_not_fit():
 
 def test_breathing_stretches_grow_and_pauses_are_kept():
     text = (
-        "title: T\n== A\nHello there. / Rest now.\n[pause 9]\nStill here. / Resting.\n"
-        "[breathe 20]\nGoodbye now. / Rest well.\n"
+        "title: T\n== A\nHello there. / Rest now.\n[pause 4.5]\nStill here. / Resting.\n"
+        "[breathe 20]\nGoodbye now. / Rest well.\n[pause 30]\nThe end. / Really.\n"
     )
     script = parse_script(text, "t", "t.txt")
     plan = build_plan(make_profile("medium", 10), script, _narrator())
     sr = plan.sample_rate
     gaps = [(b.start - a.end) / sr for a, b in zip(plan.narration, plan.narration[1:])]
-    assert gaps[0] == pytest.approx(9, abs=1e-4)
+    assert gaps[0] == pytest.approx(4.5, abs=1e-4)
     assert gaps[1] > 8 * 60  # the stretch took up the spare time
+    assert gaps[2] == pytest.approx(5, abs=1e-4)  # a script's pause stays in the energy's 2-5 s
     head = plan.narration[0].start / sr
     tail = (plan.total_samples - plan.narration[-1].end) / sr
     assert head == pytest.approx(8) and tail == pytest.approx(6 + 9 + 0.75)
