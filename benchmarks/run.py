@@ -67,6 +67,25 @@ with sf.SoundFile(sys.argv[1], "w", 44100, 1, "PCM_16", format="WAV") as f:
 """
 
 
+FIRST_BLOCK = """
+import time
+t0 = time.monotonic()
+from companion.player import DeviceOutput, Player
+from companion.session import SessionOptions
+output = DeviceOutput(44100)
+player = Player(SessionOptions(energy="low", minutes=6), output)
+player.send("stop")
+player.run()
+print(f"{output.first_block_at - t0:.3f}")
+"""
+
+
+def first_block_s(env: dict) -> float:
+    """Seconds from the start of a play (imports included) to the first block handed to the
+    sound card: PortAudio's real path, through an ALSA null device."""
+    return float(run([PY, "-c", FIRST_BLOCK], env)[2].stdout.strip())
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="companion-bench-"))
     warm = {"XDG_CACHE_HOME": str(work / "cache")}
@@ -83,6 +102,18 @@ def main() -> None:
             f"= {speech / wall:.1f}x real time (whole command, empty cache)"
         )
         shutil.copytree(work / f"cold-{script}", work / "cache", dirs_exist_ok=True)
+
+    # Live play: time to the first block handed to the sound card.
+    home = work / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text("pcm.!default { type null }\n")
+    cold = first_block_s({"HOME": str(home), "XDG_CACHE_HOME": str(work / "cold-play")})
+    run(companion("plan", "--energy", "low", "--minutes", "6"), warm)
+    hot = min(first_block_s({"HOME": str(home), **warm}) for _ in range(3))
+    print(
+        f"play, first block to the sound card: {cold:.2f} s with an empty cache, {hot:.2f} s warm "
+        "(imports included; limit 1.5 s)"
+    )
 
     # Render speed against writing silence, and against sox.
     session = ["--energy", "medium", "--minutes", "60"]

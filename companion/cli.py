@@ -180,7 +180,7 @@ def render(output: Path, **kw) -> None:
 
     check_output_path(output)  # fail before any synthesis
     _, _, session = prepare(_options(kw))
-    _before_breathing(session)
+    _before_breathing(session.profile)
     render_to_file(session, output)
     click.echo(f"Wrote {output} ({session.duration_s / 60:.2f} min, {session.script_title}).")
 
@@ -191,9 +191,8 @@ STOP_RULE = (
 )
 
 
-def _before_breathing(session) -> None:
+def _before_breathing(p) -> None:
     """The stop rule, shown before every breathing session, and any pace we adjusted."""
-    p = session.profile
     if p.breath_rate is not None and p.start_rate > p.breath_rate:
         why = "breathless pacing" if p.breathless else "low energy"
         click.echo(
@@ -206,28 +205,49 @@ def _before_breathing(session) -> None:
 @cli.command()
 @session_options
 @click.option("--device", metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices').")
-def play(device: str | None, **kw) -> None:
-    """Play the session on the sound card.
+@click.option("--quiet", is_flag=True, help="No view on screen: sound only.")
+@click.pass_context
+def play(ctx: click.Context, device: str | None, quiet: bool, **kw) -> None:
+    """Play the session on the sound card, with gentle controls.
+
+    \b
+    Keys while playing (each acts through a short fade):
+      space   pause / go on          + / -   volume
+      e       five more minutes      q, Esc  end gently (Ctrl-C too)
 
     \b
     Example:
       companion play --energy low --minutes 6
     """
-    from .render import render as render_blocks
-    from .session import prepare
-    from .sinks import DeviceSink, NoDevice
+    import sys
+
+    from .player import DeviceOutput, Player
+    from .sinks import NoDevice
 
     opts = _options(kw)
     try:
-        sink = DeviceSink(44100, device=_device(device))
+        output = DeviceOutput(44100, device=_device(device))
     except NoDevice as exc:
         raise NoDevice(f"{exc}; write a file instead: {_render_hint(kw)}") from None
-    _, _, session = prepare(opts)
-    _before_breathing(session)
-    click.echo(f"Playing {session.script_title} ({session.duration_s / 60:.1f} min). Ctrl-C stops.")
-    sink.write_all(render_blocks(session, blocksize=sink.blocksize))
-    if sink.underruns:
-        click.echo(f"Note: the sound card ran dry {sink.underruns} time(s).", err=True)
+    player = Player(opts, output)
+    _before_breathing(player.profile)
+    view = None
+    if not quiet:
+        from .view import PlainView, RichView
+
+        view = RichView() if sys.stdout.isatty() else PlainView()
+    if sys.stdin.isatty():
+        from .keys import TerminalKeys
+
+        with TerminalKeys(player.send):
+            code = player.run(view)
+    else:
+        code = player.run(view)
+    if player.status.underruns:
+        click.echo(f"Note: the sound card ran dry {player.status.underruns} time(s).", err=True)
+    if code:
+        raise Interrupted("interrupted; the session ended early")
+    ctx.exit(0)
 
 
 def _device(spec: str | None) -> int | str | None:

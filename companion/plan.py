@@ -137,13 +137,14 @@ def _phrase_gaps(lengths: list[int], words: int, profile: Profile) -> list[int]:
     return [int(round(each))] * (len(lengths) - 1)
 
 
-def build_plan(profile: Profile, script: Script, narrator=None) -> SessionPlan:
-    """Place the script in time. `narrator` gives phrase lengths; None means tones only."""
+def build_plan(profile: Profile, script: Script, narrator=None, lead_in_s: float | None = None) -> SessionPlan:
+    """Place the script in time. `narrator` gives phrase lengths; None means tones only.
+    `lead_in_s` asks for a longer tone-only opening (live play starts before the voice is ready)."""
     sr = profile.sample_rate
     total = profile.total_samples
     pacing = profile.pacing
     breaths = breath_schedule(profile, total / sr)
-    head = int(round(max(profile.lead_in_s, profile.fade_in_s + 2) * sr))
+    head = int(round(max(profile.lead_in_s, profile.fade_in_s + 2, lead_in_s or 0) * sr))
     tail = int(round((profile.closing_quiet_s + profile.fade_out_s + profile.tail_silence_s) * sr))
 
     if narrator is None or not profile.narration:
@@ -215,6 +216,55 @@ def build_plan(profile: Profile, script: Script, narrator=None) -> SessionPlan:
         breaths,
         sections=sections,
         dropped_optional=dropped,
+    )
+
+
+def extend_plan(plan: SessionPlan, after: int, extra: int) -> SessionPlan:
+    """The same session, `extra` samples longer: more breathing before the closing words.
+
+    Everything before the insertion point stays exactly as it was, so a player can switch
+    to the new plan while it plays. The time goes in before the closing section when that
+    is still ahead (at least `after`), else before the next line still ahead, else just
+    before the final fade, which moves later with everything after it.
+    """
+    sr = plan.sample_rate
+    lead = int(1.0 * sr)  # insert before the next words' ducking begins
+    ahead = [e for e in plan.narration if e.start - lead >= after]
+    closing = plan.sections[-1][0] if plan.sections else None
+    if closing is not None and closing - lead >= after:
+        at = closing - lead
+    elif ahead:
+        at = ahead[0].start - lead
+    else:
+        last_words = plan.narration[-1].end if plan.narration else 0
+        at = max(after, last_words + sr)
+
+    def moved(x: int) -> int:
+        return x + extra if x >= at else x
+
+    narration = [
+        NarrationEntry(
+            moved(e.start),
+            moved(e.end),
+            e.text,
+            e.section,
+            tuple(PlacedClip(moved(c.start), c.length, c.key, c.text) for c in e.clips),
+        )
+        for e in plan.narration
+    ]
+    total = plan.total_samples + extra
+    profile = plan.profile.with_(minutes=total / sr / 60)
+    assert profile.total_samples == total
+    return SessionPlan(
+        profile,
+        plan.script_name,
+        plan.script_title,
+        total,
+        narration,
+        breath_schedule(profile, total / sr),
+        [Cue(moved(c.at), c.kind) for c in plan.cues],
+        [(moved(s), n) for s, n in plan.sections],
+        plan.dropped_optional,
     )
 
 

@@ -41,7 +41,7 @@ def _mean_square(floor: float) -> float:
 def layer_gains(plan: SessionPlan) -> tuple[float, float]:
     """Peak gains for tone and bed that put the accompaniment at its loudness target."""
     p = plan.profile
-    target = BED_UNDER_VOICE_LUFS if plan.narration else TONES_ONLY_LUFS
+    target = BED_UNDER_VOICE_LUFS if p.narration else TONES_ONLY_LUFS
     share = 0.5 if p.ambience != "none" else 1.0  # tone and bed share the power equally
     power = 10 ** (target / 10) * share / _mean_square(SWELL_FLOOR)
     tone = np.sqrt(power / 10 ** (LAYER_LUFS["tone"] / 10))

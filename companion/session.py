@@ -29,8 +29,8 @@ class SessionOptions:
     exhale_ratio: float = 1.5
 
 
-def prepare(opts: SessionOptions, cache: ClipCache | None = None) -> tuple[Profile, Script, SessionPlan]:
-    """Validate everything, synthesise (or read from the cache) what will be spoken, and plan."""
+def resolve(opts: SessionOptions, cache: ClipCache | None = None) -> tuple[Profile, Script, PiperNarrator | None]:
+    """Validate everything the options name, without synthesising anything yet."""
     profile = make_profile(
         energy=opts.energy,
         minutes=opts.minutes,
@@ -45,6 +45,12 @@ def prepare(opts: SessionOptions, cache: ClipCache | None = None) -> tuple[Profi
     narrator = None
     if opts.narration:
         narrator = PiperNarrator(resolve_voice(opts.voice), profile.sample_rate, cache)
+    return profile, script, narrator
+
+
+def prepare(opts: SessionOptions, cache: ClipCache | None = None) -> tuple[Profile, Script, SessionPlan]:
+    """Validate everything, synthesise (or read from the cache) what will be spoken, and plan."""
+    profile, script, narrator = resolve(opts, cache)
     return profile, script, build_plan(profile, script, narrator)
 
 
@@ -54,4 +60,4 @@ def render_to_file(plan: SessionPlan, path: Path, cache: ClipCache | None = None
     return sink.write_all(render(plan, blocksize=QUANTUM, cache=cache, pcm16=sink.pcm16))
 
 
-__all__ = ["SessionOptions", "prepare", "render_to_file", "check_output_path"]
+__all__ = ["SessionOptions", "resolve", "prepare", "render_to_file", "check_output_path"]

@@ -120,6 +120,9 @@ class PiperNarrator:
         raw = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         return prepare_clip(np.clip(raw, -1, 1), voice.config.sample_rate, self.sample_rate)
 
+    def all_cached(self, texts: list[str], length_scale: float) -> bool:
+        return all(self.cache.path(self.key(t, length_scale)).exists() for t in texts)
+
     def clip_lengths(self, texts: list[str], length_scale: float) -> dict[str, tuple[str, int]]:
         """Cache key and length in samples of each phrase, synthesising the missing ones
         on every core (phonemes first, in this thread: espeak-ng is not thread-safe)."""

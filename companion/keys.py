@@ -1,0 +1,73 @@
+"""Keys while playing: read one at a time from the terminal, without echo."""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import threading
+from collections.abc import Callable
+
+KEYMAP = {
+    " ": "pause",
+    "+": "louder",
+    "=": "louder",
+    "-": "softer",
+    "_": "softer",
+    "e": "extend",
+    "E": "extend",
+    "q": "stop",
+    "Q": "stop",
+}
+
+
+def command_for(key: str) -> str | None:
+    return KEYMAP.get(key)
+
+
+class TerminalKeys:
+    """Reads keys in cbreak mode (Ctrl-C still interrupts) on a background thread and hands
+    each command to `send`. A lone Escape stops; the escape sequences of arrow keys do not."""
+
+    def __init__(self, send: Callable[[str], None], stream=None):
+        self.send = send
+        self.stream = stream or sys.stdin
+        self._stop = threading.Event()
+        self._saved = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> TerminalKeys:
+        import termios
+        import tty
+
+        fd = self.stream.fileno()
+        self._saved = termios.tcgetattr(fd)
+        tty.setcbreak(fd)
+        self._thread = threading.Thread(target=self._read, name="companion-keys", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import termios
+
+        self._stop.set()
+        if self._saved is not None:
+            termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
+
+    def _read(self) -> None:
+        fd = self.stream.fileno()
+        while not self._stop.is_set():
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if not ready:
+                continue
+            key = os.read(fd, 1).decode(errors="ignore")
+            if key == "\x1b":
+                more, _, _ = select.select([fd], [], [], 0.05)
+                if more:  # an escape sequence (arrow keys...): swallow it
+                    os.read(fd, 16)
+                    continue
+                self.send("stop")
+                continue
+            command = command_for(key)
+            if command:
+                self.send(command)
