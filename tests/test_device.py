@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from companion.sinks import DeviceSink, output_devices
+from companion.player import BLOCK, DeviceOutput, Status
+from companion.session import SessionOptions, prepare
+from companion.sinks import output_devices
 
 from .conftest import run_cli
 
@@ -16,10 +18,12 @@ def test_null_device_is_listed_and_plays(null_audio_home):
     assert "Traceback" not in played.stderr
 
 
-def test_device_sink_hands_over_every_frame():
-    blocks = [np.full((2048, 1), i / 100, np.float32) for i in range(20)] + [np.zeros((100, 1), np.float32)]
-    sink = DeviceSink(44100, blocksize=2048)
-    assert sink.write_all(iter(blocks)) == 20 * 2048 + 100
+def test_device_output_hands_over_every_block():
+    _, _, plan = prepare(SessionOptions(energy="low", minutes=2, narration=False))
+    status = Status(plan)
+    blocks = [(np.full((BLOCK, 1), i / 100, np.float32), i * BLOCK) for i in range(40)]
+    DeviceOutput(44100).play(iter(blocks), status)
+    assert status.position == 39 * BLOCK  # the callback saw the last block
 
 
 def test_no_sound_output_says_what_to_do(tmp_path):
