@@ -81,6 +81,31 @@ def session_options(f):
             help="The soft noise bed under the tone.",
         ),
         click.option(
+            "--for",
+            "mode",
+            type=click.Choice(["relax", "massage", "caregiver"]),
+            default="relax",
+            show_default=True,
+            help="relax; massage (a therapist's track); caregiver (a guided hand or foot massage).",
+        ),
+        click.option(
+            "--part", type=click.Choice(["hands", "feet"]), default=None, help="Caregiver: hands (default) or feet."
+        ),
+        click.option(
+            "--regions",
+            metavar="NAME:MIN,...",
+            default=None,
+            help="Massage: regions in order, e.g. 'back:15,legs:10' (a chime at each change).",
+        ),
+        click.option(
+            "--chime-every",
+            type=FiniteFloat(0, 60),
+            default=None,
+            help="Massage without regions: minutes between chimes (default 15; 0 for none).",
+        ),
+        click.option("--guided", is_flag=True, help="Massage: slow the breath gently, as relax sessions do."),
+        click.option("--name", default=None, help="A first name, for scripts that greet the listener by name."),
+        click.option(
             "--seed",
             type=click.IntRange(0, 2**63 - 1),
             default=0,
@@ -168,7 +193,8 @@ def _describe(session) -> str:
     metavar="FILE",
     help="Where to write: .wav .flac .ogg or .mp3.",
 )
-def render(output: Path, **kw) -> None:
+@click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
+def render(output: Path, yes: bool, **kw) -> None:
     """Write the session to an audio file (format from the suffix).
 
     \b
@@ -179,9 +205,18 @@ def render(output: Path, **kw) -> None:
     from .session import check_output_path, prepare, render_to_file
 
     check_output_path(output)  # fail before any synthesis
-    _, _, session = prepare(_options(kw))
+    opts = _options(kw)
+    _confirm_safety(opts, yes)
+    _, _, session = prepare(opts)
     _before_breathing(session.profile)
     render_to_file(session, output)
+    if opts.mode == "caregiver":
+        from .safety import SAFETY_SCREEN
+        from .sinks import write_text_atomically
+
+        notes = output.with_suffix(".txt")
+        write_text_atomically(notes, SAFETY_SCREEN)
+        click.echo(f"The safety notes are beside it, in {notes}.")
     click.echo(f"Wrote {output} ({session.duration_s / 60:.2f} min, {session.script_title}).")
 
 
@@ -189,6 +224,24 @@ STOP_RULE = (
     "While you listen: if you feel dizzy, tingly, short of air or find yourself straining, "
     "stop following the tone and return to your own easy breathing."
 )
+
+
+def _confirm_safety(opts, yes: bool) -> None:
+    """Before a caregiver's massage: show the safety notes and ask for one confirmation."""
+    import sys
+
+    from .errors import BadInput
+    from .safety import SAFETY_SCREEN
+
+    if opts.mode != "caregiver":
+        return
+    click.echo(SAFETY_SCREEN)
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise BadInput("read the safety notes above, then confirm them with --yes")
+    if not click.confirm("Have you read these notes, and is it safe to go on?", default=False):
+        raise BadInput("not confirmed; nothing was made. Check with the care team if you are unsure")
 
 
 def _before_breathing(p) -> None:
@@ -206,8 +259,9 @@ def _before_breathing(p) -> None:
 @session_options
 @click.option("--device", metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices').")
 @click.option("--quiet", is_flag=True, help="No view on screen: sound only.")
+@click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
 @click.pass_context
-def play(ctx: click.Context, device: str | None, quiet: bool, **kw) -> None:
+def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -> None:
     """Play the session on the sound card, with gentle controls.
 
     \b
@@ -229,6 +283,7 @@ def play(ctx: click.Context, device: str | None, quiet: bool, **kw) -> None:
         output = DeviceOutput(44100, device=_device(device))
     except NoDevice as exc:
         raise NoDevice(f"{exc}; write a file instead: {_render_hint(kw)}") from None
+    _confirm_safety(opts, yes)
     player = Player(opts, output)
     _before_breathing(player.profile)
     view = None
@@ -255,20 +310,21 @@ def _device(spec: str | None) -> int | str | None:
 
 
 def _render_hint(kw: dict) -> str:
-    args = ["companion render"]
-    for key in ("energy", "minutes", "script", "breath_rate", "voice", "ambience"):
-        if (
-            kw.get(key) is not None
-            and not (key == "energy" and kw[key] == "medium")
-            and not (key == "ambience" and kw[key] == "pink")
-        ):
-            value = f"{kw[key]:g}" if isinstance(kw[key], float) else kw[key]
-            args.append(f"--{key.replace('_', '-')} {value}")
-    if kw.get("breathless"):
-        args.append("--breathless")
-    if kw.get("no_narration"):
-        args.append("--no-narration")
-    return " ".join(args + ["-o session.mp3"])
+    """The render command that makes the same session as a file."""
+    import shlex
+
+    defaults = {"energy": "medium", "ambience": "pink", "mode": "relax", "exhale_ratio": 1.5, "seed": 0}
+    flags = {"mode": "--for"}
+    args = ["companion", "render"]
+    for key, value in kw.items():
+        if value is None or value is False or defaults.get(key) == value:
+            continue
+        flag = flags.get(key, f"--{key.replace('_', '-')}")
+        if value is True:
+            args.append(flag)
+        else:
+            args += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    return shlex.join(args + ["-o", "session.mp3"])
 
 
 @cli.command()

@@ -42,10 +42,20 @@ def builtin_scripts() -> list[Script]:
     return [_load_builtin(n) for n in builtin_names()]
 
 
-def resolve_script(spec: str | None, energy: Energy) -> Script:
+# Default script by mode (relax: by energy, above; caregiver: by the part massaged).
+MODE_SCRIPT = {"massage": "therapist", "caregiver:hands": "caregiver-hands", "caregiver:feet": "caregiver-feet"}
+
+
+def default_script_name(mode: str, energy: Energy, part: str | None = None) -> str:
+    if mode == "caregiver":
+        return MODE_SCRIPT[f"caregiver:{part or 'hands'}"]
+    return MODE_SCRIPT.get(mode) or DEFAULT_SCRIPT[energy]
+
+
+def resolve_script(spec: str | None, energy: Energy, mode: str = "relax", part: str | None = None) -> Script:
     """A built-in script by name, or a script file by path."""
     if spec is None:
-        return _load_builtin(DEFAULT_SCRIPT[energy])
+        return _load_builtin(default_script_name(mode, energy, part))
     if spec in builtin_names():
         return _load_builtin(spec)
     path = Path(spec).expanduser()

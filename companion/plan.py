@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from .breathing import BreathCycle, breath_schedule
 from .errors import DoesNotFit
 from .profile import Profile
-from .scripts import Breathe, Entry, Pause, Script
+from .scripts import Breathe, Chime, Entry, Pause, Script
+
+SLEEP_FADE_S = 30.0
+CHIME_LEAD_S = 3.0  # a script's [chime] sounds this long before the line it introduces
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class _Spoken:
     entry: Entry
     clips: list[tuple[str, int, str]]  # key, length, text
     gaps: list[int]  # samples between phrases
+    chime_before: bool = False
 
     @property
     def length(self) -> int:
@@ -140,6 +144,8 @@ def _phrase_gaps(lengths: list[int], words: int, profile: Profile) -> list[int]:
 def build_plan(profile: Profile, script: Script, narrator=None, lead_in_s: float | None = None) -> SessionPlan:
     """Place the script in time. `narrator` gives phrase lengths; None means tones only.
     `lead_in_s` asks for a longer tone-only opening (live play starts before the voice is ready)."""
+    if script.ending == "sleep":  # drift off: a long, slow fade into quiet, no call to wake
+        profile = profile.with_(fade_out_s=SLEEP_FADE_S, closing_quiet_s=SLEEP_FADE_S)
     sr = profile.sample_rate
     total = profile.total_samples
     pacing = profile.pacing
@@ -148,7 +154,7 @@ def build_plan(profile: Profile, script: Script, narrator=None, lead_in_s: float
     tail = int(round((profile.closing_quiet_s + profile.fade_out_s + profile.tail_silence_s) * sr))
 
     if narrator is None or not profile.narration:
-        return SessionPlan(profile, script.name, script.title, total, [], breaths)
+        return SessionPlan(profile, script.name, script.title, total, [], breaths, mode_cues(profile))
 
     energy = profile.energy.value
     items = script.items_for(energy)
@@ -158,8 +164,11 @@ def build_plan(profile: Profile, script: Script, narrator=None, lead_in_s: float
     pending: _Quiet | None = None
     section = None
     shortest, usual, longest = (int(round(x * sr)) for x in pacing.instruction_pause)
+    chime = False
     for item in items:
-        if isinstance(item, Pause):
+        if isinstance(item, Chime):
+            chime = True
+        elif isinstance(item, Pause):
             # a script's pause, kept within this energy level's range
             s = min(max(int(round(item.seconds * sr)), shortest), longest)
             pending = _Quiet(s, shortest, False, item.section)
@@ -178,7 +187,8 @@ def build_plan(profile: Profile, script: Script, narrator=None, lead_in_s: float
             section = item.section
             placed = [lengths[p] + (p,) for p in item.phrases]
             gaps = _phrase_gaps([c[1] for c in placed], item.words, profile)
-            timeline.append(_Spoken(item, placed, gaps))
+            timeline.append(_Spoken(item, placed, gaps, chime_before=chime))
+            chime = False
 
     if pending is not None:  # a pause or stretch after the last line
         timeline.append(pending)
@@ -191,11 +201,14 @@ def build_plan(profile: Profile, script: Script, narrator=None, lead_in_s: float
 
     narration: list[NarrationEntry] = []
     sections: list[tuple[int, str]] = []
+    cues = mode_cues(profile)
     pos = head
     for part in timeline:
         if isinstance(part, _Quiet):
             pos += part.samples
             continue
+        if part.chime_before:
+            cues.append(Cue(max(pos - int(CHIME_LEAD_S * sr), 0), "chime"))
         clips = []
         cursor = pos
         for i, (key, length, text) in enumerate(part.clips):
@@ -214,9 +227,29 @@ def build_plan(profile: Profile, script: Script, narrator=None, lead_in_s: float
         total,
         narration,
         breaths,
+        cues=sorted(cues, key=lambda c: c.at),
         sections=sections,
         dropped_optional=dropped,
     )
+
+
+def mode_cues(profile: Profile) -> list[Cue]:
+    """Massage tracks: a chime at each region change (or every few minutes) and a distinct
+    cue two minutes before the end."""
+    if profile.mode != "massage":
+        return []
+    sr, total = profile.sample_rate, profile.total_samples
+    two_minutes = total - 120 * sr
+    cues = [Cue(two_minutes, "two-minutes")]
+    if profile.regions:
+        at = 0.0
+        for _, minutes in profile.regions[:-1]:
+            at += minutes
+            cues.append(Cue(int(round(at * 60 * sr)), "region"))
+    elif profile.chime_every:
+        step = int(round(profile.chime_every * 60 * sr))
+        cues += [Cue(at, "interval") for at in range(step, two_minutes - 30 * sr, step)]
+    return sorted(cues, key=lambda c: c.at)
 
 
 def extend_plan(plan: SessionPlan, after: int, extra: int) -> SessionPlan:

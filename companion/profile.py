@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from .errors import BadInput
@@ -41,6 +41,10 @@ PACING: dict[Energy, Pacing] = {
     Energy.HIGH: Pacing(20, 10, 6, 0.5, (1.5, 2.5, 4.0), (0.8, 2.2), 115, 1.25, 15),
 }
 
+# Default length by mode (None: by energy). Massage tracks are commonly 30, 60 or 90 minutes.
+MODE_MINUTES = {"relax": None, "massage": 60.0, "caregiver": None}
+MASSAGE_MIN_MINUTES = 10.0
+
 ABSOLUTE_FLOOR = 4.5  # breaths/min, never slower
 GENTLE_FLOOR = 8.0  # never slower on low energy or when breathless
 GENTLE_TARGET_FLOOR = 10.0  # low/breathless target: 2 below the start, never below 10
@@ -65,7 +69,10 @@ class Profile:
     narration: bool = True
     ambience: str = "pink"
     seed: int = 0
-    extras: dict = field(default_factory=dict)
+    mode: str = "relax"  # relax | massage | caregiver
+    guided: bool = True  # the breath slows towards the target (massage: only when asked)
+    regions: tuple[tuple[str, float], ...] = ()  # massage: (region, minutes) in order
+    chime_every: float = 15.0  # massage without regions: minutes between chimes, 0 for none
 
     @property
     def pacing(self) -> Pacing:
@@ -88,6 +95,8 @@ class Profile:
     @property
     def target_rate(self) -> float:
         start = self.start_rate
+        if not self.guided:
+            return start  # an accompanying, resting pace: no ramp
         if self.gentle:
             target = max(start - 2.0, GENTLE_TARGET_FLOOR)
         else:
@@ -116,14 +125,24 @@ def make_profile(
     ambience: str = "pink",
     seed: int = 0,
     exhale_ratio: float = 1.5,
+    mode: str = "relax",
+    guided: bool | None = None,
+    regions: str | None = None,
+    chime_every: float = 15.0,
 ) -> Profile:
     """Validate user-facing values and build a Profile (raises BadInput with a clear message)."""
     try:
         level = Energy(energy)
     except ValueError:
         raise BadInput(f"unknown energy level '{energy}'; use low, medium or high") from None
+    if mode not in MODE_MINUTES:
+        raise BadInput(f"unknown mode '{mode}'; use relax, massage or caregiver")
     if minutes is None:
-        minutes = PACING[level].default_minutes
+        minutes = MODE_MINUTES[mode] or PACING[level].default_minutes
+    if mode == "massage" and not (MASSAGE_MIN_MINUTES <= minutes <= MAX_MINUTES):
+        raise BadInput(
+            f"a massage track lasts {MASSAGE_MIN_MINUTES:g} to {MAX_MINUTES:g} minutes; choose --minutes in that range"
+        )
     if not (math.isfinite(minutes) and MIN_MINUTES <= minutes <= MAX_MINUTES):
         raise BadInput(f"--minutes must be between {MIN_MINUTES:g} and {MAX_MINUTES:g}")
     if breath_rate is not None and not (
@@ -148,4 +167,39 @@ def make_profile(
         ambience=ambience,
         seed=seed,
         exhale_ratio=exhale_ratio,
+        mode=mode,
+        guided=(mode != "massage") if guided is None else guided,
+        regions=parse_regions(regions, minutes) if regions else (),
+        chime_every=_check_chime_every(chime_every),
     )
+
+
+def parse_regions(text: str, minutes: float) -> tuple[tuple[str, float], ...]:
+    """'back:15,legs:10' -> (('back', 15), ('legs', 10)); the rest of the time goes to the last."""
+    regions = []
+    for part in text.split(","):
+        name, sep, value = part.partition(":")
+        name = name.strip()
+        try:
+            length = float(value)
+        except ValueError:
+            length = float("nan")
+        if not sep or not name or not (math.isfinite(length) and length >= 1):
+            raise BadInput(
+                f"cannot read the region '{part.strip()}'; write regions as name:minutes, "
+                'for example --regions "back:15,legs:10,feet:10" (each at least 1 minute)'
+            )
+        regions.append((name, length))
+    total = sum(m for _, m in regions)
+    if total > minutes + 1e-9:
+        raise BadInput(
+            f"the regions add up to {total:g} minutes, more than the {minutes:g}-minute track; "
+            "shorten them or choose a longer --minutes"
+        )
+    return tuple(regions)
+
+
+def _check_chime_every(minutes: float) -> float:
+    if not (math.isfinite(minutes) and (minutes == 0 or 5 <= minutes <= 60)):
+        raise BadInput("--chime-every takes minutes between 5 and 60, or 0 for no chimes")
+    return float(minutes)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .envelopes import BreathEnvelope, Ducker, SessionFade
 from .layers.accompaniment import Accompaniment
+from .layers.chime import ChimeLayer
 from .layers.narration import NarrationLayer
 from .loudness import db_to_gain
 from .mixer import MASTER_CEILING_DB, limit
@@ -25,7 +26,7 @@ CONTROL = 64  # gains are computed every 64 samples (1.5 ms) and interpolated be
 BED_UNDER_VOICE_LUFS = -30.0  # 12 LU under the -18 LUFS voice
 TONES_ONLY_LUFS = -23.0
 SWELL_FLOOR = 0.35  # tone and bed hum softly between breaths and swell to 1 at each turn (9 dB)
-DUCK_DB = -8.0
+UNDER_SPEECH_LUFS = -38.0  # where the bed sits while the voice speaks (8 dB under -30)
 PCM16_SCALE = 32768.0
 # BS.1770 loudness of each layer at unit RMS (K-weighting lifts the tone's harmonics a
 # touch and cuts the bass of the noise). Constants, so a render never pays to measure them;
@@ -38,10 +39,16 @@ def _mean_square(floor: float) -> float:
     return floor**2 + floor * (1 - floor) + (1 - floor) ** 2 * 3 / 8
 
 
+def accompaniment_lufs(plan: SessionPlan) -> float:
+    p = plan.profile
+    # a massage track is mostly instrumental: its bed sits at the tones-only level
+    return BED_UNDER_VOICE_LUFS if p.narration and p.mode != "massage" else TONES_ONLY_LUFS
+
+
 def layer_gains(plan: SessionPlan) -> tuple[float, float]:
     """Peak gains for tone and bed that put the accompaniment at its loudness target."""
     p = plan.profile
-    target = BED_UNDER_VOICE_LUFS if p.narration else TONES_ONLY_LUFS
+    target = accompaniment_lufs(plan)
     share = 0.5 if p.ambience != "none" else 1.0  # tone and bed share the power equally
     power = 10 ** (target / 10) * share / _mean_square(SWELL_FLOOR)
     tone = np.sqrt(power / 10 ** (LAYER_LUFS["tone"] / 10))
@@ -66,9 +73,12 @@ class SessionRenderer:
             self.sr, p.ambience, p.seed, tone_gain * scale, bed_gain * scale, QUANTUM + 8192, cache
         )
         self.voice = NarrationLayer(plan.clips, cache)
+        self.chimes = ChimeLayer(plan.cues, self.sr)
         self.breath = BreathEnvelope(plan.breaths)
         self.fade = SessionFade(self.total / self.sr, p.fade_in_s, p.fade_out_s, p.tail_silence_s)
-        self.duck = Ducker([(e.start / self.sr, e.end / self.sr) for e in plan.narration], DUCK_DB)
+        # the voice always has the same quiet under it, however loud the bed is between words
+        duck_db = UNDER_SPEECH_LUFS - accompaniment_lufs(plan)
+        self.duck = Ducker([(e.start / self.sr, e.end / self.sr) for e in plan.narration], duck_db)
         self.ceiling = db_to_gain(MASTER_CEILING_DB) * scale
         # the limiter's reach: 20 ms, rounded so its context stays on the control grid
         self.h = -(-int(0.02 * self.sr) // (CONTROL // 2)) * (CONTROL // 2)
@@ -106,15 +116,15 @@ class SessionRenderer:
         gain_at += np.repeat(g[:-1], CONTROL)
         mix *= gain_at
         self.voice.add_into(mix, start, self.scale)
+        self.chimes.add_into(mix, start, self.scale)
         return mix
 
     def quantum(self, index: int, pcm16: bool = False) -> np.ndarray:
         start = index * QUANTUM
         n = min(QUANTUM, self.total - start)
         gain = self._gain(start, QUANTUM)
-        bound = float(gain.max()) * self.bed.peak + self.scale * self.voice.peak(
-            start - 2 * self.h, start + QUANTUM + 2 * self.h
-        )
+        reach = (start - 2 * self.h, start + QUANTUM + 2 * self.h)
+        bound = float(gain.max()) * self.bed.peak + self.scale * (self.voice.peak(*reach) + self.chimes.peak(*reach))
         if bound <= self.ceiling:  # nearly always: the limiter would leave it untouched
             out = self._mix(start, QUANTUM, gain)[:n]
         else:  # mix with the limiter's context either side, and limit only if a peak is too high

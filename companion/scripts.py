@@ -24,7 +24,7 @@ that grows to fill the session.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import BadInput, ScriptError
@@ -32,7 +32,9 @@ from .profile import Energy
 
 ENERGY_NAMES = {e.value for e in Energy}
 MODES = {"relax", "massage", "caregiver"}
-HEADER_KEYS = {"title", "energies", "modes", "summary"}
+HEADER_KEYS = {"title", "energies", "modes", "summary", "ending"}
+ENDINGS = {"gentle", "sleep"}  # sleep: a long fade into quiet, with no call to wake
+NAME = "{name}"
 # Words a calming script must not use about illness: it may help people feel calmer, nothing more.
 CLAIM_WORDS = re.compile(r"\b(cure[sd]?|curing|heal(s|ed|ing)?|treat(s|ed|ing|ment)?|therap(y|eutic))\b", re.I)
 _PHRASE_SPLIT = re.compile(r"(?<=[.!?\u2026])\s+")
@@ -69,7 +71,16 @@ class Breathe:
     energies: frozenset[str] | None = None
 
 
-Item = Entry | Pause | Breathe
+@dataclass(frozen=True)
+class Chime:
+    """A soft chime a few seconds before the next spoken line (a change of side or region)."""
+
+    line: int
+    section: str
+    energies: frozenset[str] | None = None
+
+
+Item = Entry | Pause | Breathe | Chime
 
 
 @dataclass
@@ -81,6 +92,7 @@ class Script:
     modes: tuple[str, ...]
     summary: str
     items: list[Item] = field(default_factory=list)
+    ending: str = "gentle"
 
     def items_for(self, energy: str) -> list[Item]:
         return [i for i in self.items if i.energies is None or energy in i.energies]
@@ -197,7 +209,10 @@ def parse_script(text: str, name: str, path: str) -> Script:
     for m in modes:
         if m not in MODES:
             raise ScriptError(path, None, f"unknown mode '{m}' in 'modes:'; use {', '.join(sorted(MODES))}")
-    script = Script(name, path, title, energies, modes, header.get("summary", ""), items)
+    ending = header.get("ending", "gentle").strip().lower()
+    if ending not in ENDINGS:
+        raise ScriptError(path, None, f"unknown ending '{ending}'; use gentle or sleep")
+    script = Script(name, path, title, energies, modes, header.get("summary", ""), items, ending)
     for energy in energies:
         if not any(isinstance(i, Entry) for i in script.items_for(energy)):
             raise ScriptError(path, None, f"no spoken lines for the '{energy}' energy level")
@@ -223,6 +238,10 @@ def _parse_line(line: str, path: str, lineno: int, section: str) -> Item:
                 raise ScriptError(path, lineno, "write a pause as '[pause 6]' (seconds)")
             seconds = _number(arg, path, lineno, "a pause", 0.5, 120)
             directive: Item = Pause(seconds, lineno, section, energies)
+        elif word == "chime":
+            if arg:
+                raise ScriptError(path, lineno, "write a chime as '[chime]', with nothing after the word")
+            directive = Chime(lineno, section, energies)
         elif word == "breathe":
             low = _number(arg, path, lineno, "a breathing stretch", 5, 1800) if arg else None
             directive = Breathe(low, lineno, section, energies)
@@ -230,7 +249,7 @@ def _parse_line(line: str, path: str, lineno: int, section: str) -> Item:
             raise ScriptError(
                 path,
                 lineno,
-                f"unknown marking '[{body}]'; use [low], [medium], [high], [pause N] or [breathe N]",
+                f"unknown marking '[{body}]'; use [low], [medium], [high], [pause N], [breathe N] or [chime]",
             )
         if line.strip():
             raise ScriptError(path, lineno, f"put the words after '[{body}]' on a line of their own")
@@ -240,8 +259,8 @@ def _parse_line(line: str, path: str, lineno: int, section: str) -> Item:
     text = line.strip()
     if not text:
         raise ScriptError(path, lineno, "this line has markings but no words to speak")
-    if "{" in text or "}" in text:
-        raise ScriptError(path, lineno, "curly braces are not supported in spoken lines")
+    if "{" in text.replace(NAME, "") or "}" in text.replace(NAME, ""):
+        raise ScriptError(path, lineno, "the only placeholder is {name}; other curly braces are not allowed")
     phrases = split_phrases(text)
     if len(phrases) < 2:
         raise ScriptError(
@@ -252,6 +271,38 @@ def _parse_line(line: str, path: str, lineno: int, section: str) -> Item:
         )
     spoken = " ".join(phrases)
     return Entry(spoken, phrases, lineno, section, optional, energies)
+
+
+def personalise(script: Script, name: str | None) -> Script:
+    """Fill {name} with the listener's name, or leave it out gracefully ("Welcome, {name}." ->
+    "Welcome.") when none is given."""
+    if not any(isinstance(i, Entry) and NAME in i.text for i in script.items):
+        return script
+    items: list[Item] = []
+    for item in script.items:
+        if isinstance(item, Entry) and NAME in item.text:
+            phrases = tuple(p for p in (_fill(p, name) for p in item.phrases) if p)
+            item = replace(item, text=" ".join(phrases), phrases=phrases)
+        items.append(item)
+    return replace(script, items=items)
+
+
+def _fill(phrase: str, name: str | None) -> str:
+    if name:
+        return phrase.replace(NAME, name)
+    text = re.sub(r"\s*,?\s*\{name\}\s*,?\s*", " ", phrase).strip()
+    text = re.sub(r"\s+([.!?,])", r"\1", text)
+    return text[:1].upper() + text[1:] if text else text
+
+
+def check_name(name: str | None) -> str | None:
+    """A name to be spoken: letters, spaces, hyphens and apostrophes, at most 40 characters."""
+    if name is None:
+        return None
+    name = " ".join(name.split())
+    if not name or len(name) > 40 or not re.fullmatch(r"[^\W\d_]+(?:[ '\-’][^\W\d_]+)*", name):
+        raise BadInput("--name takes a first name (letters, spaces, hyphens or apostrophes, up to 40 characters)")
+    return name
 
 
 def claim_warnings(script: Script) -> list[str]:

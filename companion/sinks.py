@@ -90,6 +90,19 @@ class FileSink:
         return OutputError(f"could not write '{self.path}': {exc}; no file was written")
 
 
+def write_text_atomically(path: Path, text: str) -> None:
+    """A small text file beside an output, written whole or not at all."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.stem}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
