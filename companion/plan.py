@@ -258,7 +258,7 @@ def extend_plan(plan: SessionPlan, after: int, extra: int) -> SessionPlan:
     Everything before the insertion point stays exactly as it was, so a player can switch
     to the new plan while it plays. The time goes in before the closing section when that
     is still ahead (at least `after`), else before the next line still ahead, else just
-    before the final fade, which moves later with everything after it.
+    before the closing quiet and final fade, which move later with everything after them.
     """
     sr = plan.sample_rate
     lead = int(1.0 * sr)  # insert before the next words' ducking begins
@@ -268,9 +268,10 @@ def extend_plan(plan: SessionPlan, after: int, extra: int) -> SessionPlan:
         at = closing - lead
     elif ahead:
         at = ahead[0].start - lead
-    else:
-        last_words = plan.narration[-1].end if plan.narration else 0
-        at = max(after, last_words + sr)
+    else:  # after the last words (or none at all): just before the closing quiet and fade
+        p = plan.profile
+        tail = int(round((p.closing_quiet_s + p.fade_out_s + p.tail_silence_s) * sr))
+        at = max(after, plan.total_samples - tail)
 
     def moved(x: int) -> int:
         return x + extra if x >= at else x
@@ -295,7 +296,10 @@ def extend_plan(plan: SessionPlan, after: int, extra: int) -> SessionPlan:
         total,
         narration,
         breath_schedule(profile, total / sr),
-        [Cue(moved(c.at), c.kind) for c in plan.cues],
+        sorted(
+            (Cue(total - 120 * sr if c.kind == "two-minutes" else moved(c.at), c.kind) for c in plan.cues),
+            key=lambda c: c.at,
+        ),
         [(moved(s), n) for s, n in plan.sections],
         plan.dropped_optional,
     )

@@ -11,6 +11,7 @@ tone starts at once while the voice is synthesised; the first words wait until i
 from __future__ import annotations
 
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -274,33 +275,32 @@ class Player:
             finally:
                 finished.set()
 
+        interrupts = [0]
+
+        def on_interrupt(_signum, _frame) -> None:
+            """Ctrl-C: end gently (the closing fade plays out); a second Ctrl-C: end now."""
+            interrupts[0] += 1
+            self.exit_code = 130
+            if interrupts[0] == 1:
+                self.send("stop")
+            else:
+                self.output.abort()
+
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, on_interrupt) if in_main else None
         thread = threading.Thread(target=play, name="companion-player", daemon=True)
         thread.start()
-        interrupts = 0
         try:
             while not finished.wait(view_every):
+                if view is None:
+                    continue
                 try:
-                    if view is not None:
-                        view(self.status)
-                except KeyboardInterrupt:
-                    raise
+                    view(self.status)
                 except Exception:  # a view must never stop the sound
                     view = None
-        except KeyboardInterrupt:
-            interrupts += 1
-        while interrupts and not finished.is_set():  # Ctrl-C: end gently; twice: end now
-            self.exit_code = 130
-            self.send("stop")
-            try:
-                while not finished.wait(view_every):
-                    if view is not None:
-                        view(self.status)
-            except KeyboardInterrupt:
-                self.output.abort()
-                finished.wait(2)
-                break
-        if interrupts:
-            self.exit_code = 130
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, previous)
         thread.join(timeout=5)
         self.status.done = True
         if view is not None:

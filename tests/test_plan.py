@@ -32,7 +32,7 @@ def test_every_builtin_script_at_every_energy_speaks_calmly():
     """85-140 words/min within each entry; nothing in the fades; entries in order."""
     for script in builtin_scripts():
         for energy in script.energies:
-            _, _, plan = prepare(SessionOptions(energy=energy, script=script.name))
+            _, _, plan = prepare(SessionOptions(energy=energy, script=script.name, mode=script.modes[0]))
             data = plan.to_json()
             fade_end = data["fade_in_s"]
             fade_start = data["duration_s"] - data["fade_out_s"] - 0.75

@@ -133,6 +133,15 @@ def test_extend_adds_five_minutes_and_moves_the_closing():
     assert np.all(out.audio[-int(0.7 * SR) :] == 0)  # still ends in digital silence
 
 
+def test_extending_a_massage_track_moves_the_two_minute_cue():
+    opts = SessionOptions(minutes=12, mode="massage", narration=False, regions="back:5,legs:3")
+    player, out = play(opts, [(60, "extend")])
+    plan = player.live.plan
+    assert plan.total_samples == 17 * 60 * SR
+    assert [(c.at, c.kind) for c in plan.cues] == [(5 * 60 * SR, "region"), (15 * 60 * SR, "two-minutes")]
+    assert out.positions[-1] + BLOCK >= plan.total_samples
+
+
 def test_gentle_stop_fades_over_three_seconds():
     opts = SessionOptions(energy="low", minutes=2, seed=4, narration=False)
     player, out = play(opts, [(30, "stop")])

@@ -126,5 +126,5 @@ def test_cli_scripts_commands(tmp_path):
     result = run_cli("scripts", "check", str(bad))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"Error: {bad}:4: unknown marking '[shout]'; use [low], [medium], [high], [pause N] or [breathe N]"
+        f"Error: {bad}:4: unknown marking '[shout]'; use [low], [medium], [high], [pause N], [breathe N] or [chime]"
     )
