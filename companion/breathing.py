@@ -46,11 +46,6 @@ class RateCurve:
     def ramp_s(self) -> float:
         return (self.start - self.target) / self.slope if self.slope > 0 else 0.0
 
-    def rate_at(self, t: float) -> float:
-        if t <= self.settle_s:
-            return self.start
-        return max(self.target, self.start - self.slope * (t - self.settle_s))
-
     def phase_at(self, t: float) -> float:
         """Breaths completed by time t (the integral of the rate)."""
         r0, t1, t2 = self.start / 60, self.settle_s, self.settle_s + self.ramp_s

@@ -25,10 +25,6 @@ def scripts_dir() -> Path:
     return _builtin("scripts")
 
 
-def assets_dir() -> Path:
-    return _builtin("audio_assets")
-
-
 def builtin_names() -> list[str]:
     return sorted(p.stem for p in scripts_dir().glob("*.txt"))
 

@@ -1,4 +1,4 @@
-"""Where blocks go: a file (written atomically), the sound card, or memory (tests)."""
+"""Where rendered blocks go: a file, written atomically; and the sound outputs there are."""
 
 from __future__ import annotations
 
@@ -138,20 +138,6 @@ def _write_behind(f: sf.SoundFile, blocks: Iterable[np.ndarray]) -> int:
     if failure:
         raise failure[0]
     return frames
-
-
-class MemorySink:
-    def __init__(self) -> None:
-        self.blocks: list[np.ndarray] = []
-
-    def write_all(self, blocks: Iterable[np.ndarray]) -> int:
-        for b in blocks:
-            self.blocks.append(np.array(b, copy=True))
-        return sum(len(b) for b in self.blocks)
-
-    @property
-    def audio(self) -> np.ndarray:
-        return np.concatenate(self.blocks)[:, 0] if self.blocks else np.zeros(0, np.float32)
 
 
 def output_devices() -> list[dict]:
