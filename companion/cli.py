@@ -210,14 +210,14 @@ def render(output: Path, yes: bool, **kw) -> None:
     _, _, session = prepare(opts)
     _before_breathing(session.profile)
     render_to_file(session, output)
-    if opts.mode == "caregiver":
+    click.echo(f"Wrote {output} ({session.duration_s / 60:.2f} min, {session.script_title}).")
+    if opts.mode == "caregiver":  # the safety notes travel with the file
         from .safety import SAFETY_SCREEN
         from .sinks import write_text_atomically
 
         notes = output.with_suffix(".txt")
         write_text_atomically(notes, SAFETY_SCREEN)
         click.echo(f"The safety notes are beside it, in {notes}.")
-    click.echo(f"Wrote {output} ({session.duration_s / 60:.2f} min, {session.script_title}).")
 
 
 STOP_RULE = (
