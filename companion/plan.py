@@ -158,8 +158,7 @@ def build_plan(profile: Profile, script: Script, narrator=None, lead_in_s: float
 
     energy = profile.energy.value
     items = script.items_for(energy)
-    phrases = [p for i in items if isinstance(i, Entry) for p in i.phrases]
-    lengths = narrator.clip_lengths(phrases, pacing.length_scale)
+    lengths = narrator.clip_lengths(script.phrases_for(energy), pacing.length_scale)
     timeline: list[_Spoken | _Quiet] = []
     pending: _Quiet | None = None
     section = None

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .envelopes import raised_cosine
 from .plan import SessionPlan, build_plan, extend_plan
 from .render import QUANTUM, SessionRenderer
-from .scripts import Entry
 from .session import SessionOptions, resolve
 from .voice.cache import ClipCache
 
@@ -69,7 +69,7 @@ class LiveSession:
                 self._old = None
             else:
                 x = (done + np.arange(n)) / self._fade_len
-                w = (0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0, 1))).astype(np.float32)
+                w = raised_cosine(x).astype(np.float32)
                 old = self._samples(*self._old, self.pos, n)
                 out = old + (out - old) * w
         self.pos += n
@@ -146,7 +146,7 @@ class Transport:
         else:
             g = np.full(n, self._gain)
         self._gain = float(g[-1])
-        shaped = 0.5 - 0.5 * np.cos(np.pi * g)  # linear progress -> raised-cosine level
+        shaped = raised_cosine(g)  # linear progress -> raised-cosine level
         target = 10 ** (self.volume_db / 20)
         vol = self._volume + (target - self._volume) * (1 - np.exp(-steps / (0.1 * self.sample_rate)))
         self._volume = float(vol[-1])
@@ -180,9 +180,7 @@ class Player:
         self.profile, self.script, self.narrator = resolve(opts, self.cache)
         self.output = output
         pacing = self.profile.pacing
-        self._phrases = [
-            p for i in self.script.items_for(self.profile.energy.value) if isinstance(i, Entry) for p in i.phrases
-        ]
+        self._phrases = self.script.phrases_for(self.profile.energy.value)
         if self.narrator is not None and self.narrator.all_cached(self._phrases, pacing.length_scale):
             first = build_plan(self.profile, self.script, self.narrator)  # warm cache: plan it all now
             self.narrator = None

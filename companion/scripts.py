@@ -97,6 +97,10 @@ class Script:
     def items_for(self, energy: str) -> list[Item]:
         return [i for i in self.items if i.energies is None or energy in i.energies]
 
+    def phrases_for(self, energy: str) -> list[str]:
+        """Every phrase spoken at this energy level, in order."""
+        return [p for i in self.items_for(energy) if isinstance(i, Entry) for p in i.phrases]
+
     @property
     def sections(self) -> list[str]:
         seen: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,21 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeou
         cwd=cwd,
         timeout=timeout,
     )
+
+
+def spawn_in_pty(*args: str, env: dict | None = None):
+    """Run the command on a pseudo-terminal, as if typed by a person: (child, master fd)."""
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "companion", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
+    os.close(slave)
+    return child, master
 
 
 def plan_json(*args: str) -> dict:

@@ -2,9 +2,6 @@
 
 import json
 import os
-import pty
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,7 +14,7 @@ from companion.scripts import Entry
 from companion.session import SessionOptions, prepare
 
 from .audio_checks import lufs, max_step_near, read, rms_db, spans, true_peak_db
-from .conftest import plan_json, run_cli
+from .conftest import plan_json, run_cli, spawn_in_pty
 
 SR = 44100
 
@@ -114,39 +111,23 @@ def test_caregiver_safety_screen_is_shown_and_required(tmp_path):
     assert len(x) == 12 * 60 * SR  # about five minutes a hand
 
 
+def answer_safety_prompt(answer: bytes, *args: str):
+    """Run a caregiver render on a terminal and answer the safety question."""
+    child, master = spawn_in_pty("render", "--for", "caregiver", *args)
+    seen = b""
+    while b"safe to go on" not in seen:
+        seen += os.read(master, 4096)
+    os.write(master, answer)
+    return child
+
+
 def test_caregiver_confirms_at_the_prompt(tmp_path):
     out = tmp_path / "feet.ogg"
-    master, slave = pty.openpty()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "companion", "render", "--for", "caregiver", "--part", "feet", "-o", str(out)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=os.environ.copy(),
-    )
-    os.close(slave)
-    seen = b""
-    while b"safe to go on" not in seen:
-        seen += os.read(master, 4096)
-    os.write(master, b"y\n")
-    assert child.wait(timeout=300) == 0
+    assert answer_safety_prompt(b"y\n", "--part", "feet", "-o", str(out)).wait(timeout=300) == 0
     assert out.exists() and (tmp_path / "feet.txt").exists()
-    refused_out = tmp_path / "no.ogg"
-    master, slave = pty.openpty()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "companion", "render", "--for", "caregiver", "-o", str(refused_out)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=os.environ.copy(),
-    )
-    os.close(slave)
-    seen = b""
-    while b"safe to go on" not in seen:
-        seen += os.read(master, 4096)
-    os.write(master, b"n\n")
-    assert child.wait(timeout=60) == 2
-    assert not refused_out.exists()
+    refused = tmp_path / "no.ogg"
+    assert answer_safety_prompt(b"n\n", "-o", str(refused)).wait(timeout=60) == 2
+    assert not refused.exists()
 
 
 def test_caregiver_guide_changes_side_with_a_chime():

@@ -5,7 +5,6 @@ so the sound that would have been heard can be measured. The real PortAudio path
 through the ALSA null device, with keys typed into a pseudo-terminal."""
 
 import os
-import pty
 import select
 import signal
 import subprocess
@@ -21,6 +20,7 @@ from companion.session import SessionOptions, prepare
 from companion.view import RichView, breath_now
 
 from .audio_checks import rms_db
+from .conftest import spawn_in_pty
 
 SR = 44100
 
@@ -201,20 +201,6 @@ def test_breathing_guide_follows_the_tone():
     assert widths[1] > 3 * widths[0]
 
 
-def _spawn_in_pty(args, env):
-    master, slave = pty.openpty()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "companion", *args],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env={**os.environ, **env},
-        start_new_session=True,
-    )
-    os.close(slave)
-    return child, master
-
-
 def _read_all(master, child, seconds):
     chunks, deadline = [], time.time() + seconds
     while time.time() < deadline:
@@ -234,8 +220,8 @@ def _read_all(master, child, seconds):
 
 def test_keys_through_a_terminal_on_the_real_device(null_audio_home):
     """The real PortAudio path and real terminal keys: q ends the session gently, status 0."""
-    child, master = _spawn_in_pty(
-        ["play", "--no-narration", "--minutes", "180"], {"HOME": str(null_audio_home), "TERM": "xterm"}
+    child, master = spawn_in_pty(
+        "play", "--no-narration", "--minutes", "180", env={"HOME": str(null_audio_home), "TERM": "xterm"}
     )
     _read_all(master, child, 3)
     os.write(master, b"+-")
@@ -246,8 +232,8 @@ def test_keys_through_a_terminal_on_the_real_device(null_audio_home):
 
 
 def test_ctrl_c_twice_stops_at_once_with_an_error_status(null_audio_home):
-    child, master = _spawn_in_pty(
-        ["play", "--quiet", "--no-narration", "--minutes", "180"], {"HOME": str(null_audio_home)}
+    child, master = spawn_in_pty(
+        "play", "--quiet", "--no-narration", "--minutes", "180", env={"HOME": str(null_audio_home)}
     )
     _read_all(master, child, 3)
     child.send_signal(signal.SIGINT)
