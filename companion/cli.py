@@ -285,6 +285,9 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -
         raise NoDevice(f"{exc}; write a file instead: {_render_hint(kw)}") from None
     _confirm_safety(opts, yes)
     player = Player(opts, output)
+    # From here on Ctrl-C goes to the player: the first ends gently, a second at once.
+    # The handler stays until the process ends, so a late second press is harmless too.
+    signal.signal(signal.SIGINT, lambda _signum, _frame: player.interrupt())
     _before_breathing(player.profile)
     view = None
     if not quiet:
@@ -300,7 +303,7 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -
         code = player.run(view)
     if player.status.underruns:
         click.echo(f"Note: the sound card ran dry {player.status.underruns} time(s).", err=True)
-    if code:
+    if code or player.interrupts:
         raise Interrupted("interrupted; the session ended early")
     ctx.exit(0)
 

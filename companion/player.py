@@ -11,12 +11,11 @@ tone starts at once while the voice is synthesised; the first words wait until i
 from __future__ import annotations
 
 import queue
-import signal
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -107,7 +106,6 @@ class Transport:
     _fade_to: float = 1.0
     _fade_step: float = 0.0
     _volume: float = 1.0  # linear, follows volume_db smoothly
-    _stop_left: int = 0
 
     def pause_toggle(self) -> None:
         if self.stopping:
@@ -124,7 +122,6 @@ class Transport:
     def stop(self) -> None:
         if not self.stopping:
             self.stopping = True
-            self._stop_left = int(STOP_FADE_S * self.sample_rate)
             self._fade(0.0, STOP_FADE_S if not self.paused else 0.05)
 
     def _fade(self, to: float, seconds: float) -> None:
@@ -150,10 +147,8 @@ class Transport:
         target = 10 ** (self.volume_db / 20)
         vol = self._volume + (target - self._volume) * (1 - np.exp(-steps / (0.1 * self.sample_rate)))
         self._volume = float(vol[-1])
-        if self.stopping:
-            self._stop_left -= n
-            if self._stop_left <= 0 or self._gain == 0.0:
-                self.finished = True
+        if self.stopping and self._gain == 0.0:
+            self.finished = True
         return (shaped * vol).astype(np.float32)
 
 
@@ -166,10 +161,8 @@ class Status:
     paused: bool = False
     volume_db: float = 0.0
     waiting_for_voice: bool = False
-    extended: int = 0
     underruns: int = 0
     done: bool = False
-    messages: list[str] = field(default_factory=list)
 
 
 class Player:
@@ -192,13 +185,25 @@ class Player:
         self.commands: queue.Queue[str] = queue.Queue()
         self._voice: Future | None = None
         self._pool: ThreadPoolExecutor | None = None
-        self._extensions = 0
+        self.interrupts = 0
         self.exit_code = 0
 
     # -- commands -------------------------------------------------------------
     def send(self, command: str) -> None:
-        """'pause', 'louder', 'softer', 'extend', 'stop' (thread-safe)."""
+        """'pause', 'louder', 'softer', 'extend', 'stop' (thread-safe, and safe from a signal handler)."""
         self.commands.put(command)
+
+    def interrupt(self) -> None:
+        """Ctrl-C: the first ends gently (the closing fade plays out), the next ends at once."""
+        self.interrupts += 1
+        self.exit_code = 130
+        if self.interrupts == 1:
+            self.send("stop")
+        else:
+            self.abort()
+
+    def abort(self) -> None:
+        self.output.abort()
 
     def _apply(self, command: str) -> None:
         t = self.transport
@@ -211,11 +216,9 @@ class Player:
         elif command == "stop":
             t.stop()
         elif command == "extend" and not t.stopping:
-            self._extensions += 1
             sr = self.profile.sample_rate
             extra = EXTEND_S * sr
             self.live.replace(extend_plan(self.live.plan, self.live.pos + 2 * sr, extra))
-            self.status.extended += 1
         self.status.paused, self.status.volume_db = t.paused, t.volume_db
         self.status.plan = self.live.plan
 
@@ -273,19 +276,6 @@ class Player:
             finally:
                 finished.set()
 
-        interrupts = [0]
-
-        def on_interrupt(_signum, _frame) -> None:
-            """Ctrl-C: end gently (the closing fade plays out); a second Ctrl-C: end now."""
-            interrupts[0] += 1
-            self.exit_code = 130
-            if interrupts[0] == 1:
-                self.send("stop")
-            else:
-                self.output.abort()
-
-        in_main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, on_interrupt) if in_main else None
         thread = threading.Thread(target=play, name="companion-player", daemon=True)
         thread.start()
         try:
@@ -296,9 +286,9 @@ class Player:
                     view(self.status)
                 except Exception:  # a view must never stop the sound
                     view = None
-        finally:
-            if in_main:
-                signal.signal(signal.SIGINT, previous)
+        except BaseException:  # an interrupt the caller did not handle: stop the sound now
+            self.abort()
+            raise
         thread.join(timeout=5)
         self.status.done = True
         if view is not None:
