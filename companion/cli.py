@@ -304,6 +304,7 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -
     if player.status.underruns:
         click.echo(f"Note: the sound card ran dry {player.status.underruns} time(s).", err=True)
     if code or player.interrupts:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the session is over: let one more press pass
         raise Interrupted("interrupted; the session ended early")
     ctx.exit(0)
 
