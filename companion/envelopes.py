@@ -18,9 +18,12 @@ class BreathEnvelope:
         self.knots_t = np.array(knots)
         self.knots_u = np.arange(len(knots), dtype=np.float64)
 
+    def phase(self, t: np.ndarray) -> np.ndarray:
+        """Breath phase: an even whole number at each in-breath's start, odd at each turn."""
+        return np.interp(t, self.knots_t, self.knots_u)
+
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        u = np.interp(t, self.knots_t, self.knots_u)
-        return 0.5 - 0.5 * np.cos(np.pi * u)
+        return 0.5 - 0.5 * np.cos(np.pi * self.phase(t))
 
 
 def raised_cosine(x: np.ndarray) -> np.ndarray:

@@ -8,18 +8,29 @@ import sys
 import numpy as np
 
 from .envelopes import BreathEnvelope
+from .plan import SessionPlan
 from .player import Status
+
+_envelopes: dict[int, tuple[SessionPlan, BreathEnvelope]] = {}
+
+
+def _envelope(plan: SessionPlan) -> BreathEnvelope:
+    """One envelope per plan, not one per redraw (the view redraws a dozen times a second)."""
+    known = _envelopes.get(id(plan))
+    if known is None or known[0] is not plan:
+        _envelopes.clear()  # only the playing plan matters
+        known = _envelopes[id(plan)] = (plan, BreathEnvelope(plan.breaths))
+    return known[1]
 
 
 def breath_now(status: Status) -> tuple[float, str]:
     """The tone's swell (0..1) at the playhead, and whether the breath is going in or out."""
     plan = status.plan
-    t = status.position / plan.sample_rate
-    swell = float(BreathEnvelope(plan.breaths)(np.array([t]))[0]) if plan.breaths else 0.0
-    starts = [b.start_s for b in plan.breaths]
-    i = max(int(np.searchsorted(starts, t, side="right")) - 1, 0)
-    going_in = t < plan.breaths[i].turn_s if plan.breaths else True
-    return swell, "in" if going_in else "out"
+    if not plan.breaths:
+        return 0.0, "in"
+    envelope, t = _envelope(plan), np.array([status.position / plan.sample_rate])
+    going_in = int(envelope.phase(t)[0]) % 2 == 0
+    return float(envelope(t)[0]), "in" if going_in else "out"
 
 
 def section_now(status: Status) -> str:
