@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from companion.cli import cli
+from companion.sinks import _umask
 
 from .conftest import ROOT, run_cli
 
@@ -91,9 +92,3 @@ def test_any_piper_voice_file_can_speak(tmp_path):
     result = run_cli("render", "--energy", "low", "--minutes", "2", "--voice", voice, "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert out.stat().st_mode & 0o777 == 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
