@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, interrupts
 from .errors import CompanionError, Interrupted
 from .profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES
 
@@ -287,7 +287,9 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -
     player = Player(opts, output)
     # From here on Ctrl-C goes to the player: the first ends gently, a second at once.
     # The handler stays until the process ends, so a late second press is harmless too.
-    signal.signal(signal.SIGINT, lambda _signum, _frame: player.interrupt())
+    # SIGTERM is treated as Ctrl-C: a gentle end, then exit 130.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _signum, _frame: player.interrupt())
     _before_breathing(player.profile)
     view = None
     if not quiet:
@@ -421,15 +423,11 @@ def scripts_check(file: Path) -> None:
     )
 
 
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning every expected failure into one line."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # clean up partial files on kill too
+    interrupts.install()  # Ctrl-C and SIGTERM: clean up partial files, never hang
     try:
         code = cli.main(args=args, prog_name="companion", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from . import interrupts
 from .errors import BadInput, OutputError
 
 # suffix -> (libsndfile format, subtype)
@@ -126,15 +127,17 @@ def _write_behind(f: sf.SoundFile, blocks: Iterable[np.ndarray]) -> int:
     thread = threading.Thread(target=writer, name="companion-writer", daemon=True)
     thread.start()
     frames = 0
-    try:
-        for block in blocks:
-            if failure:
-                break
-            pending.put(block)
-            frames += len(block)
-    finally:
-        pending.put(None)
-        thread.join()
+    with interrupts.deferred():  # a signal raised inside the queue's locks would hang both threads
+        try:
+            for block in blocks:
+                interrupts.check()
+                if failure:
+                    break
+                pending.put(block)
+                frames += len(block)
+        finally:
+            pending.put(None)
+            thread.join()
     if failure:
         raise failure[0]
     return frames

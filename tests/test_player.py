@@ -244,6 +244,17 @@ def test_ctrl_c_twice_stops_at_once_with_an_error_status(null_audio_home):
     assert "Traceback" not in screen and "Error: interrupted" in screen
 
 
+def test_sigterm_ends_play_gently_with_an_error_status(null_audio_home):
+    child, master = spawn_in_pty(
+        "play", "--quiet", "--no-narration", "--minutes", "180", env={"HOME": str(null_audio_home)}
+    )
+    _read_all(master, child, 3)
+    child.send_signal(signal.SIGTERM)
+    screen = _read_all(master, child, 30)
+    assert child.wait(timeout=30) == 130
+    assert "Traceback" not in screen and "Error: interrupted" in screen
+
+
 def test_plain_output_when_not_a_terminal(null_audio_home):
     result = subprocess.run(
         [sys.executable, "-m", "companion", "play", "--energy", "low", "--minutes", "2"],

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import interrupts
 from ..errors import BadInput
 from .cache import ClipCache, clip_key
 from .clips import PROCESSING_VERSION, prepare_clip
@@ -150,11 +151,16 @@ class PiperNarrator:
             self.cache.put(key, clip)
             return text, key, len(clip)
 
-        with ThreadPoolExecutor(max_workers=cpu_count()) as pool:
-            # longest first, so the two cores finish together
-            for text, key, length in pool.map(work, sorted(jobs, key=lambda j: -len(j[0]))):
-                found[text] = (key, length)
-                self.synthesised += 1
+        pool = ThreadPoolExecutor(max_workers=cpu_count())
+        try:
+            with interrupts.deferred():  # Ctrl-C lands between phrases, never inside the pool's locks
+                # longest first, so the two cores finish together
+                for text, key, length in pool.map(work, sorted(jobs, key=lambda j: -len(j[0]))):
+                    interrupts.check()
+                    found[text] = (key, length)
+                    self.synthesised += 1
+        finally:
+            pool.shutdown(cancel_futures=True)  # on Ctrl-C: finish the phrases in hand, start no more
         return found
 
 
