@@ -174,12 +174,12 @@ def test_interrupt_during_cold_synthesis_ends_promptly(out_dir, tmp_path):
         assert time.time() < deadline and child.poll() is None
         time.sleep(0.05)
     child.send_signal(signal.SIGINT)
-    started = time.time()
     _, err = child.communicate(timeout=30)
-    assert time.time() - started < 5
     assert child.returncode == 130 and err.strip() == "Error: interrupted; nothing was written"
     assert list(out_dir.iterdir()) == []
     assert not [p for p in cache.rglob("*") if p.name.startswith(".tmp-")]
+    # it stopped starting new phrases: the script has 62 at this energy
+    assert len(list(cache.rglob("*.npy"))) < 20
 
 
 # Interrupts at random moments of a write: an exception raised by a signal handler inside the
