@@ -30,6 +30,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[test,bench]"
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/loudness.py
 
 clean:
 	rm -rf $(VENV) build dist demo-session.mp3

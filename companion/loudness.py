@@ -1,4 +1,4 @@
-"""Loudness (ITU-R BS.1770 via pyloudnorm) and true peak (4x oversampled)."""
+"""Loudness (ITU-R BS.1770 via pyloudnorm), loudness range (EBU Tech 3342) and true peak (4x oversampled)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,15 @@ def lufs(x: np.ndarray, sr: int) -> float:
         x = np.tile(x, (int(np.ceil(sr / 2 / max(len(x), 1))), 1))
     meter = _METERS.setdefault(sr, pyloudnorm.Meter(sr))
     return float(meter.integrated_loudness(x))
+
+
+def loudness_range(x: np.ndarray, sr: int) -> float:
+    """Loudness range in LU (EBU Tech 3342: spread of the gated 3 s short-term loudness)."""
+    import pyloudnorm
+
+    x = np.asarray(x, dtype=np.float64)
+    meter = pyloudnorm.Meter(sr)  # a fresh meter: LRA changes the meter's block settings while it runs
+    return float(meter.loudness_range(x))
 
 
 def true_peak_db(x: np.ndarray, chunk: int = 1 << 20) -> float:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import soundfile as sf
 
-from companion.loudness import lufs, true_peak_db
+from companion.loudness import loudness_range, lufs, true_peak_db
 
-__all__ = ["read", "lufs", "true_peak_db", "spans", "rms_db", "max_step_near"]
+__all__ = ["read", "lufs", "loudness_range", "true_peak_db", "spans", "rms_db", "max_step_near"]
 
 
 def read(path) -> tuple[np.ndarray, int]:

@@ -13,7 +13,7 @@ from companion.safety import SAFETY_SCREEN
 from companion.scripts import Entry
 from companion.session import SessionOptions, prepare
 
-from .audio_checks import lufs, max_step_near, read, rms_db, spans, true_peak_db
+from .audio_checks import loudness_range, lufs, max_step_near, read, rms_db, spans, true_peak_db
 from .conftest import plan_json, run_cli, spawn_in_pty
 
 SR = 44100
@@ -81,6 +81,7 @@ def test_massage_loudness_matches_other_tracks(massage_track):
     body = lufs(x[4 * 60 * sr : 8 * 60 * sr], sr)  # the instrumental middle, chime included
     assert body == pytest.approx(-23, abs=2)
     assert true_peak_db(x) <= -1.0
+    assert loudness_range(x, sr) <= 8  # words, chimes and bed: no jumps across the whole track
     for cue in plan["cues"]:
         i = int(cue["at_s"] * sr)
         assert max_step_near(x, i, 200) < 2 * max_step_near(x, i - 2 * sr, 200) + 1e-3  # no click
@@ -94,6 +95,7 @@ def test_tones_only_massage_track_level(tmp_path):
     x, sr = read(out)
     assert lufs(x, sr) == pytest.approx(-23, abs=2)
     assert true_peak_db(x) <= -1.0
+    assert loudness_range(x, sr) <= 8
 
 
 def test_caregiver_safety_screen_is_shown_and_required(tmp_path):

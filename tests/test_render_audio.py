@@ -2,6 +2,9 @@
 block-size invariance and repeatability."""
 
 import hashlib
+import re
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -12,7 +15,7 @@ from companion.mixer import limit
 from companion.render import SWELL_FLOOR, render
 from companion.session import SessionOptions, prepare
 
-from .audio_checks import lufs, max_step_near, read, rms_db, spans, true_peak_db
+from .audio_checks import loudness_range, lufs, max_step_near, read, rms_db, spans, true_peak_db
 from .conftest import plan_json, run_cli
 
 
@@ -166,6 +169,26 @@ def test_tones_only_loudness(tmp_path):
     x, sr = read(out)
     assert lufs(x, sr) == pytest.approx(-23, abs=2)
     assert true_peak_db(x) <= -1.0
+    assert loudness_range(x, sr) <= 8  # the swell moves the level gently, never by much
+
+
+def test_loudness_agrees_with_ffmpeg(low_session):
+    """An independent meter (ffmpeg's EBU R128 filter) reads the same loudness, range and peak."""
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed (.ci/run installs it)")
+    _, wav = low_session
+    x, sr = read(wav)
+    result = subprocess.run(
+        ["ffmpeg", "-nostats", "-hide_banner", "-i", str(wav), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    summary = result.stderr[result.stderr.rindex("Summary:") :]
+    read_out = {k: float(re.search(rf"{k}:\s+(-?[\d.]+)", summary).group(1)) for k in ("I", "LRA", "Peak")}
+    assert read_out["I"] == pytest.approx(lufs(x, sr), abs=0.2)
+    assert read_out["LRA"] == pytest.approx(loudness_range(x, sr), abs=0.5)
+    assert read_out["Peak"] == pytest.approx(true_peak_db(x), abs=0.3)
 
 
 def test_limiter_catches_peaks_smoothly():

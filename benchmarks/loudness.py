@@ -1,0 +1,40 @@
+"""Loudness figures for the README: what each kind of session measures, as rendered.
+
+    .venv/bin/python benchmarks/loudness.py          (also run by: make bench)
+
+Each session is rendered with the library API and measured with the same meters the tests
+use (BS.1770 integrated loudness, EBU Tech 3342 loudness range, 4x oversampled true peak).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from companion.loudness import loudness_range, lufs, true_peak_db
+from companion.render import render
+from companion.session import SessionOptions, prepare
+
+SESSIONS = [
+    ("relax, low energy, 6 min", SessionOptions(energy="low")),
+    ("relax, medium energy, 12 min", SessionOptions(energy="medium")),
+    ("relax, high energy, 20 min", SessionOptions(energy="high")),
+    ("relax, tones only, 12 min", SessionOptions(energy="medium", narration=False)),
+    ("massage, 30 min", SessionOptions(mode="massage", minutes=30)),
+    ("massage, tones only, 30 min", SessionOptions(mode="massage", minutes=30, narration=False)),
+    ("caregiver, hands, 12 min", SessionOptions(mode="caregiver", part="hands")),
+]
+
+
+def main() -> None:
+    print(f"{'session':30} {'whole':>11} {'voice':>11} {'range':>8} {'true peak':>10}")
+    for label, opts in SESSIONS:
+        _, _, plan = prepare(opts)
+        sr = plan.sample_rate
+        x = np.concatenate(list(render(plan)))[:, 0].astype(np.float64)
+        spoken = [x[e.start : e.end] for e in plan.narration]
+        voice = f"{lufs(np.concatenate(spoken), sr):6.1f} LUFS" if spoken else "          -"
+        print(f"{label:30} {lufs(x, sr):6.1f} LUFS {voice} {loudness_range(x, sr):5.1f} LU {true_peak_db(x):5.1f} dBTP")
+
+
+if __name__ == "__main__":
+    main()
