@@ -303,6 +303,11 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -
             code = player.run(view)
     else:
         code = player.run(view)
+    if player.lengthened_to:
+        click.echo(
+            f"Note: the words needed more time than asked; the session grew to {player.lengthened_to} minutes.",
+            err=True,
+        )
     if player.status.underruns:
         click.echo(f"Note: the sound card ran dry {player.status.underruns} time(s).", err=True)
     if code or player.interrupts:

@@ -23,6 +23,10 @@ class ScriptError(BadInput):
 class DoesNotFit(BadInput):
     """The script cannot be spoken calmly within the requested length."""
 
+    def __init__(self, message: str, minutes: int):
+        super().__init__(message)
+        self.minutes = minutes  # the whole number of minutes that would fit
+
 
 class OutputError(CompanionError):
     """The output file could not be written (disk full, permissions...)."""

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .envelopes import raised_cosine
-from .plan import SessionPlan, build_plan, extend_plan
+from .errors import DoesNotFit
+from .plan import SessionPlan, build_plan, extend_plan, might_fit
 from .render import QUANTUM, SessionRenderer
 from .session import SessionOptions, resolve
 from .voice.cache import ClipCache
@@ -174,8 +175,12 @@ class Player:
         self.output = output
         pacing = self.profile.pacing
         self._phrases = self.script.phrases_for(self.profile.energy.value)
-        if self.narrator is not None and self.narrator.all_cached(self._phrases, pacing.length_scale):
-            first = build_plan(self.profile, self.script, self.narrator)  # warm cache: plan it all now
+        if self.narrator is not None and (
+            self.narrator.all_cached(self._phrases, pacing.length_scale) or not might_fit(self.profile, self.script)
+        ):
+            # Warm cache: plan it all now. A script that surely does not fit is synthesised
+            # first too, so the listener hears the exact error before any sound, never during.
+            first = build_plan(self.profile, self.script, self.narrator)
             self.narrator = None
         else:
             first = build_plan(self.profile, self.script, None)  # the tone can start at once
@@ -187,6 +192,7 @@ class Player:
         self._pool: ThreadPoolExecutor | None = None
         self.interrupts = 0
         self.exit_code = 0
+        self.lengthened_to: int | None = None  # minutes, when the words needed more time than asked
 
     # -- commands -------------------------------------------------------------
     def send(self, command: str) -> None:
@@ -238,7 +244,14 @@ class Player:
         sr = self.profile.sample_rate
         minutes = self.live.total / sr / 60
         lead_in = self.live.pos / sr + SWITCH_FADE_S + 1.0
-        full = build_plan(self.profile.with_(minutes=minutes), self.script, self.narrator, lead_in_s=lead_in)
+        try:
+            full = build_plan(self.profile.with_(minutes=minutes), self.script, self.narrator, lead_in_s=lead_in)
+        except DoesNotFit as exc:
+            # The text looked as if it would fit, the spoken phrases do not: lengthen the
+            # session rather than stop mid-way (the CLI says so at the end).
+            self.lengthened_to = exc.minutes
+            profile = self.profile.with_(minutes=exc.minutes)
+            full = build_plan(profile, self.script, self.narrator, lead_in_s=lead_in)
         self.live.replace(full)
         self.status.plan = full
         self.status.waiting_for_voice = False

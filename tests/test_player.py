@@ -51,17 +51,17 @@ def play(options: SessionOptions, script, cache=None, speed: float = 400.0) -> t
     return player, out
 
 
-def reference_for(out: PacedOutput, plan) -> np.ndarray:
+def reference_for(out: PacedOutput, plan, cache=None) -> np.ndarray:
     """What the session sounds like untouched, lined up with what was heard (zeros while held)."""
-    ref = np.concatenate([np.concatenate(list(render(plan)))[:, 0], np.zeros(BLOCK, np.float32)])
+    ref = np.concatenate([np.concatenate(list(render(plan, cache=cache)))[:, 0], np.zeros(BLOCK, np.float32)])
     return np.concatenate(
         [ref[at : at + BLOCK] if at is not None else np.zeros(BLOCK, np.float32) for at in out.positions]
     )
 
 
-def assert_no_clicks(out: PacedOutput, plan) -> None:
+def assert_no_clicks(out: PacedOutput, plan, cache=None) -> None:
     """No step in what was heard is larger than the session's own largest step."""
-    own = np.max(np.abs(np.diff(reference_for(out, plan))))
+    own = np.max(np.abs(np.diff(reference_for(out, plan, cache))))
     assert np.max(np.abs(np.diff(out.audio))) <= own + 1e-3
 
 
@@ -178,6 +178,40 @@ def test_cold_cache_the_tone_starts_before_the_voice(tmp_path):
     assert out.positions[-1] + BLOCK >= plan.total_samples
     spoken = np.concatenate([out.audio[e.start : e.end] for e in plan.narration])
     assert rms_db(spoken) > rms_db(out.audio[: 6 * SR]) + 6  # the words were really heard
+
+
+def test_a_script_that_surely_does_not_fit_fails_before_any_sound(tmp_path):
+    from companion.errors import DoesNotFit
+    from companion.voice.cache import ClipCache
+
+    out = PacedOutput(SR, speed=400.0)
+    opts = SessionOptions(energy="high", script="body-scan", minutes=2)
+    with pytest.raises(DoesNotFit, match="choose --minutes 3 or more"):  # the exact figure, as render says
+        Player(opts, out, cache=ClipCache(tmp_path / "cold")).run()
+    assert out.positions == []
+
+
+def test_words_that_turn_out_longer_than_guessed_lengthen_the_session(tmp_path):
+    """The text looked as if it would fit in 2.5 minutes; the spoken phrases need more. The
+    session grows instead of stopping half-way, and the listener is told at the end."""
+    from companion.voice.cache import ClipCache
+
+    out = PacedOutput(SR, speed=2.0)
+    cache = ClipCache(tmp_path)
+    player = Player(SessionOptions(energy="high", script="body-scan", minutes=2.5), out, cache=cache)
+
+    def hurry(o, at):  # real time while the voice is synthesised, then fast
+        if not player.status.waiting_for_voice:
+            o.speed = 400.0
+
+    out.on_block = hurry
+    assert player.run() == 0
+    assert player.lengthened_to is not None and player.lengthened_to >= 3
+    plan = player.live.plan
+    assert plan.total_samples == player.lengthened_to * 60 * SR
+    assert plan.narration and plan.narration[-1].end < plan.total_samples - 9 * SR  # words before the fade
+    assert out.positions[-1] + BLOCK >= plan.total_samples  # it played to the end
+    assert_no_clicks(out, plan, cache)
 
 
 def test_breathing_guide_follows_the_tone():
