@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .breathing import BreathCycle, breath_schedule
-from .errors import DoesNotFit
+from .errors import BadInput, DoesNotFit
 from .profile import Profile
 from .scripts import Breathe, Chime, Entry, Pause, Script
 
@@ -219,6 +219,8 @@ def build_plan(profile: Profile, script: Script, narrator=None, lead_in_s: float
         narration.append(entry)
         pos += part.length
     assert pos == total - tail, "the plan must fill the session exactly"
+    if profile.mode == "massage" and lead_in_s is None:
+        _check_massage_words(narration, total, sr, script)
     return SessionPlan(
         profile,
         script.name,
@@ -230,6 +232,25 @@ def build_plan(profile: Profile, script: Script, narrator=None, lead_in_s: float
         sections=sections,
         dropped_optional=dropped,
     )
+
+
+MASSAGE_WORDS_S = 180  # a massage track speaks only in its first and last three minutes
+
+
+def _check_massage_words(narration: list[NarrationEntry], total: int, sr: int, script: Script) -> None:
+    """The table is for quiet: a welcome at the start, a closing at the end, nothing between."""
+    window = MASSAGE_WORDS_S * sr
+    for e in narration:
+        if e.end > window and e.start < total - window:
+            raise BadInput(
+                f"the script '{script.name}' speaks at {_clock(e.start / sr)} ('{e.text}'), but a massage "
+                "track speaks only in its first and last 3 minutes; keep the welcome and the closing short, "
+                "with one [breathe] between them"
+            )
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
 class ShortEstimate:

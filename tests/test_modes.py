@@ -40,6 +40,23 @@ def test_massage_track_chimes_at_region_changes_and_speaks_only_at_the_ends():
     assert guided["breaths"][-1]["inhale_s"] > p["breaths"][-1]["inhale_s"]
 
 
+def test_a_massage_script_may_not_speak_mid_track(tmp_path):
+    script = tmp_path / "middle.txt"
+    script.write_text(
+        "title: Words in the middle\nmodes: massage\n\n== Welcome\nWelcome. / This time is for you.\n[breathe]\n"
+        "Now we turn to your legs. / Let them be heavy.\n[breathe]\n\n== Closing\nWe are ending. / Thank you.\n"
+    )
+    result = run_cli("plan", "--for", "massage", "--minutes", "30", "--script", str(script))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert (
+        result.stderr.startswith("Error: the script 'middle' speaks at 1")
+        and "first and last 3 minutes" in result.stderr
+    )
+    # one stretch between a short welcome and a short closing is what a massage script looks like
+    script.write_text(script.read_text().replace("[breathe]\nNow we turn to your legs. / Let them be heavy.\n", ""))
+    assert run_cli("plan", "--for", "massage", "--minutes", "30", "--script", str(script)).returncode == 0
+
+
 def test_chimes_without_regions():
     every = plan_json("--for", "massage", "--minutes", "60", "--no-narration")
     assert [c["at_s"] for c in every["cues"] if c["kind"] == "interval"] == [900.0, 1800.0, 2700.0]
