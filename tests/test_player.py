@@ -193,7 +193,7 @@ def test_a_script_that_surely_does_not_fit_fails_before_any_sound(tmp_path):
 
 def test_words_that_turn_out_longer_than_guessed_lengthen_the_session(tmp_path):
     """The text looked as if it would fit in 2.5 minutes; the spoken phrases need more. The
-    session grows instead of stopping half-way, and the listener is told at the end."""
+    session grows instead of stopping half-way (and `lengthened_to` lets the CLI say so)."""
     from companion.voice.cache import ClipCache
 
     out = PacedOutput(SR, speed=2.0)
@@ -278,7 +278,8 @@ def test_ctrl_c_twice_stops_at_once_with_an_error_status(null_audio_home):
     assert "Traceback" not in screen and "Error: interrupted" in screen
 
 
-def test_sigterm_ends_play_gently_with_an_error_status(null_audio_home):
+def test_sigterm_ends_play_like_ctrl_c(null_audio_home):
+    """SIGTERM goes to player.interrupt, as Ctrl-C does (its gentle fade is measured above)."""
     child, master = spawn_in_pty(
         "play", "--quiet", "--no-narration", "--minutes", "180", env={"HOME": str(null_audio_home)}
     )
