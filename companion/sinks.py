@@ -8,7 +8,8 @@ import queue
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -49,28 +50,12 @@ class FileSink:
         self.format, self.subtype = FORMATS[self.path.suffix.lower()]
 
     def write_all(self, blocks: Iterable[np.ndarray]) -> int:
-        parent = self.path.parent if str(self.path.parent) else Path(".")
-        try:
-            fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{self.path.stem}.", suffix=".partial")
-        except OSError as exc:
-            raise BadInput(
-                f"cannot write in the folder '{parent}' ({exc.strerror}); choose a folder you can write to"
-            ) from None
-        os.close(fd)
-        tmp = Path(tmp_name)
-        frames = 0
-        try:
+        with _replaced_when_done(self.path) as tmp:
             try:
                 with sf.SoundFile(tmp, "w", self.sample_rate, self.channels, self.subtype, format=self.format) as f:
-                    frames = _write_behind(f, blocks)
+                    return _write_behind(f, blocks)
             except (sf.LibsndfileError, OSError, RuntimeError) as exc:
-                raise self._explain(exc, parent) from None
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; the file is the user's
-            os.replace(tmp, self.path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return frames
+                raise self._explain(exc, tmp.parent) from None
 
     @property
     def pcm16(self) -> bool:
@@ -93,14 +78,29 @@ class FileSink:
 
 def write_text_atomically(path: Path, text: str) -> None:
     """A small text file beside an output, written whole or not at all."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.stem}.", suffix=".partial")
+    with _replaced_when_done(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def _replaced_when_done(path: Path) -> Iterator[Path]:
+    """A temporary name beside `path`, renamed to `path` when the body completes and
+    removed if it does not (an error, Ctrl-C): no half-written file is ever left."""
+    parent = path.parent if str(path.parent) else Path(".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
+        fd, name = tempfile.mkstemp(dir=parent, prefix=f".{path.stem}.", suffix=".partial")
+    except OSError as exc:
+        raise BadInput(
+            f"cannot write in the folder '{parent}' ({exc.strerror}); choose a folder you can write to"
+        ) from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; the file is the user's
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
