@@ -282,7 +282,7 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -
     try:
         output = DeviceOutput(44100, device=_device(device))
     except NoDevice as exc:
-        raise NoDevice(f"{exc}; write a file instead: {_render_hint(kw)}") from None
+        raise NoDevice(f"{exc}; write a file instead: {_render_hint(ctx, kw)}") from None
     _confirm_safety(opts, yes)
     player = Player(opts, output)
     # From here on Ctrl-C goes to the player: the first ends gently, a second at once.
@@ -320,11 +320,11 @@ def _device(spec: str | None) -> int | str | None:
     return int(spec) if spec is not None and spec.isdigit() else spec
 
 
-def _render_hint(kw: dict) -> str:
-    """The render command that makes the same session as a file."""
+def _render_hint(ctx: click.Context, kw: dict) -> str:
+    """The render command that makes the same session as a file (options left at their defaults are left out)."""
     import shlex
 
-    defaults = {"energy": "medium", "ambience": "pink", "mode": "relax", "exhale_ratio": 1.5, "seed": 0}
+    defaults = {p.name: p.default for p in ctx.command.params}
     flags = {"mode": "--for"}
     args = ["companion", "render"]
     for key, value in kw.items():
