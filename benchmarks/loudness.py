@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from companion import SessionOptions, make_session
 from companion.loudness import loudness_range, lufs, true_peak_db
-from companion.render import render
-from companion.session import SessionOptions, prepare
 
 SESSIONS = [
     ("relax, low energy, 6 min", SessionOptions(energy="low")),
@@ -21,16 +20,17 @@ SESSIONS = [
     ("relax, tones only, 12 min", SessionOptions(energy="medium", narration=False)),
     ("massage, 30 min", SessionOptions(mode="massage", minutes=30)),
     ("massage, tones only, 30 min", SessionOptions(mode="massage", minutes=30, narration=False)),
-    ("caregiver, hands, 12 min", SessionOptions(mode="caregiver", part="hands")),
+    ("caregiver, hands, 12 min", SessionOptions(mode="caregiver", part="hands", safety_confirmed=True)),
 ]
 
 
 def main() -> None:
     print(f"{'session':30} {'whole':>11} {'voice':>11} {'range':>8} {'true peak':>10}")
     for label, opts in SESSIONS:
-        _, _, plan = prepare(opts)
+        session = make_session(opts)
+        plan = session.plan
         sr = plan.sample_rate
-        x = np.concatenate(list(render(plan)))[:, 0].astype(np.float64)
+        x = np.concatenate(list(session.blocks()))[:, 0].astype(np.float64)
         spoken = [x[e.start : e.end] for e in plan.narration]
         voice = f"{lufs(np.concatenate(spoken), sr):6.1f} LUFS" if spoken else "          -"
         print(f"{label:30} {lufs(x, sr):6.1f} LUFS {voice} {loudness_range(x, sr):5.1f} LU {true_peak_db(x):5.1f} dBTP")

@@ -68,14 +68,12 @@ with sf.SoundFile(sys.argv[1], "w", 44100, 1, "PCM_16", format="WAV") as f:
 
 
 FIRST_BLOCK = """
-import time
+import contextlib, time
 t0 = time.monotonic()
-from companion.player import DeviceOutput, Player
-from companion.session import SessionOptions
-output = DeviceOutput(44100)
-player = Player(SessionOptions(energy="low", minutes=6), output)
-player.send("stop")
-player.run()
+import companion
+output = companion.DeviceOutput(44100)
+session = companion.make_session(companion.SessionOptions(energy="low", minutes=6), wait_for_voice=False)
+companion.play(session, output, keys=lambda send: (send("stop"), contextlib.nullcontext())[1])
 print(f"{output.first_block_at - t0:.3f}")
 """
 

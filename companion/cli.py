@@ -1,17 +1,23 @@
-"""The command line: a thin layer over companion.session. Errors become one line."""
+"""The command line: it only translates options into calls of the library API (companion.session,
+companion.player) and prints what they return. Errors become one line."""
 
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__, interrupts
-from .errors import CompanionError, Interrupted
-from .profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES
+from .errors import BadInput, CompanionError, Interrupted
+from .modes import MODES, PART_NAMES
+from .options import AMBIENCES, SessionOptions
+from .plan import SessionPlan
+from .profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, Energy
+from .session import Notice, Session
+
+DEFAULTS = SessionOptions()  # every default below comes from here
 
 
 class FiniteFloat(click.ParamType):
@@ -37,8 +43,8 @@ def session_options(f):
     options = [
         click.option(
             "--energy",
-            type=click.Choice(["low", "medium", "high"]),
-            default="medium",
+            type=click.Choice([e.value for e in Energy]),
+            default=DEFAULTS.energy,
             show_default=True,
             help="How much energy the listener has today.",
         ),
@@ -65,7 +71,7 @@ def session_options(f):
         click.option(
             "--exhale-ratio",
             type=FiniteFloat(1.0, 2.0),
-            default=1.5,
+            default=DEFAULTS.exhale_ratio,
             show_default=True,
             help="How much longer each out-breath is than the in-breath (1 to 2).",
         ),
@@ -75,22 +81,20 @@ def session_options(f):
         click.option("--no-narration", is_flag=True, help="Tones and ambience only."),
         click.option(
             "--ambience",
-            type=click.Choice(["pink", "brown", "none"]),
-            default="pink",
+            type=click.Choice(AMBIENCES),
+            default=DEFAULTS.ambience,
             show_default=True,
             help="The soft noise bed under the tone.",
         ),
         click.option(
             "--for",
             "mode",
-            type=click.Choice(["relax", "massage", "caregiver"]),
-            default="relax",
+            type=click.Choice(list(MODES)),
+            default=DEFAULTS.mode,
             show_default=True,
             help="relax; massage (a therapist's track); caregiver (a guided hand or foot massage).",
         ),
-        click.option(
-            "--part", type=click.Choice(["hands", "feet"]), default=None, help="Caregiver: hands (default) or feet."
-        ),
+        click.option("--part", type=click.Choice(PART_NAMES), default=None, help="Caregiver: hands (default) or feet."),
         click.option(
             "--regions",
             metavar="NAME:MIN,...",
@@ -108,7 +112,7 @@ def session_options(f):
         click.option(
             "--seed",
             type=click.IntRange(0, 2**63 - 1),
-            default=0,
+            default=DEFAULTS.seed,
             show_default=True,
             help="The same options and seed give the same bytes.",
         ),
@@ -118,12 +122,10 @@ def session_options(f):
     return f
 
 
-def _options(kw: dict):
+def _options(kw: dict, yes: bool = False) -> SessionOptions:
     """SessionOptions from the session options' values (all of them, by name)."""
-    from .session import SessionOptions
-
     values = {k: v for k, v in kw.items() if k != "no_narration"}
-    return SessionOptions(**values, narration=not kw["no_narration"])
+    return SessionOptions(**values, narration=not kw["no_narration"], safety_confirmed=yes)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -152,33 +154,33 @@ def plan(as_json: bool, **kw) -> None:
     Example:
       companion plan --energy low --minutes 6 --json
     """
-    from .session import prepare
+    from .session import make_plan
 
-    _, _, session = prepare(_options(kw))
+    plan = make_plan(_options(kw))
     if as_json:
-        click.echo(json.dumps(session.to_json(), indent=1, ensure_ascii=False))
+        click.echo(json.dumps(plan.to_json(), indent=1, ensure_ascii=False))
         return
-    click.echo(_describe(session))
+    click.echo(_describe(plan))
 
 
-def _describe(session) -> str:
-    p = session.profile
-    sr = session.sample_rate
+def _describe(plan: SessionPlan) -> str:
+    from .timefmt import clock
+
+    p = plan.profile
     lines = [
-        f"{session.script_title} ({session.script_name}): {p.energy.value} energy, {session.duration_s / 60:.2f} min",
+        f"{plan.script_title} ({plan.script_name}): {p.energy.value} energy, {plan.duration_s / 60:.2f} min",
         f"breathing: {p.start_rate:g}/min settling, easing towards {p.target_rate:g}/min "
-        f"(never below {p.floor_rate:g}); {len(session.breaths)} breaths, out-breath {p.exhale_ratio:g}x the in-breath",
+        f"(never below {p.floor_rate:g}); {len(plan.breaths)} breaths, out-breath {p.exhale_ratio:g}x the in-breath",
     ]
-    if session.dropped_optional:
-        lines.append(f"{session.dropped_optional} optional line(s) left out to fit the time")
+    if plan.dropped_optional:
+        lines.append(f"{plan.dropped_optional} optional line(s) left out to fit the time")
     section = None
-    for e in session.narration:
+    for e in plan.narration:
         if e.section != section:
             section = e.section
             lines.append(f"== {section}")
-        m, s = divmod(e.start / sr, 60)
-        lines.append(f"  {int(m):2d}:{s:04.1f}  {e.text}")
-    if not session.narration:
+        lines.append(f"  {clock(e.start / plan.sample_rate, decimals=1):>7}  {e.text}")
+    if not plan.narration:
         lines.append("no narration: breath tone and ambience only")
     return "\n".join(lines)
 
@@ -202,57 +204,38 @@ def render(output: Path, yes: bool, **kw) -> None:
       companion render --energy low -o rest.mp3
       companion render --energy high --minutes 20 --ambience brown -o evening.flac
     """
-    from .session import check_output_path, prepare, render_to_file
+    from .session import make_session
+    from .session import render as render_session
+    from .sinks import check_output_path
 
     check_output_path(output)  # fail before any synthesis
-    opts = _options(kw)
-    _confirm_safety(opts, yes)
-    _, _, session = prepare(opts)
-    _before_breathing(session.profile)
-    render_to_file(session, output)
-    click.echo(f"Wrote {output} ({session.duration_s / 60:.2f} min, {session.script_title}).")
-    if opts.mode == "caregiver":  # the safety notes travel with the file
-        from .safety import SAFETY_SCREEN
-        from .sinks import write_text_atomically
-
-        notes = output.with_suffix(".txt")
-        write_text_atomically(notes, SAFETY_SCREEN)
-        click.echo(f"The safety notes are beside it, in {notes}.")
+    session = make_session(_options(kw), confirm=_ask_to_confirm(yes))
+    _show_notices(session)
+    written = render_session(session, output)
+    click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
+    if written.notes is not None:
+        click.echo(f"The safety notes are beside it, in {written.notes}.")
 
 
-STOP_RULE = (
-    "While you listen: if you feel dizzy, tingly, short of air or find yourself straining, "
-    "stop following the tone and return to your own easy breathing."
-)
+def _ask_to_confirm(yes: bool):
+    """The caregiver safety notes: shown, then confirmed once (--yes, or at a prompt)."""
+
+    def confirm(notes: str) -> bool:
+        click.echo(notes)
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise BadInput("read the safety notes above, then confirm them with --yes")
+        return click.confirm("Have you read these notes, and is it safe to go on?", default=False)
+
+    return confirm
 
 
-def _confirm_safety(opts, yes: bool) -> None:
-    """Before a caregiver's massage: show the safety notes and ask for one confirmation."""
-    import sys
-
-    from .errors import BadInput
-    from .safety import SAFETY_SCREEN
-
-    if opts.mode != "caregiver":
-        return
-    click.echo(SAFETY_SCREEN)
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise BadInput("read the safety notes above, then confirm them with --yes")
-    if not click.confirm("Have you read these notes, and is it safe to go on?", default=False):
-        raise BadInput("not confirmed; nothing was made. Check with the care team if you are unsure")
-
-
-def _before_breathing(p) -> None:
-    """The stop rule, shown before every breathing session, and any pace we adjusted."""
-    if p.breath_rate is not None and p.start_rate > p.breath_rate:
-        why = "breathless pacing" if p.breathless else "low energy"
-        click.echo(
-            f"Note: the tone starts at {p.start_rate:g} breaths a minute, not {p.breath_rate:g}: "
-            f"with {why} it never paces slower than {p.floor_rate:g}."
-        )
-    click.echo(STOP_RULE)
+def _show_notices(session: Session) -> None:
+    """What the listener must see before it starts (the safety notes were shown when confirmed)."""
+    shown: tuple[Notice, ...] = tuple(n for n in session.notices if n.kind != "safety")
+    for notice in shown:
+        click.echo(notice.text)
 
 
 @cli.command()
@@ -273,45 +256,36 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -
     Example:
       companion play --energy low --minutes 6
     """
-    import sys
+    from .devices import DeviceOutput, NoDevice
+    from .player import play as play_session
+    from .session import make_session
 
-    from .player import DeviceOutput, Player
-    from .sinks import NoDevice
-
-    opts = _options(kw)
     try:
-        output = DeviceOutput(44100, device=_device(device))
+        output = DeviceOutput(device=_device(device))
     except NoDevice as exc:
         raise NoDevice(f"{exc}; write a file instead: {_render_hint(ctx, kw)}") from None
-    _confirm_safety(opts, yes)
-    player = Player(opts, output)
-    # From here on Ctrl-C goes to the player: the first ends gently, a second at once.
-    # The handler stays until the process ends, so a late second press is harmless too.
-    # SIGTERM is treated as Ctrl-C: a gentle end, then exit 130.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda _signum, _frame: player.interrupt())
-    _before_breathing(player.profile)
+    # the tone starts at once; a voice still to be made is synthesised while it plays
+    session = make_session(_options(kw), confirm=_ask_to_confirm(yes), wait_for_voice=False)
+    _show_notices(session)
     view = None
     if not quiet:
         from .view import PlainView, RichView
 
         view = RichView() if sys.stdout.isatty() else PlainView()
+    keys = None
     if sys.stdin.isatty():
         from .keys import TerminalKeys
 
-        with TerminalKeys(player.send):
-            code = player.run(view)
-    else:
-        code = player.run(view)
-    if player.lengthened_to:
+        keys = TerminalKeys
+    result = play_session(session, output, view=view, keys=keys)
+    if result.lengthened_to:
         click.echo(
-            f"Note: the words needed more time than asked; the session grew to {player.lengthened_to} minutes.",
+            f"Note: the words needed more time than asked; the session grew to {result.lengthened_to} minutes.",
             err=True,
         )
-    if player.status.underruns:
-        click.echo(f"Note: the sound card ran dry {player.status.underruns} time(s).", err=True)
-    if code or player.interrupts:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the session is over: let one more press pass
+    if result.underruns:
+        click.echo(f"Note: the sound card ran dry {result.underruns} time(s).", err=True)
+    if result.ended == "interrupted":
         raise Interrupted("interrupted; the session ended early")
     ctx.exit(0)
 
@@ -346,7 +320,7 @@ def devices() -> None:
     Example:
       companion devices
     """
-    from .sinks import NoDevice, output_devices
+    from .devices import NoDevice, output_devices
 
     found = output_devices()
     if not found:
@@ -399,7 +373,6 @@ def scripts_show(name: str) -> None:
     Example:
       companion scripts show settling
     """
-    from .errors import BadInput
     from .library import builtin_names, scripts_dir
 
     if name not in builtin_names():

@@ -26,9 +26,11 @@ class BreathEnvelope:
         return 0.5 - 0.5 * np.cos(np.pi * self.phase(t))
 
 
-def raised_cosine(x: np.ndarray) -> np.ndarray:
-    """0 -> 1 smoothly as x goes 0 -> 1 (clipped outside)."""
-    return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
+def raised_cosine(x: np.ndarray, falling: bool = False) -> np.ndarray:
+    """0 -> 1 smoothly as x goes 0 -> 1 (clipped outside); 1 -> 0 when `falling`.
+    The one shape of every fade, ramp and edge in companion: no corners, so no clicks."""
+    c = 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
+    return 0.5 + c if falling else 0.5 - c
 
 
 class SessionFade:

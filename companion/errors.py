@@ -34,6 +34,12 @@ class OutputError(CompanionError):
     exit_code = 1
 
 
+class VoiceError(CompanionError):
+    """The voice could not give a phrase it had planned (its cache went away mid-way)."""
+
+    exit_code = 1
+
+
 class Interrupted(CompanionError):
     """The user pressed Ctrl-C (or the process got SIGTERM)."""
 

@@ -33,7 +33,7 @@ class TerminalKeys:
         self.send = send
         self.stream = stream or sys.stdin
         self._stop = threading.Event()
-        self._saved = None
+        self._saved: list | None = None  # the terminal settings to restore
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> TerminalKeys:

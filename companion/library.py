@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import BadInput
+from .modes import RELAX, Mode, Part
 from .profile import Energy
 from .scripts import Script, load_script
 
@@ -38,18 +39,15 @@ def builtin_scripts() -> list[Script]:
     return [_load_builtin(n) for n in builtin_names()]
 
 
-# Default script by mode (relax: by energy, above; caregiver: by the part massaged).
-MODE_SCRIPT = {"massage": "therapist", "caregiver:hands": "caregiver-hands", "caregiver:feet": "caregiver-feet"}
+def default_script_name(mode: Mode, energy: Energy, part: Part | None = None) -> str:
+    """The mode's own script, else the part's (caregiver), else the energy level's."""
+    if part is not None:
+        return part.script
+    return mode.script or DEFAULT_SCRIPT[energy]
 
 
-def default_script_name(mode: str, energy: Energy, part: str | None = None) -> str:
-    if mode == "caregiver":
-        return MODE_SCRIPT[f"caregiver:{part or 'hands'}"]
-    return MODE_SCRIPT.get(mode) or DEFAULT_SCRIPT[energy]
-
-
-def resolve_script(spec: str | None, energy: Energy, mode: str = "relax", part: str | None = None) -> Script:
-    """A built-in script by name, or a script file by path."""
+def resolve_script(spec: str | None, energy: Energy, mode: Mode = RELAX, part: Part | None = None) -> Script:
+    """A built-in script by name, or a script file by path (None: the mode's default)."""
     if spec is None:
         return _load_builtin(default_script_name(mode, energy, part))
     if spec in builtin_names():

@@ -1,4 +1,4 @@
-"""Energy level -> pacing, lengths and pauses. The numbers come from shared/DOMAIN.md."""
+"""Energy level -> pacing, lengths and pauses. docs/defaults.md gives the reasons for each number."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from .errors import BadInput
+from .modes import Mode, get_mode
+from .options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions
 
 SAMPLE_RATE = 44100
 MIN_MINUTES, MAX_MINUTES = 2.0, 180.0
@@ -41,10 +43,6 @@ PACING: dict[Energy, Pacing] = {
     Energy.HIGH: Pacing(20, 10, 6, 0.5, (1.5, 2.5, 4.0), (0.8, 2.2), 115, 1.25, 15),
 }
 
-# Default length by mode (None: by energy). Massage tracks are commonly 30, 60 or 90 minutes.
-MODE_MINUTES = {"relax": None, "massage": 60.0, "caregiver": None}
-MASSAGE_MIN_MINUTES = 10.0
-
 ABSOLUTE_FLOOR = 4.5  # breaths/min, never slower
 GENTLE_FLOOR = 8.0  # never slower on low energy or when breathless
 GENTLE_TARGET_FLOOR = 10.0  # low/breathless target: 2 below the start, never below 10
@@ -53,26 +51,27 @@ SETTLE_S = 60.0  # at the listener's own pace before any ramp
 
 @dataclass(frozen=True)
 class Profile:
-    """Everything that shapes a session apart from the script's words."""
+    """Everything that shapes a session apart from the script's words. Made by make_profile
+    from SessionOptions, where every user-facing default lives."""
 
     energy: Energy
     minutes: float
-    breathless: bool = False
-    breath_rate: float | None = None  # the listener's own rate, if given
-    exhale_ratio: float = 1.5
+    mode: Mode
+    breathless: bool
+    breath_rate: float | None  # the listener's own rate, if given
+    exhale_ratio: float
+    narration: bool
+    ambience: str
+    seed: int
+    guided: bool  # the breath slows towards the target (massage: only when asked)
+    regions: tuple[tuple[str, float], ...]  # massage: (region, minutes) in order
+    chime_every: float  # massage without regions: minutes between chimes, 0 for none
     sample_rate: int = SAMPLE_RATE
     fade_in_s: float = 4.0
     fade_out_s: float = 9.0
     tail_silence_s: float = 0.75  # digital silence after the fade-out
     lead_in_s: float = 8.0  # tone only before the first words
     closing_quiet_s: float = 6.0  # tone only between the last words and the fade-out
-    narration: bool = True
-    ambience: str = "pink"
-    seed: int = 0
-    mode: str = "relax"  # relax | massage | caregiver
-    guided: bool = True  # the breath slows towards the target (massage: only when asked)
-    regions: tuple[tuple[str, float], ...] = ()  # massage: (region, minutes) in order
-    chime_every: float = 15.0  # massage without regions: minutes between chimes, 0 for none
 
     @property
     def pacing(self) -> Pacing:
@@ -112,39 +111,39 @@ class Profile:
     def total_samples(self) -> int:
         return round(self.minutes * 60 * self.sample_rate)
 
+    @property
+    def closing_samples(self) -> int:
+        """The closing quiet, the fade-out and the digital silence after it: no words here."""
+        return int(round((self.closing_quiet_s + self.fade_out_s + self.tail_silence_s) * self.sample_rate))
+
     def with_(self, **changes) -> Profile:
         return replace(self, **changes)
 
 
-def make_profile(
-    energy: str = "medium",
-    minutes: float | None = None,
-    breath_rate: float | None = None,
-    breathless: bool = False,
-    narration: bool = True,
-    ambience: str = "pink",
-    seed: int = 0,
-    exhale_ratio: float = 1.5,
-    mode: str = "relax",
-    guided: bool | None = None,
-    regions: str | None = None,
-    chime_every: float = 15.0,
-) -> Profile:
-    """Validate user-facing values and build a Profile (raises BadInput with a clear message)."""
+def parse_energy(name: str) -> Energy:
     try:
-        level = Energy(energy)
+        return Energy(name)
     except ValueError:
-        raise BadInput(f"unknown energy level '{energy}'; use low, medium or high") from None
-    if mode not in MODE_MINUTES:
-        raise BadInput(f"unknown mode '{mode}'; use relax, massage or caregiver")
-    if minutes is None:
-        minutes = MODE_MINUTES[mode] or PACING[level].default_minutes
-    if mode == "massage" and not (MASSAGE_MIN_MINUTES <= minutes <= MAX_MINUTES):
-        raise BadInput(
-            f"a massage track lasts {MASSAGE_MIN_MINUTES:g} to {MAX_MINUTES:g} minutes; choose --minutes in that range"
-        )
-    if not (math.isfinite(minutes) and MIN_MINUTES <= minutes <= MAX_MINUTES):
+        raise BadInput(f"unknown energy level '{name}'; use low, medium or high") from None
+
+
+def make_profile(opts: SessionOptions, minutes: float | None = None) -> Profile:
+    """Validate the options' values and build a Profile (raises BadInput with a clear message).
+    `minutes` overrides the default length when the options give none (a caregiver's part)."""
+    level = parse_energy(opts.energy)
+    mode = get_mode(opts.mode)
+    if opts.minutes is not None:
+        minutes = opts.minutes
+    elif minutes is None:
+        minutes = mode.minutes or PACING[level].default_minutes
+    if not (math.isfinite(minutes) and mode.least_minutes <= minutes <= MAX_MINUTES):
+        if mode.least_minutes > MIN_MINUTES:
+            raise BadInput(
+                f"a {mode.name} track lasts {mode.least_minutes:g} to {MAX_MINUTES:g} minutes; "
+                "choose --minutes in that range"
+            )
         raise BadInput(f"--minutes must be between {MIN_MINUTES:g} and {MAX_MINUTES:g}")
+    breath_rate = opts.breath_rate
     if breath_rate is not None and not (
         math.isfinite(breath_rate) and MIN_BREATH_RATE <= breath_rate <= MAX_BREATH_RATE
     ):
@@ -152,24 +151,25 @@ def make_profile(
             f"--breath-rate must be between {MIN_BREATH_RATE:g} and {MAX_BREATH_RATE:g} "
             "breaths per minute (count your breaths for one minute)"
         )
-    if not (math.isfinite(exhale_ratio) and 1.0 <= exhale_ratio <= 2.0):
+    if not (math.isfinite(opts.exhale_ratio) and 1.0 <= opts.exhale_ratio <= 2.0):
         raise BadInput("the exhale:inhale ratio must be between 1 and 2")
-    if ambience not in ("pink", "brown", "none"):
-        raise BadInput(f"unknown ambience '{ambience}'; use pink, brown or none")
-    if seed < 0:
+    if opts.ambience not in AMBIENCES:
+        raise BadInput(f"unknown ambience '{opts.ambience}'; use {', '.join(AMBIENCES)}")
+    if opts.seed < 0:
         raise BadInput("--seed must be zero or a positive whole number")
+    chime_every = DEFAULT_CHIME_EVERY if opts.chime_every is None else opts.chime_every
     return Profile(
         energy=level,
         minutes=float(minutes),
-        breath_rate=breath_rate,
-        breathless=breathless,
-        narration=narration,
-        ambience=ambience,
-        seed=seed,
-        exhale_ratio=exhale_ratio,
         mode=mode,
-        guided=(mode != "massage") if guided is None else guided,
-        regions=parse_regions(regions, minutes) if regions else (),
+        breath_rate=breath_rate,
+        breathless=opts.breathless,
+        narration=opts.narration,
+        ambience=opts.ambience,
+        seed=opts.seed,
+        exhale_ratio=opts.exhale_ratio,
+        guided=mode.guided or opts.guided,
+        regions=parse_regions(opts.regions, minutes) if opts.regions else (),
         chime_every=_check_chime_every(chime_every),
     )
 

@@ -1,4 +1,4 @@
-"""The safety screen shown before any caregiver massage (from shared/DOMAIN.md)."""
+"""The safety notes shown (and confirmed) before any caregiver massage; docs/defaults.md says where they come from."""
 
 SAFETY_SCREEN = """\
 Before a gentle hand or foot massage, please read this.

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import BadInput, ScriptError
+from .modes import MODES
 from .profile import Energy
 
 ENERGY_NAMES = {e.value for e in Energy}
-MODES = {"relax", "massage", "caregiver"}
 HEADER_KEYS = {"title", "energies", "modes", "summary", "ending"}
 ENDINGS = {"gentle", "sleep"}  # sleep: a long fade into quiet, with no call to wake
 NAME = "{name}"

@@ -1,101 +1,238 @@
-"""The library API the CLI is thin over: options -> plan -> audio."""
+"""The library API every caller uses (the CLI, a hospice's own script): options -> Session -> sound.
+
+A Session carries its plan and everything needed to make its sound (the voice and the
+cache that made it), and the notices a listener must see before it starts. Policy lives
+here once: a caregiver session is never made without its safety notes confirmed, and a
+rendered caregiver track never leaves without its notes beside it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from .atomic import written_atomically
 from .errors import BadInput
+from .layout import build_plan, might_fit
 from .library import resolve_script
-from .plan import SessionPlan, build_plan
-from .profile import Profile, make_profile
-from .render import QUANTUM, render
+from .modes import MODES, Mode, Part, get_mode
+from .options import SessionOptions
+from .plan import SessionPlan
+from .profile import Energy, Profile, make_profile, parse_energy
+from .renderer import QUANTUM, SessionRenderer, blocks
+from .safety import SAFETY_SCREEN
 from .scripts import Script, check_name, personalise
-from .sinks import FileSink, check_output_path
+from .sinks import FileSink, check_output_path, explain_write_error
 from .voice.cache import ClipCache
+from .voice.narrator import Narrator
 from .voice.piper_voice import PiperNarrator, resolve_voice
+
+STOP_RULE = (
+    "While you listen: if you feel dizzy, tingly, short of air or find yourself straining, "
+    "stop following the tone and return to your own easy breathing."
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the listener (or the caregiver) must see before the session starts."""
+
+    kind: str  # "safety" (caregiver notes), "pace" (we adjusted the breath rate), "stop-rule"
+    text: str
 
 
 @dataclass
-class SessionOptions:
-    energy: str = "medium"
-    minutes: float | None = None
-    script: str | None = None
-    breath_rate: float | None = None
-    breathless: bool = False
-    voice: str | None = None
-    narration: bool = True
-    ambience: str = "pink"
-    seed: int = 0
-    exhale_ratio: float = 1.5
-    mode: str = "relax"  # relax | massage | caregiver (--for)
-    part: str | None = None  # caregiver: hands | feet
-    regions: str | None = None  # massage: "back:15,legs:10"
-    chime_every: float | None = None  # massage without regions (default 15 minutes)
-    guided: bool = False  # massage: slow the breath as in relax mode
-    name: str | None = None  # fills {name} in scripts that use it
+class Session:
+    """A planned session, ready to be rendered or played anywhere."""
+
+    options: SessionOptions
+    profile: Profile
+    script: Script
+    plan: SessionPlan
+    cache: ClipCache
+    narrator: Narrator | None
+    notices: tuple[Notice, ...]
+    voice_pending: bool = False  # the plan is tone-only until the voice is made (live play)
+
+    @property
+    def safety_notes(self) -> str | None:
+        """The notes a rendered track carries beside it (caregiver sessions), else None."""
+        return SAFETY_SCREEN if self.profile.mode.safety_notes else None
+
+    @property
+    def phrases(self) -> list[str]:
+        return self.script.phrases_for(self.profile.energy.value)
+
+    def voice_clip(self) -> Callable[[str], np.ndarray] | None:
+        return self.narrator.clip if self.narrator is not None else None
+
+    def renderer(self, plan: SessionPlan | None = None, scale: float = 1.0) -> SessionRenderer:
+        """Quanta of this session's sound (or of a later plan of it: extended, or with the voice)."""
+        return SessionRenderer(plan or self.plan, self.voice_clip(), self.cache, scale)
+
+    def blocks(self, blocksize: int = 4096, pcm16: bool = False) -> Iterator[np.ndarray]:
+        """The session's sound as (frames, 1) blocks: float32, or int16 when `pcm16`."""
+        return blocks(self.plan, self.voice_clip(), self.cache, blocksize, pcm16)
+
+    def plan_with_voice(self, minutes: float | None = None, lead_in_s: float | None = None) -> SessionPlan:
+        """The full plan, synthesising what the voice still lacks (`lead_in_s`: a longer
+        tone-only opening, for a player that started before the voice was ready)."""
+        profile = self.profile if minutes is None else self.profile.with_(minutes=minutes)
+        return build_plan(profile, self.script, self.narrator, lead_in_s=lead_in_s)
 
 
-CAREGIVER_MINUTES = {"hands": 12.0, "feet": 16.0}  # about 5 minutes a hand, 7 a foot
+@dataclass(frozen=True)
+class Rendered:
+    path: Path
+    notes: Path | None  # the safety notes beside a caregiver track
+    frames: int
 
 
-def _check_mode_options(opts: SessionOptions) -> None:
-    if opts.part is not None and opts.mode != "caregiver":
-        raise BadInput("--part is for a caregiver's massage; add --for caregiver")
-    if opts.part is not None and opts.part not in CAREGIVER_MINUTES:
-        raise BadInput(f"unknown --part '{opts.part}'; use hands or feet")
-    if opts.mode != "massage" and (opts.regions or opts.chime_every is not None or opts.guided):
-        raise BadInput("--regions, --chime-every and --guided are for massage tracks; add --for massage")
+def make_plan(
+    options: SessionOptions | None = None, *, cache: ClipCache | None = None, narrator: Narrator | None = None
+) -> SessionPlan:
+    """Only the plan (what happens when), with the voice's real phrase lengths: no sound is
+    made from it, so no safety confirmation is needed."""
+    profile, script, voice = _resolve(options or SessionOptions(), cache or ClipCache(), narrator)
+    return build_plan(profile, script, voice)
 
 
-def resolve(opts: SessionOptions, cache: ClipCache | None = None) -> tuple[Profile, Script, PiperNarrator | None]:
-    """Validate everything the options name, without synthesising anything yet."""
-    _check_mode_options(opts)
-    minutes = opts.minutes
-    if minutes is None and opts.mode == "caregiver":
-        minutes = CAREGIVER_MINUTES[opts.part or "hands"]
-    profile = make_profile(
-        energy=opts.energy,
-        minutes=minutes,
-        breath_rate=opts.breath_rate,
-        breathless=opts.breathless,
-        narration=opts.narration,
-        ambience=opts.ambience,
-        seed=opts.seed,
-        exhale_ratio=opts.exhale_ratio,
-        mode=opts.mode,
-        guided=True if opts.guided else None,
-        regions=opts.regions,
-        chime_every=15.0 if opts.chime_every is None else opts.chime_every,
-    )
-    script = resolve_script(opts.script, profile.energy, opts.mode, opts.part)
-    if opts.mode not in script.modes:
+def make_session(
+    options: SessionOptions | None = None,
+    *,
+    cache: ClipCache | None = None,
+    narrator: Narrator | None = None,
+    confirm: Callable[[str], bool] | None = None,
+    wait_for_voice: bool = True,
+) -> Session:
+    """Validate the options, confirm the safety notes where the mode has them, and plan.
+
+    `narrator` speaks instead of the voice the options name (any Narrator: a recorded
+    voice, say); `cache` holds the clips and noise loops (default: the user's cache folder).
+    `confirm(notes)` shows the caregiver safety notes and returns True once they are read
+    and accepted; without it, `options.safety_confirmed` must say so. With `wait_for_voice`
+    False and phrases still to synthesise, the plan is tone-only and `voice_pending` is
+    True (play() synthesises while the tone sounds); a script that surely cannot fit is
+    still synthesised first, so the exact error comes before any sound.
+    """
+    opts = options or SessionOptions()
+    cache = cache or ClipCache()
+    profile, script, narrator = _resolve(opts, cache, narrator)
+    notices = _notices(profile)
+    if profile.mode.safety_notes:
+        _confirm_safety(opts, confirm)
+    pending = False
+    if narrator is not None and not wait_for_voice:
+        pace = profile.pacing.length_scale
+        phrases = script.phrases_for(profile.energy.value)
+        pending = not narrator.ready(phrases, pace) and might_fit(profile, script)
+    plan = build_plan(profile, script, None if pending else narrator)
+    return Session(opts, profile, script, plan, cache, narrator, notices, voice_pending=pending)
+
+
+def render(session: Session, path: str | Path) -> Rendered:
+    """Write the session to an audio file (format from the suffix), and a caregiver track's
+    safety notes beside it as `<stem>.txt`: both or neither, never a half-written file."""
+    path = check_output_path(Path(path))
+    if session.voice_pending:
+        raise BadInput("this session's voice is not ready; make it with wait_for_voice=True to render it")
+    sink = FileSink(path, session.plan.sample_rate)
+    notes_text = session.safety_notes
+    if notes_text is None:
+        return Rendered(path, None, sink.write_all(session.blocks(QUANTUM, pcm16=sink.pcm16)))
+    notes = path.with_suffix(".txt")
+    audio_written = False
+    try:
+        with written_atomically(notes) as notes_tmp:  # the notes go in place last, after the audio
+            notes_tmp.write_text(notes_text, encoding="utf-8")
+            frames = sink.write_all(session.blocks(QUANTUM, pcm16=sink.pcm16))
+            audio_written = True
+    except BaseException as exc:
+        if audio_written:  # the notes could not be put in place: take the audio away too
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise explain_write_error(exc, notes) from None
+        raise
+    return Rendered(path, notes, frames)
+
+
+def _confirm_safety(opts: SessionOptions, confirm: Callable[[str], bool] | None) -> None:
+    if opts.safety_confirmed:
+        return
+    if confirm is None:
         raise BadInput(
-            f"the script '{script.name}' is not written for --for {opts.mode}; "
+            "a caregiver session needs its safety notes read and confirmed first "
+            "(companion.SAFETY_SCREEN; then set safety_confirmed)"
+        )
+    if not confirm(SAFETY_SCREEN):
+        raise BadInput("not confirmed; nothing was made. Check with the care team if you are unsure")
+
+
+def _notices(p: Profile) -> tuple[Notice, ...]:
+    notices = []
+    if p.mode.safety_notes:
+        notices.append(Notice("safety", SAFETY_SCREEN))
+    if p.breath_rate is not None and p.start_rate > p.breath_rate:
+        why = "breathless pacing" if p.breathless else "low energy"
+        notices.append(
+            Notice(
+                "pace",
+                f"Note: the tone starts at {p.start_rate:g} breaths a minute, not {p.breath_rate:g}: "
+                f"with {why} it never paces slower than {p.floor_rate:g}.",
+            )
+        )
+    notices.append(Notice("stop-rule", STOP_RULE))  # before every session: the tone paces the breath
+    return tuple(notices)
+
+
+def _check_mode_options(opts: SessionOptions, mode: Mode) -> None:
+    """Options that belong to another mode are refused, naming the mode they need."""
+    if opts.part is not None and not mode.parts:
+        owner = next(m.name for m in MODES.values() if m.parts)
+        raise BadInput(f"--part is for a caregiver's massage; add --for {owner}")
+    if not mode.cues and (opts.regions or opts.chime_every is not None or opts.guided):
+        owner = next(m.name for m in MODES.values() if m.cues)
+        raise BadInput(f"--regions, --chime-every and --guided are for massage tracks; add --for {owner}")
+
+
+def _resolve(
+    opts: SessionOptions, cache: ClipCache, narrator: Narrator | None = None
+) -> tuple[Profile, Script, Narrator | None]:
+    """Validate everything the options name, without synthesising anything yet."""
+    mode = get_mode(opts.mode)
+    _check_mode_options(opts, mode)
+    # the part named, else the first (hands) unless a script is named: a caregiver script
+    # says which part it is for, and its length follows (caregiver-feet is 16 minutes)
+    part: Part | None = mode.part(opts.part) if opts.part is not None or opts.script is None else None
+    energy = parse_energy(opts.energy)
+    script = resolve_script(opts.script, energy, mode, part)
+    if part is None:
+        part = mode.part_for_script(script.name) or mode.part(None)
+    profile = make_profile(opts, minutes=part.minutes if part is not None else None)
+    _check_script_suits(script, mode, profile.energy)
+    script = personalise(script, check_name(opts.name))
+    if not opts.narration:
+        return profile, script, None
+    if narrator is None:
+        narrator = PiperNarrator(resolve_voice(opts.voice), profile.sample_rate, cache)
+    elif narrator.sample_rate != profile.sample_rate:
+        raise BadInput(
+            f"the narrator speaks at {narrator.sample_rate} Hz; sessions are made at {profile.sample_rate} Hz"
+        )
+    return profile, script, narrator
+
+
+def _check_script_suits(script: Script, mode: Mode, energy: Energy) -> None:
+    if mode.name not in script.modes:
+        raise BadInput(
+            f"the script '{script.name}' is not written for --for {mode.name}; "
             "see 'companion scripts list' for the scripts of each mode"
         )
-    if profile.energy.value not in script.energies:
+    if energy.value not in script.energies:
         raise BadInput(
             f"the script '{script.name}' is written for {' or '.join(script.energies)} energy; "
             "choose one of those with --energy, or another script"
         )
-    script = personalise(script, check_name(opts.name))
-    narrator = None
-    if opts.narration:
-        narrator = PiperNarrator(resolve_voice(opts.voice), profile.sample_rate, cache)
-    return profile, script, narrator
-
-
-def prepare(opts: SessionOptions, cache: ClipCache | None = None) -> tuple[Profile, Script, SessionPlan]:
-    """Validate everything, synthesise (or read from the cache) what will be spoken, and plan."""
-    profile, script, narrator = resolve(opts, cache)
-    return profile, script, build_plan(profile, script, narrator)
-
-
-def render_to_file(plan: SessionPlan, path: Path, cache: ClipCache | None = None) -> int:
-    """Render the plan into an audio file (format from the suffix). Returns frames written."""
-    sink = FileSink(path, plan.sample_rate)
-    return sink.write_all(render(plan, blocksize=QUANTUM, cache=cache, pcm16=sink.pcm16))
-
-
-__all__ = ["SessionOptions", "resolve", "prepare", "render_to_file", "check_output_path"]

@@ -1,4 +1,4 @@
-"""Where rendered blocks go: a file, written atomically; and the sound outputs there are."""
+"""Where rendered blocks go when they go to a file: written on a second thread, atomically."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ import errno
 import os
 import queue
 import shutil
-import tempfile
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
 from . import interrupts
+from .atomic import written_atomically
 from .errors import BadInput, OutputError
 
 # suffix -> (libsndfile format, subtype)
@@ -50,64 +49,32 @@ class FileSink:
         self.format, self.subtype = FORMATS[self.path.suffix.lower()]
 
     def write_all(self, blocks: Iterable[np.ndarray]) -> int:
-        with _replaced_when_done(self.path) as tmp:
+        with written_atomically(self.path) as tmp:
             try:
                 with sf.SoundFile(tmp, "w", self.sample_rate, self.channels, self.subtype, format=self.format) as f:
                     return _write_behind(f, blocks)
-            except (sf.LibsndfileError, OSError, RuntimeError) as exc:
-                raise self._explain(exc, tmp.parent) from None
+            except (sf.LibsndfileError, OSError) as exc:
+                raise explain_write_error(exc, self.path) from None
 
     @property
     def pcm16(self) -> bool:
-        """16-bit formats take int16 blocks (see render(pcm16=True)), so WAV and FLAC hold the same samples."""
+        """16-bit formats take int16 blocks (see blocks(pcm16=True)), so WAV and FLAC hold the same samples."""
         return self.subtype == "PCM_16"
 
-    def _explain(self, exc: Exception, parent: Path) -> OutputError:
-        code = getattr(exc, "errno", None)
-        try:
-            free = shutil.disk_usage(parent).free
-        except OSError:
-            free = None
-        # libsndfile says only "System error." on a full disk: look for ourselves.
-        if code == errno.ENOSPC or free is not None and free < 1 << 20:
-            return OutputError(
-                f"the disk holding '{parent}' is full; free some space or choose another place (no file was written)"
-            )
-        return OutputError(f"could not write '{self.path}': {exc}; no file was written")
 
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """A small text file beside an output, written whole or not at all."""
-    with _replaced_when_done(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
-@contextmanager
-def _replaced_when_done(path: Path) -> Iterator[Path]:
-    """A temporary name beside `path`, renamed to `path` when the body completes and
-    removed if it does not (an error, Ctrl-C): no half-written file is ever left."""
+def explain_write_error(exc: Exception, path: Path) -> OutputError:
+    """One line for a failed write. libsndfile says only "System error." on a full disk: look for ourselves."""
     parent = path.parent if str(path.parent) else Path(".")
+    code = getattr(exc, "errno", None)
     try:
-        fd, name = tempfile.mkstemp(dir=parent, prefix=f".{path.stem}.", suffix=".partial")
-    except OSError as exc:
-        raise BadInput(
-            f"cannot write in the folder '{parent}' ({exc.strerror}); choose a folder you can write to"
-        ) from None
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; the file is the user's
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        free: int | None = shutil.disk_usage(parent).free
+    except OSError:
+        free = None
+    if code == errno.ENOSPC or free is not None and free < 1 << 20:
+        return OutputError(
+            f"the disk holding '{parent}' is full; free some space or choose another place (no file was written)"
+        )
+    return OutputError(f"could not write '{path}': {exc}; no file was written")
 
 
 def _write_behind(f: sf.SoundFile, blocks: Iterable[np.ndarray]) -> int:
@@ -141,21 +108,3 @@ def _write_behind(f: sf.SoundFile, blocks: Iterable[np.ndarray]) -> int:
     if failure:
         raise failure[0]
     return frames
-
-
-def output_devices() -> list[dict]:
-    """The sound outputs PortAudio can see (empty when there is none, or no PortAudio)."""
-    try:
-        import sounddevice as sd
-
-        return [
-            {"index": i, "name": d["name"], "channels": d["max_output_channels"], "default": i == sd.default.device[1]}
-            for i, d in enumerate(sd.query_devices())
-            if d["max_output_channels"] > 0
-        ]
-    except (OSError, ImportError):  # no PortAudio library on this machine
-        return []
-
-
-class NoDevice(OutputError):
-    """No sound output: the caller suggests writing a file instead."""

@@ -10,6 +10,7 @@ import numpy as np
 from .envelopes import BreathEnvelope
 from .plan import SessionPlan
 from .player import Status
+from .timefmt import clock
 
 _envelopes: dict[int, tuple[SessionPlan, BreathEnvelope]] = {}
 
@@ -39,11 +40,6 @@ def section_now(status: Status) -> str:
         if start <= status.position:
             current = name
     return current
-
-
-def clock(seconds: float) -> str:
-    m, s = divmod(max(int(round(seconds)), 0), 60)
-    return f"{m}:{s:02d}"
 
 
 class PlainView:

@@ -2,7 +2,12 @@ import pytest
 
 from companion.breathing import breath_schedule, rate_curve
 from companion.errors import BadInput
-from companion.profile import make_profile
+from companion.options import SessionOptions
+from companion.profile import make_profile as _make_profile
+
+
+def make_profile(energy: str, minutes: float, **options):
+    return _make_profile(SessionOptions(energy=energy, minutes=minutes, **options))
 
 
 def rates(cycles):

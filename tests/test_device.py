@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from companion.player import BLOCK, DeviceOutput, Status
-from companion.session import SessionOptions, prepare
-from companion.sinks import output_devices
+from companion.devices import DeviceOutput, output_devices
+from companion.player import BLOCK, Status
+from companion.session import SessionOptions, make_plan
 
 from .conftest import run_cli
 
@@ -19,7 +19,7 @@ def test_null_device_is_listed_and_plays(null_audio_home):
 
 
 def test_device_output_hands_over_every_block():
-    _, _, plan = prepare(SessionOptions(energy="low", minutes=2, narration=False))
+    plan = make_plan(SessionOptions(energy="low", minutes=2, narration=False))
     status = Status(plan)
     blocks = [(np.full((BLOCK, 1), i / 100, np.float32), i * BLOCK) for i in range(40)]
     DeviceOutput(44100).play(iter(blocks), status)

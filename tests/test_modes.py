@@ -8,10 +8,9 @@ import pytest
 
 from companion.layers.chime import chime_sound
 from companion.library import builtin_scripts
-from companion.render import render
 from companion.safety import SAFETY_SCREEN
 from companion.scripts import Entry
-from companion.session import SessionOptions, prepare
+from companion.session import SessionOptions, make_session
 
 from .audio_checks import loudness_range, lufs, max_step_near, read, rms_db, spans, true_peak_db
 from .conftest import plan_json, run_cli, spawn_in_pty
@@ -135,7 +134,10 @@ def answer_safety_prompt(answer: bytes, *args: str):
     child, master = spawn_in_pty("render", "--for", "caregiver", *args)
     seen = b""
     while b"safe to go on" not in seen:
-        seen += os.read(master, 4096)
+        try:
+            seen += os.read(master, 4096)
+        except OSError:  # the child has gone without asking: show what it said
+            raise AssertionError(seen.decode(errors="replace")) from None
     os.write(master, answer)
     return child
 
@@ -215,8 +217,10 @@ def test_the_library_covers_every_listener():
 def test_every_builtin_script_renders_at_each_energy_it_claims():
     for script in builtin_scripts():
         for energy in script.energies:
-            _, _, plan = prepare(SessionOptions(energy=energy, script=script.name, mode=script.modes[0]))
-            x = np.concatenate(list(render(plan, blocksize=1 << 16)))[:, 0]
+            opts = SessionOptions(energy=energy, script=script.name, mode=script.modes[0], safety_confirmed=True)
+            session = make_session(opts)
+            plan = session.plan
+            x = np.concatenate(list(session.blocks(blocksize=1 << 16)))[:, 0]
             assert len(x) == plan.total_samples, (script.name, energy)
             assert np.max(np.abs(x)) <= 10 ** (-1.5 / 20) + 1e-6
             assert np.all(x[-int(0.7 * SR) :] == 0)

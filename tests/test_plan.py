@@ -1,11 +1,11 @@
 import pytest
 
 from companion.errors import DoesNotFit
+from companion.layout import build_plan
 from companion.library import builtin_scripts
-from companion.plan import build_plan
 from companion.profile import make_profile
 from companion.scripts import parse_script
-from companion.session import SessionOptions, prepare
+from companion.session import SessionOptions, make_plan
 from companion.voice.piper_voice import PiperNarrator, resolve_voice
 
 from .conftest import plan_json
@@ -32,7 +32,7 @@ def test_every_builtin_script_at_every_energy_speaks_calmly():
     """85-140 words/min within each entry; nothing in the fades; entries in order."""
     for script in builtin_scripts():
         for energy in script.energies:
-            _, _, plan = prepare(SessionOptions(energy=energy, script=script.name, mode=script.modes[0]))
+            plan = make_plan(SessionOptions(energy=energy, script=script.name, mode=script.modes[0]))
             data = plan.to_json()
             fade_end = data["fade_in_s"]
             fade_start = data["duration_s"] - data["fade_out_s"] - 0.75
@@ -91,13 +91,13 @@ LONG = (
 def test_optional_lines_are_dropped_first_then_it_does_not_fit():
     script = parse_script(LONG, "long", "long.txt")
     narrator = _narrator()
-    roomy = build_plan(make_profile("high", 12), script, narrator)
+    roomy = build_plan(make_profile(SessionOptions(energy="high", minutes=12)), script, narrator)
     assert roomy.dropped_optional == 0 and len(roomy.narration) == 40
-    tight = build_plan(make_profile("high", 3.5), script, narrator)
+    tight = build_plan(make_profile(SessionOptions(energy="high", minutes=3.5)), script, narrator)
     assert 0 < tight.dropped_optional <= 20
     assert tight.total_samples == round(3.5 * 60 * 44100)
     with pytest.raises(DoesNotFit, match=r"does not fit in 2 minutes.*--minutes \d+"):
-        build_plan(make_profile("high", 2), script, narrator)
+        build_plan(make_profile(SessionOptions(energy="high", minutes=2)), script, narrator)
 
 
 def test_breathing_stretches_grow_and_pauses_are_kept():
@@ -106,7 +106,7 @@ def test_breathing_stretches_grow_and_pauses_are_kept():
         "[breathe 20]\nGoodbye now. / Rest well.\n[pause 30]\nThe end. / Really.\n"
     )
     script = parse_script(text, "t", "t.txt")
-    plan = build_plan(make_profile("medium", 10), script, _narrator())
+    plan = build_plan(make_profile(SessionOptions(energy="medium", minutes=10)), script, _narrator())
     sr = plan.sample_rate
     gaps = [(b.start - a.end) / sr for a, b in zip(plan.narration, plan.narration[1:])]
     assert gaps[0] == pytest.approx(4.5, abs=1e-4)
@@ -118,6 +118,6 @@ def test_breathing_stretches_grow_and_pauses_are_kept():
 
 
 def test_plan_reports_what_render_uses():
-    _, _, plan = prepare(SessionOptions(energy="low", minutes=3))
+    plan = make_plan(SessionOptions(energy="low", minutes=3))
     data = plan.to_json()
     assert [c.start / 44100 for c in plan.clips] == [p["start_s"] for e in data["narration"] for p in e["phrases"]]

@@ -14,13 +14,14 @@ import time
 import numpy as np
 import pytest
 
-from companion.player import BLOCK, PacedOutput, Player
-from companion.render import render
-from companion.session import SessionOptions, prepare
+from companion.player import BLOCK, Player
+from companion.renderer import blocks
+from companion.session import Session, SessionOptions, make_plan, make_session
 from companion.view import RichView, breath_now
 
 from .audio_checks import rms_db
 from .conftest import spawn_in_pty
+from .paced_output import PacedOutput
 
 SR = 44100
 
@@ -29,7 +30,7 @@ def play(options: SessionOptions, script, cache=None, speed: float = 400.0) -> t
     """Run a player; `script` is a list of (when, command): when is a session second, or
     ('held', n) for the n-th block heard while paused."""
     out = PacedOutput(SR, speed=speed)
-    player = Player(options, out, cache=cache)
+    player = Player(make_session(options, cache=cache, wait_for_voice=False), out)
     steps = list(script)
     held = [0]
 
@@ -47,21 +48,23 @@ def play(options: SessionOptions, script, cache=None, speed: float = 400.0) -> t
             player.send(command)
 
     out.on_block = on_block
-    assert player.run() == 0
+    assert player.run().exit_code == 0
     return player, out
 
 
-def reference_for(out: PacedOutput, plan, cache=None) -> np.ndarray:
-    """What the session sounds like untouched, lined up with what was heard (zeros while held)."""
-    ref = np.concatenate([np.concatenate(list(render(plan, cache=cache)))[:, 0], np.zeros(BLOCK, np.float32)])
+def reference_for(out: PacedOutput, session: Session, plan=None) -> np.ndarray:
+    """What the session (or a later plan of it) sounds like untouched, lined up with what was
+    heard (zeros while held)."""
+    untouched = blocks(plan or session.plan, session.voice_clip(), session.cache)
+    ref = np.concatenate([np.concatenate(list(untouched))[:, 0], np.zeros(BLOCK, np.float32)])
     return np.concatenate(
         [ref[at : at + BLOCK] if at is not None else np.zeros(BLOCK, np.float32) for at in out.positions]
     )
 
 
-def assert_no_clicks(out: PacedOutput, plan, cache=None) -> None:
+def assert_no_clicks(out: PacedOutput, player: Player) -> None:
     """No step in what was heard is larger than the session's own largest step."""
-    own = np.max(np.abs(np.diff(reference_for(out, plan, cache))))
+    own = np.max(np.abs(np.diff(reference_for(out, player.session, player.live.plan))))
     assert np.max(np.abs(np.diff(out.audio))) <= own + 1e-3
 
 
@@ -71,9 +74,10 @@ def heard_by_position(out: PacedOutput) -> dict[int, np.ndarray]:
 
 def test_uninterrupted_play_is_the_rendered_session():
     opts = SessionOptions(energy="low", minutes=2, seed=4)
-    _, _, plan = prepare(opts)  # the voice is in the cache: the player plans it all at once
-    _, out = play(opts, [])
-    reference = np.concatenate(list(render(plan)))[:, 0]
+    session = make_session(opts)  # the voice is in the cache: the player plans it all at once
+    player, out = play(opts, [])
+    assert player.session.plan.to_json() == session.plan.to_json()
+    reference = np.concatenate(list(session.blocks()))[:, 0]
     heard = out.audio[: len(reference)]
     assert len(out.audio) == -(-len(reference) // BLOCK) * BLOCK
     assert np.max(np.abs(heard - reference)) < 1e-5
@@ -86,7 +90,7 @@ def test_pause_fades_out_holds_still_and_fades_back():
     assert len(held) >= 200
     first, last = held[0], held[-1]
     assert all(np.all(out.blocks[i] == 0) for i in held)  # silence while paused
-    ref = reference_for(out, player.live.plan)
+    ref = reference_for(out, player.session, player.live.plan)
 
     def gain(i: int) -> float:  # what the listener heard of block i, against the untouched session
         return float(np.sqrt(np.mean(out.blocks[i] ** 2) / np.mean(ref[i * BLOCK : (i + 1) * BLOCK] ** 2)))
@@ -94,7 +98,7 @@ def test_pause_fades_out_holds_still_and_fades_back():
     fade = [gain(i) for i in range(first - 48, first)]  # the last 1.1 s before the hold
     assert fade[0] == pytest.approx(1, abs=0.01) and fade[-1] < 0.01  # faded out over about a second
     assert all(b <= a + 1e-6 for a, b in zip(fade, fade[1:]))
-    assert_no_clicks(out, player.live.plan)
+    assert_no_clicks(out, player)
     # the session clock stood still: positions continue where they stopped
     assert out.positions[last + 1] == out.positions[first - 1] + BLOCK
     rise = [gain(i) for i in range(last + 1, last + 49)]
@@ -112,12 +116,12 @@ def test_volume_steps_down_smoothly():
     later = [at for at in a if 30 * SR <= at < 60 * SR]
     ratio = rms_db(np.concatenate([a[k] for k in later])) - rms_db(np.concatenate([b[k] for k in later]))
     assert ratio == pytest.approx(-6.0, abs=0.05)
-    assert_no_clicks(quiet, player.live.plan)
+    assert_no_clicks(quiet, player)
 
 
 def test_extend_adds_five_minutes_and_moves_the_closing():
     opts = SessionOptions(energy="low", minutes=3, seed=4)
-    _, _, before = prepare(opts)
+    before = make_plan(opts)
     player, out = play(opts, [(40, "extend")])
     after = player.live.plan
     assert after.total_samples == before.total_samples + 5 * 60 * SR
@@ -129,7 +133,8 @@ def test_extend_adds_five_minutes_and_moves_the_closing():
     assert [e.start for e in after.narration if e.start < 40 * SR] == [
         e.start for e in before.narration if e.start < 40 * SR
     ]
-    assert_no_clicks(out, after)
+    assert_no_clicks(out, player)
+    assert player.result().extensions == 1
     assert np.all(out.audio[-int(0.7 * SR) :] == 0)  # still ends in digital silence
 
 
@@ -150,7 +155,8 @@ def test_gentle_stop_fades_over_three_seconds():
     assert 2.8 * SR <= len(tail) <= 3.3 * SR
     assert rms_db(tail[-BLOCK:]) < -70
     assert rms_db(tail[: SR // 2]) > rms_db(tail[-SR // 2 :]) + 20
-    assert_no_clicks(out, player.live.plan)
+    assert_no_clicks(out, player)
+    assert player.result().ended == "stopped"
 
 
 def test_cold_cache_the_tone_starts_before_the_voice(tmp_path):
@@ -159,7 +165,7 @@ def test_cold_cache_the_tone_starts_before_the_voice(tmp_path):
     cache = ClipCache(tmp_path / "cold")
     opts = SessionOptions(energy="low", minutes=3, seed=4)
     out = PacedOutput(SR, speed=2.0)  # slow enough that the voice is not ready at once
-    player = Player(opts, out, cache=cache)
+    player = Player(make_session(opts, cache=cache, wait_for_voice=False), out)
     first = []
     out.on_block = lambda o, at: first.append(player.status.waiting_for_voice) if len(first) < 1 else None
     out.speed = 2.0
@@ -171,7 +177,7 @@ def test_cold_cache_the_tone_starts_before_the_voice(tmp_path):
             o.speed = 400.0
 
     out.on_block = hurry
-    assert player.run() == 0
+    assert player.run().ended == "finished"
     assert first[0] is True  # sound started while the voice was being synthesised
     plan = player.live.plan
     assert plan.narration and plan.narration[0].start >= 8 * SR
@@ -187,7 +193,7 @@ def test_a_script_that_surely_does_not_fit_fails_before_any_sound(tmp_path):
     out = PacedOutput(SR, speed=400.0)
     opts = SessionOptions(energy="high", script="body-scan", minutes=2)
     with pytest.raises(DoesNotFit, match="choose --minutes 3 or more"):  # the exact figure, as render says
-        Player(opts, out, cache=ClipCache(tmp_path / "cold")).run()
+        Player(make_session(opts, cache=ClipCache(tmp_path / "cold"), wait_for_voice=False), out).run()
     assert out.positions == []
 
 
@@ -198,24 +204,27 @@ def test_words_that_turn_out_longer_than_guessed_lengthen_the_session(tmp_path):
 
     out = PacedOutput(SR, speed=2.0)
     cache = ClipCache(tmp_path)
-    player = Player(SessionOptions(energy="high", script="body-scan", minutes=2.5), out, cache=cache)
+    opts = SessionOptions(energy="high", script="body-scan", minutes=2.5)
+    player = Player(make_session(opts, cache=cache, wait_for_voice=False), out)
 
     def hurry(o, at):  # real time while the voice is synthesised, then fast
         if not player.status.waiting_for_voice:
             o.speed = 400.0
 
     out.on_block = hurry
-    assert player.run() == 0
-    assert player.lengthened_to is not None and player.lengthened_to >= 3
+    result = player.run()
+    assert result.exit_code == 0
+    assert result.lengthened_to is not None and result.lengthened_to >= 3
+    assert result.minutes_heard == pytest.approx(result.lengthened_to, abs=0.01)
     plan = player.live.plan
     assert plan.total_samples == player.lengthened_to * 60 * SR
     assert plan.narration and plan.narration[-1].end < plan.total_samples - 9 * SR  # words before the fade
     assert out.positions[-1] + BLOCK >= plan.total_samples  # it played to the end
-    assert_no_clicks(out, plan, cache)
+    assert_no_clicks(out, player)
 
 
 def test_breathing_guide_follows_the_tone():
-    _, _, plan = prepare(SessionOptions(energy="high", minutes=3, narration=False))
+    plan = make_plan(SessionOptions(energy="high", minutes=3, narration=False))
     from companion.player import Status
 
     b = plan.breaths[5]

@@ -12,8 +12,8 @@ import soundfile as sf
 
 from companion.envelopes import BreathEnvelope
 from companion.mixer import limit
-from companion.render import SWELL_FLOOR, render
-from companion.session import SessionOptions, prepare
+from companion.renderer import SWELL_FLOOR
+from companion.session import SessionOptions, make_session
 
 from .audio_checks import loudness_range, lufs, max_step_near, read, rms_db, spans, true_peak_db
 from .conftest import plan_json, run_cli
@@ -90,8 +90,9 @@ def test_breath_tone_follows_the_plan():
     """Tone only: its level swells to a peak at every in-to-out turn of the plan."""
     p = plan_json("--energy", "high", "--minutes", "3", "--no-narration", "--ambience", "none")
     options = SessionOptions(energy="high", minutes=3, narration=False, ambience="none")
-    _, _, plan = prepare(options)
-    x = np.concatenate(list(render(plan)))[:, 0].astype(np.float64)
+    session = make_session(options)
+    plan = session.plan
+    x = np.concatenate(list(session.blocks()))[:, 0].astype(np.float64)
     sr = 44100
     period = sr // 196  # exactly one tone cycle: the RMS over it is the envelope
     frames = x[: len(x) // period * period].reshape(-1, period)
@@ -111,17 +112,16 @@ def test_breath_tone_follows_the_plan():
 
 
 @pytest.fixture
-def short_plan():
-    _, _, plan = prepare(SessionOptions(energy="low", minutes=2, seed=3))
-    return plan
+def short_session():
+    return make_session(SessionOptions(energy="low", minutes=2, seed=3))
 
 
-def test_same_output_for_any_block_size(short_plan):
-    reference = np.concatenate(list(render(short_plan, blocksize=4096)))
-    assert len(reference) == short_plan.total_samples
+def test_same_output_for_any_block_size(short_session):
+    reference = np.concatenate(list(short_session.blocks(blocksize=4096)))
+    assert len(reference) == short_session.plan.total_samples
     for size in (64, 65, 8193, 44100, 10**7):
-        assert np.array_equal(np.concatenate(list(render(short_plan, blocksize=size))), reference), size
-    ones = render(short_plan, blocksize=1)
+        assert np.array_equal(np.concatenate(list(short_session.blocks(blocksize=size))), reference), size
+    ones = short_session.blocks(blocksize=1)
     head = np.concatenate([next(ones) for _ in range(50000)])
     assert np.array_equal(head, reference[:50000])
 
@@ -144,14 +144,15 @@ def test_same_seed_same_bytes_and_a_new_seed_changes_the_bed(tmp_path, shared_ca
     assert sha(cold) == sha(a)
 
 
-def test_second_render_reads_the_cache(short_plan):
+def test_second_render_reads_the_cache(short_session):
     from companion.voice.piper_voice import PiperNarrator, resolve_voice
 
     narrator = PiperNarrator(resolve_voice(None), 44100)
-    texts = [c.text for c in short_plan.clips]
-    first = narrator.clip_lengths(texts, short_plan.profile.pacing.length_scale)
-    assert narrator.synthesised == 0  # the plan fixture already synthesised them
-    assert [first[t][0] for t in texts] == [c.key for c in short_plan.clips]
+    plan = short_session.plan
+    texts = [c.text for c in plan.clips]
+    first = narrator.clip_lengths(texts, plan.profile.pacing.length_scale)
+    assert narrator.synthesised == 0  # the session fixture already synthesised them
+    assert [first[t][0] for t in texts] == [c.key for c in plan.clips]
 
 
 def test_energy_levels_really_differ():
@@ -209,15 +210,14 @@ def test_limiter_catches_peaks_smoothly():
     assert np.allclose(later, y[10000:], rtol=0, atol=1e-7)
 
 
-def test_loud_passages_go_through_the_limiter(short_plan):
+def test_loud_passages_go_through_the_limiter(short_session):
     """Force the limiter on (a very low ceiling) and check it holds every quantum, seamlessly."""
-    from companion.render import QUANTUM, SessionRenderer
-    from companion.voice.cache import ClipCache
+    from companion.renderer import QUANTUM
 
-    renderer = SessionRenderer(short_plan, ClipCache())
+    renderer = short_session.renderer()
     renderer.ceiling = 0.05
     out = np.concatenate([renderer.quantum(i) for i in range(renderer.quanta)])
-    assert len(out) == short_plan.total_samples
+    assert len(out) == short_session.plan.total_samples
     assert np.max(np.abs(out)) <= 0.05 * (1 + 1e-6)
     # no seams: limiting the whole session in one pass gives the same samples
     n = renderer.quanta * QUANTUM
@@ -230,7 +230,7 @@ def test_loud_passages_go_through_the_limiter(short_plan):
 def test_layer_loudness_constants_still_hold():
     from companion.layers.noise import noise_loop
     from companion.layers.tone import tone_table
-    from companion.render import LAYER_LUFS
+    from companion.renderer import LAYER_LUFS
 
     sr = 44100
     assert lufs(np.tile(tone_table(sr), 4), sr) == pytest.approx(LAYER_LUFS["tone"], abs=0.05)

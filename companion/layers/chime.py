@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..envelopes import raised_cosine
 from ..plan import Cue
 
 # (frequency ratio, amplitude, seconds to fall 60 dB): a soft, slightly bell-like timbre
@@ -19,11 +20,11 @@ CHIME_PEAK = 0.1  # about -20 dBFS: clearly there, never a loud surprise (see te
 
 def bell(hz: float, sample_rate: int) -> np.ndarray:
     t = np.arange(int(LENGTH_S * sample_rate)) / sample_rate
-    x = sum(a * np.exp(-6.91 * t / t60) * np.sin(2 * np.pi * hz * r * t) for r, a, t60 in PARTIALS)
+    x = np.asarray(sum(a * np.exp(-6.91 * t / t60) * np.sin(2 * np.pi * hz * r * t) for r, a, t60 in PARTIALS))
     attack = int(0.02 * sample_rate)
-    x[:attack] *= 0.5 - 0.5 * np.cos(np.pi * np.arange(attack) / attack)
+    x[:attack] *= raised_cosine(np.arange(attack) / attack)
     release = int(0.5 * sample_rate)
-    x[-release:] *= 0.5 + 0.5 * np.cos(np.pi * np.arange(release) / release)
+    x[-release:] *= raised_cosine(np.arange(release) / release, falling=True)
     return x / np.max(np.abs(x))
 
 

@@ -1,23 +1,24 @@
-"""Narration: ready clips from the cache, placed where the plan says."""
+"""Narration: the voice's clips, placed where the plan says."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
+from ..errors import VoiceError
 from ..plan import PlacedClip
-from ..voice.cache import ClipCache
 
 
 class NarrationLayer:
-    """Reads clips on demand (memory-mapped), so memory stays flat however long the session;
-    safe to call from several rendering threads at once."""
+    """Asks the voice for clips on demand (the Piper voice memory-maps them from its cache), so
+    memory stays flat however long the session; safe to call from several rendering threads."""
 
-    def __init__(self, clips: list[PlacedClip], cache: ClipCache):
+    def __init__(self, clips: list[PlacedClip], voice: Callable[[str], np.ndarray] | None):
         self.clips = sorted(clips, key=lambda c: c.start)
         self.ends = np.array([c.end for c in self.clips], dtype=np.int64)
-        self.cache = cache
+        self.voice = voice
         self._peaks: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -53,7 +54,7 @@ class NarrationLayer:
         return known
 
     def _audio(self, clip: PlacedClip) -> np.ndarray:
-        audio = self.cache.get(clip.key, mmap=True)
+        audio = self.voice(clip.key) if self.voice is not None else None
         if audio is None or len(audio) != clip.length:
-            raise RuntimeError(f"clip for '{clip.text}' is missing from the cache")
+            raise VoiceError(f"the voice gave no clip of the planned length for '{clip.text}'; make the session again")
         return audio

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import platformdirs
+
+from ..atomic import written_atomically
 
 
 def cache_root() -> Path:
@@ -32,17 +32,11 @@ class ClipCache:
         path = self.path(key)
         try:
             return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError):
             return None  # missing or damaged: synthesise again
 
     def put(self, key: str, clip: np.ndarray) -> None:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.save(f, np.ascontiguousarray(clip, dtype=np.float32), allow_pickle=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with written_atomically(path, private=True) as tmp, open(tmp, "wb") as f:
+            np.save(f, np.ascontiguousarray(clip, dtype=np.float32), allow_pickle=False)

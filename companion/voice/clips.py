@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
+from ..envelopes import raised_cosine
 from ..loudness import db_to_gain, lufs, true_peak_db
 from ..mixer import smooth_within
 
@@ -29,7 +30,7 @@ def trim_silence(x: np.ndarray, sr: int, floor_db: float = -40.0) -> np.ndarray:
 def raised_cosine_edges(x: np.ndarray, sr: int, edge_s: float = EDGE_S) -> np.ndarray:
     n = min(int(round(edge_s * sr)), len(x) // 2)
     if n > 0:
-        ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)
+        ramp = raised_cosine((np.arange(n) + 0.5) / n)
         x[:n] *= ramp
         x[-n:] *= ramp[::-1]
     return x

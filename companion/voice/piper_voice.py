@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import interrupts
-from ..errors import BadInput
+from ..errors import BadInput, VoiceError
 from .cache import ClipCache, clip_key
 from .clips import PROCESSING_VERSION, prepare_clip
 
@@ -54,11 +55,11 @@ def resolve_voice(spec: str | None) -> VoiceSpec:
         raise BadInput(
             f"'{spec}' is not a usable Piper voice: its settings file '{config.name}' must sit beside it"
         ) from None
-    digest = hashlib.sha256()
+    model_hash = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return VoiceSpec(path, config, f"sha256:{digest.hexdigest()}", path.name)
+            model_hash.update(block)
+    return VoiceSpec(path, config, f"sha256:{model_hash.hexdigest()}", path.name)
 
 
 class PiperNarrator:
@@ -74,6 +75,7 @@ class PiperNarrator:
         self.sample_rate = sample_rate
         self.cache = cache or ClipCache()
         self.synthesised = 0  # phrases synthesised in this process (tests read it)
+        self._known: dict[str, tuple[str, float]] = {}  # key -> (text, length_scale) handed out
 
     def key(self, text: str, length_scale: float) -> str:
         return clip_key(
@@ -121,10 +123,24 @@ class PiperNarrator:
         raw = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         return prepare_clip(np.clip(raw, -1, 1), voice.config.sample_rate, self.sample_rate)
 
-    def all_cached(self, texts: list[str], length_scale: float) -> bool:
+    def ready(self, texts: Sequence[str], length_scale: float) -> bool:
         return all(self.cache.path(self.key(t, length_scale)).exists() for t in texts)
 
-    def clip_lengths(self, texts: list[str], length_scale: float) -> dict[str, tuple[str, int]]:
+    def clip(self, key: str) -> np.ndarray:
+        audio = self.cache.get(key, mmap=True)
+        if audio is not None:
+            return audio
+        if key not in self._known:
+            raise VoiceError("a phrase was asked for that this voice never made; make the session again")
+        # gone from the cache since it was planned (cleared, damaged): the voice is repeatable, so make it again
+        text, length_scale = self._known.pop(key)
+        self.clip_lengths([text], length_scale)
+        audio = self.cache.get(key, mmap=True)
+        if audio is None:
+            raise VoiceError(f"the voice clip for '{text}' cannot be kept in the cache; check the cache folder")
+        return audio
+
+    def clip_lengths(self, texts: Sequence[str], length_scale: float) -> dict[str, tuple[str, int]]:
         """Cache key and length in samples of each phrase, synthesising the missing ones
         on every core (phonemes first, in this thread: espeak-ng is not thread-safe)."""
         found: dict[str, tuple[str, int]] = {}
@@ -132,6 +148,7 @@ class PiperNarrator:
         for text in dict.fromkeys(texts):
             key = self.key(text, length_scale)
             clip = self.cache.get(key, mmap=True)
+            self._known[key] = (text, length_scale)
             if clip is None:
                 missing[text] = key
             else:

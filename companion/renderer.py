@@ -8,7 +8,7 @@ same, sample for sample, for any block size.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -41,8 +41,8 @@ def _mean_square(floor: float) -> float:
 
 def accompaniment_lufs(plan: SessionPlan) -> float:
     p = plan.profile
-    # a massage track is mostly instrumental: its bed sits at the tones-only level
-    return BED_UNDER_VOICE_LUFS if p.narration and p.mode != "massage" else TONES_ONLY_LUFS
+    # a mostly instrumental mode (a massage track) keeps its bed at the tones-only level
+    return BED_UNDER_VOICE_LUFS if p.narration and p.mode.bed_under_words else TONES_ONLY_LUFS
 
 
 def layer_gains(plan: SessionPlan) -> tuple[float, float]:
@@ -65,14 +65,20 @@ class SessionRenderer:
     `scale` 32768 gives samples in 16-bit units, so quantising is one rounding.
     """
 
-    def __init__(self, plan: SessionPlan, cache: ClipCache, scale: float = 1.0):
+    def __init__(
+        self,
+        plan: SessionPlan,
+        voice: Callable[[str], np.ndarray] | None,
+        cache: ClipCache | None = None,
+        scale: float = 1.0,
+    ):
         p = plan.profile
         self.plan, self.sr, self.total, self.scale = plan, p.sample_rate, plan.total_samples, scale
         tone_gain, bed_gain = layer_gains(plan)
         self.bed = Accompaniment(
             self.sr, p.ambience, p.seed, tone_gain * scale, bed_gain * scale, QUANTUM + 8192, cache
         )
-        self.voice = NarrationLayer(plan.clips, cache)
+        self.voice = NarrationLayer(plan.clips, voice)
         self.chimes = ChimeLayer(plan.cues, self.sr)
         self.breath = BreathEnvelope(plan.breaths)
         self.fade = SessionFade(self.total / self.sr, p.fade_in_s, p.fade_out_s, p.tail_silence_s)
@@ -138,14 +144,19 @@ class SessionRenderer:
         return out.copy() if out.base is not None else out
 
 
-def render(
-    plan: SessionPlan, blocksize: int = 4096, cache: ClipCache | None = None, pcm16: bool = False
+def blocks(
+    plan: SessionPlan,
+    voice: Callable[[str], np.ndarray] | None,
+    cache: ClipCache | None = None,
+    blocksize: int = 4096,
+    pcm16: bool = False,
 ) -> Iterator[np.ndarray]:
     """Yield the session as (frames, 1) blocks of `blocksize` (the last may be shorter):
-    float32, or int16 when `pcm16` (rounded here, so every 16-bit format holds the same)."""
+    float32, or int16 when `pcm16` (rounded here, so every 16-bit format holds the same).
+    `voice` gives each clip's samples by key (a Narrator's clip); `cache` keeps the noise loops."""
     if blocksize < 1:
         raise ValueError("blocksize must be positive")
-    renderer = SessionRenderer(plan, cache or ClipCache(), PCM16_SCALE if pcm16 else 1.0)
+    renderer = SessionRenderer(plan, voice, cache, PCM16_SCALE if pcm16 else 1.0)
     pending: list[np.ndarray] = []
     held = 0
     for chunk in _quanta(renderer, pcm16):
