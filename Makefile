@@ -26,9 +26,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check companion tests benchmarks
+	$(BIN)/ruff format --check companion tests benchmarks
+	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/pip install --quiet -e ".[test,bench]"
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/loudness.py
 
