@@ -21,8 +21,9 @@ demo: $(STAMP)
 		echo "No sound output on this machine: the session is in $(CURDIR)/demo-session.mp3"; \
 	fi
 
+# The tests run on every core (pytest-xdist); the voice cache is warmed once and shared.
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check companion tests benchmarks

@@ -12,12 +12,13 @@ import click
 from . import __version__, interrupts
 from .errors import BadInput, CompanionError, Interrupted
 from .modes import MODES, PART_NAMES
-from .options import AMBIENCES, SessionOptions
+from .options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions
 from .plan import SessionPlan
-from .profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, Energy
+from .profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, PACING, Energy
 from .session import Notice, Session
 
 DEFAULTS = SessionOptions()  # every default below comes from here
+BY_ENERGY_MINUTES = " / ".join(f"{p.default_minutes:g}" for p in PACING.values())
 
 
 class FiniteFloat(click.ParamType):
@@ -52,7 +53,7 @@ def session_options(f):
             "--minutes",
             type=FiniteFloat(MIN_MINUTES, MAX_MINUTES),
             default=None,
-            help="Session length (default by energy: 6 / 12 / 20).",
+            help=f"Session length (default by energy: {BY_ENERGY_MINUTES}).",
         ),
         click.option(
             "--script",
@@ -94,7 +95,12 @@ def session_options(f):
             show_default=True,
             help="relax; massage (a therapist's track); caregiver (a guided hand or foot massage).",
         ),
-        click.option("--part", type=click.Choice(PART_NAMES), default=None, help="Caregiver: hands (default) or feet."),
+        click.option(
+            "--part",
+            type=click.Choice(PART_NAMES),
+            default=None,
+            help=f"Caregiver: {' or '.join(PART_NAMES)} (default {PART_NAMES[0]}).",
+        ),
         click.option(
             "--regions",
             metavar="NAME:MIN,...",
@@ -105,7 +111,7 @@ def session_options(f):
             "--chime-every",
             type=FiniteFloat(0, 60),
             default=None,
-            help="Massage without regions: minutes between chimes (default 15; 0 for none).",
+            help=f"Massage without regions: minutes between chimes (default {DEFAULT_CHIME_EVERY:g}; 0 for none).",
         ),
         click.option("--guided", is_flag=True, help="Massage: slow the breath gently, as relax sessions do."),
         click.option("--name", default=None, help="A first name, for scripts that greet the listener by name."),

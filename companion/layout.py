@@ -65,10 +65,15 @@ def _phrase_gaps(lengths: list[int], words: int, profile: Profile) -> list[int]:
 
 
 def build_plan(
-    profile: Profile, script: Script, narrator: PhraseLengths | None = None, lead_in_s: float | None = None
+    profile: Profile,
+    script: Script,
+    narrator: PhraseLengths | None = None,
+    lead_in_s: float | None = None,
+    check_words: bool = True,
 ) -> SessionPlan:
     """Place the script in time. `narrator` gives phrase lengths; None means tones only.
-    `lead_in_s` asks for a longer tone-only opening (live play starts before the voice is ready)."""
+    `lead_in_s` asks for a longer tone-only opening (live play starts before the voice is ready).
+    `check_words` refuses words outside the mode's window (a massage track's first and last minutes)."""
     if script.ending == "sleep":  # drift off: a long, slow fade into quiet, no call to wake
         profile = profile.with_(fade_out_s=SLEEP_FADE_S, closing_quiet_s=SLEEP_FADE_S)
     sr = profile.sample_rate
@@ -144,7 +149,7 @@ def build_plan(
         narration.append(entry)
         pos += part.length
     assert pos == total - tail, "the plan must fill the session exactly"
-    if profile.mode.words_within_s is not None and lead_in_s is None:
+    if profile.mode.words_within_s is not None and check_words:
         _check_words_at_the_ends(narration, profile, script)
     return SessionPlan(
         profile,
@@ -192,13 +197,10 @@ class ShortEstimate:
         return {t: ("", max(int(len(t) * per_char), 1)) for t in texts}
 
 
-def might_fit(profile: Profile, script: Script, lead_in_s: float | None = None) -> bool:
-    """False when the script surely does not fit (checked before synthesising anything)."""
-    try:
-        build_plan(profile, script, ShortEstimate(profile.sample_rate), lead_in_s=lead_in_s)
-    except DoesNotFit:
-        return False
-    return True
+def check_fits(profile: Profile, script: Script) -> None:
+    """Raise DoesNotFit, before anything is synthesised, when the script surely cannot fit.
+    Its figure is a lower bound: the length the words would need if spoken at their quickest."""
+    build_plan(profile, script, ShortEstimate(profile.sample_rate), check_words=False)
 
 
 def _add_implicit_stretch(timeline: list, samples: int) -> None:

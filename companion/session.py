@@ -16,7 +16,7 @@ import numpy as np
 
 from .atomic import written_atomically
 from .errors import BadInput
-from .layout import build_plan, might_fit
+from .layout import build_plan, check_fits
 from .library import resolve_script
 from .modes import MODES, Mode, Part, get_mode
 from .options import SessionOptions
@@ -81,7 +81,8 @@ class Session:
         """The full plan, synthesising what the voice still lacks (`lead_in_s`: a longer
         tone-only opening, for a player that started before the voice was ready)."""
         profile = self.profile if minutes is None else self.profile.with_(minutes=minutes)
-        return build_plan(profile, self.script, self.narrator, lead_in_s=lead_in_s)
+        # words pushed late by a longer opening are played rather than refused mid-session
+        return build_plan(profile, self.script, self.narrator, lead_in_s=lead_in_s, check_words=lead_in_s is None)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def make_plan(
     """Only the plan (what happens when), with the voice's real phrase lengths: no sound is
     made from it, so no safety confirmation is needed."""
     profile, script, voice = _resolve(options or SessionOptions(), cache or ClipCache(), narrator)
+    if voice is not None:
+        check_fits(profile, script)  # a script that surely cannot fit is refused before synthesis
     return build_plan(profile, script, voice)
 
 
@@ -115,22 +118,21 @@ def make_session(
     `confirm(notes)` shows the caregiver safety notes and returns True once they are read
     and accepted; without it, `options.safety_confirmed` must say so. With `wait_for_voice`
     False and phrases still to synthesise, the plan is tone-only and `voice_pending` is
-    True (play() synthesises while the tone sounds); a script that surely cannot fit is
-    still synthesised first, so the exact error comes before any sound.
+    True (play() synthesises while the tone sounds). A script that surely cannot fit is
+    refused before anything is synthesised (DoesNotFit, with the least length it needs).
     """
     opts = options or SessionOptions()
     cache = cache or ClipCache()
     profile, script, narrator = _resolve(opts, cache, narrator)
-    notices = _notices(profile)
+    if narrator is not None:
+        check_fits(profile, script)
     if profile.mode.safety_notes:
         _confirm_safety(opts, confirm)
     pending = False
     if narrator is not None and not wait_for_voice:
-        pace = profile.pacing.length_scale
-        phrases = script.phrases_for(profile.energy.value)
-        pending = not narrator.ready(phrases, pace) and might_fit(profile, script)
+        pending = not narrator.ready(script.phrases_for(profile.energy.value), profile.pacing.length_scale)
     plan = build_plan(profile, script, None if pending else narrator)
-    return Session(opts, profile, script, plan, cache, narrator, notices, voice_pending=pending)
+    return Session(opts, profile, script, plan, cache, narrator, _notices(profile), voice_pending=pending)
 
 
 def render(session: Session, path: str | Path) -> Rendered:

@@ -1,8 +1,10 @@
 """Every test runs with its own HOME and XDG folders; the voice clip cache is shared by the
-whole run (the real voice synthesises each phrase once), except where a test asks for a cold one."""
+whole run (the real voice synthesises each phrase once, all at the start), except where a test
+asks for a cold one."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
@@ -12,12 +14,40 @@ from pathlib import Path
 
 import pytest
 
+from companion.library import builtin_scripts
+from companion.profile import PACING, SAMPLE_RATE, Energy
+from companion.scripts import personalise
+from companion.voice.cache import ClipCache
+from companion.voice.piper_voice import PiperNarrator, resolve_voice
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("xdg-cache")
+    """The run's XDG cache folder, its voice cache warmed once with every built-in phrase at
+    every energy level: one batch keeps both cores busy, and no later test (or command a test
+    runs) waits for the voice. Tests that need a cold cache make their own."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # one cache for all the workers: its writes are atomic renames
+    root = base / "xdg-cache"
+    root.mkdir(exist_ok=True)
+    with open(base / "xdg-cache.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker warms it; the others then find it warm
+        warm_library_voice(ClipCache(root / "companion" / "clips"))
+    return root
+
+
+def warm_library_voice(cache: ClipCache) -> None:
+    narrator = PiperNarrator(resolve_voice(None), SAMPLE_RATE, cache)
+    by_scale: dict[float, list[str]] = {}
+    for script in builtin_scripts():
+        spoken = personalise(script, None)
+        for energy in script.energies:
+            by_scale.setdefault(PACING[Energy(energy)].length_scale, []).extend(spoken.phrases_for(energy))
+    for length_scale, phrases in by_scale.items():
+        narrator.clip_lengths(phrases, length_scale)
 
 
 @pytest.fixture(scope="session")

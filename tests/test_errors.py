@@ -65,7 +65,7 @@ CASES = [
     (["--script", "{inputs}/latin.txt"], "latin.txt:3: not UTF-8"),
     (["--script", "{inputs}/broken.txt"], "broken.txt:3: unknown marking"),
     (["--script", "{inputs}"], "is a folder"),
-    (["--voice", "{inputs}/fake.onnx"], "not a usable Piper voice"),
+    (["--voice", "{inputs}/fake.onnx", "--energy", "low"], "not a usable Piper voice"),  # a script that fits
     (["--voice", "{inputs}/lonely.onnx"], "not a usable Piper voice"),
     (["--voice", "{inputs}/missing.onnx"], "no voice named"),
     (["--voice", "{inputs}"], "not a Piper voice"),

@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +62,32 @@ def resolve_voice(spec: str | None) -> VoiceSpec:
     return VoiceSpec(path, config, f"sha256:{model_hash.hexdigest()}", path.name)
 
 
+@cache
+def load_voice(spec: VoiceSpec):
+    """The loaded Piper voice, once per process: loading takes about a third of a second,
+    and a program making many sessions (a pack, the tests) would pay it for each."""
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    onnxruntime.set_default_logger_severity(3)
+    options = onnxruntime.SessionOptions()
+    # One thread per inference, one inference per core: phrases are short, so this
+    # keeps both cores busy better than splitting each phrase across them.
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    try:
+        config = PiperConfig.from_dict(json.loads(spec.config.read_text(encoding="utf-8")))
+        session = onnxruntime.InferenceSession(
+            str(spec.model), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
+        raise BadInput(
+            f"'{spec.model}' is not a usable Piper voice ({type(exc).__name__}); give a Piper .onnx voice file"
+        ) from None
+    return PiperVoice(session=session, config=config)
+
+
 class PiperNarrator:
     """Synthesises phrases with Piper, deterministically, and caches the ready clips."""
 
@@ -87,28 +113,9 @@ class PiperNarrator:
             processing=PROCESSING_VERSION,
         )
 
-    @cached_property
+    @property
     def _voice(self):
-        import onnxruntime
-        from piper import PiperVoice
-        from piper.config import PiperConfig
-
-        onnxruntime.set_default_logger_severity(3)
-        options = onnxruntime.SessionOptions()
-        # One thread per inference, one inference per core: phrases are short, so this
-        # keeps both cores busy better than splitting each phrase across them.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        try:
-            config = PiperConfig.from_dict(json.loads(self.spec.config.read_text(encoding="utf-8")))
-            session = onnxruntime.InferenceSession(
-                str(self.spec.model), sess_options=options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
-            raise BadInput(
-                f"'{self.spec.model}' is not a usable Piper voice ({type(exc).__name__}); give a Piper .onnx voice file"
-            ) from None
-        return PiperVoice(session=session, config=config)
+        return load_voice(self.spec)
 
     def _synthesise(self, phoneme_ids: list[list[int]], length_scale: float) -> np.ndarray:
         from piper import SynthesisConfig
