@@ -10,12 +10,19 @@ from pathlib import Path
 import click
 
 from . import __version__, interrupts
+from .devices import DeviceOutput, NoDevice, output_devices
 from .errors import BadInput, CompanionError, Interrupted
+from .library import builtin_names, builtin_scripts, scripts_dir
 from .modes import MODES, PART_NAMES
 from .options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions
 from .plan import SessionPlan
+from .player import play as play_session
 from .profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, PACING, Energy
-from .session import Notice, Session
+from .scripts import Entry, claim_warnings, load_script
+from .session import Session, make_plan, make_session
+from .session import render as render_session
+from .sinks import check_output_path
+from .timefmt import clock
 
 DEFAULTS = SessionOptions()  # every default below comes from here
 BY_ENERGY_MINUTES = " / ".join(f"{p.default_minutes:g}" for p in PACING.values())
@@ -160,8 +167,6 @@ def plan(as_json: bool, **kw) -> None:
     Example:
       companion plan --energy low --minutes 6 --json
     """
-    from .session import make_plan
-
     plan = make_plan(_options(kw))
     if as_json:
         click.echo(json.dumps(plan.to_json(), indent=1, ensure_ascii=False))
@@ -170,8 +175,6 @@ def plan(as_json: bool, **kw) -> None:
 
 
 def _describe(plan: SessionPlan) -> str:
-    from .timefmt import clock
-
     p = plan.profile
     lines = [
         f"{plan.script_title} ({plan.script_name}): {p.energy.value} energy, {plan.duration_s / 60:.2f} min",
@@ -210,10 +213,6 @@ def render(output: Path, yes: bool, **kw) -> None:
       companion render --energy low -o rest.mp3
       companion render --energy high --minutes 20 --ambience brown -o evening.flac
     """
-    from .session import make_session
-    from .session import render as render_session
-    from .sinks import check_output_path
-
     check_output_path(output)  # fail before any synthesis
     session = make_session(_options(kw), confirm=_ask_to_confirm(yes))
     _show_notices(session)
@@ -239,9 +238,9 @@ def _ask_to_confirm(yes: bool):
 
 def _show_notices(session: Session) -> None:
     """What the listener must see before it starts (the safety notes were shown when confirmed)."""
-    shown: tuple[Notice, ...] = tuple(n for n in session.notices if n.kind != "safety")
-    for notice in shown:
-        click.echo(notice.text)
+    for notice in session.notices:
+        if notice.kind != "safety":
+            click.echo(notice.text)
 
 
 @cli.command()
@@ -262,9 +261,6 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -
     Example:
       companion play --energy low --minutes 6
     """
-    from .devices import DeviceOutput, NoDevice
-    from .player import play as play_session
-    from .session import make_session
 
     try:
         output = DeviceOutput(device=_device(device))
@@ -326,8 +322,6 @@ def devices() -> None:
     Example:
       companion devices
     """
-    from .devices import NoDevice, output_devices
-
     found = output_devices()
     if not found:
         raise NoDevice("there is no sound output on this machine; use 'companion render -o FILE'")
@@ -350,8 +344,6 @@ def scripts_list(as_json: bool) -> None:
     Example:
       companion scripts list
     """
-    from .library import builtin_scripts
-
     items = builtin_scripts()
     if as_json:
         click.echo(
@@ -379,8 +371,6 @@ def scripts_show(name: str) -> None:
     Example:
       companion scripts show settling
     """
-    from .library import builtin_names, scripts_dir
-
     if name not in builtin_names():
         raise BadInput(f"no script named '{name}'; run 'companion scripts list' to see the names")
     click.echo((scripts_dir() / f"{name}.txt").read_text(encoding="utf-8"), nl=False)
@@ -395,8 +385,6 @@ def scripts_check(file: Path) -> None:
     Example:
       companion scripts check my-script.txt
     """
-    from .scripts import Entry, claim_warnings, load_script
-
     script = load_script(file)
     for warning in claim_warnings(script):
         click.echo(f"warning: {warning}", err=True)

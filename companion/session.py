@@ -77,6 +77,12 @@ class Session:
         """The session's sound as (frames, 1) blocks: float32, or int16 when `pcm16`."""
         return blocks(self.plan, self.voice_clip(), self.cache, blocksize, pcm16)
 
+    def finish_voice(self) -> None:
+        """Make what the voice still lacks and plan with it (a session made to play at once)."""
+        if self.voice_pending:
+            self.plan = self.plan_with_voice()
+            self.voice_pending = False
+
     def plan_with_voice(self, minutes: float | None = None, lead_in_s: float | None = None) -> SessionPlan:
         """The full plan, synthesising what the voice still lacks (`lead_in_s`: a longer
         tone-only opening, for a player that started before the voice was ready)."""
@@ -98,8 +104,6 @@ def make_plan(
     """Only the plan (what happens when), with the voice's real phrase lengths: no sound is
     made from it, so no safety confirmation is needed."""
     profile, script, voice = _resolve(options or SessionOptions(), cache or ClipCache(), narrator)
-    if voice is not None:
-        check_fits(profile, script)  # a script that surely cannot fit is refused before synthesis
     return build_plan(profile, script, voice)
 
 
@@ -124,8 +128,6 @@ def make_session(
     opts = options or SessionOptions()
     cache = cache or ClipCache()
     profile, script, narrator = _resolve(opts, cache, narrator)
-    if narrator is not None:
-        check_fits(profile, script)
     if profile.mode.safety_notes:
         _confirm_safety(opts, confirm)
     pending = False
@@ -139,8 +141,7 @@ def render(session: Session, path: str | Path) -> Rendered:
     """Write the session to an audio file (format from the suffix), and a caregiver track's
     safety notes beside it as `<stem>.txt`: both or neither, never a half-written file."""
     path = check_output_path(Path(path))
-    if session.voice_pending:
-        raise BadInput("this session's voice is not ready; make it with wait_for_voice=True to render it")
+    session.finish_voice()
     sink = FileSink(path, session.plan.sample_rate)
     notes_text = session.safety_notes
     if notes_text is None:
@@ -203,7 +204,8 @@ def _check_mode_options(opts: SessionOptions, mode: Mode) -> None:
 def _resolve(
     opts: SessionOptions, cache: ClipCache, narrator: Narrator | None = None
 ) -> tuple[Profile, Script, Narrator | None]:
-    """Validate everything the options name, without synthesising anything yet."""
+    """Validate everything the options name, without synthesising anything yet; a script
+    that surely cannot fit is refused here, before any synthesis."""
     mode = get_mode(opts.mode)
     _check_mode_options(opts, mode)
     # the part named, else the first (hands) unless a script is named: a caregiver script
@@ -224,6 +226,7 @@ def _resolve(
         raise BadInput(
             f"the narrator speaks at {narrator.sample_rate} Hz; sessions are made at {profile.sample_rate} Hz"
         )
+    check_fits(profile, script)
     return profile, script, narrator
 
 

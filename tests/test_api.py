@@ -162,3 +162,16 @@ def test_play_says_how_it_ended_and_gives_back_the_signals():
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
     whole = companion.play(session, PacedOutput(SR, speed=1000.0))
     assert whole.ended == "finished" and whole.minutes_heard == pytest.approx(2.0)
+
+
+def test_a_session_made_to_play_at_once_still_renders_whole(tmp_path):
+    """With a cold cache and wait_for_voice=False the plan starts tone-only; render makes the voice first."""
+    opts = companion.SessionOptions(energy="low", minutes=2, seed=1)
+    session = companion.make_session(opts, cache=ClipCache(tmp_path / "cold"), wait_for_voice=False)
+    assert session.voice_pending and not session.plan.narration
+    written = companion.render(session, tmp_path / "s.flac")
+    assert not session.voice_pending and session.plan.narration
+    assert session.plan.to_json() == companion.make_plan(opts).to_json()
+    x, _ = read(written.path)
+    voice = lufs(spans(x, SR, [(e.start / SR, e.end / SR) for e in session.plan.narration]), SR)
+    assert voice == pytest.approx(-18, abs=1.5)
