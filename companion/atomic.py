@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import interrupts
 from .errors import BadInput
 
 PARTIAL_SUFFIX = ".partial"
@@ -17,23 +18,39 @@ PARTIAL_SUFFIX = ".partial"
 def written_atomically(path: Path, private: bool = False) -> Iterator[Path]:
     """A temporary name beside `path`, renamed to `path` when the body completes and removed
     if it does not (an error, Ctrl-C): no half-written file is ever left. A file the user
-    asked for gets the usual permissions; a `private` one (the cache) stays owner-only."""
+    asked for gets the usual permissions; a `private` one (the cache) stays owner-only.
+
+    Ctrl-C and SIGTERM are held back while the temporary file is made and while it is renamed
+    (a signal landing between mkstemp and the cleanup below once left a hidden file behind);
+    a signal that arrives then is raised straight after, and the cleanup still runs. One that
+    lands just after the rename takes the finished file away again: interrupted means nothing
+    was written."""
     parent = path.parent if str(path.parent) else Path(".")
+    tmp: Path | None = None
+    renamed = False
     try:
-        fd, name = tempfile.mkstemp(dir=parent, prefix=f".{path.stem}.", suffix=PARTIAL_SUFFIX)
-    except OSError as exc:
-        raise BadInput(
-            f"cannot write in the folder '{parent}' ({exc.strerror}); choose a folder you can write to"
-        ) from None
-    os.close(fd)
-    tmp = Path(name)
-    try:
+        with interrupts.deferred():
+            try:
+                # the stem cut short: a name near the system's limit still has room for the temporary one
+                fd, name = tempfile.mkstemp(dir=parent, prefix=f".{path.stem[:64]}.", suffix=PARTIAL_SUFFIX)
+            except OSError as exc:
+                raise BadInput(
+                    f"cannot write in the folder '{parent}' ({exc.strerror}); choose a folder you can write to"
+                ) from None
+            tmp = Path(name)
+            os.close(fd)
         yield tmp
-        if not private:
-            os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it owner-only; the file is the user's
-        os.replace(tmp, path)
+        with interrupts.deferred():
+            if not private:
+                os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it owner-only; the file is the user's
+            os.replace(tmp, path)
+            renamed = True
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with interrupts.deferred():
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+            if renamed:
+                path.unlink(missing_ok=True)
         raise
 
 

@@ -54,4 +54,5 @@ def deferred() -> Iterator[None]:
         yield
     finally:
         _deferring -= 1
-    check()
+    if not _deferring:  # an inner hold ending inside an outer one must not raise: the outer decides where
+        check()

@@ -28,11 +28,14 @@ FORMATS = {
 
 def check_output_path(path: Path) -> Path:
     """Refuse a path we could not write, before any work is done."""
+    parent = path.parent if str(path.parent) else Path(".")
+    longest = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
+    if len(os.fsencode(path.name)) > longest:
+        raise BadInput(f"the file name is too long for this system (at most {longest} bytes); choose a shorter one")
     if path.is_dir():
         raise BadInput(f"'{path}' is a folder; give a file name such as '{path / 'session.mp3'}'")
     if path.suffix.lower() not in FORMATS:
         raise BadInput(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(FORMATS))
-    parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise BadInput(f"the folder '{parent}' does not exist; create it or choose another place")
     if not os.access(parent, os.W_OK | os.X_OK):
@@ -91,10 +94,12 @@ def _write_behind(f: sf.SoundFile, blocks: Iterable[np.ndarray]) -> int:
                 except BaseException as exc:  # handed back to the rendering thread
                     failure.append(exc)
 
-    thread = threading.Thread(target=writer, name="companion-writer", daemon=True)
-    thread.start()
     frames = 0
-    with interrupts.deferred():  # a signal raised inside the queue's locks would hang both threads
+    # a signal raised inside the queue's locks (or while the writer starts: Thread.start waits
+    # on a lock too) would hang both threads or break a lock
+    with interrupts.deferred():
+        thread = threading.Thread(target=writer, name="companion-writer", daemon=True)
+        thread.start()
         try:
             for block in blocks:
                 interrupts.check()
