@@ -4,7 +4,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean system system-test
+
+# System packages (PortAudio; for the tests ffmpeg and strace): installed as root or with sudo,
+# else one line says what to run. The demo goes on without sound output (it writes a file).
+system:
+	@setup/system-packages.sh || echo "Going on without sound output."
+
+system-test:
+	@setup/system-packages.sh test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # A 5-minute low-energy session: played when a sound output works, else written to a file.
-demo: $(STAMP)
+demo: system $(STAMP)
 	@if $(BIN)/companion devices >/dev/null 2>&1; then \
 		$(BIN)/companion play --energy low --minutes 5; \
 	else \
@@ -22,7 +30,7 @@ demo: $(STAMP)
 	fi
 
 # The tests run on every core (pytest-xdist); the voice cache is warmed once and shared.
-test: $(STAMP)
+test: system-test $(STAMP)
 	$(BIN)/pytest -q -n auto
 
 lint: $(STAMP)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The system packages companion needs, installed when root or sudo allows it; otherwise one
+# line saying what to run. `make demo` and `make test` (and so .ci/run) call this.
+#
+#   setup/system-packages.sh        what companion needs: PortAudio, to play sound
+#   setup/system-packages.sh test   and what the tests use: ffmpeg (a second loudness meter)
+#                                   and strace (to prove no network socket is ever opened)
+set -euo pipefail
+need=()
+python3 -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('portaudio') else 1)" \
+    || need+=(libportaudio2)
+if [ "${1:-}" = test ]; then
+    command -v ffmpeg >/dev/null || need+=(ffmpeg)
+    command -v strace >/dev/null || need+=(strace)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if command -v apt-get >/dev/null; then
+    if [ "$(id -u)" -eq 0 ]; then
+        as_root=()
+    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+        as_root=(sudo)
+    else
+        echo "companion needs ${need[*]}: run 'sudo apt-get install -y ${need[*]}', then this again." >&2
+        exit 1
+    fi
+    echo "Installing ${need[*]} ..."
+    "${as_root[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
+else
+    echo "companion needs ${need[*]} (Debian names): install them with your system's package manager, then this again." >&2
+    exit 1
+fi
