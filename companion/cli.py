@@ -3,23 +3,26 @@ companion.player) and prints what they return. Errors become one line."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from . import __version__, interrupts
-from .devices import DeviceOutput, NoDevice, output_devices
-from .errors import BadInput, CompanionError, Interrupted
+from .devices import DeviceOutput, NoDevice, no_output_reason, output_devices
+from .errors import BadInput, CompanionError, Interrupted, OutputError
 from .library import builtin_names, builtin_scripts, scripts_dir
-from .modes import MODES, PART_NAMES
+from .modes import MASSAGE, MODES, PART_NAMES
 from .options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions
 from .plan import SessionPlan
 from .player import play as play_session
 from .profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, PACING, Energy
 from .scripts import Entry, claim_warnings, load_script
-from .session import Session, make_plan, make_session
+from .session import Notice, make_plan, make_session
 from .session import render as render_session
 from .sinks import check_output_path
 from .timefmt import clock
@@ -60,7 +63,8 @@ def session_options(f):
             "--minutes",
             type=FiniteFloat(MIN_MINUTES, MAX_MINUTES),
             default=None,
-            help=f"Session length (default by energy: {BY_ENERGY_MINUTES}).",
+            help=f"Session length, {MIN_MINUTES:g} to {MAX_MINUTES:g} minutes (default by energy: {BY_ENERGY_MINUTES}; "
+            f"massage {MASSAGE.minutes:g}, at least {MASSAGE.least_minutes:g}).",
         ),
         click.option(
             "--script",
@@ -73,7 +77,7 @@ def session_options(f):
             "--breath-rate",
             type=FiniteFloat(MIN_BREATH_RATE, MAX_BREATH_RATE),
             default=None,
-            help="Your own breaths per minute: the pace starts there.",
+            help=f"Your own breaths per minute ({MIN_BREATH_RATE:g} to {MAX_BREATH_RATE:g}): the pace starts there.",
         ),
         click.option("--breathless", is_flag=True, help="Breathlessness-safe pacing (never below 8/min)."),
         click.option(
@@ -118,16 +122,19 @@ def session_options(f):
             "--chime-every",
             type=FiniteFloat(0, 60),
             default=None,
-            help=f"Massage without regions: minutes between chimes (default {DEFAULT_CHIME_EVERY:g}; 0 for none).",
+            help=f"Massage without regions: minutes between chimes, 5 to 60 "
+            f"(default {DEFAULT_CHIME_EVERY:g}; 0 for none).",
         ),
         click.option("--guided", is_flag=True, help="Massage: slow the breath gently, as relax sessions do."),
-        click.option("--name", default=None, help="A first name, for scripts that greet the listener by name."),
+        click.option(
+            "--name", default=None, help="A first name (up to 40 letters), for scripts that greet the listener by name."
+        ),
         click.option(
             "--seed",
             type=click.IntRange(0, 2**63 - 1),
+            metavar="INTEGER",
             default=DEFAULTS.seed,
-            show_default=True,
-            help="The same options and seed give the same bytes.",
+            help="Any whole number from 0: the same options and seed give the same bytes.",
         ),
     ]
     for option in reversed(options):
@@ -167,7 +174,8 @@ def plan(as_json: bool, **kw) -> None:
     Example:
       companion plan --energy low --minutes 6 --json
     """
-    plan = make_plan(_options(kw))
+    with VoiceProgress() as progress:
+        plan = make_plan(_options(kw), progress=progress)
     if as_json:
         click.echo(json.dumps(plan.to_json(), indent=1, ensure_ascii=False))
         return
@@ -175,7 +183,7 @@ def plan(as_json: bool, **kw) -> None:
 
 
 def _describe(plan: SessionPlan) -> str:
-    p = plan.profile
+    p, sr = plan.profile, plan.sample_rate
     lines = [
         f"{plan.script_title} ({plan.script_name}): {p.energy.value} energy, {plan.duration_s / 60:.2f} min",
         f"breathing: {p.start_rate:g}/min settling, easing towards {p.target_rate:g}/min "
@@ -188,10 +196,19 @@ def _describe(plan: SessionPlan) -> str:
         if e.section != section:
             section = e.section
             lines.append(f"== {section}")
-        lines.append(f"  {clock(e.start / plan.sample_rate, decimals=1):>7}  {e.text}")
+        lines.append(f"  {clock(e.start / sr, decimals=1):>7}  {e.text}")
     if not plan.narration:
         lines.append("no narration: breath tone and ambience only")
+    if plan.regions:
+        lines.append("regions: " + ", ".join(f"{name} from {clock(at / sr)}" for at, name in plan.regions))
+    for cue in plan.cues:
+        lines.append(
+            f"  {clock(cue.at / sr, decimals=1):>7}  [{CUE_WORDS[cue.kind]}{': ' + cue.region if cue.region else ''}]"
+        )
     return "\n".join(lines)
+
+
+CUE_WORDS = {"region": "chime, next region", "interval": "chime", "two-minutes": "two minutes left", "chime": "chime"}
 
 
 @cli.command()
@@ -214,8 +231,8 @@ def render(output: Path, yes: bool, **kw) -> None:
       companion render --energy high --minutes 20 --ambience brown -o evening.flac
     """
     check_output_path(output)  # fail before any synthesis
-    session = make_session(_options(kw), confirm=_ask_to_confirm(yes))
-    _show_notices(session)
+    with VoiceProgress() as progress:
+        session = make_session(_options(kw), confirm=_ask_to_confirm(yes), notify=_show_notice, progress=progress)
     written = render_session(session, output)
     click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
     if written.notes is not None:
@@ -236,11 +253,37 @@ def _ask_to_confirm(yes: bool):
     return confirm
 
 
-def _show_notices(session: Session) -> None:
+def _show_notice(notice: Notice) -> None:
     """What the listener must see before it starts (the safety notes were shown when confirmed)."""
-    for notice in session.notices:
-        if notice.kind != "safety":
-            click.echo(notice.text)
+    if notice.kind != "safety":
+        click.echo(notice.text)
+
+
+class VoiceProgress:
+    """A calm progress bar while the voice is made on a fresh machine: on a terminal only,
+    and only once there is something to make (so it never crosses the safety prompt)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None  # a rich Progress once the first phrase is being made
+        self._task: Any = None
+
+    def __enter__(self):
+        return self if sys.stderr.isatty() else None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            columns = (TextColumn("Making the voice"), BarColumn(), MofNCompleteColumn(), TextColumn("phrases"))
+            self._bar = Progress(*columns, console=Console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("voice", total=total)
+        self._bar.update(self._task, completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 @cli.command()
@@ -267,8 +310,7 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -
     except NoDevice as exc:
         raise NoDevice(f"{exc}; write a file instead: {_render_hint(ctx, kw)}") from None
     # the tone starts at once; a voice still to be made is synthesised while it plays
-    session = make_session(_options(kw), confirm=_ask_to_confirm(yes), wait_for_voice=False)
-    _show_notices(session)
+    session = make_session(_options(kw), confirm=_ask_to_confirm(yes), wait_for_voice=False, notify=_show_notice)
     view = None
     if not quiet:
         from .view import PlainView, RichView
@@ -285,7 +327,9 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -
             f"Note: the words needed more time than asked; the session grew to {result.lengthened_to} minutes.",
             err=True,
         )
-    if result.underruns:
+    if result.faster_than_real_time:
+        click.echo("Note: the sound output took the session faster than it plays (a null device?).", err=True)
+    elif result.underruns:
         click.echo(f"Note: the sound card ran dry {result.underruns} time(s).", err=True)
     if result.ended == "interrupted":
         raise Interrupted("interrupted; the session ended early")
@@ -324,7 +368,7 @@ def devices() -> None:
     """
     found = output_devices()
     if not found:
-        raise NoDevice("there is no sound output on this machine; use 'companion render -o FILE'")
+        raise NoDevice(f"{no_output_reason()}; use 'companion render -o FILE'")
     for d in found:
         mark = "*" if d["default"] else " "
         click.echo(f"{mark} {d['index']:2d}  {d['name']}")
@@ -349,7 +393,13 @@ def scripts_list(as_json: bool) -> None:
         click.echo(
             json.dumps(
                 [
-                    {"name": s.name, "title": s.title, "energies": list(s.energies), "modes": list(s.modes)}
+                    {
+                        "name": s.name,
+                        "title": s.title,
+                        "summary": s.summary,
+                        "energies": list(s.energies),
+                        "modes": list(s.modes),
+                    }
                     for s in items
                 ],
                 indent=1,
@@ -360,6 +410,8 @@ def scripts_list(as_json: bool) -> None:
     click.echo(f"{'name':<{width}}  {'energies':<16}  {'modes':<10}  title")
     for s in items:
         click.echo(f"{s.name:<{width}}  {' '.join(s.energies):<16}  {' '.join(s.modes):<10}  {s.title}")
+        if s.summary:
+            click.echo(f"{'':<{width}}  {s.summary}")
 
 
 @scripts.command("show")
@@ -402,6 +454,8 @@ def main(argv: list[str] | None = None) -> None:
     interrupts.install()  # Ctrl-C and SIGTERM: clean up partial files, never hang
     try:
         code = cli.main(args=args, prog_name="companion", standalone_mode=False)
+        if sys.stdout is not None:  # None when started with standard output closed: nothing to show
+            sys.stdout.flush()  # a full device or a closed pipe shows here, not at exit
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.exceptions.Abort:
@@ -416,7 +470,17 @@ def main(argv: list[str] | None = None) -> None:
         code = _fail(Interrupted("interrupted; nothing was written"), debug)
     except CompanionError as exc:
         code = _fail(exc, debug)
+    except OSError as exc:
+        if exc.errno not in STDOUT_FAILURES:
+            raise
+        # our own files' errors are CompanionErrors: this is standard output itself
+        if sys.stdout is not None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second complaint at exit
+        code = _fail(OutputError(f"could not write to standard output ({exc.strerror})"), debug)
     sys.exit(code or 0)
+
+
+STDOUT_FAILURES = {errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EBADF, errno.EDQUOT}
 
 
 def _fail(exc: CompanionError, debug: bool) -> int:

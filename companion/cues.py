@@ -18,9 +18,9 @@ def mode_cues(profile: Profile) -> list[Cue]:
     cues = [Cue(two_minutes, "two-minutes")]
     if profile.regions:
         at = 0.0
-        for _, minutes in profile.regions[:-1]:
+        for (_, minutes), (following, _) in zip(profile.regions, profile.regions[1:]):
             at += minutes
-            cues.append(Cue(int(round(at * 60 * sr)), "region"))
+            cues.append(Cue(int(round(at * 60 * sr)), "region", region=following))
     elif profile.chime_every:
         step = int(round(profile.chime_every * 60 * sr))
         cues += [Cue(at, "interval") for at in range(step, two_minutes - 30 * sr, step)]

@@ -9,11 +9,17 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .errors import OutputError
+from .errors import BadInput, OutputError
 from .player import BLOCK, Status
 from .profile import SAMPLE_RATE
 
 QUEUE_BLOCKS = 24  # about half a second rendered ahead of the playhead
+
+
+PORTAUDIO_MISSING = (
+    "the PortAudio library that plays sound is not installed; install it "
+    "(Debian, Ubuntu: sudo apt-get install libportaudio2)"
+)
 
 
 def output_devices() -> list[dict]:
@@ -30,8 +36,29 @@ def output_devices() -> list[dict]:
         return []
 
 
+def no_output_reason() -> str:
+    """Why there is no sound output: PortAudio is missing, or the machine has no sound card."""
+    try:
+        import sounddevice  # noqa: F401  (it loads PortAudio, or fails to)
+    except (OSError, ImportError):
+        return PORTAUDIO_MISSING
+    return "there is no sound output on this machine"
+
+
 class NoDevice(OutputError):
     """No sound output: the caller suggests writing a file instead."""
+
+
+def check_device(device: int | str | None) -> None:
+    """A device the user named (by number or by part of its name) must be a sound output."""
+    if device is None:
+        return
+    import sounddevice as sd
+
+    try:
+        sd.query_devices(device, "output")
+    except (ValueError, sd.PortAudioError):
+        raise BadInput(f"there is no sound output '{device}'; run 'companion devices' to see them") from None
 
 
 class DeviceOutput:
@@ -40,7 +67,8 @@ class DeviceOutput:
 
     def __init__(self, sample_rate: int = SAMPLE_RATE, device: int | str | None = None):
         if not output_devices():
-            raise NoDevice("there is no sound output on this machine")
+            raise NoDevice(no_output_reason())
+        check_device(device)
         self.sample_rate, self.device = sample_rate, device
         self._abort = threading.Event()
         self.first_block_at: float | None = None
@@ -52,13 +80,19 @@ class DeviceOutput:
         done = threading.Event()
         end = object()
 
+        dry = [False]  # counting dry spells, not callbacks: a device that pulls fast calls very often
+
         def callback(outdata, frames, _time, _status) -> None:
+            status.taken += frames
             try:
                 item = q.get_nowait()
             except queue.Empty:
                 outdata.fill(0)
-                status.underruns += 1
+                if not dry[0]:
+                    status.underruns += 1
+                dry[0] = True
                 return
+            dry[0] = False
             if item is end:
                 outdata.fill(0)
                 raise sd.CallbackStop
@@ -84,19 +118,25 @@ class DeviceOutput:
             q.put(item)
             if q.full():
                 break
+
+        def hand_over(item: object) -> bool:
+            """Queue one item; False when playing must end (aborted). A stream that ends
+            by itself before the session does has died (unplugged, a broken pipe)."""
+            while not self._abort.is_set():
+                if done.is_set():
+                    raise OutputError("the sound output stopped while playing (was it unplugged?)")
+                try:
+                    q.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
         with stream:
             self.first_block_at = time.monotonic()
-            for item in items:
-                while not self._abort.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if self._abort.is_set():
-                    break
-            if not self._abort.is_set():
-                q.put(end)
+            status.started_at = self.first_block_at
+            if all(hand_over(item) for item in items):
+                hand_over(end)
             while not done.wait(0.1):
                 if self._abort.is_set():
                     stream.abort()

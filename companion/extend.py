@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .breathing import breath_schedule
 from .cues import TWO_MINUTES_S
-from .plan import Cue, NarrationEntry, PlacedClip, SessionPlan
+from .plan import NarrationEntry, PlacedClip, SessionPlan
 
 
 def extend_plan(plan: SessionPlan, after: int, extra: int) -> SessionPlan:
@@ -50,7 +52,7 @@ def extend_plan(plan: SessionPlan, after: int, extra: int) -> SessionPlan:
         narration,
         breath_schedule(profile, total / sr),
         sorted(
-            (Cue(total - TWO_MINUTES_S * sr if c.kind == "two-minutes" else moved(c.at), c.kind) for c in plan.cues),
+            (replace(c, at=total - TWO_MINUTES_S * sr if c.kind == "two-minutes" else moved(c.at)) for c in plan.cues),
             key=lambda c: c.at,
         ),
         [(moved(s), n) for s, n in plan.sections],

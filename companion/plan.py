@@ -32,7 +32,8 @@ class NarrationEntry:
 @dataclass(frozen=True)
 class Cue:
     at: int
-    kind: str
+    kind: str  # region, interval, two-minutes (a therapist's track) or chime (a script's [chime])
+    region: str | None = None  # a region cue: the region that starts here
 
 
 @dataclass
@@ -54,6 +55,13 @@ class SessionPlan:
     @property
     def duration_s(self) -> float:
         return self.total_samples / self.sample_rate
+
+    @property
+    def regions(self) -> list[tuple[int, str]]:
+        """A therapist's regions in order, each with the sample where it starts."""
+        names = [name for name, _ in self.profile.regions]
+        starts = [0] + [c.at for c in self.cues if c.kind == "region"]
+        return list(zip(starts, names))
 
     @property
     def clips(self) -> list[PlacedClip]:
@@ -90,7 +98,10 @@ class SessionPlan:
                 {"start_s": b.start_s, "inhale_s": b.inhale_s, "exhale_s": b.exhale_s, "hold_s": b.hold_s}
                 for b in self.breaths
             ],
-            "cues": [{"at_s": c.at / sr, "kind": c.kind} for c in self.cues],
+            "cues": [
+                {"at_s": c.at / sr, "kind": c.kind, **({"region": c.region} if c.region else {})} for c in self.cues
+            ],
+            "regions": [{"start_s": s / sr, "name": n} for s, n in self.regions],
             "sections": [{"start_s": s / sr, "name": n} for s, n in self.sections],
             "dropped_optional_lines": self.dropped_optional,
         }

@@ -13,10 +13,11 @@ from __future__ import annotations
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -41,10 +42,33 @@ class Status:
     plan: SessionPlan
     position: int = 0  # session sample at the playhead
     paused: bool = False
+    stopping: bool = False
     volume_db: float = 0.0
+    acks: list[str] = field(default_factory=list)  # what each key did ("five more minutes"), in order
+    heard_at: float = 0.0  # when the last one was
     waiting_for_voice: bool = False
-    underruns: int = 0
-    done: bool = False
+    underruns: int = 0  # dry spells: the output asked for sound and none was ready
+    taken: int = 0  # frames the output has taken
+    started_at: float | None = None  # when the output started taking them (time.monotonic)
+    ended: str | None = None  # as PlayResult.ended, once it has; "failed" when the output failed
+
+    def acknowledge(self, words: str) -> None:
+        self.acks.append(words)
+        self.heard_at = time.monotonic()
+
+    def heard_recently(self, seconds: float = 4.0) -> bool:
+        return bool(self.acks) and time.monotonic() - self.heard_at < seconds
+
+    @property
+    def done(self) -> bool:
+        return self.ended is not None
+
+    @property
+    def faster_than_real_time(self) -> bool:
+        """An output that takes sound much faster than it could play it (a null or virtual device)."""
+        if self.started_at is None:
+            return False
+        return self.taken > (time.monotonic() - self.started_at + 2.0) * 1.5 * self.plan.sample_rate
 
 
 class Output(Protocol):
@@ -62,6 +86,7 @@ class PlayResult:
     extensions: int  # times five more minutes were asked for
     underruns: int  # times the output ran dry
     lengthened_to: int | None  # minutes, when the words needed more time than asked
+    faster_than_real_time: bool = False  # the output took sound faster than it plays (a null device)
 
     @property
     def exit_code(self) -> int:
@@ -121,6 +146,7 @@ class Player:
         self.extensions = 0
         self.heard = 0  # session samples handed to the output
         self.lengthened_to: int | None = None
+        self._clock: float | None = None  # when session time 0 would have played, for pacing
 
     # -- commands -------------------------------------------------------------
     def send(self, command: str) -> None:
@@ -139,10 +165,12 @@ class Player:
         self.output.abort()
 
     def _apply(self, command: str) -> None:
-        t = self.transport
+        t, status = self.transport, self.status
         if command == "pause":
             t.pause_toggle()
         elif command == "louder":
+            if t.volume_db >= 0:
+                status.acknowledge("already at full volume")
             t.louder()
         elif command == "softer":
             t.softer()
@@ -152,7 +180,8 @@ class Player:
             sr = self.profile.sample_rate
             self.live.replace(extend_plan(self.live.plan, self.live.pos + 2 * sr, EXTEND_S * sr))
             self.extensions += 1
-        self.status.paused, self.status.volume_db = t.paused, t.volume_db
+            status.acknowledge("five more minutes, before the closing")
+        status.paused, status.volume_db, status.stopping = t.paused, t.volume_db, t.stopping
         self.status.plan = self.live.plan
 
     # -- the voice, synthesised while the tone plays ---------------------------
@@ -196,6 +225,9 @@ class Player:
                 yield np.zeros((BLOCK, 1), np.float32), None
                 continue
             at = self.live.pos
+            if self._voice is not None and self._ahead_of_the_clock(at):
+                time.sleep(0.02)  # an output that takes sound faster than it plays must not outrun the voice
+                continue
             n = min(BLOCK, self.live.total - at)
             block = self.live.read(n) * t.gains(n)
             self.heard += n
@@ -203,10 +235,17 @@ class Player:
                 block = np.concatenate([block, np.zeros(BLOCK - n, np.float32)])
             yield block[:, None], at
 
+    def _ahead_of_the_clock(self, at: int) -> bool:
+        """More than a second ahead of real time (never so on a sound card, which takes sound as it plays)."""
+        if self._clock is None:
+            self._clock = time.monotonic() - at / self.profile.sample_rate
+        return at / self.profile.sample_rate > time.monotonic() - self._clock + 1.0
+
     def result(self) -> PlayResult:
         ended = "interrupted" if self.interrupts else "stopped" if self.transport.stopping else "finished"
         minutes = self.heard / self.profile.sample_rate / 60
-        return PlayResult(ended, minutes, self.extensions, self.status.underruns, self.lengthened_to)
+        fast = self.status.faster_than_real_time
+        return PlayResult(ended, minutes, self.extensions, self.status.underruns, self.lengthened_to, fast)
 
     def run(self, view: Callable[[Status], None] | None = None, view_every: float = 0.1) -> PlayResult:
         self._start_voice()
@@ -235,7 +274,7 @@ class Player:
             self.abort()
             raise
         thread.join(timeout=5)
-        self.status.done = True
+        self.status.ended = "failed" if failure else self.result().ended
         if view is not None:
             view(self.status)
         if self._pool is not None:

@@ -30,15 +30,21 @@ from pathlib import Path
 from .errors import BadInput, ScriptError
 from .modes import MODES
 from .profile import Energy
+from .textfiles import read_limited
 
 ENERGY_NAMES = {e.value for e in Energy}
 HEADER_KEYS = {"title", "energies", "modes", "summary", "ending"}
 ENDINGS = {"gentle", "sleep"}  # sleep: a long fade into quiet, with no call to wake
 NAME = "{name}"
+MAX_SCRIPT_BYTES = 256 * 1024  # a script is a few pages of text (the built-in ones are under 3 KB)
+# One breath of speech: the built-in phrases have at most 10 words. A longer phrase would take
+# long to synthesise, would be said in one rush, and could not be interrupted part-way.
+MAX_PHRASE_WORDS, MAX_PHRASE_CHARS = 30, 200
 # Words a calming script must not use about illness: it may help people feel calmer, nothing more.
 CLAIM_WORDS = re.compile(r"\b(cure[sd]?|curing|heal(s|ed|ing)?|treat(s|ed|ing|ment)?|therap(y|eutic))\b", re.I)
 _PHRASE_SPLIT = re.compile(r"(?<=[.!?\u2026])\s+")
 _BRACKET = re.compile(r"^\[([^\]]*)\]\s*")
+_COMMENT = re.compile(r"\s+#.*$")  # '#' after a space starts a comment, as at the start of a line
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class Script:
     summary: str
     items: list[Item] = field(default_factory=list)
     ending: str = "gentle"
+    unused_name: str | None = None  # a name was given, but this script greets nobody by name
 
     def items_for(self, energy: str) -> list[Item]:
         return [i for i in self.items if i.energies is None or energy in i.energies]
@@ -138,14 +145,7 @@ def _split_commas(sentence: str, least: int = 3) -> list[str]:
 def read_text(path: Path) -> str:
     """A script file's text, or a clear error for missing, empty, binary or non-UTF-8 files."""
     name = str(path)
-    if not path.exists():
-        raise BadInput(f"script file '{name}' does not exist")
-    if path.is_dir():
-        raise BadInput(f"'{name}' is a folder, not a script file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"cannot read script '{name}': {exc.strerror}") from None
+    data = read_limited(path, "script file", MAX_SCRIPT_BYTES)
     if b"\x00" in data:
         raise ScriptError(name, None, "this is a binary file, not a plain-text script")
     try:
@@ -180,7 +180,7 @@ def parse_script(text: str, name: str, path: str) -> Script:
     items: list[Item] = []
     section: str | None = None
     for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+        line = _COMMENT.sub("", raw).strip()
         if not line or line.startswith("#"):
             continue
         if line.startswith("=="):
@@ -266,6 +266,15 @@ def _parse_line(line: str, path: str, lineno: int, section: str) -> Item:
     if "{" in text.replace(NAME, "") or "}" in text.replace(NAME, ""):
         raise ScriptError(path, lineno, "the only placeholder is {name}; other curly braces are not allowed")
     phrases = split_phrases(text)
+    for phrase in phrases:
+        words = len(phrase.split())
+        if words > MAX_PHRASE_WORDS or len(phrase) > MAX_PHRASE_CHARS:
+            raise ScriptError(
+                path,
+                lineno,
+                f"a phrase of {words} words is too long to be said calmly; keep each phrase under "
+                f"{MAX_PHRASE_WORDS} words and {MAX_PHRASE_CHARS} characters (end it with '.' or split it with ' / ')",
+            )
     if len(phrases) < 2:
         raise ScriptError(
             path,
@@ -281,7 +290,7 @@ def personalise(script: Script, name: str | None) -> Script:
     """Fill {name} with the listener's name, or leave it out gracefully ("Welcome, {name}." ->
     "Welcome.") when none is given."""
     if not any(isinstance(i, Entry) and NAME in i.text for i in script.items):
-        return script
+        return replace(script, unused_name=name) if name else script
     items: list[Item] = []
     for item in script.items:
         if isinstance(item, Entry) and NAME in item.text:

@@ -27,7 +27,7 @@ from .safety import SAFETY_SCREEN
 from .scripts import Script, check_name, personalise
 from .sinks import FileSink, check_output_path, explain_write_error
 from .voice.cache import ClipCache
-from .voice.narrator import Narrator
+from .voice.narrator import Narrator, Progress
 from .voice.piper_voice import PiperNarrator, resolve_voice
 
 STOP_RULE = (
@@ -40,7 +40,7 @@ STOP_RULE = (
 class Notice:
     """Something the listener (or the caregiver) must see before the session starts."""
 
-    kind: str  # "safety" (caregiver notes), "pace" (we adjusted the breath rate), "stop-rule"
+    kind: str  # "safety" (caregiver notes), "name" (not used), "cache" (not writable), "pace" (adjusted), "stop-rule"
     text: str
 
 
@@ -99,11 +99,17 @@ class Rendered:
 
 
 def make_plan(
-    options: SessionOptions | None = None, *, cache: ClipCache | None = None, narrator: Narrator | None = None
+    options: SessionOptions | None = None,
+    *,
+    cache: ClipCache | None = None,
+    narrator: Narrator | None = None,
+    progress: Progress | None = None,
 ) -> SessionPlan:
     """Only the plan (what happens when), with the voice's real phrase lengths: no sound is
     made from it, so no safety confirmation is needed."""
     profile, script, voice = _resolve(options or SessionOptions(), cache or ClipCache(), narrator)
+    if voice is not None:
+        _make_voice(voice, profile, script, progress)
     return build_plan(profile, script, voice)
 
 
@@ -114,6 +120,8 @@ def make_session(
     narrator: Narrator | None = None,
     confirm: Callable[[str], bool] | None = None,
     wait_for_voice: bool = True,
+    notify: Callable[[Notice], None] | None = None,
+    progress: Progress | None = None,
 ) -> Session:
     """Validate the options, confirm the safety notes where the mode has them, and plan.
 
@@ -124,17 +132,26 @@ def make_session(
     False and phrases still to synthesise, the plan is tone-only and `voice_pending` is
     True (play() synthesises while the tone sounds). A script that surely cannot fit is
     refused before anything is synthesised (DoesNotFit, with the least length it needs).
+    `notify(notice)` hears each notice before the voice is made (it can take a while on a
+    fresh machine), and `progress(done, total)` of each phrase made.
     """
     opts = options or SessionOptions()
     cache = cache or ClipCache()
     profile, script, narrator = _resolve(opts, cache, narrator)
     if profile.mode.safety_notes:
         _confirm_safety(opts, confirm)
+    notices = _notices(profile, cache, script)
+    if notify is not None:
+        for notice in notices:
+            notify(notice)
     pending = False
-    if narrator is not None and not wait_for_voice:
-        pending = not narrator.ready(script.phrases_for(profile.energy.value), profile.pacing.length_scale)
+    if narrator is not None:
+        pace = profile.pacing.length_scale
+        pending = not wait_for_voice and not narrator.ready(script.phrases_for(profile.energy.value), pace)
+        if not pending:
+            _make_voice(narrator, profile, script, progress)
     plan = build_plan(profile, script, None if pending else narrator)
-    return Session(opts, profile, script, plan, cache, narrator, _notices(profile), voice_pending=pending)
+    return Session(opts, profile, script, plan, cache, narrator, notices, voice_pending=pending)
 
 
 def render(session: Session, path: str | Path) -> Rendered:
@@ -162,6 +179,11 @@ def render(session: Session, path: str | Path) -> Rendered:
     return Rendered(path, notes, frames)
 
 
+def _make_voice(narrator: Narrator, profile: Profile, script: Script, progress: Progress | None) -> None:
+    """Synthesise what the voice lacks (the slow part on a fresh machine), telling `progress`."""
+    narrator.clip_lengths(script.phrases_for(profile.energy.value), profile.pacing.length_scale, progress)
+
+
 def _confirm_safety(opts: SessionOptions, confirm: Callable[[str], bool] | None) -> None:
     if opts.safety_confirmed:
         return
@@ -174,10 +196,20 @@ def _confirm_safety(opts: SessionOptions, confirm: Callable[[str], bool] | None)
         raise BadInput("not confirmed; nothing was made. Check with the care team if you are unsure")
 
 
-def _notices(p: Profile) -> tuple[Notice, ...]:
+def _notices(p: Profile, cache: ClipCache, script: Script) -> tuple[Notice, ...]:
     notices = []
+    if script.unused_name:
+        notices.append(
+            Notice(
+                "name",
+                f"Note: the script '{script.name}' greets nobody by name, so '{script.unused_name}' is not spoken.",
+            )
+        )
     if p.mode.safety_notes:
         notices.append(Notice("safety", SAFETY_SCREEN))
+    problem = cache.check_writable()
+    if problem is not None:
+        notices.append(Notice("cache", f"Note: {problem}; this session is made without it, so it is slower."))
     if p.breath_rate is not None and p.start_rate > p.breath_rate:
         why = "breathless pacing" if p.breathless else "low energy"
         notices.append(

@@ -35,11 +35,15 @@ def breath_now(status: Status) -> tuple[float, str]:
 
 
 def section_now(status: Status) -> str:
+    """The script's section, or on a therapist's track the region, at the playhead."""
     current = ""
-    for start, name in status.plan.sections:
+    for start, name in status.plan.regions or status.plan.sections:
         if start <= status.position:
             current = name
     return current
+
+
+ENDINGS = {"finished": "Finished.", "stopped": "Stopped."}  # an interrupt or a failure has its own line
 
 
 class PlainView:
@@ -49,6 +53,8 @@ class PlainView:
         self.out = out or sys.stdout
         self._section = None
         self._started = False
+        self._stopping = False
+        self._acks = 0  # acknowledgements already printed
 
     def __call__(self, status: Status) -> None:
         if not self._started:
@@ -59,8 +65,14 @@ class PlainView:
         if section and section != self._section:
             self._section = section
             print(f"== {section}", file=self.out, flush=True)
-        if status.done:
-            print("Finished.", file=self.out, flush=True)
+        for ack in status.acks[self._acks :]:
+            print(ack.capitalize() + ".", file=self.out, flush=True)
+        self._acks = len(status.acks)
+        if status.stopping and not self._stopping:
+            self._stopping = True
+            print("Ending gently…", file=self.out, flush=True)
+        if status.ended in ENDINGS:
+            print(ENDINGS[status.ended], file=self.out, flush=True)
 
 
 class RichView:
@@ -96,10 +108,12 @@ class RichView:
         width = max(self.console.size.width - 8, 20)
         bar = int(round(4 + swell * (width - 4)))
         rows = [Text("█" * bar, style="cyan") for _ in range(5)]
-        if status.paused:
-            caption = "paused · press space to go on"
-        elif status.done:
+        if status.done:
             caption = "the session has ended"
+        elif status.stopping:
+            caption = "ending gently…"
+        elif status.paused:
+            caption = "paused · press space to go on"
         else:
             caption = "breathe in…" if way == "in" else "and out…"
         head = Text.assemble(
@@ -110,6 +124,8 @@ class RichView:
             (f"{clock(left)} left", "bold"),
         )
         notes = []
+        if status.heard_recently():
+            notes.append(status.acks[-1])
         if status.waiting_for_voice:
             notes.append("the voice is getting ready…")
         if status.volume_db < 0:

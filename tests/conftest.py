@@ -32,7 +32,9 @@ def shared_cache(tmp_path_factory) -> Path:
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent  # one cache for all the workers: its writes are atomic renames
     root = base / "xdg-cache"
-    root.mkdir(exist_ok=True)
+    if os.environ.get("COMPANION_TEST_CACHE"):  # a developer's warm cache, kept between runs
+        root = Path(os.environ["COMPANION_TEST_CACHE"])
+    root.mkdir(parents=True, exist_ok=True)
     with open(base / "xdg-cache.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker warms it; the others then find it warm
         warm_library_voice(ClipCache(root / "companion" / "clips"))
@@ -66,6 +68,18 @@ def isolated_env(monkeypatch, shared_cache, null_audio_home, tmp_path_factory):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
 
 
+def mounted_tmpfs(mount: Path, options: str):
+    """A real small (or read-only) file system for fault tests: yields its folder, then unmounts."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600):
     """Run the real command in a child process, as a user would."""
     return subprocess.run(
@@ -80,9 +94,13 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeou
 
 def spawn_in_pty(*args: str, env: dict | None = None):
     """Run the command on a pseudo-terminal, as if typed by a person: (child, master fd)."""
+    return spawn_argv_in_pty([sys.executable, "-m", "companion", *args], env)
+
+
+def spawn_argv_in_pty(argv: list[str], env: dict | None = None):
     master, slave = pty.openpty()
     child = subprocess.Popen(
-        [sys.executable, "-m", "companion", *args],
+        argv,
         stdin=slave,
         stdout=slave,
         stderr=slave,

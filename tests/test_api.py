@@ -106,7 +106,7 @@ class HummingNarrator:
     def __init__(self):
         self.clips: dict[str, np.ndarray] = {}
 
-    def clip_lengths(self, texts: Sequence[str], length_scale: float) -> dict[str, tuple[str, int]]:
+    def clip_lengths(self, texts: Sequence[str], length_scale: float, progress=None) -> dict[str, tuple[str, int]]:
         found = {}
         for text in texts:
             key = f"hum:{text}"

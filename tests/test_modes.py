@@ -25,10 +25,18 @@ def test_massage_track_chimes_at_region_changes_and_speaks_only_at_the_ends():
     p = plan_json("--for", "massage", "--minutes", "30", "--regions", "back:10,legs:8,feet:5")
     assert p["duration_s"] == 30 * 60
     assert p["cues"] == [
-        {"at_s": 600.0, "kind": "region"},
-        {"at_s": 1080.0, "kind": "region"},
+        {"at_s": 600.0, "kind": "region", "region": "legs"},
+        {"at_s": 1080.0, "kind": "region", "region": "feet"},
         {"at_s": 1680.0, "kind": "two-minutes"},
     ]
+    assert p["regions"] == [
+        {"start_s": 0.0, "name": "back"},
+        {"start_s": 600.0, "name": "legs"},
+        {"start_s": 1080.0, "name": "feet"},
+    ]
+    text = run_cli("plan", "--for", "massage", "--minutes", "30", "--regions", "back:10,legs:8,feet:5").stdout
+    assert "regions: back from 0:00, legs from 10:00, feet from 18:00" in text
+    assert "10:00.0  [chime, next region: legs]" in text and "28:00.0  [two minutes left]" in text
     spoken = p["narration"]
     welcome = [e for e in spoken if e["section"] == "Welcome"]
     closing = [e for e in spoken if e["section"] == "Closing"]

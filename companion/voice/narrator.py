@@ -7,17 +7,22 @@ narrator returned from then on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
+
+Progress = Callable[[int, int], None]  # (phrases made, phrases to make)
 
 
 class Narrator(Protocol):
     sample_rate: int
 
-    def clip_lengths(self, texts: Sequence[str], length_scale: float) -> dict[str, tuple[str, int]]:
-        """Each phrase's key and length in samples, making (or fetching) the clips as needed."""
+    def clip_lengths(
+        self, texts: Sequence[str], length_scale: float, progress: Progress | None = None
+    ) -> dict[str, tuple[str, int]]:
+        """Each phrase's key and length in samples, making (or fetching) the clips as needed,
+        telling `progress` of each phrase made."""
         ...
 
     def ready(self, texts: Sequence[str], length_scale: float) -> bool:

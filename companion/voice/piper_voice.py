@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,10 +15,19 @@ import numpy as np
 
 from .. import interrupts
 from ..errors import BadInput, VoiceError
+from ..textfiles import read_limited
 from .cache import ClipCache, clip_key
 from .clips import PROCESSING_VERSION, prepare_clip
+from .narrator import Progress
 
 BUNDLED = {"joe", "en_US-joe-medium", "default"}
+MAX_SETTINGS_BYTES = 1 << 20  # a Piper voice's .onnx.json is a few KB
+MIN_VOICE_RATE, MAX_VOICE_RATE = 16000, 48000
+
+# Nothing leaves the machine: ONNX Runtime (under Piper) has telemetry on by default in its
+# Linux builds, writing a device id and an event database into the cache folder and sending
+# them on. Its environment switch turns that off; it must be set before ONNX Runtime loads.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 
 @dataclass(frozen=True)
@@ -44,22 +53,30 @@ def resolve_voice(spec: str | None) -> VoiceSpec:
     path = Path(spec).expanduser()
     if not path.exists():
         raise BadInput(f"no voice named '{spec}'; use the bundled voice 'joe' or the path of a Piper .onnx file")
-    if path.is_dir() or path.suffix != ".onnx":
+    if not path.is_file() or path.suffix != ".onnx":
         raise BadInput(f"'{spec}' is not a Piper voice; give the path of its .onnx file")
     config = path.with_name(path.name + ".json")
+    unusable = f"'{spec}' is not a usable Piper voice: its settings file '{config.name}' must sit beside it"
+    if not config.is_file():
+        raise BadInput(unusable)
+    settings = read_limited(config, "voice settings file", MAX_SETTINGS_BYTES)
     try:
-        cfg = json.loads(config.read_text(encoding="utf-8"))
-        int(cfg["audio"]["sample_rate"])
-        cfg["phoneme_id_map"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise BadInput(
-            f"'{spec}' is not a usable Piper voice: its settings file '{config.name}' must sit beside it"
-        ) from None
+        cfg = json.loads(settings)
+        rate = int(cfg["audio"]["sample_rate"])
+        ids, espeak = cfg["phoneme_id_map"], cfg["espeak"]["voice"]
+    except (ValueError, KeyError, TypeError):
+        raise BadInput(unusable) from None
+    if not MIN_VOICE_RATE <= rate <= MAX_VOICE_RATE:
+        raise BadInput(f"'{config.name}' gives a sample rate of {rate}; a Piper voice speaks at 16000 to 48000 Hz")
+    if not isinstance(ids, dict) or not ids or not isinstance(espeak, str) or not espeak:
+        raise BadInput(f"'{config.name}' has no phonemes or no espeak voice; it is not a Piper voice's settings file")
     model_hash = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             model_hash.update(block)
-    return VoiceSpec(path, config, f"sha256:{model_hash.hexdigest()}", path.name)
+    # the settings are part of the voice: another language or rate from the same model is another voice
+    ident = f"sha256:{model_hash.hexdigest()}:{hashlib.sha256(settings).hexdigest()[:16]}"
+    return VoiceSpec(path, config, ident, path.name)
 
 
 @cache
@@ -131,7 +148,7 @@ class PiperNarrator:
         return prepare_clip(np.clip(raw, -1, 1), voice.config.sample_rate, self.sample_rate)
 
     def ready(self, texts: Sequence[str], length_scale: float) -> bool:
-        return all(self.cache.path(self.key(t, length_scale)).exists() for t in texts)
+        return all(self.cache.has(self.key(t, length_scale)) for t in texts)
 
     def clip(self, key: str) -> np.ndarray:
         audio = self.cache.get(key, mmap=True)
@@ -147,9 +164,12 @@ class PiperNarrator:
             raise VoiceError(f"the voice clip for '{text}' cannot be kept in the cache; check the cache folder")
         return audio
 
-    def clip_lengths(self, texts: Sequence[str], length_scale: float) -> dict[str, tuple[str, int]]:
+    def clip_lengths(
+        self, texts: Sequence[str], length_scale: float, progress: Progress | None = None
+    ) -> dict[str, tuple[str, int]]:
         """Cache key and length in samples of each phrase, synthesising the missing ones
-        on every core (phonemes first, in this thread: espeak-ng is not thread-safe)."""
+        on every core (phonemes first, in this thread: espeak-ng is not thread-safe).
+        `progress(done, total)` hears of each phrase made, in this thread."""
         found: dict[str, tuple[str, int]] = {}
         missing: dict[str, str] = {}
         for text in dict.fromkeys(texts):
@@ -163,9 +183,13 @@ class PiperNarrator:
         if not missing:
             return found
         voice = self._voice
-        jobs = [
-            (text, key, [voice.phonemes_to_ids(p) for p in voice.phonemize(text) if p]) for text, key in missing.items()
-        ]
+        try:
+            jobs = [
+                (text, key, [voice.phonemes_to_ids(p) for p in voice.phonemize(text) if p])
+                for text, key in missing.items()
+            ]
+        except RuntimeError as exc:  # espeak-ng cannot speak the language the settings name
+            raise BadInput(f"the voice '{self.spec.label}' cannot be used: {exc}; check its settings file") from None
 
         def work(job):
             text, key, ids = job
@@ -179,10 +203,14 @@ class PiperNarrator:
         try:
             with interrupts.deferred():  # Ctrl-C lands between phrases, never inside the pool's locks
                 # longest first, so the two cores finish together
-                for text, key, length in pool.map(work, sorted(jobs, key=lambda j: -len(j[0]))):
+                futures = [pool.submit(work, job) for job in sorted(jobs, key=lambda j: -len(j[0]))]
+                for done, future in enumerate(as_completed(futures), start=1):
                     interrupts.check()
+                    text, key, length = future.result()
                     found[text] = (key, length)
                     self.synthesised += 1
+                    if progress is not None:
+                        progress(done, len(jobs))
         finally:
             pool.shutdown(cancel_futures=True)  # on Ctrl-C: finish the phrases in hand, start no more
         return found
