@@ -148,3 +148,18 @@ def test_a_fast_output_does_not_outrun_the_voice(tmp_path):
     assert heard[-1] + len(out.blocks[-1]) >= plan.total_samples
     spoken = np.concatenate([out.audio[e.start : e.end] for e in plan.narration])
     assert np.sqrt(np.mean(spoken**2)) > 3 * np.sqrt(np.mean(out.audio[SR : first_words - SR] ** 2))
+
+
+def test_a_sound_output_that_dies_mid_session_ends_with_one_line(tmp_path):
+    """A real PortAudio output through ALSA's file plugin into a pipe whose reader goes away
+    after two seconds, as a device does when it is unplugged."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    (tmp_path / ".asoundrc").write_text(f'pcm.!default {{ type file slave.pcm "null" file "{fifo}" format "raw" }}\n')
+    reader = subprocess.Popen(["timeout", "2", "cat", str(fifo)], stdout=subprocess.DEVNULL)
+    played = run_cli("play", "--no-narration", "--minutes", "30", "--quiet", env={"HOME": str(tmp_path)}, timeout=60)
+    reader.wait(timeout=10)
+    assert played.returncode == 1, played.stderr
+    lines = played.stderr.strip().splitlines()  # ALSA and PortAudio add lines of their own before ours
+    assert lines[-1] == "Error: the sound output stopped while playing (was it unplugged?)", played.stderr
+    assert "Traceback" not in played.stderr
