@@ -8,144 +8,23 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from . import __version__, interrupts
+from .cli_options import options as _options
+from .cli_options import session_options
 from .devices import DeviceOutput, NoDevice, no_output_reason, output_devices
 from .errors import BadInput, CompanionError, Interrupted, OutputError
 from .library import builtin_names, builtin_scripts, scripts_dir
-from .modes import MASSAGE, MODES, PART_NAMES
-from .options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions
 from .plan import SessionPlan
 from .player import play as play_session
-from .profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, PACING, Energy
+from .progress import VoiceProgress
 from .scripts import Entry, claim_warnings, load_script
 from .session import Notice, make_plan, make_session
 from .session import render as render_session
 from .sinks import check_output_path
 from .timefmt import clock
-
-DEFAULTS = SessionOptions()  # every default below comes from here
-BY_ENERGY_MINUTES = " / ".join(f"{p.default_minutes:g}" for p in PACING.values())
-
-
-class FiniteFloat(click.ParamType):
-    """A float in a range; 'nan' and 'inf' are not numbers a person means."""
-
-    name = "float"
-
-    def __init__(self, lo: float, hi: float):
-        self.lo, self.hi = lo, hi
-
-    def convert(self, value, param, ctx):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"'{value}' is not a number", param, ctx)
-        if not (self.lo <= number <= self.hi):  # also false for nan
-            self.fail(f"{value} is not between {self.lo:g} and {self.hi:g}", param, ctx)
-        return number
-
-
-def session_options(f):
-    """The SESSION OPTIONS shared by plan and render."""
-    options = [
-        click.option(
-            "--energy",
-            type=click.Choice([e.value for e in Energy]),
-            default=DEFAULTS.energy,
-            show_default=True,
-            help="How much energy the listener has today.",
-        ),
-        click.option(
-            "--minutes",
-            type=FiniteFloat(MIN_MINUTES, MAX_MINUTES),
-            default=None,
-            help=f"Session length, {MIN_MINUTES:g} to {MAX_MINUTES:g} minutes (default by energy: {BY_ENERGY_MINUTES}; "
-            f"massage {MASSAGE.minutes:g}, at least {MASSAGE.least_minutes:g}).",
-        ),
-        click.option(
-            "--script",
-            "script",
-            metavar="NAME|FILE",
-            default=None,
-            help="A built-in script name or a script file (default chosen for the energy).",
-        ),
-        click.option(
-            "--breath-rate",
-            type=FiniteFloat(MIN_BREATH_RATE, MAX_BREATH_RATE),
-            default=None,
-            help=f"Your own breaths per minute ({MIN_BREATH_RATE:g} to {MAX_BREATH_RATE:g}): the pace starts there.",
-        ),
-        click.option("--breathless", is_flag=True, help="Breathlessness-safe pacing (never below 8/min)."),
-        click.option(
-            "--exhale-ratio",
-            type=FiniteFloat(1.0, 2.0),
-            default=DEFAULTS.exhale_ratio,
-            show_default=True,
-            help="How much longer each out-breath is than the in-breath (1 to 2).",
-        ),
-        click.option(
-            "--voice", metavar="NAME|FILE", default=None, help="'joe' (bundled, default) or a Piper .onnx voice file."
-        ),
-        click.option("--no-narration", is_flag=True, help="Tones and ambience only."),
-        click.option(
-            "--ambience",
-            type=click.Choice(AMBIENCES),
-            default=DEFAULTS.ambience,
-            show_default=True,
-            help="The soft noise bed under the tone.",
-        ),
-        click.option(
-            "--for",
-            "mode",
-            type=click.Choice(list(MODES)),
-            default=DEFAULTS.mode,
-            show_default=True,
-            help="relax; massage (a therapist's track); caregiver (a guided hand or foot massage).",
-        ),
-        click.option(
-            "--part",
-            type=click.Choice(PART_NAMES),
-            default=None,
-            help=f"Caregiver: {' or '.join(PART_NAMES)} (default {PART_NAMES[0]}).",
-        ),
-        click.option(
-            "--regions",
-            metavar="NAME:MIN,...",
-            default=None,
-            help="Massage: regions in order, e.g. 'back:15,legs:10' (a chime at each change).",
-        ),
-        click.option(
-            "--chime-every",
-            type=FiniteFloat(0, 60),
-            default=None,
-            help=f"Massage without regions: minutes between chimes, 5 to 60 "
-            f"(default {DEFAULT_CHIME_EVERY:g}; 0 for none).",
-        ),
-        click.option("--guided", is_flag=True, help="Massage: slow the breath gently, as relax sessions do."),
-        click.option(
-            "--name", default=None, help="A first name (up to 40 letters), for scripts that greet the listener by name."
-        ),
-        click.option(
-            "--seed",
-            type=click.IntRange(0, 2**63 - 1),
-            metavar="INTEGER",
-            default=DEFAULTS.seed,
-            help="Any whole number from 0: the same options and seed give the same bytes.",
-        ),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def _options(kw: dict, yes: bool = False) -> SessionOptions:
-    """SessionOptions from the session options' values (all of them, by name)."""
-    values = {k: v for k, v in kw.items() if k != "no_narration"}
-    return SessionOptions(**values, narration=not kw["no_narration"], safety_confirmed=yes)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -257,33 +136,6 @@ def _show_notice(notice: Notice) -> None:
     """What the listener must see before it starts (the safety notes were shown when confirmed)."""
     if notice.kind != "safety":
         click.echo(notice.text)
-
-
-class VoiceProgress:
-    """A calm progress bar while the voice is made on a fresh machine: on a terminal only,
-    and only once there is something to make (so it never crosses the safety prompt)."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None  # a rich Progress once the first phrase is being made
-        self._task: Any = None
-
-    def __enter__(self):
-        return self if sys.stderr.isatty() else None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-            columns = (TextColumn("Making the voice"), BarColumn(), MofNCompleteColumn(), TextColumn("phrases"))
-            self._bar = Progress(*columns, console=Console(stderr=True), transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task("voice", total=total)
-        self._bar.update(self._task, completed=done)
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 @cli.command()

@@ -5,6 +5,7 @@
 #   setup/system-packages.sh        what companion needs: PortAudio, to play sound
 #   setup/system-packages.sh test   and what the tests use: ffmpeg (a second loudness meter)
 #                                   and strace (to prove no network socket is ever opened)
+#   setup/system-packages.sh bench  and sox, which the benchmarks compare against
 set -euo pipefail
 need=()
 python3 -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('portaudio') else 1)" \
@@ -12,6 +13,9 @@ python3 -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('por
 if [ "${1:-}" = test ]; then
     command -v ffmpeg >/dev/null || need+=(ffmpeg)
     command -v strace >/dev/null || need+=(strace)
+fi
+if [ "${1:-}" = bench ]; then
+    command -v sox >/dev/null || need+=(sox)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 
