@@ -179,6 +179,16 @@ def _check_words_at_the_ends(narration: list[NarrationEntry], profile: Profile, 
             )
 
 
+@dataclass(frozen=True)
+class KnownLengths:
+    """Phrase lengths a voice has already given (so planning reads no clip twice)."""
+
+    lengths: dict[str, tuple[str, int]]
+
+    def clip_lengths(self, texts: Sequence[str], length_scale: float) -> dict[str, tuple[str, int]]:
+        return self.lengths
+
+
 class ShortEstimate:
     """Phrase lengths guessed from the text alone, on the short side, without synthesis.
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .atomic import written_atomically
 from .errors import BadInput
-from .layout import build_plan, check_fits
+from .layout import KnownLengths, build_plan, check_fits
 from .library import resolve_script
 from .modes import MODES, Mode, Part, get_mode
 from .options import SessionOptions
@@ -108,9 +108,7 @@ def make_plan(
     """Only the plan (what happens when), with the voice's real phrase lengths: no sound is
     made from it, so no safety confirmation is needed."""
     profile, script, voice = _resolve(options or SessionOptions(), cache or ClipCache(), narrator)
-    if voice is not None:
-        _make_voice(voice, profile, script, progress)
-    return build_plan(profile, script, voice)
+    return build_plan(profile, script, _make_voice(voice, profile, script, progress) if voice else None)
 
 
 def make_session(
@@ -145,12 +143,13 @@ def make_session(
         for notice in notices:
             notify(notice)
     pending = False
+    lengths = None
     if narrator is not None:
         pace = profile.pacing.length_scale
         pending = not wait_for_voice and not narrator.ready(script.phrases_for(profile.energy.value), pace)
         if not pending:
-            _make_voice(narrator, profile, script, progress)
-    plan = build_plan(profile, script, None if pending else narrator)
+            lengths = _make_voice(narrator, profile, script, progress)
+    plan = build_plan(profile, script, lengths)
     return Session(opts, profile, script, plan, cache, narrator, notices, voice_pending=pending)
 
 
@@ -179,9 +178,11 @@ def render(session: Session, path: str | Path) -> Rendered:
     return Rendered(path, notes, frames)
 
 
-def _make_voice(narrator: Narrator, profile: Profile, script: Script, progress: Progress | None) -> None:
-    """Synthesise what the voice lacks (the slow part on a fresh machine), telling `progress`."""
-    narrator.clip_lengths(script.phrases_for(profile.energy.value), profile.pacing.length_scale, progress)
+def _make_voice(narrator: Narrator, profile: Profile, script: Script, progress: Progress | None) -> KnownLengths:
+    """Synthesise what the voice lacks (the slow part on a fresh machine), telling `progress`;
+    the lengths found are handed to the layout, so the clips are not looked up a second time."""
+    phrases = script.phrases_for(profile.energy.value)
+    return KnownLengths(narrator.clip_lengths(phrases, profile.pacing.length_scale, progress))
 
 
 def _confirm_safety(opts: SessionOptions, confirm: Callable[[str], bool] | None) -> None:
