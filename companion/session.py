@@ -249,7 +249,7 @@ def _resolve(
     if part is None:
         part = mode.part_for_script(script.name) or mode.part(None)
     profile = make_profile(opts, minutes=part.minutes if part is not None else None)
-    _check_script_suits(script, mode, profile.energy)
+    _check_script_suits(script, mode, energy)
     script = personalise(script, check_name(opts.name))
     if not opts.narration:
         return profile, script, None
