@@ -25,7 +25,7 @@ def written_atomically(path: Path, private: bool = False) -> Iterator[Path]:
     a signal that arrives then is raised straight after, and the cleanup still runs. One that
     lands just after the rename takes the finished file away again: interrupted means nothing
     was written."""
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path.parent  # "." for a bare file name
     tmp: Path | None = None
     renamed = False
     try:

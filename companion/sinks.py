@@ -28,7 +28,7 @@ FORMATS = {
 
 def check_output_path(path: Path) -> Path:
     """Refuse a path we could not write, before any work is done."""
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path.parent  # "." for a bare file name
     longest = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
     if len(os.fsencode(path.name)) > longest:
         raise BadInput(f"the file name is too long for this system (at most {longest} bytes); choose a shorter one")
@@ -67,7 +67,7 @@ class FileSink:
 
 def explain_write_error(exc: Exception, path: Path) -> OutputError:
     """One line for a failed write. libsndfile says only "System error." on a full disk: look for ourselves."""
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path.parent  # "." for a bare file name
     code = getattr(exc, "errno", None)
     try:
         free: int | None = shutil.disk_usage(parent).free

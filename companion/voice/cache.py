@@ -7,8 +7,10 @@ file) keeps what it makes in memory for this process and says why in `problem`.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -70,8 +72,7 @@ class ClipCache:
                 self.root.mkdir(parents=True, exist_ok=True)
                 with tempfile.TemporaryFile(dir=self.root):  # the real test: root may write a 0o555 folder
                     pass
-                if shutil.disk_usage(self.root).free < LEAST_FREE_BYTES:
-                    raise OSError(28, "No space left on device")
+                _require_room(self.root, 0)
             except OSError as exc:
                 self.problem = _why(exc, self.root)
         return self.problem
@@ -90,10 +91,15 @@ class ClipCache:
     def _write(self, key: str, clip: np.ndarray) -> None:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if shutil.disk_usage(path.parent).free < LEAST_FREE_BYTES + clip.nbytes:
-            raise OSError(28, "No space left on device")
+        _require_room(path.parent, clip.nbytes)
         with written_atomically(path, private=True) as tmp, open(tmp, "wb") as f:
             np.save(f, clip, allow_pickle=False)
+
+
+def _require_room(folder: Path, nbytes: int) -> None:
+    """Refuse to write where it would leave the disk all but full (the user needs it more)."""
+    if shutil.disk_usage(folder).free < LEAST_FREE_BYTES + nbytes:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def _sound(clip: np.ndarray) -> bool:
