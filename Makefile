@@ -41,6 +41,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@setup/system-packages.sh bench || echo "Going on without sox: its comparison is skipped."
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/synthesis.py
 	$(BIN)/python benchmarks/loudness.py
 
 clean:

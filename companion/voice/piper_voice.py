@@ -17,7 +17,7 @@ from .. import interrupts
 from ..errors import BadInput, VoiceError
 from ..textfiles import read_limited
 from .cache import ClipCache, clip_key
-from .clips import PROCESSING_VERSION, prepare_clip
+from .clips import PROCESSING_VERSION, load_tools, prepare_clip
 from .narrator import Progress
 
 BUNDLED = {"joe", "en_US-joe-medium", "default"}
@@ -182,6 +182,23 @@ class PiperNarrator:
                 found[text] = (key, len(clip))
         if not missing:
             return found
+        pool = ThreadPoolExecutor(max_workers=cpu_count())
+        try:
+            with interrupts.deferred():  # Ctrl-C never lands inside the pool's locks
+                pool.submit(load_tools)  # on the other core while the model loads
+            self._synthesise_missing(pool, missing, length_scale, found, progress)
+        finally:
+            pool.shutdown(cancel_futures=True)  # on Ctrl-C: finish the phrases in hand, start no more
+        return found
+
+    def _synthesise_missing(
+        self,
+        pool: ThreadPoolExecutor,
+        missing: dict[str, str],
+        length_scale: float,
+        found: dict[str, tuple[str, int]],
+        progress: Progress | None,
+    ) -> None:
         voice = self._voice
         try:
             jobs = [
@@ -199,21 +216,16 @@ class PiperNarrator:
             self.cache.put(key, clip)
             return text, key, len(clip)
 
-        pool = ThreadPoolExecutor(max_workers=cpu_count())
-        try:
-            with interrupts.deferred():  # Ctrl-C lands between phrases, never inside the pool's locks
-                # longest first, so the two cores finish together
-                futures = [pool.submit(work, job) for job in sorted(jobs, key=lambda j: -len(j[0]))]
-                for done, future in enumerate(as_completed(futures), start=1):
-                    interrupts.check()
-                    text, key, length = future.result()
-                    found[text] = (key, length)
-                    self.synthesised += 1
-                    if progress is not None:
-                        progress(done, len(jobs))
-        finally:
-            pool.shutdown(cancel_futures=True)  # on Ctrl-C: finish the phrases in hand, start no more
-        return found
+        with interrupts.deferred():  # Ctrl-C lands between phrases, never inside the pool's locks
+            # longest first, so the two cores finish together
+            futures = [pool.submit(work, job) for job in sorted(jobs, key=lambda j: -len(j[0]))]
+            for done, future in enumerate(as_completed(futures), start=1):
+                interrupts.check()
+                text, key, length = future.result()
+                found[text] = (key, length)
+                self.synthesised += 1
+                if progress is not None:
+                    progress(done, len(jobs))
 
 
 def cpu_count() -> int:
