@@ -16,7 +16,7 @@ from .breathing import breath_schedule
 from .cues import mode_cues
 from .errors import BadInput, DoesNotFit
 from .plan import Cue, NarrationEntry, PlacedClip, SessionPlan
-from .profile import Profile
+from .profile import COMMA_PAUSE, Profile
 from .scripts import Breathe, Chime, Entry, Pause, Script
 from .timefmt import clock
 
@@ -52,16 +52,20 @@ class _Quiet:
     section: str
 
 
-def _phrase_gaps(lengths: list[int], words: int, profile: Profile) -> list[int]:
-    """Pauses between phrases so the whole entry is spoken at the profile's calm rate."""
+def _phrase_gaps(lengths: list[int], phrases: tuple[str, ...], words: int, profile: Profile) -> list[int]:
+    """Pauses between the phrases of one entry, bringing it towards the profile's calm rate:
+    a short breath after a comma, a longer pause between sentences. Sentence pauses grow
+    first; comma pauses grow only when there is no sentence pause left to grow."""
     if len(lengths) < 2:
         return []
     sr = profile.sample_rate
-    lo, hi = profile.pacing.phrase_pause
-    wanted = words / profile.pacing.target_wpm * 60 * sr
-    each = (wanted - sum(lengths)) / (len(lengths) - 1)
-    each = min(max(each, lo * sr), hi * sr)
-    return [int(round(each))] * (len(lengths) - 1)
+    commas = [p.endswith(",") for p in phrases[:-1]]
+    (s_lo, s_hi), (c_lo, c_hi) = profile.pacing.sentence_pause, COMMA_PAUSE
+    spare = words / profile.pacing.target_wpm * 60 - sum(lengths) / sr
+    n_comma, n_sentence = sum(commas), len(commas) - sum(commas)
+    sentence = min(max((spare - n_comma * c_lo) / n_sentence, s_lo), s_hi) if n_sentence else 0.0
+    comma = min(max((spare - n_sentence * sentence) / n_comma, c_lo), c_hi) if n_comma else 0.0
+    return [int(round((comma if c else sentence) * sr)) for c in commas]
 
 
 def build_plan(
@@ -115,7 +119,7 @@ def build_plan(
             pending = None
             section = item.section
             placed = [lengths[p] + (p,) for p in item.phrases]
-            gaps = _phrase_gaps([c[1] for c in placed], item.words, profile)
+            gaps = _phrase_gaps([c[1] for c in placed], item.phrases, item.words, profile)
             timeline.append(_Spoken(item, placed, gaps, chime_before=chime))
             chime = False
 

@@ -31,17 +31,21 @@ class Pacing:
     target_rate: float  # where the guided ramp heads
     max_ramp: float  # breaths/min per minute, at most
     instruction_pause: tuple[float, float, float]  # (min, default, max) between entries
-    phrase_pause: tuple[float, float]  # (min, max) between phrases of one entry
-    target_wpm: float  # words per minute of one entry, pauses between phrases included
-    length_scale: float  # Piper's phoneme length: a touch slower than its default
+    sentence_pause: tuple[float, float]  # (min, max) between the sentences of one entry
+    target_wpm: float  # words per minute of one entry, pauses between its phrases included
+    length_scale: float  # Piper's phoneme length: unhurried articulation, about 3 syllables a second
     breathe_min: float  # shortest breathing-only stretch when a script gives none
 
 
+# Slower speech means slower articulation with short breaths at commas, not fast fragments
+# with long gaps (docs/defaults.md, "Phrasing"): whole sentences at 1.7-1.8x Piper's phoneme
+# length speak at about 3 syllables a second, and the pauses bring each line to 85-140 wpm.
 PACING: dict[Energy, Pacing] = {
-    Energy.LOW: Pacing(6, 14, 10, 0.25, (4.0, 6.0, 8.0), (1.2, 2.6), 100, 1.3, 20),
-    Energy.MEDIUM: Pacing(12, 12, 8, 0.5, (2.0, 3.5, 5.0), (1.0, 2.4), 110, 1.3, 20),
-    Energy.HIGH: Pacing(20, 10, 6, 0.5, (1.5, 2.5, 4.0), (0.8, 2.2), 115, 1.25, 15),
+    Energy.LOW: Pacing(6, 14, 10, 0.25, (4.0, 6.0, 8.0), (0.8, 2.0), 100, 1.8, 20),
+    Energy.MEDIUM: Pacing(12, 12, 8, 0.5, (2.0, 3.5, 5.0), (0.7, 1.8), 110, 1.75, 20),
+    Energy.HIGH: Pacing(20, 10, 6, 0.5, (1.5, 2.5, 4.0), (0.6, 1.6), 115, 1.7, 15),
 }
+COMMA_PAUSE = (0.3, 0.6)  # after a phrase that ends at a comma (' / ' after a comma)
 
 ABSOLUTE_FLOOR = 4.5  # breaths/min, never slower
 GENTLE_FLOOR = 8.0  # never slower on low energy or when breathless
@@ -67,6 +71,7 @@ class Profile:
     regions: tuple[tuple[str, float], ...]  # massage: (region, minutes) in order
     chime_every: float  # massage without regions: minutes between chimes, 0 for none
     sample_rate: int = SAMPLE_RATE
+    channels: int = 2  # stereo, or 1 (mono)
     fade_in_s: float = 4.0
     fade_out_s: float = 9.0
     tail_silence_s: float = 0.75  # digital silence after the fade-out
@@ -171,6 +176,7 @@ def make_profile(opts: SessionOptions, minutes: float | None = None) -> Profile:
         guided=mode.guided or opts.guided,
         regions=parse_regions(opts.regions, minutes) if opts.regions else (),
         chime_every=_check_chime_every(chime_every),
+        channels=1 if opts.mono else 2,
     )
 
 

@@ -14,10 +14,10 @@ Format (see scripts/README.md for the full guide)::
     ? An optional line, dropped first when time is short.
     [breathe 30]
 
-An entry is one line: one instruction, spoken as phrases (split at . ! ? or " / ")
-with short pauses between them. `[low]`, `[medium high]`... keep a line for those
-energy levels only. `[pause N]` sets the quiet after the previous entry;
-`[breathe]` or `[breathe N]` is a breathing-only stretch (at least N seconds)
+An entry is one line: one instruction, spoken as phrases (sentences, split at . ! ? or
+" / ") with short pauses between them; the voice pauses briefly at each comma itself.
+`[low]`, `[medium high]`... keep a line for those energy levels only. `[pause N]` sets the
+quiet after the previous entry; `[breathe]` or `[breathe N]` is a breathing-only stretch (at least N seconds)
 that grows to fill the session.
 """
 
@@ -118,28 +118,12 @@ class Script:
 
 
 def split_phrases(text: str) -> tuple[str, ...]:
-    """Phrases end at . ! ? and ' / ', and at a comma between two phrases of 3+ words."""
+    """Phrases end at . ! ? and at ' / '. A comma stays inside its phrase: the voice says the
+    whole sentence in one breath of intonation, with its own short pause at each comma."""
     pieces: list[str] = []
     for part in text.split("/"):
-        for sentence in _PHRASE_SPLIT.split(part.strip()):
-            pieces.extend(_split_commas(sentence.strip()))
+        pieces.extend(sentence.strip() for sentence in _PHRASE_SPLIT.split(part.strip()))
     return tuple(p for p in pieces if p)
-
-
-def _split_commas(sentence: str, least: int = 3) -> list[str]:
-    parts = [p.strip() for p in sentence.split(",") if p.strip()]
-    out: list[str] = []
-    for part in parts:
-        if out and (len(out[-1].split()) < least or len(part.split()) < least):
-            out[-1] = f"{out[-1]}, {part}"
-        else:
-            out.append(part)
-    # a short tail joins the phrase before it
-    if len(out) > 1 and len(out[-1].split()) < least:
-        tail = out.pop()
-        out[-1] = f"{out[-1]}, {tail}"
-    trailing = "," if sentence.endswith(",") else ""
-    return [p + ("," if i < len(out) - 1 else trailing) for i, p in enumerate(out)]
 
 
 def read_text(path: Path) -> str:
@@ -275,13 +259,6 @@ def _parse_line(line: str, path: str, lineno: int, section: str) -> Item:
                 f"a phrase of {words} words is too long to be said calmly; keep each phrase under "
                 f"{MAX_PHRASE_WORDS} words and {MAX_PHRASE_CHARS} characters (end it with '.' or split it with ' / ')",
             )
-    if len(phrases) < 2:
-        raise ScriptError(
-            path,
-            lineno,
-            "a spoken line needs at least two short phrases so it can be said calmly; "
-            "end a phrase with '.' or separate phrases with ' / '",
-        )
     spoken = " ".join(phrases)
     return Entry(spoken, phrases, lineno, section, optional, energies)
 

@@ -42,18 +42,17 @@ def test_parse_good_script(tmp_path):
 
 def test_phrases():
     assert split_phrases("One. Two! / Three") == ("One.", "Two!", "Three")
+    # a whole sentence is one phrase: the voice pauses at its commas itself, in one intonation
     assert split_phrases("If it hurts a lot, you can rest for a while.") == (
-        "If it hurts a lot,",
-        "you can rest for a while.",
+        "If it hurts a lot, you can rest for a while.",
     )
-    assert split_phrases("Yes, and so.") == ("Yes, and so.",)  # commas split only long phrases
+    assert split_phrases("Perhaps wind, / or water.") == ("Perhaps wind,", "or water.")
 
 
 @pytest.mark.parametrize(
     "text, line, words",
     [
         ("title: T\n\n== A\n[shout 3] Hi. / There.\n", 4, "unknown marking"),
-        ("title: T\n\n== A\nJust one phrase here\n", 4, "two short phrases"),
         ("title: T\n\n== A\n[pause abc]\n", 4, "number"),
         ("title: T\n\n== A\n[pause 999]\n", 4, "between"),
         ("title: T\nHello. / There.\n== A\nHi. / There.\n", 2, "first section"),

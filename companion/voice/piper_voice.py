@@ -19,6 +19,7 @@ from ..textfiles import read_limited
 from .cache import ClipCache, clip_key
 from .clips import PROCESSING_VERSION, load_tools, prepare_clip
 from .narrator import Progress
+from .pronounce import FixUp, as_said, load_fixups
 
 BUNDLED = {"joe", "en_US-joe-medium", "default"}
 MAX_SETTINGS_BYTES = 1 << 20  # a Piper voice's .onnx.json is a few KB
@@ -113,8 +114,15 @@ class PiperNarrator:
     NOISE_SCALE = 0.0
     NOISE_W = 0.0
 
-    def __init__(self, spec: VoiceSpec, sample_rate: int, cache: ClipCache | None = None):
+    def __init__(
+        self,
+        spec: VoiceSpec,
+        sample_rate: int,
+        cache: ClipCache | None = None,
+        fixups: tuple[FixUp, ...] | None = None,
+    ):
         self.spec = spec
+        self.fixups = load_fixups() if fixups is None else fixups
         self.sample_rate = sample_rate
         self.cache = cache or ClipCache()
         self.synthesised = 0  # phrases synthesised in this process (tests read it)
@@ -123,7 +131,7 @@ class PiperNarrator:
     def key(self, text: str, length_scale: float) -> str:
         return clip_key(
             voice=self.spec.identity,
-            text=text,
+            text=as_said(text, self.fixups),  # a fix-up changes the sound, so it makes a new clip
             length_scale=length_scale,
             noise=[self.NOISE_SCALE, self.NOISE_W],
             sr=self.sample_rate,
@@ -202,7 +210,7 @@ class PiperNarrator:
         voice = self._voice
         try:
             jobs = [
-                (text, key, [voice.phonemes_to_ids(p) for p in voice.phonemize(text) if p])
+                (text, key, [voice.phonemes_to_ids(p) for p in voice.phonemize(as_said(text, self.fixups)) if p])
                 for text, key in missing.items()
             ]
         except RuntimeError as exc:  # espeak-ng cannot speak the language the settings name
