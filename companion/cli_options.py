@@ -107,6 +107,7 @@ def session_options(f):
             help=f"Massage without regions: minutes between chimes, 5 to 60 "
             f"(default {DEFAULT_CHIME_EVERY:g}; 0 for none).",
         ),
+        click.option("--mono", is_flag=True, help="One channel, for a single speaker (default: stereo, the bed wide)."),
         click.option("--guided", is_flag=True, help="Massage: slow the breath gently, as relax sessions do."),
         click.option(
             "--name", default=None, help="A first name (up to 40 letters), for scripts that greet the listener by name."

@@ -61,6 +61,15 @@ def check_device(device: int | str | None) -> None:
         raise BadInput(f"there is no sound output '{device}'; run 'companion devices' to see them") from None
 
 
+def _output_channels(device: int | str | None) -> int:
+    import sounddevice as sd
+
+    try:
+        return int(sd.query_devices(device, "output")["max_output_channels"])
+    except (ValueError, sd.PortAudioError):
+        return 1
+
+
 class DeviceOutput:
     """The sound card, through sounddevice: a producer thread fills a bounded queue; the
     audio callback only copies a block out and notes where the playhead is."""
@@ -81,6 +90,11 @@ class DeviceOutput:
         end = object()
 
         dry = [False]  # counting dry spells, not callbacks: a device that pulls fast calls very often
+        channels = status.plan.profile.channels
+        if channels > 1 and _output_channels(self.device) < channels:
+            # a one-channel output: centred sounds (voice, tone) keep their level in the sum
+            blocks = ((b.mean(axis=1, keepdims=True) * np.float32(np.sqrt(channels)), at) for b, at in blocks)
+            channels = 1
 
         def callback(outdata, frames, _time, _status) -> None:
             status.taken += frames
@@ -104,7 +118,7 @@ class DeviceOutput:
         try:
             stream = sd.OutputStream(
                 samplerate=self.sample_rate,
-                channels=1,
+                channels=channels,
                 dtype="float32",
                 blocksize=BLOCK,
                 device=self.device,

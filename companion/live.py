@@ -38,7 +38,7 @@ class LiveSession:
         self._generation += 1
 
     def read(self, n: int) -> np.ndarray:
-        """The next n samples (zeros past the end); advances the position."""
+        """The next n frames, (n, channels) (zeros past the end); advances the position."""
         out = self._samples(self.renderer, self._generation, self.pos, n)
         if self._old is not None:
             done = self.pos - self._fade_start
@@ -46,14 +46,14 @@ class LiveSession:
                 self._old = None
             else:
                 x = (done + np.arange(n)) / self._fade_len
-                w = raised_cosine(x).astype(np.float32)
+                w = raised_cosine(x).astype(np.float32)[:, None]
                 old = self._samples(*self._old, self.pos, n)
                 out = old + (out - old) * w
         self.pos += n
         return out
 
     def _samples(self, renderer: SessionRenderer, generation: int, start: int, n: int) -> np.ndarray:
-        out = np.zeros(n, np.float32)
+        out = np.zeros((n, self.plan.profile.channels), np.float32)
         stop = min(start + n, renderer.total)
         at = start
         while at < stop:

@@ -35,7 +35,8 @@ def limit(x: np.ndarray, h: int, ceiling: float) -> np.ndarray:
     """
     from scipy.ndimage import minimum_filter1d  # needed only when a peak is too high
 
-    need = np.minimum(1.0, ceiling / np.maximum(np.abs(x), 1e-12)).astype(np.float32)
+    peaks = np.abs(x) if x.ndim == 1 else np.max(np.abs(x), axis=1)  # stereo: one gain for both ears
+    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
     held = minimum_filter1d(need, size=2 * h + 1, mode="nearest")
     gain = np.minimum(smooth_within(held[h:-h], h), 1.0).astype(np.float32)
-    return x[2 * h : -2 * h] * gain
+    return x[2 * h : -2 * h] * (gain if x.ndim == 1 else gain[:, None])

@@ -30,3 +30,4 @@ class SessionOptions:
     guided: bool = False  # massage: slow the breath as relax sessions do
     name: str | None = None  # fills {name} in scripts that use it
     safety_confirmed: bool = False  # caregiver: the safety notes have been read and confirmed
+    mono: bool = False  # one channel, for a single speaker; else stereo (the bed wide, voice and tone centred)

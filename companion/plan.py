@@ -74,7 +74,7 @@ class SessionPlan:
             "duration_s": self.total_samples / sr,
             "total_samples": self.total_samples,
             "sample_rate": sr,
-            "channels": 1,
+            "channels": p.channels,
             "energy": p.energy.value,
             "script": self.script_name,
             "script_title": self.script_title,

@@ -222,18 +222,18 @@ class Player:
             if t.finished or self.live.pos >= self.live.total:
                 return
             if t.holding:
-                yield np.zeros((BLOCK, 1), np.float32), None
+                yield np.zeros((BLOCK, self.profile.channels), np.float32), None
                 continue
             at = self.live.pos
             if self._voice is not None and self._ahead_of_the_clock(at):
                 time.sleep(0.02)  # an output that takes sound faster than it plays must not outrun the voice
                 continue
             n = min(BLOCK, self.live.total - at)
-            block = self.live.read(n) * t.gains(n)
+            block = self.live.read(n) * t.gains(n)[:, None]
             self.heard += n
             if n < BLOCK:
-                block = np.concatenate([block, np.zeros(BLOCK - n, np.float32)])
-            yield block[:, None], at
+                block = np.concatenate([block, np.zeros((BLOCK - n, block.shape[1]), np.float32)])
+            yield block, at
 
     def _ahead_of_the_clock(self, at: int) -> bool:
         """More than a second ahead of real time (never so on a sound card, which takes sound as it plays)."""

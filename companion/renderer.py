@@ -23,10 +23,14 @@ from .voice.cache import ClipCache
 
 QUANTUM = 131072  # internal block (3 s): large enough that Python overhead is small
 CONTROL = 64  # gains are computed every 64 samples (1.5 ms) and interpolated between
-BED_UNDER_VOICE_LUFS = -30.0  # 12 LU under the -18 LUFS voice
+BED_UNDER_VOICE_LUFS = -28.0  # 10 LU under the -18 LUFS voice: words stay clear, returns stay gentle
 TONES_ONLY_LUFS = -23.0
-SWELL_FLOOR = 0.35  # tone and bed hum softly between breaths and swell to 1 at each turn (9 dB)
-UNDER_SPEECH_LUFS = -38.0  # where the bed sits while the voice speaks (8 dB under -30)
+# The tone carries the breath: it hums softly between breaths and swells to full at each turn
+# (5 dB). The noise bed moves only a little with it (1 dB), so the whole mix stays level
+# (narrated sessions within 10 LU of loudness range, docs/defaults.md).
+TONE_SWELL_FLOOR = 0.55
+BED_SWELL_FLOOR = 0.9
+UNDER_SPEECH_LUFS = -38.0  # where tone and bed sit while the voice speaks (10 dB under -28)
 PCM16_SCALE = 32768.0
 # BS.1770 loudness of each layer at unit RMS (K-weighting lifts the tone's harmonics a
 # touch and cuts the bass of the noise). Constants, so a render never pays to measure them;
@@ -34,7 +38,7 @@ PCM16_SCALE = 32768.0
 LAYER_LUFS = {"tone": -0.99, "pink": -0.07, "brown": -3.26}
 
 
-def _mean_square(floor: float) -> float:
+def mean_square(floor: float) -> float:
     """Mean of (floor + (1 - floor) * e)^2 over a breath, e a raised-cosine swell (mean 1/2, mean square 3/8)."""
     return floor**2 + floor * (1 - floor) + (1 - floor) ** 2 * 3 / 8
 
@@ -45,14 +49,24 @@ def accompaniment_lufs(plan: SessionPlan) -> float:
     return BED_UNDER_VOICE_LUFS if p.narration and p.mode.bed_under_words else TONES_ONLY_LUFS
 
 
+def layer_powers(plan: SessionPlan) -> tuple[float, float]:
+    """The mean power (summed over channels) of tone and bed that puts the accompaniment at
+    its loudness target: an equal share each, or all of it for the tone without a bed."""
+    total = 10 ** (accompaniment_lufs(plan) / 10)
+    share = 0.5 if plan.profile.ambience != "none" else 1.0
+    return total * share, total * (1 - share)
+
+
 def layer_gains(plan: SessionPlan) -> tuple[float, float]:
-    """Peak gains for tone and bed that put the accompaniment at its loudness target."""
+    """Peak gains per channel for the unit-RMS tone and bed loops. A centred sound in two
+    channels at 1/sqrt(2) each measures as loud as the same sound in one, so a stereo file
+    and a mono file of the same session have the same loudness."""
     p = plan.profile
-    target = accompaniment_lufs(plan)
-    share = 0.5 if p.ambience != "none" else 1.0  # tone and bed share the power equally
-    power = 10 ** (target / 10) * share / _mean_square(SWELL_FLOOR)
-    tone = np.sqrt(power / 10 ** (LAYER_LUFS["tone"] / 10))
-    bed = np.sqrt(power / 10 ** (LAYER_LUFS[p.ambience] / 10)) if p.ambience != "none" else 0.0
+    tone_power, bed_power = layer_powers(plan)
+    tone = np.sqrt(tone_power / p.channels / 10 ** (LAYER_LUFS["tone"] / 10) / mean_square(TONE_SWELL_FLOOR))
+    bed = 0.0
+    if p.ambience != "none":
+        bed = np.sqrt(bed_power / p.channels / 10 ** (LAYER_LUFS[p.ambience] / 10) / mean_square(BED_SWELL_FLOOR))
     return float(tone), float(bed)
 
 
@@ -63,6 +77,7 @@ class SessionRenderer:
     absolute time, and the limiter reads its own look-ahead context), so the output is
     the same for any block size and any quantum can be made on its own.
     `scale` 32768 gives samples in 16-bit units, so quantising is one rounding.
+    Quanta are (frames, channels): the voice, chimes and tone centred, the bed per channel.
     """
 
     def __init__(
@@ -74,17 +89,19 @@ class SessionRenderer:
     ):
         p = plan.profile
         self.plan, self.sr, self.total, self.scale = plan, p.sample_rate, plan.total_samples, scale
+        self.channels = p.channels
+        self.centre_scale = scale / np.sqrt(p.channels)  # a centred sound, as loud in stereo as in mono
         tone_gain, bed_gain = layer_gains(plan)
-        self.bed = Accompaniment(
-            self.sr, p.ambience, p.seed, tone_gain * scale, bed_gain * scale, QUANTUM + 8192, cache
+        self.accompaniment = Accompaniment(
+            self.sr, p.ambience, p.seed, tone_gain * scale, bed_gain * scale, p.channels, QUANTUM + 8192, cache
         )
-        self.voice = NarrationLayer(plan.clips, voice)
-        self.chimes = ChimeLayer(plan.cues, self.sr)
+        self.voice = NarrationLayer(plan.clips, voice, self.sr, accompaniment_lufs(plan))
         self.breath = BreathEnvelope(plan.breaths)
         self.fade = SessionFade(self.total / self.sr, p.fade_in_s, p.fade_out_s, p.tail_silence_s)
         # the voice always has the same quiet under it, however loud the bed is between words
         duck_db = UNDER_SPEECH_LUFS - accompaniment_lufs(plan)
         self.duck = Ducker([(e.start / self.sr, e.end / self.sr) for e in plan.narration], duck_db)
+        self.chimes = ChimeLayer(plan.cues, self.sr, self.bed_peak_lufs)  # levelled against the above
         self.ceiling = db_to_gain(MASTER_CEILING_DB) * scale
         # the limiter's reach: 20 ms, rounded so its context stays on the control grid
         self.h = -(-int(0.02 * self.sr) // (CONTROL // 2)) * (CONTROL // 2)
@@ -96,43 +113,74 @@ class SessionRenderer:
     def quanta(self) -> int:
         return -(-self.total // QUANTUM)
 
-    def _gain(self, start: int, n: int) -> np.ndarray:
-        """The accompaniment's gain at the control points covering [start, start + n]."""
+    def _gains(self, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Tone and bed gains at the control points covering [start, start + n]."""
         t = (start + CONTROL * np.arange(n // CONTROL + 1)) / self.sr
-        gain = SWELL_FLOOR + (1 - SWELL_FLOOR) * self.breath(t)
-        gain *= self.duck(t)
+        breath = self.breath(t)
+        common = self.duck(t)
         if not self.fade.is_open(t[0], t[-1]):
-            gain *= self.fade(t)
-        return gain.astype(np.float32)
+            common *= self.fade(t)
+        tone = (TONE_SWELL_FLOOR + (1 - TONE_SWELL_FLOOR) * breath) * common
+        bed = (BED_SWELL_FLOOR + (1 - BED_SWELL_FLOOR) * breath) * common
+        return tone.astype(np.float32), bed.astype(np.float32)
 
-    def _scratch(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Two reusable buffers per rendering thread: no fresh pages for every quantum."""
+    def bed_peak_lufs(self, start: int, stop: int) -> float:
+        """The tone and bed's loudest momentary (400 ms) loudness within [start, stop), from
+        their gain curves: each layer is at its share of the target when its curve's mean
+        square is its swell's."""
+        start, stop = max(start, 0), min(stop, self.total)
+        tone, bed = (g.astype(np.float64) ** 2 for g in self._gains(start, max(stop - start, CONTROL)))
+        tone_power, bed_power = layer_powers(self.plan)
+        power = tone * tone_power / mean_square(TONE_SWELL_FLOOR) + bed * bed_power / mean_square(BED_SWELL_FLOOR)
+        w = max(int(0.4 * self.sr) // CONTROL, 1)
+        c = np.concatenate([[0.0], np.cumsum(power)])
+        peak = float(((c[w:] - c[:-w]) / w).max()) if len(power) > w else float(power.mean())
+        return 10 * np.log10(max(peak, 1e-20))
+
+    def _scratch(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reusable buffers per rendering thread (centre, gain, bed): no fresh pages every quantum."""
         bufs = getattr(self._local, "bufs", None)
         if bufs is None or len(bufs[0]) < n:
-            bufs = self._local.bufs = (np.empty(n, np.float32), np.empty(n, np.float32))
-        return bufs[0][:n], bufs[1][:n]
+            bufs = self._local.bufs = (
+                np.empty(n, np.float32),
+                np.empty(n, np.float32),
+                np.empty((n, self.channels), np.float32),
+            )
+        return bufs[0][:n], bufs[1][:n], bufs[2][:n]
 
-    def _mix(self, start: int, n: int, gain: np.ndarray | None = None) -> np.ndarray:
-        """The mix of [start, start + n), in this thread's scratch buffer."""
-        g = self._gain(start, n) if gain is None else gain
-        mix, gain_at = self._scratch(n)
-        self.bed.block(start, n, out=mix)
-        # linear interpolation from the control points to every sample, then apply it
-        np.multiply(np.repeat(g[1:] - g[:-1], CONTROL), self._ramps[:n], out=gain_at)
-        gain_at += np.repeat(g[:-1], CONTROL)
-        mix *= gain_at
-        self.voice.add_into(mix, start, self.scale)
-        self.chimes.add_into(mix, start, self.scale)
-        return mix
+    def _interpolate(self, g: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+        """Linear interpolation from the control points to every sample."""
+        np.multiply(np.repeat(g[1:] - g[:-1], CONTROL), self._ramps[:n], out=out)
+        out += np.repeat(g[:-1], CONTROL)
+        return out
+
+    def _mix(self, start: int, n: int, gains: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """The mix of [start, start + n) as (n, channels), in this thread's scratch buffers."""
+        tone_g, bed_g = self._gains(start, n) if gains is None else gains
+        centre, gain_at, out = self._scratch(n)
+        np.multiply(self.accompaniment.tone(start, n), self._interpolate(tone_g, n, gain_at), out=centre)
+        self.voice.add_into(centre, start, self.centre_scale)
+        self.chimes.add_into(centre, start, self.centre_scale)
+        if not self.accompaniment.has_bed:
+            out[:] = centre[:, None]
+            return out
+        self.accompaniment.bed(start, n, out=out)
+        out *= self._interpolate(bed_g, n, gain_at)[:, None]
+        out += centre[:, None]
+        return out
 
     def quantum(self, index: int, pcm16: bool = False) -> np.ndarray:
         start = index * QUANTUM
         n = min(QUANTUM, self.total - start)
-        gain = self._gain(start, QUANTUM)
+        gains = self._gains(start, QUANTUM)
         reach = (start - 2 * self.h, start + QUANTUM + 2 * self.h)
-        bound = float(gain.max()) * self.bed.peak + self.scale * (self.voice.peak(*reach) + self.chimes.peak(*reach))
+        bound = (
+            float(gains[0].max()) * self.accompaniment.tone_peak
+            + float(gains[1].max()) * self.accompaniment.bed_peak
+            + self.centre_scale * (self.voice.peak(*reach) + self.chimes.peak(*reach))
+        )
         if bound <= self.ceiling:  # nearly always: the limiter would leave it untouched
-            out = self._mix(start, QUANTUM, gain)[:n]
+            out = self._mix(start, QUANTUM, gains)[:n]
         else:  # mix with the limiter's context either side, and limit only if a peak is too high
             wide = self._mix(start - 2 * self.h, QUANTUM + 4 * self.h)
             if max(float(wide.max()), -float(wide.min())) <= self.ceiling:
@@ -140,7 +188,7 @@ class SessionRenderer:
             else:
                 out = limit(wide, self.h, self.ceiling)[:n]
         if pcm16:  # already in 16-bit units and under the ceiling: round, no clipping needed
-            return np.rint(out, out=np.empty(len(out), np.int16), casting="unsafe")
+            return np.rint(out, out=np.empty(out.shape, np.int16), casting="unsafe")
         return out.copy() if out.base is not None else out
 
 
@@ -151,7 +199,7 @@ def blocks(
     blocksize: int = 4096,
     pcm16: bool = False,
 ) -> Iterator[np.ndarray]:
-    """Yield the session as (frames, 1) blocks of `blocksize` (the last may be shorter):
+    """Yield the session as (frames, channels) blocks of `blocksize` (the last may be shorter):
     float32, or int16 when `pcm16` (rounded here, so every 16-bit format holds the same).
     `voice` gives each clip's samples by key (a Narrator's clip); `cache` keeps the noise loops."""
     if blocksize < 1:
@@ -167,11 +215,11 @@ def blocks(
         joined = np.concatenate(pending) if len(pending) > 1 else pending[0]
         cut = (len(joined) // blocksize) * blocksize
         for a in range(0, cut, blocksize):
-            yield joined[a : a + blocksize, None]
+            yield joined[a : a + blocksize]
         pending = [joined[cut:]] if cut < len(joined) else []
         held = len(joined) - cut
     if held:
-        yield np.concatenate(pending)[:, None]
+        yield np.concatenate(pending)
 
 
 def _quanta(renderer: SessionRenderer, pcm16: bool) -> Iterator[np.ndarray]:

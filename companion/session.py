@@ -74,7 +74,7 @@ class Session:
         return SessionRenderer(plan or self.plan, self.voice_clip(), self.cache, scale)
 
     def blocks(self, blocksize: int = 4096, pcm16: bool = False) -> Iterator[np.ndarray]:
-        """The session's sound as (frames, 1) blocks: float32, or int16 when `pcm16`."""
+        """The session's sound as (frames, channels) blocks: float32, or int16 when `pcm16`."""
         return blocks(self.plan, self.voice_clip(), self.cache, blocksize, pcm16)
 
     def finish_voice(self) -> None:
@@ -158,7 +158,7 @@ def render(session: Session, path: str | Path) -> Rendered:
     safety notes beside it as `<stem>.txt`: both or neither, never a half-written file."""
     path = check_output_path(Path(path))
     session.finish_voice()
-    sink = FileSink(path, session.plan.sample_rate)
+    sink = FileSink(path, session.plan.sample_rate, session.plan.profile.channels)
     notes_text = session.safety_notes
     if notes_text is None:
         return Rendered(path, None, sink.write_all(session.blocks(QUANTUM, pcm16=sink.pcm16)))

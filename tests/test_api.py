@@ -130,8 +130,9 @@ def test_another_narrator_speaks_without_changing_the_planner_or_renderer(tmp_pa
     session = companion.make_session(opts, narrator=narrator)
     plan = session.plan
     assert plan.clips and all(c.key.startswith("hum:") for c in plan.clips)
-    x = np.concatenate(list(session.blocks()))[:, 0].astype(np.float64)
-    assert len(x) == plan.total_samples
+    stereo = np.concatenate(list(session.blocks())).astype(np.float64)
+    assert len(stereo) == plan.total_samples
+    x = stereo.sum(axis=1) / np.sqrt(2)  # the voice is centred: each ear has it at 1/sqrt(2)
     # every clip sounds exactly where the plan puts it, over a quiet (ducked) tone
     for clip in plan.clips:
         heard = x[clip.start : clip.end]

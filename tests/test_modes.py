@@ -86,7 +86,8 @@ def test_chimes_are_soft_warm_and_click_free():
         fundamental = freqs[np.argmax(spectrum)]
         assert 150 <= fundamental <= 500
         assert abs(x[0]) < 1e-6 and abs(x[-1]) < 1e-6  # starts and dies away to nothing
-        assert np.max(np.abs(np.diff(x[:2000]))) < 0.01
+        steps = np.abs(np.diff(x))
+        assert steps[:100].max() < 0.05 * steps.max()  # a raised-cosine attack, not a click
 
 
 @pytest.fixture(scope="module")
@@ -244,7 +245,7 @@ def test_every_builtin_script_renders_at_each_energy_it_claims():
             session = shortest_session(opts)
             plan = session.plan
             assert plan.narration, (script.name, energy)
-            x = np.concatenate(list(session.blocks(blocksize=1 << 16)))[:, 0]
+            x = np.concatenate(list(session.blocks(blocksize=1 << 16)))
             assert len(x) == plan.total_samples, (script.name, energy)
             assert np.max(np.abs(x)) <= 10 ** (-1.5 / 20) + 1e-6
             assert np.all(x[-int(0.7 * SR) :] == 0)

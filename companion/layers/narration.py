@@ -8,18 +8,35 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import VoiceError
+from ..loudness import db_to_gain, momentary_peak
 from ..plan import PlacedClip
+
+# After a long quiet the voice comes back softly: the first phrase's loudest 400 ms at most
+# this far over the quiet bed before it, the next phrase halfway back to the voice level, so
+# the words never jump far above the quiet a listener has settled into.
+RETURN_AFTER_S = 30.0
+RETURN_OVER_QUIET_LU = 8.5
 
 
 class NarrationLayer:
     """Asks the voice for clips on demand (the Piper voice memory-maps them from its cache), so
-    memory stays flat however long the session; safe to call from several rendering threads."""
+    memory stays flat however long the session; safe to call from several rendering threads.
+    `quiet_lufs` is the loudness of the bed between words."""
 
-    def __init__(self, clips: list[PlacedClip], voice: Callable[[str], np.ndarray] | None):
+    def __init__(
+        self,
+        clips: list[PlacedClip],
+        voice: Callable[[str], np.ndarray] | None,
+        sample_rate: int,
+        quiet_lufs: float,
+    ):
         self.clips = sorted(clips, key=lambda c: c.start)
         self.ends = np.array([c.end for c in self.clips], dtype=np.int64)
         self.voice = voice
+        self.sr, self.quiet_lufs = sample_rate, quiet_lufs
+        self.returns = _returns(self.clips, sample_rate)  # clip start -> the first clip of its return
         self._peaks: dict[str, float] = {}
+        self._gains: dict[int, float] = {}
         self._lock = threading.Lock()
 
     def sounding(self, start: int, stop: int) -> list[PlacedClip]:
@@ -33,7 +50,7 @@ class NarrationLayer:
 
     def peak(self, start: int, stop: int) -> float:
         """The highest sample any clip reaches within [start, stop)."""
-        return max((self._peak(c) for c in self.sounding(start, stop)), default=0.0)
+        return max((self._peak(c) * self.gain(c) for c in self.sounding(start, stop)), default=0.0)
 
     def add_into(self, out: np.ndarray, start: int, scale: float = 1.0) -> None:
         """Add every clip that sounds within [start, start + len(out)) into `out`."""
@@ -42,7 +59,22 @@ class NarrationLayer:
             audio = self._audio(clip)
             a, b = max(clip.start, start), min(clip.end, stop)
             piece = audio[a - clip.start : b - clip.start]
-            out[a - start : b - start] += piece * np.float32(scale) if scale != 1.0 else piece
+            gain = scale * self.gain(clip)
+            out[a - start : b - start] += piece * np.float32(gain) if gain != 1.0 else piece
+
+    def gain(self, clip: PlacedClip) -> float:
+        """1, or less for the first two phrases after a long quiet."""
+        first = self.returns.get(clip.start)
+        if first is None:
+            return 1.0
+        with self._lock:
+            cut = self._gains.get(first.start)
+        if cut is None:
+            over = momentary_peak(self._audio(first), self.sr) - (self.quiet_lufs + RETURN_OVER_QUIET_LU)
+            cut = -max(over, 0.0)
+            with self._lock:
+                self._gains[first.start] = cut
+        return db_to_gain(cut if clip is first else cut / 2)
 
     def _peak(self, clip: PlacedClip) -> float:
         with self._lock:
@@ -58,3 +90,15 @@ class NarrationLayer:
         if audio is None or len(audio) != clip.length:
             raise VoiceError(f"the voice gave no clip of the planned length for '{clip.text}'; make the session again")
         return audio
+
+
+def _returns(clips: list[PlacedClip], sample_rate: int) -> dict[int, PlacedClip]:
+    """The first two clips after each long quiet, by start, each with the return's first clip."""
+    found: dict[int, PlacedClip] = {}
+    quiet_since = 0
+    for i, clip in enumerate(clips):
+        if clip.start - quiet_since >= RETURN_AFTER_S * sample_rate:
+            for following in clips[i : i + 2]:
+                found[following.start] = clip
+        quiet_since = clip.end
+    return found
