@@ -41,8 +41,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@setup/system-packages.sh bench || echo "Going on without sox: its comparison is skipped."
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/pip install --quiet -e ".[plot]"
 	$(BIN)/python benchmarks/synthesis.py
 	$(BIN)/python benchmarks/loudness.py
+	$(BIN)/python benchmarks/plot_loudness.py
 
 clean:
 	rm -rf $(VENV) build dist demo-session.mp3

@@ -30,7 +30,7 @@ def main() -> None:
         session = make_session(opts)
         plan = session.plan
         sr = plan.sample_rate
-        x = np.concatenate(list(session.blocks()))[:, 0].astype(np.float64)
+        x = np.concatenate(list(session.blocks())).astype(np.float64)
         spoken = [x[e.start : e.end] for e in plan.narration]
         voice = f"{lufs(np.concatenate(spoken), sr):6.1f} LUFS" if spoken else "          -"
         print(f"{label:30} {lufs(x, sr):6.1f} LUFS {voice} {loudness_range(x, sr):5.1f} LU {true_peak_db(x):5.1f} dBTP")

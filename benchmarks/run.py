@@ -17,15 +17,19 @@ import tempfile
 import time
 from pathlib import Path
 
+from worktree import checkout
+
 PY = sys.executable
 MINUTE = 60
 
 
-def run(args: list[str], env: dict | None = None) -> tuple[float, int, subprocess.CompletedProcess]:
+def run(
+    args: list[str], env: dict | None = None, cwd: Path | None = None
+) -> tuple[float, int, subprocess.CompletedProcess]:
     """Wall time and peak memory (KB) of one child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    done = subprocess.run(args, capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=cwd)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"failed: {' '.join(args)}\n{done.stderr}")
@@ -33,23 +37,25 @@ def run(args: list[str], env: dict | None = None) -> tuple[float, int, subproces
     return wall, max(peak, before), done
 
 
-def peak_memory_kb(args: list[str], env: dict) -> int:
+def peak_memory_kb(args: list[str], env: dict, cwd: Path | None = None) -> int:
     """Peak RSS of one command, measured by GNU time when present, else by a fresh child."""
     if shutil.which("time") or Path("/usr/bin/time").exists():
         done = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", *args], capture_output=True, text=True, env={**os.environ, **env}
+            ["/usr/bin/time", "-f", "%M", *args], capture_output=True, text=True, env={**os.environ, **env}, cwd=cwd
         )
         return int(done.stderr.strip().splitlines()[-1])
-    return run(args, env)[1]
+    return run(args, env, cwd)[1]
 
 
-def best_of(n: int, args: list[str], env: dict | None = None, fresh: Path | None = None) -> float:
+def best_of(
+    n: int, args: list[str], env: dict | None = None, fresh: Path | None = None, cwd: Path | None = None
+) -> float:
     """Best wall time of n runs; `fresh` is removed before each, so every run creates its file."""
     times = []
     for _ in range(n):
         if fresh is not None:
             fresh.unlink(missing_ok=True)
-        times.append(run(args, env)[0])
+        times.append(run(args, env, cwd)[0])
     return min(times)
 
 
@@ -59,12 +65,13 @@ def companion(*args: str) -> list[str]:
 
 SILENCE = """
 import sys, numpy as np, soundfile as sf
-frames = int(float(sys.argv[2]) * 60 * 44100)
-z = np.zeros(65536, np.int16)
-with sf.SoundFile(sys.argv[1], "w", 44100, 1, "PCM_16", format="WAV") as f:
+frames, channels = int(float(sys.argv[2]) * 60 * 44100), int(sys.argv[3])
+z = np.zeros((65536, channels), np.int16)
+with sf.SoundFile(sys.argv[1], "w", 44100, channels, "PCM_16", format="WAV") as f:
     for a in range(0, frames, len(z)):
         f.write(z[: min(len(z), frames - a)])
 """
+BEFORE = "ae5f62d"  # the last mono revision, before the sound work (cues, returns, stereo)
 
 
 FIRST_BLOCK = """
@@ -113,15 +120,29 @@ def main() -> None:
         "(imports included; limit 1.5 s)"
     )
 
-    # Render speed against writing silence, and against sox.
+    # Render speed against writing silence, and against sox; this checkout against the last
+    # mono revision, in the same run.
     session = ["--energy", "medium", "--minutes", "60"]
     run(companion("plan", *session), warm)  # warm the cache
     out = work / "s.wav"
     render = best_of(5, companion("render", *session, "-o", str(out)), warm, fresh=out)
-    silence = best_of(5, [PY, "-c", SILENCE, str(work / "silence.wav"), "60"], fresh=work / "silence.wav")
-    print(f"60-minute narrated render to WAV: {render:.2f} s ({3600 / render:.0f}x real time)")
-    print(f"writing 60 minutes of silence to the same WAV format: {silence:.2f} s")
+    mono = best_of(5, companion("render", *session, "--mono", "-o", str(out)), warm, fresh=out)
+    silence = best_of(5, [PY, "-c", SILENCE, str(work / "silence.wav"), "60", "2"], fresh=work / "silence.wav")
+    silence_mono = best_of(5, [PY, "-c", SILENCE, str(work / "silence.wav"), "60", "1"], fresh=work / "silence.wav")
+    print(f"60-minute narrated render to stereo WAV: {render:.2f} s ({3600 / render:.0f}x real time)")
+    print(f"writing 60 minutes of silence to the same stereo WAV format: {silence:.2f} s")
     print(f"render / silence: {render / silence:.2f}x (limit 2.5x, aim 1.5x)")
+    print(f"the same render with --mono: {mono:.2f} s; mono silence {silence_mono:.2f} s ({mono / silence_mono:.2f}x)")
+    with checkout(BEFORE) as tree:
+        old_env = {**warm, "PYTHONPATH": str(tree)}
+        args = [PY, "-m", "companion", "render", *session, "-o", str(out)]
+        run([PY, "-m", "companion", "plan", *session], old_env, cwd=tree)  # its own clips (an older format)
+        before = best_of(5, args, old_env, fresh=out, cwd=tree)
+        before_mb = peak_memory_kb(args, old_env, cwd=tree) / 1024
+    print(
+        f"before the sound work ({BEFORE}, mono only): the same render {before:.2f} s, "
+        f"peak memory {before_mb:.0f} MB (same run, same machine)"
+    )
     if shutil.which("sox"):
         sox = best_of(
             1,
@@ -131,7 +152,7 @@ def main() -> None:
                 "-r",
                 "44100",
                 "-c",
-                "1",
+                "2",
                 "-b",
                 "16",
                 str(work / "sox.wav"),

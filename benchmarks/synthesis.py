@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from worktree import ROOT, checkout
+
 BASE = "ae5f62d"  # before: clip preparation re-measured every peak twice and waited for its imports
 CASES = (("medium", "body-scan"), ("high", "calm-place"))
 
@@ -47,11 +48,7 @@ def main() -> None:
     base = sys.argv[1] if len(sys.argv) > 1 else BASE
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     work = Path(tempfile.mkdtemp(prefix="companion-synth-"))
-    before = work / "before"
-    subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(before), base], check=True, capture_output=True
-    )
-    try:
+    with checkout(base) as before:
         print(f"machine: {os.cpu_count()} cores; before = {base}, after = this checkout; best of {rounds}")
         for energy, script in CASES:
             best: dict[str, float] = {}
@@ -65,9 +62,7 @@ def main() -> None:
                 f"before {best['before']:.2f} s = {speech / best['before']:.1f}x real time, "
                 f"after {best['after']:.2f} s = {speech / best['after']:.1f}x (whole command, empty cache)"
             )
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)], capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -40,26 +40,30 @@ class Accompaniment:
         self.channels = channels
         self.has_bed = ambience != "none"
         self.bed_peak = 0.0
-        self._loops: list[tuple[int, np.ndarray]] = []
+        # per channel, its two loops (each padded by max_block, so a block is one slice):
+        # kept apart, one contiguous array each, which numpy adds and scales fastest
+        self._loops: list[list[np.ndarray]] = []
+        self._lengths = [seconds * sr for seconds in LOOP_S]
         if self.has_bed:
             half = np.float32(bed_gain * np.sqrt(0.5))  # two unit-RMS halves make a unit-RMS bed
-            for part, seconds in enumerate(LOOP_S):
-                n = seconds * sr
-                # channel c's loops are parts (2c, 2c + 1): channel 0 is the mono bed
-                loop = np.stack(
-                    [cached_noise_loop(ambience, n, sr, seed, part + 2 * c, cache) * half for c in range(channels)],
-                    axis=1,
-                )
-                self.bed_peak += float(np.max(np.abs(loop)))  # a bound on |block|
-                self._loops.append((n, np.concatenate([loop, loop[:max_block]])))
+            for c in range(channels):
+                # channel c's loops are parts (2c, 2c + 1): channel 0 alone is the mono bed
+                loops = [
+                    cached_noise_loop(ambience, n, sr, seed, part + 2 * c, cache) * half
+                    for part, n in enumerate(self._lengths)
+                ]
+                self.bed_peak = max(
+                    self.bed_peak, sum(float(np.max(np.abs(loop))) for loop in loops)
+                )  # a bound on |block|
+                self._loops.append([np.concatenate([loop, loop[:max_block]]) for loop in loops])
 
     def tone(self, start: int, n: int) -> np.ndarray:
         """Tone samples [start, start + n) at its peak gain (a view: do not write into it)."""
         i = start % self._period
         return self._tone[i : i + n]
 
-    def bed(self, start: int, n: int, out: np.ndarray) -> np.ndarray:
-        """Bed samples [start, start + n) as (n, channels), into `out` (the loops stay untouched)."""
-        (na, a), (nb, b) = self._loops
+    def bed(self, channel: int, start: int, n: int, out: np.ndarray) -> np.ndarray:
+        """One channel's bed samples [start, start + n), into `out` (the loops stay untouched)."""
+        (na, nb), (a, b) = self._lengths, self._loops[channel]
         i, j = start % na, start % nb
         return np.add(a[i : i + n], b[j : j + n], out=out[:n])
