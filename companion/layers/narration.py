@@ -12,10 +12,10 @@ from ..loudness import db_to_gain, momentary_peak
 from ..plan import PlacedClip
 
 # After a long quiet the voice comes back softly: the first phrase's loudest 400 ms at most
-# this far over the quiet bed before it, the next phrase halfway back to the voice level, so
-# the words never jump far above the quiet a listener has settled into.
+# this far over the quiet bed before it, so the words never jump far above the quiet a
+# listener has settled into; the phrases after it are at the voice level again.
 RETURN_AFTER_S = 30.0
-RETURN_OVER_QUIET_LU = 8.5
+RETURN_OVER_QUIET_LU = 9.0
 
 
 class NarrationLayer:
@@ -34,7 +34,7 @@ class NarrationLayer:
         self.ends = np.array([c.end for c in self.clips], dtype=np.int64)
         self.voice = voice
         self.sr, self.quiet_lufs = sample_rate, quiet_lufs
-        self.returns = _returns(self.clips, sample_rate)  # clip start -> the first clip of its return
+        self.returns = _returns(self.clips, sample_rate)  # the first clips after a long quiet, by start
         self._peaks: dict[str, float] = {}
         self._gains: dict[int, float] = {}
         self._lock = threading.Lock()
@@ -63,18 +63,17 @@ class NarrationLayer:
             out[a - start : b - start] += piece * np.float32(gain) if gain != 1.0 else piece
 
     def gain(self, clip: PlacedClip) -> float:
-        """1, or less for the first two phrases after a long quiet."""
-        first = self.returns.get(clip.start)
-        if first is None:
+        """1, or less for a loud first phrase after a long quiet."""
+        if clip.start not in self.returns:
             return 1.0
         with self._lock:
-            cut = self._gains.get(first.start)
-        if cut is None:
-            over = momentary_peak(self._audio(first), self.sr) - (self.quiet_lufs + RETURN_OVER_QUIET_LU)
-            cut = -max(over, 0.0)
+            gain = self._gains.get(clip.start)
+        if gain is None:
+            over = momentary_peak(self._audio(clip), self.sr) - (self.quiet_lufs + RETURN_OVER_QUIET_LU)
+            gain = db_to_gain(-max(over, 0.0))
             with self._lock:
-                self._gains[first.start] = cut
-        return db_to_gain(cut if clip is first else cut / 2)
+                self._gains[clip.start] = gain
+        return gain
 
     def _peak(self, clip: PlacedClip) -> float:
         with self._lock:
@@ -92,13 +91,12 @@ class NarrationLayer:
         return audio
 
 
-def _returns(clips: list[PlacedClip], sample_rate: int) -> dict[int, PlacedClip]:
-    """The first two clips after each long quiet, by start, each with the return's first clip."""
-    found: dict[int, PlacedClip] = {}
+def _returns(clips: list[PlacedClip], sample_rate: int) -> set[int]:
+    """The starts of the clips that follow a long quiet."""
+    found: set[int] = set()
     quiet_since = 0
-    for i, clip in enumerate(clips):
+    for clip in clips:
         if clip.start - quiet_since >= RETURN_AFTER_S * sample_rate:
-            for following in clips[i : i + 2]:
-                found[following.start] = clip
+            found.add(clip.start)
         quiet_since = clip.end
     return found
