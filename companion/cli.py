@@ -12,16 +12,17 @@ from pathlib import Path
 import click
 
 from . import __version__, interrupts
+from .cli_journal import journal, today
 from .cli_options import options as _options
 from .cli_options import session_options
+from .cli_play import ask_to_confirm, finish_in_journal, play_live, show_notice, start_in_journal
 from .devices import DeviceOutput, NoDevice, no_output_reason, output_devices
 from .errors import BadInput, CompanionError, Interrupted, OutputError
 from .library import builtin_names, builtin_scripts, scripts_dir
 from .plan import SessionPlan
-from .player import play as play_session
 from .progress import VoiceProgress
 from .scripts import Entry, claim_warnings, load_script
-from .session import Notice, make_plan, make_session
+from .session import make_plan, make_session
 from .session import render as render_session
 from .sinks import check_output_path
 from .timefmt import clock
@@ -111,31 +112,11 @@ def render(output: Path, yes: bool, **kw) -> None:
     """
     check_output_path(output)  # fail before any synthesis
     with VoiceProgress() as progress:
-        session = make_session(_options(kw), confirm=_ask_to_confirm(yes), notify=_show_notice, progress=progress)
+        session = make_session(_options(kw), confirm=ask_to_confirm(yes), notify=show_notice, progress=progress)
     written = render_session(session, output)
     click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
     if written.notes is not None:
         click.echo(f"The safety notes are beside it, in {written.notes}.")
-
-
-def _ask_to_confirm(yes: bool):
-    """The caregiver safety notes: shown, then confirmed once (--yes, or at a prompt)."""
-
-    def confirm(notes: str) -> bool:
-        click.echo(notes)
-        if yes:
-            return True
-        if not sys.stdin.isatty():
-            raise BadInput("read the safety notes above, then confirm them with --yes")
-        return click.confirm("Have you read these notes, and is it safe to go on?", default=False)
-
-    return confirm
-
-
-def _show_notice(notice: Notice) -> None:
-    """What the listener must see before it starts (the safety notes were shown when confirmed)."""
-    if notice.kind != "safety":
-        click.echo(notice.text)
 
 
 @cli.command()
@@ -143,8 +124,9 @@ def _show_notice(notice: Notice) -> None:
 @click.option("--device", metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices').")
 @click.option("--quiet", is_flag=True, help="No view on screen: sound only.")
 @click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
+@click.option("--ask", is_flag=True, help="Ask how you feel before and after, for the comfort journal.")
 @click.pass_context
-def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -> None:
+def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, ask: bool, **kw) -> None:
     """Play the session on the sound card, with gentle controls.
 
     \b
@@ -162,27 +144,11 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, **kw) -
     except NoDevice as exc:
         raise NoDevice(f"{exc}; write a file instead: {_render_hint(ctx, kw)}") from None
     # the tone starts at once; a voice still to be made is synthesised while it plays
-    session = make_session(_options(kw), confirm=_ask_to_confirm(yes), wait_for_voice=False, notify=_show_notice)
-    view = None
-    if not quiet:
-        from .view import PlainView, RichView
-
-        view = RichView() if sys.stdout.isatty() else PlainView()
-    keys = None
-    if sys.stdin.isatty():
-        from .keys import TerminalKeys
-
-        keys = TerminalKeys
-    result = play_session(session, output, view=view, keys=keys)
-    if result.lengthened_to:
-        click.echo(
-            f"Note: the words needed more time than asked; the session grew to {result.lengthened_to} minutes.",
-            err=True,
-        )
-    if result.faster_than_real_time:
-        click.echo("Note: the sound output took the session faster than it plays (a null device?).", err=True)
-    elif result.underruns:
-        click.echo(f"Note: the sound card ran dry {result.underruns} time(s).", err=True)
+    session = make_session(_options(kw), confirm=ask_to_confirm(yes), wait_for_voice=False, notify=show_notice)
+    journal_id = start_in_journal(session, ask) if ask else None
+    result = play_live(session, output, quiet)
+    if journal_id is not None:
+        finish_in_journal(journal_id, result)
     if result.ended == "interrupted":
         raise Interrupted("interrupted; the session ended early")
     ctx.exit(0)
@@ -297,6 +263,10 @@ def scripts_check(file: Path) -> None:
         f"{file}: OK: '{script.title}', {len(script.sections)} section(s), {spoken} spoken line(s), "
         f"energies {' '.join(script.energies)}"
     )
+
+
+cli.add_command(today)
+cli.add_command(journal)
 
 
 def main(argv: list[str] | None = None) -> None:

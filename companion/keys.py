@@ -51,6 +51,8 @@ class TerminalKeys:
         import termios
 
         self._stop.set()
+        if self._thread is not None:  # done reading before anyone else asks for a key
+            self._thread.join(timeout=1.0)
         if self._saved is not None:
             termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
 
@@ -58,7 +60,7 @@ class TerminalKeys:
         fd = self.stream.fileno()
         while not self._stop.is_set():
             ready, _, _ = select.select([fd], [], [], 0.1)
-            if not ready:
+            if not ready or self._stop.is_set():  # stopped while waiting: the key is someone else's
                 continue
             key = os.read(fd, 1).decode(errors="ignore")
             if key == "\x1b":

@@ -26,16 +26,17 @@ FORMATS = {
 }
 
 
-def check_output_path(path: Path) -> Path:
-    """Refuse a path we could not write, before any work is done."""
+def check_output_path(path: Path, suffixes: Iterable[str] = FORMATS) -> Path:
+    """Refuse a path we could not write, before any work is done (an audio file unless other
+    `suffixes` are given)."""
     parent = path.parent  # "." for a bare file name
     longest = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
     if len(os.fsencode(path.name)) > longest:
         raise BadInput(f"the file name is too long for this system (at most {longest} bytes); choose a shorter one")
     if path.is_dir():
         raise BadInput(f"'{path}' is a folder; give a file name such as '{path / 'session.mp3'}'")
-    if path.suffix.lower() not in FORMATS:
-        raise BadInput(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(FORMATS))
+    if path.suffix.lower() not in suffixes:
+        raise BadInput(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(suffixes))
     if not parent.is_dir():
         raise BadInput(f"the folder '{parent}' does not exist; create it or choose another place")
     if not os.access(parent, os.W_OK | os.X_OK):

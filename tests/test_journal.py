@@ -1,0 +1,323 @@
+"""The check-in and the comfort journal: a real SQLite file, real processes, a real terminal."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import select
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from companion import journal as journal_module
+from companion.checkin import Answers, choose
+from companion.journal import SCHEMA_VERSION, Journal, Ratings, SessionRecord
+
+from .conftest import run_cli, spawn_in_pty
+
+
+def data_home() -> Path:
+    return Path(os.environ["XDG_DATA_HOME"])
+
+
+def journal_path() -> Path:
+    return data_home() / "companion" / "journal.sqlite3"
+
+
+def read_until(master: int, marker: bytes, timeout: float = 60) -> bytes:
+    """What the terminal shows, up to `marker`; fails (never hangs) if it does not come."""
+    seen, end = b"", time.monotonic() + timeout
+    while marker not in seen:
+        left = end - time.monotonic()
+        if left <= 0 or not select.select([master], [], [], left)[0]:
+            raise AssertionError(f"no {marker!r} in: {seen.decode(errors='replace')}")
+        try:
+            seen += os.read(master, 4096)
+        except OSError:
+            raise AssertionError(seen.decode(errors="replace")) from None
+    return seen
+
+
+def user_version(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as db:  # closed at once: no WAL left behind
+        return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def test_the_file_is_the_owners_only_and_in_wal_mode():
+    with Journal() as j:
+        j.add(Ratings(pain=2))
+        other = sqlite3.connect(journal_path())  # a second reader keeps the WAL files in place
+        other.execute("SELECT count(*) FROM ratings").fetchone()
+        for path in journal_path().parent.iterdir():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        assert stat.S_IMODE(journal_path().parent.stat().st_mode) == 0o700
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        other.close()
+
+
+def test_migrates_an_old_file_and_refuses_a_newer_one(monkeypatch):
+    path = journal_path()
+    path.parent.mkdir(parents=True)
+    sqlite3.connect(path).close()  # an empty file: schema version 0
+    with Journal() as j:
+        j.add(Ratings(tiredness=4, note="kept"))
+    assert user_version(path) == SCHEMA_VERSION
+    # a later release adds a step: the ratings made by this one survive it
+    monkeypatch.setattr(
+        journal_module, "MIGRATIONS", (*journal_module.MIGRATIONS, "ALTER TABLE ratings ADD mood INTEGER")
+    )
+    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with Journal() as j:
+        assert [e.ratings.note for e in j.entries()] == ["kept"]
+    assert user_version(path) == SCHEMA_VERSION + 1
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")  # written by a much newer companion
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    result = run_cli("journal", "show")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: ") and "newer companion" in result.stderr
+    assert path.read_bytes() == before  # refused, not changed
+
+
+def test_a_damaged_file_gets_one_line_and_is_left_alone():
+    journal_path().parent.mkdir(parents=True)
+    journal_path().write_bytes(b"this is not a database" * 100)
+    result = run_cli("journal", "add", "--pain", "2")
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert "damaged" in result.stderr and "move it aside" in result.stderr
+
+
+WRITER = """
+import sys
+from companion.journal import Journal, Ratings
+n = int(sys.argv[1])
+for i in range(n):
+    with Journal() as j:
+        j.add(Ratings(pain=i % 11, note=f"{sys.argv[2]}-{i}"))
+print("done")
+"""
+
+
+def test_several_writers_at_once_lose_nothing():
+    Journal().close()  # created first, so the writers race on writes, not on the schema
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, "40", f"w{k}"], stdout=subprocess.PIPE, text=True)
+        for k in range(4)
+    ]
+    reads = 0
+    while any(w.poll() is None for w in writers):  # a reader (a plot being drawn) meanwhile
+        with Journal() as j:
+            j.entries(limit=50)
+        reads += 1
+    assert all(w.wait() == 0 for w in writers) and reads > 0
+    with Journal() as j:
+        notes = {e.ratings.note for e in j.entries()}
+    assert notes == {f"w{k}-{i}" for k in range(4) for i in range(40)}
+    with contextlib.closing(sqlite3.connect(journal_path())) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+KILLED = """
+import sys, time
+from companion.journal import Journal, Ratings
+j = Journal()
+for i in range(5):
+    j.add(Ratings(anxiety=i))
+j._db.execute("BEGIN IMMEDIATE")
+j._db.execute("INSERT INTO ratings (at, moment, anxiety) VALUES ('2026-01-01', 'alone', 9)")
+print("in the middle", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_writer_killed_mid_transaction_loses_only_what_it_had_not_committed():
+    child = subprocess.Popen([sys.executable, "-c", KILLED], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "in the middle"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    with Journal() as j:
+        assert sorted(e.ratings.anxiety for e in j.entries()) == [0, 1, 2, 3, 4]
+        j.add(Ratings(anxiety=5))  # and it takes new writes at once
+        assert len(j.entries()) == 6
+    with contextlib.closing(sqlite3.connect(journal_path())) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--pain", "11"], "--pain"),
+        (["--wellbeing", "-1"], "--wellbeing"),
+        (["--anxiety", "lots"], "--anxiety"),
+        ([], "give at least one rating"),
+        (["--note", "x" * 501], "at most 500 characters"),
+    ],
+)
+def test_bad_ratings_get_one_line(args, words):
+    result = run_cli("journal", "add", *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: ") and words in result.stderr and result.stderr.count("\n") == 1
+    assert not journal_path().exists() or Journal().entries() == []
+
+
+def test_show_export_and_forget_from_the_command_line(tmp_path):
+    for args in (["--pain", "3", "--note", "morning, stiff"], ["--tiredness", "7"], ["--wellbeing", "2"]):
+        assert run_cli("journal", "add", *args).returncode == 0
+    shown = json.loads(run_cli("journal", "show", "--json").stdout)
+    assert [e["wellbeing"] for e in shown][:1] == [2] and len(shown) == 3  # latest first
+    assert len(json.loads(run_cli("journal", "show", "--json", "--limit", "2").stdout)) == 2
+    assert json.loads(run_cli("journal", "show", "--json", "--since", "2999-01-01").stdout) == []
+    table = run_cli("journal", "show").stdout
+    assert "pain" in table and "morning, stiff" in table
+    out = tmp_path / "comfort.csv"
+    assert run_cli("journal", "export", "--csv", str(out)).returncode == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["pain"], r["tiredness"], r["wellbeing"], r["note"]) for r in rows] == [
+        ("3", "", "", "morning, stiff"),
+        ("", "7", "", ""),
+        ("", "", "2", ""),
+    ]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # health data: the owner's only
+    refused = run_cli("journal", "forget", "--all")  # not on a terminal: needs --yes
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    first = shown[-1]["id"]
+    assert run_cli("journal", "forget", "--id", str(first), "--yes").stdout.startswith("Removed 1 entry")
+    assert len(json.loads(run_cli("journal", "show", "--json").stdout)) == 2
+    assert run_cli("journal", "forget", "--all", "--yes").returncode == 0
+    assert run_cli("journal", "show").stdout.strip() == "The journal is empty."
+
+
+def test_forget_asks_once_on_a_terminal():
+    with Journal() as j:
+        j.add(Ratings(pain=1))
+    child, master = spawn_in_pty("journal", "forget", "--all")
+    read_until(master, b"cannot be undone")
+    os.write(master, b"n\n")
+    assert b"Nothing was removed" in read_until(master, b"removed")
+    assert child.wait(timeout=30) == 0
+    assert len(Journal().entries()) == 1
+
+
+@pytest.mark.parametrize(
+    "answers, energy, script, minutes, reason",
+    [
+        (Answers(0), "low", "settling", 6, "Low energy: a 6-minute settling session"),
+        (Answers(3, False, "rest"), "low", "settling", 6, "Low energy, to rest: a 6-minute settling session"),
+        (Answers(4), "medium", "body-scan", 12, "Some energy: a 12-minute gentle body scan session"),
+        (Answers(6, goal="sleep"), "medium", "sleep", 12, "Some energy, for sleep: a 12-minute drifting-to-sleep"),
+        (Answers(7), "high", "calm-place", 20, "Good energy: a 20-minute calm place session"),
+        (
+            Answers(10, goal="after-massage", minutes=15),
+            "high",
+            "after-massage",
+            15,
+            "Good energy, after a massage: a 15",
+        ),
+        (Answers(2, True), "low", "breathlessness", 6, "Low energy and short of breath: a 6-minute breathing-easy"),
+        (Answers(9, True, "sleep"), "high", "breathlessness", 20, "Good energy and short of breath: a 20-minute"),
+        (Answers(), "medium", "body-scan", 12, "No energy level given: a 12-minute gentle body scan session"),
+    ],
+)
+def test_every_branch_of_the_checkin(answers, energy, script, minutes, reason):
+    choice = choose(answers)
+    assert (choice.energy.value, choice.script, choice.minutes) == (energy, script, minutes)
+    assert choice.reason.startswith(reason) and choice.breathless == bool(answers.breathless)
+    args = ["today", "--dry-run", "--json"]
+    if answers.energy_score is not None:
+        args += ["--energy-score", str(answers.energy_score)]
+    if answers.breathless is not None:
+        args += ["--breathless" if answers.breathless else "--no-breathless"]
+    if answers.goal:
+        args += ["--goal", answers.goal]
+    if answers.minutes:
+        args += ["--minutes", str(answers.minutes)]
+    printed = json.loads(run_cli(*args).stdout)
+    assert {k: printed[k] for k in ("energy", "script", "minutes", "reason")} == {
+        "energy": energy,
+        "script": script,
+        "minutes": minutes,
+        "reason": choice.reason,
+    }
+
+
+def test_checkin_on_a_terminal_one_key_each_enter_skips():
+    child, master = spawn_in_pty("today", "--dry-run")
+    read_until(master, b"How much energy")
+    os.write(master, b"2")
+    read_until(master, b"short of breath")
+    os.write(master, b"y")
+    read_until(master, b"What is this session for")
+    os.write(master, b"\r")  # skipped
+    read_until(master, b"How long")
+    os.write(master, b"1")
+    said = read_until(master, b"session")
+    assert b"Low energy and short of breath: a 4-minute breathing-easy session" in said
+    assert child.wait(timeout=30) == 0
+    child, master = spawn_in_pty("today", "--dry-run", "--goal", "sleep")
+    read_until(master, b"How much energy")
+    os.write(master, b"\x1b")  # Esc: skip the rest
+    assert b"No energy level given, for sleep: a 12-minute drifting-to-sleep session" in read_until(master, b"session")
+    assert child.wait(timeout=30) == 0
+    assert not journal_path().exists()  # a dry run writes nothing
+
+
+def test_today_renders_and_keeps_the_answers_as_the_before_rating(tmp_path):
+    out = tmp_path / "today.wav"
+    result = run_cli("today", "--energy-score", "2", "--goal", "rest", "--minutes", "4", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Low energy, to rest: a 4-minute settling session") and out.exists()
+    (entry,) = json.loads(run_cli("journal", "show", "--json").stdout)
+    assert entry["moment"] == "before" and entry["tiredness"] == 8  # energy 2 of 10
+    assert entry["session"] == {
+        "script": "settling",
+        "energy": "low",
+        "mode": "relax",
+        "minutes_planned": 4.0,
+        "minutes_heard": None,
+        "ended": "rendered",
+        "energy_score": 2,
+        "breathless": None,
+        "goal": "rest",
+    }
+
+
+def test_play_ask_records_before_and_after_on_a_terminal():
+    """The null sound device takes the session faster than it plays, so it simply finishes."""
+    child, master = spawn_in_pty("play", "--energy", "low", "--minutes", "2", "--no-narration", "--ask")
+    read_until(master, b"Pain?")
+    os.write(master, b"3")
+    read_until(master, b"Tiredness?")
+    os.write(master, b"\x1b")  # the rest skipped
+    read_until(master, b"How do you feel now")
+    read_until(master, b"Pain?")
+    os.write(master, b"1\rt\x1b")  # typed quickly: pain 1, tiredness skipped, breathlessness 10, done
+    assert child.wait(timeout=60) == 0
+    entries = Journal().entries()
+    assert [(e.moment, e.ratings.pain, e.ratings.tiredness, e.ratings.breathlessness) for e in entries] == [
+        ("after", 1, None, 10),
+        ("before", 3, None, None),
+    ]
+    session = entries[0].session
+    assert session is not None and session.ended == "finished" and entries[0].session_id == entries[1].session_id
+    assert session.minutes_heard == 2.0 and session.script == "settling"
+
+
+def test_a_session_in_the_journal_from_the_library(tmp_path):
+    with Journal(tmp_path / "j.sqlite3") as j:
+        sid = j.start_session(SessionRecord("settling", "low", "relax", 6.0))
+        j.add(Ratings(wellbeing=4), "before", sid)
+        j.finish_session(sid, 5.5, "finished")
+        (entry,) = j.entries()
+        assert entry.session is not None and entry.session.minutes_heard == 5.5
+        with pytest.raises(Exception, match="taken before, after, alone"):
+            j.add(Ratings(pain=1), "during")
