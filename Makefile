@@ -41,7 +41,6 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@setup/system-packages.sh bench || echo "Going on without sox: its comparison is skipped."
 	$(BIN)/python benchmarks/run.py
-	$(BIN)/pip install --quiet -e ".[plot]"
 	$(BIN)/python benchmarks/synthesis.py
 	$(BIN)/python benchmarks/loudness.py
 	$(BIN)/python benchmarks/plot_loudness.py

@@ -47,19 +47,41 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @session_options
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
-def plan(as_json: bool, **kw) -> None:
-    """Show the session plan (no audio is written).
+@click.option(
+    "--plot", type=click.Path(path_type=Path), default=None, metavar="FILE.png", help="Also draw the session."
+)
+@click.option("--with-audio", is_flag=True, help="With --plot: the rendered mix's loudness under it.")
+def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw) -> None:
+    """Show the session plan (no audio is written); --plot draws it.
 
     \b
-    Example:
+    Examples:
       companion plan --energy low --minutes 6 --json
+      companion plan --for massage --minutes 30 --regions back:15,legs:15 --plot massage.png
     """
+    if with_audio and plot is None:
+        raise BadInput("--with-audio goes with --plot FILE.png")
+    if plot is not None:
+        check_output_path(plot, suffixes=(".png",))
     with VoiceProgress() as progress:
-        plan = make_plan(_options(kw), progress=progress)
+        if with_audio:
+            # made only to be measured, never heard: a caregiver's notes need no confirming here
+            session = make_session(_options(kw), confirm=lambda notes: True, progress=progress)
+            plan = session.plan
+        else:
+            plan = make_plan(_options(kw), progress=progress)
+    if plot is not None:
+        from .loudness import short_term_of_blocks
+        from .pictures import plot_plan
+
+        loudness = short_term_of_blocks(session.blocks(), plan.sample_rate) if with_audio else None
+        plot_plan(plan, plot, loudness)
     if as_json:
         click.echo(json.dumps(plan.to_json(), indent=1, ensure_ascii=False))
         return
     click.echo(_describe(plan))
+    if plot is not None:
+        click.echo(f"Drew the session in {plot}.")
 
 
 def _describe(plan: SessionPlan) -> str:

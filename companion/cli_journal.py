@@ -247,6 +247,28 @@ def journal_export(csv_path: Path) -> None:
     click.echo(f"Wrote {count} entries to {csv_path}.")
 
 
+@journal.command("plot")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, metavar="FILE.png", help="PNG file.")
+@click.option("--since", metavar="DATE", default=None, help="Only entries from this date (2026-11-01).")
+def journal_plot(output: Path, since: str | None) -> None:
+    """Draw each rating over time, before and after a session joined.
+
+    \b
+    Example:
+      companion journal plot -o comfort.png
+    """
+    from .pictures import plot_journal
+
+    check_output_path(output, suffixes=(".png",))
+    with Journal() as j:
+        entries = j.entries(_since(since))
+    if not entries:
+        click.echo("The journal has no entries to draw yet; nothing was written.")
+        return
+    plot_journal(entries, output)
+    click.echo(f"Drew {len(entries)} entries in {output}.")
+
+
 @journal.command("forget")
 @click.option("--id", "ids", type=int, multiple=True, help="An entry to remove (see 'journal show'); repeatable.")
 @click.option("--all", "everything", is_flag=True, help="Remove the whole journal.")

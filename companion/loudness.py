@@ -103,3 +103,29 @@ def momentary_peak(x: np.ndarray, sr: int, hop_s: float = 0.1) -> float:
     weight[1 : (w + 1) // 2] *= 2  # the negative frequencies' share (Parseval)
     mean_square = spectrum @ weight / (w * w)
     return float(-0.691 + 10 * np.log10(max(float(mean_square.max()), 1e-20)))
+
+
+def short_term_of_blocks(blocks, sr: int, hop_s: float = 0.1, window_s: float = 3.0) -> np.ndarray:
+    """Short-term loudness (3 s windows every 0.1 s) of a stream of (frames, channels) blocks,
+    in constant memory: each 0.1 s is K-weighted in the frequency domain and its power kept.
+    For pictures of long sessions; within a fraction of a LU of `momentary(..., 3.0)`."""
+    hop = int(hop_s * sr)
+    weight = k_weighting_power(np.fft.rfftfreq(hop, 1 / sr))
+    weight[1 : (hop + 1) // 2] *= 2  # the negative frequencies' share (Parseval)
+    powers: list[np.ndarray] = []
+    carry = np.zeros((0, 1))
+    for block in blocks:
+        x = np.asarray(block, dtype=np.float64)
+        x = np.concatenate([carry, x]) if len(carry) and carry.shape[1] == x.shape[1] else x
+        whole = len(x) // hop * hop
+        if whole:
+            frames = x[:whole].reshape(-1, hop, x.shape[1])
+            spectrum = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+            powers.append(np.einsum("kfc,f->k", spectrum, weight) / (hop * hop))
+        carry = x[whole:]
+    power = np.concatenate(powers) if powers else np.zeros(0)
+    w = int(round(window_s / hop_s))
+    if len(power) < w:
+        return np.zeros(0)
+    c = np.concatenate([[0.0], np.cumsum(power)])
+    return -0.691 + 10 * np.log10(np.maximum((c[w:] - c[:-w]) / w, 1e-20))

@@ -32,18 +32,27 @@ def journal_path() -> Path:
     return data_home() / "companion" / "journal.sqlite3"
 
 
-def read_until(master: int, marker: bytes, timeout: float = 60) -> bytes:
-    """What the terminal shows, up to `marker`; fails (never hangs) if it does not come."""
-    seen, end = b"", time.monotonic() + timeout
-    while marker not in seen:
-        left = end - time.monotonic()
-        if left <= 0 or not select.select([master], [], [], left)[0]:
-            raise AssertionError(f"no {marker!r} in: {seen.decode(errors='replace')}")
-        try:
-            seen += os.read(master, 4096)
-        except OSError:
-            raise AssertionError(seen.decode(errors="replace")) from None
-    return seen
+class Screen:
+    """What a terminal shows, read as it comes; `wait` finds each marker after the last one,
+    however the output was split into reads."""
+
+    def __init__(self, master: int):
+        self.master, self.seen, self.cursor = master, b"", 0
+
+    def wait(self, marker: bytes, timeout: float = 60) -> bytes:
+        """The output from the last marker up to this one; fails (never hangs) if it does not come."""
+        end = time.monotonic() + timeout
+        while marker not in self.seen[self.cursor :]:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([self.master], [], [], left)[0]:
+                raise AssertionError(f"no {marker!r} in: {self.seen[self.cursor :].decode(errors='replace')}")
+            try:
+                self.seen += os.read(self.master, 4096)
+            except OSError:
+                raise AssertionError(self.seen.decode(errors="replace")) from None
+        found = self.seen.index(marker, self.cursor) + len(marker)
+        shown, self.cursor = self.seen[self.cursor : found], found
+        return shown
 
 
 def user_version(path: Path) -> int:
@@ -201,9 +210,10 @@ def test_forget_asks_once_on_a_terminal():
     with Journal() as j:
         j.add(Ratings(pain=1))
     child, master = spawn_in_pty("journal", "forget", "--all")
-    read_until(master, b"cannot be undone")
+    screen = Screen(master)
+    screen.wait(b"cannot be undone")
     os.write(master, b"n\n")
-    assert b"Nothing was removed" in read_until(master, b"removed")
+    assert b"Nothing was removed" in screen.wait(b"removed")
     assert child.wait(timeout=30) == 0
     assert len(Journal().entries()) == 1
 
@@ -252,21 +262,23 @@ def test_every_branch_of_the_checkin(answers, energy, script, minutes, reason):
 
 def test_checkin_on_a_terminal_one_key_each_enter_skips():
     child, master = spawn_in_pty("today", "--dry-run")
-    read_until(master, b"How much energy")
+    screen = Screen(master)
+    screen.wait(b"How much energy")
     os.write(master, b"2")
-    read_until(master, b"short of breath")
+    screen.wait(b"short of breath")
     os.write(master, b"y")
-    read_until(master, b"What is this session for")
+    screen.wait(b"What is this session for")
     os.write(master, b"\r")  # skipped
-    read_until(master, b"How long")
+    screen.wait(b"How long")
     os.write(master, b"1")
-    said = read_until(master, b"session")
+    said = screen.wait(b"session")
     assert b"Low energy and short of breath: a 4-minute breathing-easy session" in said
     assert child.wait(timeout=30) == 0
     child, master = spawn_in_pty("today", "--dry-run", "--goal", "sleep")
-    read_until(master, b"How much energy")
+    screen = Screen(master)
+    screen.wait(b"How much energy")
     os.write(master, b"\x1b")  # Esc: skip the rest
-    assert b"No energy level given, for sleep: a 12-minute drifting-to-sleep session" in read_until(master, b"session")
+    assert b"No energy level given, for sleep: a 12-minute drifting-to-sleep session" in screen.wait(b"session")
     assert child.wait(timeout=30) == 0
     assert not journal_path().exists()  # a dry run writes nothing
 
@@ -294,12 +306,13 @@ def test_today_renders_and_keeps_the_answers_as_the_before_rating(tmp_path):
 def test_play_ask_records_before_and_after_on_a_terminal():
     """The null sound device takes the session faster than it plays, so it simply finishes."""
     child, master = spawn_in_pty("play", "--energy", "low", "--minutes", "2", "--no-narration", "--ask")
-    read_until(master, b"Pain?")
+    screen = Screen(master)
+    screen.wait(b"Pain?")
     os.write(master, b"3")
-    read_until(master, b"Tiredness?")
+    screen.wait(b"Tiredness?")
     os.write(master, b"\x1b")  # the rest skipped
-    read_until(master, b"How do you feel now")
-    read_until(master, b"Pain?")
+    screen.wait(b"How do you feel now")
+    screen.wait(b"Pain?")
     os.write(master, b"1\rt\x1b")  # typed quickly: pain 1, tiredness skipped, breathlessness 10, done
     assert child.wait(timeout=60) == 0
     entries = Journal().entries()
@@ -321,3 +334,48 @@ def test_a_session_in_the_journal_from_the_library(tmp_path):
         assert entry.session is not None and entry.session.minutes_heard == 5.5
         with pytest.raises(Exception, match="taken before, after, alone"):
             j.add(Ratings(pain=1), "during")
+
+
+def test_pictures_of_the_journal_and_of_a_session(tmp_path):
+    """Real PNGs: the right size, the same bytes for the same input, other pixels for other data."""
+    import numpy as np
+    from PIL import Image
+
+    for args in (["--pain", "6", "--wellbeing", "4"], ["--pain", "4", "--anxiety", "2"]):
+        assert run_cli("journal", "add", *args).returncode == 0
+    first, again = tmp_path / "a.png", tmp_path / "b.png"
+    for out in (first, again):
+        result = run_cli("journal", "plot", "-o", str(out))
+        assert result.returncode == 0, result.stderr
+    assert Image.open(first).size == (1170, 810)
+    assert first.read_bytes() == again.read_bytes()
+    assert run_cli("journal", "add", "--pain", "9").returncode == 0
+    changed = tmp_path / "c.png"
+    assert run_cli("journal", "plot", "-o", str(changed)).returncode == 0
+    assert not np.array_equal(np.asarray(Image.open(first)), np.asarray(Image.open(changed)))
+
+    plain, heard = tmp_path / "plan.png", tmp_path / "heard.png"
+    args = ("plan", "--for", "massage", "--minutes", "12", "--regions", "back:6,legs:6")
+    assert run_cli(*args, "--plot", str(plain)).returncode == 0
+    assert run_cli(*args, "--plot", str(heard), "--with-audio").returncode == 0
+    assert Image.open(plain).size == (1170, 495) and Image.open(heard).size == (1170, 990)
+    other = tmp_path / "other.png"
+    assert (
+        run_cli(
+            "plan", "--for", "massage", "--minutes", "12", "--regions", "back:4,legs:8", "--plot", str(other)
+        ).returncode
+        == 0
+    )
+    a, b = (np.asarray(Image.open(p).convert("L"), dtype=float) for p in (plain, other))
+    assert np.abs(a - b).mean() > 0.05  # the region chime moved
+    bad = run_cli(*args, "--plot", str(tmp_path / "x.jpg"))
+    assert bad.returncode == 2 and "Error: " in bad.stderr and ".png" in bad.stderr
+    empty = run_cli("journal", "plot", "-o", str(tmp_path / "e.png"), "--since", "2999-01-01")
+    assert empty.returncode == 0 and "no entries to draw" in empty.stdout and not (tmp_path / "e.png").exists()
+
+
+def test_a_session_picture_is_the_same_for_the_same_plan(tmp_path):
+    outs = [tmp_path / f"{k}.png" for k in "ab"]
+    for out in outs:
+        assert run_cli("plan", "--energy", "low", "--minutes", "5", "--plot", str(out)).returncode == 0
+    assert outs[0].read_bytes() == outs[1].read_bytes()

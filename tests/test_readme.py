@@ -1,6 +1,7 @@
 """Every example in the READMEs runs as written: each `companion ...` line of their shell
 blocks is run on a terminal (so a caregiver example meets its safety question, answered
-yes), in a folder holding the example script from scripts/README.md as my-script.txt."""
+yes, and the check-in its questions, each skipped with Enter), in a folder holding the
+example script from scripts/README.md as my-script.txt."""
 
 import os
 import re
@@ -34,7 +35,7 @@ def example_script() -> str:
 def run_on_a_terminal(command: str, cwd, env: dict, timeout: float = 300) -> tuple[int, str]:
     child, master = spawn_argv_in_pty(["sh", "-c", f"cd {cwd} && exec {command}"], env=env)
     seen, deadline = b"", time.time() + timeout
-    answered = False
+    answered, skipped = False, 0
     while time.time() < deadline:
         ready, _, _ = select.select([master], [], [], 0.2)
         if ready:
@@ -46,6 +47,9 @@ def run_on_a_terminal(command: str, cwd, env: dict, timeout: float = 300) -> tup
             if b"safe to go on" in seen and not answered:
                 os.write(master, b"y\n")
                 answered = True
+            while seen.count(b"Enter skips") > skipped:  # a check-in question: skip it, as Enter does
+                os.write(master, b"\r")
+                skipped += 1
         elif child.poll() is not None:
             break
     os.close(master)
