@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,9 +17,10 @@ from .cli_play import ask_to_confirm, finish_in_journal, play_live, show_notice,
 from .devices import DeviceOutput
 from .errors import BadInput, DoesNotFit, Interrupted
 from .journal import SYMPTOMS, Journal, Ratings
+from .options import SessionOptions
 from .profile import MAX_MINUTES, MIN_MINUTES
 from .progress import VoiceProgress
-from .session import make_session
+from .session import Notice, Session, make_session
 from .session import render as render_session
 from .sinks import check_output_path
 
@@ -77,7 +78,7 @@ def today(
     except DoesNotFit as exc:  # the chosen length is too short for the script: say so, and take the least that fits
         click.echo(f"The words need {exc.minutes} minutes; making it {exc.minutes} minutes long.")
         options.minutes = float(exc.minutes)
-        session = _make(options, output is None)
+        session = _make(options, output is None, notify=lambda notice: None)  # its notices are shown above
     # how much energy, as the journal's tiredness (0 none, 10 worst): the before rating
     before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
@@ -95,11 +96,11 @@ def today(
         raise Interrupted("interrupted; the session ended early")
 
 
-def _make(options, live: bool):
+def _make(options: SessionOptions, live: bool, notify: Callable[[Notice], None] = show_notice) -> Session:
     if live:  # the tone starts at once; the voice is made while it plays
-        return make_session(options, confirm=ask_to_confirm(False), wait_for_voice=False, notify=show_notice)
+        return make_session(options, confirm=ask_to_confirm(False), wait_for_voice=False, notify=notify)
     with VoiceProgress() as progress:
-        return make_session(options, confirm=ask_to_confirm(False), notify=show_notice, progress=progress)
+        return make_session(options, confirm=ask_to_confirm(False), notify=notify, progress=progress)
 
 
 def _ask_missing(answers: Answers) -> Answers:
