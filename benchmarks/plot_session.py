@@ -19,6 +19,8 @@ def main() -> None:
     x, sr = sf.read(sys.argv[2], dtype="float32")
     a, b = (float(sys.argv[4]), float(sys.argv[5])) if len(sys.argv) > 5 else (0, len(x) / sr)
     seg = x[int(a * sr) : int(b * sr)]
+    if seg.ndim == 2:  # stereo: the power of both ears
+        seg = np.sqrt(np.mean(seg**2, axis=1))
     hop = max(len(seg) // 4000, 1)
     frames = seg[: len(seg) // hop * hop].reshape(-1, hop)
     t = a + (np.arange(len(frames)) + 0.5) * hop / sr
