@@ -89,43 +89,47 @@ def k_weighting_power(freqs_hz: np.ndarray) -> np.ndarray:
     return np.abs(h) ** 2
 
 
-def momentary_peak(x: np.ndarray, sr: int, hop_s: float = 0.1) -> float:
-    """The loudest 400 ms of a short mono sound, in LUFS: K-weighted in the frequency domain,
-    frame by frame. For clips and chimes at render time, where importing a filter library
-    would cost more than the whole render; it agrees with `momentary` to a fraction of a dB."""
-    w, hop = int(0.4 * sr), max(int(hop_s * sr), 1)
-    x = np.asarray(x, dtype=np.float64)
-    if len(x) < w:
-        x = np.pad(x, (0, w - len(x)))
-    frames = np.lib.stride_tricks.sliding_window_view(x, w)[::hop]
+def _chunk_powers(x: np.ndarray, sr: int, hop: int) -> np.ndarray:
+    """The K-weighted mean power (channels summed) of each whole `hop`-sample chunk of a
+    (frames, channels) array, weighted in the frequency domain (Parseval)."""
+    weight = k_weighting_power(np.fft.rfftfreq(hop, 1 / sr))
+    weight[1 : (hop + 1) // 2] *= 2  # the negative frequencies' share
+    frames = x[: len(x) // hop * hop].reshape(-1, hop, x.shape[1])
     spectrum = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    weight = k_weighting_power(np.fft.rfftfreq(w, 1 / sr))
-    weight[1 : (w + 1) // 2] *= 2  # the negative frequencies' share (Parseval)
-    mean_square = spectrum @ weight / (w * w)
-    return float(-0.691 + 10 * np.log10(max(float(mean_square.max()), 1e-20)))
+    return np.einsum("kfc,f->k", spectrum, weight) / (hop * hop)
+
+
+def _window_lufs(power: np.ndarray, w: int) -> np.ndarray:
+    """Loudness of every run of `w` consecutive chunk powers."""
+    c = np.concatenate([[0.0], np.cumsum(power)])
+    return -0.691 + 10 * np.log10(np.maximum((c[w:] - c[:-w]) / w, 1e-20))
+
+
+def momentary_peak(x: np.ndarray, sr: int, hop_s: float = 0.1) -> float:
+    """The loudest 400 ms (in steps of `hop_s`) of a short mono sound, in LUFS, K-weighted in
+    the frequency domain. For clips and chimes at render time, where importing a filter
+    library would cost more than the whole render; it agrees with `momentary` to a fraction
+    of a dB."""
+    hop = max(int(hop_s * sr), 1)
+    w = max(int(round(0.4 / hop_s)), 1)
+    x = np.asarray(x, dtype=np.float64)
+    x = np.pad(x, (0, max(-(-len(x) // hop), w) * hop - len(x)))  # whole chunks, at least 400 ms
+    return float(_window_lufs(_chunk_powers(x[:, None], sr, hop), w).max())
 
 
 def short_term_of_blocks(blocks, sr: int, hop_s: float = 0.1, window_s: float = 3.0) -> np.ndarray:
     """Short-term loudness (3 s windows every 0.1 s) of a stream of (frames, channels) blocks,
-    in constant memory: each 0.1 s is K-weighted in the frequency domain and its power kept.
-    For pictures of long sessions; within a fraction of a LU of `momentary(..., 3.0)`."""
+    in constant memory: only each 0.1 s chunk's power is kept. For pictures of long sessions;
+    within a fraction of a LU of `momentary(..., 3.0)`."""
     hop = int(hop_s * sr)
-    weight = k_weighting_power(np.fft.rfftfreq(hop, 1 / sr))
-    weight[1 : (hop + 1) // 2] *= 2  # the negative frequencies' share (Parseval)
     powers: list[np.ndarray] = []
-    carry = np.zeros((0, 1))
+    carry: np.ndarray | None = None
     for block in blocks:
         x = np.asarray(block, dtype=np.float64)
-        x = np.concatenate([carry, x]) if len(carry) and carry.shape[1] == x.shape[1] else x
-        whole = len(x) // hop * hop
-        if whole:
-            frames = x[:whole].reshape(-1, hop, x.shape[1])
-            spectrum = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-            powers.append(np.einsum("kfc,f->k", spectrum, weight) / (hop * hop))
-        carry = x[whole:]
+        if carry is not None and len(carry):
+            x = np.concatenate([carry, x])
+        powers.append(_chunk_powers(x, sr, hop))
+        carry = x[len(x) // hop * hop :]
     power = np.concatenate(powers) if powers else np.zeros(0)
     w = int(round(window_s / hop_s))
-    if len(power) < w:
-        return np.zeros(0)
-    c = np.concatenate([[0.0], np.cumsum(power)])
-    return -0.691 + 10 * np.log10(np.maximum((c[w:] - c[:-w]) / w, 1e-20))
+    return _window_lufs(power, w) if len(power) >= w else np.zeros(0)
