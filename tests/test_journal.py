@@ -387,3 +387,28 @@ def test_today_lengthens_a_session_too_short_for_its_words(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "The words need 3 minutes; making it 3 minutes long." in result.stdout
     assert result.stdout.count("While you listen") == 1 and "(3.00 min" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "keys, said",
+    [
+        (b"2n\r2", b"Low energy: a 6-minute settling session"),
+        (b"5nr\r", b"Some energy, to rest: a 12-minute gentle body scan session"),
+        (b"5ns3", b"Some energy, for sleep: a 15-minute drifting-to-sleep session"),
+        (b"tnm1", b"Good energy, after a massage: a 15-minute after-massage session"),
+        (b"8y\r\r", b"Good energy and short of breath: a 20-minute breathing-easy session"),
+        (b"\r\r\r\r", b"No energy level given: a 12-minute gentle body scan session"),
+        (b"0\x1b", b"Low energy: a 6-minute settling session"),
+    ],
+    ids=["low", "rest", "sleep", "after-massage", "breathless", "all-skipped", "esc"],
+)
+def test_each_branch_of_the_checkin_on_a_terminal(keys, said):
+    """One key per question, as a person types them (x1b: Esc skips the rest)."""
+    child, master = spawn_in_pty("today", "--dry-run")
+    screen = Screen(master)
+    screen.wait(b"How much energy")
+    for key in keys:
+        os.write(master, bytes([key]))
+        time.sleep(0.05)
+    assert said in screen.wait(b"session\r\n")
+    assert child.wait(timeout=30) == 0
