@@ -16,6 +16,7 @@ from .cli_journal import journal, today
 from .cli_options import options as _options
 from .cli_options import session_options
 from .cli_play import ask_to_confirm, finish_in_journal, play_live, show_notice, start_in_journal
+from .cli_voice import voice
 from .devices import DeviceOutput, NoDevice, no_output_reason, output_devices
 from .errors import BadInput, CompanionError, Interrupted, OutputError
 from .library import builtin_names, builtin_scripts, scripts_dir
@@ -289,6 +290,7 @@ def scripts_check(file: Path) -> None:
 
 cli.add_command(today)
 cli.add_command(journal)
+cli.add_command(voice)
 
 
 def main(argv: list[str] | None = None) -> None:

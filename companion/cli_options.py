@@ -70,7 +70,13 @@ def session_options(f):
             help="How much longer each out-breath is than the in-breath (1 to 2).",
         ),
         click.option(
-            "--voice", metavar="NAME|FILE", default=None, help="'joe' (bundled, default) or a Piper .onnx voice file."
+            "--voice",
+            metavar="NAME|FILE",
+            default=None,
+            help="'joe' (bundled, default), a recorded voice (see 'companion voice list') or a Piper .onnx file.",
+        ),
+        click.option(
+            "--fill-with-tts", is_flag=True, help="A recorded voice: the bundled voice says the phrases it lacks."
         ),
         click.option("--no-narration", is_flag=True, help="Tones and ambience only."),
         click.option(

@@ -19,7 +19,8 @@ class SessionOptions:
     breath_rate: float | None = None  # the listener's own breaths a minute: the tone starts there
     breathless: bool = False
     exhale_ratio: float = 1.5  # out-breath over in-breath, 1 to 2
-    voice: str | None = None  # None: the bundled voice; else a Piper .onnx file
+    voice: str | None = None  # None: the bundled voice; else a recorded voice's name or a Piper .onnx file
+    fill_with_tts: bool = False  # a recorded voice: the synthetic voice says the phrases it lacks
     narration: bool = True
     ambience: str = "pink"  # one of AMBIENCES
     seed: int = 0

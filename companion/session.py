@@ -29,6 +29,7 @@ from .sinks import FileSink, check_output_path, explain_write_error
 from .voice.cache import ClipCache
 from .voice.narrator import Narrator, Progress
 from .voice.piper_voice import PiperNarrator, resolve_voice
+from .voice.recorded import RecordedNarrator, RecordedVoice
 
 STOP_RULE = (
     "While you listen: if you feel dizzy, tingly, short of air or find yourself straining, "
@@ -254,13 +255,26 @@ def _resolve(
     if not opts.narration:
         return profile, script, None
     if narrator is None:
-        narrator = PiperNarrator(resolve_voice(opts.voice), profile.sample_rate, cache)
+        narrator = _narrator_for(opts, profile, script, cache)
     elif narrator.sample_rate != profile.sample_rate:
         raise BadInput(
             f"the narrator speaks at {narrator.sample_rate} Hz; sessions are made at {profile.sample_rate} Hz"
         )
     check_fits(profile, script)
     return profile, script, narrator
+
+
+def _narrator_for(opts: SessionOptions, profile: Profile, script: Script, cache: ClipCache) -> Narrator:
+    """The voice the options name: a person's recorded voice by name, else a Piper voice.
+    A recorded voice's missing phrases are listed now, before anything plays or renders."""
+    if opts.voice is not None and RecordedVoice.known(opts.voice):
+        fill = PiperNarrator(resolve_voice(None), profile.sample_rate, cache) if opts.fill_with_tts else None
+        recorded = RecordedNarrator(RecordedVoice(opts.voice), profile.sample_rate, fill)
+        recorded.check(script.phrases_for(profile.energy.value))
+        return recorded
+    if opts.fill_with_tts:
+        raise BadInput("--fill-with-tts goes with a recorded voice (--voice NAME); see 'companion voice list'")
+    return PiperNarrator(resolve_voice(opts.voice), profile.sample_rate, cache)
 
 
 def _check_script_suits(script: Script, mode: Mode, energy: Energy) -> None:

@@ -1,0 +1,136 @@
+"""`companion voice ...`: a familiar voice, from recordings made elsewhere (a phone's voice memos)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .asking import can_ask
+from .errors import BadInput
+from .library import resolve_script
+from .profile import SAMPLE_RATE, Energy
+from .voice.recorded import CONSENT, RecordedVoice, import_takes, list_voices, numbered_files, script_phrases
+
+
+@click.group()
+def voice() -> None:
+    """A familiar voice: a person's own recordings, spoken in place of the synthetic voice.
+
+    \b
+    Examples:
+      companion voice phrases settling > to-record.txt
+      companion voice import mum ./memos --script settling
+      companion play --energy low --voice mum
+    """
+
+
+@voice.command("phrases")
+@click.argument("script")
+def voice_phrases(script: str) -> None:
+    """Number the phrases of a script, to record one file each (001.m4a, 002.mp3, ...).
+
+    \b
+    Example:
+      companion voice phrases settling
+    """
+    for number, text in enumerate(script_phrases(resolve_script(script, Energy.MEDIUM)), start=1):
+        click.echo(f"{number:03d}  {text}")
+
+
+@voice.command("import")
+@click.argument("name")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--script", "script_name", required=True, metavar="NAME|FILE", help="The script the files are for.")
+@click.option("--map", "mapping", type=click.Path(path_type=Path), default=None, help="A CSV of 'file,number'.")
+def voice_import(name: str, folder: Path, script_name: str, mapping: Path | None) -> None:
+    """Import recordings made elsewhere: one file per phrase (wav, flac, ogg, mp3, m4a).
+
+    Files are named by the phrase's number in 'companion voice phrases SCRIPT' (001.m4a,
+    002.mp3, ...) or listed in a CSV of 'file,number'. Each take is checked and cleaned;
+    takes that need redoing are listed by phrase, and not kept.
+
+    \b
+    Example:
+      companion voice import mum ./memos --script settling
+    """
+    recorded = RecordedVoice(name)
+    phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM))
+    files = numbered_files(folder, mapping)
+    if recorded.create():
+        click.echo(CONSENT)
+    kept, problems = import_takes(recorded, files, phrases, SAMPLE_RATE)
+    click.echo(f"Kept {kept} take(s) for '{name}'.")
+    for p in problems:
+        click.echo(f"  {p.number:03d} '{p.text}': {p.problem}")
+    lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+    if lacking:
+        shown = ", ".join(f"{i:03d}" for i in lacking[:12]) + (" ..." if len(lacking) > 12 else "")
+        click.echo(f"Still to record for {script_name}: {shown}")
+    if problems:
+        raise BadInput(f"{len(problems)} take(s) need recording again (listed above)")
+
+
+@voice.command("list")
+def voice_list() -> None:
+    """The recorded voices on this machine.
+
+    \b
+    Example:
+      companion voice list
+    """
+    found = list_voices()
+    if not found:
+        click.echo("No recorded voices yet; see 'companion voice import --help'.")
+    for v in found:
+        click.echo(f"{v.name}  ({v.takes()} takes)")
+
+
+@voice.command("show")
+@click.argument("name")
+def voice_show(name: str) -> None:
+    """What a recorded voice can say: for each built-in script, the phrases it still lacks.
+
+    \b
+    Example:
+      companion voice show mum
+    """
+    from .library import builtin_scripts
+
+    recorded = _existing(name)
+    click.echo(f"{recorded.name}: {recorded.takes()} takes, in {recorded.folder}")
+    for script in builtin_scripts():
+        phrases = script_phrases(script)
+        lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+        done = len(phrases) - len(lacking)
+        if done:
+            missing = ", ".join(f"{i:03d}" for i in lacking[:10]) + (" ..." if len(lacking) > 10 else "")
+            click.echo(f"  {script.name}: {done} of {len(phrases)}" + (f"; missing {missing}" if lacking else ""))
+
+
+@voice.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask to confirm.")
+def voice_remove(name: str, yes: bool) -> None:
+    """Delete a recorded voice and every take of it.
+
+    \b
+    Example:
+      companion voice remove mum
+    """
+    recorded = _existing(name)
+    if not yes:
+        if not can_ask():
+            raise BadInput(f"to delete the voice '{name}', confirm with --yes")
+        if not click.confirm(f"Delete the voice '{name}' and all {recorded.takes()} takes?", default=False):
+            click.echo("Nothing was deleted.")
+            return
+    recorded.remove()
+    click.echo(f"Deleted the voice '{name}'.")
+
+
+def _existing(name: str) -> RecordedVoice:
+    recorded = RecordedVoice(name)
+    if not recorded.exists:
+        raise BadInput(f"no recorded voice named '{name}'; see 'companion voice list'")
+    return recorded

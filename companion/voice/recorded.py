@@ -1,0 +1,302 @@
+"""A familiar voice: a person's own recordings of a script's phrases, spoken in place of the
+synthetic voice with the same pacing, loudness and safety rules.
+
+A recorded voice is a folder in the user's data folder (owner-only): `voice.json` and one
+FLAC file per phrase, named by a hash of the phrase's text, so a phrase recorded once serves
+every script that says it. Each take is checked (too quiet, clipped, too noisy, far longer
+than its words) and cleaned (rumble and DC removed, trimmed, levelled to the voice target,
+true-peak limited, soft edges) before it is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import platformdirs
+import soundfile as sf
+
+from ..atomic import written_atomically
+from ..errors import BadInput, VoiceError
+from ..loudness import lufs
+from ..scripts import Script, personalise
+from .clips import prepare_clip
+from .narrator import Progress
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,39}$")
+FORMATS = (".wav", ".flac", ".ogg", ".mp3", ".m4a")
+CONSENT = (
+    "A recorded voice is someone's own voice. Record or import it only with their agreement, "
+    "and keep it for the sessions it was made for. It stays on this machine, in a folder only "
+    "you can read; 'companion voice remove NAME' deletes it all."
+)
+HIGH_PASS_HZ = 80.0  # below the voice: rumble, handling noise and DC
+TOO_QUIET_LUFS = -45.0
+CLIPPED_SHARE = 0.001  # samples at full scale
+LEAST_SNR_DB = 15.0
+SECONDS_A_WORD = 0.8  # generous: a slow reader with pauses; a take over 3x this is suspect
+
+
+def voices_dir() -> Path:
+    return Path(platformdirs.user_data_dir("companion", appauthor=False)) / "voices"
+
+
+def phrase_key(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:24]
+
+
+def script_phrases(script: Script) -> list[str]:
+    """The phrases to record for a script, numbered from 1 in this order: every energy level's
+    lines, each phrase once, as said without a name."""
+    spoken = personalise(script, None)
+    found: dict[str, None] = {}
+    for energy in script.energies:
+        for phrase in spoken.phrases_for(energy):
+            found.setdefault(phrase, None)
+    return list(found)
+
+
+@dataclass(frozen=True)
+class TakeProblem:
+    number: int
+    text: str
+    problem: str
+
+
+class RecordedVoice:
+    """A recorded voice's folder: its takes, by phrase."""
+
+    def __init__(self, name: str, root: Path | None = None):
+        if not NAME.match(name):
+            raise BadInput(f"a voice name is 1-40 letters, digits, spaces, '-' or '_', not '{name}'")
+        self.name = name
+        self.folder = (root or voices_dir()) / name
+
+    @staticmethod
+    def known(name: str) -> bool:
+        """True when `name` is a recorded voice here (a bundled name or a file path is not)."""
+        return bool(NAME.match(name)) and (voices_dir() / name / "voice.json").is_file()
+
+    @property
+    def exists(self) -> bool:
+        return (self.folder / "voice.json").is_file()
+
+    def create(self) -> bool:
+        """Make the folder (owner-only); True when it is new (the consent note is due)."""
+        if self.exists:
+            return False
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.folder.parent.chmod(0o700)
+        with written_atomically(self.folder / "voice.json", private=True) as tmp:
+            tmp.write_text(json.dumps({"name": self.name, "format": 1}), encoding="utf-8")
+        return True
+
+    def take_path(self, text: str) -> Path:
+        return self.folder / f"{phrase_key(text)}.flac"
+
+    def has(self, text: str) -> bool:
+        return self.take_path(text).is_file()
+
+    def takes(self) -> int:
+        return len(list(self.folder.glob("*.flac")))
+
+    def keep(self, text: str, audio: np.ndarray, sample_rate: int) -> None:
+        with written_atomically(self.take_path(text), private=True) as tmp:
+            sf.write(tmp, audio, sample_rate, subtype="PCM_24", format="FLAC")
+
+    def load(self, text: str, sample_rate: int) -> np.ndarray:
+        audio, rate = sf.read(self.take_path(text), dtype="float32")
+        if rate != sample_rate:
+            raise VoiceError(f"the take for '{text}' is at {rate} Hz, not {sample_rate}; import it again")
+        return audio
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder)
+
+
+def list_voices(root: Path | None = None) -> list[RecordedVoice]:
+    folder = root or voices_dir()
+    if not folder.is_dir():
+        return []
+    return [RecordedVoice(p.name, folder) for p in sorted(folder.iterdir()) if (p / "voice.json").is_file()]
+
+
+def decode(path: Path) -> tuple[np.ndarray, int]:
+    """Mono samples of an audio file: soundfile for WAV, FLAC, Ogg and MP3; ffmpeg for M4A."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise BadInput(f"'{path.name}' is not a recording companion reads; use {', '.join(FORMATS)}")
+    if suffix == ".m4a":
+        return _decode_with_ffmpeg(path)
+    try:
+        audio, rate = sf.read(path, dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise BadInput(f"'{path.name}' cannot be read as audio ({exc}); export it again as WAV or MP3") from None
+    return audio.mean(axis=1), rate
+
+
+def _decode_with_ffmpeg(path: Path, rate: int = 44100) -> tuple[np.ndarray, int]:
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise BadInput(f"'{path.name}' is M4A, which needs ffmpeg (sudo apt-get install ffmpeg); or export it as MP3")
+    done = subprocess.run(
+        [ffmpeg, "-nostdin", "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
+        capture_output=True,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise BadInput(f"'{path.name}' cannot be read as audio; export it again as WAV or MP3")
+    return np.frombuffer(done.stdout, dtype="<f4").copy(), rate
+
+
+def high_pass(audio: np.ndarray, rate: int) -> np.ndarray:
+    """DC and rumble removed (below the voice), with no phase shift."""
+    from scipy.signal import butter, sosfiltfilt
+
+    sos = butter(2, HIGH_PASS_HZ, "highpass", fs=rate, output="sos")
+    return sosfiltfilt(sos, np.asarray(audio, dtype=np.float64)).astype(np.float32)
+
+
+def check_take(raw: np.ndarray, filtered: np.ndarray, rate: int, text: str) -> str | None:
+    """What is wrong with a take, if anything, in words a person can act on: clipping is read
+    in the raw take, the rest after DC and rumble are gone (they are not noise we keep)."""
+    if len(raw) < rate // 10:
+        return "it is empty or shorter than a tenth of a second"
+    if np.mean(np.abs(raw) >= 0.999) > CLIPPED_SHARE:
+        return "it is clipped (too loud when recorded): record it further from the microphone"
+    loudness = lufs(filtered, rate)
+    if not np.isfinite(loudness) or loudness < TOO_QUIET_LUFS:
+        return "it is too quiet: record it closer to the microphone"
+    hop = max(rate // 20, 1)
+    frames = filtered[: len(filtered) // hop * hop].reshape(-1, hop)
+    levels = 20 * np.log10(np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1)) + 1e-9)
+    # the loudest words against the quietest moments: the background's level
+    if len(levels) >= 10 and np.percentile(levels, 95) - np.percentile(levels, 10) < LEAST_SNR_DB:
+        return "it is too noisy (the voice hardly stands above the background): record it somewhere quieter"
+    most = max(3 * SECONDS_A_WORD * len(text.split()), 4.0)
+    if len(raw) / rate > most:
+        return f"it lasts {len(raw) / rate:.0f} s, far longer than its words need: trim it or record it again"
+    return None
+
+
+def trim_to_the_words(audio: np.ndarray, rate: int) -> np.ndarray:
+    """Cut the quiet air before the first word and after the last, judged against the take's
+    own background (10 ms frames 10 dB over its quietest tenth), keeping a little either side."""
+    hop = max(rate // 100, 1)
+    frames = audio[: len(audio) // hop * hop].reshape(-1, hop).astype(np.float64)
+    if len(frames) < 10:
+        return audio
+    levels = 20 * np.log10(np.sqrt(np.mean(frames**2, axis=1)) + 1e-9)
+    threshold = max(levels.max() - 40, np.percentile(levels, 10) + 10)
+    words = np.nonzero(levels > threshold)[0]
+    start = max(words[0] * hop - int(0.05 * rate), 0)
+    stop = min((words[-1] + 1) * hop + int(0.12 * rate), len(audio))
+    return audio[start:stop]
+
+
+def import_takes(
+    voice: RecordedVoice, files: dict[int, Path], phrases: Sequence[str], sample_rate: int
+) -> tuple[int, list[TakeProblem]]:
+    """Check, clean and keep each numbered file as its phrase's take; the problems, by phrase.
+    Cleaning: rumble and DC removed, trimmed to the words, levelled, limited, soft edges."""
+    kept, problems = 0, []
+    for number, path in sorted(files.items()):
+        if not 1 <= number <= len(phrases):
+            raise BadInput(f"'{path.name}' is for phrase {number}, but the script has {len(phrases)} phrases")
+        text = phrases[number - 1]
+        raw, rate = decode(path)
+        filtered = high_pass(raw, rate)
+        problem = check_take(raw, filtered, rate, text)
+        if problem is None:
+            words = trim_to_the_words(np.clip(filtered, -1, 1), rate)
+            voice.keep(text, prepare_clip(words, rate, sample_rate), sample_rate)
+            kept += 1
+        else:
+            problems.append(TakeProblem(number, text, problem))
+    return kept, problems
+
+
+def numbered_files(folder: Path, mapping: Path | None = None) -> dict[int, Path]:
+    """Phrase number -> file: files named by number (001.m4a), or a CSV of 'file,number'."""
+    if not folder.is_dir():
+        raise BadInput(f"'{folder}' is not a folder of recordings")
+    found: dict[int, Path] = {}
+    if mapping is not None:
+        import csv
+
+        with open(mapping, newline="", encoding="utf-8") as f:
+            for row in csv.reader(f):
+                if len(row) != 2 or row[0].strip().lower() == "file":
+                    continue
+                try:
+                    number = int(row[1])
+                except ValueError:
+                    raise BadInput(f"'{mapping.name}': '{row[1]}' is not a phrase number") from None
+                found[number] = folder / row[0].strip()
+        missing = [p.name for p in found.values() if not p.is_file()]
+        if missing:
+            raise BadInput(f"'{mapping.name}' names files that are not in the folder: {', '.join(missing[:3])}")
+        return found
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in FORMATS and path.stem.isdigit():
+            found[int(path.stem)] = path
+    if not found:
+        raise BadInput(f"no recordings named by phrase number (001.m4a, 002.mp3...) in '{folder}'")
+    return found
+
+
+class RecordedNarrator:
+    """Speaks with a recorded voice; phrases without a take come from `fill` (the synthetic
+    voice) when given, else the session is refused with the list of what is missing."""
+
+    def __init__(self, voice: RecordedVoice, sample_rate: int, fill=None):
+        self.voice, self.sample_rate, self.fill = voice, sample_rate, fill
+        self._takes: dict[str, np.ndarray] = {}
+
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        return [t for t in dict.fromkeys(texts) if not self.voice.has(t)]
+
+    def check(self, texts: Sequence[str]) -> None:
+        """Refuse, listing them, the phrases this voice lacks (unless the synthetic voice fills in)."""
+        missing = self.missing(texts)
+        if missing and self.fill is None:
+            shown = "; ".join(f"'{t}'" for t in missing[:3]) + (" ..." if len(missing) > 3 else "")
+            raise BadInput(
+                f"the voice '{self.voice.name}' has no take for {len(missing)} phrase(s): {shown}; "
+                f"run 'companion voice show {self.voice.name}' to see them, or add --fill-with-tts"
+            )
+
+    def clip_lengths(
+        self, texts: Sequence[str], length_scale: float, progress: Progress | None = None
+    ) -> dict[str, tuple[str, int]]:
+        self.check(texts)
+        missing = self.missing(texts)
+        found = self.fill.clip_lengths(missing, length_scale, progress) if missing else {}
+        for text in dict.fromkeys(texts):
+            if text not in found:
+                found[text] = (f"rec:{self.voice.name}:{phrase_key(text)}", len(self._take(text)))
+        return found
+
+    def ready(self, texts: Sequence[str], length_scale: float) -> bool:
+        missing = self.missing(texts)
+        return not missing or (self.fill is not None and self.fill.ready(missing, length_scale))
+
+    def clip(self, key: str) -> np.ndarray:
+        if not key.startswith("rec:"):
+            return self.fill.clip(key)
+        for text, audio in self._takes.items():
+            if phrase_key(text) == key.rsplit(":", 1)[1]:
+                return audio
+        raise VoiceError("a phrase was asked for that this voice never gave; make the session again")
+
+    def _take(self, text: str) -> np.ndarray:
+        if text not in self._takes:
+            self._takes[text] = self.voice.load(text, self.sample_rate)
+        return self._takes[text]
