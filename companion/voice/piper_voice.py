@@ -51,7 +51,8 @@ def resolve_voice(spec: str | None) -> VoiceSpec:
         digest = hashlib.sha256(config.read_bytes()).hexdigest()[:16]
         ident = f"bundled:en_US-joe-medium:{digest}:{model.stat().st_size}"
         return VoiceSpec(model, config, ident, "joe (bundled)")
-    path = Path(spec).expanduser()
+    added = added_voice_path(spec)
+    path = added if added is not None else Path(spec).expanduser()
     if not path.exists():
         raise BadInput(f"no voice named '{spec}'; use the bundled voice 'joe' or the path of a Piper .onnx file")
     if not path.is_file() or path.suffix != ".onnx":
@@ -78,6 +79,44 @@ def resolve_voice(spec: str | None) -> VoiceSpec:
     # the settings are part of the voice: another language or rate from the same model is another voice
     ident = f"sha256:{model_hash.hexdigest()}:{hashlib.sha256(settings).hexdigest()[:16]}"
     return VoiceSpec(path, config, ident, path.name)
+
+
+def added_voices_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("companion", appauthor=False)) / "piper-voices"
+
+
+def added_voice_path(name: str) -> Path | None:
+    """The model of a Piper voice added by name ('companion voice add'), if there is one."""
+    if "/" in name or name.startswith(".") or name.endswith(".onnx"):
+        return None
+    model = added_voices_dir() / name / f"{name}.onnx"
+    return model if model.is_file() else None
+
+
+def add_voice(path: Path, name: str | None = None) -> tuple[str, VoiceSpec]:
+    """Copy a Piper voice (its .onnx and the .onnx.json beside it) in, to be used by name.
+    It is checked first, as any --voice FILE is."""
+    import shutil
+
+    from .recorded import NAME
+
+    spec = resolve_voice(str(path))
+    name = name or path.stem
+    if not NAME.match(name) or name in BUNDLED:
+        raise BadInput(f"'{name}' cannot name a voice; choose 1-40 letters, digits, '-' or '_' (not 'joe')")
+    folder = added_voices_dir() / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for source, target in ((spec.model, f"{name}.onnx"), (spec.config, f"{name}.onnx.json")):
+        shutil.copyfile(source, folder / f".{target}.partial")
+        (folder / f".{target}.partial").replace(folder / target)
+    return name, resolve_voice(name)
+
+
+def list_added_voices() -> list[str]:
+    folder = added_voices_dir()
+    return sorted(p.name for p in folder.iterdir() if added_voice_path(p.name)) if folder.is_dir() else []
 
 
 @cache
