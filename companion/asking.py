@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -60,6 +61,19 @@ def read_key() -> str:
         os.read(fd, 16)
         return ""
     return key
+
+
+def wait_for(keys: str, stop: threading.Event | None = None) -> str:
+    """The first of `keys` pressed (inside keys_mode); '' if `stop` is set first."""
+    import select
+
+    fd = sys.stdin.fileno()
+    while stop is None or not stop.is_set():
+        if select.select([fd], [], [], 0.1)[0]:
+            key = read_key()
+            if key and key in keys:
+                return key
+    return ""
 
 
 def ask(question: str, choices: str, keys: Mapping[str, T]) -> T | object:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import click
 
-from .asking import can_ask
+from .asking import can_ask, heading, keys_mode, wait_for
 from .errors import BadInput
 from .library import resolve_script
 from .profile import SAMPLE_RATE, Energy
 from .voice.piper_voice import add_voice, added_voice_path, list_added_voices
-from .voice.recorded import CONSENT, RecordedVoice, import_takes, list_voices, numbered_files, script_phrases
+from .voice.recorded import CONSENT, RecordedVoice, import_takes, list_voices, numbered_files, script_phrases, take_for
+from .voice.recorder import RATE, level_bar, play_back, record
 
 
 @click.group()
@@ -38,6 +40,75 @@ def voice_phrases(script: str) -> None:
     """
     for number, text in enumerate(script_phrases(resolve_script(script, Energy.MEDIUM)), start=1):
         click.echo(f"{number:03d}  {text}")
+
+
+@voice.command("record")
+@click.argument("name")
+@click.option("--script", "script_name", required=True, metavar="NAME|FILE", help="The script to record.")
+def voice_record(name: str, script_name: str) -> None:
+    """Record a script's phrases from the microphone, one at a time.
+
+    Each phrase is shown in turn: Enter starts and stops the recording (a level shows
+    while you speak), then r records it again, p plays it back, s skips it. Each take is
+    kept at once; q stops for now, and the next time starts with what is missing.
+
+    \b
+    Example:
+      companion voice record mum --script settling
+    """
+    if not can_ask():
+        raise BadInput("recording needs a terminal, to show each phrase and take your keys")
+    recorded = RecordedVoice(name)
+    phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM))
+    todo = [(i, t) for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+    if recorded.create():
+        click.echo(CONSENT)
+    click.echo(f"{len(todo)} of {len(phrases)} phrases to record for '{name}'.")
+    with keys_mode():
+        for number, text in todo:
+            if not _record_phrase(recorded, number, len(phrases), text):
+                break
+    lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+    if lacking:
+        shown = ", ".join(f"{i:03d}" for i in lacking[:12]) + (" ..." if len(lacking) > 12 else "")
+        click.echo(f"Still to record: {shown}. Run the same command again to go on.")
+    else:
+        click.echo(f"Every phrase of {script_name} is recorded: use --voice {name}.")
+
+
+def _record_phrase(recorded: RecordedVoice, number: int, total: int, text: str) -> bool:
+    """One phrase, as often as needed; False when the person stops for now."""
+    heading(f"Phrase {number} of {total}")
+    click.secho(f"      {text}", bold=True)
+    click.echo()
+    while True:
+        click.echo("  Enter: record    s: skip    q: stop for now")
+        key = wait_for("\r\nsq")
+        if key in "sq":
+            return key == "s"
+        click.echo("  Recording. Enter to stop.")
+        stop = threading.Event()
+        stopper = threading.Thread(target=_stop_on_enter, args=(stop,), daemon=True)
+        stopper.start()
+        raw = record(stop, on_level=lambda rms: click.echo(f"\r  {level_bar(rms)}", nl=False))
+        stop.set()
+        stopper.join()
+        click.echo()
+        take, problem = take_for(raw, RATE, text, SAMPLE_RATE)
+        if take is None:
+            click.echo(f"  Not kept: {problem}.")
+            continue
+        recorded.keep(text, take, SAMPLE_RATE)
+        click.echo("  Kept.  Enter: next    p: play back    r: again    q: stop for now")
+        while (key := wait_for("\r\npqr")) == "p":
+            play_back(take, SAMPLE_RATE)
+        if key != "r":
+            return key != "q"
+
+
+def _stop_on_enter(stop: threading.Event) -> None:
+    wait_for("\r\n", stop)
+    stop.set()
 
 
 @voice.command("import")

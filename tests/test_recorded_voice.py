@@ -199,3 +199,55 @@ def test_any_piper_voice_can_be_added_by_name(tmp_path, script):
     assert broken.returncode == 2 and broken.stderr.startswith("Error: ") and "settings file" in broken.stderr
     assert run_cli("voice", "remove", "friend", "--yes").returncode == 0
     assert "friend" not in run_cli("voice", "list").stdout
+
+
+def test_recording_from_a_real_portaudio_input_keeps_each_take_and_resumes(tmp_path, script):
+    """No microphone here: ALSA's file plugin feeds PortAudio's real input with a recorded
+    phrase (the voice, then quiet), so the whole path from the sound card on is real."""
+    import time
+
+    from .conftest import spawn_in_pty
+    from .test_journal import Screen
+
+    home = tmp_path / "home"
+    home.mkdir()
+    speech = a_person_saying("Welcome.", noise=0.0) - 0.01  # as a sound card gives it: no DC
+    import soxr
+
+    at_44k = soxr.resample(speech, 22050, 44100).astype("<f4")
+    np.concatenate([at_44k, np.zeros(44100 * 30, "<f4")]).tofile(home / "microphone.raw")
+    (home / ".asoundrc").write_text(
+        'pcm.!default { type asym playback.pcm "null" capture.pcm { type file slave.pcm "null" '
+        f'file "/dev/null" infile "{home / "microphone.raw"}" format "raw" }} }}\n'
+    )
+    env = {"HOME": str(home)}
+    child, master = spawn_in_pty("voice", "record", "ann", "--script", str(script), env=env)
+    screen = Screen(master)
+    assert b"their agreement" in screen.wait(b"6 of 6 phrases to record")
+    screen.wait(b"Phrase 1 of 6")
+    screen.wait(b"Enter: record")
+    os.write(master, b"\r")
+    screen.wait(b"Recording")
+    time.sleep(2.5)
+    os.write(master, b"\r")
+    screen.wait(b"Kept.")
+    os.write(master, b"p")  # played back (through the null output)
+    os.write(master, b"\r")  # next
+    screen.wait(b"Phrase 2 of 6")
+    screen.wait(b"Enter: record")
+    os.write(master, b"s")  # skipped
+    screen.wait(b"Phrase 3 of 6")
+    screen.wait(b"Enter: record")
+    os.write(master, b"q")  # stop for now
+    assert b"Still to record: 002, 003, 004, 005, 006" in screen.wait(b"go on")
+    assert child.wait(timeout=30) == 0
+    take, sr = sf.read(RecordedVoice("ann").take_path("Welcome."), dtype="float64")
+    assert lufs(take, sr) == pytest.approx(-18, abs=0.7) and true_peak_db(take) <= -1.9
+    assert 0.4 < len(take) / sr < 2.0  # the word, without the quiet that followed it
+    child, master = spawn_in_pty("voice", "record", "ann", "--script", str(script), env=env)
+    screen = Screen(master)
+    said = screen.wait(b"Phrase 2 of 6")  # it goes on where it stopped
+    assert b"5 of 6 phrases to record" in said and b"their agreement" not in said
+    screen.wait(b"Enter: record")
+    os.write(master, b"q")
+    assert child.wait(timeout=30) == 0

@@ -212,15 +212,22 @@ def import_takes(
             raise BadInput(f"'{path.name}' is for phrase {number}, but the script has {len(phrases)} phrases")
         text = phrases[number - 1]
         raw, rate = decode(path)
-        filtered = high_pass(raw, rate)
-        problem = check_take(raw, filtered, rate, text)
-        if problem is None:
-            words = trim_to_the_words(np.clip(filtered, -1, 1), rate)
-            voice.keep(text, prepare_clip(words, rate, sample_rate), sample_rate)
+        cleaned, problem = take_for(raw, rate, text, sample_rate)
+        if cleaned is not None:
+            voice.keep(text, cleaned, sample_rate)
             kept += 1
         else:
-            problems.append(TakeProblem(number, text, problem))
+            problems.append(TakeProblem(number, text, problem or ""))
     return kept, problems
+
+
+def take_for(raw: np.ndarray, rate: int, text: str, sample_rate: int) -> tuple[np.ndarray | None, str | None]:
+    """A raw take checked and cleaned: (the take to keep, None) or (None, what is wrong)."""
+    filtered = high_pass(raw, rate)
+    problem = check_take(raw, filtered, rate, text)
+    if problem is not None:
+        return None, problem
+    return prepare_clip(trim_to_the_words(np.clip(filtered, -1, 1), rate), rate, sample_rate), None
 
 
 def numbered_files(folder: Path, mapping: Path | None = None) -> dict[int, Path]:
