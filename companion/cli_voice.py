@@ -11,7 +11,8 @@ import click
 from .asking import can_ask, heading, keys_mode, wait_for
 from .errors import BadInput
 from .library import resolve_script
-from .profile import SAMPLE_RATE, Energy
+from .profile import SAMPLE_RATE
+from .scripts import Energy, check_name
 from .voice.piper_voice import add_voice, added_voice_path, list_added_voices
 from .voice.recorded import CONSENT, RecordedVoice, import_takes, list_voices, numbered_files, script_phrases, take_for
 from .voice.recorder import RATE, level_bar, play_back, record
@@ -31,21 +32,23 @@ def voice() -> None:
 
 @voice.command("phrases")
 @click.argument("script")
-def voice_phrases(script: str) -> None:
+@click.option("--name", "listener", default=None, help="The listener's name, for lines that greet them by name.")
+def voice_phrases(script: str, listener: str | None) -> None:
     """Number the phrases of a script, to record one file each (001.m4a, 002.mp3, ...).
 
     \b
     Example:
       companion voice phrases settling
     """
-    for number, text in enumerate(script_phrases(resolve_script(script, Energy.MEDIUM)), start=1):
+    for number, text in enumerate(script_phrases(resolve_script(script, Energy.MEDIUM), check_name(listener)), start=1):
         click.echo(f"{number:03d}  {text}")
 
 
 @voice.command("record")
 @click.argument("name")
 @click.option("--script", "script_name", required=True, metavar="NAME|FILE", help="The script to record.")
-def voice_record(name: str, script_name: str) -> None:
+@click.option("--name", "listener", default=None, help="The listener's name, for lines that greet them by name.")
+def voice_record(name: str, script_name: str, listener: str | None) -> None:
     """Record a script's phrases from the microphone, one at a time.
 
     Each phrase is shown in turn: Enter starts and stops the recording (a level shows
@@ -59,7 +62,7 @@ def voice_record(name: str, script_name: str) -> None:
     if not can_ask():
         raise BadInput("recording needs a terminal, to show each phrase and take your keys")
     recorded = RecordedVoice(name)
-    phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM))
+    phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM), check_name(listener))
     todo = [(i, t) for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
     if recorded.create():
         click.echo(CONSENT)
@@ -116,7 +119,8 @@ def _stop_on_enter(stop: threading.Event) -> None:
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--script", "script_name", required=True, metavar="NAME|FILE", help="The script the files are for.")
 @click.option("--map", "mapping", type=click.Path(path_type=Path), default=None, help="A CSV of 'file,number'.")
-def voice_import(name: str, folder: Path, script_name: str, mapping: Path | None) -> None:
+@click.option("--name", "listener", default=None, help="The listener's name, for lines that greet them by name.")
+def voice_import(name: str, folder: Path, script_name: str, mapping: Path | None, listener: str | None) -> None:
     """Import recordings made elsewhere: one file per phrase (wav, flac, ogg, mp3, m4a).
 
     Files are named by the phrase's number in 'companion voice phrases SCRIPT' (001.m4a,
@@ -128,7 +132,7 @@ def voice_import(name: str, folder: Path, script_name: str, mapping: Path | None
       companion voice import mum ./memos --script settling
     """
     recorded = RecordedVoice(name)
-    phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM))
+    phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM), check_name(listener))
     files = numbered_files(folder, mapping)
     if recorded.create():
         click.echo(CONSENT)

@@ -100,6 +100,7 @@ class Script:
     items: list[Item] = field(default_factory=list)
     ending: str = "gentle"
     unused_name: str | None = None  # a name was given, but this script greets nobody by name
+    unrecorded_name: str | None = None  # a recorded voice has no take of its lines with this name
 
     def items_for(self, energy: str) -> list[Item]:
         return [i for i in self.items if i.energies is None or energy in i.energies]

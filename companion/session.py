@@ -207,6 +207,14 @@ def _notices(p: Profile, cache: ClipCache, script: Script) -> tuple[Notice, ...]
                 f"Note: the script '{script.name}' greets nobody by name, so '{script.unused_name}' is not spoken.",
             )
         )
+    if script.unrecorded_name:
+        notices.append(
+            Notice(
+                "name",
+                f"Note: the recorded voice has no take with '{script.unrecorded_name}' in it, "
+                "so those lines are said without the name.",
+            )
+        )
     if p.mode.safety_notes:
         notices.append(Notice("safety", SAFETY_SCREEN))
     problem = cache.check_writable()
@@ -251,11 +259,11 @@ def _resolve(
         part = mode.part_for_script(script.name) or mode.part(None)
     profile = make_profile(opts, minutes=part.minutes if part is not None else None)
     _check_script_suits(script, mode, energy)
-    script = personalise(script, check_name(opts.name))
+    original, script = script, personalise(script, check_name(opts.name))
     if not opts.narration:
         return profile, script, None
     if narrator is None:
-        narrator = _narrator_for(opts, profile, script, cache)
+        narrator, script = _narrator_for(opts, profile, original, script, cache)
     elif narrator.sample_rate != profile.sample_rate:
         raise BadInput(
             f"the narrator speaks at {narrator.sample_rate} Hz; sessions are made at {profile.sample_rate} Hz"
@@ -264,17 +272,22 @@ def _resolve(
     return profile, script, narrator
 
 
-def _narrator_for(opts: SessionOptions, profile: Profile, script: Script, cache: ClipCache) -> Narrator:
+def _narrator_for(
+    opts: SessionOptions, profile: Profile, original: Script, script: Script, cache: ClipCache
+) -> tuple[Narrator, Script]:
     """The voice the options name: a person's recorded voice by name, else a Piper voice.
-    A recorded voice's missing phrases are listed now, before anything plays or renders."""
+    A recorded voice says a named line without the name when it has no take of it with
+    the name; what it still lacks is listed now, before anything plays or renders."""
     if opts.voice is not None and RecordedVoice.known(opts.voice):
         fill = PiperNarrator(resolve_voice(None), profile.sample_rate, cache) if opts.fill_with_tts else None
         recorded = RecordedNarrator(RecordedVoice(opts.voice), profile.sample_rate, fill)
+        if opts.name is not None and fill is None:
+            script = recorded.sayable(script, original, opts.name)
         recorded.check(script.phrases_for(profile.energy.value))
-        return recorded
+        return recorded, script
     if opts.fill_with_tts:
         raise BadInput("--fill-with-tts goes with a recorded voice (--voice NAME); see 'companion voice list'")
-    return PiperNarrator(resolve_voice(opts.voice), profile.sample_rate, cache)
+    return PiperNarrator(resolve_voice(opts.voice), profile.sample_rate, cache), script
 
 
 def _check_script_suits(script: Script, mode: Mode, energy: Energy) -> None:

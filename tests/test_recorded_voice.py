@@ -25,7 +25,7 @@ energies: low medium high
 modes: relax
 
 == Resting
-Welcome. / There will be quiet stretches.
+Welcome, {name}. / There will be quiet stretches.
 Let your shoulders soften, slowly. / Rest here.
 [breathe 20]
 In a little while the sound will fade. / Stay as long as you like.
@@ -251,3 +251,27 @@ def test_recording_from_a_real_portaudio_input_keeps_each_take_and_resumes(tmp_p
     screen.wait(b"Enter: record")
     os.write(master, b"q")
     assert child.wait(timeout=30) == 0
+
+
+def test_a_named_line_needs_a_take_with_the_name_or_is_said_without_it(tmp_path, script):
+    memos = tmp_path / "memos"
+    memos.mkdir()
+    texts = phrases(script)
+    for number, text in enumerate(texts, start=1):
+        write_recording(memos, number, a_person_saying(text), "wav")
+    assert run_cli("voice", "import", "sam", str(memos), "--script", str(script)).returncode == 0
+    args = ("render", "--energy", "low", "--minutes", "3", "--script", str(script), "--voice", "sam", "--name", "Ann")
+    said = run_cli(*args, "-o", str(tmp_path / "a.wav"))
+    assert said.returncode == 0, said.stderr
+    assert "no take with 'Ann' in it, so those lines are said without the name" in said.stdout
+    named = run_cli("voice", "phrases", str(script), "--name", "Ann").stdout.splitlines()
+    assert named[0] == "001  Welcome, Ann."
+    (memos / "001.wav").unlink()
+    for path in memos.glob("*.wav"):
+        path.unlink()
+    write_recording(memos, 1, a_person_saying("Welcome, Ann."), "wav")
+    assert run_cli("voice", "import", "sam", str(memos), "--script", str(script), "--name", "Ann").returncode == 0
+    again = run_cli(*args, "-o", str(tmp_path / "b.wav"))
+    assert again.returncode == 0 and "without the name" not in again.stdout
+    plan = json.loads(run_cli("plan", "--json", *args[1:]).stdout)
+    assert plan["narration"][0]["phrases"][0]["text"] == "Welcome, Ann."

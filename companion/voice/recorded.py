@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ import soundfile as sf
 from ..atomic import written_atomically
 from ..errors import BadInput, VoiceError
 from ..loudness import lufs
-from ..scripts import Script, personalise
+from ..scripts import Entry, Item, Script, personalise
 from .clips import prepare_clip
 from .narrator import Progress
 
@@ -52,10 +52,10 @@ def phrase_key(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:24]
 
 
-def script_phrases(script: Script) -> list[str]:
+def script_phrases(script: Script, name: str | None = None) -> list[str]:
     """The phrases to record for a script, numbered from 1 in this order: every energy level's
-    lines, each phrase once, as said without a name."""
-    spoken = personalise(script, None)
+    lines, each phrase once, with `name` where the script greets the listener (else without)."""
+    spoken = personalise(script, name)
     found: dict[str, None] = {}
     for energy in script.energies:
         for phrase in spoken.phrases_for(energy):
@@ -143,9 +143,11 @@ def decode(path: Path) -> tuple[np.ndarray, int]:
 
 
 def _decode_with_ffmpeg(path: Path, rate: int = 44100) -> tuple[np.ndarray, int]:
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        raise BadInput(f"'{path.name}' is M4A, which needs ffmpeg (sudo apt-get install ffmpeg); or export it as MP3")
+    """M4A (AAC), which libsndfile does not read: the ffmpeg that imageio-ffmpeg's wheel
+    carries, so no system package is needed."""
+    import imageio_ffmpeg
+
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
     done = subprocess.run(
         [ffmpeg, "-nostdin", "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
         capture_output=True,
@@ -269,6 +271,17 @@ class RecordedNarrator:
 
     def missing(self, texts: Sequence[str]) -> list[str]:
         return [t for t in dict.fromkeys(texts) if not self.voice.has(t)]
+
+    def sayable(self, named: Script, original: Script, name: str) -> Script:
+        """The script with each named line this voice has no take of said without the name
+        (the script notes the name, so the listener is told)."""
+        unnamed = personalise(original, None)
+        items: list[Item] = []
+        for with_name, without in zip(named.items, unnamed.items):
+            lacking = isinstance(with_name, Entry) and not all(self.voice.has(p) for p in with_name.phrases)
+            items.append(without if lacking and with_name != without else with_name)
+        changed = items != named.items
+        return replace(named, items=items, unrecorded_name=name if changed else None)
 
     def check(self, texts: Sequence[str]) -> None:
         """Refuse, listing them, the phrases this voice lacks (unless the synthetic voice fills in)."""
