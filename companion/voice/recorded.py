@@ -82,7 +82,7 @@ class RecordedVoice:
     @staticmethod
     def known(name: str) -> bool:
         """True when `name` is a recorded voice here (a bundled name or a file path is not)."""
-        return bool(NAME.match(name)) and (voices_dir() / name / "voice.json").is_file()
+        return bool(NAME.match(name)) and RecordedVoice(name).exists
 
     @property
     def exists(self) -> bool:
@@ -267,7 +267,7 @@ class RecordedNarrator:
 
     def __init__(self, voice: RecordedVoice, sample_rate: int, fill=None):
         self.voice, self.sample_rate, self.fill = voice, sample_rate, fill
-        self._takes: dict[str, np.ndarray] = {}
+        self._takes: dict[str, np.ndarray] = {}  # by key, once loaded
 
     def missing(self, texts: Sequence[str]) -> list[str]:
         return [t for t in dict.fromkeys(texts) if not self.voice.has(t)]
@@ -301,7 +301,10 @@ class RecordedNarrator:
         found = self.fill.clip_lengths(missing, length_scale, progress) if missing else {}
         for text in dict.fromkeys(texts):
             if text not in found:
-                found[text] = (f"rec:{self.voice.name}:{phrase_key(text)}", len(self._take(text)))
+                key = f"rec:{self.voice.name}:{phrase_key(text)}"
+                if key not in self._takes:
+                    self._takes[key] = self.voice.load(text, self.sample_rate)
+                found[text] = (key, len(self._takes[key]))
         return found
 
     def ready(self, texts: Sequence[str], length_scale: float) -> bool:
@@ -311,12 +314,6 @@ class RecordedNarrator:
     def clip(self, key: str) -> np.ndarray:
         if not key.startswith("rec:"):
             return self.fill.clip(key)
-        for text, audio in self._takes.items():
-            if phrase_key(text) == key.rsplit(":", 1)[1]:
-                return audio
-        raise VoiceError("a phrase was asked for that this voice never gave; make the session again")
-
-    def _take(self, text: str) -> np.ndarray:
-        if text not in self._takes:
-            self._takes[text] = self.voice.load(text, self.sample_rate)
-        return self._takes[text]
+        if key not in self._takes:
+            raise VoiceError("a phrase was asked for that this voice never gave; make the session again")
+        return self._takes[key]
