@@ -28,6 +28,17 @@ def can_ask() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def confirmed(question: str, yes: bool, action: str) -> bool:
+    """`--yes`, or one confirmation on a terminal; elsewhere refused, saying to add --yes."""
+    if yes:
+        return True
+    if not can_ask():
+        from .errors import BadInput
+
+        raise BadInput(f"to {action}, confirm with --yes")
+    return click.confirm(question, default=False)
+
+
 def heading(text: str) -> None:
     click.echo()
     click.secho(f"  {text}", bold=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .asking import SCORE_HELP, SCORE_KEYS, SKIP_ALL, ask, ask_ratings, can_ask, heading, keys_mode
+from .asking import SCORE_HELP, SCORE_KEYS, SKIP_ALL, ask, ask_ratings, can_ask, confirmed, heading, keys_mode
 from .checkin import GOALS, Answers, choose, offered_minutes
 from .cli_options import FiniteFloat
 from .cli_play import ask_to_confirm, finish_in_journal, play_live, show_notice, start_in_journal
@@ -285,12 +285,9 @@ def journal_forget(ids: tuple[int, ...], everything: bool, yes: bool) -> None:
     if bool(ids) == everything:
         raise BadInput("say what to forget: --id N (one or more) or --all")
     what = "the whole journal" if everything else f"{len(ids)} entr{'y' if len(ids) == 1 else 'ies'}"
-    if not yes:
-        if not can_ask():
-            raise BadInput(f"to remove {what}, confirm with --yes")
-        if not click.confirm(f"Remove {what}? This cannot be undone.", default=False):
-            click.echo("Nothing was removed.")
-            return
+    if not confirmed(f"Remove {what}? This cannot be undone.", yes, f"remove {what}"):
+        click.echo("Nothing was removed.")
+        return
     with Journal() as j:
         gone = j.forget(None if everything else list(ids))
     click.echo(f"Removed {gone} entr{'y' if gone == 1 else 'ies'}.")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .asking import can_ask, heading, keys_mode, wait_for
+from .asking import can_ask, confirmed, heading, keys_mode, wait_for
 from .errors import BadInput
 from .library import resolve_script
 from .profile import SAMPLE_RATE
@@ -216,12 +216,9 @@ def voice_remove(name: str, yes: bool) -> None:
     if recorded is not None and not recorded.exists:
         raise BadInput(f"no voice named '{name}'; see 'companion voice list'")
     what = f"the voice '{name}'" + (f" and all {recorded.takes()} takes" if recorded is not None else "")
-    if not yes:
-        if not can_ask():
-            raise BadInput(f"to delete {what}, confirm with --yes")
-        if not click.confirm(f"Delete {what}?", default=False):
-            click.echo("Nothing was deleted.")
-            return
+    if not confirmed(f"Delete {what}?", yes, f"delete {what}"):
+        click.echo("Nothing was deleted.")
+        return
     if recorded is not None:
         recorded.remove()
     elif model is not None:
