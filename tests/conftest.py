@@ -97,6 +97,20 @@ def spawn_in_pty(*args: str, env: dict | None = None):
     return spawn_argv_in_pty([sys.executable, "-m", "companion", *args], env)
 
 
+_SPAWNED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def no_child_left_behind():
+    """A test that fails while a command waits for a key must not leave it running."""
+    yield
+    while _SPAWNED:
+        child = _SPAWNED.pop()
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=10)
+
+
 def spawn_argv_in_pty(argv: list[str], env: dict | None = None):
     master, slave = pty.openpty()
     child = subprocess.Popen(
@@ -107,6 +121,7 @@ def spawn_argv_in_pty(argv: list[str], env: dict | None = None):
         env={**os.environ, **(env or {})},
         start_new_session=True,
     )
+    _SPAWNED.append(child)
     os.close(slave)
     return child, master
 
