@@ -15,7 +15,7 @@ from . import __version__, interrupts
 from .cli_journal import journal, today
 from .cli_options import options as _options
 from .cli_options import session_options
-from .cli_play import ask_to_confirm, finish_in_journal, play_live, show_notice, start_in_journal
+from .cli_play import ask_to_confirm, device_spec, finish_in_journal, play_live, show_notice, start_in_journal
 from .cli_voice import voice
 from .devices import DeviceOutput, NoDevice, no_output_reason, output_devices
 from .errors import BadInput, CompanionError, Interrupted, OutputError
@@ -163,7 +163,7 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, ask: bo
     """
 
     try:
-        output = DeviceOutput(device=_device(device))
+        output = DeviceOutput(device=device_spec(device))
     except NoDevice as exc:
         raise NoDevice(f"{exc}; write a file instead: {_render_hint(ctx, kw)}") from None
     # the tone starts at once; a voice still to be made is synthesised while it plays
@@ -175,10 +175,6 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, ask: bo
     if result.ended == "interrupted":
         raise Interrupted("interrupted; the session ended early")
     ctx.exit(0)
-
-
-def _device(spec: str | None) -> int | str | None:
-    return int(spec) if spec is not None and spec.isdigit() else spec
 
 
 def _render_hint(ctx: click.Context, kw: dict) -> str:

@@ -13,7 +13,7 @@ import click
 from .asking import SCORE_HELP, SCORE_KEYS, SKIP_ALL, ask, ask_ratings, can_ask, confirmed, heading, keys_mode
 from .checkin import GOALS, Answers, choose, offered_minutes
 from .cli_options import FiniteFloat
-from .cli_play import ask_to_confirm, finish_in_journal, play_live, show_notice, start_in_journal
+from .cli_play import ask_to_confirm, device_spec, finish_in_journal, play_live, show_notice, start_in_journal
 from .devices import DeviceOutput
 from .errors import BadInput, DoesNotFit, Interrupted
 from .journal import SYMPTOMS, Journal, Ratings
@@ -71,7 +71,7 @@ def today(
     click.secho(choice.reason, bold=True)
     if output is not None:
         check_output_path(output)
-    player = None if output is not None else DeviceOutput(device=int(device) if device and device.isdigit() else device)
+    player = None if output is not None else DeviceOutput(device=device_spec(device))
     options = choice.options(mono=mono)
     try:
         session = _make(options, output is None)

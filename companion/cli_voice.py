@@ -73,7 +73,7 @@ def voice_record(name: str, script_name: str, listener: str | None) -> None:
                 break
     lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
     if lacking:
-        shown = ", ".join(f"{i:03d}" for i in lacking[:12]) + (" ..." if len(lacking) > 12 else "")
+        shown = _numbers(lacking, 12)
         click.echo(f"Still to record: {shown}. Run the same command again to go on.")
     else:
         click.echo(f"Every phrase of {script_name} is recorded: use --voice {name}.")
@@ -142,7 +142,7 @@ def voice_import(name: str, folder: Path, script_name: str, mapping: Path | None
         click.echo(f"  {p.number:03d} '{p.text}': {p.problem}")
     lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
     if lacking:
-        shown = ", ".join(f"{i:03d}" for i in lacking[:12]) + (" ..." if len(lacking) > 12 else "")
+        shown = _numbers(lacking, 12)
         click.echo(f"Still to record for {script_name}: {shown}")
     if problems:
         raise BadInput(f"{len(problems)} take(s) need recording again (listed above)")
@@ -197,7 +197,7 @@ def voice_show(name: str) -> None:
         lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
         done = len(phrases) - len(lacking)
         if done:
-            missing = ", ".join(f"{i:03d}" for i in lacking[:10]) + (" ..." if len(lacking) > 10 else "")
+            missing = _numbers(lacking, 10)
             click.echo(f"  {script.name}: {done} of {len(phrases)}" + (f"; missing {missing}" if lacking else ""))
 
 
@@ -224,6 +224,11 @@ def voice_remove(name: str, yes: bool) -> None:
     elif model is not None:
         shutil.rmtree(model.parent)
     click.echo(f"Deleted the voice '{name}'.")
+
+
+def _numbers(phrases: list[int], most: int) -> str:
+    """Phrase numbers as 'voice phrases' prints them, the first `most` of them."""
+    return ", ".join(f"{i:03d}" for i in phrases[:most]) + (" ..." if len(phrases) > most else "")
 
 
 def _existing(name: str) -> RecordedVoice:
