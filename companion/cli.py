@@ -15,6 +15,7 @@ from . import __version__, interrupts
 from .cli_journal import journal, today
 from .cli_options import options as _options
 from .cli_options import session_options
+from .cli_pack import pack
 from .cli_play import ask_to_confirm, device_spec, finish_in_journal, play_live, show_notice, start_in_journal
 from .cli_voice import voice
 from .devices import DeviceOutput, NoDevice, no_output_reason, output_devices
@@ -122,7 +123,7 @@ CUE_WORDS = {"region": "chime, next region", "interval": "chime", "two-minutes":
     type=click.Path(path_type=Path),
     required=True,
     metavar="FILE",
-    help="Where to write: .wav .flac .ogg or .mp3.",
+    help="Where to write: .wav .flac .ogg .opus or .mp3.",
 )
 @click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
 def render(output: Path, yes: bool, **kw) -> None:
@@ -287,6 +288,7 @@ def scripts_check(file: Path) -> None:
 cli.add_command(today)
 cli.add_command(journal)
 cli.add_command(voice)
+cli.add_command(pack)
 
 
 def main(argv: list[str] | None = None) -> None:

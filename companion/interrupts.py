@@ -18,7 +18,7 @@ _pending = False
 _deferring = 0
 
 
-def _handler(signum, frame) -> None:
+def handler(signum, frame) -> None:
     global _pending
     if _deferring:
         _pending = True
@@ -30,7 +30,7 @@ def install() -> None:
     """Ctrl-C and SIGTERM both end the program through KeyboardInterrupt (so partial files go)."""
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, _handler)
+            signal.signal(sig, handler)
 
 
 def check() -> None:

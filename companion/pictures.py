@@ -191,3 +191,49 @@ class _Rows:
                 self.free_from[row] = end
                 return row
         return None
+
+
+def cover_png(title: str, subtitle: str) -> bytes:
+    """The cover for these words, kept in the cache folder once drawn (drawing takes matplotlib
+    half a second; a render of an hour takes about one). A damaged copy is drawn again."""
+    import hashlib
+
+    key = hashlib.sha256(f"cover 1\n{title}\n{subtitle}".encode()).hexdigest()
+    path = Path(platformdirs.user_cache_dir("companion", appauthor=False)) / "covers" / f"{key}.png"
+    try:
+        data = path.read_bytes()
+        if data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82"):
+            return data
+    except OSError:
+        pass
+    data = draw_cover(title, subtitle)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with written_atomically(path, private=True) as tmp:
+            tmp.write_bytes(data)
+    except (OSError, BadInput):
+        pass  # an unwritable cache: drawn again next time
+    return data
+
+
+def draw_cover(title: str, subtitle: str) -> bytes:
+    """A square cover for a track or a pack (PNG bytes): soft rings, like a slow breath, on a
+    calm dark ground, with the title in large light type. The same words give the same bytes."""
+    import io
+    import textwrap
+
+    plt = _pyplot()
+    fig = plt.figure(figsize=(6, 6), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    fig.patch.set_facecolor(INK)
+    for i, radius in enumerate(np.linspace(0.34, 0.1, 6)):
+        ax.add_patch(plt.Circle((0.5, 0.62), radius, color=BREATH, alpha=0.18 + 0.1 * i, linewidth=0))
+    ax.text(0.5, 0.2, "\n".join(textwrap.wrap(title, 22)[:2]), ha="center", va="center", fontsize=30, color="#f4f1ea")
+    ax.text(0.5, 0.07, subtitle, ha="center", va="center", fontsize=17, color=WORDS)
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=100, facecolor=INK, metadata={"Software": None})
+    plt.close(fig)
+    return out.getvalue()

@@ -20,17 +20,20 @@ from .layout import KnownLengths, build_plan, check_fits
 from .library import resolve_script
 from .modes import MODES, Mode, Part, get_mode
 from .options import SessionOptions
+from .pictures import cover_png
 from .plan import SessionPlan
 from .profile import Energy, Profile, make_profile, parse_energy
 from .renderer import QUANTUM, SessionRenderer, blocks
 from .safety import SAFETY_SCREEN
 from .scripts import Script, check_name, personalise
 from .sinks import FileSink, check_output_path, explain_write_error
+from .tags import ARTIST, TrackTags, chapters_of, write_tags
 from .voice.cache import ClipCache
 from .voice.narrator import Narrator, Progress
 from .voice.piper_voice import PiperNarrator, resolve_voice
 from .voice.recorded import RecordedNarrator, RecordedVoice
 
+ALBUM = "companion sessions"  # a single render's album; a pack's is the pack's name
 STOP_RULE = (
     "While you listen: if you feel dizzy, tingly, short of air or find yourself straining, "
     "stop following the tone and return to your own easy breathing."
@@ -154,21 +157,54 @@ def make_session(
     return Session(opts, profile, script, plan, cache, narrator, notices, voice_pending=pending)
 
 
-def render(session: Session, path: str | Path) -> Rendered:
-    """Write the session to an audio file (format from the suffix), and a caregiver track's
-    safety notes beside it as `<stem>.txt`: both or neither, never a half-written file."""
+def track_tags(session: Session, album: str = ALBUM, track: int | None = None, total: int | None = None) -> TrackTags:
+    """What a player shows: the script's title with the energy and length, the cover, and a
+    chapter at each section of the script (and each region of a therapist's track)."""
+    plan, profile = session.plan, session.profile
+    title = f"{plan.script_title} ({profile.energy.value} energy, {profile.minutes:g} min)"
+    cover = cover_png(album, ARTIST)
+    return TrackTags(title, album, ARTIST, track, total, session.script.summary, cover, chapters_of(plan))
+
+
+def check_options(options: SessionOptions, *, cache: ClipCache | None = None) -> tuple[Profile, Script]:
+    """Validate the options as make_session does (a script that surely cannot fit included),
+    without synthesising anything or asking for the safety confirmation."""
+    profile, script, _ = _resolve(options, cache or ClipCache())
+    return profile, script
+
+
+def render(
+    session: Session, path: str | Path, tags: TrackTags | None = None, progress: Progress | None = None
+) -> Rendered:
+    """Write the session to an audio file (format from the suffix), tagged (`tags`, else
+    track_tags(session)), and a caregiver track's safety notes beside it as `<stem>.txt`:
+    both or neither, never a half-written file. `progress(frames, total)` hears each block."""
     path = check_output_path(Path(path))
     session.finish_voice()
+    tags = tags or track_tags(session)
     sink = FileSink(path, session.plan.sample_rate, session.plan.profile.channels)
     notes_text = session.safety_notes
+
+    def counted(blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        done, total = 0, session.plan.total_samples
+        for block in blocks:
+            yield block
+            done += len(block)
+            if progress is not None:
+                progress(done, total)
+
+    def write_audio() -> int:
+        blocks = counted(session.blocks(QUANTUM, pcm16=sink.pcm16))
+        return sink.write_all(blocks, finish=lambda tmp: write_tags(tmp, tags, path.suffix))
+
     if notes_text is None:
-        return Rendered(path, None, sink.write_all(session.blocks(QUANTUM, pcm16=sink.pcm16)))
+        return Rendered(path, None, write_audio())
     notes = path.with_suffix(".txt")
     audio_written = False
     try:
         with written_atomically(notes) as notes_tmp:  # the notes go in place last, after the audio
             notes_tmp.write_text(notes_text, encoding="utf-8")
-            frames = sink.write_all(session.blocks(QUANTUM, pcm16=sink.pcm16))
+            frames = write_audio()
             audio_written = True
     except BaseException as exc:
         if audio_written:  # the notes could not be put in place: take the audio away too

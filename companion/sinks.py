@@ -7,11 +7,12 @@ import os
 import queue
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+import soxr
 
 from . import interrupts
 from .atomic import written_atomically
@@ -23,7 +24,9 @@ FORMATS = {
     ".flac": ("FLAC", "PCM_16"),
     ".ogg": ("OGG", "VORBIS"),
     ".mp3": ("MP3", "MPEG_LAYER_III"),
+    ".opus": ("OGG", "OPUS"),
 }
+OPUS_RATE = 48000  # Opus takes 8, 12, 16, 24 or 48 kHz: sessions are resampled to 48 kHz for it
 
 
 def check_output_path(path: Path, suffixes: Iterable[str] = FORMATS) -> Path:
@@ -51,19 +54,37 @@ class FileSink:
         self.path = check_output_path(Path(path))
         self.sample_rate, self.channels = sample_rate, channels
         self.format, self.subtype = FORMATS[self.path.suffix.lower()]
+        self.file_rate = OPUS_RATE if self.subtype == "OPUS" else sample_rate
 
-    def write_all(self, blocks: Iterable[np.ndarray]) -> int:
+    def write_all(self, blocks: Iterable[np.ndarray], finish: Callable[[Path], None] | None = None) -> int:
+        """Write every block; `finish(tmp)` (tags, say) runs on the complete file before it is
+        renamed into place, so a track is never seen untagged. Returns the frames rendered."""
+        if self.file_rate != self.sample_rate:
+            blocks = _resampled(blocks, self.sample_rate, self.file_rate, self.channels)
         with written_atomically(self.path) as tmp:
             try:
-                with sf.SoundFile(tmp, "w", self.sample_rate, self.channels, self.subtype, format=self.format) as f:
-                    return _write_behind(f, blocks)
+                with sf.SoundFile(tmp, "w", self.file_rate, self.channels, self.subtype, format=self.format) as f:
+                    frames = _write_behind(f, blocks)
+                if finish is not None:
+                    finish(tmp)
             except (sf.LibsndfileError, OSError) as exc:
                 raise explain_write_error(exc, self.path) from None
+        return frames
 
     @property
     def pcm16(self) -> bool:
         """16-bit formats take int16 blocks (see blocks(pcm16=True)), so WAV and FLAC hold the same samples."""
         return self.subtype == "PCM_16"
+
+
+def _resampled(blocks: Iterable[np.ndarray], rate: int, to_rate: int, channels: int) -> Iterator[np.ndarray]:
+    """The blocks at another sample rate (soxr, streaming: memory stays flat)."""
+    stream = soxr.ResampleStream(rate, to_rate, channels, dtype="float32", quality="HQ")
+    for block in blocks:
+        out = stream.resample_chunk(np.ascontiguousarray(block, dtype=np.float32))
+        if len(out):
+            yield out
+    yield stream.resample_chunk(np.zeros((0, channels), np.float32), last=True)
 
 
 def explain_write_error(exc: Exception, path: Path) -> OutputError:

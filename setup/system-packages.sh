@@ -3,8 +3,10 @@
 # line saying what to run. `make demo` and `make test` (and so .ci/run) call this.
 #
 #   setup/system-packages.sh        what companion needs: PortAudio, to play sound
-#   setup/system-packages.sh test   and what the tests use: ffmpeg (a second loudness meter)
-#                                   and strace (to prove no network socket is ever opened)
+#   setup/system-packages.sh test   and what the tests use: ffmpeg (a second loudness meter, and
+#                                   ffprobe to read tags and chapters back), strace (to prove no
+#                                   network socket is ever opened), and chromium with its driver
+#                                   (to open a home pack's page in a real headless browser)
 #   setup/system-packages.sh bench  and sox, which the benchmarks compare against
 set -euo pipefail
 need=()
@@ -13,6 +15,8 @@ python3 -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('por
 if [ "${1:-}" = test ]; then
     command -v ffmpeg >/dev/null || need+=(ffmpeg)
     command -v strace >/dev/null || need+=(strace)
+    command -v chromium >/dev/null || need+=(chromium)
+    command -v chromedriver >/dev/null || need+=(chromium-driver)
 fi
 if [ "${1:-}" = bench ]; then
     command -v sox >/dev/null || need+=(sox)

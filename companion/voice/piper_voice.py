@@ -275,5 +275,16 @@ class PiperNarrator:
                     progress(done, len(jobs))
 
 
+_threads: int | None = None  # set by use_threads: a pack's renders share the cores between processes
+
+
+def use_threads(count: int) -> None:
+    """Synthesise on `count` threads in this process (default: every core it may use)."""
+    global _threads
+    _threads = max(1, count)
+
+
 def cpu_count() -> int:
+    if _threads is not None:
+        return _threads
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -1,0 +1,355 @@
+"""A home listening pack: ready, tagged tracks in one folder that can be copied to a phone,
+a tablet or a simple player, with a playlist and a large-print page to play them from.
+
+What goes in is one table (choose_tracks); each track is rendered through the library API
+(make_session, render), several at once in separate processes. A manifest in the folder
+records a hash of every input of each finished track, so a second run makes only what is
+missing or changed, and an interrupted run keeps every track it finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .atomic import written_atomically
+from .errors import BadInput, CompanionError, Interrupted, OutputError
+from .library import resolve_script
+from .modes import CAREGIVER, MASSAGE
+from .options import SessionOptions
+from .pictures import cover_png
+from .profile import PACING, Energy, parse_energy
+from .safety import SAFETY_SCREEN
+from .session import STOP_RULE, check_options
+from .tags import ARTIST
+from .voice.piper_voice import resolve_voice
+from .voice.pronounce import load_fixups
+
+FORMATS = ("mp3", "ogg", "opus", "flac")
+DEFAULT_NAME = "Comfort at home"
+MANIFEST = ".companion-pack.json"
+MANIFEST_VERSION = 1
+SLEEP_MINUTES = 20.0  # long enough to fall asleep to; the sleep script fades slowly into quiet
+MAX_NAME = 60
+
+# What each built-in script is called on a card and in a file name, and who it is for.
+ABOUT: dict[str, tuple[str, str]] = {
+    "settling": ("Settling", "When you feel tired: rest and notice the breath"),
+    "breathlessness": ("Breathing easy", "When your breath feels short: low, slow, no holding"),
+    "body-scan": ("Body scan", "When you feel tense or sore: attention passes gently through the body"),
+    "after-massage": ("After a massage", "Between massage sessions: remember warmth and kind touch"),
+    "calm-place": ("A calm place", "When you feel anxious or worried: imagine a place of ease"),
+    "gratitude": ("A thankful moment", "When you would like a kind, quiet moment"),
+    "sleep": ("Drifting to sleep", "When you cannot sleep: the sound fades slowly into quiet"),
+    "therapist": ("Therapist's track", "For the massage table: mostly music, soft chimes, a few words"),
+    "caregiver-hands": ("Hand massage", "For a caregiver: spoken guidance for a very light hand massage"),
+    "caregiver-feet": ("Foot massage", "For a caregiver: spoken guidance for a very light foot massage"),
+}
+# The default pack: for each energy level, the scripts that suit it at that level's length.
+DEFAULT_SCRIPTS: dict[Energy, tuple[str, ...]] = {
+    Energy.LOW: ("settling",),
+    Energy.MEDIUM: ("body-scan", "after-massage"),
+    Energy.HIGH: ("calm-place", "gratitude"),
+}
+BREATHING_EASY, SLEEP = "breathlessness", "sleep"
+
+
+@dataclass
+class PackOptions:
+    name: str = DEFAULT_NAME  # the album name on every track, and the page's title
+    energies: tuple[str, ...] = ("low", "medium", "high")
+    scripts: tuple[str, ...] | None = None  # None: the default set (above), a sleep and a breathing-easy track
+    format: str = "mp3"
+    massage: bool = False  # add a therapist's track
+    caregiver: bool = False  # add the caregiver's hand and foot tracks (their safety notes confirmed)
+    jobs: int | None = None  # renders at once; None: one per core
+    safety_confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class Track:
+    number: int
+    group: str  # "Low energy", "Sleep", "Massage", "Caregiver"
+    short: str
+    purpose: str
+    options: SessionOptions
+    file: str  # its file name in the pack folder
+
+    @property
+    def minutes(self) -> float:
+        assert self.options.minutes is not None  # every pack track names its length
+        return self.options.minutes
+
+    @property
+    def title(self) -> str:
+        if self.group.endswith("energy"):
+            return f"{self.short} ({self.group.lower()}, {self.minutes:g} min)"
+        return f"{self.short} ({self.minutes:g} min)"
+
+
+@dataclass
+class PackResult:
+    folder: Path
+    tracks: list[Track]
+    made: list[str]  # file names rendered this time
+    kept: list[str]  # file names already complete
+    removed: list[str]  # earlier tracks no longer in the pack
+    page: Path
+    playlist: Path
+    printable: Path
+
+
+Progress = Callable[[float, int], None]  # (tracks done, fractions included; tracks to make)
+
+
+def check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
+        raise BadInput(f"give the pack a name of 1 to {MAX_NAME} characters with --name")
+    return name
+
+
+def file_safe(text: str) -> str:
+    """A name every player and file system takes: no slashes, colons or other reserved marks."""
+    return re.sub(r'[\\/:*?"<>|]+', "-", text).strip(" .") or "pack"
+
+
+def choose_tracks(opts: PackOptions) -> list[Track]:
+    """The pack's tracks in order: each energy level's scripts (the breathing-easy track with
+    the gentlest level chosen), then sleep, then the therapist's and the caregiver's tracks."""
+    if opts.format not in FORMATS:
+        raise BadInput(f"unknown format '{opts.format}'; use {', '.join(FORMATS)}")
+    energies = sorted({parse_energy(e) for e in opts.energies}, key=list(Energy).index)
+    if not energies:
+        raise BadInput("name at least one energy level with --energies, e.g. 'low,medium'")
+    rows: list[tuple[str, str, SessionOptions]] = []  # (group, script, options)
+    gentlest = energies[0]
+    for energy in energies:
+        group = f"{energy.value.capitalize()} energy"
+        minutes = PACING[energy].default_minutes
+        names = _named_scripts(opts.scripts, energy) if opts.scripts else DEFAULT_SCRIPTS[energy]
+        if opts.scripts is None and energy is gentlest:
+            names = names + (BREATHING_EASY,)
+        for name in names:
+            length = SLEEP_MINUTES if name == SLEEP else minutes
+            rows.append((group, name, _relax(energy, name, length)))
+    if opts.scripts is None:
+        rows.append(("Sleep", SLEEP, _relax(gentlest, SLEEP, SLEEP_MINUTES)))
+    if opts.massage:
+        rows.append(("Massage", "therapist", SessionOptions(mode=MASSAGE.name, minutes=MASSAGE.minutes)))
+    if opts.caregiver:
+        for part in CAREGIVER.parts:
+            options = SessionOptions(mode=CAREGIVER.name, part=part.name, minutes=part.minutes)
+            rows.append(("Caregiver", part.script, options))
+    if not rows:
+        raise BadInput("no script named with --scripts is written for the energy levels chosen")
+    width = len(str(len(rows))) if len(rows) >= 10 else 1
+    tracks = []
+    for number, (group, name, options) in enumerate(rows, start=1):
+        short, purpose = _about(name, options)
+        file = f"{number:0{width}d} {group} - {file_safe(short)} - {options.minutes:g} min.{opts.format}"
+        tracks.append(Track(number, group, short, purpose, options, file))
+    return tracks
+
+
+def _relax(energy: Energy, script: str, minutes: float) -> SessionOptions:
+    return SessionOptions(energy=energy.value, script=script, minutes=minutes, breathless=script == BREATHING_EASY)
+
+
+def _named_scripts(names: tuple[str, ...], energy: Energy) -> tuple[str, ...]:
+    """The scripts named with --scripts that are written for this energy level (relax scripts only)."""
+    chosen = []
+    for name in names:
+        script = resolve_script(name, energy)
+        if "relax" not in script.modes:
+            flag = "--massage" if "massage" in script.modes else "--caregiver"
+            raise BadInput(f"'{name}' is not a script to listen to alone; its track comes with {flag}")
+        if energy.value in script.energies:
+            chosen.append(name)
+    return tuple(chosen)
+
+
+def _about(name: str, options: SessionOptions) -> tuple[str, str]:
+    if name in ABOUT:
+        return ABOUT[name]
+    script = resolve_script(name, parse_energy(options.energy))
+    return script.title, script.summary or script.title
+
+
+def inputs_hash(track: Track, album: str, total: int, fmt: str) -> str:
+    """Everything a track's bytes depend on: the program, its options, its script's text, the
+    voice and its pronunciations, and its tags. The same hash means the same track."""
+    _, script = check_options(track.options)
+    voice = resolve_voice(track.options.voice).identity
+    fixups = [asdict(f) for f in load_fixups()]
+    blob = {
+        "program": program_hash(),
+        "options": asdict(track.options),
+        "script": hashlib.sha256(Path(script.path).read_bytes()).hexdigest(),
+        "voice": voice,
+        "pronunciations": fixups,
+        "tags": [album, track.title, track.number, total, fmt],
+    }
+    return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def program_hash() -> str:
+    """The program's own source: a new version may sound different, so its tracks are made again."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".txt") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Manifest:
+    """What the folder holds: for each finished track, the hash of its inputs and what the page
+    needs (its breath schedule and chapters), so a later run can skip it and still list it."""
+
+    path: Path
+    tracks: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder: Path) -> Manifest:
+        path = folder / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") == MANIFEST_VERSION and isinstance(data.get("tracks"), dict):
+                return cls(path, data["tracks"])
+        except (OSError, ValueError, AttributeError):
+            pass  # missing or damaged: every track is checked as if new (and remade)
+        return cls(path)
+
+    def complete(self, track: Track, inputs: str) -> bool:
+        entry = self.tracks.get(track.file)
+        if entry is None or entry.get("inputs") != inputs:
+            return False
+        folder = self.path.parent
+        try:
+            if (folder / track.file).stat().st_size != entry.get("bytes"):
+                return False
+        except OSError:
+            return False
+        notes = entry.get("notes")
+        return notes is None or (folder / notes).is_file()
+
+    def save(self) -> None:
+        text = json.dumps({"version": MANIFEST_VERSION, "tracks": self.tracks}, sort_keys=True)
+        try:
+            with written_atomically(self.path) as tmp:
+                tmp.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"could not write '{self.path}' ({exc.strerror}); run the same command again") from None
+
+
+def make_pack(
+    folder: str | Path,
+    opts: PackOptions | None = None,
+    *,
+    confirm: Callable[[str], bool] | None = None,
+    progress: Progress | None = None,
+) -> PackResult:
+    """Make (or bring up to date) a pack in `folder`. Everything is checked before anything is
+    made; the caregiver tracks need their safety notes confirmed (`confirm(notes)`, or
+    opts.safety_confirmed). `progress(done, total)` hears how far the renders are."""
+    from .pack_page import write_page, write_playlist, write_printable
+    from .pack_render import render_tracks
+
+    opts = opts or PackOptions()
+    name = check_name(opts.name)
+    folder = Path(folder).expanduser()
+    tracks = choose_tracks(opts)
+    for track in tracks:
+        check_options(track.options)  # a script that cannot fit is refused before anything is made
+    if opts.caregiver and not opts.safety_confirmed:
+        if confirm is None:
+            raise BadInput("a pack with caregiver tracks needs their safety notes read and confirmed first")
+        if not confirm(SAFETY_SCREEN):
+            raise BadInput("not confirmed; nothing was made. Check with the care team if you are unsure")
+    tracks = [_confirmed(t) for t in tracks]
+    _prepare(folder)
+    manifest = Manifest.load(folder)
+    inputs = {t.file: inputs_hash(t, name, len(tracks), opts.format) for t in tracks}
+    todo = [t for t in tracks if not manifest.complete(t, inputs[t.file])]
+    removed = _remove_stale(folder, manifest, {t.file for t in tracks})
+    cover = cover_png(name, ARTIST)
+    _write_bytes(folder / "cover.png", cover)
+    try:
+        render_tracks(folder, todo, name, len(tracks), manifest, inputs, opts.jobs, progress)
+    except KeyboardInterrupt:
+        finished = sum(t.file in manifest.tracks for t in tracks)
+        raise Interrupted(
+            f"interrupted; the {finished} finished tracks are kept and no half-made one is left: "
+            "run the same command again to make the rest"
+        ) from None
+    entries = [manifest.tracks[t.file] for t in tracks]
+    notes = SAFETY_SCREEN if opts.caregiver else None
+    playlist = write_playlist(folder, name, tracks, entries)
+    printable = write_printable(folder, name, tracks, entries, STOP_RULE, notes)
+    page = write_page(folder, name, tracks, entries, STOP_RULE, notes, printable.name, playlist.name)
+    made = [t.file for t in todo]
+    kept = [t.file for t in tracks if t.file not in made]
+    return PackResult(folder, tracks, made, kept, removed, page, playlist, printable)
+
+
+def _confirmed(track: Track) -> Track:
+    if track.options.mode != CAREGIVER.name:
+        return track
+    options = SessionOptions(**{**asdict(track.options), "safety_confirmed": True})
+    return Track(track.number, track.group, track.short, track.purpose, options, track.file)
+
+
+def _prepare(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(f"'{folder}' is a file; give a folder for the pack")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot make the folder '{folder}' ({exc.strerror}); choose another place") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInput(f"cannot write in the folder '{folder}'; choose a folder you can write to")
+
+
+def _remove_stale(folder: Path, manifest: Manifest, wanted: set[str]) -> list[str]:
+    """Tracks an earlier run made that this pack no longer has (only files the manifest lists)."""
+    removed = []
+    for file in sorted(set(manifest.tracks) - wanted):
+        entry = manifest.tracks.pop(file)
+        for name in (file, entry.get("notes")):
+            if name and Path(name).name == name:  # never a path outside the folder
+                try:
+                    (folder / name).unlink(missing_ok=True)
+                except OSError:
+                    pass
+        removed.append(file)
+    if removed:
+        manifest.save()
+    return removed
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    if path.is_file() and path.read_bytes() == data:
+        return
+    try:
+        with written_atomically(path) as tmp:
+            tmp.write_bytes(data)
+    except OSError as exc:
+        raise OutputError(f"could not write '{path}' ({exc.strerror}); nothing was changed") from None
+
+
+class TrackFailed(CompanionError):
+    """A track's render failed in a worker process: its one-line message and exit code, carried back."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message, exit_code)
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return str(self.args[0])
