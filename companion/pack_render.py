@@ -166,9 +166,11 @@ def _start(events, threads: int) -> None:
 
 
 def _on_signal(signum, frame) -> None:
-    if not _busy:
-        os._exit(128 + signum)  # idle: nothing to clean up, and no traceback from the pool's loop
-    interrupts.handler(signum, frame)  # working: end through KeyboardInterrupt, removing the partial track
+    """Working: end the track through KeyboardInterrupt (its temporary file is removed). Idle:
+    nothing to do; the pool's own message ends the process. (Ending it here instead could
+    leave one of the pool's locks held for ever: another worker then hangs.)"""
+    if _busy:
+        interrupts.handler(signum, frame)
 
 
 def _work(job: Job) -> dict:
@@ -179,7 +181,12 @@ def _work(job: Job) -> dict:
     try:
         assert _events is not None
         events = _events
-        return make_track(job, lambda file, fraction: events.put((file, fraction)))
+
+        def report(file: str, fraction: float) -> None:
+            with interrupts.deferred():  # a signal never lands inside the queue's locks
+                events.put((file, fraction))
+
+        return make_track(job, report)
     except CompanionError as exc:  # carried back as its one line and exit code
         raise TrackFailed(str(exc), exc.exit_code) from None
     finally:
