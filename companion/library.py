@@ -26,6 +26,11 @@ def scripts_dir() -> Path:
     return _builtin("scripts")
 
 
+def default_cover() -> bytes:
+    """The cover a single rendered track carries (a pack draws its own, with its name)."""
+    return (_builtin("audio_assets") / "cover.png").read_bytes()
+
+
 def builtin_names() -> list[str]:
     return sorted(p.stem for p in scripts_dir().glob("*.txt"))
 

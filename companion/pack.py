@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 from .atomic import written_atomically
@@ -22,7 +23,7 @@ from .errors import BadInput, CompanionError, Interrupted, OutputError
 from .library import resolve_script
 from .modes import CAREGIVER, MASSAGE
 from .options import SessionOptions
-from .pictures import cover_png
+from .pictures import draw_cover
 from .profile import PACING, Energy, parse_energy
 from .safety import SAFETY_SCREEN
 from .session import STOP_RULE, check_options
@@ -198,6 +199,7 @@ def inputs_hash(track: Track, album: str, total: int, fmt: str) -> str:
     return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
 
 
+@cache
 def program_hash() -> str:
     """The program's own source: a new version may sound different, so its tracks are made again."""
     digest = hashlib.sha256()
@@ -279,10 +281,10 @@ def make_pack(
     inputs = {t.file: inputs_hash(t, name, len(tracks), opts.format) for t in tracks}
     todo = [t for t in tracks if not manifest.complete(t, inputs[t.file])]
     removed = _remove_stale(folder, manifest, {t.file for t in tracks})
-    cover = cover_png(name, ARTIST)
+    cover = draw_cover(name, ARTIST)
     _write_bytes(folder / "cover.png", cover)
     try:
-        render_tracks(folder, todo, name, len(tracks), manifest, inputs, opts.jobs, progress)
+        render_tracks(folder, todo, name, len(tracks), cover, manifest, inputs, opts.jobs, progress)
     except KeyboardInterrupt:
         finished = sum(t.file in manifest.tracks for t in tracks)
         raise Interrupted(

@@ -37,6 +37,7 @@ class Job:
     album: str
     number: int
     total: int
+    cover: bytes
     inputs: str
 
 
@@ -46,7 +47,8 @@ def make_track(job: Job, report: Report) -> dict:
     from .session import make_session, render, track_tags
 
     session = make_session(job.options, progress=lambda done, total: report(job.file, 0.5 * done / total))
-    tags = replace(track_tags(session, job.album, job.number, job.total), title=job.title, comment=job.purpose)
+    tags = track_tags(session, job.album, job.number, job.total)
+    tags = replace(tags, title=job.title, comment=job.purpose, cover_png=job.cover)
     step = max(1, session.plan.total_samples // 100)
     last = [0]
 
@@ -74,6 +76,7 @@ def render_tracks(
     todo: list,  # pack.Track
     album: str,
     total: int,
+    cover: bytes,
     manifest,  # pack.Manifest
     inputs: dict[str, str],
     jobs: int | None,
@@ -94,7 +97,7 @@ def render_tracks(
         report(file, 1.0)
 
     order = [
-        Job(t.file, folder / t.file, t.options, t.title, t.purpose, album, t.number, total, inputs[t.file])
+        Job(t.file, folder / t.file, t.options, t.title, t.purpose, album, t.number, total, cover, inputs[t.file])
         for t in sorted(todo, key=lambda t: -t.minutes)
     ]
     jobs = min(jobs or cpu_count(), len(order))

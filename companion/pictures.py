@@ -193,29 +193,6 @@ class _Rows:
         return None
 
 
-def cover_png(title: str, subtitle: str) -> bytes:
-    """The cover for these words, kept in the cache folder once drawn (drawing takes matplotlib
-    half a second; a render of an hour takes about one). A damaged copy is drawn again."""
-    import hashlib
-
-    key = hashlib.sha256(f"cover 1\n{title}\n{subtitle}".encode()).hexdigest()
-    path = Path(platformdirs.user_cache_dir("companion", appauthor=False)) / "covers" / f"{key}.png"
-    try:
-        data = path.read_bytes()
-        if data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82"):
-            return data
-    except OSError:
-        pass
-    data = draw_cover(title, subtitle)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with written_atomically(path, private=True) as tmp:
-            tmp.write_bytes(data)
-    except (OSError, BadInput):
-        pass  # an unwritable cache: drawn again next time
-    return data
-
-
 def draw_cover(title: str, subtitle: str) -> bytes:
     """A square cover for a track or a pack (PNG bytes): soft rings, like a slow breath, on a
     calm dark ground, with the title in large light type. The same words give the same bytes."""

@@ -17,10 +17,9 @@ import numpy as np
 from .atomic import written_atomically
 from .errors import BadInput
 from .layout import KnownLengths, build_plan, check_fits
-from .library import resolve_script
+from .library import default_cover, resolve_script
 from .modes import MODES, Mode, Part, get_mode
 from .options import SessionOptions
-from .pictures import cover_png
 from .plan import SessionPlan
 from .profile import Energy, Profile, make_profile, parse_energy
 from .renderer import QUANTUM, SessionRenderer, blocks
@@ -162,8 +161,7 @@ def track_tags(session: Session, album: str = ALBUM, track: int | None = None, t
     chapter at each section of the script (and each region of a therapist's track)."""
     plan, profile = session.plan, session.profile
     title = f"{plan.script_title} ({profile.energy.value} energy, {profile.minutes:g} min)"
-    cover = cover_png(album, ARTIST)
-    return TrackTags(title, album, ARTIST, track, total, session.script.summary, cover, chapters_of(plan))
+    return TrackTags(title, album, ARTIST, track, total, session.script.summary, default_cover(), chapters_of(plan))
 
 
 def check_options(options: SessionOptions, *, cache: ClipCache | None = None) -> tuple[Profile, Script]:

@@ -206,7 +206,7 @@ import numpy as np
 from companion import interrupts
 from companion.sinks import FileSink
 
-signal.signal(signal.SIGALRM, interrupts._handler)  # the handler install() gives SIGINT and SIGTERM
+signal.signal(signal.SIGALRM, interrupts.handler)  # the handler install() gives SIGINT and SIGTERM
 folder = Path(tempfile.mkdtemp())
 block = np.zeros(4096, np.int16)
 random.seed(1)
