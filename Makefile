@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/synthesis.py
 	$(BIN)/python benchmarks/loudness.py
 	$(BIN)/python benchmarks/plot_loudness.py
+	$(BIN)/python benchmarks/pack.py
 
 clean:
 	rm -rf $(VENV) build dist demo-session.mp3
