@@ -12,6 +12,7 @@ is read from /proc while it runs (VmHWM), so the figure per job is the worker's 
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -52,10 +53,12 @@ def _name(pid: int) -> str:
         return ""
 
 
-def pack(folder: Path, cache: Path, jobs: int | None) -> tuple[float, int, list[int]]:
-    """Wall seconds, the main process's peak memory (KB), and each render worker's."""
+def pack(folder: Path, cache: Path, jobs: int | None) -> tuple[float, float, int, list[int]]:
+    """Wall seconds, CPU seconds (every process of the command: workers and encoders too), the
+    main process's peak memory (KB), and each render worker's."""
     args = [PY, "-m", "companion", "pack", str(folder)] + (["--jobs", str(jobs)] if jobs else [])
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peaks: dict[int, int] = {}
@@ -69,9 +72,11 @@ def pack(folder: Path, cache: Path, jobs: int | None) -> tuple[float, int, list[
                     workers.add(pid)
         time.sleep(0.05)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if child.returncode != 0:
         raise SystemExit(f"failed: {' '.join(args)}\n{child.stderr.read().decode() if child.stderr else ''}")
-    return wall, peaks.get(child.pid, 0), sorted(peaks[p] for p in workers)
+    return wall, cpu, peaks.get(child.pid, 0), sorted(peaks[p] for p in workers)
 
 
 def main() -> None:
@@ -84,12 +89,12 @@ def main() -> None:
             cache = work / f"cache-{jobs}"
             for state in ("cold", "warm"):
                 folder = work / f"pack-{jobs}-{state}"
-                wall, main_kb, worker_kb = pack(folder, cache, jobs)
+                wall, cpu, main_kb, worker_kb = pack(folder, cache, jobs)
                 results[(label, state)] = wall
                 memory = f"main process {main_kb / 1024:.0f} MB"
                 if worker_kb:
                     memory += ", each job " + " / ".join(f"{kb / 1024:.0f}" for kb in worker_kb) + " MB"
-                print(f"{state} cache, {label}: {wall:.1f} s ({memory})")
+                print(f"{state} cache, {label}: {wall:.1f} s, CPU {cpu:.0f} s = {cpu / wall:.2f} cores busy ({memory})")
         for state in ("cold", "warm"):
             one = results[("one at a time (--jobs 1)", state)]
             many = next(v for (lab, s), v in results.items() if s == state and not lab.startswith("one"))

@@ -16,10 +16,12 @@ from .devices import DeviceOutput, NoDevice, output_devices
 from .errors import BadInput, CompanionError, DoesNotFit, Interrupted, OutputError
 from .modes import MODES, Mode
 from .options import SessionOptions
+from .pack import PackOptions, PackResult, make_pack
 from .plan import SessionPlan
 from .player import PlayResult, Status, play
 from .safety import SAFETY_SCREEN
-from .session import STOP_RULE, Notice, Rendered, Session, make_plan, make_session, render
+from .session import STOP_RULE, Notice, Rendered, Session, make_plan, make_session, render, track_tags
+from .tags import Chapter, TrackTags
 from .voice.narrator import Narrator
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "SAFETY_SCREEN",
     "STOP_RULE",
     "BadInput",
+    "Chapter",
     "CompanionError",
     "DeviceOutput",
     "DoesNotFit",
@@ -36,15 +39,20 @@ __all__ = [
     "NoDevice",
     "Notice",
     "OutputError",
+    "PackOptions",
+    "PackResult",
     "PlayResult",
     "Rendered",
     "Session",
     "SessionOptions",
     "SessionPlan",
     "Status",
+    "TrackTags",
+    "make_pack",
     "make_plan",
     "make_session",
     "output_devices",
     "play",
     "render",
+    "track_tags",
 ]
