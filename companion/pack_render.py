@@ -110,29 +110,49 @@ def render_tracks(
 
 def _in_parallel(order: list[Job], jobs: int, report: Report, finished: Callable[[str, dict], None]) -> None:
     context = multiprocessing.get_context("spawn")  # nothing of this process's threads or locks is copied
-    events = context.Queue()
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=(events, cpu_count() // jobs))
+    events, stop = context.Queue(), context.Event()
+    initargs = (events, stop, cpu_count() // jobs)
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=initargs)
     pids: set[int] = set()
+    futures: dict[Future, Job] = {}
+    recorded: set[str] = set()
     try:
         # Ctrl-C and SIGTERM are noted, then raised between waits, never inside the pool's locks
         with interrupts.deferred():
-            futures: dict[Future, Job] = {pool.submit(_work, job): job for job in order}
+            futures = {pool.submit(_work, job): job for job in order}
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
                 _drain(events, report, pids)
                 for future in done:
                     finished(futures[future].file, _result(future))
+                    recorded.add(futures[future].file)
                 interrupts.check()
     except BaseException:
-        for pid in pids:  # each worker removes the track it was making, then ends
+        # The pool hands each worker its next track before the last one ends, so cancelling
+        # is not enough: the stop flag keeps a worker from starting one, and ends the one it
+        # has at its next progress report; the signal ends one making the voice sooner.
+        stop.set()
+        for pid in pids:
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
         pool.shutdown(wait=True, cancel_futures=True)
+        _keep_what_finished(futures, recorded, finished)
         raise
     pool.shutdown(wait=True)
+
+
+def _keep_what_finished(futures: dict[Future, Job], recorded: set[str], finished: Callable[[str, dict], None]) -> None:
+    """A track that was completed as we stopped is on disk: list it, so the next run keeps it."""
+    for future, job in futures.items():
+        if job.file in recorded or not future.done() or future.cancelled() or future.exception() is not None:
+            continue
+        try:
+            finished(job.file, future.result())
+        except CompanionError:
+            pass  # the manifest could not be written: the next run makes the track again
 
 
 def _result(future: Future) -> dict:
@@ -156,12 +176,13 @@ def _drain(events, report: Report, pids: set[int]) -> None:
 
 # In each worker process:
 _events = None
+_stop = None
 _busy = False
 
 
-def _start(events, threads: int) -> None:
-    global _events
-    _events = events
+def _start(events, stop, threads: int) -> None:
+    global _events, _stop
+    _events, _stop = events, stop
     use_threads(threads)  # the cores are shared between the workers
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _on_signal)
@@ -180,14 +201,18 @@ def _work(job: Job) -> dict:
     from .pack import TrackFailed
 
     global _busy
+    assert _events is not None and _stop is not None
+    events, stop = _events, _stop
+    if stop.is_set():
+        raise KeyboardInterrupt  # the pack was stopped while this track waited its turn
     _busy = True
     try:
-        assert _events is not None
-        events = _events
 
         def report(file: str, fraction: float) -> None:
             with interrupts.deferred():  # a signal never lands inside the queue's locks
                 events.put((file, fraction))
+            if stop.is_set():
+                raise KeyboardInterrupt
 
         return make_track(job, report)
     except CompanionError as exc:  # carried back as its one line and exit code

@@ -339,23 +339,37 @@ def test_a_second_run_makes_nothing_and_a_change_remakes_only_its_track(tmp_path
     assert not damaged.exists() and (out / "mine.txt").exists()
 
 
-def test_interrupted_pack_keeps_finished_tracks_and_resumes(tmp_path):
-    """SIGTERM mid-pack (Ctrl-C does the same): every worker stops, nothing half-made is left,
-    and the next run makes only the tracks that were not finished."""
+@pytest.mark.parametrize(
+    "fmt, to_the_group",
+    [("ogg", False), ("mp3", True)],
+    ids=["SIGTERM to the command", "Ctrl-C to every process (as a terminal sends it)"],
+)
+def test_interrupted_pack_keeps_finished_tracks_and_resumes(tmp_path, fmt, to_the_group):
+    """Stopped mid-pack: every worker stops within a second or two (including one that was
+    about to start its next track), nothing half-made is left, every track on disk is in the
+    manifest, and the next run makes only the tracks that were not finished."""
     out = tmp_path / "pack"
     args = ["pack", str(out), "--energies", "low", "--scripts", "settling,breathlessness,calm-place"]
-    args += ["--format", "ogg", "--jobs", "2"]
-    child = subprocess.Popen([sys.executable, "-m", "companion", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    args += ["--format", fmt, "--jobs", "2"]
+    command = [sys.executable, "-m", "companion", *args]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     manifest = out / MANIFEST
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and child.poll() is None:
         if manifest.exists() and json.loads(manifest.read_text())["tracks"]:
             break
         time.sleep(0.05)
-    child.send_signal(signal.SIGTERM)
     started = time.monotonic()
+    if to_the_group:
+        os.killpg(child.pid, signal.SIGINT)
+    else:
+        child.send_signal(signal.SIGTERM)
     _, err = child.communicate(timeout=30)
     assert time.monotonic() - started < 3  # answered within a second or two
+    time.sleep(0.5)
+    left = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-s", str(child.pid)], capture_output=True, text=True)
+    running = [line for line in left.stdout.splitlines() if " Z" not in line]  # a zombie holds no memory
+    assert running == []  # no worker, encoder or helper left behind
     finished = json.loads(manifest.read_text())["tracks"]
     if child.returncode == 0:
         pytest.fail("the pack finished before it could be interrupted")
@@ -363,7 +377,7 @@ def test_interrupted_pack_keeps_finished_tracks_and_resumes(tmp_path):
     assert err.decode().count("\n") == 1 and err.decode().startswith("Error: interrupted; the ")
     assert "Traceback" not in err.decode()
     assert leftovers(out) == []
-    tracks = sorted(p.name for p in out.glob("*.ogg"))
+    tracks = sorted(p.name for p in out.glob(f"*.{fmt}"))
     assert tracks == sorted(finished)  # every track there is a finished one
     for name in tracks:
         assert sf.info(str(out / name)).duration == 360
@@ -373,7 +387,7 @@ def test_interrupted_pack_keeps_finished_tracks_and_resumes(tmp_path):
     made = 3 - len(tracks)
     assert f"Made {made} track{'s' if made != 1 else ''}, kept {len(tracks)} already made" in resumed.stdout
     assert {name: (out / name).stat().st_mtime_ns for name in tracks} == before  # not made again
-    assert len(list(out.glob("*.ogg"))) == 3
+    assert len(list(out.glob(f"*.{fmt}"))) == 3
 
 
 def test_full_disk_leaves_no_half_track(tmp_path):
