@@ -3,40 +3,13 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from .cli_play import ask_to_confirm
 from .pack import DEFAULT_NAME, FORMATS, PackOptions, make_pack
-
-
-class PackProgress:
-    """One calm bar for the whole pack, on a terminal only."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __enter__(self):
-        return self if sys.stderr.isatty() else None
-
-    def __call__(self, done: float, total: int) -> None:
-        if self._bar is None:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            columns = (TextColumn("Making the pack"), BarColumn(), MofNCompleteColumn(), TextColumn("tracks"))
-            self._bar = Progress(*columns, TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task("pack", total=total)
-        self._bar.update(self._task, completed=done)
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+from .progress import ProgressBar
 
 
 def _words(text: str | None) -> tuple[str, ...] | None:
@@ -99,7 +72,7 @@ def pack(
         caregiver=caregiver,
         jobs=jobs,
     )
-    with PackProgress() as progress:
+    with ProgressBar("Making the pack", "tracks", time_left=True) as progress:
         result = make_pack(out_dir, options, confirm=ask_to_confirm(yes), progress=progress)
     made, kept = len(result.made), len(result.kept)
     done = f"Made {made} track{'s' if made != 1 else ''}" + (f", kept {kept} already made" if kept else "")

@@ -287,9 +287,9 @@ def make_pack(
         render_tracks(folder, todo, name, len(tracks), cover, manifest, inputs, opts.jobs, progress)
     except KeyboardInterrupt:
         finished = sum(t.file in manifest.tracks for t in tracks)
-        kept = f"the {finished} finished track{'s are' if finished != 1 else ' is'} kept" if finished else ""
+        said = f"the {finished} finished track{'s are' if finished != 1 else ' is'} kept" if finished else ""
         raise Interrupted(
-            f"interrupted; {kept or 'none was finished'} and nothing half-made is left: "
+            f"interrupted; {said or 'none was finished'} and nothing half-made is left: "
             "run the same command again to make the rest"
         ) from None
     entries = [manifest.tracks[t.file] for t in tracks]
