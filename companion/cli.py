@@ -41,6 +41,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Examples:
       companion render --energy low -o rest.mp3
       companion plan --energy medium --minutes 10
+      companion pack ~/Music/comfort
       companion scripts list
     """
     ctx.obj = {"debug": debug}
