@@ -39,7 +39,9 @@ def _words(text: str | None) -> tuple[str, ...] | None:
 )
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Tracks made at once (default: one per core).")
 @click.option("--massage", is_flag=True, help="Add a 60-minute therapist's track for the massage table.")
-@click.option("--caregiver", is_flag=True, help="Add the caregiver's hand and foot massage tracks (notes first).")
+@click.option(
+    "--caregiver", is_flag=True, help="Add the caregiver's hand and foot massage tracks (safety notes first)."
+)
 @click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
 def pack(
     out_dir: Path,
