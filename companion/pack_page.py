@@ -72,7 +72,7 @@ def _card(i: int, track, entry: dict) -> str:
     label = f"{track.short}, {minutes}"
     notes = ""
     if entry.get("notes"):
-        notes = f'<p class="more"><a href="{_e(quote(entry["notes"]))}">Safety notes for this track</a></p>'
+        notes = '<p class="more"><a href="#safety">Read the safety notes first</a></p>'
     chapters = " · ".join(_e(title) for _, title in entry.get("chapters", []))
     return f"""<li class="card" id="track-{i + 1}">
 <h2 id="title-{i + 1}"><span class="num">{track.number}</span> {_e(track.short)}</h2>
