@@ -249,8 +249,9 @@ SCRIPT = """
 
   function draw() {
     if (playing === null) { return; }
-    var s = size(breaths[Number(playing.dataset.i)], playing.currentTime);
+    var t = playing.currentTime, s = size(breaths[Number(playing.dataset.i)], t);
     circle.style.transform = "scale(" + s.toFixed(3) + ")";
+    circle.dataset.t = t.toFixed(3);  // the moment the circle shows (a test reads it)
     window.requestAnimationFrame(draw);
   }
 

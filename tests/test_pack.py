@@ -262,19 +262,19 @@ def test_page_in_a_real_browser(flac_pack, tmp_path):
         deadline = time.monotonic() + 20
         while len(seen) < 12 and time.monotonic() < deadline:
             time.sleep(0.35)
-            t, width, full = driver.execute_script(
+            t, shown, width, full = driver.execute_script(
                 "var a = document.querySelector('audio'), c = document.getElementById('circle');"
-                "return [a.currentTime, c.getBoundingClientRect().width, c.offsetWidth];"
+                "return [a.currentTime, Number(c.dataset.t || -1), c.getBoundingClientRect().width, c.offsetWidth];"
             )
-            log.append((t, width, full))
-            if t > 0 and full > 0:  # playing, and the guide is shown
-                seen.append((t, width / full))
+            log.append((t, shown, width, full))
+            if t > 0 and shown >= 0 and full > 0:  # playing, and the guide is drawn
+                seen.append((t, shown, width / full))
         assert len(seen) >= 8, f"the track did not play in the browser: {log}"
-        scales = [s for _, s in seen]
+        scales = [s for _, _, s in seen]
         assert max(scales) - min(scales) > 0.25  # it grows and shrinks
-        for t, scale in seen:  # with this track's own breaths (a frame's lag allowed)
-            near = [_guide_size(breaths, t + d) for d in (-0.1, -0.05, 0, 0.05)]
-            assert min(near) - 0.04 <= scale <= max(near) + 0.04, (t, scale)
+        for t, shown, scale in seen:
+            assert abs(shown - t) < 0.5  # the circle keeps up with the sound
+            assert scale == pytest.approx(_guide_size(breaths, shown), abs=0.01)  # the track's own breaths
         driver.save_screenshot(str(shot))
         assert _share_of(_png_pixels(shot), (0x8F, 0xD1, 0xBD)) > 0.01  # the guide shows while it plays
         sources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
