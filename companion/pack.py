@@ -18,14 +18,14 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
-from .atomic import written_atomically
-from .errors import BadInput, CompanionError, Interrupted, OutputError
+from .errors import BadInput, Interrupted
 from .library import resolve_script
 from .modes import CAREGIVER, MASSAGE
 from .options import SessionOptions
 from .pictures import draw_cover
 from .profile import PACING, Energy, parse_energy
 from .safety import SAFETY_SCREEN
+from .scripts import Script
 from .session import STOP_RULE, check_options
 from .tags import ARTIST
 from .voice.piper_voice import resolve_voice
@@ -182,10 +182,9 @@ def _about(name: str, options: SessionOptions) -> tuple[str, str]:
     return script.title, script.summary or script.title
 
 
-def inputs_hash(track: Track, album: str, total: int, fmt: str) -> str:
+def inputs_hash(track: Track, script: Script, album: str, total: int, fmt: str) -> str:
     """Everything a track's bytes depend on: the program, its options, its script's text, the
     voice and its pronunciations, and its tags. The same hash means the same track."""
-    _, script = check_options(track.options)
     voice = resolve_voice(track.options.voice).identity
     fixups = [asdict(f) for f in load_fixups()]
     blob = {
@@ -243,12 +242,9 @@ class Manifest:
         return notes is None or (folder / notes).is_file()
 
     def save(self) -> None:
-        text = json.dumps({"version": MANIFEST_VERSION, "tracks": self.tracks}, sort_keys=True)
-        try:
-            with written_atomically(self.path) as tmp:
-                tmp.write_text(text + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise OutputError(f"could not write '{self.path}' ({exc.strerror}); run the same command again") from None
+        from .pack_page import write_file
+
+        write_file(self.path, json.dumps({"version": MANIFEST_VERSION, "tracks": self.tracks}, sort_keys=True) + "\n")
 
 
 def make_pack(
@@ -261,15 +257,15 @@ def make_pack(
     """Make (or bring up to date) a pack in `folder`. Everything is checked before anything is
     made; the caregiver tracks need their safety notes confirmed (`confirm(notes)`, or
     opts.safety_confirmed). `progress(done, total)` hears how far the renders are."""
-    from .pack_page import write_page, write_playlist, write_printable
+    from .pack_page import write_file, write_page, write_playlist, write_printable
     from .pack_render import render_tracks
 
     opts = opts or PackOptions()
     name = check_name(opts.name)
     folder = Path(folder).expanduser()
     tracks = choose_tracks(opts)
-    for track in tracks:
-        check_options(track.options)  # a script that cannot fit is refused before anything is made
+    # every track checked (a script that cannot fit is refused) before anything is made
+    scripts = {t.file: check_options(t.options)[1] for t in tracks}
     if opts.caregiver and not opts.safety_confirmed:
         if confirm is None:
             raise BadInput("a pack with caregiver tracks needs their safety notes read and confirmed first")
@@ -278,11 +274,11 @@ def make_pack(
     tracks = [_confirmed(t) for t in tracks]
     _prepare(folder)
     manifest = Manifest.load(folder)
-    inputs = {t.file: inputs_hash(t, name, len(tracks), opts.format) for t in tracks}
+    inputs = {t.file: inputs_hash(t, scripts[t.file], name, len(tracks), opts.format) for t in tracks}
     todo = [t for t in tracks if not manifest.complete(t, inputs[t.file])]
     removed = _remove_stale(folder, manifest, {t.file for t in tracks})
     cover = draw_cover(name, ARTIST)
-    _write_bytes(folder / "cover.png", cover)
+    write_file(folder / "cover.png", cover)
     try:
         render_tracks(folder, todo, name, len(tracks), cover, manifest, inputs, opts.jobs, progress)
     except KeyboardInterrupt:
@@ -335,24 +331,3 @@ def _remove_stale(folder: Path, manifest: Manifest, wanted: set[str]) -> list[st
     if removed:
         manifest.save()
     return removed
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    if path.is_file() and path.read_bytes() == data:
-        return
-    try:
-        with written_atomically(path) as tmp:
-            tmp.write_bytes(data)
-    except OSError as exc:
-        raise OutputError(f"could not write '{path}' ({exc.strerror}); nothing was changed") from None
-
-
-class TrackFailed(CompanionError):
-    """A track's render failed in a worker process: its one-line message and exit code, carried back."""
-
-    def __init__(self, message: str, exit_code: int):
-        super().__init__(message, exit_code)
-        self.exit_code = exit_code
-
-    def __str__(self) -> str:
-        return str(self.args[0])

@@ -28,7 +28,7 @@ def write_playlist(folder: Path, name: str, tracks: list, entries: list[dict]) -
     lines = ["#EXTM3U", f"#PLAYLIST:{name}"]
     for track, entry in zip(tracks, entries):
         lines += [f"#EXTINF:{round(entry['duration_s'])},{track.title}", track.file]
-    return _write_text(folder / f"{_file_name(name)}.m3u8", "\n".join(lines) + "\n")
+    return write_file(folder / f"{_file_name(name)}.m3u8", "\n".join(lines) + "\n")
 
 
 def write_page(
@@ -64,7 +64,7 @@ def write_page(
         script=SCRIPT,
         schedule=schedule,
     )
-    return _write_text(folder / "index.html", page)
+    return write_file(folder / "index.html", page)
 
 
 def _card(i: int, track, entry: dict) -> str:
@@ -123,13 +123,7 @@ def write_printable(
         block(title, 20, bold=True)
         block(body.strip(), 15)
     block(HONEST, 12)
-    path = folder / f"{_file_name(name)} - to print.pdf"
-    try:
-        with written_atomically(path) as tmp:
-            pdf.output(str(tmp))
-    except OSError as exc:
-        raise OutputError(f"could not write '{path}' ({exc.strerror}); run the same command again") from None
-    return path
+    return write_file(folder / f"{_file_name(name)} - to print.pdf", bytes(pdf.output()))
 
 
 def _file_name(name: str) -> str:
@@ -138,10 +132,14 @@ def _file_name(name: str) -> str:
     return file_safe(name)
 
 
-def _write_text(path: Path, text: str) -> Path:
+def write_file(path: Path, data: bytes | str) -> Path:
+    """One of the pack's own files, whole or not at all; an unchanged file is left as it is."""
+    content = data.encode("utf-8") if isinstance(data, str) else data
     try:
+        if path.is_file() and path.read_bytes() == content:
+            return path
         with written_atomically(path) as tmp:
-            tmp.write_text(text, encoding="utf-8")
+            tmp.write_bytes(content)
     except OSError as exc:
         raise OutputError(f"could not write '{path}' ({exc.strerror}); run the same command again") from None
     return path

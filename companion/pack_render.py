@@ -197,9 +197,18 @@ def _on_signal(signum, frame) -> None:
         interrupts.handler(signum, frame)
 
 
-def _work(job: Job) -> dict:
-    from .pack import TrackFailed
+class TrackFailed(CompanionError):
+    """A track's render failed in a worker process: its one-line message and exit code, carried back."""
 
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message, exit_code)
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _work(job: Job) -> dict:
     global _busy
     assert _events is not None and _stop is not None
     events, stop = _events, _stop
