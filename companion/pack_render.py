@@ -18,11 +18,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import interrupts
 from .errors import CompanionError, OutputError
 from .options import SessionOptions
 from .voice.piper_voice import cpu_count, use_threads
+
+if TYPE_CHECKING:
+    from .pack import Manifest, Track
 
 Report = Callable[[str, float], None]  # (track file, fraction made)
 
@@ -73,11 +77,11 @@ def make_track(job: Job, report: Report) -> dict:
 
 def render_tracks(
     folder: Path,
-    todo: list,  # pack.Track
+    todo: list[Track],
     album: str,
     total: int,
     cover: bytes,
-    manifest,  # pack.Manifest
+    manifest: Manifest,
     inputs: dict[str, str],
     jobs: int | None,
     progress: Callable[[float, int], None] | None,
