@@ -11,10 +11,14 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from .atomic import written_atomically
 from .errors import OutputError
+
+if TYPE_CHECKING:
+    from .pack import Track
 
 GUIDE_NOTE = "A circle grows as the tone rises (breathing in) and shrinks as it falls (breathing out)."
 HONEST = (
@@ -23,7 +27,7 @@ HONEST = (
 )
 
 
-def write_playlist(folder: Path, name: str, tracks: list, entries: list[dict]) -> Path:
+def write_playlist(folder: Path, name: str, tracks: list[Track], entries: list[dict]) -> Path:
     """An extended M3U in UTF-8 (.m3u8), with paths relative to itself: it plays from any copy."""
     lines = ["#EXTM3U", f"#PLAYLIST:{name}"]
     for track, entry in zip(tracks, entries):
@@ -34,7 +38,7 @@ def write_playlist(folder: Path, name: str, tracks: list, entries: list[dict]) -
 def write_page(
     folder: Path,
     name: str,
-    tracks: list,
+    tracks: list[Track],
     entries: list[dict],
     stop_rule: str,
     safety_notes: str | None,
@@ -67,7 +71,7 @@ def write_page(
     return write_file(folder / "index.html", page)
 
 
-def _card(i: int, track, entry: dict) -> str:
+def _card(i: int, track: Track, entry: dict) -> str:
     minutes = f"{track.minutes:g} minutes"
     label = f"{track.short}, {minutes}"
     notes = ""
@@ -86,7 +90,7 @@ def _card(i: int, track, entry: dict) -> str:
 
 
 def write_printable(
-    folder: Path, name: str, tracks: list, entries: list[dict], stop_rule: str, safety_notes: str | None
+    folder: Path, name: str, tracks: list[Track], entries: list[dict], stop_rule: str, safety_notes: str | None
 ) -> Path:
     """The page on paper (A4, large type): a PDF made here by fpdf2, with a font that ships
     with matplotlib (DejaVu Sans), so every name prints whatever its letters."""
