@@ -110,7 +110,7 @@ def write_printable(
 
     def block(text: str, size: float, bold: bool = False, after: float = 3) -> None:
         pdf.set_font("DejaVu", "B" if bold else "", size)
-        pdf.multi_cell(width, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, size * 0.55, text, align="L", new_x="LMARGIN", new_y="NEXT")  # ragged right reads easier
         pdf.ln(after)
 
     block(name, 26, bold=True, after=4)
