@@ -14,7 +14,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -301,8 +301,7 @@ def make_pack(
 def _confirmed(track: Track) -> Track:
     if track.options.mode != CAREGIVER.name:
         return track
-    options = SessionOptions(**{**asdict(track.options), "safety_confirmed": True})
-    return Track(track.number, track.group, track.short, track.purpose, options, track.file)
+    return replace(track, options=replace(track.options, safety_confirmed=True))
 
 
 def _prepare(folder: Path) -> None:
