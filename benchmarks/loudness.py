@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from companion import SessionOptions, make_session
-from companion.loudness import loudness_range, lufs, true_peak_db
+from companion.sound.loudness import loudness_range, lufs, true_peak_db
 
 SESSIONS = [
     ("relax, low energy, 6 min", SessionOptions(energy="low")),

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from companion import SessionOptions, make_session  # noqa: E402
-from companion.loudness import loudness_range, lufs, momentary  # noqa: E402
+from companion.sound.loudness import loudness_range, lufs, momentary  # noqa: E402
 
 SESSIONS = [
     ("Relax, high energy, 20 min", SessionOptions(energy="high")),

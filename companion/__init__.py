@@ -10,19 +10,19 @@ The library API (the command line is a thin layer over it)::
     companion.render(session, "rest.mp3")
 """
 
-__version__ = "0.1.0"  # the one place the version is written (pyproject.toml reads it)
-
-from .devices import DeviceOutput, NoDevice, output_devices
-from .errors import BadInput, CompanionError, DoesNotFit, Interrupted, OutputError
-from .modes import MODES, Mode
-from .options import SessionOptions
-from .pack import PackOptions, PackResult, make_pack
-from .plan import SessionPlan
-from .player import PlayResult, Status, play
-from .safety import SAFETY_SCREEN
-from .session import STOP_RULE, Notice, Rendered, Session, make_plan, make_session, render, track_tags
-from .tags import Chapter, TrackTags
-from .voice.narrator import Narrator
+from companion.errors import BadInput, CompanionError, DoesNotFit, Interrupted, OutputError
+from companion.live.player import PlayResult, play
+from companion.modes import MODES, Mode
+from companion.options import SessionOptions
+from companion.output.devices import DeviceOutput, NoDevice, output_devices
+from companion.output.stream import Status
+from companion.output.tags import Chapter, TrackTags
+from companion.pack.make import PackOptions, PackResult, make_pack
+from companion.plan.model import SessionPlan
+from companion.safety import SAFETY_SCREEN
+from companion.session import STOP_RULE, Notice, Rendered, Session, make_plan, make_session, render, track_tags
+from companion.version import __version__ as __version__
+from companion.voice.narrator import Narrator
 
 __all__ = [
     "MODES",

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import interrupts
-from .errors import BadInput
+from companion import interrupts
+from companion.errors import BadInput
 
 PARTIAL_SUFFIX = ".partial"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import BadInput
+from companion.errors import BadInput
 
 
 @dataclass(frozen=True)

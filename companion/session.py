@@ -14,23 +14,23 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import written_atomically
-from .errors import BadInput
-from .layout import KnownLengths, build_plan, check_fits
-from .library import default_cover, resolve_script
-from .modes import MODES, Mode, Part, get_mode
-from .options import SessionOptions
-from .plan import SessionPlan
-from .profile import Energy, Profile, make_profile, parse_energy
-from .renderer import QUANTUM, SessionRenderer, blocks
-from .safety import SAFETY_SCREEN
-from .scripts import Script, check_name, personalise
-from .sinks import FileSink, check_output_path, explain_write_error
-from .tags import ARTIST, TrackTags, chapters_of, write_tags
-from .voice.cache import ClipCache
-from .voice.narrator import Narrator, Progress
-from .voice.piper_voice import PiperNarrator, resolve_voice
-from .voice.recorded import RecordedNarrator, RecordedVoice
+from companion.atomic import written_atomically
+from companion.cache import ClipCache
+from companion.errors import BadInput
+from companion.modes import MODES, Mode, Part, get_mode
+from companion.options import SessionOptions
+from companion.output.sinks import FileSink, check_output_path, explain_write_error
+from companion.output.tags import ARTIST, TrackTags, chapters_of, write_tags
+from companion.plan.catalogue import default_cover, resolve_script
+from companion.plan.layout import KnownLengths, build_plan, check_fits
+from companion.plan.model import SessionPlan
+from companion.plan.profile import Energy, Profile, make_profile, parse_energy
+from companion.plan.scripts import Script, check_name, personalise
+from companion.safety import SAFETY_SCREEN
+from companion.sound.renderer import QUANTUM, SessionRenderer, blocks
+from companion.voice.narrator import Narrator, Progress
+from companion.voice.piper_voice import PiperNarrator, resolve_voice
+from companion.voice.recorded import RecordedNarrator, RecordedVoice
 
 ALBUM = "companion sessions"  # a single render's album; a pack's is the pack's name
 STOP_RULE = (

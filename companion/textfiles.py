@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import BadInput
+from companion.errors import BadInput
 
 
 def read_limited(path: Path, what: str, limit: int) -> bytes:

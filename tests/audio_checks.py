@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import soundfile as sf
 
-from companion.loudness import loudness_range, lufs, true_peak_db
+from companion.sound.loudness import loudness_range, lufs, true_peak_db
 
 __all__ = ["read", "lufs", "loudness_range", "true_peak_db", "spans", "rms_db", "max_step_near"]
 

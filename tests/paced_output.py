@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from companion.player import Blocks, Status
+from companion.output.stream import Blocks, Status
 
 
 class PacedOutput:

@@ -1,1 +1,9 @@
-"""Narration voices: neural TTS (Piper) and the content-addressed clip cache."""
+"""Voice: narrators, anything that gives a phrase's length and samples (narrator.Narrator).
+
+Holds the bundled Piper voice and any added .onnx voice (piper_voice), a loved one's
+recorded takes and their import (recorded), recording from a microphone (recorder), the
+clip preparation they share (clips: levelling, edges, limiting) and the pronunciation
+fix-ups (pronounce).
+
+May import: sound (to level clips), plan (a script's phrases) and the leaves.
+"""

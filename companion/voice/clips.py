@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
-from ..envelopes import raised_cosine
-from ..loudness import db_to_gain, lufs
-from ..mixer import smooth_within
+from companion.sound.envelopes import raised_cosine
+from companion.sound.loudness import db_to_gain, lufs
+from companion.sound.mixer import smooth_within
 
 VOICE_LUFS = -18.0
 CLIP_CEILING_DBTP = -2.0  # leaves room for the quiet bed under the voice; master ceiling is -1

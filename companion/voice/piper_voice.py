@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import interrupts
-from ..errors import BadInput, VoiceError
-from ..textfiles import read_limited
-from .cache import ClipCache, clip_key
-from .clips import PROCESSING_VERSION, load_tools, prepare_clip
-from .narrator import Progress
-from .pronounce import FixUp, as_said, load_fixups
+from companion import interrupts
+from companion.cache import ClipCache, clip_key
+from companion.errors import BadInput, VoiceError
+from companion.paths import data_dir
+from companion.textfiles import read_limited
+from companion.voice.clips import PROCESSING_VERSION, load_tools, prepare_clip
+from companion.voice.narrator import Progress
+from companion.voice.pronounce import FixUp, as_said, load_fixups
 
 BUNDLED = {"joe", "en_US-joe-medium", "default"}
 MAX_SETTINGS_BYTES = 1 << 20  # a Piper voice's .onnx.json is a few KB
@@ -82,9 +83,7 @@ def resolve_voice(spec: str | None) -> VoiceSpec:
 
 
 def added_voices_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("companion", appauthor=False)) / "piper-voices"
+    return data_dir() / "piper-voices"
 
 
 def added_voice_path(name: str) -> Path | None:
@@ -100,7 +99,7 @@ def add_voice(path: Path, name: str | None = None) -> tuple[str, VoiceSpec]:
     It is checked first, as any --voice FILE is."""
     import shutil
 
-    from .recorded import NAME
+    from companion.voice.recorded import NAME
 
     spec = resolve_voice(str(path))
     name = name or path.stem

@@ -17,18 +17,17 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import platformdirs
+from companion.errors import BadInput
+from companion.paths import PACKAGE, config_dir
+from companion.textfiles import read_limited
 
-from ..errors import BadInput
-from ..textfiles import read_limited
-
-BUILTIN = Path(__file__).resolve().parent.parent / "pronunciations.txt"
+BUILTIN = PACKAGE / "pronunciations.txt"
 MAX_LIST_BYTES = 64 * 1024
 _AFTER_PHONEMES = re.compile(r"(\]\])([,.;:!?\u2026]+)")
 
 
 def user_list_path() -> Path:
-    return Path(platformdirs.user_config_dir("companion", appauthor=False)) / "pronunciations.txt"
+    return config_dir() / "pronunciations.txt"
 
 
 @dataclass(frozen=True)

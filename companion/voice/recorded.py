@@ -20,15 +20,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 import soundfile as sf
 
-from ..atomic import written_atomically
-from ..errors import BadInput, VoiceError
-from ..loudness import lufs
-from ..scripts import Entry, Item, Script, personalise
-from .clips import prepare_clip
-from .narrator import Progress
+from companion.atomic import written_atomically
+from companion.errors import BadInput, VoiceError
+from companion.paths import data_dir
+from companion.plan.scripts import Entry, Item, Script, personalise
+from companion.sound.loudness import lufs
+from companion.voice.clips import prepare_clip
+from companion.voice.narrator import Progress
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,39}$")
 FORMATS = (".wav", ".flac", ".ogg", ".mp3", ".m4a")
@@ -45,7 +45,7 @@ SECONDS_A_WORD = 0.8  # generous: a slow reader with pauses; a take over 3x this
 
 
 def voices_dir() -> Path:
-    return Path(platformdirs.user_data_dir("companion", appauthor=False)) / "voices"
+    return data_dir() / "voices"
 
 
 def phrase_key(text: str) -> str:

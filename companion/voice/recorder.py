@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import BadInput, OutputError
+from companion.errors import BadInput, OutputError
 
 RATE = 44100
 BLOCK = 2048

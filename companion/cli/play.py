@@ -1,0 +1,92 @@
+"""What the play, render and today commands share: the safety prompt, notices, live play
+with its view and keys, and the session's place in the comfort journal."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from companion.cli.asking import ask_ratings, can_ask
+from companion.errors import BadInput
+from companion.journal.store import Journal, Ratings, SessionRecord
+from companion.live.player import PlayResult
+from companion.live.player import play as play_session
+from companion.output.stream import Output
+from companion.session import Notice, Session
+
+
+def ask_to_confirm(yes: bool):
+    """The caregiver safety notes: shown, then confirmed once (--yes, or at a prompt)."""
+
+    def confirm(notes: str) -> bool:
+        click.echo(notes)
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise BadInput("read the safety notes above, then confirm them with --yes")
+        return click.confirm("Have you read these notes, and is it safe to go on?", default=False)
+
+    return confirm
+
+
+def device_spec(spec: str | None) -> int | str | None:
+    """--device as sounddevice takes it: a number is an index, anything else a name."""
+    return int(spec) if spec is not None and spec.isdigit() else spec
+
+
+def show_notice(notice: Notice) -> None:
+    """What the listener must see before it starts (the safety notes were shown when confirmed)."""
+    if notice.kind != "safety":
+        click.echo(notice.text)
+
+
+def play_live(session: Session, output: Output, quiet: bool) -> PlayResult:
+    """Play with the view on screen (unless quiet) and the keys (on a terminal); say what to know."""
+    view = None
+    if not quiet:
+        from companion.cli.view import PlainView, RichView
+
+        view = RichView() if sys.stdout.isatty() else PlainView()
+    keys = None
+    if sys.stdin.isatty():
+        from companion.cli.keys import TerminalKeys
+
+        keys = TerminalKeys
+    result = play_session(session, output, view=view, keys=keys)
+    if result.lengthened_to:
+        click.echo(
+            f"Note: the words needed more time than asked; the session grew to {result.lengthened_to} minutes.",
+            err=True,
+        )
+    if result.faster_than_real_time:
+        click.echo("Note: the sound output took the session faster than it plays (a null device?).", err=True)
+    elif result.underruns:
+        click.echo(f"Note: the sound card ran dry {result.underruns} time(s).", err=True)
+    return result
+
+
+def session_record(session: Session, **checkin) -> SessionRecord:
+    p = session.plan.profile
+    return SessionRecord(session.plan.script_name, p.energy.value, p.mode.name, round(p.minutes, 2), **checkin)
+
+
+def start_in_journal(session: Session, ask: bool, before: Ratings | None = None, **checkin) -> int:
+    """The session's row in the journal, with how the listener feels before it (asked on a
+    terminal when `ask`, else the ratings given)."""
+    if ask and can_ask():
+        before = ask_ratings("Before you start: how do you feel now?")
+    with Journal() as journal:
+        session_id = journal.start_session(session_record(session, **checkin))
+        if before is not None and not before.empty:
+            journal.add(before, "before", session_id)
+    return session_id
+
+
+def finish_in_journal(session_id: int, result: PlayResult) -> None:
+    """How it ended, and how the listener feels now: one screen, skippable (only on a terminal)."""
+    after = ask_ratings("How do you feel now?") if can_ask() and result.ended != "interrupted" else None
+    with Journal() as journal:
+        journal.finish_session(session_id, result.minutes_heard, result.ended)
+        if after is not None and not after.empty:
+            journal.add(after, "after", session_id)

@@ -1,0 +1,246 @@
+"""`companion voice ...`: a familiar voice, from recordings made elsewhere (a phone's voice memos)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import click
+
+from companion.cli.asking import can_ask, confirmed, heading, keys_mode, wait_for
+from companion.errors import BadInput
+from companion.plan.catalogue import resolve_script
+from companion.plan.profile import SAMPLE_RATE
+from companion.plan.scripts import Energy, check_name
+from companion.voice.piper_voice import add_voice, added_voice_path, list_added_voices
+from companion.voice.recorded import (
+    CONSENT,
+    RecordedVoice,
+    import_takes,
+    list_voices,
+    numbered_files,
+    script_phrases,
+    take_for,
+)
+from companion.voice.recorder import RATE, level_bar, play_back, record
+
+
+@click.group()
+def voice() -> None:
+    """A familiar voice: a person's own recordings, spoken in place of the synthetic voice.
+
+    \b
+    Examples:
+      companion voice phrases settling > to-record.txt
+      companion voice import mum ./memos --script settling
+      companion play --energy low --voice mum
+    """
+
+
+@voice.command("phrases")
+@click.argument("script")
+@click.option("--name", "listener", default=None, help="The listener's name, for lines that greet them by name.")
+def voice_phrases(script: str, listener: str | None) -> None:
+    """Number the phrases of a script, to record one file each (001.m4a, 002.mp3, ...).
+
+    \b
+    Example:
+      companion voice phrases settling
+    """
+    for number, text in enumerate(script_phrases(resolve_script(script, Energy.MEDIUM), check_name(listener)), start=1):
+        click.echo(f"{number:03d}  {text}")
+
+
+@voice.command("record")
+@click.argument("name")
+@click.option("--script", "script_name", required=True, metavar="NAME|FILE", help="The script to record.")
+@click.option("--name", "listener", default=None, help="The listener's name, for lines that greet them by name.")
+def voice_record(name: str, script_name: str, listener: str | None) -> None:
+    """Record a script's phrases from the microphone, one at a time.
+
+    Each phrase is shown in turn: Enter starts and stops the recording (a level shows
+    while you speak), then r records it again, p plays it back, s skips it. Each take is
+    kept at once; q stops for now, and the next time starts with what is missing.
+
+    \b
+    Example:
+      companion voice record mum --script settling
+    """
+    if not can_ask():
+        raise BadInput("recording needs a terminal, to show each phrase and take your keys")
+    recorded = RecordedVoice(name)
+    phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM), check_name(listener))
+    todo = [(i, t) for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+    if recorded.create():
+        click.echo(CONSENT)
+    click.echo(f"{len(todo)} of {len(phrases)} phrases to record for '{name}'.")
+    with keys_mode():
+        for number, text in todo:
+            if not _record_phrase(recorded, number, len(phrases), text):
+                break
+    lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+    if lacking:
+        shown = _numbers(lacking, 12)
+        click.echo(f"Still to record: {shown}. Run the same command again to go on.")
+    else:
+        click.echo(f"Every phrase of {script_name} is recorded: use --voice {name}.")
+
+
+def _record_phrase(recorded: RecordedVoice, number: int, total: int, text: str) -> bool:
+    """One phrase, as often as needed; False when the person stops for now."""
+    heading(f"Phrase {number} of {total}")
+    click.secho(f"      {text}", bold=True)
+    click.echo()
+    while True:
+        click.echo("  Enter: record    s: skip    q: stop for now")
+        key = wait_for("\r\nsq")
+        if key in "sq":
+            return key == "s"
+        click.echo("  Recording. Enter to stop.")
+        stop = threading.Event()
+        stopper = threading.Thread(target=_stop_on_enter, args=(stop,), daemon=True)
+        stopper.start()
+        raw = record(stop, on_level=lambda rms: click.echo(f"\r  {level_bar(rms)}", nl=False))
+        stop.set()
+        stopper.join()
+        click.echo()
+        take, problem = take_for(raw, RATE, text, SAMPLE_RATE)
+        if take is None:
+            click.echo(f"  Not kept: {problem}.")
+            continue
+        recorded.keep(text, take, SAMPLE_RATE)
+        click.echo("  Kept.  Enter: next    p: play back    r: again    q: stop for now")
+        while (key := wait_for("\r\npqr")) == "p":
+            play_back(take, SAMPLE_RATE)
+        if key != "r":
+            return key != "q"
+
+
+def _stop_on_enter(stop: threading.Event) -> None:
+    wait_for("\r\n", stop)
+    stop.set()
+
+
+@voice.command("import")
+@click.argument("name")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--script", "script_name", required=True, metavar="NAME|FILE", help="The script the files are for.")
+@click.option("--map", "mapping", type=click.Path(path_type=Path), default=None, help="A CSV of 'file,number'.")
+@click.option("--name", "listener", default=None, help="The listener's name, for lines that greet them by name.")
+def voice_import(name: str, folder: Path, script_name: str, mapping: Path | None, listener: str | None) -> None:
+    """Import recordings made elsewhere: one file per phrase (wav, flac, ogg, mp3, m4a).
+
+    Files are named by the phrase's number in 'companion voice phrases SCRIPT' (001.m4a,
+    002.mp3, ...) or listed in a CSV of 'file,number'. Each take is checked and cleaned;
+    takes that need redoing are listed by phrase, and not kept.
+
+    \b
+    Example:
+      companion voice import mum ./memos --script settling
+    """
+    recorded = RecordedVoice(name)
+    phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM), check_name(listener))
+    files = numbered_files(folder, mapping)
+    if recorded.create():
+        click.echo(CONSENT)
+    kept, problems = import_takes(recorded, files, phrases, SAMPLE_RATE)
+    click.echo(f"Kept {kept} take(s) for '{name}'.")
+    for p in problems:
+        click.echo(f"  {p.number:03d} '{p.text}': {p.problem}")
+    lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+    if lacking:
+        shown = _numbers(lacking, 12)
+        click.echo(f"Still to record for {script_name}: {shown}")
+    if problems:
+        raise BadInput(f"{len(problems)} take(s) need recording again (listed above)")
+
+
+@voice.command("add")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="The name to use with --voice (default: the file's name).")
+def voice_add(path: Path, name: str | None) -> None:
+    """Add any Piper voice (its .onnx file, with the .onnx.json beside it) by name.
+
+    \b
+    Example:
+      companion voice add ~/Downloads/en_GB-alba-medium.onnx --name alba
+    """
+    added, spec = add_voice(path, name)
+    click.echo(f"Added the Piper voice '{added}': use it with --voice {added}.")
+
+
+@voice.command("list")
+def voice_list() -> None:
+    """The recorded voices on this machine, and the Piper voices added by name.
+
+    \b
+    Example:
+      companion voice list
+    """
+    found = list_voices()
+    if not found:
+        click.echo("No recorded voices yet; see 'companion voice import --help'.")
+    for v in found:
+        click.echo(f"{v.name}  ({v.takes()} takes)")
+    for name in list_added_voices():
+        click.echo(f"{name}  (a Piper voice)")
+
+
+@voice.command("show")
+@click.argument("name")
+def voice_show(name: str) -> None:
+    """What a recorded voice can say: for each built-in script, the phrases it still lacks.
+
+    \b
+    Example:
+      companion voice show mum
+    """
+    from companion.plan.catalogue import builtin_scripts
+
+    recorded = _existing(name)
+    click.echo(f"{recorded.name}: {recorded.takes()} takes, in {recorded.folder}")
+    for script in builtin_scripts():
+        phrases = script_phrases(script)
+        lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+        done = len(phrases) - len(lacking)
+        if done:
+            missing = _numbers(lacking, 10)
+            click.echo(f"  {script.name}: {done} of {len(phrases)}" + (f"; missing {missing}" if lacking else ""))
+
+
+@voice.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask to confirm.")
+def voice_remove(name: str, yes: bool) -> None:
+    """Delete a recorded voice and every take of it (or a Piper voice added by name).
+
+    \b
+    Example:
+      companion voice remove mum
+    """
+    model = added_voice_path(name)
+    recorded = RecordedVoice(name) if model is None else None
+    if recorded is not None and not recorded.exists:
+        raise BadInput(f"no voice named '{name}'; see 'companion voice list'")
+    what = f"the voice '{name}'" + (f" and all {recorded.takes()} takes" if recorded is not None else "")
+    if not confirmed(f"Delete {what}?", yes, f"delete {what}"):
+        click.echo("Nothing was deleted.")
+        return
+    if recorded is not None:
+        recorded.remove()
+    elif model is not None:
+        shutil.rmtree(model.parent)
+    click.echo(f"Deleted the voice '{name}'.")
+
+
+def _numbers(phrases: list[int], most: int) -> str:
+    """Phrase numbers as 'voice phrases' prints them, the first `most` of them."""
+    return ", ".join(f"{i:03d}" for i in phrases[:most]) + (" ..." if len(phrases) > most else "")
+
+
+def _existing(name: str) -> RecordedVoice:
+    recorded = RecordedVoice(name)
+    if not recorded.exists:
+        raise BadInput(f"no recorded voice named '{name}'; see 'companion voice list'")
+    return recorded

@@ -1,0 +1,335 @@
+"""The comfort journal: how a listener felt, before and after a session or on its own.
+
+One SQLite file in the user's data folder, readable by its owner only. Ratings are 0-10 in
+the style of the revised Edmonton Symptom Assessment System ("how do you feel now"): pain,
+tiredness, breathlessness, anxiety (0 none, 10 worst) and wellbeing (0 best, 10 worst), each
+optional, with an optional short note. Nothing here scores or ranks: it is a record for the
+listener and their care team, never a streak or a target.
+
+Every write is one short transaction in WAL mode, so a second terminal (or a plot being
+drawn) never corrupts the file, and a process killed mid-write loses nothing committed. The
+schema has a version (PRAGMA user_version) and migrations from the first release; a file made
+by a newer companion is refused, not changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, astuple, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from companion.atomic import written_atomically
+from companion.errors import BadInput, CompanionError, OutputError
+from companion.paths import data_dir
+
+SYMPTOMS = ("pain", "tiredness", "breathlessness", "anxiety", "wellbeing")
+QUESTIONS = {
+    "pain": "Pain",
+    "tiredness": "Tiredness",
+    "breathlessness": "Breathlessness",
+    "anxiety": "Anxiety",
+    "wellbeing": "Wellbeing (0 best, 10 worst)",
+}
+MOMENTS = ("before", "after", "alone")
+MAX_NOTE = 500
+BUSY_TIMEOUT_S = 10.0  # another writer holds the file: wait this long before saying so
+
+# Each entry takes the schema from version i to i + 1. Never edit one that has shipped: add one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        script TEXT NOT NULL,
+        energy TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        minutes_planned REAL NOT NULL,
+        minutes_heard REAL,
+        ended TEXT,
+        energy_score INTEGER CHECK (energy_score BETWEEN 0 AND 10),
+        breathless INTEGER,
+        goal TEXT
+    );
+    CREATE TABLE ratings (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        session_id INTEGER REFERENCES sessions(id) ON DELETE CASCADE,
+        moment TEXT NOT NULL CHECK (moment IN ('before', 'after', 'alone')),
+        pain INTEGER CHECK (pain BETWEEN 0 AND 10),
+        tiredness INTEGER CHECK (tiredness BETWEEN 0 AND 10),
+        breathlessness INTEGER CHECK (breathlessness BETWEEN 0 AND 10),
+        anxiety INTEGER CHECK (anxiety BETWEEN 0 AND 10),
+        wellbeing INTEGER CHECK (wellbeing BETWEEN 0 AND 10),
+        note TEXT CHECK (length(note) <= 500)
+    );
+    CREATE INDEX ratings_at ON ratings(at);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class JournalError(CompanionError):
+    """The journal file cannot be used (locked too long, from a newer version, damaged)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Ratings:
+    pain: int | None = None
+    tiredness: int | None = None
+    breathlessness: int | None = None
+    anxiety: int | None = None
+    wellbeing: int | None = None
+    note: str | None = None
+
+    def check(self) -> Ratings:
+        for name in SYMPTOMS:
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10):
+                raise BadInput(f"a {name} rating is a whole number from 0 to 10, not '{value}'")
+        if self.note is not None and len(self.note) > MAX_NOTE:
+            raise BadInput(f"a note is at most {MAX_NOTE} characters; this one has {len(self.note)}")
+        return self
+
+    @property
+    def empty(self) -> bool:
+        return all(getattr(self, n) is None for n in SYMPTOMS) and not self.note
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    script: str
+    energy: str
+    mode: str
+    minutes_planned: float
+    minutes_heard: float | None = None
+    ended: str | None = None  # finished, stopped, interrupted, rendered
+    energy_score: int | None = None  # the check-in's answers, when it chose the session
+    breathless: bool | None = None
+    goal: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the journal: a rating, with the session it belongs to (if any)."""
+
+    id: int
+    at: str  # local time, ISO 8601, to the second
+    moment: str
+    ratings: Ratings
+    session_id: int | None
+    session: SessionRecord | None
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "at": self.at,
+            "moment": self.moment,
+            **{n: getattr(self.ratings, n) for n in SYMPTOMS},
+            "note": self.ratings.note,
+            "session_id": self.session_id,
+            "session": asdict(self.session) if self.session else None,
+        }
+
+
+def default_path() -> Path:
+    return data_dir() / "journal.sqlite3"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+class Journal:
+    """The journal file, opened (and created or migrated) for one command's work."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path or default_path()
+        self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        folder = self.path.parent
+        old_umask = os.umask(0o077)  # the file, its WAL and its folder: the owner's only
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise JournalError(f"the journal '{self.path}' cannot be opened ({exc}); check that folder") from None
+        finally:
+            os.umask(old_umask)
+        try:
+            os.chmod(self.path, 0o600)
+            self._check_version(db)  # before anything else touches the file
+            db.execute("PRAGMA foreign_keys = ON")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise JournalError(f"the journal '{self.path}' cannot keep a write-ahead log here")
+            self._migrate(db)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise _explain(exc, self.path) from None
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _check_version(self, db: sqlite3.Connection) -> int:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise JournalError(
+                f"the journal '{self.path}' was written by a newer companion (schema {version}); "
+                "update companion to read it (it was left unchanged)"
+            )
+        return version
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = self._check_version(db)
+        if version == SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")  # one migrating process at a time
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]  # another may have done it meanwhile
+            for step in MIGRATIONS[version:]:
+                for statement in step.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One short transaction: all of it or nothing."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _explain(exc, self.path) from None
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    # -- writing ---------------------------------------------------------------
+    def start_session(self, record: SessionRecord) -> int:
+        with self._write() as db:
+            cur = db.execute(
+                "INSERT INTO sessions (started_at, script, energy, mode, minutes_planned, minutes_heard, ended, "
+                "energy_score, breathless, goal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (now(), *astuple(record)),
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_session(self, session_id: int, minutes_heard: float | None, ended: str) -> None:
+        """How it ended; `minutes_heard` None for a session written to a file."""
+        heard = None if minutes_heard is None else round(minutes_heard, 2)
+        with self._write() as db:
+            db.execute("UPDATE sessions SET minutes_heard = ?, ended = ? WHERE id = ?", (heard, ended, session_id))
+
+    def add(self, ratings: Ratings, moment: str = "alone", session_id: int | None = None) -> int:
+        ratings = ratings.check()
+        if ratings.empty:
+            raise BadInput("give at least one rating (0-10) or a note")
+        if moment not in MOMENTS:
+            raise BadInput(f"a rating is taken {', '.join(MOMENTS)}, not '{moment}'")
+        values = [getattr(ratings, n) for n in SYMPTOMS]
+        with self._write() as db:
+            cur = db.execute(
+                f"INSERT INTO ratings (at, session_id, moment, {', '.join(SYMPTOMS)}, note) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (now(), session_id, moment, *values, ratings.note),
+            )
+        return int(cur.lastrowid or 0)
+
+    def forget(self, ids: Sequence[int] | None = None) -> int:
+        """Remove these entries (None: everything, sessions too); returns how many ratings went."""
+        with self._write() as db:
+            if ids is None:
+                gone = db.execute("DELETE FROM ratings").rowcount
+                db.execute("DELETE FROM sessions")
+            else:
+                marks = ", ".join("?" * len(ids))
+                gone = db.execute(f"DELETE FROM ratings WHERE id IN ({marks})", list(ids)).rowcount
+                # a session with no ratings left is only a trace of the listener: it goes too
+                db.execute(
+                    "DELETE FROM sessions WHERE id NOT IN (SELECT session_id FROM ratings WHERE session_id IS NOT NULL)"
+                )
+        return gone
+
+    # -- reading ---------------------------------------------------------------
+    def entries(self, since: str | None = None, limit: int | None = None) -> list[Entry]:
+        """Latest first; `since` an ISO date (or date and time), `limit` the most to give."""
+        query = (
+            "SELECT r.id, r.at, r.moment, r.pain, r.tiredness, r.breathlessness, r.anxiety, r.wellbeing, r.note, "
+            "r.session_id, s.script, s.energy, s.mode, s.minutes_planned, s.minutes_heard, s.ended, "
+            "s.energy_score, s.breathless, s.goal "
+            "FROM ratings r LEFT JOIN sessions s ON s.id = r.session_id"
+        )
+        args: list = []
+        if since is not None:
+            query += " WHERE r.at >= ?"
+            args.append(since)
+        query += " ORDER BY r.at DESC, r.id DESC"
+        if limit is not None:
+            query += " LIMIT ?"
+            args.append(limit)
+        try:
+            rows = self._db.execute(query, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _explain(exc, self.path) from None
+        found = []
+        for row in rows:
+            ratings = Ratings(*row[3:9])
+            session = None
+            if row[9] is not None and row[10] is not None:
+                breathless = None if row[17] is None else bool(row[17])
+                script, energy, mode, planned, heard, ended, score = row[10:17]
+                session = SessionRecord(script, energy, mode, planned, heard, ended, score, breathless, row[18])
+            found.append(Entry(row[0], row[1], row[2], ratings, row[9], session))
+        return found
+
+    def export_csv(self, path: Path) -> int:
+        """Every entry, oldest first, as CSV for the care team; written whole or not at all."""
+        entries = list(reversed(self.entries()))
+        header = ["at", "moment", *SYMPTOMS, "note", "session_id", "script", "energy", "mode"]
+        header += ["minutes_planned", "minutes_heard", "ended", "energy_score", "breathless", "goal"]
+        try:
+            # health data: the copy is the owner's only, as the journal is
+            with written_atomically(path, private=True) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+                writer = csv.writer(f)
+                writer.writerow(header)
+                for e in entries:
+                    s = e.session
+                    session_cols = ["" if v is None else v for v in astuple(s)] if s else [""] * 9
+                    ratings = ["" if getattr(e.ratings, n) is None else getattr(e.ratings, n) for n in SYMPTOMS]
+                    writer.writerow([e.at, e.moment, *ratings, e.ratings.note or "", e.session_id or "", *session_cols])
+        except OSError as exc:
+            raise OutputError(f"could not write '{path}' ({exc.strerror}); nothing was written") from None
+        return len(entries)
+
+
+def _explain(exc: sqlite3.Error, path: Path) -> CompanionError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return JournalError(f"the journal is busy in another window for over {BUSY_TIMEOUT_S:g} s; try again")
+    if "not a database" in text or "malformed" in text:
+        return JournalError(f"the journal '{path}' is damaged ({text}); move it aside to start a new one")
+    return JournalError(f"the journal '{path}' cannot be used ({text})")

@@ -1,0 +1,236 @@
+"""Live play: the same session `render` would write, streamed to an output (the sound card),
+with gentle controls (pause, volume, extend, stop), each acting through a fade, never a cut.
+
+Threads: a producer renders blocks ahead of the playhead; the output (the sound card's
+callback, or a paced stand-in in tests) only copies blocks out; key presses arrive as
+commands; the main thread draws the view. When the session's voice is still to be made,
+the tone starts at once while the voice is synthesised; the first words wait until it is
+ready (the tone-only opening simply lasts longer).
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+
+from companion.errors import DoesNotFit
+from companion.live.swaps import SWITCH_FADE_S, LiveSession
+from companion.live.transport import Transport
+from companion.output.stream import BLOCK, Blocks, Output, Status
+from companion.plan.extend import extend_plan
+from companion.session import Session
+
+EXTEND_S = 5 * 60
+
+
+@dataclass(frozen=True)
+class PlayResult:
+    ended: str  # "finished", "stopped" (q, Esc) or "interrupted" (Ctrl-C, SIGTERM)
+    minutes_heard: float
+    extensions: int  # times five more minutes were asked for
+    underruns: int  # times the output ran dry
+    lengthened_to: int | None  # minutes, when the words needed more time than asked
+    faster_than_real_time: bool = False  # the output took sound faster than it plays (a null device)
+
+    @property
+    def exit_code(self) -> int:
+        return 130 if self.ended == "interrupted" else 0
+
+
+def play(
+    session: Session,
+    output: Output,
+    *,
+    view: Callable[[Status], None] | None = None,
+    keys: Callable[[Callable[[str], None]], AbstractContextManager] | None = None,
+) -> PlayResult:
+    """Play a session to the end (or until stopped) and say how it ended.
+
+    `view(status)` is called a few times a second; `keys(send)` is a context manager that
+    hands key commands to `send` while playing (see keys.TerminalKeys). In the main thread,
+    Ctrl-C and SIGTERM end the session gently (a second Ctrl-C at once); after a session
+    ended that way a further Ctrl-C is ignored, so the caller can finish cleanly.
+    """
+    player = Player(session, output)
+    with _interrupts_to(player), keys(player.send) if keys is not None else nullcontext():
+        return player.run(view)
+
+
+@contextmanager
+def _interrupts_to(player: Player) -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda _signum, _frame: player.interrupt())
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if player.interrupts:  # the session is over: a late second press must not kill the exit
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class Player:
+    """Plays one session on an output; commands come from keys (or tests)."""
+
+    def __init__(self, session: Session, output: Output):
+        self.session = session
+        self.profile = session.profile
+        self.output = output
+        self.live = LiveSession(session)
+        self.transport = Transport(self.profile.sample_rate)
+        self.status = Status(session.plan, waiting_for_voice=session.voice_pending)
+        self.commands: queue.Queue[str] = queue.Queue()
+        self._voice: Future | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self.interrupts = 0
+        self.extensions = 0
+        self.heard = 0  # session samples handed to the output
+        self.lengthened_to: int | None = None
+        self._clock: float | None = None  # when session time 0 would have played, for pacing
+
+    # -- commands -------------------------------------------------------------
+    def send(self, command: str) -> None:
+        """'pause', 'louder', 'softer', 'extend', 'stop' (thread-safe, and safe from a signal handler)."""
+        self.commands.put(command)
+
+    def interrupt(self) -> None:
+        """Ctrl-C: the first ends gently (the closing fade plays out), the next ends at once."""
+        self.interrupts += 1
+        if self.interrupts == 1:
+            self.send("stop")
+        else:
+            self.abort()
+
+    def abort(self) -> None:
+        self.output.abort()
+
+    def _apply(self, command: str) -> None:
+        t, status = self.transport, self.status
+        if command == "pause":
+            t.pause_toggle()
+        elif command == "louder":
+            if t.volume_db >= 0:
+                status.acknowledge("already at full volume")
+            t.louder()
+        elif command == "softer":
+            t.softer()
+        elif command == "stop":
+            t.stop()
+        elif command == "extend" and not t.stopping:
+            sr = self.profile.sample_rate
+            self.live.replace(extend_plan(self.live.plan, self.live.pos + 2 * sr, EXTEND_S * sr))
+            self.extensions += 1
+            status.acknowledge("five more minutes, before the closing")
+        status.paused, status.volume_db, status.stopping = t.paused, t.volume_db, t.stopping
+        self.status.plan = self.live.plan
+
+    # -- the voice, synthesised while the tone plays ---------------------------
+    def _start_voice(self) -> None:
+        narrator = self.session.narrator
+        if not self.session.voice_pending or narrator is None:  # tones only, or the voice is ready
+            return
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="companion-voice")
+        self._voice = self._pool.submit(narrator.clip_lengths, self.session.phrases, self.profile.pacing.length_scale)
+
+    def _voice_ready(self) -> None:
+        """Once every phrase is ready, switch to the full plan (the opening waits if need be)."""
+        if self._voice is None or not self._voice.done():
+            return
+        self._voice.result()  # raises a voice error here, in the producer
+        self._voice = None
+        sr = self.profile.sample_rate
+        lead_in = self.live.pos / sr + SWITCH_FADE_S + 1.0
+        try:
+            full = self.session.plan_with_voice(self.live.total / sr / 60, lead_in_s=lead_in)
+        except DoesNotFit as exc:
+            # The text looked as if it would fit, the spoken phrases do not: lengthen the
+            # session rather than stop mid-way (the result says so).
+            self.lengthened_to = exc.minutes
+            full = self.session.plan_with_voice(exc.minutes, lead_in_s=lead_in)
+        self.live.replace(full)
+        self.status.plan = full
+        self.status.waiting_for_voice = False
+
+    # -- the producer ----------------------------------------------------------
+    def blocks(self) -> Blocks:
+        """Output blocks with the session position each starts at (None while held)."""
+        while True:
+            while not self.commands.empty():
+                self._apply(self.commands.get_nowait())
+            self._voice_ready()
+            t = self.transport
+            if t.finished or self.live.pos >= self.live.total:
+                return
+            if t.holding:
+                yield np.zeros((BLOCK, self.profile.channels), np.float32), None
+                continue
+            at = self.live.pos
+            if self._voice is not None and self._ahead_of_the_clock(at):
+                time.sleep(0.02)  # an output that takes sound faster than it plays must not outrun the voice
+                continue
+            n = min(BLOCK, self.live.total - at)
+            block = self.live.read(n) * t.gains(n)[:, None]
+            self.heard += n
+            if n < BLOCK:
+                block = np.concatenate([block, np.zeros((BLOCK - n, block.shape[1]), np.float32)])
+            yield block, at
+
+    def _ahead_of_the_clock(self, at: int) -> bool:
+        """More than a second ahead of real time (never so on a sound card, which takes sound as it plays)."""
+        if self._clock is None:
+            self._clock = time.monotonic() - at / self.profile.sample_rate
+        return at / self.profile.sample_rate > time.monotonic() - self._clock + 1.0
+
+    def result(self) -> PlayResult:
+        ended = "interrupted" if self.interrupts else "stopped" if self.transport.stopping else "finished"
+        minutes = self.heard / self.profile.sample_rate / 60
+        fast = self.status.faster_than_real_time
+        return PlayResult(ended, minutes, self.extensions, self.status.underruns, self.lengthened_to, fast)
+
+    def run(self, view: Callable[[Status], None] | None = None, view_every: float = 0.1) -> PlayResult:
+        self._start_voice()
+        failure: list[BaseException] = []
+        finished = threading.Event()
+
+        def play() -> None:
+            try:
+                self.output.play(self.blocks(), self.status)
+            except BaseException as exc:  # shown by the main thread
+                failure.append(exc)
+            finally:
+                finished.set()
+
+        thread = threading.Thread(target=play, name="companion-player", daemon=True)
+        thread.start()
+        try:
+            while not finished.wait(view_every):
+                if view is None:
+                    continue
+                try:
+                    view(self.status)
+                except Exception:  # a view must never stop the sound
+                    view = None
+        except BaseException:  # an interrupt the caller did not handle: stop the sound now
+            self.abort()
+            raise
+        thread.join(timeout=5)
+        self.status.ended = "failed" if failure else self.result().ended
+        if view is not None:
+            view(self.status)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        if failure:
+            raise failure[0]
+        return self.result()

@@ -1,0 +1,160 @@
+"""The sound card, through sounddevice (PortAudio): the outputs there are, and one to play on."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterable
+
+import numpy as np
+
+from companion.errors import BadInput, OutputError
+from companion.output.stream import BLOCK, Status
+from companion.plan.profile import SAMPLE_RATE
+
+QUEUE_BLOCKS = 24  # about half a second rendered ahead of the playhead
+
+
+PORTAUDIO_MISSING = (
+    "the PortAudio library that plays sound is not installed; install it "
+    "(Debian, Ubuntu: sudo apt-get install libportaudio2)"
+)
+
+
+def output_devices() -> list[dict]:
+    """The sound outputs PortAudio can see (empty when there is none, or no PortAudio)."""
+    try:
+        import sounddevice as sd
+
+        return [
+            {"index": i, "name": d["name"], "channels": d["max_output_channels"], "default": i == sd.default.device[1]}
+            for i, d in enumerate(sd.query_devices())
+            if d["max_output_channels"] > 0
+        ]
+    except (OSError, ImportError):  # no PortAudio library on this machine
+        return []
+
+
+def no_output_reason() -> str:
+    """Why there is no sound output: PortAudio is missing, or the machine has no sound card."""
+    try:
+        import sounddevice  # noqa: F401  (it loads PortAudio, or fails to)
+    except (OSError, ImportError):
+        return PORTAUDIO_MISSING
+    return "there is no sound output on this machine"
+
+
+class NoDevice(OutputError):
+    """No sound output: the caller suggests writing a file instead."""
+
+
+def check_device(device: int | str | None) -> None:
+    """A device the user named (by number or by part of its name) must be a sound output."""
+    if device is None:
+        return
+    import sounddevice as sd
+
+    try:
+        sd.query_devices(device, "output")
+    except (ValueError, sd.PortAudioError):
+        raise BadInput(f"there is no sound output '{device}'; run 'companion devices' to see them") from None
+
+
+def _output_channels(device: int | str | None) -> int:
+    import sounddevice as sd
+
+    try:
+        return int(sd.query_devices(device, "output")["max_output_channels"])
+    except (ValueError, sd.PortAudioError):
+        return 1
+
+
+class DeviceOutput:
+    """The sound card, through sounddevice: a producer thread fills a bounded queue; the
+    audio callback only copies a block out and notes where the playhead is."""
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE, device: int | str | None = None):
+        if not output_devices():
+            raise NoDevice(no_output_reason())
+        check_device(device)
+        self.sample_rate, self.device = sample_rate, device
+        self._abort = threading.Event()
+        self.first_block_at: float | None = None
+
+    def play(self, blocks: Iterable[tuple[np.ndarray, int | None]], status: Status) -> None:
+        import sounddevice as sd
+
+        q: queue.Queue = queue.Queue(maxsize=QUEUE_BLOCKS)
+        done = threading.Event()
+        end = object()
+
+        dry = [False]  # counting dry spells, not callbacks: a device that pulls fast calls very often
+        channels = status.plan.profile.channels
+        if channels > 1 and _output_channels(self.device) < channels:
+            # a one-channel output: centred sounds (voice, tone) keep their level in the sum
+            blocks = ((b.mean(axis=1, keepdims=True) * np.float32(np.sqrt(channels)), at) for b, at in blocks)
+            channels = 1
+
+        def callback(outdata, frames, _time, _status) -> None:
+            status.taken += frames
+            try:
+                item = q.get_nowait()
+            except queue.Empty:
+                outdata.fill(0)
+                if not dry[0]:
+                    status.underruns += 1
+                dry[0] = True
+                return
+            dry[0] = False
+            if item is end:
+                outdata.fill(0)
+                raise sd.CallbackStop
+            block, at = item
+            outdata[:] = block
+            if at is not None:
+                status.position = at
+
+        try:
+            stream = sd.OutputStream(
+                samplerate=self.sample_rate,
+                channels=channels,
+                dtype="float32",
+                blocksize=BLOCK,
+                device=self.device,
+                callback=callback,
+                finished_callback=done.set,
+            )
+        except (sd.PortAudioError, ValueError) as exc:
+            raise NoDevice(f"the sound output could not be opened ({exc})") from None
+        items = iter(blocks)
+        for item in items:  # prefill, so the first callbacks find sound waiting
+            q.put(item)
+            if q.full():
+                break
+
+        def hand_over(item: object) -> bool:
+            """Queue one item; False when playing must end (aborted). A stream that ends
+            by itself before the session does has died (unplugged, a broken pipe)."""
+            while not self._abort.is_set():
+                if done.is_set():
+                    raise OutputError("the sound output stopped while playing (was it unplugged?)")
+                try:
+                    q.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        with stream:
+            self.first_block_at = time.monotonic()
+            status.started_at = self.first_block_at
+            if all(hand_over(item) for item in items):
+                hand_over(end)
+            while not done.wait(0.1):
+                if self._abort.is_set():
+                    stream.abort()
+                    break
+
+    def abort(self) -> None:
+        self._abort.set()

@@ -1,0 +1,183 @@
+"""Where rendered blocks go when they go to a file: written on a second thread, atomically."""
+
+from __future__ import annotations
+
+import errno
+import os
+import queue
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from companion import interrupts
+from companion.atomic import written_atomically
+from companion.errors import BadInput, OutputError
+
+# suffix -> (libsndfile format, subtype)
+FORMATS = {
+    ".wav": ("WAV", "PCM_16"),
+    ".flac": ("FLAC", "PCM_16"),
+    ".ogg": ("OGG", "VORBIS"),
+    ".mp3": ("MP3", "MPEG_LAYER_III"),
+    ".opus": ("OGG", "OPUS"),
+}
+OPUS_RATE = 48000  # Opus takes 8, 12, 16, 24 or 48 kHz: sessions are resampled to 48 kHz for it
+# MP3 and Opus are encoded by the ffmpeg that the imageio-ffmpeg wheel carries (LAME at its
+# standard quality 5, VBR ~165 kb/s; libopus at 96 kb/s): a 5-minute session in 2.2 s, where
+# libsndfile's MP3 took 9 s (its LAME runs at its slowest quality) and its Opus 7.5 s.
+FFMPEG_ENCODERS = {
+    ".mp3": ["-c:a", "libmp3lame", "-q:a", "4", "-compression_level", "5", "-f", "mp3"],
+    ".opus": ["-c:a", "libopus", "-b:a", "96k", "-f", "ogg"],
+}
+
+
+def check_output_path(path: Path, suffixes: Iterable[str] = FORMATS) -> Path:
+    """Refuse a path we could not write, before any work is done (an audio file unless other
+    `suffixes` are given)."""
+    parent = path.parent  # "." for a bare file name
+    longest = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
+    if len(os.fsencode(path.name)) > longest:
+        raise BadInput(f"the file name is too long for this system (at most {longest} bytes); choose a shorter one")
+    if path.is_dir():
+        raise BadInput(f"'{path}' is a folder; give a file name such as '{path / 'session.mp3'}'")
+    if path.suffix.lower() not in suffixes:
+        raise BadInput(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(suffixes))
+    if not parent.is_dir():
+        raise BadInput(f"the folder '{parent}' does not exist; create it or choose another place")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise BadInput(f"cannot write in the folder '{parent}'; choose a folder you can write to")
+    return path
+
+
+class FileSink:
+    """Write blocks to a temporary file beside the target; rename it only when complete."""
+
+    def __init__(self, path: Path, sample_rate: int, channels: int = 1):
+        self.path = check_output_path(Path(path))
+        self.sample_rate, self.channels = sample_rate, channels
+        self.format, self.subtype = FORMATS[self.path.suffix.lower()]
+        self.file_rate = OPUS_RATE if self.subtype == "OPUS" else sample_rate
+
+    def write_all(self, blocks: Iterable[np.ndarray], finish: Callable[[Path], None] | None = None) -> int:
+        """Write every block; `finish(tmp)` (tags, say) runs on the complete file before it is
+        renamed into place, so a track is never seen untagged. Returns the frames rendered."""
+        if self.file_rate != self.sample_rate:
+            blocks = _resampled(blocks, self.sample_rate, self.file_rate, self.channels)
+        encoder = FFMPEG_ENCODERS.get(self.path.suffix.lower())
+        with written_atomically(self.path) as tmp:
+            try:
+                if encoder is not None:
+                    frames = _encode_with_ffmpeg(tmp, blocks, self.file_rate, self.channels, encoder)
+                else:
+                    with sf.SoundFile(tmp, "w", self.file_rate, self.channels, self.subtype, format=self.format) as f:
+                        frames = _write_behind(f, blocks)
+                if finish is not None:
+                    finish(tmp)
+            except (sf.LibsndfileError, OSError) as exc:
+                raise explain_write_error(exc, self.path) from None
+        return frames
+
+    @property
+    def pcm16(self) -> bool:
+        """16-bit formats take int16 blocks (see blocks(pcm16=True)), so WAV and FLAC hold the same samples."""
+        return self.subtype == "PCM_16"
+
+
+def _encode_with_ffmpeg(tmp: Path, blocks: Iterable[np.ndarray], rate: int, channels: int, encoder: list[str]) -> int:
+    """Pipe the blocks (float32) to ffmpeg, which encodes on another core as they come. It runs
+    in its own session, so Ctrl-C reaches only us; we stop it (and the caller removes its file)."""
+    import imageio_ffmpeg
+
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-f", "f32le", "-ar", str(rate)]
+    command += ["-ac", str(channels), "-i", "pipe:0", "-map_metadata", "-1", *encoder, "-bitexact", str(tmp)]
+    frames = 0
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=errors, start_new_session=True)
+        assert process.stdin is not None
+        try:
+            try:
+                for block in blocks:
+                    process.stdin.write(np.ascontiguousarray(block, dtype=np.float32).tobytes())
+                    frames += len(block)
+                process.stdin.close()
+            except BrokenPipeError:
+                pass  # ffmpeg stopped early: its own message says why
+            code = process.wait()
+        except BaseException:
+            with interrupts.deferred():
+                process.kill()
+                process.wait()
+            raise
+        if code != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace").strip().splitlines() or [f"ffmpeg ended with {code}"]
+            full = "No space left" in message[-1]
+            raise OSError(errno.ENOSPC if full else errno.EIO, message[-1])
+    return frames
+
+
+def _resampled(blocks: Iterable[np.ndarray], rate: int, to_rate: int, channels: int) -> Iterator[np.ndarray]:
+    """The blocks at another sample rate (soxr, streaming: memory stays flat)."""
+    stream = soxr.ResampleStream(rate, to_rate, channels, dtype="float32", quality="HQ")
+    for block in blocks:
+        out = stream.resample_chunk(np.ascontiguousarray(block, dtype=np.float32))
+        if len(out):
+            yield out
+    yield stream.resample_chunk(np.zeros((0, channels), np.float32), last=True)
+
+
+def explain_write_error(exc: Exception, path: Path) -> OutputError:
+    """One line for a failed write. libsndfile says only "System error." on a full disk: look for ourselves."""
+    parent = path.parent  # "." for a bare file name
+    code = getattr(exc, "errno", None)
+    try:
+        free: int | None = shutil.disk_usage(parent).free
+    except OSError:
+        free = None
+    if code == errno.ENOSPC or free is not None and free < 1 << 20:
+        return OutputError(
+            f"the disk holding '{parent}' is full; free some space or choose another place (no file was written)"
+        )
+    return OutputError(f"could not write '{path}': {exc}; no file was written")
+
+
+def _write_behind(f: sf.SoundFile, blocks: Iterable[np.ndarray]) -> int:
+    """Write on a second thread while this one renders the next blocks: each write is one
+    long call into libsndfile that lets go of the GIL, so the two cores share the work."""
+    pending: queue.Queue = queue.Queue(maxsize=8)
+    failure: list[BaseException] = []
+
+    def writer() -> None:
+        while (block := pending.get()) is not None:
+            if not failure:
+                try:
+                    f.write(block)
+                except BaseException as exc:  # handed back to the rendering thread
+                    failure.append(exc)
+
+    frames = 0
+    # a signal raised inside the queue's locks (or while the writer starts: Thread.start waits
+    # on a lock too) would hang both threads or break a lock
+    with interrupts.deferred():
+        thread = threading.Thread(target=writer, name="companion-writer", daemon=True)
+        thread.start()
+        try:
+            for block in blocks:
+                interrupts.check()
+                if failure:
+                    break
+                pending.put(block)
+                frames += len(block)
+        finally:
+            pending.put(None)
+            thread.join()
+    if failure:
+        raise failure[0]
+    return frames

@@ -1,0 +1,62 @@
+"""What a live output is handed and what it reports: blocks of sound with their place in
+the session, and the playing status the view reads. Here, not in the player, so the sound
+card's module needs nothing of the player's."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from companion.plan.model import SessionPlan
+
+BLOCK = 1024  # frames per device block (23 ms): keys act quickly
+
+Blocks = Iterator[tuple[np.ndarray, int | None]]  # (frames, 1) float32 and the session position (None: held)
+
+
+@dataclass
+class Status:
+    """What the view shows; read from the main thread."""
+
+    plan: SessionPlan
+    position: int = 0  # session sample at the playhead
+    paused: bool = False
+    stopping: bool = False
+    volume_db: float = 0.0
+    acks: list[str] = field(default_factory=list)  # what each key did ("five more minutes"), in order
+    heard_at: float = 0.0  # when the last one was
+    waiting_for_voice: bool = False
+    underruns: int = 0  # dry spells: the output asked for sound and none was ready
+    taken: int = 0  # frames the output has taken
+    started_at: float | None = None  # when the output started taking them (time.monotonic)
+    ended: str | None = None  # as PlayResult.ended, once it has; "failed" when the output failed
+
+    def acknowledge(self, words: str) -> None:
+        self.acks.append(words)
+        self.heard_at = time.monotonic()
+
+    def heard_recently(self, seconds: float = 4.0) -> bool:
+        return bool(self.acks) and time.monotonic() - self.heard_at < seconds
+
+    @property
+    def done(self) -> bool:
+        return self.ended is not None
+
+    @property
+    def faster_than_real_time(self) -> bool:
+        """An output that takes sound much faster than it could play it (a null or virtual device)."""
+        if self.started_at is None:
+            return False
+        return self.taken > (time.monotonic() - self.started_at + 2.0) * 1.5 * self.plan.sample_rate
+
+
+class Output(Protocol):
+    """Where played blocks go: DeviceOutput (the sound card) or a test's stand-in."""
+
+    def play(self, blocks: Blocks, status: Status) -> None: ...
+
+    def abort(self) -> None: ...

@@ -1,0 +1,175 @@
+"""Tags, a cover and chapter marks in every format we write (mutagen), so a phone's player
+shows what a track is and can skip from one part of the script to the next.
+
+MP3 and WAV carry ID3 (chapters as CHAP frames listed by one CTOC); Ogg Vorbis, Opus and
+FLAC carry Vorbis comments (chapters as CHAPTERnnn / CHAPTERnnnNAME, the Xiph convention;
+the cover as a METADATA_BLOCK_PICTURE, or FLAC's own picture block). Nothing here carries
+a date or a version, so the same session gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from companion.plan.model import SessionPlan
+
+ARTIST = "companion"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start_s: float
+    end_s: float
+    title: str
+
+
+@dataclass(frozen=True)
+class TrackTags:
+    title: str
+    album: str
+    artist: str = ARTIST
+    track: int | None = None  # its number in a pack
+    total: int | None = None
+    comment: str = ""
+    cover_png: bytes | None = None
+    chapters: tuple[Chapter, ...] = field(default_factory=tuple)
+
+
+def chapters_of(plan: SessionPlan) -> tuple[Chapter, ...]:
+    """A chapter at each section of the script and, on a therapist's track, at each region
+    change; the first starts at 0 so a player can always skip back to the beginning."""
+    sr = plan.sample_rate
+    marks: dict[int, str] = {}
+    for start, name in plan.sections:
+        marks.setdefault(start, name)
+    if len(plan.profile.regions) > 1:
+        for start, name in plan.regions:
+            marks.setdefault(start, name.capitalize())
+    starts = sorted(marks)
+    if not starts:
+        return (Chapter(0.0, plan.duration_s, plan.script_title),)
+    if starts[0] != 0:
+        marks[0] = marks.pop(starts[0])  # the opening before the first words belongs to the first part
+        starts = sorted(marks)
+    ends = starts[1:] + [plan.total_samples]
+    return tuple(Chapter(s / sr, e / sr, marks[s]) for s, e in zip(starts, ends))
+
+
+def write_tags(path: Path, tags: TrackTags, suffix: str | None = None) -> None:
+    """Tag a finished audio file in place (before it is renamed into view: see FileSink);
+    `suffix` names the format when the file's own name does not (a temporary name)."""
+    from mutagen import MutagenError
+
+    suffix = (suffix or path.suffix).lower()
+    try:
+        if suffix in (".mp3", ".wav"):
+            _write_id3(path, tags, wave=suffix == ".wav")
+        elif suffix == ".flac":
+            _write_flac(path, tags)
+        else:
+            _write_ogg(path, tags, opus=suffix == ".opus")
+    except MutagenError as exc:  # it wraps the OSError (a full disk, say) that the caller explains
+        cause = exc.__cause__ or exc.__context__
+        raise cause if isinstance(cause, OSError) else OSError(errno.EIO, str(exc)) from None
+
+
+def _write_id3(path: Path, tags: TrackTags, wave: bool) -> None:
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, TRCK, CTOCFlags
+    from mutagen.wave import WAVE
+
+    id3 = ID3()
+    id3.add(TIT2(encoding=3, text=tags.title))
+    id3.add(TPE1(encoding=3, text=tags.artist))
+    id3.add(TALB(encoding=3, text=tags.album))
+    if tags.track is not None:
+        id3.add(TRCK(encoding=3, text=f"{tags.track}/{tags.total}" if tags.total else str(tags.track)))
+    if tags.comment:
+        id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
+    if tags.cover_png is not None:
+        id3.add(APIC(encoding=3, mime="image/png", type=3, desc="Cover", data=tags.cover_png))
+    ids = [f"chp{i}" for i in range(len(tags.chapters))]
+    if tags.chapters:
+        flags = CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
+        id3.add(CTOC(element_id="toc", flags=flags, child_element_ids=ids, sub_frames=[TIT2(text=tags.title)]))
+        for eid, ch in zip(ids, tags.chapters):
+            start, end = round(ch.start_s * 1000), round(ch.end_s * 1000)
+            id3.add(
+                CHAP(
+                    element_id=eid,
+                    start_time=start,
+                    end_time=end,
+                    start_offset=0xFFFFFFFF,  # "use the times" (the ID3 chapter spec)
+                    end_offset=0xFFFFFFFF,
+                    sub_frames=[TIT2(encoding=3, text=ch.title)],
+                )
+            )
+    if wave:
+        audio = WAVE(path)
+        audio.add_tags()
+        assert audio.tags is not None
+        for frame in id3.values():
+            audio.tags.add(frame)
+        audio.save()
+    else:
+        id3.save(path, v2_version=4)
+
+
+def _vorbis_fields(tags: TrackTags) -> dict[str, list[str]]:
+    fields = {"TITLE": [tags.title], "ARTIST": [tags.artist], "ALBUM": [tags.album]}
+    if tags.track is not None:
+        fields["TRACKNUMBER"] = [str(tags.track)]
+    if tags.total:
+        fields["TRACKTOTAL"] = [str(tags.total)]
+    if tags.comment:
+        fields["DESCRIPTION"] = [tags.comment]
+    for i, ch in enumerate(tags.chapters, start=1):
+        fields[f"CHAPTER{i:03d}"] = [_clock(ch.start_s)]
+        fields[f"CHAPTER{i:03d}NAME"] = [ch.title]
+    return fields
+
+
+def _picture(png: bytes):
+    from mutagen.flac import Picture
+
+    picture = Picture()
+    picture.type, picture.mime, picture.desc, picture.data = 3, "image/png", "Cover", png
+    picture.width = picture.height = 600
+    picture.depth = 24
+    return picture
+
+
+def _write_ogg(path: Path, tags: TrackTags, opus: bool) -> None:
+    from mutagen.oggopus import OggOpus
+    from mutagen.oggvorbis import OggVorbis
+
+    audio = OggOpus(path) if opus else OggVorbis(path)
+    assert audio.tags is not None  # an Ogg stream always has its comment header
+    audio.tags.clear()
+    for key, values in _vorbis_fields(tags).items():
+        audio.tags[key] = values
+    if tags.cover_png is not None:
+        data = _picture(tags.cover_png).write()
+        audio.tags["METADATA_BLOCK_PICTURE"] = [base64.b64encode(data).decode("ascii")]
+    audio.save()
+
+
+def _write_flac(path: Path, tags: TrackTags) -> None:
+    from mutagen.flac import FLAC
+
+    audio = FLAC(path)
+    for key, values in _vorbis_fields(tags).items():
+        audio[key] = values
+    audio.clear_pictures()
+    if tags.cover_png is not None:
+        audio.add_picture(_picture(tags.cover_png))
+    audio.save()
+
+
+def _clock(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    return f"{h:02d}:{m:02d}:{rest // 1000:02d}.{rest % 1000:03d}"

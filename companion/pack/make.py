@@ -1,0 +1,239 @@
+"""A home listening pack: ready, tagged tracks in one folder that can be copied to a phone,
+a tablet or a simple player, with a playlist and a large-print page to play them from.
+
+What goes in is one table (choose_tracks); each track is rendered through the library API
+(make_session, render), several at once in separate processes. A manifest in the folder
+records a hash of every input of each finished track, so a second run makes only what is
+missing or changed, and an interrupted run keeps every track it finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from functools import cache
+from pathlib import Path
+
+from companion.errors import BadInput, Interrupted
+from companion.journal.pictures import draw_cover
+from companion.modes import CAREGIVER, MASSAGE
+from companion.options import SessionOptions
+from companion.output.tags import ARTIST
+from companion.pack.model import (
+    FORMATS,
+    Manifest,
+    PackOptions,
+    PackResult,
+    Progress,
+    Track,
+    check_name,
+    file_safe,
+    write_file,
+)
+from companion.pack.page import write_page, write_playlist, write_printable
+from companion.pack.render import render_tracks
+from companion.paths import PACKAGE
+from companion.plan.catalogue import resolve_script
+from companion.plan.profile import PACING, Energy, parse_energy
+from companion.plan.scripts import Script
+from companion.safety import SAFETY_SCREEN
+from companion.session import STOP_RULE, check_options
+from companion.voice.piper_voice import resolve_voice
+from companion.voice.pronounce import load_fixups
+
+SLEEP_MINUTES = 20.0  # long enough to fall asleep to; the sleep script fades slowly into quiet
+
+# What each built-in script is called on a card and in a file name, and who it is for.
+ABOUT: dict[str, tuple[str, str]] = {
+    "settling": ("Settling", "When you feel tired: rest and notice the breath"),
+    "breathlessness": ("Breathing easy", "When your breath feels short: low, slow, no holding"),
+    "body-scan": ("Body scan", "When you feel tense or sore: attention passes gently through the body"),
+    "after-massage": ("After a massage", "Between massage sessions: remember warmth and kind touch"),
+    "calm-place": ("A calm place", "When you feel anxious or worried: imagine a place of ease"),
+    "gratitude": ("A thankful moment", "When you would like a kind, quiet moment"),
+    "sleep": ("Drifting to sleep", "When you cannot sleep: the sound fades slowly into quiet"),
+    "therapist": ("Therapist's track", "For the massage table: mostly music, soft chimes, a few words"),
+    "caregiver-hands": ("Hand massage", "For a caregiver: spoken guidance for a very light hand massage"),
+    "caregiver-feet": ("Foot massage", "For a caregiver: spoken guidance for a very light foot massage"),
+}
+# The default pack: for each energy level, the scripts that suit it at that level's length.
+DEFAULT_SCRIPTS: dict[Energy, tuple[str, ...]] = {
+    Energy.LOW: ("settling",),
+    Energy.MEDIUM: ("body-scan", "after-massage"),
+    Energy.HIGH: ("calm-place", "gratitude"),
+}
+BREATHING_EASY, SLEEP = "breathlessness", "sleep"
+
+
+def choose_tracks(opts: PackOptions) -> list[Track]:
+    """The pack's tracks in order: each energy level's scripts (the breathing-easy track with
+    the gentlest level chosen), then sleep, then the therapist's and the caregiver's tracks."""
+    if opts.format not in FORMATS:
+        raise BadInput(f"unknown format '{opts.format}'; use {', '.join(FORMATS)}")
+    energies = sorted({parse_energy(e) for e in opts.energies}, key=list(Energy).index)
+    if not energies:
+        raise BadInput("name at least one energy level with --energies, e.g. 'low,medium'")
+    rows: list[tuple[str, str, SessionOptions]] = []  # (group, script, options)
+    gentlest = energies[0]
+    for energy in energies:
+        group = f"{energy.value.capitalize()} energy"
+        minutes = PACING[energy].default_minutes
+        names = _named_scripts(opts.scripts, energy) if opts.scripts else DEFAULT_SCRIPTS[energy]
+        if opts.scripts is None and energy is gentlest:
+            names = names + (BREATHING_EASY,)
+        for name in names:
+            length = SLEEP_MINUTES if name == SLEEP else minutes
+            rows.append((group, name, _relax(energy, name, length)))
+    if opts.scripts is None:
+        rows.append(("Sleep", SLEEP, _relax(gentlest, SLEEP, SLEEP_MINUTES)))
+    if opts.massage:
+        rows.append(("Massage", "therapist", SessionOptions(mode=MASSAGE.name, minutes=MASSAGE.minutes)))
+    if opts.caregiver:
+        for part in CAREGIVER.parts:
+            options = SessionOptions(mode=CAREGIVER.name, part=part.name, minutes=part.minutes)
+            rows.append(("Caregiver", part.script, options))
+    if not rows:
+        raise BadInput("no script named with --scripts is written for the energy levels chosen")
+    width = len(str(len(rows))) if len(rows) >= 10 else 1
+    tracks = []
+    for number, (group, name, options) in enumerate(rows, start=1):
+        short, purpose = _about(name, options)
+        file = f"{number:0{width}d} {group} - {file_safe(short)} - {options.minutes:g} min.{opts.format}"
+        tracks.append(Track(number, group, short, purpose, options, file))
+    return tracks
+
+
+def _relax(energy: Energy, script: str, minutes: float) -> SessionOptions:
+    return SessionOptions(energy=energy.value, script=script, minutes=minutes, breathless=script == BREATHING_EASY)
+
+
+def _named_scripts(names: tuple[str, ...], energy: Energy) -> tuple[str, ...]:
+    """The scripts named with --scripts that are written for this energy level (relax scripts only)."""
+    chosen = []
+    for name in names:
+        script = resolve_script(name, energy)
+        if "relax" not in script.modes:
+            flag = "--massage" if "massage" in script.modes else "--caregiver"
+            raise BadInput(f"'{name}' is not a script to listen to alone; its track comes with {flag}")
+        if energy.value in script.energies:
+            chosen.append(name)
+    return tuple(chosen)
+
+
+def _about(name: str, options: SessionOptions) -> tuple[str, str]:
+    if name in ABOUT:
+        return ABOUT[name]
+    script = resolve_script(name, parse_energy(options.energy))
+    return script.title, script.summary or script.title
+
+
+def inputs_hash(track: Track, script: Script, album: str, total: int, fmt: str) -> str:
+    """Everything a track's bytes depend on: the program, its options, its script's text, the
+    voice and its pronunciations, and its tags. The same hash means the same track."""
+    voice = resolve_voice(track.options.voice).identity
+    fixups = [asdict(f) for f in load_fixups()]
+    blob = {
+        "program": program_hash(),
+        "options": asdict(track.options),
+        "script": hashlib.sha256(Path(script.path).read_bytes()).hexdigest(),
+        "voice": voice,
+        "pronunciations": fixups,
+        "tags": [album, track.title, track.number, total, fmt],
+    }
+    return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@cache
+def program_hash() -> str:
+    """The program's own source: a new version may sound different, so its tracks are made again."""
+    digest = hashlib.sha256()
+    package = PACKAGE
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".txt") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def make_pack(
+    folder: str | Path,
+    opts: PackOptions | None = None,
+    *,
+    confirm: Callable[[str], bool] | None = None,
+    progress: Progress | None = None,
+) -> PackResult:
+    """Make (or bring up to date) a pack in `folder`. Everything is checked before anything is
+    made; the caregiver tracks need their safety notes confirmed (`confirm(notes)`, or
+    opts.safety_confirmed). `progress(done, total)` hears how far the renders are."""
+    opts = opts or PackOptions()
+    name = check_name(opts.name)
+    folder = Path(folder).expanduser()
+    tracks = choose_tracks(opts)
+    # every track checked (a script that cannot fit is refused) before anything is made
+    scripts = {t.file: check_options(t.options)[1] for t in tracks}
+    if opts.caregiver and not opts.safety_confirmed:
+        if confirm is None:
+            raise BadInput("a pack with caregiver tracks needs their safety notes read and confirmed first")
+        if not confirm(SAFETY_SCREEN):
+            raise BadInput("not confirmed; nothing was made. Check with the care team if you are unsure")
+    tracks = [_confirmed(t) for t in tracks]
+    _prepare(folder)
+    manifest = Manifest.load(folder)
+    inputs = {t.file: inputs_hash(t, scripts[t.file], name, len(tracks), opts.format) for t in tracks}
+    todo = [t for t in tracks if not manifest.complete(t, inputs[t.file])]
+    removed = _remove_stale(folder, manifest, {t.file for t in tracks})
+    cover = draw_cover(name, ARTIST)
+    write_file(folder / "cover.png", cover)
+    try:
+        render_tracks(folder, todo, name, len(tracks), cover, manifest, inputs, opts.jobs, progress)
+    except KeyboardInterrupt:
+        finished = sum(t.file in manifest.tracks for t in tracks)
+        said = f"the {finished} finished track{'s are' if finished != 1 else ' is'} kept" if finished else ""
+        raise Interrupted(
+            f"interrupted; {said or 'none was finished'} and nothing half-made is left: "
+            "run the same command again to make the rest"
+        ) from None
+    entries = [manifest.tracks[t.file] for t in tracks]
+    notes = SAFETY_SCREEN if opts.caregiver else None
+    playlist = write_playlist(folder, name, tracks, entries)
+    printable = write_printable(folder, name, tracks, entries, STOP_RULE, notes)
+    page = write_page(folder, name, tracks, entries, STOP_RULE, notes, printable.name, playlist.name)
+    made = [t.file for t in todo]
+    kept = [t.file for t in tracks if t.file not in made]
+    return PackResult(folder, tracks, made, kept, removed, page, playlist, printable)
+
+
+def _confirmed(track: Track) -> Track:
+    if track.options.mode != CAREGIVER.name:
+        return track
+    return replace(track, options=replace(track.options, safety_confirmed=True))
+
+
+def _prepare(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(f"'{folder}' is a file; give a folder for the pack")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot make the folder '{folder}' ({exc.strerror}); choose another place") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInput(f"cannot write in the folder '{folder}'; choose a folder you can write to")
+
+
+def _remove_stale(folder: Path, manifest: Manifest, wanted: set[str]) -> list[str]:
+    """Tracks an earlier run made that this pack no longer has (only files the manifest lists)."""
+    removed = []
+    for file in sorted(set(manifest.tracks) - wanted):
+        entry = manifest.tracks.pop(file)
+        for name in (file, entry.get("notes")):
+            if name and Path(name).name == name:  # never a path outside the folder
+                try:
+                    (folder / name).unlink(missing_ok=True)
+                except OSError:
+                    pass
+        removed.append(file)
+    if removed:
+        manifest.save()
+    return removed

@@ -1,0 +1,231 @@
+"""A pack's renders, several at once: one process per core (the voice model and the mixing
+are CPU-bound and hold the GIL), each rendering whole tracks through the library API.
+
+The voice cache is shared safely: every clip is written under a temporary name and renamed
+whole, so two processes making the same phrase both write the same bytes and neither reads
+half a clip. Ctrl-C or SIGTERM stops every worker within a phrase or a block; a track being
+made is then removed (it was only ever a temporary file), and every finished one is kept.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from companion import interrupts
+from companion.errors import CompanionError, OutputError
+from companion.options import SessionOptions
+from companion.pack.model import Manifest, Track
+from companion.voice.piper_voice import cpu_count, use_threads
+
+Report = Callable[[str, float], None]  # (track file, fraction made)
+
+
+@dataclass(frozen=True)
+class Job:
+    file: str
+    path: Path
+    options: SessionOptions
+    title: str
+    purpose: str
+    album: str
+    number: int
+    total: int
+    cover: bytes
+    inputs: str
+
+
+def make_track(job: Job, report: Report) -> dict:
+    """Render one track (tagged, with a caregiver track's notes beside it) and return its
+    manifest entry: the hash of its inputs, and what the page shows of it."""
+    from companion.session import make_session, render, track_tags
+
+    session = make_session(job.options, progress=lambda done, total: report(job.file, 0.5 * done / total))
+    tags = track_tags(session, job.album, job.number, job.total)
+    tags = replace(tags, title=job.title, comment=job.purpose, cover_png=job.cover)
+    step = max(1, session.plan.total_samples // 100)
+    last = [0]
+
+    def rendered(done: int, total: int) -> None:
+        if done - last[0] >= step or done == total:
+            last[0] = done
+            report(job.file, 0.5 + 0.5 * done / total)
+
+    written = render(session, job.path, tags, progress=rendered)
+    plan = session.plan
+    return {
+        "inputs": job.inputs,
+        "bytes": job.path.stat().st_size,
+        "notes": written.notes.name if written.notes is not None else None,
+        "title": job.title,
+        "duration_s": round(plan.duration_s, 3),
+        # the page's breathing guide follows these: [start, in, out] seconds
+        "breaths": [[round(b.start_s, 3), round(b.inhale_s, 3), round(b.exhale_s, 3)] for b in plan.breaths],
+        "chapters": [[round(c.start_s, 3), c.title] for c in tags.chapters],
+    }
+
+
+def render_tracks(
+    folder: Path,
+    todo: list[Track],
+    album: str,
+    total: int,
+    cover: bytes,
+    manifest: Manifest,
+    inputs: dict[str, str],
+    jobs: int | None,
+    progress: Callable[[float, int], None] | None,
+) -> None:
+    """Render `todo` (longest first, so the cores finish together), recording each finished
+    track in the manifest at once."""
+    fractions = {t.file: 0.0 for t in todo}
+
+    def report(file: str, fraction: float) -> None:
+        fractions[file] = max(fractions[file], min(fraction, 1.0))
+        if progress is not None:
+            progress(sum(fractions.values()), len(todo))
+
+    def finished(file: str, entry: dict) -> None:
+        manifest.tracks[file] = entry
+        manifest.save()
+        report(file, 1.0)
+
+    order = [
+        Job(t.file, folder / t.file, t.options, t.title, t.purpose, album, t.number, total, cover, inputs[t.file])
+        for t in sorted(todo, key=lambda t: -t.minutes)
+    ]
+    jobs = min(jobs or cpu_count(), len(order))
+    if jobs <= 1:
+        for job in order:
+            finished(job.file, make_track(job, report))
+    else:
+        _in_parallel(order, jobs, report, finished)
+
+
+def _in_parallel(order: list[Job], jobs: int, report: Report, finished: Callable[[str, dict], None]) -> None:
+    context = multiprocessing.get_context("spawn")  # nothing of this process's threads or locks is copied
+    events, stop = context.Queue(), context.Event()
+    initargs = (events, stop, cpu_count() // jobs)
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=initargs)
+    pids: set[int] = set()
+    futures: dict[Future, Job] = {}
+    recorded: set[str] = set()
+    try:
+        # Ctrl-C and SIGTERM are noted, then raised between waits, never inside the pool's locks
+        with interrupts.deferred():
+            futures = {pool.submit(_work, job): job for job in order}
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                _drain(events, report, pids)
+                for future in done:
+                    finished(futures[future].file, _result(future))
+                    recorded.add(futures[future].file)
+                interrupts.check()
+    except BaseException:
+        # The pool hands each worker its next track before the last one ends, so cancelling
+        # is not enough: the stop flag keeps a worker from starting one, and ends the one it
+        # has at its next progress report; the signal ends one making the voice sooner.
+        stop.set()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        pool.shutdown(wait=True, cancel_futures=True)
+        _keep_what_finished(futures, recorded, finished)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _keep_what_finished(futures: dict[Future, Job], recorded: set[str], finished: Callable[[str, dict], None]) -> None:
+    """A track that was completed as we stopped is on disk: list it, so the next run keeps it."""
+    for future, job in futures.items():
+        if job.file in recorded or not future.done() or future.cancelled() or future.exception() is not None:
+            continue
+        try:
+            finished(job.file, future.result())
+        except CompanionError:
+            pass  # the manifest could not be written: the next run makes the track again
+
+
+def _result(future: Future) -> dict:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise OutputError("a render stopped unexpectedly (out of memory?); run the same command again") from None
+
+
+def _drain(events, report: Report, pids: set[int]) -> None:
+    while True:
+        try:
+            what, value = events.get_nowait()
+        except queue.Empty:
+            return
+        if what == "pid":
+            pids.add(value)
+        else:
+            report(what, value)
+
+
+# In each worker process:
+_events = None
+_stop = None
+_busy = False
+
+
+def _start(events, stop, threads: int) -> None:
+    global _events, _stop
+    _events, _stop = events, stop
+    use_threads(threads)  # the cores are shared between the workers
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _on_signal)
+    events.put(("pid", os.getpid()))
+
+
+def _on_signal(signum, frame) -> None:
+    """Working: end the track through KeyboardInterrupt (its temporary file is removed). Idle:
+    nothing to do; the pool's own message ends the process. (Ending it here instead could
+    leave one of the pool's locks held for ever: another worker then hangs.)"""
+    if _busy:
+        interrupts.handler(signum, frame)
+
+
+class TrackFailed(CompanionError):
+    """A track's render failed in a worker process: its one-line message and exit code, carried back."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message, exit_code)
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _work(job: Job) -> dict:
+    global _busy
+    assert _events is not None and _stop is not None
+    events, stop = _events, _stop
+    if stop.is_set():
+        raise KeyboardInterrupt  # the pack was stopped while this track waited its turn
+    _busy = True
+    try:
+
+        def report(file: str, fraction: float) -> None:
+            with interrupts.deferred():  # a signal never lands inside the queue's locks
+                events.put((file, fraction))
+            if stop.is_set():
+                raise KeyboardInterrupt
+
+        return make_track(job, report)
+    except CompanionError as exc:  # carried back as its one line and exit code
+        raise TrackFailed(str(exc), exc.exit_code) from None
+    finally:
+        _busy = False

@@ -1,0 +1,56 @@
+"""Where the built-in scripts and assets live, in a checkout and in an installed wheel."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from companion.errors import BadInput
+from companion.modes import RELAX, Mode, Part
+from companion.paths import builtin
+from companion.plan.profile import Energy
+from companion.plan.scripts import Script, load_script
+
+# Default script for each energy level when --script is not given.
+DEFAULT_SCRIPT = {Energy.LOW: "settling", Energy.MEDIUM: "body-scan", Energy.HIGH: "calm-place"}
+
+
+def scripts_dir() -> Path:
+    return builtin("scripts")
+
+
+def default_cover() -> bytes:
+    """The cover a single rendered track carries (a pack draws its own, with its name)."""
+    return (builtin("audio_assets") / "cover.png").read_bytes()
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in scripts_dir().glob("*.txt"))
+
+
+@cache
+def _load_builtin(name: str) -> Script:
+    return load_script(scripts_dir() / f"{name}.txt", name)
+
+
+def builtin_scripts() -> list[Script]:
+    return [_load_builtin(n) for n in builtin_names()]
+
+
+def default_script_name(mode: Mode, energy: Energy, part: Part | None = None) -> str:
+    """The mode's own script, else the part's (caregiver), else the energy level's."""
+    if part is not None:
+        return part.script
+    return mode.script or DEFAULT_SCRIPT[energy]
+
+
+def resolve_script(spec: str | None, energy: Energy, mode: Mode = RELAX, part: Part | None = None) -> Script:
+    """A built-in script by name, or a script file by path (None: the mode's default)."""
+    if spec is None:
+        return _load_builtin(default_script_name(mode, energy, part))
+    if spec in builtin_names():
+        return _load_builtin(spec)
+    path = Path(spec).expanduser()
+    if path.suffix or "/" in spec or path.exists():
+        return load_script(path)
+    raise BadInput(f"no script named '{spec}'; run 'companion scripts list' to see the names")

@@ -1,0 +1,108 @@
+"""Today's check-in: three or four short answers choose the session, and say why.
+
+The whole mapping is the table below (its reasons are in docs/defaults.md, "Check-in"):
+how much energy today picks the level and so the length and pace; short of breath now picks
+the breathing-easy script with the gentlest pacing, whatever else was answered; otherwise
+what the session is for picks the script. Every answer may be skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from companion.errors import BadInput
+from companion.options import SessionOptions
+from companion.plan.catalogue import DEFAULT_SCRIPT
+from companion.plan.profile import PACING, Energy
+
+GOALS = {"rest": "to rest", "sleep": "for sleep", "after-massage": "after a massage"}
+
+# energy score (0-10, 10 = plenty) -> level: the lowest score of each band
+ENERGY_BANDS = ((7, Energy.HIGH), (4, Energy.MEDIUM), (0, Energy.LOW))
+ENERGY_WORDS = {Energy.LOW: "Low energy", Energy.MEDIUM: "Some energy", Energy.HIGH: "Good energy"}
+# lengths offered for each level (the middle one is the level's usual length)
+OFFERED_MINUTES = {Energy.LOW: (4.0, 6.0, 10.0), Energy.MEDIUM: (8.0, 12.0, 15.0), Energy.HIGH: (15.0, 20.0, 30.0)}
+# what each script is, in the sentence that explains the choice
+SCRIPT_WORDS = {
+    "breathlessness": "breathing-easy",
+    "sleep": "drifting-to-sleep",
+    "after-massage": "after-massage",
+    "settling": "settling",
+    "body-scan": "gentle body scan",
+    "calm-place": "calm place",
+}
+
+
+@dataclass(frozen=True)
+class Answers:
+    energy_score: int | None = None  # 0-10; None: skipped
+    breathless: bool | None = None
+    goal: str | None = None  # one of GOALS
+    minutes: float | None = None
+
+    def check(self) -> Answers:
+        if self.energy_score is not None and not 0 <= self.energy_score <= 10:
+            raise BadInput(f"the energy score is 0 (none) to 10 (plenty), not {self.energy_score}")
+        if self.goal is not None and self.goal not in GOALS:
+            raise BadInput(f"a session is for {', '.join(GOALS)}; not '{self.goal}'")
+        return self
+
+
+@dataclass(frozen=True)
+class Choice:
+    answers: Answers
+    energy: Energy
+    script: str
+    minutes: float
+    breathless: bool
+    reason: str
+
+    def options(self, **more) -> SessionOptions:
+        return SessionOptions(
+            energy=self.energy.value, minutes=self.minutes, script=self.script, breathless=self.breathless, **more
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "energy": self.energy.value,
+            "script": self.script,
+            "minutes": self.minutes,
+            "breathless": self.breathless,
+            "reason": self.reason,
+            "answers": {
+                "energy_score": self.answers.energy_score,
+                "breathless": self.answers.breathless,
+                "goal": self.answers.goal,
+                "minutes": self.answers.minutes,
+            },
+        }
+
+
+def energy_level(score: int | None) -> Energy:
+    if score is None:
+        return Energy.MEDIUM  # skipped: the middle, neither pushing nor holding back
+    return next(level for lowest, level in ENERGY_BANDS if score >= lowest)
+
+
+def offered_minutes(score: int | None) -> tuple[float, ...]:
+    return OFFERED_MINUTES[energy_level(score)]
+
+
+def choose(answers: Answers) -> Choice:
+    answers = answers.check()
+    level = energy_level(answers.energy_score)
+    breathless = bool(answers.breathless)
+    if breathless:
+        script = "breathlessness"  # whatever it is for: easing the breath comes first
+    elif answers.goal in ("sleep", "after-massage"):
+        script = answers.goal
+    else:
+        script = DEFAULT_SCRIPT[level]
+    minutes = answers.minutes if answers.minutes is not None else PACING[level].default_minutes
+    why = ENERGY_WORDS[level] if answers.energy_score is not None else "No energy level given"
+    if breathless:
+        why += " and short of breath"
+    if answers.goal is not None and not breathless:
+        why += f", {GOALS[answers.goal]}"
+    reason = f"{why}: a {minutes:g}-minute {SCRIPT_WORDS[script]} session"
+    return Choice(answers, level, script, minutes, breathless, reason)

@@ -1,0 +1,211 @@
+"""Energy level -> pacing, lengths and pauses. docs/defaults.md gives the reasons for each number."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from enum import Enum
+
+from companion.errors import BadInput
+from companion.modes import Mode, get_mode
+from companion.options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions
+
+SAMPLE_RATE = 44100
+MIN_MINUTES, MAX_MINUTES = 2.0, 180.0
+# The listener's own rate: anything a person might really breathe at.
+MIN_BREATH_RATE, MAX_BREATH_RATE = 4.5, 40.0
+
+
+class Energy(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How one energy level speaks and pauses (seconds unless named otherwise)."""
+
+    default_minutes: float
+    start_rate: float  # breaths/min when the listener's own rate is not given
+    target_rate: float  # where the guided ramp heads
+    max_ramp: float  # breaths/min per minute, at most
+    instruction_pause: tuple[float, float, float]  # (min, default, max) between entries
+    sentence_pause: tuple[float, float]  # (min, max) between the sentences of one entry
+    target_wpm: float  # words per minute of one entry, pauses between its phrases included
+    length_scale: float  # Piper's phoneme length: unhurried articulation, about 3 syllables a second
+    breathe_min: float  # shortest breathing-only stretch when a script gives none
+
+
+# Slower speech means slower articulation with short breaths at commas, not fast fragments
+# with long gaps (docs/defaults.md, "Phrasing"): whole sentences at 1.7-1.8x Piper's phoneme
+# length speak at about 3 syllables a second, and the pauses bring each line to 85-140 wpm.
+PACING: dict[Energy, Pacing] = {
+    Energy.LOW: Pacing(6, 14, 10, 0.25, (4.0, 6.0, 8.0), (0.8, 2.0), 100, 1.8, 20),
+    Energy.MEDIUM: Pacing(12, 12, 8, 0.5, (2.0, 3.5, 5.0), (0.7, 1.8), 110, 1.75, 20),
+    Energy.HIGH: Pacing(20, 10, 6, 0.5, (1.5, 2.5, 4.0), (0.6, 1.6), 115, 1.7, 15),
+}
+COMMA_PAUSE = (0.3, 0.6)  # after a phrase that ends at a comma (' / ' after a comma)
+
+ABSOLUTE_FLOOR = 4.5  # breaths/min, never slower
+GENTLE_FLOOR = 8.0  # never slower on low energy or when breathless
+GENTLE_TARGET_FLOOR = 10.0  # low/breathless target: 2 below the start, never below 10
+SETTLE_S = 60.0  # at the listener's own pace before any ramp
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything that shapes a session apart from the script's words. Made by make_profile
+    from SessionOptions, where every user-facing default lives."""
+
+    energy: Energy
+    minutes: float
+    mode: Mode
+    breathless: bool
+    breath_rate: float | None  # the listener's own rate, if given
+    exhale_ratio: float
+    narration: bool
+    ambience: str
+    seed: int
+    guided: bool  # the breath slows towards the target (massage: only when asked)
+    regions: tuple[tuple[str, float], ...]  # massage: (region, minutes) in order
+    chime_every: float  # massage without regions: minutes between chimes, 0 for none
+    sample_rate: int = SAMPLE_RATE
+    channels: int = 2  # stereo, or 1 (mono)
+    fade_in_s: float = 4.0
+    fade_out_s: float = 9.0
+    tail_silence_s: float = 0.75  # digital silence after the fade-out
+    lead_in_s: float = 8.0  # tone only before the first words
+    closing_quiet_s: float = 6.0  # tone only between the last words and the fade-out
+
+    @property
+    def pacing(self) -> Pacing:
+        return PACING[self.energy]
+
+    @property
+    def gentle(self) -> bool:
+        """Low energy or breathless: the gentlest breathing rules apply."""
+        return self.energy is Energy.LOW or self.breathless
+
+    @property
+    def floor_rate(self) -> float:
+        return GENTLE_FLOOR if self.gentle else ABSOLUTE_FLOOR
+
+    @property
+    def start_rate(self) -> float:
+        rate = self.breath_rate if self.breath_rate is not None else self.pacing.start_rate
+        return max(rate, self.floor_rate)
+
+    @property
+    def target_rate(self) -> float:
+        start = self.start_rate
+        if not self.guided:
+            return start  # an accompanying, resting pace: no ramp
+        if self.gentle:
+            target = max(start - 2.0, GENTLE_TARGET_FLOOR)
+        else:
+            target = self.pacing.target_rate
+        # Never push a listener faster than their own pace, never below the floor.
+        return max(min(target, start), self.floor_rate)
+
+    @property
+    def max_ramp(self) -> float:
+        return 0.25 if self.gentle else self.pacing.max_ramp
+
+    @property
+    def total_samples(self) -> int:
+        return round(self.minutes * 60 * self.sample_rate)
+
+    @property
+    def closing_samples(self) -> int:
+        """The closing quiet, the fade-out and the digital silence after it: no words here."""
+        return int(round((self.closing_quiet_s + self.fade_out_s + self.tail_silence_s) * self.sample_rate))
+
+    def with_(self, **changes) -> Profile:
+        return replace(self, **changes)
+
+
+def parse_energy(name: str) -> Energy:
+    try:
+        return Energy(name)
+    except ValueError:
+        raise BadInput(f"unknown energy level '{name}'; use low, medium or high") from None
+
+
+def make_profile(opts: SessionOptions, minutes: float | None = None) -> Profile:
+    """Validate the options' values and build a Profile (raises BadInput with a clear message).
+    `minutes` overrides the default length when the options give none (a caregiver's part)."""
+    level = parse_energy(opts.energy)
+    mode = get_mode(opts.mode)
+    if opts.minutes is not None:
+        minutes = opts.minutes
+    elif minutes is None:
+        minutes = mode.minutes or PACING[level].default_minutes
+    if not (math.isfinite(minutes) and mode.least_minutes <= minutes <= MAX_MINUTES):
+        if mode.least_minutes > MIN_MINUTES:
+            raise BadInput(
+                f"a {mode.name} track lasts {mode.least_minutes:g} to {MAX_MINUTES:g} minutes; "
+                "choose --minutes in that range"
+            )
+        raise BadInput(f"--minutes must be between {MIN_MINUTES:g} and {MAX_MINUTES:g}")
+    breath_rate = opts.breath_rate
+    if breath_rate is not None and not (
+        math.isfinite(breath_rate) and MIN_BREATH_RATE <= breath_rate <= MAX_BREATH_RATE
+    ):
+        raise BadInput(
+            f"--breath-rate must be between {MIN_BREATH_RATE:g} and {MAX_BREATH_RATE:g} "
+            "breaths per minute (count your breaths for one minute)"
+        )
+    if not (math.isfinite(opts.exhale_ratio) and 1.0 <= opts.exhale_ratio <= 2.0):
+        raise BadInput("the exhale:inhale ratio must be between 1 and 2")
+    if opts.ambience not in AMBIENCES:
+        raise BadInput(f"unknown ambience '{opts.ambience}'; use {', '.join(AMBIENCES)}")
+    if opts.seed < 0:
+        raise BadInput("--seed must be zero or a positive whole number")
+    chime_every = DEFAULT_CHIME_EVERY if opts.chime_every is None else opts.chime_every
+    return Profile(
+        energy=level,
+        minutes=float(minutes),
+        mode=mode,
+        breath_rate=breath_rate,
+        breathless=opts.breathless,
+        narration=opts.narration,
+        ambience=opts.ambience,
+        seed=opts.seed,
+        exhale_ratio=opts.exhale_ratio,
+        guided=mode.guided or opts.guided,
+        regions=parse_regions(opts.regions, minutes) if opts.regions else (),
+        chime_every=_check_chime_every(chime_every),
+        channels=1 if opts.mono else 2,
+    )
+
+
+def parse_regions(text: str, minutes: float) -> tuple[tuple[str, float], ...]:
+    """'back:15,legs:10' -> (('back', 15), ('legs', 10)); the rest of the time goes to the last."""
+    regions = []
+    for part in text.split(","):
+        name, sep, value = part.partition(":")
+        name = name.strip()
+        try:
+            length = float(value)
+        except ValueError:
+            length = float("nan")
+        if not sep or not name or not (math.isfinite(length) and length >= 1):
+            raise BadInput(
+                f"cannot read the region '{part.strip()}'; write regions as name:minutes, "
+                'for example --regions "back:15,legs:10,feet:10" (each at least 1 minute)'
+            )
+        regions.append((name, length))
+    total = sum(m for _, m in regions)
+    if total > minutes + 1e-9:
+        raise BadInput(
+            f"the regions add up to {total:g} minutes, more than the {minutes:g}-minute track; "
+            "shorten them or choose a longer --minutes"
+        )
+    return tuple(regions)
+
+
+def _check_chime_every(minutes: float) -> float:
+    if not (math.isfinite(minutes) and (minutes == 0 or 5 <= minutes <= 60)):
+        raise BadInput("--chime-every takes minutes between 5 and 60, or 0 for no chimes")
+    return float(minutes)

@@ -1,0 +1,78 @@
+"""Smooth gain curves, evaluated at any times: breath swell, session fades, ducking."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from companion.plan.breathing import BreathCycle
+
+
+class BreathEnvelope:
+    """0 at the start of each in-breath, rising as a raised cosine to 1 at the turn,
+    falling back to 0 across the out-breath."""
+
+    def __init__(self, cycles: list[BreathCycle]):
+        # Breath phase u is piecewise linear in time: 2k at the start of breath k, 2k + 1 at
+        # its turn. Then 0.5 - 0.5 cos(pi u) rises to 1 at every turn and falls back to 0.
+        knots = [x for c in cycles for x in (c.start_s, c.turn_s)] + [cycles[-1].end_s]
+        self.knots_t = np.array(knots)
+        self.knots_u = np.arange(len(knots), dtype=np.float64)
+
+    def phase(self, t: np.ndarray) -> np.ndarray:
+        """Breath phase: an even whole number at each in-breath's start, odd at each turn."""
+        return np.interp(t, self.knots_t, self.knots_u)
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        return 0.5 - 0.5 * np.cos(np.pi * self.phase(t))
+
+
+def raised_cosine(x: np.ndarray, falling: bool = False) -> np.ndarray:
+    """0 -> 1 smoothly as x goes 0 -> 1 (clipped outside); 1 -> 0 when `falling`.
+    The one shape of every fade, ramp and edge in companion: no corners, so no clicks."""
+    c = 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
+    return 0.5 + c if falling else 0.5 - c
+
+
+class SessionFade:
+    """A quiet start and a long, soft end that finishes in digital silence."""
+
+    def __init__(self, duration_s: float, fade_in_s: float, fade_out_s: float, tail_silence_s: float):
+        self.fade_in = fade_in_s
+        self.out_end = duration_s - tail_silence_s
+        self.out_start = self.out_end - fade_out_s
+
+    def is_open(self, t0: float, t1: float) -> bool:
+        """True when [t0, t1] lies between the fades (gain exactly 1)."""
+        return t0 >= self.fade_in and t1 <= self.out_start
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        up = raised_cosine(t / self.fade_in)
+        down = 1.0 - raised_cosine((t - self.out_start) / (self.out_end - self.out_start))
+        return up * down
+
+
+class Ducker:
+    """Dips the tone and bed while the voice speaks: down before the words, up after."""
+
+    def __init__(
+        self, spans_s: list[tuple[float, float]], depth_db: float = -8.0, attack_s: float = 0.5, release_s: float = 1.5
+    ):
+        self.spans = np.array(spans_s, dtype=np.float64).reshape(-1, 2)
+        self.floor = 10 ** (depth_db / 20)
+        self.attack, self.release = attack_s, release_s
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        gain = np.ones_like(t)
+        if not len(self.spans) or not len(t):
+            return gain
+        lo = np.searchsorted(self.spans[:, 1], t[0] - self.release, side="left")
+        hi = np.searchsorted(self.spans[:, 0], t[-1] + self.attack, side="right")
+        if lo >= hi:
+            return gain
+        for start, end in self.spans[lo:hi]:
+            # 1 outside, floor inside, raised-cosine ramps either side
+            into = raised_cosine((t - (start - self.attack)) / self.attack)
+            out_of = 1 - raised_cosine((t - end) / self.release)
+            dip = np.minimum(into, out_of)
+            gain = np.minimum(gain, 1 - (1 - self.floor) * dip)
+        return gain

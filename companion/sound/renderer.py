@@ -1,0 +1,233 @@
+"""plan -> layers -> mixer -> blocks. The only place that wires them together.
+
+Rendering runs in fixed internal quanta whatever block size the caller asks for,
+and every layer is a function of the absolute sample index, so the output is the
+same, sample for sample, for any block size.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from companion.cache import ClipCache
+from companion.plan.model import SessionPlan
+from companion.sound.envelopes import BreathEnvelope, Ducker, SessionFade
+from companion.sound.layers.accompaniment import Accompaniment
+from companion.sound.layers.chime import ChimeLayer
+from companion.sound.layers.narration import NarrationLayer
+from companion.sound.loudness import db_to_gain
+from companion.sound.mixer import MASTER_CEILING_DB, limit
+
+QUANTUM = 131072  # internal block (3 s): large enough that Python overhead is small
+CONTROL = 128  # gains are computed every 128 samples (2.9 ms) and interpolated between
+BED_UNDER_VOICE_LUFS = -28.0  # 10 LU under the -18 LUFS voice: words stay clear, returns stay gentle
+TONES_ONLY_LUFS = -23.0
+# The tone carries the breath: it hums softly between breaths and swells to full at each turn
+# (5 dB). The noise bed stays level under it, so the whole mix stays even (narrated sessions
+# within 10 LU of loudness range, docs/defaults.md), and a steady bed costs the render
+# almost nothing between words.
+TONE_SWELL_FLOOR = 0.55
+BED_SWELL_FLOOR = 1.0
+UNDER_SPEECH_LUFS = -38.0  # where tone and bed sit while the voice speaks (10 dB under -28)
+PCM16_SCALE = 32768.0
+# BS.1770 loudness of each layer at unit RMS (K-weighting lifts the tone's harmonics a
+# touch and cuts the bass of the noise). Constants, so a render never pays to measure them;
+# tests/test_render_audio.py measures them again and checks they still hold.
+LAYER_LUFS = {"tone": -0.99, "pink": -0.07, "brown": -3.26}
+
+
+def mean_square(floor: float) -> float:
+    """Mean of (floor + (1 - floor) * e)^2 over a breath, e a raised-cosine swell (mean 1/2, mean square 3/8)."""
+    return floor**2 + floor * (1 - floor) + (1 - floor) ** 2 * 3 / 8
+
+
+def accompaniment_lufs(plan: SessionPlan) -> float:
+    p = plan.profile
+    # a mostly instrumental mode (a massage track) keeps its bed at the tones-only level
+    return BED_UNDER_VOICE_LUFS if p.narration and p.mode.bed_under_words else TONES_ONLY_LUFS
+
+
+def layer_powers(plan: SessionPlan) -> tuple[float, float]:
+    """The mean power (summed over channels) of tone and bed that puts the accompaniment at
+    its loudness target: an equal share each, or all of it for the tone without a bed."""
+    total = 10 ** (accompaniment_lufs(plan) / 10)
+    share = 0.5 if plan.profile.ambience != "none" else 1.0
+    return total * share, total * (1 - share)
+
+
+def layer_gains(plan: SessionPlan) -> tuple[float, float]:
+    """Peak gains per channel for the unit-RMS tone and bed loops. A centred sound in two
+    channels at 1/sqrt(2) each measures as loud as the same sound in one, so a stereo file
+    and a mono file of the same session have the same loudness."""
+    p = plan.profile
+    tone_power, bed_power = layer_powers(plan)
+    tone = np.sqrt(tone_power / p.channels / 10 ** (LAYER_LUFS["tone"] / 10) / mean_square(TONE_SWELL_FLOOR))
+    bed = 0.0
+    if p.ambience != "none":
+        bed = np.sqrt(bed_power / p.channels / 10 ** (LAYER_LUFS[p.ambience] / 10) / mean_square(BED_SWELL_FLOOR))
+    return float(tone), float(bed)
+
+
+class SessionRenderer:
+    """Any quantum of the session, as a pure function of its index.
+
+    Quanta need no state from one another (every layer and gain is a function of
+    absolute time, and the limiter reads its own look-ahead context), so the output is
+    the same for any block size and any quantum can be made on its own.
+    `scale` 32768 gives samples in 16-bit units, so quantising is one rounding.
+    Quanta are (frames, channels): the voice, chimes and tone centred, the bed per channel.
+    """
+
+    def __init__(
+        self,
+        plan: SessionPlan,
+        voice: Callable[[str], np.ndarray] | None,
+        cache: ClipCache | None = None,
+        scale: float = 1.0,
+    ):
+        p = plan.profile
+        self.plan, self.sr, self.total, self.scale = plan, p.sample_rate, plan.total_samples, scale
+        self.channels = p.channels
+        self.centre_scale = scale / np.sqrt(p.channels)  # a centred sound, as loud in stereo as in mono
+        tone_gain, bed_gain = layer_gains(plan)
+        self.accompaniment = Accompaniment(
+            self.sr, p.ambience, p.seed, tone_gain * scale, bed_gain * scale, p.channels, QUANTUM + 8192, cache
+        )
+        self.voice = NarrationLayer(plan.clips, voice, self.sr, accompaniment_lufs(plan))
+        self.breath = BreathEnvelope(plan.breaths)
+        self.fade = SessionFade(self.total / self.sr, p.fade_in_s, p.fade_out_s, p.tail_silence_s)
+        # the voice always has the same quiet under it, however loud the bed is between words
+        duck_db = UNDER_SPEECH_LUFS - accompaniment_lufs(plan)
+        self.duck = Ducker([(e.start / self.sr, e.end / self.sr) for e in plan.narration], duck_db)
+        self.chimes = ChimeLayer(plan.cues, self.sr, self.bed_peak_lufs)  # levelled against the above
+        self.ceiling = db_to_gain(MASTER_CEILING_DB) * scale
+        # the limiter's reach: 20 ms, rounded so its context stays on the control grid
+        self.h = -(-int(0.02 * self.sr) // (CONTROL // 2)) * (CONTROL // 2)
+        ramp = np.arange(CONTROL, dtype=np.float32) / CONTROL
+        self._ramps = np.tile(ramp, (QUANTUM + 4 * self.h) // CONTROL)
+        self._local = threading.local()
+
+    @property
+    def quanta(self) -> int:
+        return -(-self.total // QUANTUM)
+
+    def _gains(self, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Tone and bed gains at the control points covering [start, start + n]."""
+        t = (start + CONTROL * np.arange(n // CONTROL + 1)) / self.sr
+        breath = self.breath(t)
+        common = self.duck(t)
+        if not self.fade.is_open(t[0], t[-1]):
+            common *= self.fade(t)
+        tone = (TONE_SWELL_FLOOR + (1 - TONE_SWELL_FLOOR) * breath) * common
+        bed = (BED_SWELL_FLOOR + (1 - BED_SWELL_FLOOR) * breath) * common
+        return tone.astype(np.float32), bed.astype(np.float32)
+
+    def bed_peak_lufs(self, start: int, stop: int) -> float:
+        """The tone and bed's loudest momentary (400 ms) loudness within [start, stop), from
+        their gain curves: each layer is at its share of the target when its curve's mean
+        square is its swell's."""
+        start, stop = max(start, 0), min(stop, self.total)
+        tone, bed = (g.astype(np.float64) ** 2 for g in self._gains(start, max(stop - start, CONTROL)))
+        tone_power, bed_power = layer_powers(self.plan)
+        power = tone * tone_power / mean_square(TONE_SWELL_FLOOR) + bed * bed_power / mean_square(BED_SWELL_FLOOR)
+        w = max(int(0.4 * self.sr) // CONTROL, 1)
+        c = np.concatenate([[0.0], np.cumsum(power)])
+        peak = float(((c[w:] - c[:-w]) / w).max()) if len(power) > w else float(power.mean())
+        return 10 * np.log10(max(peak, 1e-20))
+
+    def _scratch(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Reusable buffers per rendering thread (centre, gain, one channel, the frames): no
+        fresh pages every quantum."""
+        bufs = getattr(self._local, "bufs", None)
+        if bufs is None or len(bufs[0]) < n:
+            one = (np.empty(n, np.float32) for _ in range(3))
+            bufs = self._local.bufs = (*one, np.empty((n, self.channels), np.float32))
+        return bufs[0][:n], bufs[1][:n], bufs[2][:n], bufs[3][:n]
+
+    def _interpolate(self, g: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+        """Linear interpolation from the control points to every sample."""
+        np.multiply(np.repeat(g[1:] - g[:-1], CONTROL), self._ramps[:n], out=out)
+        out += np.repeat(g[:-1], CONTROL)
+        return out
+
+    def _mix(self, start: int, n: int, gains: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """The mix of [start, start + n) as (n, channels), in this thread's scratch buffers."""
+        tone_g, bed_g = self._gains(start, n) if gains is None else gains
+        centre, gain_at, channel, out = self._scratch(n)
+        np.multiply(self.accompaniment.tone(start, n), self._interpolate(tone_g, n, gain_at), out=centre)
+        self.voice.add_into(centre, start, self.centre_scale)
+        self.chimes.add_into(centre, start, self.centre_scale)
+        if not self.accompaniment.has_bed:
+            out[:] = centre[:, None]
+            return out
+        steady = bed_g[0] if bed_g.min() == bed_g.max() else None  # most of a session: no fade, no words
+        bed_gain = self._interpolate(bed_g, n, gain_at) if steady is None else steady
+        for c in range(self.channels):  # one channel at a time: contiguous arrays are fastest
+            self.accompaniment.bed(c, start, n, out=channel)
+            if steady != 1.0:
+                channel *= bed_gain
+            np.add(channel, centre, out=out[:, c])
+        return out
+
+    def quantum(self, index: int, pcm16: bool = False) -> np.ndarray:
+        start = index * QUANTUM
+        n = min(QUANTUM, self.total - start)
+        gains = self._gains(start, QUANTUM)
+        reach = (start - 2 * self.h, start + QUANTUM + 2 * self.h)
+        bound = (
+            float(gains[0].max()) * self.accompaniment.tone_peak
+            + float(gains[1].max()) * self.accompaniment.bed_peak
+            + self.centre_scale * (self.voice.peak(*reach) + self.chimes.peak(*reach))
+        )
+        if bound <= self.ceiling:  # nearly always: the limiter would leave it untouched
+            out = self._mix(start, QUANTUM, gains)[:n]
+        else:  # mix with the limiter's context either side, and limit only if a peak is too high
+            wide = self._mix(start - 2 * self.h, QUANTUM + 4 * self.h)
+            if max(float(wide.max()), -float(wide.min())) <= self.ceiling:
+                out = wide[2 * self.h : 2 * self.h + n]
+            else:
+                out = limit(wide, self.h, self.ceiling)[:n]
+        if pcm16:  # already in 16-bit units and under the ceiling: round, no clipping needed
+            return np.rint(out, out=np.empty(out.shape, np.int16), casting="unsafe")
+        return out.copy() if out.base is not None else out
+
+
+def blocks(
+    plan: SessionPlan,
+    voice: Callable[[str], np.ndarray] | None,
+    cache: ClipCache | None = None,
+    blocksize: int = 4096,
+    pcm16: bool = False,
+) -> Iterator[np.ndarray]:
+    """Yield the session as (frames, channels) blocks of `blocksize` (the last may be shorter):
+    float32, or int16 when `pcm16` (rounded here, so every 16-bit format holds the same).
+    `voice` gives each clip's samples by key (a Narrator's clip); `cache` keeps the noise loops."""
+    if blocksize < 1:
+        raise ValueError("blocksize must be positive")
+    renderer = SessionRenderer(plan, voice, cache, PCM16_SCALE if pcm16 else 1.0)
+    pending: list[np.ndarray] = []
+    held = 0
+    for chunk in _quanta(renderer, pcm16):
+        pending.append(chunk)
+        held += len(chunk)
+        if held < blocksize:
+            continue
+        joined = np.concatenate(pending) if len(pending) > 1 else pending[0]
+        cut = (len(joined) // blocksize) * blocksize
+        for a in range(0, cut, blocksize):
+            yield joined[a : a + blocksize]
+        pending = [joined[cut:]] if cut < len(joined) else []
+        held = len(joined) - cut
+    if held:
+        yield np.concatenate(pending)
+
+
+def _quanta(renderer: SessionRenderer, pcm16: bool) -> Iterator[np.ndarray]:
+    """Quanta in order, on this thread: numpy's operations here are too short for a second
+    rendering thread to gain anything over the GIL (measured); the file sink writes on a
+    second thread instead, while this one renders."""
+    for index in range(renderer.quanta):
+        yield renderer.quantum(index, pcm16)

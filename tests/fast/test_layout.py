@@ -1,0 +1,135 @@
+"""The package's rooms: each subpackage imports only from the rooms below it, and no module
+imports another in a circle (a newcomer reads the folders top-down, as the pipeline runs)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import companion
+
+PACKAGE = Path(companion.__file__).parent
+ROOT = PACKAGE.parent
+
+# Lowest first. A module may import its own room and any lower one, never a higher one.
+ROOMS = [
+    {
+        "errors",
+        "options",
+        "safety",
+        "timefmt",
+        "textfiles",
+        "interrupts",
+        "paths",
+        "modes",
+        "atomic",
+        "cache",
+        "version",
+    },
+    {"plan"},
+    {"sound"},
+    {"voice"},
+    {"output", "journal"},
+    {"session"},
+    {"live"},
+    {"pack"},
+    {"cli"},
+    {"__init__", "__main__"},
+]
+RANK = {room: rank for rank, rooms in enumerate(ROOMS) for room in rooms}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    return ".".join(parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if "_builtin" not in p.parts}
+
+
+def imports_of(path: Path, known: set[str]) -> set[str]:
+    """The companion modules a file imports at any depth (lazy imports inside functions too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "companion":
+            base = node.module.removeprefix("companion").lstrip(".")
+            for alias in node.names:
+                sub = f"{base}.{alias.name}" if base else alias.name
+                if sub in known or f"{sub}.__init__" in known:
+                    found.add(sub)
+                elif base:
+                    found.add(base)
+                else:
+                    found.add("__init__")
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            raise AssertionError(f"{path}: relative import; write 'from companion.X import ...'")
+        elif isinstance(node, ast.Import):
+            found |= {a.name.removeprefix("companion.") for a in node.names if a.name.startswith("companion.")}
+    return found
+
+
+def room(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_every_module_is_in_a_room():
+    assert {room(m) for m in modules()} <= set(RANK), "a new top-level module: give it a room in ROOMS"
+
+
+def test_imports_run_downward_only():
+    mods = modules()
+    upward = []
+    for name, path in mods.items():
+        for target in imports_of(path, set(mods)):
+            if RANK[room(target)] > RANK[room(name)]:
+                upward.append(f"{name} imports {target}")
+    assert not upward, "imports that run upward:\n" + "\n".join(upward)
+
+
+def test_no_import_circles():
+    mods = modules()
+    graph = {
+        name: {t for t in imports_of(path, set(mods)) if t in mods or f"{t}.__init__" in mods}
+        for name, path in mods.items()
+    }
+    graph = {n: {t if t in mods else f"{t}.__init__" for t in ts} - {n} for n, ts in graph.items()}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for name in sorted(graph):
+        if name not in state and name != "__init__" and (cycle := visit(name)):
+            raise AssertionError("an import circle: " + " -> ".join(cycle))
+
+
+def test_each_room_says_what_it_holds_and_may_import():
+    for init in sorted(PACKAGE.glob("*/__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        assert len(doc) > 80 and re.search(r"\bimports?\b", doc), f"{init}: say what it holds and may import"
+
+
+def test_the_readme_map_names_every_module():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- code map -->")
+    code_map = readme[start : readme.index("<!-- end of code map -->")]
+    named = set(re.findall(r"\b([a-z_]+(?:/[a-z_]+)*\.py)\b", code_map))
+    folders = set(re.findall(r"\b([a-z_]+(?:/[a-z_]+)*)/(?=[\s:])", code_map))
+    on_disk = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
+    missing = sorted(m for m in on_disk if m not in named)
+    assert not missing, f"modules the README's map leaves out: {missing}"
+    gone = sorted(m for m in named if not (PACKAGE / m).exists())
+    assert not gone, f"modules the README's map names that do not exist: {gone}"
+    assert {f.split("/")[0] for f in folders} >= {p.parent.name for p in PACKAGE.glob("*/__init__.py")}

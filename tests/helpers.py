@@ -1,0 +1,86 @@
+"""What the tests share that is not a fixture: running the real command, a pseudo-terminal,
+a small real file system, and warming the real voice's cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from companion.cache import ClipCache
+from companion.plan.catalogue import builtin_scripts
+from companion.plan.profile import PACING, SAMPLE_RATE, Energy
+from companion.plan.scripts import personalise
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def warm_library_voice(cache: ClipCache) -> None:
+    from companion.voice.piper_voice import PiperNarrator, resolve_voice  # the slow import: only here
+
+    narrator = PiperNarrator(resolve_voice(None), SAMPLE_RATE, cache)
+    by_scale: dict[float, list[str]] = {}
+    for script in builtin_scripts():
+        spoken = personalise(script, None)
+        for energy in script.energies:
+            by_scale.setdefault(PACING[Energy(energy)].length_scale, []).extend(spoken.phrases_for(energy))
+    for length_scale, phrases in by_scale.items():
+        narrator.clip_lengths(phrases, length_scale)
+
+
+def mounted_tmpfs(mount: Path, options: str):
+    """A real small (or read-only) file system for fault tests: yields its folder, then unmounts."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600):
+    """Run the real command in a child process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "companion", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+def spawn_in_pty(*args: str, env: dict | None = None):
+    """Run the command on a pseudo-terminal, as if typed by a person: (child, master fd)."""
+    return spawn_argv_in_pty([sys.executable, "-m", "companion", *args], env)
+
+
+_SPAWNED: list[subprocess.Popen] = []
+
+
+def spawn_argv_in_pty(argv: list[str], env: dict | None = None):
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
+    _SPAWNED.append(child)
+    os.close(slave)
+    return child, master
+
+
+def plan_json(*args: str) -> dict:
+    result = run_cli("plan", "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

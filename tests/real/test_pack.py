@@ -1,0 +1,431 @@
+"""The home listening pack, made for real: file names, tags, cover and chapters read back with
+mutagen and ffprobe, the playlist, the page in a real headless Chromium, the printable PDF,
+resuming after an interruption, and failures that leave no half-made track."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mutagen
+import numpy as np
+import pytest
+import soundfile as sf
+from mutagen.flac import Picture
+
+from companion.pack.make import MANIFEST, PackOptions, choose_tracks
+from companion.safety import SAFETY_SCREEN
+from companion.session import STOP_RULE
+from tests.audio_checks import lufs, read, spans, true_peak_db
+from tests.helpers import ROOT, mounted_tmpfs, plan_json, run_cli
+
+
+def ffprobe(path: Path) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_chapters", "-show_format", "-show_streams", path],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def pack_env(tmp: Path, shared_cache: Path, null_audio_home: Path) -> dict:
+    """The environment of a test's own process, for fixtures made once per module."""
+    return {
+        "HOME": str(null_audio_home),
+        "XDG_CACHE_HOME": str(shared_cache),
+        "XDG_DATA_HOME": str(tmp / "data"),
+        "XDG_CONFIG_HOME": str(tmp / "config"),
+    }
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".partial"))
+
+
+@pytest.fixture(scope="module")
+def mp3_pack(tmp_path_factory, shared_cache, null_audio_home):
+    """Two low-energy tracks as MP3, made on two processes."""
+    tmp = tmp_path_factory.mktemp("mp3-pack")
+    out = tmp / "Comfort"
+    args = ("pack", str(out), "--name", "Test pack", "--energies", "low", "--scripts", "settling,breathlessness")
+    result = run_cli(*args, "--jobs", "2", env=pack_env(tmp, shared_cache, null_audio_home))
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def flac_pack(tmp_path_factory, shared_cache, null_audio_home):
+    """A low-energy track and the caregiver's two, as FLAC (quick to write), for the page."""
+    tmp = tmp_path_factory.mktemp("flac-pack")
+    out = tmp / "Home"
+    args = ("pack", str(out), "--energies", "low", "--scripts", "settling", "--caregiver", "--yes", "--format", "flac")
+    result = run_cli(*args, env=pack_env(tmp, shared_cache, null_audio_home))
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+def test_the_default_pack_is_a_good_one():
+    tracks = choose_tracks(PackOptions())
+    names = [t.file for t in tracks]
+    assert names == [
+        "1 Low energy - Settling - 6 min.mp3",
+        "2 Low energy - Breathing easy - 6 min.mp3",
+        "3 Medium energy - Body scan - 12 min.mp3",
+        "4 Medium energy - After a massage - 12 min.mp3",
+        "5 High energy - A calm place - 20 min.mp3",
+        "6 High energy - A thankful moment - 20 min.mp3",
+        "7 Sleep - Drifting to sleep - 20 min.mp3",
+    ]
+    breathing = tracks[1].options
+    assert breathing.script == "breathlessness" and breathing.breathless and breathing.energy == "low"
+    assert tracks[-1].options.energy == "low"  # sleep: the gentlest pacing and fewest words
+    every = choose_tracks(PackOptions(massage=True, caregiver=True, format="ogg"))
+    assert [t.file for t in every[-3:]] == [
+        "08 Massage - Therapist's track - 60 min.ogg",
+        "09 Caregiver - Hand massage - 12 min.ogg",
+        "10 Caregiver - Foot massage - 16 min.ogg",
+    ]
+    assert every[0].file.startswith("01 ")  # ten or more: numbers padded so they sort
+    # the breathing-easy track goes with the gentlest level chosen
+    medium_up = choose_tracks(PackOptions(energies=("high", "medium")))
+    assert medium_up[0].group == "Medium energy" and medium_up[2].short == "Breathing easy"
+
+
+def test_pack_names_tags_cover_and_chapters(mp3_pack):
+    out, result = mp3_pack
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [
+        ".companion-pack.json",
+        "1 Low energy - Settling - 6 min.mp3",
+        "2 Low energy - Breathing easy - 6 min.mp3",
+        "Test pack - to print.pdf",
+        "Test pack.m3u8",
+        "cover.png",
+        "index.html",
+    ]
+    assert "Made 2 tracks" in result.stdout
+    cover = (out / "cover.png").read_bytes()
+    assert cover.startswith(b"\x89PNG")
+    for number, (script, extra) in enumerate([("settling", ()), ("breathlessness", ("--breathless",))], start=1):
+        path = next(out.glob(f"{number} *.mp3"))
+        tags = mutagen.File(path)
+        assert str(tags["TIT2"]) == path.stem.split(" - ")[1] + " (low energy, 6 min)"
+        assert str(tags["TPE1"]) == "companion" and str(tags["TALB"]) == "Test pack"
+        assert str(tags["TRCK"]) == f"{number}/2"
+        (apic,) = tags.tags.getall("APIC")
+        assert apic.mime == "image/png" and apic.type == 3 and apic.data == cover
+        # chapters at the script's sections, where the plan puts them
+        plan = plan_json("--energy", "low", "--minutes", "6", "--script", script, *extra)
+        starts = [0.0] + [s["start_s"] for s in plan["sections"][1:]]
+        names = [s["name"] for s in plan["sections"]]
+        (toc,) = tags.tags.getall("CTOC")
+        chaps = {c.element_id: c for c in tags.tags.getall("CHAP")}
+        assert [str(chaps[i].sub_frames["TIT2"]) for i in toc.child_element_ids] == names
+        assert [chaps[i].start_time for i in toc.child_element_ids] == [round(s * 1000) for s in starts]
+        probed = ffprobe(path)
+        chapters = sorted(probed["chapters"], key=lambda c: float(c["start_time"]))
+        assert [c["tags"]["title"] for c in chapters] == names
+        assert [float(c["start_time"]) for c in chapters] == pytest.approx(starts, abs=0.001)
+        assert float(chapters[-1]["end_time"]) == pytest.approx(360.0, abs=0.001)
+        assert probed["format"]["tags"]["album"] == "Test pack"
+        assert [s["codec_name"] for s in probed["streams"]] == ["mp3", "png"]  # the cover, embedded
+        # the sound itself: the whole session, its voice at the level every session's voice is
+        x, sr = read(path)
+        assert len(x) == 6 * 60 * sr
+        voice = lufs(spans(x, sr, [(e["start_s"], e["end_s"]) for e in plan["narration"]]), sr)
+        assert voice == pytest.approx(-18, abs=2) and true_peak_db(x) <= -1.0
+
+
+def test_pack_track_is_the_session_render_makes(mp3_pack, tmp_path):
+    out, _ = mp3_pack
+    single = tmp_path / "single.mp3"
+    result = run_cli("render", "--energy", "low", "--minutes", "6", "--script", "settling", "-o", str(single))
+    assert result.returncode == 0, result.stderr
+    packed = next(out.glob("1 *.mp3"))
+    assert np.array_equal(read(packed)[0], read(single)[0])  # the same sound; only the tags differ
+    tags = mutagen.File(single)
+    assert str(tags["TIT2"]) == "Settling and breath awareness (low energy, 6 min)"
+    assert str(tags["TALB"]) == "companion sessions"
+
+
+def test_playlist_entries_resolve(mp3_pack):
+    out, _ = mp3_pack
+    lines = (out / "Test pack.m3u8").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#EXTM3U"
+    entries = [line for line in lines if line and not line.startswith("#")]
+    infos = [line for line in lines if line.startswith("#EXTINF:")]
+    assert len(entries) == len(infos) == 2
+    for entry, info in zip(entries, infos):
+        path = out / entry
+        assert path.is_file()
+        seconds = int(info.split(":")[1].split(",")[0])
+        assert seconds == round(sf.info(str(path)).duration)
+
+
+def test_render_tags_and_chapters_in_every_format(tmp_path):
+    plan = plan_json("--energy", "low", "--minutes", "2")
+    names = [s["name"] for s in plan["sections"]]
+    for suffix in ("wav", "flac", "ogg", "opus", "mp3"):
+        out = tmp_path / f"s.{suffix}"
+        result = run_cli("render", "--energy", "low", "--minutes", "2", "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        probed = ffprobe(out)
+        chapters = sorted(probed["chapters"], key=lambda c: float(c["start_time"]))
+        assert [c.get("tags", {}).get("title") for c in chapters] == names, (suffix, chapters)
+        assert float(chapters[1]["start_time"]) == pytest.approx(plan["sections"][1]["start_s"], abs=0.001)
+        found = probed["format"].get("tags") or probed["streams"][0]["tags"]  # Ogg: the stream's own
+        tags = {k.lower(): v for k, v in found.items()}
+        assert tags["title"] == "Settling and breath awareness (low energy, 2 min)", suffix
+        assert tags["artist"] == "companion", suffix
+        tagged = mutagen.File(out)
+        if suffix in ("ogg", "opus"):
+            picture = Picture(__import__("base64").b64decode(tagged["METADATA_BLOCK_PICTURE"][0]))
+            assert picture.data.startswith(b"\x89PNG") and picture.type == 3
+        elif suffix == "flac":
+            assert tagged.pictures[0].data.startswith(b"\x89PNG")
+        else:
+            assert tagged.tags.getall("APIC")[0].data.startswith(b"\x89PNG")
+    x, sr = read(tmp_path / "s.opus")
+    assert sr == 48000 and abs(len(x) - 2 * 60 * 48000) <= 1  # Opus at 48 kHz, the same length
+    assert -24 <= lufs(x, sr) <= -17 and true_peak_db(x) <= -1.0
+
+
+def test_parallel_and_one_at_a_time_give_the_same_bytes(tmp_path):
+    args = ("--energies", "low", "--scripts", "settling,calm-place", "--format", "flac")
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert run_cli("pack", str(one), *args, "--jobs", "1").returncode == 0
+    assert run_cli("pack", str(two), *args, "--jobs", "2").returncode == 0
+    for path in one.glob("*.flac"):
+        assert path.read_bytes() == (two / path.name).read_bytes(), path.name
+
+
+def test_page_in_a_real_browser(flac_pack, tmp_path):
+    """The page opened in Debian's Chromium: the cards, the stop rule, the caregiver's safety
+    notes, and the breathing guide growing and shrinking with the track's own breaths."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.fail("chromium and chromium-driver are needed: setup/system-packages.sh test installs them")
+    out, _ = flac_pack
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "http://" not in html and "https://" not in html  # nothing from elsewhere
+    manifest = json.loads((out / MANIFEST).read_text())["tracks"]
+    os.environ["SE_AVOID_STATS"] = "true"  # Selenium Manager is never started (the driver is given)
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=480,900"):
+        options.add_argument(arg)
+    options.add_argument("--autoplay-policy=no-user-gesture-required")
+    # no sound card here: a fake audio sink keeps real time (the tests' ALSA null device would not)
+    options.add_argument("--disable-audio-output")
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get((out / "index.html").as_uri())
+        cards = driver.find_elements(By.CSS_SELECTOR, "li.card")
+        assert len(cards) == 3
+        titles = [c.find_element(By.TAG_NAME, "h2").text for c in cards]
+        assert titles == ["1 Settling", "2 Hand massage", "3 Foot massage"]
+        assert "When you feel tired" in cards[0].text and "6 minutes" in cards[0].text
+        assert STOP_RULE in driver.find_element(By.CSS_SELECTOR, ".stop").text
+        notes = driver.find_element(By.CSS_SELECTOR, ".notes").text
+        assert "Do not massage over" in notes and "lymphoedema" in notes
+        for card in cards[1:]:  # each caregiver card leads to the notes on the page
+            link = card.find_element(By.LINK_TEXT, "Read the safety notes first")
+            assert link.get_attribute("href").endswith("#safety")
+        for name in ("2 Caregiver - Hand massage - 12 min", "3 Caregiver - Foot massage - 16 min"):
+            assert (out / f"{name}.txt").read_text() == SAFETY_SCREEN  # and beside each track
+        # screen readers: every button and player is named, the guide is hidden from them
+        for button in driver.find_elements(By.CSS_SELECTOR, ".card .play"):
+            assert button.get_attribute("aria-label").startswith("Play: ")
+        assert driver.find_element(By.CSS_SELECTOR, ".guide").get_attribute("aria-hidden") == "true"
+        shot = tmp_path / "page.png"
+        driver.save_screenshot(str(shot))
+        image = _png_pixels(shot)
+        assert _share_of(image, (0x0B, 0x3D, 0x5C)) > 0.005  # the cards' borders and buttons are drawn
+        assert _share_of(image, (0x8F, 0xD1, 0xBD)) == 0  # no guide until something plays
+
+        cards[0].find_element(By.CSS_SELECTOR, ".play").click()
+        breaths = manifest["1 Low energy - Settling - 6 min.flac"]["breaths"]
+        seen, log = [], []
+        deadline = time.monotonic() + 20
+        while len(seen) < 12 and time.monotonic() < deadline:
+            time.sleep(0.35)
+            t, shown, width, full = driver.execute_script(
+                "var a = document.querySelector('audio'), c = document.getElementById('circle');"
+                "return [a.currentTime, Number(c.dataset.t || -1), c.getBoundingClientRect().width, c.offsetWidth];"
+            )
+            log.append((t, shown, width, full))
+            if t > 0 and shown >= 0 and full > 0:  # playing, and the guide is drawn
+                seen.append((t, shown, width / full))
+        assert len(seen) >= 8, f"the track did not play in the browser: {log}"
+        scales = [s for _, _, s in seen]
+        assert max(scales) - min(scales) > 0.25  # it grows and shrinks
+        for t, shown, scale in seen:
+            assert abs(shown - t) < 0.5  # the circle keeps up with the sound
+            assert scale == pytest.approx(_guide_size(breaths, shown), abs=0.01)  # the track's own breaths
+        driver.save_screenshot(str(shot))
+        assert _share_of(_png_pixels(shot), (0x8F, 0xD1, 0xBD)) > 0.01  # the guide shows while it plays
+        sources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        assert all(s.startswith("file://") for s in sources), sources
+    finally:
+        driver.quit()
+
+
+def _guide_size(breaths: list, t: float) -> float:
+    """The page's own formula, in Python: 0.5 at rest, 1.0 at the top of an in-breath."""
+    import math
+
+    cycle = max((b for b in breaths if b[0] <= t), key=lambda b: b[0], default=None)
+    if cycle is None:
+        return 0.5
+
+    def ease(u: float) -> float:
+        return (1 - math.cos(math.pi * min(max(u, 0.0), 1.0))) / 2
+
+    start, inhale, exhale = cycle
+    x = t - start
+    return 0.5 + 0.5 * ease(x / inhale) if x < inhale else 1 - 0.5 * ease((x - inhale) / exhale)
+
+
+def _png_pixels(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def _share_of(image: np.ndarray, colour: tuple[int, int, int]) -> float:
+    return float(np.mean(np.all(np.abs(image.astype(int) - colour) <= 6, axis=2)))
+
+
+def test_printable_version(flac_pack):
+    out, _ = flac_pack
+    pdf = (out / "Comfort at home - to print.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    pages = re.findall(rb"/Type\s*/Page(?![s\w])", pdf)
+    assert len(pages) == 2  # the tracks, then the caregiver's safety notes on a page of their own
+
+
+def test_a_second_run_makes_nothing_and_a_change_remakes_only_its_track(tmp_path):
+    out = tmp_path / "pack"
+    args = ("pack", str(out), "--energies", "low", "--scripts", "settling,calm-place", "--format", "flac")
+    assert run_cli(*args).returncode == 0
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.flac")}
+    again = run_cli(*args)
+    assert again.returncode == 0 and "Made 0 tracks, kept 2 already made" in again.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.flac")} == before
+    # a track changed by hand (or damaged) is made again; the other is kept
+    damaged = out / "2 Low energy - A calm place - 6 min.flac"
+    damaged.write_bytes(damaged.read_bytes()[:1000])
+    fixed = run_cli(*args)
+    assert "Made 1 track, kept 1 already made" in fixed.stdout
+    assert sf.info(str(damaged)).duration == 360
+    kept = "1 Low energy - Settling - 6 min.flac"
+    assert (out / kept).stat().st_mtime_ns == before[kept]
+    # a smaller pack removes what it no longer has, and only that
+    (out / "mine.txt").write_text("kept")
+    smaller = run_cli("pack", str(out), "--energies", "low", "--scripts", "settling", "--format", "flac")
+    assert "Removed '2 Low energy - A calm place - 6 min.flac'" in smaller.stdout
+    assert not damaged.exists() and (out / "mine.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "fmt, to_the_group",
+    [("ogg", False), ("mp3", True)],
+    ids=["SIGTERM to the command", "Ctrl-C to every process (as a terminal sends it)"],
+)
+def test_interrupted_pack_keeps_finished_tracks_and_resumes(tmp_path, fmt, to_the_group):
+    """Stopped mid-pack: every worker stops within a second or two (including one that was
+    about to start its next track), nothing half-made is left, every track on disk is in the
+    manifest, and the next run makes only the tracks that were not finished."""
+    out = tmp_path / "pack"
+    args = ["pack", str(out), "--energies", "low", "--scripts", "settling,breathlessness,calm-place"]
+    args += ["--format", fmt, "--jobs", "2"]
+    command = [sys.executable, "-m", "companion", *args]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    manifest = out / MANIFEST
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and child.poll() is None:
+        if manifest.exists() and json.loads(manifest.read_text())["tracks"]:
+            break
+        time.sleep(0.05)
+    started = time.monotonic()
+    if to_the_group:
+        os.killpg(child.pid, signal.SIGINT)
+    else:
+        child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=30)
+    assert time.monotonic() - started < 3  # answered within a second or two
+    time.sleep(0.5)
+    left = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-s", str(child.pid)], capture_output=True, text=True)
+    running = [line for line in left.stdout.splitlines() if " Z" not in line]  # a zombie holds no memory
+    assert running == []  # no worker, encoder or helper left behind
+    finished = json.loads(manifest.read_text())["tracks"]
+    if child.returncode == 0:
+        pytest.fail("the pack finished before it could be interrupted")
+    assert child.returncode == 130, err
+    assert err.decode().count("\n") == 1 and err.decode().startswith("Error: interrupted; the ")
+    assert "Traceback" not in err.decode()
+    assert leftovers(out) == []
+    tracks = sorted(p.name for p in out.glob(f"*.{fmt}"))
+    assert tracks == sorted(finished)  # every track there is a finished one
+    for name in tracks:
+        assert sf.info(str(out / name)).duration == 360
+    before = {name: (out / name).stat().st_mtime_ns for name in tracks}
+    resumed = run_cli(*args)
+    assert resumed.returncode == 0, resumed.stderr
+    made = 3 - len(tracks)
+    assert f"Made {made} track{'s' if made != 1 else ''}, kept {len(tracks)} already made" in resumed.stdout
+    assert {name: (out / name).stat().st_mtime_ns for name in tracks} == before  # not made again
+    assert len(list(out.glob(f"*.{fmt}"))) == 3
+
+
+def test_full_disk_leaves_no_half_track(tmp_path):
+    for mount in mounted_tmpfs(tmp_path / "small", "size=4m"):
+        out = mount / "pack"
+        result = run_cli("pack", str(out), "--energies", "low", "--scripts", "settling,calm-place", "--jobs", "2")
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.startswith("Error: the disk holding") and result.stderr.count("\n") == 1
+        assert leftovers(out) == [] and list(out.glob("*.mp3")) == []
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--energies", "lots"), "unknown energy level 'lots'"),
+        (("--scripts", "therapist"), "its track comes with --massage"),
+        (("--scripts", "nope"), "no script named 'nope'"),
+        (("--format", "aiff"), "'aiff' is not one of"),
+        (("--name", " "), "give the pack a name"),
+        (("--caregiver",), "confirm them with --yes"),
+    ],
+)
+def test_bad_input_is_one_line_and_nothing_is_made(tmp_path, args, message):
+    out = tmp_path / "pack"
+    result = run_cli("pack", str(out), *args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: ") and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.glob("*.mp3"))
+
+
+def test_pack_into_a_file_is_refused(tmp_path):
+    target = tmp_path / "afile"
+    target.write_text("x")
+    result = run_cli("pack", str(target))
+    assert result.returncode == 2 and "is a file" in result.stderr
+
+
+def test_the_readme_shows_the_pack():
+    readme = (ROOT / "README.md").read_text()
+    assert "companion pack ~/Music/comfort" in readme

@@ -1,0 +1,76 @@
+"""Every example in the READMEs runs as written: each `companion ...` line of their shell
+blocks is run on a terminal (so a caregiver example meets its safety question, answered
+yes, and the check-in its questions, each skipped with Enter), in a folder holding the
+example script from scripts/README.md as my-script.txt."""
+
+import os
+import re
+import select
+import sys
+import time
+
+import pytest
+
+from tests.helpers import ROOT, spawn_argv_in_pty
+
+BLOCK = re.compile(r"```(\w*)\n(.*?)```", re.S)
+
+
+def shell_examples(readme) -> list[str]:
+    lines = []
+    for language, body in BLOCK.findall(readme.read_text()):
+        if language == "sh":
+            lines += [line.split("  #")[0].strip() for line in body.splitlines() if line.startswith("companion ")]
+    return lines
+
+
+EXAMPLES = shell_examples(ROOT / "README.md") + shell_examples(ROOT / "scripts" / "README.md")
+
+
+def example_script() -> str:
+    """The example script that scripts/README.md shows (its first code block)."""
+    return BLOCK.findall((ROOT / "scripts" / "README.md").read_text())[0][1]
+
+
+def run_on_a_terminal(command: str, cwd, env: dict, timeout: float = 300) -> tuple[int, str]:
+    child, master = spawn_argv_in_pty(["sh", "-c", f"cd {cwd} && exec {command}"], env=env)
+    seen, deadline = b"", time.time() + timeout
+    answered, skipped = False, 0
+    while time.time() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the child has closed the terminal
+                break
+            seen += data
+            if b"safe to go on" in seen and not answered:
+                os.write(master, b"y\n")
+                answered = True
+            while seen.count(b"Enter skips") > skipped:  # a check-in question: skip it, as Enter does
+                os.write(master, b"\r")
+                skipped += 1
+        elif child.poll() is not None:
+            break
+    os.close(master)
+    return child.wait(timeout=30), seen.decode(errors="replace")
+
+
+def test_there_are_examples_for_every_listener():
+    assert len(EXAMPLES) >= 10
+    for words in ("--energy low", "--for massage", "--for caregiver", "scripts check"):
+        assert any(words in e for e in EXAMPLES), words
+
+
+@pytest.mark.parametrize("command", EXAMPLES)
+def test_readme_example_runs_as_written(command, tmp_path, null_audio_home):
+    (tmp_path / "my-script.txt").write_text(example_script())
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    # `companion` as the README types it: this test's Python running the package
+    (bin_dir / "companion").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m companion "$@"\n')
+    (bin_dir / "companion").chmod(0o755)
+    env = {"HOME": str(null_audio_home), "PATH": f"{bin_dir}:{os.environ['PATH']}", "TERM": "dumb"}
+    status, screen = run_on_a_terminal(command, tmp_path, env)
+    assert status == 0, screen[-2000:]
+    assert "Error:" not in screen and "Traceback" not in screen, screen[-2000:]
