@@ -12,12 +12,20 @@ from pathlib import Path
 import click
 
 from companion import interrupts
-from companion.cli.journal import journal, today
+from companion.cli.common import (
+    ask_to_confirm,
+    device_spec,
+    finish_in_journal,
+    play_live,
+    show_notice,
+    start_in_journal,
+)
+from companion.cli.journal import journal
 from companion.cli.options import options as _options
 from companion.cli.options import session_options
 from companion.cli.pack import pack
-from companion.cli.play import ask_to_confirm, device_spec, finish_in_journal, play_live, show_notice, start_in_journal
 from companion.cli.progress import VoiceProgress
+from companion.cli.today import today
 from companion.cli.voice import voice
 from companion.errors import BadInput, CompanionError, Interrupted, OutputError
 from companion.output.devices import DeviceOutput, NoDevice, no_output_reason, output_devices

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from companion.cli.play import ask_to_confirm
+from companion.cli.common import ask_to_confirm
 from companion.cli.progress import ProgressBar
 from companion.pack.make import make_pack
 from companion.pack.model import DEFAULT_NAME, FORMATS, PackOptions

@@ -1,0 +1,161 @@
+"""The check-in: `companion today` asks a few one-key questions, says what it chose and why, and plays it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from companion.cli.asking import (
+    SCORE_HELP,
+    SCORE_KEYS,
+    SKIP_ALL,
+    ask,
+    can_ask,
+    heading,
+    keys_mode,
+)
+from companion.cli.common import (
+    ask_to_confirm,
+    device_spec,
+    finish_in_journal,
+    play_live,
+    show_notice,
+    start_in_journal,
+)
+from companion.cli.options import FiniteFloat
+from companion.cli.progress import VoiceProgress
+from companion.errors import DoesNotFit, Interrupted
+from companion.journal.store import Journal, Ratings
+from companion.options import SessionOptions
+from companion.output.devices import DeviceOutput
+from companion.output.sinks import check_output_path
+from companion.plan.checkin import GOALS, Answers, choose, offered_minutes
+from companion.plan.profile import MAX_MINUTES, MIN_MINUTES
+from companion.session import Notice, Session, make_session
+from companion.session import render as render_session
+
+
+@click.command()
+@click.option("--energy-score", type=click.IntRange(0, 10), default=None, help="Energy today, 0 (none) to 10 (plenty).")
+@click.option("--breathless/--no-breathless", default=None, help="Short of breath right now?")
+@click.option("--goal", type=click.Choice(list(GOALS)), default=None, help="What the session is for.")
+@click.option(
+    "--minutes", type=FiniteFloat(MIN_MINUTES, MAX_MINUTES), default=None, help="How long (default by energy)."
+)
+@click.option("--dry-run", is_flag=True, help="Only say what would be chosen, and why.")
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: the choice as one JSON object.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE", help="Write a file.")
+@click.option("--device", metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices').")
+@click.option("--quiet", is_flag=True, help="No view on screen while it plays.")
+@click.option("--mono", is_flag=True, help="One channel, for a single speaker.")
+def today(
+    energy_score: int | None,
+    breathless: bool | None,
+    goal: str | None,
+    minutes: float | None,
+    dry_run: bool,
+    as_json: bool,
+    output: Path | None,
+    device: str | None,
+    quiet: bool,
+    mono: bool,
+) -> None:
+    """A few short questions choose today's session; then it plays (or -o writes it).
+
+    Every answer is one key, and Enter skips it. For scripts, give the answers as
+    options; --dry-run only says what would be chosen.
+
+    \b
+    Examples:
+      companion today
+      companion today --energy-score 3 --breathless --dry-run
+      companion today --energy-score 6 --goal sleep -o tonight.mp3
+    """
+    answers = Answers(energy_score, breathless, goal, minutes)
+    if can_ask() and not as_json:
+        answers = _ask_missing(answers)
+    choice = choose(answers)
+    if dry_run:
+        click.echo(json.dumps(choice.to_json(), indent=1) if as_json else choice.reason)
+        return
+    click.secho(choice.reason, bold=True)
+    if output is not None:
+        check_output_path(output)
+    player = None if output is not None else DeviceOutput(device=device_spec(device))
+    options = choice.options(mono=mono)
+    try:
+        session = _make(options, output is None)
+    except DoesNotFit as exc:  # the chosen length is too short for the script: say so, and take the least that fits
+        click.echo(f"The words need {exc.minutes} minutes; making it {exc.minutes} minutes long.")
+        options.minutes = float(exc.minutes)
+        session = _make(options, output is None, notify=lambda notice: None)  # its notices are shown above
+    # how much energy, as the journal's tiredness (0 none, 10 worst): the before rating
+    before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
+    checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
+    session_id = start_in_journal(session, False, before, **checkin)
+    if output is not None:
+        written = render_session(session, output)
+        click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
+        with Journal() as journal:
+            journal.finish_session(session_id, None, "rendered")
+        return
+    assert player is not None
+    result = play_live(session, player, quiet)
+    finish_in_journal(session_id, result)
+    if result.ended == "interrupted":
+        raise Interrupted("interrupted; the session ended early")
+
+
+def _make(options: SessionOptions, live: bool, notify: Callable[[Notice], None] = show_notice) -> Session:
+    if live:  # the tone starts at once; the voice is made while it plays
+        return make_session(options, confirm=ask_to_confirm(False), wait_for_voice=False, notify=notify)
+    with VoiceProgress() as progress:
+        return make_session(options, confirm=ask_to_confirm(False), notify=notify, progress=progress)
+
+
+def _ask_missing(answers: Answers) -> Answers:
+    """The questions not already answered by an option, in order; Esc skips the rest."""
+    heading("Today's check-in")
+    values: dict[str, Any] = {
+        "energy_score": answers.energy_score,
+        "breathless": answers.breathless,
+        "goal": answers.goal,
+        "minutes": answers.minutes,
+    }
+    questions: list[tuple[str, str, str, Mapping[str, Any]]] = [
+        ("energy_score", "How much energy do you have today? 0 is none, 10 is plenty.", SCORE_HELP, SCORE_KEYS),
+        (
+            "breathless",
+            "Are you short of breath right now?",
+            "y yes, n no",
+            {"y": True, "Y": True, "n": False, "N": False},
+        ),
+        (
+            "goal",
+            "What is this session for?",
+            "r rest, s sleep, m after a massage",
+            {"r": "rest", "s": "sleep", "m": "after-massage"},
+        ),
+    ]
+    with keys_mode():
+        for name, question, choices, keys in questions:
+            if values[name] is not None:
+                continue
+            answer = ask(question, choices, keys)
+            if answer is SKIP_ALL:
+                return Answers(**values)
+            if answer in keys.values():
+                values[name] = answer
+        if values["minutes"] is None:
+            offered = offered_minutes(values["energy_score"])
+            keys = {str(i + 1): m for i, m in enumerate(offered)}
+            choices = ", ".join(f"{k} {m:g} minutes" for k, m in keys.items())
+            answer = ask("How long would you like?", choices, keys)
+            if isinstance(answer, float):
+                values["minutes"] = answer
+    click.echo()
+    return Answers(**values)
