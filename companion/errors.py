@@ -1,4 +1,10 @@
-"""The only errors shown to users: each carries a one-line message that says what to do."""
+"""The only errors shown to users. Each carries a plain sentence that says what to do and
+names no command-line flag, with what was wrong as data: the `field` (a SessionOptions or
+PackOptions attribute, or an argument's name), the `value` given and what is `allowed`.
+Each front end words the field its own way: the command line adds its flag, a form its
+label."""
+
+from __future__ import annotations
 
 
 class CompanionError(Exception):
@@ -6,9 +12,16 @@ class CompanionError(Exception):
 
     exit_code = 2
 
+    def __init__(self, message: str, *, field: str | None = None, value: object = None, allowed: object = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field  # what was wrong: an option's or argument's name; None when nothing one can point at
+        self.value = value  # what was given
+        self.allowed = allowed  # what would do: a tuple of choices, a (low, high) range, or a description
+
 
 class BadInput(CompanionError):
-    """An option, script, voice or path the user gave cannot be used."""
+    """An option, script, voice or path the caller gave cannot be used."""
 
 
 class ScriptError(BadInput):
@@ -16,7 +29,7 @@ class ScriptError(BadInput):
 
     def __init__(self, path: str, line: int | None, message: str):
         where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where}: {message}", field="script", value=path)
         self.path, self.line, self.detail = path, line, message
 
 
@@ -24,7 +37,7 @@ class DoesNotFit(BadInput):
     """The script cannot be spoken calmly within the requested length."""
 
     def __init__(self, message: str, minutes: int):
-        super().__init__(message)
+        super().__init__(message, field="minutes", allowed=(minutes, None))
         self.minutes = minutes  # the whole number of minutes that would fit
 
 

@@ -43,7 +43,8 @@ class Mode:
         for part in self.parts:
             if name is None or part.name == name:
                 return part
-        raise BadInput(f"unknown --part '{name}'; use {' or '.join(p.name for p in self.parts)}")
+        names = tuple(p.name for p in self.parts)
+        raise BadInput(f"unknown part '{name}'; use {' or '.join(names)}", field="part", value=name, allowed=names)
 
     def part_for_script(self, script: str) -> Part | None:
         """The part whose script this is (so `--script caregiver-feet` is 16 minutes, as feet are)."""
@@ -96,4 +97,6 @@ def get_mode(name: str) -> Mode:
     try:
         return MODES[name]
     except KeyError:
-        raise BadInput(f"unknown mode '{name}'; use {', '.join(MODES)}") from None
+        raise BadInput(
+            f"unknown mode '{name}'; use {', '.join(MODES)}", field="mode", value=name, allowed=tuple(MODES)
+        ) from None

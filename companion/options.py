@@ -1,14 +1,22 @@
 """What a caller asks for: one dataclass, the single source of every user-facing default.
 
 The command line's options take their defaults from here, and so does every other caller.
+A value of the wrong type is refused where it is given (BadInput naming the field), not
+deep inside the work it would have spoiled.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import types
+from dataclasses import dataclass, fields
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from companion.errors import BadInput
 
 AMBIENCES = ("pink", "brown", "none")
 DEFAULT_CHIME_EVERY = 15.0  # massage tracks without regions: a soft chime every 15 minutes
+Regions = tuple[tuple[str, float], ...]  # (region, minutes) in order
 
 
 @dataclass
@@ -26,9 +34,91 @@ class SessionOptions:
     seed: int = 0
     mode: str = "relax"  # relax | massage | caregiver (see modes.py)
     part: str | None = None  # caregiver: hands | feet (default hands, or the script's part)
-    regions: str | None = None  # massage: "back:15,legs:10"
+    regions: str | Regions | None = None  # massage: "back:15,legs:10", or (("back", 15), ("legs", 10))
     chime_every: float | None = None  # massage without regions: None means DEFAULT_CHIME_EVERY
     guided: bool = False  # massage: slow the breath as relax sessions do
     name: str | None = None  # fills {name} in scripts that use it
     safety_confirmed: bool = False  # caregiver: the safety notes have been read and confirmed
     mono: bool = False  # one channel, for a single speaker; else stereo (the bed wide, voice and tone centred)
+
+    def __post_init__(self) -> None:
+        check_types(self)
+
+
+def check_types(options: Any) -> None:
+    """Every field of a dataclass of options holds a value of its declared type (an int where
+    a float is asked for, and a list where a tuple is, are taken; a bool is not a number)."""
+    hints = get_type_hints(type(options))
+    for f in fields(options):
+        value = getattr(options, f.name)
+        if isinstance(value, list):
+            value = _tuples(value)
+            setattr(options, f.name, value)
+        if not _matches(value, hints[f.name]):
+            raise BadInput(
+                f"'{f.name}' takes {_describe(hints[f.name])}, not {type(value).__name__} {value!r:.60}",
+                field=f.name,
+                value=value,
+                allowed=_describe(hints[f.name]),
+            )
+
+
+def _tuples(value: object) -> object:
+    return tuple(_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def _matches(value: object, hint: object) -> bool:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return any(_matches(value, h) for h in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if origin is tuple:
+        args = get_args(hint)
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_matches(v, args[0]) for v in value)
+        return len(value) == len(args) and all(_matches(v, a) for v, a in zip(value, args))
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True  # a hint this check does not know: the value's own use decides
+
+
+def _describe(hint: object) -> str:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return " or ".join(_describe(h) for h in get_args(hint))
+    if hint is type(None):
+        return "None"
+    if origin is tuple:
+        args = get_args(hint)
+        inner = _describe(args[0]) if len(args) == 2 and args[1] is Ellipsis else ", ".join(map(_describe, args))
+        return f"a tuple of ({inner})"
+    names = {bool: "True or False", int: "a whole number", float: "a number", str: "text"}
+    return names.get(hint, getattr(hint, "__name__", str(hint)))  # type: ignore[call-overload]
+
+
+def check_argument(field: str, value: object, ok: bool, allowed: str) -> None:
+    """A public call's argument of the wrong kind: one BadInput naming it, before any work."""
+    if not ok:
+        raise BadInput(
+            f"'{field}' takes {allowed}, not {type(value).__name__} {value!r:.60}",
+            field=field,
+            value=value,
+            allowed=allowed,
+        )
+
+
+def check_callable(field: str, value: object) -> None:
+    check_argument(field, value, value is None or callable(value), "a function or None")
+
+
+def check_path(field: str, value: object) -> None:
+    check_argument(field, value, isinstance(value, (str, os.PathLike)) and str(value) != "", "a file or folder path")

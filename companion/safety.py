@@ -1,4 +1,12 @@
-"""The safety notes shown (and confirmed) before any caregiver massage; docs/defaults.md says where they come from."""
+"""The safety notes shown (and confirmed) before any caregiver massage, and the one rule that
+nothing for a caregiver's massage is made until they are; docs/defaults.md says where they
+come from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from companion.errors import BadInput
 
 SAFETY_SCREEN = """\
 Before a gentle hand or foot massage, please read this.
@@ -18,3 +26,24 @@ Use very light pressure only: a resting hand or slow, light stroking.
 Ask first, every time. Watch their face and breathing, and stop if they tense.
 A resting hand is a whole session.
 """
+
+
+def confirm_safety(confirmed: bool, confirm: Callable[[str], bool] | None) -> None:
+    """Nothing for a caregiver's massage is made until its safety notes are read and accepted:
+    `confirmed` says the caller has shown and had them accepted already, else `confirm(notes)`
+    shows them and returns True once they are accepted."""
+    if confirmed:
+        return
+    if confirm is None:
+        raise BadInput(
+            "a caregiver's massage needs its safety notes read and confirmed first (companion.SAFETY_SCREEN)",
+            field="safety_confirmed",
+            value=False,
+            allowed=(True,),
+        )
+    if not confirm(SAFETY_SCREEN):
+        raise BadInput(
+            "not confirmed; nothing was made. Check with the care team if you are unsure",
+            field="safety_confirmed",
+            value=False,
+        )

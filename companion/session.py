@@ -18,15 +18,15 @@ from companion.atomic import written_atomically
 from companion.cache import ClipCache
 from companion.errors import BadInput
 from companion.modes import MODES, Mode, Part, get_mode
-from companion.options import SessionOptions
+from companion.options import SessionOptions, check_argument, check_callable, check_path
 from companion.output.sinks import FileSink, check_output_path, explain_write_error
 from companion.output.tags import ARTIST, TrackTags, chapters_of, write_tags
-from companion.plan.catalogue import default_cover, resolve_script
+from companion.plan.catalogue import builtin_scripts, default_cover, resolve_script
 from companion.plan.layout import KnownLengths, build_plan, check_fits
 from companion.plan.model import SessionPlan
 from companion.plan.profile import Energy, Profile, make_profile, parse_energy
 from companion.plan.scripts import Script, check_name, personalise
-from companion.safety import SAFETY_SCREEN
+from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.sound.renderer import QUANTUM, SessionRenderer, blocks
 from companion.voice.narrator import Narrator, Progress
 from companion.voice.piper_voice import PiperNarrator, resolve_voice
@@ -110,6 +110,7 @@ def make_plan(
 ) -> SessionPlan:
     """Only the plan (what happens when), with the voice's real phrase lengths: no sound is
     made from it, so no safety confirmation is needed."""
+    _check_call(options, cache, narrator, progress=progress)
     profile, script, voice = _resolve(options or SessionOptions(), cache or ClipCache(), narrator)
     return build_plan(profile, script, _make_voice(voice, profile, script, progress) if voice else None)
 
@@ -136,11 +137,13 @@ def make_session(
     `notify(notice)` hears each notice before the voice is made (it can take a while on a
     fresh machine), and `progress(done, total)` of each phrase made.
     """
+    _check_call(options, cache, narrator, confirm=confirm, notify=notify, progress=progress)
+    check_argument("wait_for_voice", wait_for_voice, isinstance(wait_for_voice, bool), "True or False")
     opts = options or SessionOptions()
     cache = cache or ClipCache()
     profile, script, narrator = _resolve(opts, cache, narrator)
     if profile.mode.safety_notes:
-        _confirm_safety(opts, confirm)
+        confirm_safety(opts.safety_confirmed, confirm)
     notices = _notices(profile, cache, script)
     if notify is not None:
         for notice in notices:
@@ -177,6 +180,10 @@ def render(
     """Write the session to an audio file (format from the suffix), tagged (`tags`, else
     track_tags(session)), and a caregiver track's safety notes beside it as `<stem>.txt`:
     both or neither, never a half-written file. `progress(frames, total)` hears each block."""
+    check_argument("session", session, isinstance(session, Session), "a Session (from make_session)")
+    check_path("path", path)
+    check_argument("tags", tags, tags is None or isinstance(tags, TrackTags), "TrackTags or None")
+    check_callable("progress", progress)
     path = check_output_path(Path(path))
     session.finish_voice()
     tags = tags or track_tags(session)
@@ -213,23 +220,21 @@ def render(
     return Rendered(path, notes, frames)
 
 
+def _check_call(options: object, cache: object, narrator: object, **functions: object) -> None:
+    """The arguments of make_session and make_plan, each of the kind it must be."""
+    check_argument("options", options, options is None or isinstance(options, SessionOptions), "SessionOptions or None")
+    check_argument("cache", cache, cache is None or isinstance(cache, ClipCache), "a ClipCache or None")
+    ok = narrator is None or all(callable(getattr(narrator, m, None)) for m in ("clip_lengths", "ready", "clip"))
+    check_argument("narrator", narrator, ok, "a Narrator (clip_lengths, ready, clip) or None")
+    for name, function in functions.items():
+        check_callable(name, function)
+
+
 def _make_voice(narrator: Narrator, profile: Profile, script: Script, progress: Progress | None) -> KnownLengths:
     """Synthesise what the voice lacks (the slow part on a fresh machine), telling `progress`;
     the lengths found are handed to the layout, so the clips are not looked up a second time."""
     phrases = script.phrases_for(profile.energy.value)
     return KnownLengths(narrator.clip_lengths(phrases, profile.pacing.length_scale, progress))
-
-
-def _confirm_safety(opts: SessionOptions, confirm: Callable[[str], bool] | None) -> None:
-    if opts.safety_confirmed:
-        return
-    if confirm is None:
-        raise BadInput(
-            "a caregiver session needs its safety notes read and confirmed first "
-            "(companion.SAFETY_SCREEN; then set safety_confirmed)"
-        )
-    if not confirm(SAFETY_SCREEN):
-        raise BadInput("not confirmed; nothing was made. Check with the care team if you are unsure")
 
 
 def _notices(p: Profile, cache: ClipCache, script: Script) -> tuple[Notice, ...]:
@@ -271,10 +276,17 @@ def _check_mode_options(opts: SessionOptions, mode: Mode) -> None:
     """Options that belong to another mode are refused, naming the mode they need."""
     if opts.part is not None and not mode.parts:
         owner = next(m.name for m in MODES.values() if m.parts)
-        raise BadInput(f"--part is for a caregiver's massage; add --for {owner}")
+        raise BadInput(
+            f"a part (hands or feet) is for a {owner} session", field="mode", value=opts.mode, allowed=(owner,)
+        )
     if not mode.cues and (opts.regions or opts.chime_every is not None or opts.guided):
         owner = next(m.name for m in MODES.values() if m.cues)
-        raise BadInput(f"--regions, --chime-every and --guided are for massage tracks; add --for {owner}")
+        raise BadInput(
+            f"regions, a chime interval and a guided breath are for {owner} tracks",
+            field="mode",
+            value=opts.mode,
+            allowed=(owner,),
+        )
 
 
 def _resolve(
@@ -320,18 +332,27 @@ def _narrator_for(
         recorded.check(script.phrases_for(profile.energy.value))
         return recorded, script
     if opts.fill_with_tts:
-        raise BadInput("--fill-with-tts goes with a recorded voice (--voice NAME); see 'companion voice list'")
+        raise BadInput(
+            "letting the bundled voice fill in goes with a recorded voice; choose one by its name",
+            field="fill_with_tts",
+            value=True,
+        )
     return PiperNarrator(resolve_voice(opts.voice), profile.sample_rate, cache), script
 
 
 def _check_script_suits(script: Script, mode: Mode, energy: Energy) -> None:
     if mode.name not in script.modes:
         raise BadInput(
-            f"the script '{script.name}' is not written for --for {mode.name}; "
-            "see 'companion scripts list' for the scripts of each mode"
+            f"the script '{script.name}' is written for {' or '.join(script.modes)} sessions, not {mode.name}",
+            field="script",
+            value=script.name,
+            allowed=tuple(s.name for s in builtin_scripts() if mode.name in s.modes),
         )
     if energy.value not in script.energies:
         raise BadInput(
             f"the script '{script.name}' is written for {' or '.join(script.energies)} energy; "
-            "choose one of those with --energy, or another script"
+            "choose one of those, or another script",
+            field="energy",
+            value=energy.value,
+            allowed=script.energies,
         )

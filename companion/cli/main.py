@@ -21,8 +21,8 @@ from companion.cli.common import (
     start_in_journal,
 )
 from companion.cli.journal import journal
+from companion.cli.options import in_terms_of_flags, session_options
 from companion.cli.options import options as _options
-from companion.cli.options import session_options
 from companion.cli.pack import pack
 from companion.cli.progress import VoiceProgress
 from companion.cli.today import today
@@ -342,8 +342,16 @@ def _fail(exc: CompanionError, debug: bool) -> int:
         import traceback
 
         traceback.print_exception(exc)
-    click.echo(f"Error: {exc}", err=True)
+    click.echo(f"Error: {in_terms_of_flags(exc, _flags(cli))}", err=True)
     return exc.exit_code
+
+
+def _flags(command: click.Command) -> set[str]:
+    """Every flag of the command line, so an error's field is named only where a flag exists."""
+    found = {opt for param in command.params for opt in param.opts if opt.startswith("--")}
+    for sub in getattr(command, "commands", {}).values():
+        found |= _flags(sub)
+    return found
 
 
 if __name__ == "__main__":

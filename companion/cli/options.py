@@ -3,8 +3,11 @@ SessionOptions and their ranges from the library's own limits."""
 
 from __future__ import annotations
 
+import math
+
 import click
 
+from companion.errors import CompanionError, ScriptError
 from companion.modes import MASSAGE, MODES, PART_NAMES
 from companion.options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions
 from companion.plan.profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, PACING, Energy
@@ -14,20 +17,18 @@ BY_ENERGY_MINUTES = " / ".join(f"{p.default_minutes:g}" for p in PACING.values()
 
 
 class FiniteFloat(click.ParamType):
-    """A float in a range; 'nan' and 'inf' are not numbers a person means."""
+    """A number; 'nan' and 'inf' are not numbers a person means. Its range is the library's
+    to check (one check, one message, for every front end)."""
 
     name = "float"
-
-    def __init__(self, lo: float, hi: float):
-        self.lo, self.hi = lo, hi
 
     def convert(self, value, param, ctx):
         try:
             number = float(value)
         except (TypeError, ValueError):
             self.fail(f"'{value}' is not a number", param, ctx)
-        if not (self.lo <= number <= self.hi):  # also false for nan
-            self.fail(f"{value} is not between {self.lo:g} and {self.hi:g}", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"'{value}' is not a number", param, ctx)
         return number
 
 
@@ -43,7 +44,7 @@ def session_options(f):
         ),
         click.option(
             "--minutes",
-            type=FiniteFloat(MIN_MINUTES, MAX_MINUTES),
+            type=FiniteFloat(),
             default=None,
             help=f"Session length, {MIN_MINUTES:g} to {MAX_MINUTES:g} minutes (default by energy: {BY_ENERGY_MINUTES}; "
             f"massage {MASSAGE.minutes:g}, at least {MASSAGE.least_minutes:g}).",
@@ -57,14 +58,14 @@ def session_options(f):
         ),
         click.option(
             "--breath-rate",
-            type=FiniteFloat(MIN_BREATH_RATE, MAX_BREATH_RATE),
+            type=FiniteFloat(),
             default=None,
             help=f"Your own breaths per minute ({MIN_BREATH_RATE:g} to {MAX_BREATH_RATE:g}): the pace starts there.",
         ),
         click.option("--breathless", is_flag=True, help="Breathlessness-safe pacing (never below 8/min)."),
         click.option(
             "--exhale-ratio",
-            type=FiniteFloat(1.0, 2.0),
+            type=FiniteFloat(),
             default=DEFAULTS.exhale_ratio,
             show_default=True,
             help="How much longer each out-breath is than the in-breath (1 to 2).",
@@ -108,7 +109,7 @@ def session_options(f):
         ),
         click.option(
             "--chime-every",
-            type=FiniteFloat(0, 60),
+            type=FiniteFloat(),
             default=None,
             help=f"Massage without regions: minutes between chimes, 5 to 60 "
             f"(default {DEFAULT_CHIME_EVERY:g}; 0 for none).",
@@ -135,3 +136,26 @@ def options(kw: dict) -> SessionOptions:
     """SessionOptions from the session options' values (all of them, by name)."""
     values = {k: v for k, v in kw.items() if k != "no_narration"}
     return SessionOptions(**values, narration=not kw["no_narration"])
+
+
+# A library error names the field that was wrong; here is the flag a person types for it,
+# where that is not simply the field's name with dashes.
+FLAG_FOR_FIELD = {"mode": "--for", "safety_confirmed": "--yes", "narration": "--no-narration", "folder": "OUT_DIR"}
+
+
+def flag_for(exc: CompanionError, known: set[str]) -> str | None:
+    """The flag (with its value, where one value would do) that mends what `exc` is about."""
+    if exc.field is None or isinstance(exc, ScriptError):  # a script's own line, not an option
+        return None
+    one = exc.allowed[0] if isinstance(exc.allowed, tuple) and len(exc.allowed) == 1 else None
+    if exc.field == "mode" and one is not None:
+        return f"--for {one}"
+    if exc.field == "scripts" and one is not None:
+        return f"--{one}"  # a therapist's or caregiver's script comes with --massage or --caregiver
+    flag = FLAG_FOR_FIELD.get(exc.field, "--" + exc.field.replace("_", "-"))
+    return flag if flag in known or not flag.startswith("--") else None
+
+
+def in_terms_of_flags(exc: CompanionError, known: set[str]) -> str:
+    flag = flag_for(exc, known)
+    return f"{exc.message} ({flag})" if flag else exc.message

@@ -34,7 +34,6 @@ from companion.options import SessionOptions
 from companion.output.devices import DeviceOutput
 from companion.output.sinks import check_output_path
 from companion.plan.checkin import GOALS, Answers, choose, offered_minutes
-from companion.plan.profile import MAX_MINUTES, MIN_MINUTES
 from companion.session import Notice, Session, make_session
 from companion.session import render as render_session
 
@@ -43,9 +42,7 @@ from companion.session import render as render_session
 @click.option("--energy-score", type=click.IntRange(0, 10), default=None, help="Energy today, 0 (none) to 10 (plenty).")
 @click.option("--breathless/--no-breathless", default=None, help="Short of breath right now?")
 @click.option("--goal", type=click.Choice(list(GOALS)), default=None, help="What the session is for.")
-@click.option(
-    "--minutes", type=FiniteFloat(MIN_MINUTES, MAX_MINUTES), default=None, help="How long (default by energy)."
-)
+@click.option("--minutes", type=FiniteFloat(), default=None, help="How long (default by energy).")
 @click.option("--dry-run", is_flag=True, help="Only say what would be chosen, and why.")
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: the choice as one JSON object.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE", help="Write a file.")

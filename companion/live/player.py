@@ -24,6 +24,7 @@ import numpy as np
 from companion.errors import DoesNotFit
 from companion.live.swaps import SWITCH_FADE_S, LiveSession
 from companion.live.transport import Transport
+from companion.options import check_argument, check_callable
 from companion.output.stream import BLOCK, Blocks, Output, Status
 from companion.plan.extend import extend_plan
 from companion.session import Session
@@ -59,6 +60,11 @@ def play(
     Ctrl-C and SIGTERM end the session gently (a second Ctrl-C at once); after a session
     ended that way a further Ctrl-C is ignored, so the caller can finish cleanly.
     """
+    check_argument("session", session, isinstance(session, Session), "a Session (from make_session)")
+    ok = all(callable(getattr(output, m, None)) for m in ("play", "abort"))
+    check_argument("output", output, ok, "an Output (DeviceOutput(), or anything with play and abort)")
+    check_callable("view", view)
+    check_callable("keys", keys)
     player = Player(session, output)
     with _interrupts_to(player), keys(player.send) if keys is not None else nullcontext():
         return player.run(view)

@@ -20,7 +20,7 @@ from pathlib import Path
 from companion.errors import BadInput, Interrupted
 from companion.journal.pictures import draw_cover
 from companion.modes import CAREGIVER, MASSAGE
-from companion.options import SessionOptions
+from companion.options import SessionOptions, check_argument, check_callable, check_path
 from companion.output.tags import ARTIST
 from companion.pack.model import (
     FORMATS,
@@ -39,7 +39,7 @@ from companion.paths import PACKAGE
 from companion.plan.catalogue import resolve_script
 from companion.plan.profile import PACING, Energy, parse_energy
 from companion.plan.scripts import Script
-from companion.safety import SAFETY_SCREEN
+from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.session import STOP_RULE, check_options
 from companion.voice.piper_voice import resolve_voice
 from companion.voice.pronounce import load_fixups
@@ -72,10 +72,20 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
     """The pack's tracks in order: each energy level's scripts (the breathing-easy track with
     the gentlest level chosen), then sleep, then the therapist's and the caregiver's tracks."""
     if opts.format not in FORMATS:
-        raise BadInput(f"unknown format '{opts.format}'; use {', '.join(FORMATS)}")
+        raise BadInput(
+            f"unknown format '{opts.format}'; use {', '.join(FORMATS)}",
+            field="format",
+            value=opts.format,
+            allowed=FORMATS,
+        )
     energies = sorted({parse_energy(e) for e in opts.energies}, key=list(Energy).index)
     if not energies:
-        raise BadInput("name at least one energy level with --energies, e.g. 'low,medium'")
+        raise BadInput(
+            "name at least one energy level, e.g. low and medium",
+            field="energies",
+            value=opts.energies,
+            allowed=tuple(e.value for e in Energy),
+        )
     rows: list[tuple[str, str, SessionOptions]] = []  # (group, script, options)
     gentlest = energies[0]
     for energy in energies:
@@ -96,7 +106,9 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
             options = SessionOptions(mode=CAREGIVER.name, part=part.name, minutes=part.minutes)
             rows.append(("Caregiver", part.script, options))
     if not rows:
-        raise BadInput("no script named with --scripts is written for the energy levels chosen")
+        raise BadInput(
+            "none of the scripts named is written for the energy levels chosen", field="scripts", value=opts.scripts
+        )
     width = len(str(len(rows))) if len(rows) >= 10 else 1
     tracks = []
     for number, (group, name, options) in enumerate(rows, start=1):
@@ -111,13 +123,18 @@ def _relax(energy: Energy, script: str, minutes: float) -> SessionOptions:
 
 
 def _named_scripts(names: tuple[str, ...], energy: Energy) -> tuple[str, ...]:
-    """The scripts named with --scripts that are written for this energy level (relax scripts only)."""
+    """The scripts named that are written for this energy level (relax scripts only)."""
     chosen = []
     for name in names:
         script = resolve_script(name, energy)
         if "relax" not in script.modes:
-            flag = "--massage" if "massage" in script.modes else "--caregiver"
-            raise BadInput(f"'{name}' is not a script to listen to alone; its track comes with {flag}")
+            owner = "massage" if "massage" in script.modes else "caregiver"
+            raise BadInput(
+                f"'{name}' is not a script to listen to alone; its track comes with the {owner} tracks",
+                field="scripts",
+                value=name,
+                allowed=(owner,),
+            )
         if energy.value in script.energies:
             chosen.append(name)
     return tuple(chosen)
@@ -167,17 +184,18 @@ def make_pack(
     """Make (or bring up to date) a pack in `folder`. Everything is checked before anything is
     made; the caregiver tracks need their safety notes confirmed (`confirm(notes)`, or
     opts.safety_confirmed). `progress(done, total)` hears how far the renders are."""
+    check_path("folder", folder)
+    check_argument("opts", opts, opts is None or isinstance(opts, PackOptions), "PackOptions or None")
+    check_callable("confirm", confirm)
+    check_callable("progress", progress)
     opts = opts or PackOptions()
     name = check_name(opts.name)
     folder = Path(folder).expanduser()
     tracks = choose_tracks(opts)
     # every track checked (a script that cannot fit is refused) before anything is made
     scripts = {t.file: check_options(t.options)[1] for t in tracks}
-    if opts.caregiver and not opts.safety_confirmed:
-        if confirm is None:
-            raise BadInput("a pack with caregiver tracks needs their safety notes read and confirmed first")
-        if not confirm(SAFETY_SCREEN):
-            raise BadInput("not confirmed; nothing was made. Check with the care team if you are unsure")
+    if opts.caregiver:
+        confirm_safety(opts.safety_confirmed, confirm)
     tracks = [_confirmed(t) for t in tracks]
     _prepare(folder)
     manifest = Manifest.load(folder)
@@ -213,13 +231,21 @@ def _confirmed(track: Track) -> Track:
 
 def _prepare(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
-        raise BadInput(f"'{folder}' is a file; give a folder for the pack")
+        raise BadInput(f"'{folder}' is a file; give a folder for the pack", field="folder", value=str(folder))
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInput(f"cannot make the folder '{folder}' ({exc.strerror}); choose another place") from None
+        raise BadInput(
+            f"cannot make the folder '{folder}' ({exc.strerror}); choose another place",
+            field="folder",
+            value=str(folder),
+        ) from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise BadInput(f"cannot write in the folder '{folder}'; choose a folder you can write to")
+        raise BadInput(
+            f"cannot write in the folder '{folder}'; choose a folder you can write to",
+            field="folder",
+            value=str(folder),
+        )
 
 
 def _remove_stale(folder: Path, manifest: Manifest, wanted: set[str]) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, OutputError
-from companion.options import SessionOptions
+from companion.options import SessionOptions, check_types
 
 FORMATS = ("mp3", "ogg", "opus", "flac")
 DEFAULT_NAME = "Comfort at home"
@@ -32,6 +32,16 @@ class PackOptions:
     caregiver: bool = False  # add the caregiver's hand and foot tracks (their safety notes confirmed)
     jobs: int | None = None  # renders at once; None: one per core
     safety_confirmed: bool = False
+
+    def __post_init__(self) -> None:
+        check_types(self)
+        if self.jobs is not None and self.jobs < 1:
+            raise BadInput(
+                f"a pack is made by at least one job at a time, not {self.jobs}",
+                field="jobs",
+                value=self.jobs,
+                allowed=(1, None),
+            )
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,9 @@ Progress = Callable[[float, int], None]  # (tracks done, fractions included; tra
 def check_name(name: str) -> str:
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
-        raise BadInput(f"give the pack a name of 1 to {MAX_NAME} characters with --name")
+        raise BadInput(
+            f"give the pack a name of 1 to {MAX_NAME} characters", field="name", value=name, allowed=(1, MAX_NAME)
+        )
     return name
 
 

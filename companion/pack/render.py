@@ -202,7 +202,8 @@ class TrackFailed(CompanionError):
     """A track's render failed in a worker process: its one-line message and exit code, carried back."""
 
     def __init__(self, message: str, exit_code: int):
-        super().__init__(message, exit_code)
+        super().__init__(message)
+        self.args = (message, exit_code)  # what a pickle rebuilds it from, in the parent process
         self.exit_code = exit_code
 
     def __str__(self) -> str:

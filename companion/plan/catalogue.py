@@ -1,4 +1,7 @@
-"""Where the built-in scripts and assets live, in a checkout and in an installed wheel."""
+"""The catalogue of built-in scripts: each script's name, title, short name, summary, purpose,
+group and energy levels, read from its own header (scripts/*.txt), so the check-in, the
+pack and `scripts list` describe a script the same way. Also which script each energy level
+and mode speaks by default."""
 
 from __future__ import annotations
 
@@ -37,6 +40,21 @@ def builtin_scripts() -> list[Script]:
     return [_load_builtin(n) for n in builtin_names()]
 
 
+def builtin_script(name: str) -> Script:
+    """A built-in script by name (BadInput naming the choices when there is none)."""
+    if name not in builtin_names():
+        raise BadInput(f"no script named '{name}'", field="script", value=name, allowed=tuple(builtin_names()))
+    return _load_builtin(name)
+
+
+def script_for_group(group: str) -> Script:
+    """The built-in script of a group that has one script (breathing, sleep, after-massage)."""
+    found = [s for s in builtin_scripts() if s.group == group]
+    if len(found) != 1:
+        raise LookupError(f"the catalogue has {len(found)} scripts in the group '{group}'")
+    return found[0]
+
+
 def default_script_name(mode: Mode, energy: Energy, part: Part | None = None) -> str:
     """The mode's own script, else the part's (caregiver), else the energy level's."""
     if part is not None:
@@ -53,4 +71,4 @@ def resolve_script(spec: str | None, energy: Energy, mode: Mode = RELAX, part: P
     path = Path(spec).expanduser()
     if path.suffix or "/" in spec or path.exists():
         return load_script(path)
-    raise BadInput(f"no script named '{spec}'; run 'companion scripts list' to see the names")
+    raise BadInput(f"no script named '{spec}'", field="script", value=spec, allowed=tuple(builtin_names()))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from companion.errors import BadInput
 from companion.options import SessionOptions
-from companion.plan.catalogue import DEFAULT_SCRIPT
+from companion.plan.catalogue import DEFAULT_SCRIPT, builtin_script, script_for_group
 from companion.plan.profile import PACING, Energy
 
 GOALS = {"rest": "to rest", "sleep": "for sleep", "after-massage": "after a massage"}
@@ -22,15 +22,6 @@ ENERGY_BANDS = ((7, Energy.HIGH), (4, Energy.MEDIUM), (0, Energy.LOW))
 ENERGY_WORDS = {Energy.LOW: "Low energy", Energy.MEDIUM: "Some energy", Energy.HIGH: "Good energy"}
 # lengths offered for each level (the middle one is the level's usual length)
 OFFERED_MINUTES = {Energy.LOW: (4.0, 6.0, 10.0), Energy.MEDIUM: (8.0, 12.0, 15.0), Energy.HIGH: (15.0, 20.0, 30.0)}
-# what each script is, in the sentence that explains the choice
-SCRIPT_WORDS = {
-    "breathlessness": "breathing-easy",
-    "sleep": "drifting-to-sleep",
-    "after-massage": "after-massage",
-    "settling": "settling",
-    "body-scan": "gentle body scan",
-    "calm-place": "calm place",
-}
 
 
 @dataclass(frozen=True)
@@ -93,16 +84,16 @@ def choose(answers: Answers) -> Choice:
     level = energy_level(answers.energy_score)
     breathless = bool(answers.breathless)
     if breathless:
-        script = "breathlessness"  # whatever it is for: easing the breath comes first
+        script = script_for_group("breathing")  # whatever it is for: easing the breath comes first
     elif answers.goal in ("sleep", "after-massage"):
-        script = answers.goal
+        script = script_for_group(answers.goal)
     else:
-        script = DEFAULT_SCRIPT[level]
+        script = builtin_script(DEFAULT_SCRIPT[level])
     minutes = answers.minutes if answers.minutes is not None else PACING[level].default_minutes
     why = ENERGY_WORDS[level] if answers.energy_score is not None else "No energy level given"
     if breathless:
         why += " and short of breath"
     if answers.goal is not None and not breathless:
         why += f", {GOALS[answers.goal]}"
-    reason = f"{why}: a {minutes:g}-minute {SCRIPT_WORDS[script]} session"
-    return Choice(answers, level, script, minutes, breathless, reason)
+    reason = f"{why}: {script.short}, {minutes:g} minutes"
+    return Choice(answers, level, script.name, minutes, breathless, reason)

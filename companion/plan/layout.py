@@ -272,7 +272,7 @@ def _fit(timeline: list, budget: int, profile: Profile, script: Script) -> int:
             minutes = max(int(need_s / 60 + 0.999), 2)
             raise DoesNotFit(
                 f"the script '{script.name}' does not fit in {profile.minutes:g} minutes at "
-                f"{profile.energy.value} energy; choose --minutes {minutes} or more, or a shorter script",
+                f"{profile.energy.value} energy; choose {minutes} minutes or more, or a shorter script",
                 minutes,
             )
     return dropped

@@ -8,7 +8,7 @@ from enum import Enum
 
 from companion.errors import BadInput
 from companion.modes import Mode, get_mode
-from companion.options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions
+from companion.options import AMBIENCES, DEFAULT_CHIME_EVERY, Regions, SessionOptions
 
 SAMPLE_RATE = 44100
 MIN_MINUTES, MAX_MINUTES = 2.0, 180.0
@@ -129,7 +129,12 @@ def parse_energy(name: str) -> Energy:
     try:
         return Energy(name)
     except ValueError:
-        raise BadInput(f"unknown energy level '{name}'; use low, medium or high") from None
+        raise BadInput(
+            f"unknown energy level '{name}'; use low, medium or high",
+            field="energy",
+            value=name,
+            allowed=tuple(e.value for e in Energy),
+        ) from None
 
 
 def make_profile(opts: SessionOptions, minutes: float | None = None) -> Profile:
@@ -141,27 +146,34 @@ def make_profile(opts: SessionOptions, minutes: float | None = None) -> Profile:
         minutes = opts.minutes
     elif minutes is None:
         minutes = mode.minutes or PACING[level].default_minutes
-    if not (math.isfinite(minutes) and mode.least_minutes <= minutes <= MAX_MINUTES):
-        if mode.least_minutes > MIN_MINUTES:
-            raise BadInput(
-                f"a {mode.name} track lasts {mode.least_minutes:g} to {MAX_MINUTES:g} minutes; "
-                "choose --minutes in that range"
-            )
-        raise BadInput(f"--minutes must be between {MIN_MINUTES:g} and {MAX_MINUTES:g}")
+    check_minutes(minutes, mode)
     breath_rate = opts.breath_rate
     if breath_rate is not None and not (
         math.isfinite(breath_rate) and MIN_BREATH_RATE <= breath_rate <= MAX_BREATH_RATE
     ):
         raise BadInput(
-            f"--breath-rate must be between {MIN_BREATH_RATE:g} and {MAX_BREATH_RATE:g} "
-            "breaths per minute (count your breaths for one minute)"
+            f"your own breathing rate is {MIN_BREATH_RATE:g} to {MAX_BREATH_RATE:g} breaths a minute, "
+            f"not {breath_rate:g} (count your breaths for one minute)",
+            field="breath_rate",
+            value=breath_rate,
+            allowed=(MIN_BREATH_RATE, MAX_BREATH_RATE),
         )
     if not (math.isfinite(opts.exhale_ratio) and 1.0 <= opts.exhale_ratio <= 2.0):
-        raise BadInput("the exhale:inhale ratio must be between 1 and 2")
+        raise BadInput(
+            f"the out-breath is 1 to 2 times the in-breath, not {opts.exhale_ratio:g}",
+            field="exhale_ratio",
+            value=opts.exhale_ratio,
+            allowed=(1.0, 2.0),
+        )
     if opts.ambience not in AMBIENCES:
-        raise BadInput(f"unknown ambience '{opts.ambience}'; use {', '.join(AMBIENCES)}")
+        raise BadInput(
+            f"unknown ambience '{opts.ambience}'; use {', '.join(AMBIENCES)}",
+            field="ambience",
+            value=opts.ambience,
+            allowed=AMBIENCES,
+        )
     if opts.seed < 0:
-        raise BadInput("--seed must be zero or a positive whole number")
+        raise BadInput("the seed is zero or a positive whole number", field="seed", value=opts.seed, allowed=(0, None))
     chime_every = DEFAULT_CHIME_EVERY if opts.chime_every is None else opts.chime_every
     return Profile(
         energy=level,
@@ -180,32 +192,55 @@ def make_profile(opts: SessionOptions, minutes: float | None = None) -> Profile:
     )
 
 
-def parse_regions(text: str, minutes: float) -> tuple[tuple[str, float], ...]:
-    """'back:15,legs:10' -> (('back', 15), ('legs', 10)); the rest of the time goes to the last."""
-    regions = []
-    for part in text.split(","):
-        name, sep, value = part.partition(":")
+def parse_regions(regions: str | Regions, minutes: float) -> Regions:
+    """'back:15,legs:10' (or (('back', 15), ('legs', 10))) -> (('back', 15.0), ('legs', 10.0));
+    the rest of the time goes to the last."""
+    pairs = [part.partition(":")[::2] for part in regions.split(",")] if isinstance(regions, str) else regions
+    parsed = []
+    for name, value in pairs:
         name = name.strip()
         try:
             length = float(value)
         except ValueError:
             length = float("nan")
-        if not sep or not name or not (math.isfinite(length) and length >= 1):
+        if not name or not (math.isfinite(length) and length >= 1):
             raise BadInput(
-                f"cannot read the region '{part.strip()}'; write regions as name:minutes, "
-                'for example --regions "back:15,legs:10,feet:10" (each at least 1 minute)'
+                f"cannot read the region '{name}:{value}'; give each region a name and its minutes, "
+                'like "back:15,legs:10,feet:10" (each at least 1 minute)',
+                field="regions",
+                value=regions,
             )
-        regions.append((name, length))
-    total = sum(m for _, m in regions)
+        parsed.append((name, length))
+    total = sum(m for _, m in parsed)
     if total > minutes + 1e-9:
         raise BadInput(
             f"the regions add up to {total:g} minutes, more than the {minutes:g}-minute track; "
-            "shorten them or choose a longer --minutes"
+            "shorten them or choose a longer track",
+            field="regions",
+            value=regions,
+            allowed=(None, minutes),
         )
-    return tuple(regions)
+    return tuple(parsed)
+
+
+def check_minutes(minutes: float, mode: Mode) -> None:
+    """The one check of a session's length, for every caller."""
+    if not (math.isfinite(minutes) and mode.least_minutes <= minutes <= MAX_MINUTES):
+        what = f"a {mode.name} track" if mode.least_minutes > MIN_MINUTES else "a session"
+        raise BadInput(
+            f"{what} lasts {mode.least_minutes:g} to {MAX_MINUTES:g} minutes, not {minutes:g}",
+            field="minutes",
+            value=minutes,
+            allowed=(mode.least_minutes, MAX_MINUTES),
+        )
 
 
 def _check_chime_every(minutes: float) -> float:
     if not (math.isfinite(minutes) and (minutes == 0 or 5 <= minutes <= 60)):
-        raise BadInput("--chime-every takes minutes between 5 and 60, or 0 for no chimes")
+        raise BadInput(
+            f"a chime comes every 5 to 60 minutes (or 0 for none), not every {minutes:g}",
+            field="chime_every",
+            value=minutes,
+            allowed=(5, 60),
+        )
     return float(minutes)

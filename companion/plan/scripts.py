@@ -33,7 +33,9 @@ from companion.plan.profile import Energy
 from companion.textfiles import read_limited
 
 ENERGY_NAMES = {e.value for e in Energy}
-HEADER_KEYS = {"title", "energies", "modes", "summary", "ending"}
+HEADER_KEYS = {"title", "energies", "modes", "summary", "ending", "short", "purpose", "group"}
+# What a script is for, in the catalogue: the check-in and the pack choose by group.
+GROUPS = ("rest", "sleep", "breathing", "after-massage", "massage", "caregiver")
 ENDINGS = {"gentle", "sleep"}  # sleep: a long fade into quiet, with no call to wake
 NAME = "{name}"
 MAX_SCRIPT_BYTES = 256 * 1024  # a script is a few pages of text (the built-in ones are under 3 KB)
@@ -101,6 +103,9 @@ class Script:
     ending: str = "gentle"
     unused_name: str | None = None  # a name was given, but this script greets nobody by name
     unrecorded_name: str | None = None  # a recorded voice has no take of its lines with this name
+    short: str = ""  # its name on a card, in a file name and in the check-in's sentence
+    purpose: str = ""  # when to listen to it, on a card
+    group: str = "rest"  # one of GROUPS
 
     def items_for(self, energy: str) -> list[Item]:
         return [i for i in self.items if i.energies is None or energy in i.energies]
@@ -180,8 +185,9 @@ def parse_script(text: str, name: str, path: str) -> Script:
                 raise ScriptError(
                     path,
                     lineno,
-                    "before the first section only 'title:', 'energies:', 'modes:' and "
-                    "'summary:' lines may appear; start a section with '== Name'",
+                    "before the first section only header lines ("
+                    + ", ".join(f"'{k}:'" for k in sorted(HEADER_KEYS))
+                    + ") may appear; start a section with '== Name'",
                 )
             header[key] = value.strip()
             continue
@@ -201,7 +207,14 @@ def parse_script(text: str, name: str, path: str) -> Script:
     ending = header.get("ending", "gentle").strip().lower()
     if ending not in ENDINGS:
         raise ScriptError(path, None, f"unknown ending '{ending}'; use gentle or sleep")
-    script = Script(name, path, title, energies, modes, header.get("summary", ""), items, ending)
+    group = header.get("group", "rest").strip().lower()
+    if group not in GROUPS:
+        raise ScriptError(path, None, f"unknown group '{group}'; use {', '.join(GROUPS)}")
+    summary = header.get("summary", "")
+    script = Script(name, path, title, energies, modes, summary, items, ending)
+    script.short = header.get("short", "") or title
+    script.purpose = header.get("purpose", "") or summary or title
+    script.group = group
     for energy in energies:
         if not any(isinstance(i, Entry) for i in script.items_for(energy)):
             raise ScriptError(path, None, f"no spoken lines for the '{energy}' energy level")
@@ -292,7 +305,11 @@ def check_name(name: str | None) -> str | None:
         return None
     name = " ".join(name.split())
     if not name or len(name) > 40 or not re.fullmatch(r"[^\W\d_]+(?:[ '\-’][^\W\d_]+)*", name):
-        raise BadInput("--name takes a first name (letters, spaces, hyphens or apostrophes, up to 40 characters)")
+        raise BadInput(
+            "a name to be spoken is a first name: letters, spaces, hyphens or apostrophes, up to 40 characters",
+            field="name",
+            value=name,
+        )
     return name
 
 

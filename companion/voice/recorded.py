@@ -290,7 +290,9 @@ class RecordedNarrator:
             shown = "; ".join(f"'{t}'" for t in missing[:3]) + (" ..." if len(missing) > 3 else "")
             raise BadInput(
                 f"the voice '{self.voice.name}' has no take for {len(missing)} phrase(s): {shown}; "
-                f"run 'companion voice show {self.voice.name}' to see them, or add --fill-with-tts"
+                "record them, or let the bundled voice say them",
+                field="voice",
+                value=self.voice.name,
             )
 
     def clip_lengths(
