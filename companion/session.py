@@ -303,7 +303,7 @@ def _resolve(
     script = resolve_script(opts.script, energy, mode, part)
     if part is None:
         part = mode.part_for_script(script.name) or mode.part(None)
-    profile = make_profile(opts, minutes=part.minutes if part is not None else None)
+    profile = make_profile(opts, part)
     _check_script_suits(script, mode, energy)
     original, script = script, personalise(script, check_name(opts.name))
     if not opts.narration:

@@ -244,7 +244,10 @@ def scripts_list(as_json: bool) -> None:
                     {
                         "name": s.name,
                         "title": s.title,
+                        "short": s.short,
                         "summary": s.summary,
+                        "purpose": s.purpose,
+                        "group": s.group,
                         "energies": list(s.energies),
                         "modes": list(s.modes),
                     }
@@ -255,9 +258,9 @@ def scripts_list(as_json: bool) -> None:
         )
         return
     width = max(len(s.name) for s in items)
-    click.echo(f"{'name':<{width}}  {'energies':<16}  {'modes':<10}  title")
+    click.echo(f"{'name':<{width}}  {'group':<13}  {'energies':<16}  title")
     for s in items:
-        click.echo(f"{s.name:<{width}}  {' '.join(s.energies):<16}  {' '.join(s.modes):<10}  {s.title}")
+        click.echo(f"{s.name:<{width}}  {s.group:<13}  {' '.join(s.energies):<16}  {s.title}")
         if s.summary:
             click.echo(f"{'':<{width}}  {s.summary}")
 

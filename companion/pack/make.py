@@ -19,7 +19,7 @@ from pathlib import Path
 
 from companion.errors import BadInput, Interrupted
 from companion.journal.pictures import draw_cover
-from companion.modes import CAREGIVER, MASSAGE
+from companion.modes import CAREGIVER, MASSAGE, RELAX
 from companion.options import SessionOptions, check_argument, check_callable, check_path
 from companion.output.tags import ARTIST
 from companion.pack.model import (
@@ -36,8 +36,8 @@ from companion.pack.model import (
 from companion.pack.page import write_page, write_playlist, write_printable
 from companion.pack.render import render_tracks
 from companion.paths import PACKAGE
-from companion.plan.catalogue import resolve_script
-from companion.plan.profile import PACING, Energy, parse_energy
+from companion.plan.catalogue import resolve_script, script_for_group
+from companion.plan.profile import Energy, default_minutes, parse_energy
 from companion.plan.scripts import Script
 from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.session import STOP_RULE, check_options
@@ -46,26 +46,13 @@ from companion.voice.pronounce import load_fixups
 
 SLEEP_MINUTES = 20.0  # long enough to fall asleep to; the sleep script fades slowly into quiet
 
-# What each built-in script is called on a card and in a file name, and who it is for.
-ABOUT: dict[str, tuple[str, str]] = {
-    "settling": ("Settling", "When you feel tired: rest and notice the breath"),
-    "breathlessness": ("Breathing easy", "When your breath feels short: low, slow, no holding"),
-    "body-scan": ("Body scan", "When you feel tense or sore: attention passes gently through the body"),
-    "after-massage": ("After a massage", "Between massage sessions: remember warmth and kind touch"),
-    "calm-place": ("A calm place", "When you feel anxious or worried: imagine a place of ease"),
-    "gratitude": ("A thankful moment", "When you would like a kind, quiet moment"),
-    "sleep": ("Drifting to sleep", "When you cannot sleep: the sound fades slowly into quiet"),
-    "therapist": ("Therapist's track", "For the massage table: mostly music, soft chimes, a few words"),
-    "caregiver-hands": ("Hand massage", "For a caregiver: spoken guidance for a very light hand massage"),
-    "caregiver-feet": ("Foot massage", "For a caregiver: spoken guidance for a very light foot massage"),
-}
 # The default pack: for each energy level, the scripts that suit it at that level's length.
 DEFAULT_SCRIPTS: dict[Energy, tuple[str, ...]] = {
     Energy.LOW: ("settling",),
     Energy.MEDIUM: ("body-scan", "after-massage"),
     Energy.HIGH: ("calm-place", "gratitude"),
 }
-BREATHING_EASY, SLEEP = "breathlessness", "sleep"
+BREATHING_EASY, SLEEP = script_for_group("breathing").name, script_for_group("sleep").name
 
 
 def choose_tracks(opts: PackOptions) -> list[Track]:
@@ -90,7 +77,7 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
     gentlest = energies[0]
     for energy in energies:
         group = f"{energy.value.capitalize()} energy"
-        minutes = PACING[energy].default_minutes
+        minutes = default_minutes(RELAX, energy)
         names = _named_scripts(opts.scripts, energy) if opts.scripts else DEFAULT_SCRIPTS[energy]
         if opts.scripts is None and energy is gentlest:
             names = names + (BREATHING_EASY,)
@@ -100,10 +87,14 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
     if opts.scripts is None:
         rows.append(("Sleep", SLEEP, _relax(gentlest, SLEEP, SLEEP_MINUTES)))
     if opts.massage:
-        rows.append(("Massage", "therapist", SessionOptions(mode=MASSAGE.name, minutes=MASSAGE.minutes)))
+        rows.append(
+            ("Massage", "therapist", SessionOptions(mode=MASSAGE.name, minutes=default_minutes(MASSAGE, gentlest)))
+        )
     if opts.caregiver:
         for part in CAREGIVER.parts:
-            options = SessionOptions(mode=CAREGIVER.name, part=part.name, minutes=part.minutes)
+            options = SessionOptions(
+                mode=CAREGIVER.name, part=part.name, minutes=default_minutes(CAREGIVER, gentlest, part)
+            )
             rows.append(("Caregiver", part.script, options))
     if not rows:
         raise BadInput(
@@ -141,10 +132,9 @@ def _named_scripts(names: tuple[str, ...], energy: Energy) -> tuple[str, ...]:
 
 
 def _about(name: str, options: SessionOptions) -> tuple[str, str]:
-    if name in ABOUT:
-        return ABOUT[name]
+    """A track's name on its card and in its file name, and what it is for: the catalogue's."""
     script = resolve_script(name, parse_energy(options.energy))
-    return script.title, script.summary or script.title
+    return script.short, script.purpose
 
 
 def inputs_hash(track: Track, script: Script, album: str, total: int, fmt: str) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from companion.errors import BadInput
+from companion.modes import RELAX
 from companion.options import SessionOptions
 from companion.plan.catalogue import DEFAULT_SCRIPT, builtin_script, script_for_group
-from companion.plan.profile import PACING, Energy
+from companion.plan.profile import Energy, default_minutes
 
 GOALS = {"rest": "to rest", "sleep": "for sleep", "after-massage": "after a massage"}
 
@@ -89,7 +90,7 @@ def choose(answers: Answers) -> Choice:
         script = script_for_group(answers.goal)
     else:
         script = builtin_script(DEFAULT_SCRIPT[level])
-    minutes = answers.minutes if answers.minutes is not None else PACING[level].default_minutes
+    minutes = answers.minutes if answers.minutes is not None else default_minutes(RELAX, level)
     why = ENERGY_WORDS[level] if answers.energy_score is not None else "No energy level given"
     if breathless:
         why += " and short of breath"

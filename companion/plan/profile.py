@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from companion.errors import BadInput
-from companion.modes import Mode, get_mode
+from companion.modes import Mode, Part, get_mode
 from companion.options import AMBIENCES, DEFAULT_CHIME_EVERY, Regions, SessionOptions
 
 SAMPLE_RATE = 44100
@@ -137,15 +137,20 @@ def parse_energy(name: str) -> Energy:
         ) from None
 
 
-def make_profile(opts: SessionOptions, minutes: float | None = None) -> Profile:
+def default_minutes(mode: Mode, energy: Energy, part: Part | None = None) -> float:
+    """How long a session is when no length is asked for: the part massaged (caregiver), else
+    the mode's own length (a therapist's hour), else the energy level's. The one place."""
+    if part is not None:
+        return part.minutes
+    return mode.minutes or PACING[energy].default_minutes
+
+
+def make_profile(opts: SessionOptions, part: Part | None = None) -> Profile:
     """Validate the options' values and build a Profile (raises BadInput with a clear message).
-    `minutes` overrides the default length when the options give none (a caregiver's part)."""
+    `part` is the caregiver's part massaged, whose length is the default."""
     level = parse_energy(opts.energy)
     mode = get_mode(opts.mode)
-    if opts.minutes is not None:
-        minutes = opts.minutes
-    elif minutes is None:
-        minutes = mode.minutes or PACING[level].default_minutes
+    minutes = opts.minutes if opts.minutes is not None else default_minutes(mode, level, part)
     check_minutes(minutes, mode)
     breath_rate = opts.breath_rate
     if breath_rate is not None and not (
