@@ -10,6 +10,7 @@ from pathlib import Path
 
 from companion import interrupts
 from companion.errors import BadInput
+from companion.process import current_umask
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -42,7 +43,7 @@ def written_atomically(path: Path, private: bool = False) -> Iterator[Path]:
         yield tmp
         with interrupts.deferred():
             if not private:
-                os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it owner-only; the file is the user's
+                os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it owner-only; the file is the user's
             os.replace(tmp, path)
             renamed = True
     except BaseException:
@@ -52,9 +53,3 @@ def written_atomically(path: Path, private: bool = False) -> Iterator[Path]:
             if renamed:
                 path.unlink(missing_ok=True)
         raise
-
-
-def umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -34,3 +34,16 @@ def data_dir() -> Path:
 def config_dir() -> Path:
     """What the user edits: their pronunciation fix-ups."""
     return Path(platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def private_folder(folder: Path) -> Path:
+    """A folder in the user's data folder, made (with every folder between) readable by the
+    owner alone, whichever command makes it first; an existing one is made so too."""
+    root = data_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # mode applies to the last part only
+    for part in (folder, *folder.parents):
+        if part == root or root in part.parents:
+            part.chmod(0o700)
+        if part == root:
+            break
+    return folder

@@ -3,10 +3,14 @@ with its view and keys, and the session's place in the comfort journal."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Callable
 
 import click
 
+from companion import interrupts
 from companion.cli.asking import ask_ratings, can_ask
 from companion.errors import BadInput
 from companion.journal.store import Journal, Ratings, SessionRecord
@@ -53,7 +57,7 @@ def play_live(session: Session, output: Output, quiet: bool) -> PlayResult:
         from companion.cli.keys import TerminalKeys
 
         keys = TerminalKeys
-    result = play_session(session, output, view=view, keys=keys)
+    result = _play_ignoring_late_presses(lambda: play_session(session, output, view=view, keys=keys))
     if result.lengthened_to:
         click.echo(
             f"Note: the words needed more time than asked; the session grew to {result.lengthened_to} minutes.",
@@ -63,6 +67,32 @@ def play_live(session: Session, output: Output, quiet: bool) -> PlayResult:
         click.echo("Note: the sound output took the session faster than it plays (a null device?).", err=True)
     elif result.underruns:
         click.echo(f"Note: the sound card ran dry {result.underruns} time(s).", err=True)
+    return result
+
+
+def _play_ignoring_late_presses(play: Callable[[], PlayResult]) -> PlayResult:
+    """play() answers Ctrl-C itself while it plays, then gives back the handler it found: once
+    a session has ended through Ctrl-C, a late second press must not break the calm ending,
+    so this handler ignores presses from then on (and only then)."""
+    if threading.current_thread() is not threading.main_thread():
+        return play()
+    previous = signal.getsignal(signal.SIGINT)
+    ended_by_interrupt = False
+
+    def late(signum, frame) -> None:
+        if not ended_by_interrupt:
+            interrupts.handler(signum, frame)
+
+    signal.signal(signal.SIGINT, late)
+    try:
+        result = play()
+    except BaseException:
+        signal.signal(signal.SIGINT, previous)
+        raise
+    if result.ended == "interrupted":
+        ended_by_interrupt = True
+    else:
+        signal.signal(signal.SIGINT, previous)
     return result
 
 

@@ -7,7 +7,6 @@ cache folder, so nothing is written elsewhere. The same input gives the same ima
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from companion.errors import BadInput, OutputError
 from companion.journal.store import SYMPTOMS, Entry
 from companion.paths import cache_dir
 from companion.plan.model import SessionPlan
+from companion.process import environment
 
 INK, SOFT, WORDS, CUE, BREATH = "#1f3a4a", "#9fb7c4", "#f0c987", "#7a4988", "#3f7f6f"
 FONT = 15
@@ -34,11 +34,11 @@ LABELS = {
 
 
 def _pyplot():
-    os.environ.setdefault("MPLCONFIGDIR", str(cache_dir() / "matplotlib"))
-    import matplotlib
+    with environment({"MPLCONFIGDIR": str(cache_dir() / "matplotlib")}):  # read as matplotlib loads
+        import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
 
     plt.rcParams.update(
         {

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, CompanionError, OutputError
-from companion.paths import data_dir
+from companion.paths import data_dir, private_folder
 
 SYMPTOMS = ("pain", "tiredness", "breathlessness", "anxiety", "wellbeing")
 QUESTIONS = {
@@ -154,15 +154,13 @@ class Journal:
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        folder = self.path.parent
-        old_umask = os.umask(0o077)  # the file, its WAL and its folder: the owner's only
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)
+            # made owner-only before SQLite opens it: its WAL and shared-memory files take its mode
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"the journal '{self.path}' cannot be opened ({exc}); check that folder") from None
-        finally:
-            os.umask(old_umask)
         try:
             os.chmod(self.path, 0o600)
             self._check_version(db)  # before anything else touches the file

@@ -57,8 +57,8 @@ def play(
 
     `view(status)` is called a few times a second; `keys(send)` is a context manager that
     hands key commands to `send` while playing (see keys.TerminalKeys). In the main thread,
-    Ctrl-C and SIGTERM end the session gently (a second Ctrl-C at once); after a session
-    ended that way a further Ctrl-C is ignored, so the caller can finish cleanly.
+    Ctrl-C and SIGTERM end the session gently (a second Ctrl-C at once): `play` handles them
+    itself while it plays, and gives the caller's handlers back when it returns.
     """
     check_argument("session", session, isinstance(session, Session), "a Session (from make_session)")
     ok = all(callable(getattr(output, m, None)) for m in ("play", "abort"))
@@ -83,8 +83,6 @@ def _interrupts_to(player: Player) -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if player.interrupts:  # the session is over: a late second press must not kill the exit
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Player:

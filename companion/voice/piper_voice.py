@@ -16,7 +16,8 @@ import numpy as np
 from companion import interrupts
 from companion.cache import ClipCache, clip_key
 from companion.errors import BadInput, VoiceError
-from companion.paths import data_dir
+from companion.paths import data_dir, private_folder
+from companion.process import environment
 from companion.textfiles import read_limited
 from companion.voice.clips import PROCESSING_VERSION, load_tools, prepare_clip
 from companion.voice.narrator import Progress
@@ -28,8 +29,9 @@ MIN_VOICE_RATE, MAX_VOICE_RATE = 16000, 48000
 
 # Nothing leaves the machine: ONNX Runtime (under Piper) has telemetry on by default in its
 # Linux builds, writing a device id and an event database into the cache folder and sending
-# them on. Its environment switch turns that off; it must be set before ONNX Runtime loads.
-os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+# them on. Its API turns that off, and its environment switch is held while it loads and
+# makes its first session (then the caller's environment is given back as it was).
+TELEMETRY_OFF = {"ORT_DISABLE_TELEMETRY": "1"}
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def add_voice(path: Path, name: str | None = None) -> tuple[str, VoiceSpec]:
     if not NAME.match(name) or name in BUNDLED:
         raise BadInput(f"'{name}' cannot name a voice; choose 1-40 letters, digits, '-' or '_' (not 'joe')")
     folder = added_voices_dir() / name
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     for source, target in ((spec.model, f"{name}.onnx"), (spec.config, f"{name}.onnx.json")):
         shutil.copyfile(source, folder / f".{target}.partial")
         (folder / f".{target}.partial").replace(folder / target)
@@ -122,10 +124,16 @@ def list_added_voices() -> list[str]:
 def load_voice(spec: VoiceSpec):
     """The loaded Piper voice, once per process: loading takes about a third of a second,
     and a program making many sessions (a pack, the tests) would pay it for each."""
+    with environment(TELEMETRY_OFF):
+        return _load_voice(spec)
+
+
+def _load_voice(spec: VoiceSpec):
     import onnxruntime
     from piper import PiperVoice
     from piper.config import PiperConfig
 
+    onnxruntime.disable_telemetry_events()
     onnxruntime.set_default_logger_severity(3)
     options = onnxruntime.SessionOptions()
     # One thread per inference, one inference per core: phrases are short, so this

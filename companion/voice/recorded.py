@@ -24,7 +24,7 @@ import soundfile as sf
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, VoiceError
-from companion.paths import data_dir
+from companion.paths import data_dir, private_folder
 from companion.plan.scripts import Entry, Item, Script, personalise
 from companion.sound.loudness import lufs
 from companion.voice.clips import prepare_clip
@@ -92,7 +92,7 @@ class RecordedVoice:
         """Make the folder (owner-only); True when it is new (the consent note is due)."""
         if self.exists:
             return False
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(self.folder)
         self.folder.parent.chmod(0o700)
         with written_atomically(self.folder / "voice.json", private=True) as tmp:
             tmp.write_text(json.dumps({"name": self.name, "format": 1}), encoding="utf-8")

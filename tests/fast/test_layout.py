@@ -24,6 +24,7 @@ ROOMS = [
         "paths",
         "modes",
         "atomic",
+        "process",
         "cache",
         "version",
     },

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from companion.atomic import umask
+from companion.process import current_umask as umask
 from companion.cli.main import cli
 from tests.helpers import ROOT, run_cli
 

@@ -1,0 +1,38 @@
+"""The process the library runs in is the caller's: what it must change for a moment (an
+environment variable a library reads as it loads) it gives back, and what it only needs to
+know (the umask) it reads without changing. A leaf: imports nothing of companion's."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """These variables set for the body (where a library reads them while it loads), then the
+    caller's environment given back as it was; a variable the caller set already is kept."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: v for k, v in values.items() if before[k] is None})
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+
+
+def current_umask() -> int:
+    """The process's umask, read from /proc where it can be (os.umask can only be read by
+    setting it, which another thread's file could be made under)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o077)  # the safest value for the instant it is set
+    os.umask(mask)
+    return mask

@@ -1,0 +1,82 @@
+"""Importing or calling the library leaves the process as it found it: its environment, its
+umask and its signal handlers. play() handles Ctrl-C and SIGTERM while it plays, and gives
+the caller's handlers back however it ends."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+from pathlib import Path
+
+import companion
+from companion.process import current_umask, environment
+from tests.paced_output import PacedOutput
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def snapshot() -> tuple[dict[str, str], int, dict]:
+    return dict(os.environ), current_umask(), {s: signal.getsignal(s) for s in SIGNALS}
+
+
+def every_module() -> list[str]:
+    package = Path(companion.__file__).parent
+    names = []
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package).with_suffix("").parts
+        if parts[-1] == "__main__":
+            continue
+        names.append(".".join(["companion", *parts[:-1]] + ([] if parts[-1] == "__init__" else [parts[-1]])))
+    return names
+
+
+def test_importing_and_calling_the_library_changes_nothing(tmp_path):
+    before = snapshot()
+    for name in every_module():
+        importlib.import_module(name)
+    session = companion.make_session(companion.SessionOptions(narration=False, minutes=2, ambience="brown"))
+    companion.render(session, tmp_path / "rest.flac")
+    from companion.journal.store import Journal, Ratings
+
+    with Journal() as journal:
+        journal.add(Ratings(pain=2, note="fine"))
+    assert snapshot() == before
+
+
+def test_the_umask_is_read_without_being_changed():
+    old = os.umask(0o027)
+    try:
+        assert current_umask() == 0o027
+    finally:
+        os.umask(old)
+
+
+def test_a_variable_is_held_only_while_needed_and_a_callers_own_is_kept(monkeypatch):
+    monkeypatch.delenv("COMPANION_PROBE", raising=False)
+    monkeypatch.setenv("COMPANION_KEPT", "mine")
+    with environment({"COMPANION_PROBE": "1", "COMPANION_KEPT": "theirs"}):
+        assert os.environ["COMPANION_PROBE"] == "1" and os.environ["COMPANION_KEPT"] == "mine"
+    assert "COMPANION_PROBE" not in os.environ and os.environ["COMPANION_KEPT"] == "mine"
+
+
+def test_play_gives_back_the_callers_signal_handlers_however_it_ends():
+    session = companion.make_session(companion.SessionOptions(narration=False, minutes=2))
+    mine = {s: (lambda signum, frame: None) for s in SIGNALS}
+    previous = {s: signal.signal(s, h) for s, h in mine.items()}
+    try:
+        finished = companion.play(session, PacedOutput(session.plan.sample_rate, speed=2000))
+        assert finished.ended == "finished"
+        assert {s: signal.getsignal(s) for s in SIGNALS} == mine
+
+        def interrupt_once(output, at):
+            if len(output.blocks) == 20:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        output = PacedOutput(session.plan.sample_rate, speed=200, on_block=interrupt_once)
+        interrupted = companion.play(session, output)
+        assert interrupted.ended == "interrupted" and interrupted.minutes_heard < 1.9
+        assert {s: signal.getsignal(s) for s in SIGNALS} == mine
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
