@@ -8,10 +8,14 @@ use (BS.1770 integrated loudness, EBU Tech 3342 loudness range, 4x oversampled t
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 
-from companion import SessionOptions, make_session
-from companion.sound.loudness import loudness_range, lufs, true_peak_db
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' meters, from the checkout
+from companion import SessionOptions, make_session  # noqa: E402
+from tests.audio_checks import loudness_range, lufs, true_peak_db  # noqa: E402
 
 SESSIONS = [
     ("relax, low energy, 6 min", SessionOptions(energy="low")),

@@ -19,8 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' meters, from the checkout
 from companion import SessionOptions, make_session  # noqa: E402
-from companion.sound.loudness import loudness_range, lufs, momentary  # noqa: E402
+from tests.audio_checks import loudness_range, lufs, momentary  # noqa: E402
 
 SESSIONS = [
     ("Relax, high energy, 20 min", SessionOptions(energy="high")),

@@ -1,13 +1,14 @@
-"""Measurements on rendered audio, shared by the tests."""
+"""Measurements on rendered audio, shared by the tests and the benchmarks (the program itself
+needs none of them)."""
 
 from __future__ import annotations
 
 import numpy as np
 import soundfile as sf
 
-from companion.sound.loudness import loudness_range, lufs, true_peak_db
+from companion.sound.loudness import lufs
 
-__all__ = ["read", "lufs", "loudness_range", "true_peak_db", "spans", "rms_db", "max_step_near"]
+__all__ = ["read", "lufs", "loudness_range", "true_peak_db", "momentary", "spans", "rms_db", "max_step_near"]
 
 
 def read(path) -> tuple[np.ndarray, int]:
@@ -28,3 +29,55 @@ def max_step_near(x: np.ndarray, index: int, width: int) -> float:
     """Largest sample-to-sample jump within +-width samples of index: a click detector."""
     lo, hi = max(index - width, 0), min(index + width, len(x) - 1)
     return float(np.max(np.abs(np.diff(x[lo : hi + 1], axis=0))))
+
+
+def loudness_range(x: np.ndarray, sr: int) -> float:
+    """Loudness range in LU (EBU Tech 3342: spread of the gated 3 s short-term loudness)."""
+    import pyloudnorm
+
+    x = np.asarray(x, dtype=np.float64)
+    meter = pyloudnorm.Meter(sr)  # a fresh meter: LRA changes the meter's block settings while it runs
+    return float(meter.loudness_range(x))
+
+
+def true_peak_db(x: np.ndarray, chunk: int = 1 << 20) -> float:
+    """Peak of the 4x oversampled signal in dBTP (chunked, so long files are fine)."""
+    from scipy.signal import resample_poly
+
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    peak = 0.0
+    pad = 64  # filter context either side of each chunk
+    for a in range(0, len(x), chunk):
+        lo, hi = max(a - pad, 0), min(a + chunk + pad, len(x))
+        up = resample_poly(x[lo:hi], 4, 1, axis=0)
+        start, stop = (a - lo) * 4, (min(a + chunk, len(x)) - lo) * 4
+        peak = max(peak, float(np.max(np.abs(up[start:stop]))) if stop > start else 0.0)
+    return 20 * np.log10(peak) if peak > 0 else -np.inf
+
+
+def momentary(x: np.ndarray, sr: int, hop_s: float = 0.1, window_s: float = 0.4) -> np.ndarray:
+    """EBU momentary loudness (400 ms, K-weighted, channels' powers summed) every `hop_s`
+    seconds; element i covers [i * hop_s, i * hop_s + window_s) s. `window_s` 3 gives the
+    short-term loudness."""
+    import pyloudnorm
+
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    # BS.1770's K-weighting, as pyloudnorm's meter builds it: a high shelf, then a high pass
+    stages = (
+        pyloudnorm.IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"),
+        pyloudnorm.IIRfilter(0.0, 0.5, 38.0, sr, "high_pass"),
+    )
+    power = np.zeros(len(x))
+    for ch in range(x.shape[1]):
+        y = x[:, ch]
+        for stage in stages:
+            y = stage.apply_filter(y)
+        power += y**2
+    w, hop = int(window_s * sr), max(int(hop_s * sr), 1)
+    c = np.concatenate([[0.0], np.cumsum(power)])
+    starts = np.arange(0, max(len(x) - w, 0) + 1, hop)
+    return -0.691 + 10 * np.log10(np.maximum((c[starts + w] - c[starts]) / w, 1e-20))

@@ -1,4 +1,7 @@
-"""Loudness (ITU-R BS.1770 via pyloudnorm), loudness range (EBU Tech 3342) and true peak (4x oversampled)."""
+"""Loudness measured while rendering: integrated loudness (ITU-R BS.1770 via pyloudnorm) of
+clips, and the loudest moments of clips, chimes and the bed, K-weighted in the frequency
+domain. The meters only the tests use (loudness range, true peak, momentary loudness of a
+whole mix) live in tests/audio_checks.py."""
 
 from __future__ import annotations
 
@@ -20,56 +23,8 @@ def lufs(x: np.ndarray, sr: int) -> float:
     return float(meter.integrated_loudness(x))
 
 
-def loudness_range(x: np.ndarray, sr: int) -> float:
-    """Loudness range in LU (EBU Tech 3342: spread of the gated 3 s short-term loudness)."""
-    import pyloudnorm
-
-    x = np.asarray(x, dtype=np.float64)
-    meter = pyloudnorm.Meter(sr)  # a fresh meter: LRA changes the meter's block settings while it runs
-    return float(meter.loudness_range(x))
-
-
-def true_peak_db(x: np.ndarray, chunk: int = 1 << 20) -> float:
-    """Peak of the 4x oversampled signal in dBTP (chunked, so long files are fine)."""
-    from scipy.signal import resample_poly
-
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    peak = 0.0
-    pad = 64  # filter context either side of each chunk
-    for a in range(0, len(x), chunk):
-        lo, hi = max(a - pad, 0), min(a + chunk + pad, len(x))
-        up = resample_poly(x[lo:hi], 4, 1, axis=0)
-        start, stop = (a - lo) * 4, (min(a + chunk, len(x)) - lo) * 4
-        peak = max(peak, float(np.max(np.abs(up[start:stop]))) if stop > start else 0.0)
-    return 20 * np.log10(peak) if peak > 0 else -np.inf
-
-
 def db_to_gain(db: float) -> float:
     return float(10 ** (db / 20))
-
-
-def momentary(x: np.ndarray, sr: int, hop_s: float = 0.1, window_s: float = 0.4) -> np.ndarray:
-    """EBU momentary loudness (400 ms, K-weighted, channels' powers summed) every `hop_s`
-    seconds; element i covers [i * hop_s, i * hop_s + window_s) s. `window_s` 3 gives the
-    short-term loudness."""
-    import pyloudnorm
-
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    meter = _METERS.setdefault(sr, pyloudnorm.Meter(sr))
-    power = np.zeros(len(x))
-    for ch in range(x.shape[1]):
-        y = x[:, ch]
-        for stage in meter._filters.values():  # the meter's own K-weighting: high shelf, then high pass
-            y = stage.apply_filter(y)
-        power += y**2
-    w, hop = int(window_s * sr), max(int(hop_s * sr), 1)
-    c = np.concatenate([[0.0], np.cumsum(power)])
-    starts = np.arange(0, max(len(x) - w, 0) + 1, hop)
-    return -0.691 + 10 * np.log10(np.maximum((c[starts + w] - c[starts]) / w, 1e-20))
 
 
 # ITU-R BS.1770's K-weighting as the standard gives it: two biquads at 48 kHz (a high shelf

@@ -101,7 +101,10 @@ def test_public_calls_refuse_wrong_arguments(call, field):
 
 def test_render_and_play_refuse_a_missing_path_or_output(tmp_path):
     session = companion.make_session(SessionOptions(narration=False, minutes=2))
-    for call, field in ((lambda: companion.render(session, None), "path"), (lambda: companion.play(session, None), "output")):
+    for call, field in (
+        (lambda: companion.render(session, None), "path"),
+        (lambda: companion.play(session, None), "output"),
+    ):
         with pytest.raises(BadInput) as caught:
             call()
         assert caught.value.field == field

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from companion.process import current_umask as umask
 from companion.cli.main import cli
+from companion.process import current_umask as umask
 from tests.helpers import ROOT, run_cli
 
 

@@ -12,10 +12,9 @@ import pytest
 
 from companion.plan.catalogue import builtin_scripts
 from companion.session import SessionOptions, make_session
-from companion.sound.loudness import loudness_range, lufs, momentary
 from companion.sound.renderer import SessionRenderer
 from companion.voice.pronounce import as_said, load_fixups
-from tests.audio_checks import max_step_near
+from tests.audio_checks import loudness_range, lufs, max_step_near, momentary
 
 SR = 44100
 HOP = 0.1  # seconds between momentary measurements
