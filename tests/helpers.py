@@ -3,11 +3,15 @@ a small real file system, and warming the real voice's cache."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import pty
+import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -84,3 +88,29 @@ def plan_json(*args: str) -> dict:
     result = run_cli("plan", "--json", *args)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_main(*args: str) -> Ran:
+    """The command line in this process (the fast layer's stand-in for run_cli): the same
+    entry point, its output captured, the process's signal handlers given back after."""
+    from companion.cli.main import main
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main(list(args))
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return Ran(code, out.getvalue(), err.getvalue())

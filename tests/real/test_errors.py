@@ -61,25 +61,6 @@ def bad_files(tmp_path):
 
 
 CASES = [
-    (["--minutes", "abc"], "not a number"),
-    (["--minutes", "1"], "not between 2 and 180"),
-    (["--minutes", "181"], "not between 2 and 180"),
-    (["--minutes", "nan"], "not between"),
-    (["--minutes", "inf"], "not between"),
-    (["--breath-rate", "2"], "--breath-rate"),
-    (["--breath-rate", "fast"], "not a number"),
-    (["--exhale-ratio", "3"], "not between 1 and 2"),
-    (["--energy", "extreme"], "--energy"),
-    (["--ambience", "rain"], "--ambience"),
-    (["--seed", "-1"], "--seed"),
-    (["--seed", "1.5"], "--seed"),
-    (["--script", "no-such-script"], "no script named 'no-such-script'"),
-    (["--script", "{inputs}/missing.txt"], "does not exist"),
-    (["--script", "{inputs}/empty.txt"], "empty"),
-    (["--script", "{inputs}/binary.txt"], "binary"),
-    (["--script", "{inputs}/latin.txt"], "latin.txt:3: not UTF-8"),
-    (["--script", "{inputs}/broken.txt"], "broken.txt:3: unknown marking"),
-    (["--script", "{inputs}"], "is a folder"),
     (["--voice", "{inputs}/fake.onnx", "--energy", "low"], "not a usable Piper voice"),  # a script that fits
     (["--voice", "{inputs}/lonely.onnx"], "not a usable Piper voice"),
     (["--voice", "{inputs}/missing.onnx"], "no voice named"),
@@ -88,10 +69,6 @@ CASES = [
     (["--voice", "{inputs}/mute.onnx"], "sample rate of 0"),
     (["--voice", "{inputs}/alien.onnx", "--energy", "low"], "cannot be used: Failed to set voice: xx-nowhere"),
     (["--voice", "{inputs}/endless.onnx"], "not a usable Piper voice"),
-    (["--script", "/dev/zero"], "not a regular file"),
-    (["--script", "{inputs}/huge.txt"], "larger than 256 KB"),
-    (["--script", "{inputs}/ramble.txt"], "ramble.txt:3: a phrase of 400 words is too long"),
-    (["--bogus"], "No such option"),
 ]
 
 
@@ -103,35 +80,6 @@ def test_bad_session_options(args, words, out_dir, bad_files):
     if not args[0].startswith("--bogus"):
         plan = run_cli("plan", "--minutes", "2", *args)
         assert plan.returncode == 2 and plan.stderr.startswith("Error: ") and not plan.stdout
-
-
-def test_bad_output_paths(out_dir, tmp_path):
-    cases = [
-        (out_dir / "missing-folder" / "s.wav", "does not exist"),
-        (out_dir / "s.aiff", "cannot tell the format"),
-        (out_dir / "s", "cannot tell the format"),
-        (out_dir, "is a folder"),
-        (out_dir / ("a" * 300 + ".wav"), "file name is too long"),
-    ]
-    for path, words in cases:
-        result = run_cli("render", "--minutes", "2", "-o", str(path))
-        assert_clean_failure(result, out_dir, words=words)
-    result = run_cli("render", "--minutes", "2", "-o", "/proc/companion-session.wav")
-    assert result.returncode == 2 and result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
-    assert not Path("/proc/companion-session.wav").exists()
-
-
-def test_missing_output_option(out_dir):
-    assert_clean_failure(run_cli("render", "--minutes", "2"), out_dir, words="'-o'")
-
-
-def test_script_too_long_for_the_time(out_dir, tmp_path):
-    long = tmp_path / "long.txt"
-    long.write_text(
-        "title: Long\n== A\n" + "\n".join(f"This is line {i} of a long script. / It goes on and on." for i in range(60))
-    )
-    result = run_cli("render", "--minutes", "2", "--script", str(long), "-o", str(out_dir / "s.wav"))
-    assert_clean_failure(result, out_dir, words="does not fit in 2 minutes")
 
 
 def test_debug_shows_a_traceback(out_dir):

@@ -5,7 +5,7 @@ import pytest
 from companion.errors import BadInput, ScriptError
 from companion.plan.catalogue import builtin_names, builtin_scripts, scripts_dir
 from companion.plan.scripts import Breathe, Entry, Pause, claim_warnings, load_script, split_phrases
-from tests.helpers import run_cli
+from tests.helpers import run_main
 
 GOOD = """title: Test
 energies: low high
@@ -111,17 +111,17 @@ def test_claim_warning(tmp_path):
 
 
 def test_cli_scripts_commands(tmp_path):
-    listed = run_cli("scripts", "list")
+    listed = run_main("scripts", "list")
     assert listed.returncode == 0 and "body-scan" in listed.stdout
-    data = json.loads(run_cli("scripts", "list", "--json").stdout)
-    assert {"name", "title", "energies", "modes"} <= set(data[0])
-    shown = run_cli("scripts", "show", "settling")
+    data = json.loads(run_main("scripts", "list", "--json").stdout)
+    assert {"name", "title", "short", "summary", "purpose", "group", "energies", "modes"} <= set(data[0])
+    shown = run_main("scripts", "show", "settling")
     assert shown.returncode == 0 and "== Arriving" in shown.stdout
     for name in builtin_names():
-        checked = run_cli("scripts", "check", str(scripts_dir() / f"{name}.txt"))
+        checked = run_main("scripts", "check", str(scripts_dir() / f"{name}.txt"))
         assert checked.returncode == 0 and "OK" in checked.stdout and not checked.stderr
     bad = write(tmp_path, "title: T\n\n== A\n[shout] Hi. / There.\n")
-    result = run_cli("scripts", "check", str(bad))
+    result = run_main("scripts", "check", str(bad))
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"Error: {bad}:4: unknown marking '[shout]'; use [low], [medium], [high], [pause N], [breathe N] or [chime]"

@@ -1,0 +1,181 @@
+"""The comfort journal (a real SQLite file) and the check-in, in this process: the store, its
+migrations and permissions, and the journal and today commands through the same entry point."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from companion.journal import store as journal_module
+from companion.journal.store import SCHEMA_VERSION, Journal, Ratings, SessionRecord
+from companion.plan.checkin import Answers, choose
+from tests.helpers import run_main
+
+
+def data_home() -> Path:
+    return Path(os.environ["XDG_DATA_HOME"])
+
+
+def journal_path() -> Path:
+    return data_home() / "companion" / "journal.sqlite3"
+
+
+def user_version(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as db:  # closed at once: no WAL left behind
+        return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def test_the_file_is_the_owners_only_and_in_wal_mode():
+    with Journal() as j:
+        j.add(Ratings(pain=2))
+        other = sqlite3.connect(journal_path())  # a second reader keeps the WAL files in place
+        other.execute("SELECT count(*) FROM ratings").fetchone()
+        for path in journal_path().parent.iterdir():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        assert stat.S_IMODE(journal_path().parent.stat().st_mode) == 0o700
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        other.close()
+
+
+def test_migrates_an_old_file_and_refuses_a_newer_one(monkeypatch):
+    path = journal_path()
+    path.parent.mkdir(parents=True)
+    sqlite3.connect(path).close()  # an empty file: schema version 0
+    with Journal() as j:
+        j.add(Ratings(tiredness=4, note="kept"))
+    assert user_version(path) == SCHEMA_VERSION
+    # a later release adds a step: the ratings made by this one survive it
+    monkeypatch.setattr(
+        journal_module, "MIGRATIONS", (*journal_module.MIGRATIONS, "ALTER TABLE ratings ADD mood INTEGER")
+    )
+    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with Journal() as j:
+        assert [e.ratings.note for e in j.entries()] == ["kept"]
+    assert user_version(path) == SCHEMA_VERSION + 1
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")  # written by a much newer companion
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    result = run_main("journal", "show")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: ") and "newer companion" in result.stderr
+    assert path.read_bytes() == before  # refused, not changed
+
+
+def test_a_damaged_file_gets_one_line_and_is_left_alone():
+    journal_path().parent.mkdir(parents=True)
+    journal_path().write_bytes(b"this is not a database" * 100)
+    result = run_main("journal", "add", "--pain", "2")
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert "damaged" in result.stderr and "move it aside" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--pain", "11"], "--pain"),
+        (["--wellbeing", "-1"], "--wellbeing"),
+        (["--anxiety", "lots"], "--anxiety"),
+        ([], "give at least one rating"),
+        (["--note", "x" * 501], "at most 500 characters"),
+    ],
+)
+def test_bad_ratings_get_one_line(args, words):
+    result = run_main("journal", "add", *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: ") and words in result.stderr and result.stderr.count("\n") == 1
+    assert not journal_path().exists() or Journal().entries() == []
+
+
+def test_show_export_and_forget_from_the_command_line(tmp_path):
+    for args in (["--pain", "3", "--note", "morning, stiff"], ["--tiredness", "7"], ["--wellbeing", "2"]):
+        assert run_main("journal", "add", *args).returncode == 0
+    shown = json.loads(run_main("journal", "show", "--json").stdout)
+    assert [e["wellbeing"] for e in shown][:1] == [2] and len(shown) == 3  # latest first
+    assert len(json.loads(run_main("journal", "show", "--json", "--limit", "2").stdout)) == 2
+    assert json.loads(run_main("journal", "show", "--json", "--since", "2999-01-01").stdout) == []
+    table = run_main("journal", "show").stdout
+    assert "pain" in table and "morning, stiff" in table
+    out = tmp_path / "comfort.csv"
+    assert run_main("journal", "export", "--csv", str(out)).returncode == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["pain"], r["tiredness"], r["wellbeing"], r["note"]) for r in rows] == [
+        ("3", "", "", "morning, stiff"),
+        ("", "7", "", ""),
+        ("", "", "2", ""),
+    ]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # health data: the owner's only
+    refused = run_main("journal", "forget", "--all")  # not on a terminal: needs --yes
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    first = shown[-1]["id"]
+    assert run_main("journal", "forget", "--id", str(first), "--yes").stdout.startswith("Removed 1 entry")
+    assert len(json.loads(run_main("journal", "show", "--json").stdout)) == 2
+    assert run_main("journal", "forget", "--all", "--yes").returncode == 0
+    assert run_main("journal", "show").stdout.strip() == "The journal is empty."
+
+
+@pytest.mark.parametrize(
+    "answers, energy, script, minutes, reason",
+    [
+        (Answers(0), "low", "settling", 6, "Low energy: Settling, 6 minutes"),
+        (Answers(3, False, "rest"), "low", "settling", 6, "Low energy, to rest: Settling, 6 minutes"),
+        (Answers(4), "medium", "body-scan", 12, "Some energy: Body scan, 12 minutes"),
+        (Answers(6, goal="sleep"), "medium", "sleep", 12, "Some energy, for sleep: Drifting to sleep, 12 minutes"),
+        (Answers(7), "high", "calm-place", 20, "Good energy: A calm place, 20 minutes"),
+        (
+            Answers(10, goal="after-massage", minutes=15),
+            "high",
+            "after-massage",
+            15,
+            "Good energy, after a massage: After a massage, 15 minutes",
+        ),
+        (Answers(2, True), "low", "breathlessness", 6, "Low energy and short of breath: Breathing easy, 6 minutes"),
+        (
+            Answers(9, True, "sleep"),
+            "high",
+            "breathlessness",
+            20,
+            "Good energy and short of breath: Breathing easy, 20 minutes",
+        ),
+        (Answers(), "medium", "body-scan", 12, "No energy level given: Body scan, 12 minutes"),
+    ],
+)
+def test_every_branch_of_the_checkin(answers, energy, script, minutes, reason):
+    choice = choose(answers)
+    assert (choice.energy.value, choice.script, choice.minutes) == (energy, script, minutes)
+    assert choice.reason.startswith(reason) and choice.breathless == bool(answers.breathless)
+    args = ["today", "--dry-run", "--json"]
+    if answers.energy_score is not None:
+        args += ["--energy-score", str(answers.energy_score)]
+    if answers.breathless is not None:
+        args += ["--breathless" if answers.breathless else "--no-breathless"]
+    if answers.goal:
+        args += ["--goal", answers.goal]
+    if answers.minutes:
+        args += ["--minutes", str(answers.minutes)]
+    printed = json.loads(run_main(*args).stdout)
+    assert {k: printed[k] for k in ("energy", "script", "minutes", "reason")} == {
+        "energy": energy,
+        "script": script,
+        "minutes": minutes,
+        "reason": choice.reason,
+    }
+
+
+def test_a_session_in_the_journal_from_the_library(tmp_path):
+    with Journal(tmp_path / "j.sqlite3") as j:
+        sid = j.start_session(SessionRecord("settling", "low", "relax", 6.0))
+        j.add(Ratings(wellbeing=4), "before", sid)
+        j.finish_session(sid, 5.5, "finished")
+        (entry,) = j.entries()
+        assert entry.session is not None and entry.session.minutes_heard == 5.5
+        with pytest.raises(Exception, match="taken before, after, alone"):
+            j.add(Ratings(pain=1), "during")
