@@ -1,0 +1,146 @@
+"""The pack without rendering: which tracks, their names, the manifest that says what is
+finished, the page and playlist written from the templates, and bad input."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+
+import pytest
+
+from companion.pack.make import choose_tracks
+from companion.pack.model import MANIFEST, Manifest, PackOptions
+from companion.pack.page import write_page, write_playlist
+from tests.helpers import ROOT, run_main
+
+
+def test_the_default_pack_is_a_good_one():
+    tracks = choose_tracks(PackOptions())
+    names = [t.file for t in tracks]
+    assert names == [
+        "1 Low energy - Settling - 6 min.mp3",
+        "2 Low energy - Breathing easy - 6 min.mp3",
+        "3 Medium energy - Body scan - 12 min.mp3",
+        "4 Medium energy - After a massage - 12 min.mp3",
+        "5 High energy - A calm place - 20 min.mp3",
+        "6 High energy - A thankful moment - 20 min.mp3",
+        "7 Sleep - Drifting to sleep - 20 min.mp3",
+    ]
+    breathing = tracks[1].options
+    assert breathing.script == "breathlessness" and breathing.breathless and breathing.energy == "low"
+    assert tracks[-1].options.energy == "low"  # sleep: the gentlest pacing and fewest words
+    every = choose_tracks(PackOptions(massage=True, caregiver=True, format="ogg"))
+    assert [t.file for t in every[-3:]] == [
+        "08 Massage - Therapist's track - 60 min.ogg",
+        "09 Caregiver - Hand massage - 12 min.ogg",
+        "10 Caregiver - Foot massage - 16 min.ogg",
+    ]
+    assert every[0].file.startswith("01 ")  # ten or more: numbers padded so they sort
+    # the breathing-easy track goes with the gentlest level chosen
+    medium_up = choose_tracks(PackOptions(energies=("high", "medium")))
+    assert medium_up[0].group == "Medium energy" and medium_up[2].short == "Breathing easy"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--energies", "lots"), "unknown energy level 'lots'"),
+        (("--scripts", "therapist"), "its track comes with the massage tracks (--massage)"),
+        (("--scripts", "nope"), "no script named 'nope'"),
+        (("--format", "aiff"), "'aiff' is not one of"),
+        (("--name", " "), "give the pack a name"),
+        (("--caregiver",), "confirm them with --yes"),
+    ],
+)
+def test_bad_input_is_one_line_and_nothing_is_made(tmp_path, args, message):
+    out = tmp_path / "pack"
+    result = run_main("pack", str(out), *args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: ") and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.glob("*.mp3"))
+
+
+def test_pack_into_a_file_is_refused(tmp_path):
+    target = tmp_path / "afile"
+    target.write_text("x")
+    result = run_main("pack", str(target))
+    assert result.returncode == 2 and "is a file" in result.stderr
+
+
+def test_the_readme_shows_the_pack():
+    readme = (ROOT / "README.md").read_text()
+    assert "companion pack ~/Music/comfort" in readme
+
+
+def entry_for(track, notes=None) -> dict:
+    return {
+        "inputs": "abc",
+        "bytes": 4,
+        "duration_s": track.minutes * 60,
+        "breaths": [[0.0, 1.5, 2.25], [3.75, 1.5, 2.25]],
+        "chapters": [[0.0, "Arriving"], [60.0, "Resting </script><b>"]],
+        "notes": notes,
+    }
+
+
+def test_the_manifest_keeps_what_is_finished_and_heals_when_damaged(tmp_path):
+    track = choose_tracks(PackOptions(energies=("low",)))[0]
+    (tmp_path / track.file).write_bytes(b"done")
+    manifest = Manifest.load(tmp_path)
+    assert manifest.tracks == {}
+    manifest.tracks[track.file] = entry_for(track)
+    manifest.save()
+    again = Manifest.load(tmp_path)
+    assert again.complete(track, "abc") and not again.complete(track, "changed inputs")
+    (tmp_path / track.file).write_bytes(b"cut")  # a different size: made again
+    assert not Manifest.load(tmp_path).complete(track, "abc")
+    for damage in (b"{not json", b'{"version": 99, "tracks": {}}', b"[]", b"\xff\xfe"):
+        (tmp_path / MANIFEST).write_bytes(damage)
+        assert Manifest.load(tmp_path).tracks == {}
+
+
+class Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_the_page_and_playlist_from_the_templates(tmp_path):
+    tracks = choose_tracks(PackOptions(caregiver=True))
+    entries = [entry_for(t, notes="x.txt" if t.group == "Caregiver" else None) for t in tracks]
+    name = 'Ann\'s "calm" <pack> & more'
+    page = write_page(tmp_path, name, tracks, entries, "The stop rule.", "Safety first\nLine <one>", "p.pdf", "p.m3u8")
+    html = page.read_text(encoding="utf-8")
+    parsed = Page()
+    parsed.feed(html)
+    buttons = [a for t, a in parsed.tags if t == "button" and a.get("data-i") is not None]
+    audios = [a for t, a in parsed.tags if t == "audio"]
+    assert len(buttons) == len(audios) == len(tracks)
+    assert all(b["aria-label"].startswith("Play: ") for b in buttons)
+    assert [a["src"] for a in audios][0] == "1%20Low%20energy%20-%20Settling%20-%206%20min.mp3"
+    text = "".join(parsed.text)
+    assert name in text and "Line <one>" in text and "The stop rule." in text
+    assert "<pack>" not in html and "Line <one>" not in html  # every value escaped
+    assert html.count('href="#safety"') == 2  # each caregiver card leads to the notes
+    schedule = html.split('id="breaths">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(schedule)[0] == [0.0, 1.5, 2.25, 3.75, 1.5, 2.25]
+    assert "</script><b>" not in html.split("<ol", 1)[1].split("</ol>", 1)[0]
+    csp = next(a["content"] for t, a in parsed.tags if t == "meta" and a.get("http-equiv"))
+    assert "default-src 'none'" in csp and "connect-src" not in csp
+    assert "requestAnimationFrame" in html and ".circle" in html  # style and script inlined
+    playlist = write_playlist(tmp_path, name, tracks, entries).read_text(encoding="utf-8").splitlines()
+    assert playlist[0] == "#EXTM3U" and playlist[2].startswith("#EXTINF:360,") and playlist[3] == tracks[0].file
+
+
+@pytest.mark.parametrize("jobs", [0, -2])
+def test_a_pack_needs_at_least_one_job(jobs, tmp_path):
+    result = run_main("pack", str(tmp_path / "pack"), "--jobs", str(jobs))
+    assert result.returncode == 2 and result.stderr.startswith("Error: ")
