@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean system system-test
+.PHONY: demo test test-fast lint bench clean system system-test
 
 # System packages (PortAudio; for the tests ffmpeg and strace): installed as root or with sudo,
 # else one line says what to run. The demo goes on without sound output (it writes a file).
@@ -29,9 +29,14 @@ demo: system $(STAMP)
 		echo "No sound output on this machine: the session is in $(CURDIR)/demo-session.mp3"; \
 	fi
 
-# The tests run on every core (pytest-xdist); the voice cache is warmed once and shared.
+# Every test, on every core (pytest-xdist): the real voice (its cache warmed once and
+# shared), real processes, the sound device, the browser. The slowest are listed at the end.
 test: system-test $(STAMP)
-	$(BIN)/pytest -q -n auto
+	$(BIN)/pytest -q -n auto --durations=10
+
+# The fast layer alone: no neural voice, no subprocess, no system packages; seconds.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q tests/fast
 
 lint: $(STAMP)
 	$(BIN)/ruff check companion tests benchmarks

@@ -11,6 +11,18 @@ import pytest
 from tests.helpers import _SPAWNED
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow(why): a test that must be slow, with why in one line")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for mark in item.iter_markers("slow"):
+            assert len(mark.args) == 1 and isinstance(mark.args[0], str) and mark.args[0], (
+                f"{item.nodeid}: say in one line why it must be slow, as @pytest.mark.slow('...')"
+            )
+
+
 @pytest.fixture(scope="session")
 def null_audio_home(tmp_path_factory) -> Path:
     """A HOME whose ALSA configuration gives PortAudio one null output device."""

@@ -291,8 +291,8 @@ class RecordedNarrator:
             raise BadInput(
                 f"the voice '{self.voice.name}' has no take for {len(missing)} phrase(s): {shown}; "
                 "record them, or let the bundled voice say them",
-                field="voice",
-                value=self.voice.name,
+                field="fill_with_tts",
+                value=False,
             )
 
     def clip_lengths(

@@ -122,15 +122,31 @@ def test_each_room_says_what_it_holds_and_may_import():
         assert len(doc) > 80 and re.search(r"\bimports?\b", doc), f"{init}: say what it holds and may import"
 
 
-def test_the_readme_map_names_every_module():
+def readme_map() -> dict[str | None, set[str]]:
+    """The README's map of the code: the file names it shows in each room (None: the top)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("<!-- code map -->")
-    code_map = readme[start : readme.index("<!-- end of code map -->")]
-    named = set(re.findall(r"\b([a-z_]+(?:/[a-z_]+)*\.py)\b", code_map))
-    folders = set(re.findall(r"\b([a-z_]+(?:/[a-z_]+)*)/(?=[\s:])", code_map))
-    on_disk = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
-    missing = sorted(m for m in on_disk if m not in named)
-    assert not missing, f"modules the README's map leaves out: {missing}"
-    gone = sorted(m for m in named if not (PACKAGE / m).exists())
-    assert not gone, f"modules the README's map names that do not exist: {gone}"
-    assert {f.split("/")[0] for f in folders} >= {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    block = readme[readme.index("<!-- code map -->") : readme.index("<!-- end of code map -->")]
+    rooms: dict[str | None, set[str]] = {None: set()}
+    room: str | None = None
+    for line in block.splitlines():
+        if m := re.match(r"^  ([a-z_]+)/\s", line):
+            room = m.group(1)
+        elif re.match(r"^  [a-z_]+\.py", line):
+            room = None  # a top-level module's line
+        names = set(re.findall(r"\b([a-z_]+\.py)\b", line))
+        rooms.setdefault(room, set()).update(names)
+    return rooms
+
+
+def test_the_readme_map_names_every_module_and_only_those():
+    shown = readme_map()
+    on_disk: dict[str | None, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).parts
+        if "_builtin" in parts or (path.name == "__init__.py" and len(parts) > 1):
+            continue
+        on_disk.setdefault(parts[0] if len(parts) > 1 else None, set()).add(path.name)
+    assert set(shown) == set(on_disk), "rooms in the map differ from the package's folders"
+    for room, names in on_disk.items():
+        assert names - shown[room] == set(), f"the map's {room or 'top level'} leaves out {names - shown[room]}"
+        assert shown[room] - names == set(), f"the map's {room or 'top level'} names {shown[room] - names}: not there"

@@ -134,14 +134,14 @@ def test_checkin_on_a_terminal_one_key_each_enter_skips():
     os.write(master, b"\r")  # skipped
     screen.wait(b"How long")
     os.write(master, b"1")
-    said = screen.wait(b"session")
+    said = screen.wait(b"Breathing easy, 4 minutes")
     assert b"Low energy and short of breath: Breathing easy, 4 minutes" in said
     assert child.wait(timeout=30) == 0
     child, master = spawn_in_pty("today", "--dry-run", "--goal", "sleep")
     screen = Screen(master)
     screen.wait(b"How much energy")
     os.write(master, b"\x1b")  # Esc: skip the rest
-    assert b"No energy level given, for sleep: Drifting to sleep, 12 minutes" in screen.wait(b"session")
+    assert b"No energy level given, for sleep: Drifting to sleep, 12 minutes" in screen.wait(b"12 minutes")
     assert child.wait(timeout=30) == 0
     assert not journal_path().exists()  # a dry run writes nothing
 
@@ -262,5 +262,5 @@ def test_each_branch_of_the_checkin_on_a_terminal(keys, said):
     for key in keys:
         os.write(master, bytes([key]))
         time.sleep(0.05)
-    assert said in screen.wait(b"session\r\n")
+    assert said in screen.wait(b"minutes\r\n")
     assert child.wait(timeout=30) == 0

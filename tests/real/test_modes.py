@@ -177,14 +177,14 @@ def test_caregiver_guide_changes_side_with_a_chime():
 
 def test_mode_options_are_checked():
     for args, words in [
-        (["--part", "feet"], "add --for caregiver"),
-        (["--regions", "back:10"], "add --for massage"),
+        (["--part", "feet"], "(--for caregiver)"),
+        (["--regions", "back:10"], "(--for massage)"),
         (["--for", "massage", "--regions", "back:50,legs:20"], "more than the 60-minute track"),
-        (["--for", "massage", "--regions", "back"], "name:minutes"),
+        (["--for", "massage", "--regions", "back"], "cannot read the region"),
         (["--for", "massage", "--minutes", "8"], "10 to 180 minutes"),
-        (["--for", "massage", "--chime-every", "2"], "between 5 and 60"),
-        (["--script", "therapist"], "not written for --for relax"),
-        (["--name", "x1"], "--name takes a first name"),
+        (["--for", "massage", "--chime-every", "2"], "every 5 to 60 minutes"),
+        (["--script", "therapist"], "written for massage sessions, not relax (--script)"),
+        (["--name", "x1"], "is a first name"),
     ]:
         result = run_cli("plan", *args)
         assert result.returncode == 2 and result.stderr.startswith("Error: ") and words in result.stderr, args

@@ -20,7 +20,7 @@ import pytest
 import soundfile as sf
 from mutagen.flac import Picture
 
-from companion.pack.make import MANIFEST
+from companion.pack.model import MANIFEST
 from companion.safety import SAFETY_SCREEN
 from companion.session import STOP_RULE
 from tests.audio_checks import lufs, read, spans, true_peak_db

@@ -192,7 +192,7 @@ def test_a_script_that_surely_does_not_fit_fails_before_any_sound(tmp_path):
 
     out = PacedOutput(SR, speed=400.0)
     opts = SessionOptions(energy="high", script="body-scan", minutes=2)
-    with pytest.raises(DoesNotFit, match="choose --minutes 3 or more"):  # the exact figure, as render says
+    with pytest.raises(DoesNotFit, match="choose 3 minutes or more"):  # the exact figure, as render says
         Player(make_session(opts, cache=ClipCache(tmp_path / "cold"), wait_for_voice=False), out).run()
     assert out.positions == []
 
