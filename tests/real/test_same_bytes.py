@@ -16,7 +16,7 @@ BEFORE_THE_MOVE = "b70b8bf"
 RENDERS = [
     ("low.wav", ["--energy", "low", "--minutes", "3", "--seed", "7"]),
     ("massage.flac", ["--for", "massage", "--minutes", "10", "--regions", "back:6,feet:4", "--mono", "--seed", "3"]),
-    ("feet.ogg", ["--for", "caregiver", "--part", "feet", "--minutes", "4", "--ambience", "brown", "--yes"]),
+    ("feet.mp3", ["--for", "caregiver", "--part", "feet", "--minutes", "4", "--ambience", "brown", "--yes"]),
 ]
 
 
