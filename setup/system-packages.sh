@@ -6,7 +6,8 @@
 #   setup/system-packages.sh test   and what the tests use: ffmpeg (a second loudness meter, and
 #                                   ffprobe to read tags and chapters back), strace (to prove no
 #                                   network socket is ever opened), and chromium with its driver
-#                                   (to open a home pack's page in a real headless browser)
+#                                   (to open a home pack's page in a real headless browser), and
+#                                   each format's own validator (mp3val, ogginfo, opusinfo, flac)
 #   setup/system-packages.sh bench  and sox, which the benchmarks compare against
 set -euo pipefail
 need=()
@@ -17,6 +18,10 @@ if [ "${1:-}" = test ]; then
     command -v strace >/dev/null || need+=(strace)
     command -v chromium >/dev/null || need+=(chromium)
     command -v chromedriver >/dev/null || need+=(chromium-driver)
+    command -v mp3val >/dev/null || need+=(mp3val)
+    command -v ogginfo >/dev/null || need+=(vorbis-tools)
+    command -v opusinfo >/dev/null || need+=(opus-tools)
+    command -v flac >/dev/null || need+=(flac)
 fi
 if [ "${1:-}" = bench ]; then
     command -v sox >/dev/null || need+=(sox)

@@ -38,7 +38,7 @@ def _words(text: str | None) -> tuple[str, ...] | None:
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="mp3", show_default=True, help="The tracks' format."
 )
-@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Tracks made at once (default: one per core).")
+@click.option("--jobs", type=int, default=None, help="Tracks made at once (default: one per core).")
 @click.option("--massage", is_flag=True, help="Add a 60-minute therapist's track for the massage table.")
 @click.option(
     "--caregiver", is_flag=True, help="Add the caregiver's hand and foot massage tracks (safety notes first)."
@@ -77,9 +77,13 @@ def pack(
     )
     with ProgressBar("Making the pack", "tracks", time_left=True) as progress:
         result = make_pack(out_dir, options, confirm=ask_to_confirm(yes), progress=progress)
-    made, kept = len(result.made), len(result.kept)
+    for note in result.notes:
+        click.echo(f"Note: {note}", err=True)
+    made, kept, retagged = len(result.made), len(result.kept), len(result.retagged)
     done = f"Made {made} track{'s' if made != 1 else ''}" + (f", kept {kept} already made" if kept else "")
+    if retagged:
+        done += f" ({retagged} with new tags or a new name, not made again)"
     click.echo(f"{done}, in {result.folder}.")
     for file in result.removed:
-        click.echo(f"Removed '{file}': it is no longer part of the pack.")
+        click.echo(f"Removed '{file}', which the pack no longer has under that name.")
     click.echo(f"Open {result.page.name} there to play them, or copy the folder to a phone or player.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,15 +40,17 @@ class TrackTags:
 
 
 def chapters_of(plan: SessionPlan) -> tuple[Chapter, ...]:
-    """A chapter at each section of the script and, on a therapist's track, at each region
-    change; the first starts at 0 so a player can always skip back to the beginning."""
+    """A chapter at each section of the script, or on a therapist's track with regions, at
+    each region (its welcome and closing words fall inside the first and last region); the
+    first starts at 0 so a player can always skip back to the beginning."""
     sr = plan.sample_rate
     marks: dict[int, str] = {}
-    for start, name in plan.sections:
-        marks.setdefault(start, name)
     if len(plan.profile.regions) > 1:
         for start, name in plan.regions:
             marks.setdefault(start, name.capitalize())
+    else:
+        for start, name in plan.sections:
+            marks.setdefault(start, name)
     starts = sorted(marks)
     if not starts:
         return (Chapter(0.0, plan.duration_s, plan.script_title),)
@@ -90,7 +93,7 @@ def _write_id3(path: Path, tags: TrackTags, wave: bool) -> None:
         id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
     if tags.cover_png is not None:
         id3.add(APIC(encoding=3, mime="image/png", type=3, desc="Cover", data=tags.cover_png))
-    ids = [f"chp{i}" for i in range(len(tags.chapters))]
+    ids = [f"chp{i:03d}" for i in range(len(tags.chapters))]  # frames are written in the order of their ids
     if tags.chapters:
         flags = CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
         id3.add(CTOC(element_id="toc", flags=flags, child_element_ids=ids, sub_frames=[TIT2(text=tags.title)]))
@@ -112,9 +115,30 @@ def _write_id3(path: Path, tags: TrackTags, wave: bool) -> None:
         assert audio.tags is not None
         for frame in id3.values():
             audio.tags.add(frame)
+        _chapters_in_time_order(audio.tags)
         audio.save()
     else:
+        _chapters_in_time_order(id3)
         id3.save(path, v2_version=4)
+
+
+def _chapters_in_time_order(id3) -> None:
+    """mutagen writes frames ordered by their size, so chapters with longer titles came later;
+    a reader that lists chapters as stored (ffprobe, some players) showed them out of order.
+    The other frames keep mutagen's order; the chapters follow them, in time order."""
+    from mutagen.id3 import ID3
+    from mutagen.id3._tags import save_frame  # mutagen's own encoder of one frame
+
+    def write(config) -> bytearray:
+        frames = list(id3.values())
+        rest = ID3()
+        for frame in frames:
+            if frame.FrameID != "CHAP":
+                rest.add(frame)
+        chapters = sorted((f for f in frames if f.FrameID == "CHAP"), key=lambda f: (f.start_time, f.element_id))
+        return rest._write(config) + bytearray().join(save_frame(f, config=config) for f in chapters)
+
+    id3._write = write
 
 
 def _vorbis_fields(tags: TrackTags) -> dict[str, list[str]]:
@@ -136,9 +160,18 @@ def _picture(png: bytes):
 
     picture = Picture()
     picture.type, picture.mime, picture.desc, picture.data = 3, "image/png", "Cover", png
-    picture.width = picture.height = 600
-    picture.depth = 24
+    picture.width, picture.height, picture.depth = png_size(png)
     return picture
+
+
+def png_size(png: bytes) -> tuple[int, int, int]:
+    """Width, height and bits per pixel, from a PNG's header (what a picture block declares)."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("the cover is not a PNG picture")
+    width, height = struct.unpack(">II", png[16:24])
+    bit_depth, colour = png[24], png[25]
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour]  # grey, RGB, palette, grey+alpha, RGBA
+    return width, height, bit_depth * channels
 
 
 def _write_ogg(path: Path, tags: TrackTags, opus: bool) -> None:

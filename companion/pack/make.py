@@ -9,6 +9,7 @@ missing or changed, and an interrupted run keeps every track it finished.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ from dataclasses import asdict, replace
 from functools import cache
 from pathlib import Path
 
+from companion.atomic import PARTIAL_SUFFIX
 from companion.errors import BadInput, Interrupted
 from companion.journal.pictures import draw_cover
 from companion.modes import CAREGIVER, MASSAGE, RELAX
@@ -34,7 +36,7 @@ from companion.pack.model import (
     write_file,
 )
 from companion.pack.page import write_page, write_playlist, write_printable
-from companion.pack.render import render_tracks
+from companion.pack.render import render_tracks, retag_track
 from companion.paths import PACKAGE
 from companion.plan.catalogue import resolve_script, script_for_group
 from companion.plan.profile import Energy, default_minutes, parse_energy
@@ -100,11 +102,11 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
         raise BadInput(
             "none of the scripts named is written for the energy levels chosen", field="scripts", value=opts.scripts
         )
-    width = len(str(len(rows))) if len(rows) >= 10 else 1
     tracks = []
     for number, (group, name, options) in enumerate(rows, start=1):
         short, purpose = _about(name, options)
-        file = f"{number:0{width}d} {group} - {file_safe(short)} - {options.minutes:g} min.{opts.format}"
+        # two digits always: adding tracks to a pack never renames the ones it has
+        file = f"{number:02d} {group} - {file_safe(short)} - {options.minutes:g} min.{opts.format}"
         tracks.append(Track(number, group, short, purpose, options, file))
     return tracks
 
@@ -137,9 +139,10 @@ def _about(name: str, options: SessionOptions) -> tuple[str, str]:
     return script.short, script.purpose
 
 
-def inputs_hash(track: Track, script: Script, album: str, total: int, fmt: str) -> str:
-    """Everything a track's bytes depend on: the program, its options, its script's text, the
-    voice and its pronunciations, and its tags. The same hash means the same track."""
+def sound_hash(track: Track, script: Script, fmt: str) -> str:
+    """Everything a track's sound depends on: the program, its options, its script's text, the
+    voice and its pronunciations, and the format. The same hash means the same sound; its tags
+    (album, number, total) are kept apart, so a change of those only re-tags the file."""
     voice = resolve_voice(track.options.voice).identity
     fixups = [asdict(f) for f in load_fixups()]
     blob = {
@@ -148,9 +151,13 @@ def inputs_hash(track: Track, script: Script, album: str, total: int, fmt: str) 
         "script": hashlib.sha256(Path(script.path).read_bytes()).hexdigest(),
         "voice": voice,
         "pronunciations": fixups,
-        "tags": [album, track.title, track.number, total, fmt],
+        "format": fmt,
     }
     return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def tags_for(track: Track, album: str, total: int) -> list:
+    return [album, track.title, track.number, total, track.purpose]
 
 
 @cache
@@ -189,28 +196,61 @@ def make_pack(
     tracks = [_confirmed(t) for t in tracks]
     _prepare(folder)
     manifest = Manifest.load(folder)
-    inputs = {t.file: inputs_hash(t, scripts[t.file], name, len(tracks), opts.format) for t in tracks}
-    todo = [t for t in tracks if not manifest.complete(t, inputs[t.file])]
-    removed = _remove_stale(folder, manifest, {t.file for t in tracks})
+    notes = []
+    if manifest.set_aside is not None:
+        notes.append(
+            f"The pack's record was damaged; it is kept as '{manifest.set_aside.name}' and made anew, "
+            "so every track is checked again."
+        )
+    _remove_partials(folder, {t.file for t in tracks} | set(manifest.tracks) | set(manifest.earlier))
+    sounds = {t.file: sound_hash(t, scripts[t.file], opts.format) for t in tracks}
+    tags = {t.file: tags_for(t, name, len(tracks)) for t in tracks}
+    kept: list[tuple[Track, str]] = []
+    retag: list[tuple[Track, str]] = []
+    todo: list[Track] = []
+    for t in tracks:
+        entry = manifest.intact(t.file, sounds[t.file])
+        if entry is not None:
+            (kept if entry["tags"] == tags[t.file] else retag).append((t, t.file))
+        elif (source := manifest.same_sound(sounds[t.file], t.file)) is not None:
+            retag.append((t, source))  # the same sound under another name: copied and re-tagged
+        else:
+            todo.append(t)
     cover = draw_cover(name, ARTIST)
     write_file(folder / "cover.png", cover)
     try:
-        render_tracks(folder, todo, name, len(tracks), cover, manifest, inputs, opts.jobs, progress)
+        for track, source in retag:
+            entry = retag_track(folder, source, track, manifest.tracks[source], tags[track.file], cover)
+            manifest.tracks[track.file] = entry
+            manifest.save()
+        render_tracks(folder, todo, name, len(tracks), cover, manifest, sounds, tags, opts.jobs, progress)
     except KeyboardInterrupt:
-        finished = sum(t.file in manifest.tracks for t in tracks)
+        finished = sum(t.file in manifest.tracks and manifest.tracks[t.file]["sound"] == sounds[t.file] for t in tracks)
         said = f"the {finished} finished track{'s are' if finished != 1 else ' is'} kept" if finished else ""
         raise Interrupted(
             f"interrupted; {said or 'none was finished'} and nothing half-made is left: "
             "run the same command again to make the rest"
         ) from None
+    # only now, with every track complete, do the ones this pack no longer has go
+    removed = _remove_stale(folder, manifest, {t.file for t in tracks})
     entries = [manifest.tracks[t.file] for t in tracks]
-    notes = SAFETY_SCREEN if opts.caregiver else None
+    safety = SAFETY_SCREEN if opts.caregiver else None
     playlist = write_playlist(folder, name, tracks, entries)
-    printable = write_printable(folder, name, tracks, entries, STOP_RULE, notes)
-    page = write_page(folder, name, tracks, entries, STOP_RULE, notes, printable.name, playlist.name)
+    printable = write_printable(folder, name, tracks, entries, STOP_RULE, safety)
+    page = write_page(folder, name, tracks, entries, STOP_RULE, safety, printable.name, playlist.name)
     made = [t.file for t in todo]
-    kept = [t.file for t in tracks if t.file not in made]
-    return PackResult(folder, tracks, made, kept, removed, page, playlist, printable)
+    return PackResult(
+        folder,
+        tracks,
+        made,
+        [t.file for t in tracks if t.file not in made],
+        removed,
+        page,
+        playlist,
+        printable,
+        retagged=[t.file for t, _ in retag],
+        notes=notes,
+    )
 
 
 def _confirmed(track: Track) -> Track:
@@ -238,12 +278,22 @@ def _prepare(folder: Path) -> None:
         )
 
 
+def _remove_partials(folder: Path, files: set[str]) -> None:
+    """What a run that was killed outright left half-written (a hidden temporary file)."""
+    for file in files:
+        stem = Path(file).stem[:64]
+        for partial in folder.glob(f".{glob.escape(stem)}.*{PARTIAL_SUFFIX}"):
+            partial.unlink(missing_ok=True)
+
+
 def _remove_stale(folder: Path, manifest: Manifest, wanted: set[str]) -> list[str]:
-    """Tracks an earlier run made that this pack no longer has (only files the manifest lists)."""
+    """Tracks an earlier run made that this pack no longer has (only files a record lists)."""
     removed = []
-    for file in sorted(set(manifest.tracks) - wanted):
-        entry = manifest.tracks.pop(file)
-        for name in (file, entry.get("notes")):
+    for file in sorted((set(manifest.tracks) | set(manifest.earlier)) - wanted):
+        entry = manifest.tracks.pop(file, None)
+        notes = entry["notes"] if entry is not None else manifest.earlier.get(file)
+        manifest.earlier.pop(file, None)
+        for name in (file, notes):
             if name and Path(name).name == name:  # never a path outside the folder
                 try:
                     (folder / name).unlink(missing_ok=True)

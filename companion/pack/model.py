@@ -5,6 +5,7 @@ files. Imported by the pack's other modules, it imports none of them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from companion.options import SessionOptions, check_types
 FORMATS = ("mp3", "ogg", "opus", "flac")
 DEFAULT_NAME = "Comfort at home"
 MANIFEST = ".companion-pack.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: the sound's hash apart from the tags, and the content's hash
 MAX_NAME = 60
 
 
@@ -70,11 +71,13 @@ class PackResult:
     folder: Path
     tracks: list[Track]
     made: list[str]  # file names rendered this time
-    kept: list[str]  # file names already complete
-    removed: list[str]  # earlier tracks no longer in the pack
+    kept: list[str]  # file names already complete (re-tagged ones included)
+    removed: list[str]  # earlier tracks no longer in the pack (or there under another name)
     page: Path
     playlist: Path
     printable: Path
+    retagged: list[str] = field(default_factory=list)  # kept, with new tags or a new name: not rendered again
+    notes: list[str] = field(default_factory=list)  # what the person should know (a record set aside)
 
 
 Progress = Callable[[float, int], None]  # (tracks done, fractions included; tracks to make)
@@ -94,40 +97,111 @@ def file_safe(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|]+', "-", text).strip(" .") or "pack"
 
 
+# What a finished track's manifest entry holds, and of what type (anything else: damaged).
+ENTRY_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "sound": str,  # the hash of everything its sound depends on (not its tags)
+    "tags": list,  # [album, title, number, total, purpose]: changed by a re-tag, not a render
+    "sha256": str,  # the file's own content, checked before it is kept
+    "bytes": int,
+    "notes": (str, type(None)),  # the safety notes beside a caregiver track
+    "title": str,
+    "duration_s": (int, float),
+    "breaths": list,  # the page's breathing guide: [start, in, out] seconds
+    "chapters": list,  # [start seconds, title]
+}
+
+
 @dataclass
 class Manifest:
-    """What the folder holds: for each finished track, the hash of its inputs and what the page
-    needs (its breath schedule and chapters), so a later run can skip it and still list it."""
+    """What the folder holds: for each finished track, the hash of what its sound depends
+    on, its tags, its content's hash and what the page needs (its breath schedule and
+    chapters), so a later run keeps it (or only re-tags it) and still lists it. `earlier`
+    names files an older record listed: removed once the pack is complete, never before."""
 
     path: Path
     tracks: dict[str, dict] = field(default_factory=dict)
+    earlier: dict[str, str | None] = field(default_factory=dict)  # file -> its notes
+    set_aside: Path | None = None  # a damaged record, moved aside to be rebuilt
 
     @classmethod
     def load(cls, folder: Path) -> Manifest:
         path = folder / MANIFEST
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") == MANIFEST_VERSION and isinstance(data.get("tracks"), dict):
-                return cls(path, data["tracks"])
-        except (OSError, ValueError, AttributeError):
-            pass  # missing or damaged: every track is checked as if new (and remade)
-        return cls(path)
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return cls(path)
+        except OSError:
+            raw = b""
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION and _entries_ok(data.get("tracks")):
+            earlier = data.get("earlier", {})
+            if isinstance(earlier, dict) and all(isinstance(n, (str, type(None))) for n in earlier.values()):
+                return cls(path, data["tracks"], earlier)
+        if isinstance(data, dict) and isinstance(data.get("version"), int) and data["version"] < MANIFEST_VERSION:
+            tracks = data.get("tracks")  # an older release's record: its files are tidied away at the end
+            earlier = {
+                file: entry["notes"] if isinstance(entry, dict) and isinstance(entry.get("notes"), str) else None
+                for file, entry in (tracks.items() if isinstance(tracks, dict) else ())
+                if isinstance(file, str)
+            }
+            return cls(path, earlier=earlier)
+        aside = path.with_name(MANIFEST + ".damaged")
+        try:
+            path.replace(aside)
+        except OSError:
+            aside = path
+        return cls(path, set_aside=aside)
 
-    def complete(self, track: Track, inputs: str) -> bool:
-        entry = self.tracks.get(track.file)
-        if entry is None or entry.get("inputs") != inputs:
-            return False
+    def intact(self, file: str, sound: str) -> dict | None:
+        """The entry of a finished track with this sound whose file is as it was written."""
+        entry = self.tracks.get(file)
+        if entry is None or entry["sound"] != sound:
+            return None
         folder = self.path.parent
         try:
-            if (folder / track.file).stat().st_size != entry.get("bytes"):
-                return False
+            if (folder / file).stat().st_size != entry["bytes"] or file_hash(folder / file) != entry["sha256"]:
+                return None
         except OSError:
-            return False
-        notes = entry.get("notes")
-        return notes is None or (folder / notes).is_file()
+            return None
+        notes = entry["notes"]
+        return entry if notes is None or (folder / notes).is_file() else None
+
+    def same_sound(self, sound: str, besides: str) -> str | None:
+        """Another finished file with this very sound (the same track under an earlier name)."""
+        for file, entry in self.tracks.items():
+            if file != besides and entry["sound"] == sound and self.intact(file, sound) is not None:
+                return file
+        return None
 
     def save(self) -> None:
-        write_file(self.path, json.dumps({"version": MANIFEST_VERSION, "tracks": self.tracks}, sort_keys=True) + "\n")
+        record = {"version": MANIFEST_VERSION, "tracks": self.tracks, "earlier": self.earlier}
+        write_file(self.path, json.dumps(record, sort_keys=True) + "\n")
+
+
+def _entries_ok(tracks: object) -> bool:
+    if not isinstance(tracks, dict):
+        return False
+    for file, entry in tracks.items():
+        if not (isinstance(file, str) and Path(file).name == file and isinstance(entry, dict)):
+            return False
+        if any(not isinstance(entry.get(k), kind) for k, kind in ENTRY_FIELDS.items()):
+            return False
+        if isinstance(entry["bytes"], bool) or (
+            entry["notes"] is not None and Path(entry["notes"]).name != entry["notes"]
+        ):
+            return False
+    return True
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_file(path: Path, data: bytes | str) -> Path:

@@ -9,9 +9,12 @@ made is then removed (it was only ever a temporary file), and every finished one
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
 import queue
+import shutil
 import signal
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -20,12 +23,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from companion import interrupts
+from companion.atomic import written_atomically
 from companion.errors import CompanionError, OutputError
 from companion.options import SessionOptions
-from companion.pack.model import Manifest, Track
+from companion.output.sinks import explain_write_error
+from companion.output.tags import ARTIST, Chapter, TrackTags, write_tags
+from companion.pack.model import Manifest, Track, file_hash, write_file
 from companion.voice.piper_voice import cpu_count, use_threads
 
 Report = Callable[[str, float], None]  # (track file, fraction made)
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,8 @@ class Job:
     number: int
     total: int
     cover: bytes
-    inputs: str
+    sound: str
+    tags: list
 
 
 def make_track(job: Job, report: Report) -> dict:
@@ -61,7 +69,9 @@ def make_track(job: Job, report: Report) -> dict:
     written = render(session, job.path, tags, progress=rendered)
     plan = session.plan
     return {
-        "inputs": job.inputs,
+        "sound": job.sound,
+        "tags": job.tags,
+        "sha256": file_hash(job.path),
         "bytes": job.path.stat().st_size,
         "notes": written.notes.name if written.notes is not None else None,
         "title": job.title,
@@ -79,7 +89,8 @@ def render_tracks(
     total: int,
     cover: bytes,
     manifest: Manifest,
-    inputs: dict[str, str],
+    sounds: dict[str, str],
+    tags: dict[str, list],
     jobs: int | None,
     progress: Callable[[float, int], None] | None,
 ) -> None:
@@ -98,7 +109,19 @@ def render_tracks(
         report(file, 1.0)
 
     order = [
-        Job(t.file, folder / t.file, t.options, t.title, t.purpose, album, t.number, total, cover, inputs[t.file])
+        Job(
+            t.file,
+            folder / t.file,
+            t.options,
+            t.title,
+            t.purpose,
+            album,
+            t.number,
+            total,
+            cover,
+            sounds[t.file],
+            tags[t.file],
+        )
         for t in sorted(todo, key=lambda t: -t.minutes)
     ]
     jobs = min(jobs or cpu_count(), len(order))
@@ -109,10 +132,40 @@ def render_tracks(
         _in_parallel(order, jobs, report, finished)
 
 
+def retag_track(folder: Path, source: str, track: Track, entry: dict, tags: list, cover: bytes) -> dict:
+    """A finished track whose sound is right but whose tags (or name) are not: a copy with the
+    new tags put in place whole, under its new name; the source stays until the pack is
+    complete. Seconds, where rendering it again would take a minute."""
+    album, title, number, total, purpose = tags
+    target = folder / track.file
+    starts = [c[0] for c in entry["chapters"]]
+    ends = starts[1:] + [entry["duration_s"]]
+    chapters = tuple(Chapter(s, e, c[1]) for s, e, c in zip(starts, ends, entry["chapters"]))
+    new_tags = TrackTags(title, album, ARTIST, number, total, purpose, cover, chapters)
+    notes = entry["notes"]
+    try:
+        if notes is not None and source != track.file:
+            notes = target.with_suffix(".txt").name
+            write_file(folder / notes, (folder / entry["notes"]).read_bytes())
+        with written_atomically(target) as tmp:
+            shutil.copyfile(folder / source, tmp)
+            write_tags(tmp, new_tags, target.suffix)
+    except OSError as exc:
+        raise explain_write_error(exc, target) from None
+    return {
+        **entry,
+        "tags": tags,
+        "title": title,
+        "notes": notes,
+        "sha256": file_hash(target),
+        "bytes": target.stat().st_size,
+    }
+
+
 def _in_parallel(order: list[Job], jobs: int, report: Report, finished: Callable[[str, dict], None]) -> None:
     context = multiprocessing.get_context("spawn")  # nothing of this process's threads or locks is copied
     events, stop = context.Queue(), context.Event()
-    initargs = (events, stop, cpu_count() // jobs)
+    initargs = (events, stop, cpu_count() // jobs, os.getpid())
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=initargs)
     pids: set[int] = set()
     futures: dict[Future, Job] = {}
@@ -181,13 +234,28 @@ _stop = None
 _busy = False
 
 
-def _start(events, stop, threads: int) -> None:
+def _start(events, stop, threads: int, parent: int) -> None:
     global _events, _stop
+    _end_with(parent)
     _events, _stop = events, stop
     use_threads(threads)  # the cores are shared between the workers
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _on_signal)
     events.put(("pid", os.getpid()))
+
+
+def _end_with(parent: int) -> None:
+    """However the pack's own process ends (SIGKILL included), its workers end at once with
+    it, not finishing tracks it would never list: the kernel kills this process when its
+    parent dies (Linux's PR_SET_PDEATHSIG). A half-written track stays a hidden temporary
+    file, which the next run removes."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the pool's own pipes end an idle worker when the parent has gone
+    if os.getppid() != parent:  # it died before the line above: nobody would list our work
+        os._exit(1)
 
 
 def _on_signal(signum, frame) -> None:

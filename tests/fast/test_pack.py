@@ -3,6 +3,7 @@ finished, the page and playlist written from the templates, and bad input."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from html.parser import HTMLParser
 
@@ -18,13 +19,13 @@ def test_the_default_pack_is_a_good_one():
     tracks = choose_tracks(PackOptions())
     names = [t.file for t in tracks]
     assert names == [
-        "1 Low energy - Settling - 6 min.mp3",
-        "2 Low energy - Breathing easy - 6 min.mp3",
-        "3 Medium energy - Body scan - 12 min.mp3",
-        "4 Medium energy - After a massage - 12 min.mp3",
-        "5 High energy - A calm place - 20 min.mp3",
-        "6 High energy - A thankful moment - 20 min.mp3",
-        "7 Sleep - Drifting to sleep - 20 min.mp3",
+        "01 Low energy - Settling - 6 min.mp3",
+        "02 Low energy - Breathing easy - 6 min.mp3",
+        "03 Medium energy - Body scan - 12 min.mp3",
+        "04 Medium energy - After a massage - 12 min.mp3",
+        "05 High energy - A calm place - 20 min.mp3",
+        "06 High energy - A thankful moment - 20 min.mp3",
+        "07 Sleep - Drifting to sleep - 20 min.mp3",
     ]
     breathing = tracks[1].options
     assert breathing.script == "breathlessness" and breathing.breathless and breathing.energy == "low"
@@ -35,7 +36,7 @@ def test_the_default_pack_is_a_good_one():
         "09 Caregiver - Hand massage - 12 min.ogg",
         "10 Caregiver - Foot massage - 16 min.ogg",
     ]
-    assert every[0].file.startswith("01 ")  # ten or more: numbers padded so they sort
+    assert every[0].file.startswith("01 ")  # two digits always: adding tracks renames none
     # the breathing-easy track goes with the gentlest level chosen
     medium_up = choose_tracks(PackOptions(energies=("high", "medium")))
     assert medium_up[0].group == "Medium energy" and medium_up[2].short == "Breathing easy"
@@ -73,10 +74,13 @@ def test_the_readme_shows_the_pack():
     assert "companion pack ~/Music/comfort" in readme
 
 
-def entry_for(track, notes=None) -> dict:
+def entry_for(track, notes=None, content=b"done") -> dict:
     return {
-        "inputs": "abc",
-        "bytes": 4,
+        "sound": "abc",
+        "tags": ["Comfort at home", track.title, track.number, 7, track.purpose],
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "bytes": len(content),
+        "title": track.title,
         "duration_s": track.minutes * 60,
         "breaths": [[0.0, 1.5, 2.25], [3.75, 1.5, 2.25]],
         "chapters": [[0.0, "Arriving"], [60.0, "Resting </script><b>"]],
@@ -84,20 +88,49 @@ def entry_for(track, notes=None) -> dict:
     }
 
 
-def test_the_manifest_keeps_what_is_finished_and_heals_when_damaged(tmp_path):
+def test_the_manifest_keeps_a_track_only_while_its_content_is_as_written(tmp_path):
     track = choose_tracks(PackOptions(energies=("low",)))[0]
     (tmp_path / track.file).write_bytes(b"done")
     manifest = Manifest.load(tmp_path)
-    assert manifest.tracks == {}
+    assert manifest.tracks == {} and manifest.set_aside is None
     manifest.tracks[track.file] = entry_for(track)
     manifest.save()
     again = Manifest.load(tmp_path)
-    assert again.complete(track, "abc") and not again.complete(track, "changed inputs")
-    (tmp_path / track.file).write_bytes(b"cut")  # a different size: made again
-    assert not Manifest.load(tmp_path).complete(track, "abc")
-    for damage in (b"{not json", b'{"version": 99, "tracks": {}}', b"[]", b"\xff\xfe"):
-        (tmp_path / MANIFEST).write_bytes(damage)
-        assert Manifest.load(tmp_path).tracks == {}
+    assert again.intact(track.file, "abc") is not None and again.intact(track.file, "another sound") is None
+    (tmp_path / track.file).write_bytes(b"DONE")  # damage of the same size: its hash tells
+    assert Manifest.load(tmp_path).intact(track.file, "abc") is None
+    (tmp_path / track.file).write_bytes(b"done")
+    renamed = tmp_path / ("0" + track.file)
+    assert Manifest.load(tmp_path).same_sound("abc", renamed.name) == track.file
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"{not json",
+        b"[]",
+        b"\xff\xfe",
+        b'{"version": 99, "tracks": {}}',
+        b'{"version": 2, "tracks": {"a.mp3": "not an entry"}}',
+        b'{"version": 2, "tracks": {"../a.mp3": {}}}',
+        b'{"version": 2, "tracks": []}',
+    ],
+)
+def test_a_damaged_record_is_set_aside_with_one_note_and_made_anew(tmp_path, damage):
+    (tmp_path / MANIFEST).write_bytes(damage)
+    manifest = Manifest.load(tmp_path)
+    assert manifest.tracks == {} and manifest.set_aside == tmp_path / (MANIFEST + ".damaged")
+    assert manifest.set_aside.read_bytes() == damage and not (tmp_path / MANIFEST).exists()
+
+
+def test_an_older_record_lists_its_files_for_tidying_only(tmp_path):
+    old = {"version": 1, "tracks": {"1 Low energy - Settling - 6 min.mp3": {"inputs": "x", "bytes": 4, "notes": None}}}
+    (tmp_path / MANIFEST).write_text(json.dumps(old))
+    manifest = Manifest.load(tmp_path)
+    assert manifest.tracks == {} and manifest.set_aside is None
+    assert manifest.earlier == {"1 Low energy - Settling - 6 min.mp3": None}
+    manifest.save()
+    assert Manifest.load(tmp_path).earlier == manifest.earlier  # kept until the pack is complete
 
 
 class Page(HTMLParser):
@@ -125,7 +158,7 @@ def test_the_page_and_playlist_from_the_templates(tmp_path):
     audios = [a for t, a in parsed.tags if t == "audio"]
     assert len(buttons) == len(audios) == len(tracks)
     assert all(b["aria-label"].startswith("Play: ") for b in buttons)
-    assert [a["src"] for a in audios][0] == "1%20Low%20energy%20-%20Settling%20-%206%20min.mp3"
+    assert [a["src"] for a in audios][0] == "01%20Low%20energy%20-%20Settling%20-%206%20min.mp3"
     text = "".join(parsed.text)
     assert name in text and "Line <one>" in text and "The stop rule." in text
     assert "<pack>" not in html and "Line <one>" not in html  # every value escaped

@@ -78,8 +78,8 @@ def test_pack_names_tags_cover_and_chapters(mp3_pack):
     files = sorted(p.name for p in out.iterdir())
     assert files == [
         ".companion-pack.json",
-        "1 Low energy - Settling - 6 min.mp3",
-        "2 Low energy - Breathing easy - 6 min.mp3",
+        "01 Low energy - Settling - 6 min.mp3",
+        "02 Low energy - Breathing easy - 6 min.mp3",
         "Test pack - to print.pdf",
         "Test pack.m3u8",
         "cover.png",
@@ -89,7 +89,7 @@ def test_pack_names_tags_cover_and_chapters(mp3_pack):
     cover = (out / "cover.png").read_bytes()
     assert cover.startswith(b"\x89PNG")
     for number, (script, extra) in enumerate([("settling", ()), ("breathlessness", ("--breathless",))], start=1):
-        path = next(out.glob(f"{number} *.mp3"))
+        path = next(out.glob(f"{number:02d} *.mp3"))
         tags = mutagen.File(path)
         assert str(tags["TIT2"]) == path.stem.split(" - ")[1] + " (low energy, 6 min)"
         assert str(tags["TPE1"]) == "companion" and str(tags["TALB"]) == "Test pack"
@@ -123,7 +123,7 @@ def test_pack_track_is_the_session_render_makes(mp3_pack, tmp_path):
     single = tmp_path / "single.mp3"
     result = run_cli("render", "--energy", "low", "--minutes", "6", "--script", "settling", "-o", str(single))
     assert result.returncode == 0, result.stderr
-    packed = next(out.glob("1 *.mp3"))
+    packed = next(out.glob("01 *.mp3"))
     assert np.array_equal(read(packed)[0], read(single)[0])  # the same sound; only the tags differ
     tags = mutagen.File(single)
     assert str(tags["TIT2"]) == "Settling and breath awareness (low energy, 6 min)"
@@ -216,7 +216,7 @@ def test_page_in_a_real_browser(flac_pack, tmp_path):
         for card in cards[1:]:  # each caregiver card leads to the notes on the page
             link = card.find_element(By.LINK_TEXT, "Read the safety notes first")
             assert link.get_attribute("href").endswith("#safety")
-        for name in ("2 Caregiver - Hand massage - 12 min", "3 Caregiver - Foot massage - 16 min"):
+        for name in ("02 Caregiver - Hand massage - 12 min", "03 Caregiver - Foot massage - 16 min"):
             assert (out / f"{name}.txt").read_text() == SAFETY_SCREEN  # and beside each track
         # screen readers: every button and player is named, the guide is hidden from them
         for button in driver.find_elements(By.CSS_SELECTOR, ".card .play"):
@@ -229,7 +229,7 @@ def test_page_in_a_real_browser(flac_pack, tmp_path):
         assert _share_of(image, (0x8F, 0xD1, 0xBD)) == 0  # no guide until something plays
 
         cards[0].find_element(By.CSS_SELECTOR, ".play").click()
-        breaths = manifest["1 Low energy - Settling - 6 min.flac"]["breaths"]
+        breaths = manifest["01 Low energy - Settling - 6 min.flac"]["breaths"]
         seen, log = [], []
         deadline = time.monotonic() + 20
         while len(seen) < 12 and time.monotonic() < deadline:
@@ -298,17 +298,17 @@ def test_a_second_run_makes_nothing_and_a_change_remakes_only_its_track(tmp_path
     assert again.returncode == 0 and "Made 0 tracks, kept 2 already made" in again.stdout
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.flac")} == before
     # a track changed by hand (or damaged) is made again; the other is kept
-    damaged = out / "2 Low energy - A calm place - 6 min.flac"
+    damaged = out / "02 Low energy - A calm place - 6 min.flac"
     damaged.write_bytes(damaged.read_bytes()[:1000])
     fixed = run_cli(*args)
     assert "Made 1 track, kept 1 already made" in fixed.stdout
     assert sf.info(str(damaged)).duration == 360
-    kept = "1 Low energy - Settling - 6 min.flac"
+    kept = "01 Low energy - Settling - 6 min.flac"
     assert (out / kept).stat().st_mtime_ns == before[kept]
     # a smaller pack removes what it no longer has, and only that
     (out / "mine.txt").write_text("kept")
     smaller = run_cli("pack", str(out), "--energies", "low", "--scripts", "settling", "--format", "flac")
-    assert "Removed '2 Low energy - A calm place - 6 min.flac'" in smaller.stdout
+    assert "Removed '02 Low energy - A calm place - 6 min.flac'" in smaller.stdout
     assert not damaged.exists() and (out / "mine.txt").exists()
 
 
