@@ -5,3 +5,20 @@ one-key questions (asking) and progress bars (progress). The only room that know
 
 May import: anything in the package below it; nothing imports it but companion/__main__.
 """
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The `companion` command. Ctrl-C and SIGTERM are answered from the first moment: the
+    handlers go in before the command line's modules (numpy, click, the voice) are imported,
+    so a signal while they load ends in one calm line too, never a traceback."""
+    from companion import interrupts
+
+    interrupts.install()
+    try:
+        from companion.cli.main import main as run
+    except KeyboardInterrupt:
+        print("Error: interrupted; nothing was written", file=sys.stderr)
+        sys.exit(130)
+    run(argv)

@@ -310,7 +310,9 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     interrupts.install()  # Ctrl-C and SIGTERM: clean up partial files, never hang
     try:
-        code = cli.main(args=args, prog_name="companion", standalone_mode=False)
+        # click's own main() would print a blank line on Ctrl-C before our one line: run it here
+        with cli.make_context("companion", list(args)) as ctx:
+            code = cli.invoke(ctx)
         if sys.stdout is not None:  # None when started with standard output closed: nothing to show
             sys.stdout.flush()  # a full device or a closed pipe shows here, not at exit
     except click.exceptions.Exit as exc:
@@ -318,6 +320,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         code = _fail(Interrupted("interrupted; nothing was written"), debug)
     except click.ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError" and isinstance(exc, click.UsageError) and exc.ctx is not None:
+            click.echo(exc.ctx.get_help())  # 'companion' alone: the help, not an error
+            sys.exit(0)
         hint = ""
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             hint = f" (see '{exc.ctx.command_path} --help')"
