@@ -7,7 +7,8 @@
 #                                   ffprobe to read tags and chapters back), strace (to prove no
 #                                   network socket is ever opened), and chromium with its driver
 #                                   (to open a home pack's page in a real headless browser), and
-#                                   each format's own validator (mp3val, ogginfo, opusinfo, flac)
+#                                   each format's own validator (mp3val, ogginfo, opusinfo, flac),
+#                                   and a real spreadsheet (gnumeric's ssconvert) that opens an export
 #   setup/system-packages.sh bench  and sox, which the benchmarks compare against
 set -euo pipefail
 need=()
@@ -22,6 +23,7 @@ if [ "${1:-}" = test ]; then
     command -v ogginfo >/dev/null || need+=(vorbis-tools)
     command -v opusinfo >/dev/null || need+=(opus-tools)
     command -v flac >/dev/null || need+=(flac)
+    command -v ssconvert >/dev/null || need+=(gnumeric)
 fi
 if [ "${1:-}" = bench ]; then
     command -v sox >/dev/null || need+=(sox)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def journal_show(since: str | None, limit: int | None, as_json: bool) -> None:
     Example:
       companion journal show --since 2026-11-01 --limit 20
     """
-    with Journal() as j:
+    with Journal(read_only=True) as j:
         entries = j.entries(_since(since), limit)
     if as_json:
         click.echo(json.dumps([e.to_json() for e in entries], indent=1, ensure_ascii=False))
@@ -83,8 +84,10 @@ def journal_show(since: str | None, limit: int | None, as_json: bool) -> None:
     if not entries:
         click.echo("The journal is empty.")
         return
+    width = max(len(str(e.id)) for e in entries)
     header = (
-        f"{'when':<16}  {'':<6}  {'pain':>4} {'tired':>5} {'breath':>6} {'anxious':>7} {'wellbeing':>9}  session / note"
+        f"{'id':>{width}}  {'when':<16}  {'':<6}  {'pain':>4} {'tired':>5} {'breath':>6} {'anxious':>7} "
+        f"{'wellbeing':>9}  session / note"
     )
     click.echo(header)
     for e in entries:
@@ -97,11 +100,22 @@ def journal_show(since: str | None, limit: int | None, as_json: bool) -> None:
             if e.session.ended:
                 about += f", {e.session.ended}"
         if r.note:
-            about = f"{about}; {r.note}" if about else r.note
+            note = shown_plainly(r.note)
+            about = f"{about}; {note}" if about else note
         when = e.at[:16].replace("T", " ")
         click.echo(
-            f"{when:<16}  {e.moment:<6}  {shown[0]:>4} {shown[1]:>5} {shown[2]:>6} {shown[3]:>7} {shown[4]:>9}  {about}"
+            f"{e.id:>{width}}  {when:<16}  {e.moment:<6}  {shown[0]:>4} {shown[1]:>5} {shown[2]:>6} {shown[3]:>7} "
+            f"{shown[4]:>9}  {about}"
         )
+
+
+def shown_plainly(text: str) -> str:
+    """A note on one line of the terminal, as typed: a line break, a tab or a control sequence
+    is shown escaped (\\n, \\x1b), never acted on (no faked rows, no changed window title)."""
+    return "".join(
+        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
 
 
 @journal.command("export")
@@ -114,7 +128,7 @@ def journal_export(csv_path: Path) -> None:
       companion journal export --csv comfort.csv
     """
     check_output_path(csv_path, suffixes=(".csv",))
-    with Journal() as j:
+    with Journal(read_only=True) as j:
         count = j.export_csv(csv_path)
     click.echo(f"Wrote {count} entries to {csv_path}.")
 
@@ -132,7 +146,7 @@ def journal_plot(output: Path, since: str | None) -> None:
     from companion.journal.pictures import plot_journal
 
     check_output_path(output, suffixes=(".png",))
-    with Journal() as j:
+    with Journal(read_only=True) as j:
         entries = j.entries(_since(since))
     if not entries:
         click.echo("The journal has no entries to draw yet; nothing was written.")
@@ -142,7 +156,13 @@ def journal_plot(output: Path, since: str | None) -> None:
 
 
 @journal.command("forget")
-@click.option("--id", "ids", type=int, multiple=True, help="An entry to remove (see 'journal show'); repeatable.")
+@click.option(
+    "--id",
+    "ids",
+    type=click.IntRange(1, 2**63 - 1),
+    multiple=True,
+    help="An entry to remove (see 'journal show'); repeatable.",
+)
 @click.option("--all", "everything", is_flag=True, help="Remove the whole journal.")
 @click.option("--yes", is_flag=True, help="Do not ask to confirm.")
 def journal_forget(ids: tuple[int, ...], everything: bool, yes: bool) -> None:
@@ -155,6 +175,14 @@ def journal_forget(ids: tuple[int, ...], everything: bool, yes: bool) -> None:
     """
     if bool(ids) == everything:
         raise BadInput("say what to forget: --id N (one or more) or --all")
+    with Journal(read_only=True) as j:  # an id that names no entry is refused before asking
+        known = {e.id for e in j.entries()}
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise BadInput(f"no entry has the id {missing[0]}; 'companion journal show' lists them", field="ids")
+    if everything and not known:
+        click.echo("The journal is empty; nothing was removed.")
+        return
     what = "the whole journal" if everything else f"{len(ids)} entr{'y' if len(ids) == 1 else 'ies'}"
     if not confirmed(f"Remove {what}? This cannot be undone.", yes, f"remove {what}"):
         click.echo("Nothing was removed.")

@@ -56,11 +56,12 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path: Path) -> None:
+def _save(fig, path: Path, private: bool = False) -> None:
+    """`private`: health data (the journal's picture), readable by the owner alone."""
     if path.suffix.lower() != ".png":
         raise BadInput(f"a picture is written as PNG; end the file name with .png, not '{path.name}'")
     try:
-        with written_atomically(path) as tmp:
+        with written_atomically(path, private=private) as tmp:
             # no date or version in the file: the same input gives the same bytes
             fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
     except OSError as exc:
@@ -112,7 +113,7 @@ def plot_journal(entries: list[Entry], path: Path) -> None:
     fig.suptitle("How you have felt (0 none, 10 the worst)", x=0.02, ha="left")
     fig.autofmt_xdate()
     fig.tight_layout(rect=(0, 0, 1, 0.95))
-    _save(fig, path)
+    _save(fig, path, private=True)
     plt.close(fig)
 
 

@@ -149,9 +149,30 @@ def now() -> str:
 class Journal:
     """The journal file, opened (and created or migrated) for one command's work."""
 
-    def __init__(self, path: Path | None = None):
+    def __init__(self, path: Path | None = None, *, read_only: bool = False):
+        """`read_only`: for a command that only reads; it never creates the journal (one that
+        does not exist yet reads as empty) and reads one on a read-only disk."""
         self.path = path or default_path()
-        self._db = self._open()
+        self._db = self._open_to_read() if read_only else self._open()
+
+    def _open_to_read(self) -> sqlite3.Connection:
+        if not self.path.exists():
+            db = sqlite3.connect(":memory:", isolation_level=None)  # nothing written: an empty journal
+            self._migrate(db)
+            return db
+        for flags in ("mode=ro", "immutable=1"):  # immutable: a read-only disk, where no lock can be taken
+            try:
+                db = sqlite3.connect(f"{self.path.as_uri()}?{flags}", uri=True, timeout=BUSY_TIMEOUT_S)
+                self._check_version(db)
+                db.execute("SELECT count(*) FROM ratings").fetchone()
+                return db
+            except sqlite3.OperationalError as exc:
+                problem: sqlite3.Error = exc
+                db.close()
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                raise _explain(exc, self.path) from None
+        raise _explain(problem, self.path)
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -162,7 +183,12 @@ class Journal:
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"the journal '{self.path}' cannot be opened ({exc}); check that folder") from None
         try:
-            os.chmod(self.path, 0o600)
+            try:
+                os.chmod(self.path, 0o600)
+            except OSError as exc:
+                raise JournalError(
+                    f"the journal '{self.path}' cannot be written ({exc.strerror}); check that folder"
+                ) from None
             self._check_version(db)  # before anything else touches the file
             db.execute("PRAGMA foreign_keys = ON")
             mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -258,8 +284,19 @@ class Journal:
         return int(cur.lastrowid or 0)
 
     def forget(self, ids: Sequence[int] | None = None) -> int:
-        """Remove these entries (None: everything, sessions too); returns how many ratings went."""
+        """Remove these entries (None: everything, sessions too); returns how many ratings went.
+        An id that names no entry is refused, and then nothing is removed."""
+        if ids is not None:
+            wrong = [i for i in ids if isinstance(i, bool) or not isinstance(i, int) or not 0 < i < 2**63]
+            if wrong:
+                raise BadInput(f"no entry has the id {wrong[0]}", field="ids", value=wrong[0], allowed=(1, 2**63 - 1))
         with self._write() as db:
+            if ids is not None:
+                marks = ", ".join("?" * len(ids))
+                found = {row[0] for row in db.execute(f"SELECT id FROM ratings WHERE id IN ({marks})", list(ids))}
+                missing = [i for i in ids if i not in found]
+                if missing:
+                    raise BadInput(f"no entry has the id {missing[0]}", field="ids", value=missing[0])
             if ids is None:
                 gone = db.execute("DELETE FROM ratings").rowcount
                 db.execute("DELETE FROM sessions")
@@ -307,7 +344,7 @@ class Journal:
     def export_csv(self, path: Path) -> int:
         """Every entry, oldest first, as CSV for the care team; written whole or not at all."""
         entries = list(reversed(self.entries()))
-        header = ["at", "moment", *SYMPTOMS, "note", "session_id", "script", "energy", "mode"]
+        header = ["id", "at", "moment", *SYMPTOMS, "note", "session_id", "script", "energy", "mode"]
         header += ["minutes_planned", "minutes_heard", "ended", "energy_score", "breathless", "goal"]
         try:
             # health data: the copy is the owner's only, as the journal is
@@ -318,16 +355,31 @@ class Journal:
                     s = e.session
                     session_cols = ["" if v is None else v for v in astuple(s)] if s else [""] * 9
                     ratings = ["" if getattr(e.ratings, n) is None else getattr(e.ratings, n) for n in SYMPTOMS]
-                    writer.writerow([e.at, e.moment, *ratings, e.ratings.note or "", e.session_id or "", *session_cols])
+                    row = [e.id, e.at, e.moment, *ratings, e.ratings.note or "", e.session_id or "", *session_cols]
+                    writer.writerow([_inert(cell) for cell in row])
         except OSError as exc:
             raise OutputError(f"could not write '{path}' ({exc.strerror}); nothing was written") from None
         return len(entries)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _inert(cell: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, made plain text with a leading
+    apostrophe (OWASP's rule); numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> CompanionError:
     text = str(exc)
     if "locked" in text or "busy" in text:
         return JournalError(f"the journal is busy in another window for over {BUSY_TIMEOUT_S:g} s; try again")
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return JournalError(f"the journal '{path}' cannot be written or opened here ({text}); check that folder")
     if "not a database" in text or "malformed" in text:
         return JournalError(f"the journal '{path}' is damaged ({text}); move it aside to start a new one")
     return JournalError(f"the journal '{path}' cannot be used ({text})")

@@ -179,3 +179,59 @@ def test_a_session_in_the_journal_from_the_library(tmp_path):
         assert entry.session is not None and entry.session.minutes_heard == 5.5
         with pytest.raises(Exception, match="taken before, after, alone"):
             j.add(Ratings(pain=1), "during")
+
+
+HOSTILE = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\tindented", "\r=1+1"]
+
+
+def test_exported_cells_that_would_start_a_formula_are_plain_text(tmp_path):
+    with Journal() as j:
+        for note in HOSTILE:
+            j.add(Ratings(pain=1, note=note))
+    out = tmp_path / "care-team.csv"
+    assert run_main("journal", "export", "--csv", str(out)).returncode == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert [r["note"] for r in rows] == ["'" + n for n in HOSTILE]  # OWASP: a leading apostrophe
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r.values())
+    assert [r["pain"] for r in rows] == ["1"] * len(HOSTILE)  # numbers stay numbers
+
+
+def test_show_escapes_a_notes_control_characters_and_gives_each_entrys_id():
+    with Journal() as j:
+        first = j.add(Ratings(pain=2, note="calm"))
+        second = j.add(Ratings(anxiety=3, note="line one\n2026-01-01 00:00  alone  9 9 9 9 9  fake\x1b]0;title\x07"))
+    table = run_main("journal", "show").stdout
+    lines = table.splitlines()
+    assert len(lines) == 3  # a header and two rows: no row faked by a line break
+    assert "\x1b" not in table and "\x07" not in table
+    assert "line one\\n2026-01-01" in table and "\\x1b]0;title\\x07" in table
+    assert lines[1].split()[0] == str(second) and lines[2].split()[0] == str(first)
+
+
+def test_read_commands_never_create_the_journal(tmp_path):
+    for args in (["show"], ["show", "--json"], ["export", "--csv", str(tmp_path / "x.csv")], ["forget", "--all"]):
+        result = run_main("journal", *args)
+        assert result.returncode == 0, result.stderr
+    assert not journal_path().exists() and not journal_path().parent.exists()
+
+
+@pytest.mark.parametrize("wrong", ["99", "0", "-1", "99999999999999999999999"])
+def test_forgetting_an_entry_that_is_not_there_is_refused(wrong):
+    with Journal() as j:
+        j.add(Ratings(pain=1))
+    result = run_main("journal", "forget", "--id", wrong, "--yes")
+    assert result.returncode == 2 and result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+    assert len(Journal(read_only=True).entries()) == 1
+
+
+def test_every_folder_and_file_in_the_data_folder_is_the_owners_whatever_comes_first():
+    from companion.paths import data_dir, private_folder
+
+    private_folder(data_dir() / "voices" / "gran")  # as a voice import does, before any journal
+    for path in (data_dir(), data_dir() / "voices", data_dir() / "voices" / "gran"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
+    with Journal() as j:
+        j.add(Ratings(pain=1))
+    for path in data_dir().iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) in (0o600, 0o700), path

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import select
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from companion.journal.store import Journal, Ratings
-from tests.helpers import run_cli, spawn_in_pty
+from tests.helpers import mounted_tmpfs, run_cli, spawn_in_pty
 
 
 def data_home() -> Path:
@@ -264,3 +266,50 @@ def test_each_branch_of_the_checkin_on_a_terminal(keys, said):
         time.sleep(0.05)
     assert said in screen.wait(b"minutes\r\n")
     assert child.wait(timeout=30) == 0
+
+
+HOSTILE_NOTES = ['=HYPERLINK("http://example.invalid","click")', "+1+1", "@SUM(2,2)", "-2+3", "=1+1"]
+
+
+def test_a_spreadsheet_opening_the_export_runs_no_formula(tmp_path):
+    """gnumeric, a real spreadsheet, reads the care team's CSV: every note as it was typed."""
+    if not shutil.which("ssconvert"):
+        pytest.fail("gnumeric is needed: setup/system-packages.sh test installs it")
+    with Journal() as j:
+        for note in HOSTILE_NOTES:
+            j.add(Ratings(pain=1, note=note))
+    out = tmp_path / "care-team.csv"
+    assert run_cli("journal", "export", "--csv", str(out)).returncode == 0
+    seen = tmp_path / "as-the-spreadsheet-sees-it.csv"
+    converted = subprocess.run(["ssconvert", str(out), str(seen)], capture_output=True, text=True, timeout=120)
+    assert converted.returncode == 0, converted.stderr
+    rows = list(csv.DictReader(seen.open(encoding="utf-8", newline="")))
+    assert [r["note"] for r in rows] == HOSTILE_NOTES  # text, not a computed value or a link
+
+
+def test_a_journal_on_a_read_only_disk_is_read_and_refuses_writes_in_one_line(tmp_path):
+    with Journal() as j:
+        j.add(Ratings(pain=4, note="before the disk went read-only"))
+    source = journal_path().parent
+    for mount in mounted_tmpfs(tmp_path / "ro", "size=8m,mode=0755"):
+        (mount / "companion").mkdir()
+        for path in source.iterdir():
+            shutil.copy2(path, mount / "companion" / path.name)
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        env = {"XDG_DATA_HOME": str(mount)}
+        shown = run_cli("journal", "show", "--json", env=env)
+        assert shown.returncode == 0, shown.stderr
+        assert [e["note"] for e in json.loads(shown.stdout)] == ["before the disk went read-only"]
+        added = run_cli("journal", "add", "--pain", "2", env=env)
+        assert added.returncode == 1 and added.stderr.startswith("Error: ") and added.stderr.count("\n") == 1
+        assert "Traceback" not in added.stderr
+
+
+def test_sigterm_to_a_journal_command_ends_as_promised():
+    child = subprocess.Popen(
+        [sys.executable, "-m", "companion", "journal", "add"], stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(1.5)  # waiting for its ratings
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=10)
+    assert child.returncode in (2, 130) and "Traceback" not in err
