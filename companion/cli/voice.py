@@ -12,7 +12,7 @@ from companion.cli.asking import can_ask, confirmed, heading, keys_mode, wait_fo
 from companion.errors import BadInput
 from companion.plan.catalogue import resolve_script
 from companion.plan.profile import SAMPLE_RATE
-from companion.plan.scripts import Energy, check_name
+from companion.plan.scripts import Energy, check_name, personalise
 from companion.voice.piper_voice import add_voice, added_voice_path, list_added_voices
 from companion.voice.recorded import (
     CONSENT,
@@ -41,15 +41,39 @@ def voice() -> None:
 @voice.command("phrases")
 @click.argument("script")
 @click.option("--name", "listener", default=None, help="The listener's name, for lines that greet them by name.")
-def voice_phrases(script: str, listener: str | None) -> None:
+@click.option(
+    "--energy",
+    type=click.Choice([e.value for e in Energy]),
+    default=None,
+    help="Only the phrases a session at this energy level speaks (the numbers stay the same).",
+)
+def voice_phrases(script: str, listener: str | None, energy: str | None) -> None:
     """Number the phrases of a script, to record one file each (001.m4a, 002.mp3, ...).
 
+    Every energy level's phrases are numbered; --energy lists only those one level speaks
+    (a tired listener's low-energy sessions need far fewer).
+
     \b
-    Example:
+    Examples:
       companion voice phrases settling
+      companion voice phrases settling --energy low
     """
-    for number, text in enumerate(script_phrases(resolve_script(script, Energy.MEDIUM), check_name(listener)), start=1):
+    found = resolve_script(script, Energy.MEDIUM)
+    name = check_name(listener)
+    numbered = list(enumerate(script_phrases(found, name), start=1))
+    if energy is not None:
+        spoken = set(personalise(found, name).phrases_for(energy))
+        numbered = [(n, t) for n, t in numbered if t in spoken]
+    for number, text in numbered:
         click.echo(f"{number:03d}  {text}")
+    everything = len(script_phrases(found, name))
+    if energy is None:
+        click.echo(
+            f"{everything} phrases for every energy level; --energy low lists what a low-energy session needs.",
+            err=True,
+        )
+    else:
+        click.echo(f"{len(numbered)} of the {everything} phrases are spoken at {energy} energy.", err=True)
 
 
 @voice.command("record")

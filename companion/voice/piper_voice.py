@@ -25,6 +25,7 @@ from companion.voice.pronounce import FixUp, as_said, load_fixups
 
 BUNDLED = {"joe", "en_US-joe-medium", "default"}
 MAX_SETTINGS_BYTES = 1 << 20  # a Piper voice's .onnx.json is a few KB
+MAX_MODEL_BYTES = 512 << 20  # Piper's largest ('high') voices are about 110 MB
 MIN_VOICE_RATE, MAX_VOICE_RATE = 16000, 48000
 
 # Nothing leaves the machine: ONNX Runtime (under Piper) has telemetry on by default in its
@@ -60,6 +61,11 @@ def resolve_voice(spec: str | None) -> VoiceSpec:
         raise BadInput(f"no voice named '{spec}'; use the bundled voice 'joe' or the path of a Piper .onnx file")
     if not path.is_file() or path.suffix != ".onnx":
         raise BadInput(f"'{spec}' is not a Piper voice; give the path of its .onnx file")
+    if path.stat().st_size > MAX_MODEL_BYTES:  # checked before the model is read to be hashed
+        raise BadInput(
+            f"'{spec}' is {path.stat().st_size / 2**30:.1f} GB, far larger than a Piper voice "
+            f"(at most {MAX_MODEL_BYTES >> 20} MB); is it the right file?"
+        )
     config = path.with_name(path.name + ".json")
     unusable = f"'{spec}' is not a usable Piper voice: its settings file '{config.name}' must sit beside it"
     if not config.is_file():

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import stat
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -27,6 +29,7 @@ from companion.errors import BadInput, VoiceError
 from companion.paths import data_dir, private_folder
 from companion.plan.scripts import Entry, Item, Script, personalise
 from companion.sound.loudness import lufs
+from companion.textfiles import read_limited
 from companion.voice.clips import prepare_clip
 from companion.voice.narrator import Progress
 
@@ -42,6 +45,9 @@ TOO_QUIET_LUFS = -45.0
 CLIPPED_SHARE = 0.001  # samples at full scale
 LEAST_SNR_DB = 15.0
 SECONDS_A_WORD = 0.8  # generous: a slow reader with pauses; a take over 3x this is suspect
+MAX_TAKE_BYTES = 200 << 20  # a phrase's take, even as uncompressed 24-bit stereo, is a few MB
+MIN_TAKE_RATE, MAX_TAKE_RATE, MAX_TAKE_CHANNELS = 8000, 192000, 8  # what recorders and phones make
+MAX_MAP_BYTES = 256 << 10
 
 
 def voices_dir() -> Path:
@@ -128,34 +134,91 @@ def list_voices(root: Path | None = None) -> list[RecordedVoice]:
     return [RecordedVoice(p.name, folder) for p in sorted(folder.iterdir()) if (p / "voice.json").is_file()]
 
 
-def decode(path: Path) -> tuple[np.ndarray, int]:
-    """Mono samples of an audio file: soundfile for WAV, FLAC, Ogg and MP3; ffmpeg for M4A."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise BadInput(f"'{path.name}' is not a recording companion reads; use {', '.join(FORMATS)}")
-    if suffix == ".m4a":
-        return _decode_with_ffmpeg(path)
+def check_recording(path: Path) -> None:
+    """A recording is checked before anything is decoded or any voice is made: a regular file
+    (a pipe or a device would never end), of a sane size, whose header gives a sample rate and
+    channel count a recording can have."""
     try:
-        audio, rate = sf.read(path, dtype="float32", always_2d=True)
+        info = os.stat(path)
+    except OSError as exc:
+        raise BadInput(f"cannot read '{path.name}' ({exc.strerror})", field="recordings", value=str(path)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise BadInput(f"'{path.name}' is not a regular file; give recordings saved on disk", field="recordings")
+    if info.st_size > MAX_TAKE_BYTES:
+        raise BadInput(
+            f"'{path.name}' is {info.st_size >> 20} MB, far larger than one spoken phrase", field="recordings"
+        )
+    if path.suffix.lower() not in FORMATS:
+        raise BadInput(
+            f"'{path.name}' is not a recording companion reads; use {', '.join(FORMATS)}", field="recordings"
+        )
+    if path.suffix.lower() == ".m4a":
+        return  # its own decoder checks it, and stops at the longest a take may be
+    try:
+        header = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise BadInput(f"'{path.name}' cannot be read as audio ({exc}); export it again as WAV or MP3") from None
-    return audio.mean(axis=1), rate
+    if not (MIN_TAKE_RATE <= header.samplerate <= MAX_TAKE_RATE and 1 <= header.channels <= MAX_TAKE_CHANNELS):
+        raise BadInput(
+            f"'{path.name}' says it has {header.channels} channel(s) at {header.samplerate} Hz, which no "
+            "recording of a voice has; export it again as WAV or MP3",
+            field="recordings",
+        )
 
 
-def _decode_with_ffmpeg(path: Path, rate: int = 44100) -> tuple[np.ndarray, int]:
+def longest_take_s(text: str) -> float:
+    """The longest a take of these words may reasonably be."""
+    return max(3 * SECONDS_A_WORD * len(text.split()), 4.0)
+
+
+def decode(path: Path, most_s: float = 60.0) -> tuple[np.ndarray, int, float]:
+    """Mono samples of a checked recording (soundfile for WAV, FLAC, Ogg and MP3; ffmpeg for
+    M4A), with its whole length in seconds. Only a little over `most_s` seconds is decoded:
+    a ten-hour file is found far too long from its header, not after filling the memory."""
+    check_recording(path)
+    if path.suffix.lower() == ".m4a":
+        return _decode_with_ffmpeg(path, most_s)
+    try:
+        with sf.SoundFile(str(path)) as f:
+            rate, length = f.samplerate, f.frames / f.samplerate
+            audio = f.read(frames=int((most_s + 1) * rate), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise BadInput(f"'{path.name}' cannot be read as audio ({exc}); export it again as WAV or MP3") from None
+    return audio.mean(axis=1), rate, length
+
+
+def _decode_with_ffmpeg(path: Path, most_s: float, rate: int = 44100) -> tuple[np.ndarray, int, float]:
     """M4A (AAC), which libsndfile does not read: the ffmpeg that imageio-ffmpeg's wheel
-    carries, so no system package is needed."""
+    carries, so no system package is needed; it stops a second past `most_s`."""
     import imageio_ffmpeg
 
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    limit = f"{most_s + 1:.3f}"
     done = subprocess.run(
-        [ffmpeg, "-nostdin", "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
+        [
+            ffmpeg,
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-t",
+            limit,
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-f",
+            "f32le",
+            "-",
+        ],
         capture_output=True,
         timeout=120,
     )
     if done.returncode != 0:
         raise BadInput(f"'{path.name}' cannot be read as audio; export it again as WAV or MP3")
-    return np.frombuffer(done.stdout, dtype="<f4").copy(), rate
+    audio = np.frombuffer(done.stdout, dtype="<f4").copy()
+    return audio, rate, len(audio) / rate
 
 
 def high_pass(audio: np.ndarray, rate: int) -> np.ndarray:
@@ -182,9 +245,6 @@ def check_take(raw: np.ndarray, filtered: np.ndarray, rate: int, text: str) -> s
     # the loudest words against the quietest moments: the background's level
     if len(levels) >= 10 and np.percentile(levels, 95) - np.percentile(levels, 10) < LEAST_SNR_DB:
         return "it is too noisy (the voice hardly stands above the background): record it somewhere quieter"
-    most = max(3 * SECONDS_A_WORD * len(text.split()), 4.0)
-    if len(raw) / rate > most:
-        return f"it lasts {len(raw) / rate:.0f} s, far longer than its words need: trim it or record it again"
     return None
 
 
@@ -213,7 +273,10 @@ def import_takes(
         if not 1 <= number <= len(phrases):
             raise BadInput(f"'{path.name}' is for phrase {number}, but the script has {len(phrases)} phrases")
         text = phrases[number - 1]
-        raw, rate = decode(path)
+        raw, rate, length = decode(path, longest_take_s(text))
+        if length > longest_take_s(text):
+            problems.append(TakeProblem(number, text, far_too_long(length)))
+            continue
         cleaned, problem = take_for(raw, rate, text, sample_rate)
         if cleaned is not None:
             voice.keep(text, cleaned, sample_rate)
@@ -223,8 +286,14 @@ def import_takes(
     return kept, problems
 
 
+def far_too_long(length_s: float) -> str:
+    return f"it lasts {length_s:.0f} s, far longer than its words need: trim it or record it again"
+
+
 def take_for(raw: np.ndarray, rate: int, text: str, sample_rate: int) -> tuple[np.ndarray | None, str | None]:
     """A raw take checked and cleaned: (the take to keep, None) or (None, what is wrong)."""
+    if len(raw) / rate > longest_take_s(text):
+        return None, far_too_long(len(raw) / rate)
     filtered = high_pass(raw, rate)
     problem = check_take(raw, filtered, rate, text)
     if problem is not None:
@@ -238,26 +307,51 @@ def numbered_files(folder: Path, mapping: Path | None = None) -> dict[int, Path]
         raise BadInput(f"'{folder}' is not a folder of recordings")
     found: dict[int, Path] = {}
     if mapping is not None:
-        import csv
-
-        with open(mapping, newline="", encoding="utf-8") as f:
-            for row in csv.reader(f):
-                if len(row) != 2 or row[0].strip().lower() == "file":
-                    continue
-                try:
-                    number = int(row[1])
-                except ValueError:
-                    raise BadInput(f"'{mapping.name}': '{row[1]}' is not a phrase number") from None
-                found[number] = folder / row[0].strip()
+        found = _read_map(folder, mapping)
         missing = [p.name for p in found.values() if not p.is_file()]
         if missing:
             raise BadInput(f"'{mapping.name}' names files that are not in the folder: {', '.join(missing[:3])}")
+        for path in found.values():
+            check_recording(path)
         return found
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() in FORMATS and path.stem.isdigit():
             found[int(path.stem)] = path
     if not found:
         raise BadInput(f"no recordings named by phrase number (001.m4a, 002.mp3...) in '{folder}'")
+    for path in found.values():
+        check_recording(path)
+    return found
+
+
+def _read_map(folder: Path, mapping: Path) -> dict[int, Path]:
+    """The 'file,number' CSV, each problem in one line: missing, a folder, not text, a field
+    longer than a file name, a number that is not one, a file outside the folder."""
+    import csv
+
+    data = read_limited(mapping, "phrase list", MAX_MAP_BYTES)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = ""
+    if not text or "\x00" in text:
+        raise BadInput(f"'{mapping.name}' is not a text list of 'file,number' lines", field="mapping")
+    found: dict[int, Path] = {}
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error:
+        raise BadInput(f"'{mapping.name}' is not a list of 'file,number' lines (a field is far too long)") from None
+    for line, row in enumerate(rows, start=1):
+        if len(row) != 2 or row[0].strip().lower() == "file":
+            continue
+        name, number_text = row[0].strip(), row[1].strip()
+        if len(name) > 255 or len(number_text) > 9:
+            raise BadInput(f"'{mapping.name}', line {line}: a field is too long to be a file name or a number")
+        if not number_text.isdigit():
+            raise BadInput(f"'{mapping.name}', line {line}: '{number_text}' is not a phrase number")
+        if Path(name).name != name or name in ("", ".", ".."):
+            raise BadInput(f"'{mapping.name}', line {line}: '{name}' is not a file name in the folder")
+        found[int(number_text)] = folder / name
     return found
 
 

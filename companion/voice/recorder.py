@@ -17,7 +17,9 @@ LONGEST_S = 60.0  # a phrase is a sentence: a take that runs on is stopped here
 
 
 def level_bar(rms: float, width: int = 30) -> str:
-    """A calm level meter: -60 dBFS empty, -6 full."""
+    """A calm level meter: -60 dBFS empty, -6 full; an input that gives odd values (NaN,
+    infinity) shows as empty rather than failing."""
+    rms = float(rms) if np.isfinite(rms) else 0.0
     db = 20 * np.log10(max(rms, 1e-9))
     filled = int(round(np.clip((db + 60) / 54, 0, 1) * width))
     return "#" * filled + "." * (width - filled)
