@@ -300,7 +300,7 @@ def _resolve(
     # says which part it is for, and its length follows (caregiver-feet is 16 minutes)
     part: Part | None = mode.part(opts.part) if opts.part is not None or opts.script is None else None
     energy = parse_energy(opts.energy)
-    script = resolve_script(opts.script, energy, mode, part)
+    script = resolve_script(opts.script, energy, mode, part, opts.breathless)
     if part is None:
         part = mode.part_for_script(script.name) or mode.part(None)
     profile = make_profile(opts, part)

@@ -47,11 +47,9 @@ def show_notice(notice: Notice) -> None:
 
 def play_live(session: Session, output: Output, quiet: bool) -> PlayResult:
     """Play with the view on screen (unless quiet) and the keys (on a terminal); say what to know."""
-    view = None
-    if not quiet:
-        from companion.cli.view import PlainView, RichView
+    from companion.cli.view import AcksOnly, PlainView, RichView
 
-        view = RichView() if sys.stdout.isatty() else PlainView()
+    view: Callable = AcksOnly() if quiet else RichView() if sys.stdout.isatty() else PlainView()
     keys = None
     if sys.stdin.isatty():
         from companion.cli.keys import TerminalKeys
@@ -63,6 +61,9 @@ def play_live(session: Session, output: Output, quiet: bool) -> PlayResult:
             f"Note: the words needed more time than asked; the session grew to {result.lengthened_to} minutes.",
             err=True,
         )
+    if result.ended in ("stopped", "interrupted"):  # stopping is not a failure: say how long it played
+        planned = session.plan.duration_s / 60
+        click.echo(f"Stopped gently after {_minutes(result.minutes_heard)} of {_minutes(planned)}.", err=True)
     if result.faster_than_real_time:
         click.echo("Note: the sound output took the session faster than it plays (a null device?).", err=True)
     elif result.underruns:
@@ -120,3 +121,11 @@ def finish_in_journal(session_id: int, result: PlayResult) -> None:
         journal.finish_session(session_id, result.minutes_heard, result.ended)
         if after is not None and not after.empty:
             journal.add(after, "after", session_id)
+            click.echo("Kept in your journal. Thank you.")
+
+
+def _minutes(minutes: float) -> str:
+    whole = round(minutes)
+    if abs(minutes - whole) < 0.05:
+        return f"{whole} minute{'s' if whole != 1 else ''}"
+    return f"{minutes:.1f} minutes"

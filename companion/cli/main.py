@@ -183,9 +183,7 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, ask: bo
     result = play_live(session, output, quiet)
     if journal_id is not None:
         finish_in_journal(journal_id, result)
-    if result.ended == "interrupted":
-        raise Interrupted("interrupted; the session ended early")
-    ctx.exit(0)
+    ctx.exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised; the line above said how long it played
 
 
 def _render_hint(ctx: click.Context, kw: dict) -> str:

@@ -28,7 +28,7 @@ from companion.cli.common import (
 )
 from companion.cli.options import FiniteFloat
 from companion.cli.progress import VoiceProgress
-from companion.errors import DoesNotFit, Interrupted
+from companion.errors import DoesNotFit
 from companion.journal.store import Journal, Ratings
 from companion.options import SessionOptions
 from companion.output.devices import DeviceOutput
@@ -90,21 +90,25 @@ def today(
         click.echo(f"The words need {exc.minutes} minutes; making it {exc.minutes} minutes long.")
         options.minutes = float(exc.minutes)
         session = _make(options, output is None, notify=lambda notice: None)  # its notices are shown above
-    # how much energy, as the journal's tiredness (0 none, 10 worst): the before rating
-    before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
+    # how much energy, as the journal's tiredness (0 none, 10 worst)
+    now = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
-    session_id = start_in_journal(session, False, before, **checkin)
-    if output is not None:
+    if output is not None:  # written, not heard: how they feel is kept, but not as 'before' a session
         written = render_session(session, output)
         click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
+        session_id = start_in_journal(session, False, None, **checkin)
         with Journal() as journal:
             journal.finish_session(session_id, None, "rendered")
+            if now is not None:
+                journal.add(now, "alone", session_id)  # how they felt, with what was made; no session heard
+        click.echo("Noted in your journal as made to listen to later, not yet heard.")
         return
+    session_id = start_in_journal(session, False, now, **checkin)
     assert player is not None
     result = play_live(session, player, quiet)
     finish_in_journal(session_id, result)
-    if result.ended == "interrupted":
-        raise Interrupted("interrupted; the session ended early")
+    if result.exit_code:
+        raise click.exceptions.Exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised
 
 
 def _make(options: SessionOptions, live: bool, notify: Callable[[Notice], None] = show_notice) -> Session:

@@ -75,6 +75,30 @@ class PlainView:
             print(ENDINGS[status.ended], file=self.out, flush=True)
 
 
+class AcksOnly:
+    """--quiet: nothing on screen but a brief word for each key pressed, so a person with busy
+    hands knows it was heard."""
+
+    def __init__(self, out=None):
+        self.out = out or sys.stdout
+        self._acks = 0
+        self._seen: tuple[bool, float, bool] = (False, 0.0, False)  # paused, volume, stopping
+
+    def __call__(self, status: Status) -> None:
+        said = [ack.capitalize() for ack in status.acks[self._acks :]]
+        self._acks = len(status.acks)
+        paused, volume, stopping = self._seen
+        if status.paused != paused:
+            said.append("Paused" if status.paused else "Going on")
+        if status.volume_db != volume:
+            said.append(f"Volume {status.volume_db:+.0f} dB")
+        if status.stopping and not stopping:
+            said.append("Ending gently")
+        self._seen = (status.paused, status.volume_db, status.stopping)
+        for words in said:
+            print(words + ".", file=self.out, flush=True)
+
+
 class RichView:
     """A calm full-width view, redrawn in place a few times a second."""
 

@@ -55,17 +55,25 @@ def script_for_group(group: str) -> Script:
     return found[0]
 
 
-def default_script_name(mode: Mode, energy: Energy, part: Part | None = None) -> str:
-    """The mode's own script, else the part's (caregiver), else the energy level's."""
+def default_script_name(mode: Mode, energy: Energy, part: Part | None = None, breathless: bool = False) -> str:
+    """The mode's own script, else the part's (caregiver), else for someone short of breath
+    the breathing-easy script, else the energy level's. The one rule, for every caller: the
+    check-in, a render with breathless pacing, the pack."""
     if part is not None:
         return part.script
-    return mode.script or DEFAULT_SCRIPT[energy]
+    if mode.script is not None:
+        return mode.script
+    if breathless and mode.name == RELAX.name:
+        return script_for_group("breathing").name
+    return DEFAULT_SCRIPT[energy]
 
 
-def resolve_script(spec: str | None, energy: Energy, mode: Mode = RELAX, part: Part | None = None) -> Script:
+def resolve_script(
+    spec: str | None, energy: Energy, mode: Mode = RELAX, part: Part | None = None, breathless: bool = False
+) -> Script:
     """A built-in script by name, or a script file by path (None: the mode's default)."""
     if spec is None:
-        return _load_builtin(default_script_name(mode, energy, part))
+        return _load_builtin(default_script_name(mode, energy, part, breathless))
     if spec in builtin_names():
         return _load_builtin(spec)
     path = Path(spec).expanduser()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from companion.errors import BadInput
 from companion.modes import RELAX
 from companion.options import SessionOptions
-from companion.plan.catalogue import DEFAULT_SCRIPT, builtin_script, script_for_group
+from companion.plan.catalogue import builtin_script, default_script_name, script_for_group
 from companion.plan.profile import Energy, default_minutes
 
 GOALS = {"rest": "to rest", "sleep": "for sleep", "after-massage": "after a massage"}
@@ -84,12 +84,10 @@ def choose(answers: Answers) -> Choice:
     answers = answers.check()
     level = energy_level(answers.energy_score)
     breathless = bool(answers.breathless)
-    if breathless:
-        script = script_for_group("breathing")  # whatever it is for: easing the breath comes first
-    elif answers.goal in ("sleep", "after-massage"):
+    if answers.goal in ("sleep", "after-massage") and not breathless:
         script = script_for_group(answers.goal)
-    else:
-        script = builtin_script(DEFAULT_SCRIPT[level])
+    else:  # short of breath: easing the breath comes first, whatever it is for (the one rule)
+        script = builtin_script(default_script_name(RELAX, level, breathless=breathless))
     minutes = answers.minutes if answers.minutes is not None else default_minutes(RELAX, level)
     why = ENERGY_WORDS[level] if answers.energy_score is not None else "No energy level given"
     if breathless:

@@ -286,6 +286,8 @@ def personalise(script: Script, name: str | None) -> Script:
     for item in script.items:
         if isinstance(item, Entry) and NAME in item.text:
             phrases = tuple(p for p in (_fill(p, name) for p in item.phrases) if p)
+            if not phrases:
+                continue  # a line that was only the name: without a name, nothing is said
             item = replace(item, text=" ".join(phrases), phrases=phrases)
         items.append(item)
     return replace(script, items=items)

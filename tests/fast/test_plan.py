@@ -138,3 +138,21 @@ def test_a_plan_reports_what_render_uses():
     p = make_plan(SessionOptions(energy="low", minutes=3), narrator=FakeNarrator())
     data = p.to_json()
     assert [c.start / 44100 for c in p.clips] == [ph["start_s"] for e in data["narration"] for ph in e["phrases"]]
+
+
+def test_a_line_that_is_only_the_name_is_left_out_without_a_name(tmp_path):
+    script = tmp_path / "greet.txt"
+    script.write_text("title: Greet\n== A\n{name}\nRest now. / Be still.\n[breathe 20]\n")
+    without = plan(script=str(script), energy="low", minutes=3)
+    assert [e["text"] for e in without["narration"]] == ["Rest now. Be still."]
+    named = plan(script=str(script), energy="low", minutes=3, name="Ann")
+    assert [e["text"] for e in named["narration"]][0] == "Ann"
+
+
+def test_short_of_breath_chooses_the_breathing_easy_script_wherever_it_is_said():
+    from companion.plan.checkin import Answers, choose
+
+    assert plan(energy="low", breathless=True, narration=False)["script"] == "breathlessness"
+    assert choose(Answers(3, True)).script == "breathlessness"
+    assert plan(energy="low", breathless=True, script="settling", narration=False)["script"] == "settling"  # named
+    assert plan(energy="low", narration=False)["script"] == "settling"

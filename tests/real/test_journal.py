@@ -148,13 +148,14 @@ def test_checkin_on_a_terminal_one_key_each_enter_skips():
     assert not journal_path().exists()  # a dry run writes nothing
 
 
-def test_today_renders_and_keeps_the_answers_as_the_before_rating(tmp_path):
+def test_today_rendered_keeps_the_answers_but_not_as_before_a_session(tmp_path):
     out = tmp_path / "today.wav"
     result = run_cli("today", "--energy-score", "2", "--goal", "rest", "--minutes", "4", "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Low energy, to rest: Settling, 4 minutes") and out.exists()
     (entry,) = json.loads(run_cli("journal", "show", "--json").stdout)
-    assert entry["moment"] == "before" and entry["tiredness"] == 8  # energy 2 of 10
+    assert entry["moment"] == "alone" and entry["tiredness"] == 8  # energy 2 of 10: nobody heard it yet
+    assert "not yet heard" in result.stdout
     assert entry["session"] == {
         "script": "settling",
         "energy": "low",

@@ -271,10 +271,11 @@ def test_keys_through_a_terminal_on_the_real_device(null_audio_home):
     os.write(master, b"q")
     screen = _read_all(master, child, 30)
     assert child.wait(timeout=30) == 0
-    assert "Traceback" not in screen
+    assert "Traceback" not in screen and "Error" not in screen
+    assert "Stopped gently after" in screen and "of 180 minutes" in screen  # how long it played
 
 
-def test_ctrl_c_twice_stops_at_once_with_an_error_status(null_audio_home):
+def test_ctrl_c_twice_stops_at_once_with_the_interrupted_status(null_audio_home):
     child, master = spawn_in_pty(
         "play", "--quiet", "--no-narration", "--minutes", "180", env={"HOME": str(null_audio_home)}
     )
@@ -284,7 +285,7 @@ def test_ctrl_c_twice_stops_at_once_with_an_error_status(null_audio_home):
     child.send_signal(signal.SIGINT)
     screen = _read_all(master, child, 30)
     assert child.wait(timeout=30) == 130
-    assert "Traceback" not in screen and "Error: interrupted" in screen
+    assert "Traceback" not in screen and "Stopped gently after" in screen and "Error" not in screen
 
 
 def test_sigterm_ends_play_like_ctrl_c(null_audio_home):
@@ -296,7 +297,21 @@ def test_sigterm_ends_play_like_ctrl_c(null_audio_home):
     child.send_signal(signal.SIGTERM)
     screen = _read_all(master, child, 30)
     assert child.wait(timeout=30) == 130
-    assert "Traceback" not in screen and "Error: interrupted" in screen
+    assert "Traceback" not in screen and "Stopped gently after" in screen and "Error" not in screen
+
+
+def test_quiet_acknowledges_each_key_and_shows_nothing_else(null_audio_home):
+    child, master = spawn_in_pty(
+        "play", "--quiet", "--no-narration", "--minutes", "180", env={"HOME": str(null_audio_home), "TERM": "xterm"}
+    )
+    before = _read_all(master, child, 3)
+    os.write(master, b"-")
+    time.sleep(0.5)
+    os.write(master, b"q")
+    screen = _read_all(master, child, 30)
+    assert child.wait(timeout=30) == 0
+    assert "Playing" not in before + screen and "\x1b[" not in screen  # no view
+    assert "Volume -3 dB." in screen and "Ending gently." in screen  # each key was heard
 
 
 def test_plain_output_when_not_a_terminal(null_audio_home):
