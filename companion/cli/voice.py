@@ -14,16 +14,9 @@ from companion.plan.catalogue import resolve_script
 from companion.plan.profile import SAMPLE_RATE
 from companion.plan.scripts import Energy, check_name, personalise
 from companion.voice.piper_voice import add_voice, added_voice_path, list_added_voices
-from companion.voice.recorded import (
-    CONSENT,
-    RecordedVoice,
-    import_takes,
-    list_voices,
-    numbered_files,
-    script_phrases,
-    take_for,
-)
+from companion.voice.recorded import CONSENT, RecordedVoice, list_voices, script_phrases
 from companion.voice.recorder import RATE, level_bar, play_back, record
+from companion.voice.takes import import_takes, numbered_files, take_for
 
 
 @click.group()

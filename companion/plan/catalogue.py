@@ -14,7 +14,7 @@ from companion.paths import builtin
 from companion.plan.profile import Energy
 from companion.plan.scripts import Script, load_script
 
-# Default script for each energy level when --script is not given.
+# Default script for each energy level when no script is named.
 DEFAULT_SCRIPT = {Energy.LOW: "settling", Energy.MEDIUM: "body-scan", Energy.HIGH: "calm-place"}
 
 

@@ -104,7 +104,7 @@ def added_voice_path(name: str) -> Path | None:
 
 def add_voice(path: Path, name: str | None = None) -> tuple[str, VoiceSpec]:
     """Copy a Piper voice (its .onnx and the .onnx.json beside it) in, to be used by name.
-    It is checked first, as any --voice FILE is."""
+    It is checked first, as any voice given by its file is."""
     import shutil
 
     from companion.voice.recorded import NAME
