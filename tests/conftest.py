@@ -32,6 +32,13 @@ def null_audio_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def out_dir(tmp_path):
+    d = tmp_path / "out"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
 def xdg_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("xdg-cache")
 

@@ -114,3 +114,13 @@ def run_main(*args: str) -> Ran:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
     return Ran(code, out.getvalue(), err.getvalue())
+
+
+def assert_clean_failure(result, out_dir: Path, status: int = 2, words: str = ""):
+    """One line, 'Error: ...', the status, no traceback, and nothing left in `out_dir`."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == status, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert words in lines[0], lines[0]
+    assert list(out_dir.iterdir()) == [], list(out_dir.iterdir())

@@ -8,23 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_main
-
-
-def assert_clean_failure(result, out_dir: Path, status: int = 2, words: str = ""):
-    lines = result.stderr.strip().splitlines()
-    assert result.returncode == status, result.stderr
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    assert words in lines[0], lines[0]
-    assert list(out_dir.iterdir()) == [], list(out_dir.iterdir())
-
-
-@pytest.fixture
-def out_dir(tmp_path):
-    d = tmp_path / "out"
-    d.mkdir()
-    return d
+from tests.helpers import assert_clean_failure, run_main
 
 
 @pytest.fixture

