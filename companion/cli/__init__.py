@@ -1,9 +1,12 @@
 """The command line: click commands that turn flags into calls of the library and its
-errors into one line each. Holds every command (main, play, journal, pack, voice), the
-session flags (options), and the terminal's parts: the live view (view), keys (keys),
-one-key questions (asking) and progress bars (progress). The only room that knows a flag.
+errors into one line each. Holds every command (main: plan, render, play, devices and
+scripts; today, journal, pack, voice), what they share (common), the session flags and
+each error field's flag (options), and the terminal's parts: the live view (view), keys
+(keys), one-key questions (asking) and progress bars (progress). The only room that knows
+a flag.
 
-May import: anything in the package below it; nothing imports it but companion/__main__.
+May import: anything in the package below it. Only the `companion` command (main() here)
+and companion/__main__ import it.
 """
 
 import os
