@@ -205,13 +205,13 @@ def make_pack(
     _remove_partials(folder, {t.file for t in tracks} | set(manifest.tracks) | set(manifest.earlier))
     sounds = {t.file: sound_hash(t, scripts[t.file], opts.format) for t in tracks}
     tags = {t.file: tags_for(t, name, len(tracks)) for t in tracks}
-    kept: list[tuple[Track, str]] = []
     retag: list[tuple[Track, str]] = []
     todo: list[Track] = []
     for t in tracks:
         entry = manifest.intact(t.file, sounds[t.file])
         if entry is not None:
-            (kept if entry["tags"] == tags[t.file] else retag).append((t, t.file))
+            if entry["tags"] != tags[t.file]:
+                retag.append((t, t.file))  # the sound is right: only its tags change
         elif (source := manifest.same_sound(sounds[t.file], t.file)) is not None:
             retag.append((t, source))  # the same sound under another name: copied and re-tagged
         else:
