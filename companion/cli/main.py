@@ -30,7 +30,7 @@ from companion.cli.voice import voice
 from companion.errors import BadInput, CompanionError, Interrupted, OutputError
 from companion.output.devices import DeviceOutput, NoDevice, no_output_reason, output_devices
 from companion.output.sinks import check_output_path
-from companion.plan.catalogue import builtin_names, builtin_scripts, scripts_dir
+from companion.plan.catalogue import builtin_script, builtin_scripts
 from companion.plan.model import SessionPlan
 from companion.plan.scripts import Entry, claim_warnings, load_script
 from companion.session import make_plan, make_session
@@ -272,9 +272,7 @@ def scripts_show(name: str) -> None:
     Example:
       companion scripts show settling
     """
-    if name not in builtin_names():
-        raise BadInput(f"no script named '{name}'; run 'companion scripts list' to see the names")
-    click.echo((scripts_dir() / f"{name}.txt").read_text(encoding="utf-8"), nl=False)
+    click.echo(Path(builtin_script(name).path).read_text(encoding="utf-8"), nl=False)
 
 
 @scripts.command("check")

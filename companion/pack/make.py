@@ -3,8 +3,9 @@ a tablet or a simple player, with a playlist and a large-print page to play them
 
 What goes in is one table (choose_tracks); each track is rendered through the library API
 (make_session, render), several at once in separate processes. A manifest in the folder
-records a hash of every input of each finished track, so a second run makes only what is
-missing or changed, and an interrupted run keeps every track it finished.
+records, for each finished track, a hash of everything its sound depends on, its tags and
+a hash of its content, so a second run makes only what is missing or changed (re-tagging
+what only needs new tags), and an interrupted run keeps every track it finished.
 """
 
 from __future__ import annotations
@@ -164,10 +165,9 @@ def tags_for(track: Track, album: str, total: int) -> list:
 def program_hash() -> str:
     """The program's own source: a new version may sound different, so its tracks are made again."""
     digest = hashlib.sha256()
-    package = PACKAGE
-    for path in sorted(package.rglob("*")):
+    for path in sorted(PACKAGE.rglob("*")):
         if path.suffix in (".py", ".txt") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+            digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

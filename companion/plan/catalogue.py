@@ -42,8 +42,14 @@ def builtin_scripts() -> list[Script]:
 
 def builtin_script(name: str) -> Script:
     """A built-in script by name (BadInput naming the choices when there is none)."""
-    if name not in builtin_names():
-        raise BadInput(f"no script named '{name}'", field="script", value=name, allowed=tuple(builtin_names()))
+    names = builtin_names()
+    if name not in names:
+        raise BadInput(
+            f"no script named '{name}'; the built-in scripts are {', '.join(names)}",
+            field="script",
+            value=name,
+            allowed=tuple(names),
+        )
     return _load_builtin(name)
 
 
@@ -74,9 +80,7 @@ def resolve_script(
     """A built-in script by name, or a script file by path (None: the mode's default)."""
     if spec is None:
         return _load_builtin(default_script_name(mode, energy, part, breathless))
-    if spec in builtin_names():
-        return _load_builtin(spec)
     path = Path(spec).expanduser()
-    if path.suffix or "/" in spec or path.exists():
+    if spec not in builtin_names() and (path.suffix or "/" in spec or path.exists()):
         return load_script(path)
-    raise BadInput(f"no script named '{spec}'", field="script", value=spec, allowed=tuple(builtin_names()))
+    return builtin_script(spec)
