@@ -1,8 +1,10 @@
 """The narrator protocol: what the planner and the renderer need of any voice.
 
 The Piper voice implements it; a recorded voice can too, without touching the planner
-or the renderer. Phrases are identified by text when asked for and by the key the
-narrator returned from then on.
+or the renderer. A narrator that synthesises may also offer `stop()`, callable from any
+thread, to end its work under way (a stopped session then does not wait for it).
+Phrases are identified by text when asked for and by the key the narrator returned from
+then on.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -158,6 +159,16 @@ def _load_voice(spec: VoiceSpec):
     return PiperVoice(session=session, config=config)
 
 
+def _run_options():
+    """Options for one batch of the model's runs, through which stop() ends them. ONNX Runtime
+    may be imported here first, and its first import decides on telemetry: hold it off."""
+    with environment(TELEMETRY_OFF):
+        import onnxruntime
+
+        onnxruntime.disable_telemetry_events()
+        return onnxruntime.RunOptions()
+
+
 class PiperNarrator:
     """Synthesises phrases with Piper, deterministically, and caches the ready clips."""
 
@@ -179,6 +190,8 @@ class PiperNarrator:
         self.cache = cache or ClipCache()
         self.synthesised = 0  # phrases synthesised in this process (tests read it)
         self._known: dict[str, tuple[str, float]] = {}  # key -> (text, length_scale) handed out
+        self._runs: set = set()  # the model's run options of each synthesis under way (stop() ends them)
+        self._runs_lock = threading.Lock()
 
     def key(self, text: str, length_scale: float) -> str:
         return clip_key(
@@ -194,18 +207,32 @@ class PiperNarrator:
     def _voice(self):
         return load_voice(self.spec)
 
-    def _synthesise(self, phoneme_ids: list[list[int]], length_scale: float) -> np.ndarray:
-        from piper import SynthesisConfig
-
-        cfg = SynthesisConfig(
-            length_scale=length_scale,
-            noise_scale=self.NOISE_SCALE,
-            noise_w_scale=self.NOISE_W,
-        )
+    def _synthesise(self, phoneme_ids: list[list[int]], length_scale: float, run) -> np.ndarray:
         voice = self._voice
-        parts = [np.asarray(voice.phoneme_ids_to_audio(ids, cfg), dtype=np.float32).ravel() for ids in phoneme_ids]
+        parts = [self._audio(voice, ids, length_scale, run) for ids in phoneme_ids]
         raw = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         return prepare_clip(np.clip(raw, -1, 1), voice.config.sample_rate, self.sample_rate)
+
+    def _audio(self, voice, ids: list[int], length_scale: float, run) -> np.ndarray:
+        """The model's raw audio for one sentence's phoneme ids. The model is run here rather
+        than through Piper's phoneme_ids_to_audio so that `run` can end it part-way: a phrase
+        can take seconds on a busy machine, and Ctrl-C must not wait for it."""
+        inputs = {
+            "input": np.array([ids], dtype=np.int64),
+            "input_lengths": np.array([len(ids)], dtype=np.int64),
+            "scales": np.array([self.NOISE_SCALE, length_scale, self.NOISE_W], dtype=np.float32),
+        }
+        if voice.config.num_speakers > 1:
+            inputs["sid"] = np.array([getattr(voice.config, "default_speaker_id", 0)], dtype=np.int64)
+        return np.asarray(voice.session.run(None, inputs, run)[0], dtype=np.float32).ravel()
+
+    def stop(self) -> None:
+        """End every synthesis under way at the model's next step (another thread may call
+        this: a session stopped while its voice is made must not wait for phrases nobody will
+        hear). The calls under way raise VoiceError; later calls synthesise as usual."""
+        with self._runs_lock:
+            for run in self._runs:
+                run.terminate = True
 
     def ready(self, texts: Sequence[str], length_scale: float) -> bool:
         return all(self.cache.has(self.key(t, length_scale)) for t in texts)
@@ -242,13 +269,21 @@ class PiperNarrator:
                 found[text] = (key, len(clip))
         if not missing:
             return found
+        run = _run_options()
+        with self._runs_lock:
+            self._runs.add(run)
         pool = ThreadPoolExecutor(max_workers=cpu_count())
         try:
             with interrupts.deferred():  # Ctrl-C never lands inside the pool's locks
                 pool.submit(load_tools)  # on the other core while the model loads
-            self._synthesise_missing(pool, missing, length_scale, found, progress)
+            self._synthesise_missing(pool, missing, length_scale, found, progress, run)
+        except BaseException:
+            run.terminate = True  # Ctrl-C: the phrases in hand end at the model's next step
+            raise
         finally:
-            pool.shutdown(cancel_futures=True)  # on Ctrl-C: finish the phrases in hand, start no more
+            pool.shutdown(cancel_futures=True)
+            with self._runs_lock:
+                self._runs.discard(run)
         return found
 
     def _synthesise_missing(
@@ -258,6 +293,7 @@ class PiperNarrator:
         length_scale: float,
         found: dict[str, tuple[str, int]],
         progress: Progress | None,
+        run,
     ) -> None:
         voice = self._voice
         try:
@@ -270,22 +306,32 @@ class PiperNarrator:
 
         def work(job):
             text, key, ids = job
-            clip = self._synthesise(ids, length_scale)
+            try:
+                clip = self._synthesise(ids, length_scale, run)
+            except Exception:
+                if run.terminate:  # stopped part-way: nothing of it is kept
+                    raise VoiceError("the voice was stopped before every phrase was made") from None
+                raise
             if len(clip) == 0:
                 raise BadInput(f"the voice produced no sound for '{text}'")
             self.cache.put(key, clip)
             return text, key, len(clip)
 
-        with interrupts.deferred():  # Ctrl-C lands between phrases, never inside the pool's locks
+        with interrupts.deferred():  # Ctrl-C lands between waits, never inside the pool's locks
             # longest first, so the two cores finish together
-            futures = [pool.submit(work, job) for job in sorted(jobs, key=lambda j: -len(j[0]))]
-            for done, future in enumerate(as_completed(futures), start=1):
+            pending = {pool.submit(work, job) for job in sorted(jobs, key=lambda j: -len(j[0]))}
+            done = 0
+            while pending:
+                # a short wait, so a signal is answered within a tenth of a second, not a phrase
+                finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
                 interrupts.check()
-                text, key, length = future.result()
-                found[text] = (key, length)
-                self.synthesised += 1
-                if progress is not None:
-                    progress(done, len(jobs))
+                for future in finished:
+                    text, key, length = future.result()
+                    found[text] = (key, length)
+                    self.synthesised += 1
+                    done += 1
+                    if progress is not None:
+                        progress(done, len(jobs))
 
 
 _threads: int | None = None  # set by use_threads: a pack's renders share the cores between processes

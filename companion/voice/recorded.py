@@ -146,6 +146,12 @@ class RecordedNarrator:
                 value=False,
             )
 
+    def stop(self) -> None:
+        """End the synthetic voice's work under way (the takes are already recorded)."""
+        stop = getattr(self.fill, "stop", None)
+        if stop is not None:
+            stop()
+
     def clip_lengths(
         self, texts: Sequence[str], length_scale: float, progress: Progress | None = None
     ) -> dict[str, tuple[str, int]]:
