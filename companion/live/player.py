@@ -228,13 +228,23 @@ class Player:
                     view = None
         except BaseException:  # an interrupt the caller did not handle: stop the sound now
             self.abort()
+            self._stop_voice()
             raise
         thread.join(timeout=5)
+        self._stop_voice()
         self.status.ended = "failed" if failure else self.result().ended
         if view is not None:
             view(self.status)
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
         if failure:
             raise failure[0]
         return self.result()
+
+    def _stop_voice(self) -> None:
+        """A session that ends while its voice is still being made does not wait for the rest."""
+        if self._pool is None:
+            return
+        if self._voice is not None and not self._voice.done():
+            stop = getattr(self.session.narrator, "stop", None)  # optional in the Narrator protocol
+            if stop is not None:
+                stop()
+        self._pool.shutdown(wait=False, cancel_futures=True)

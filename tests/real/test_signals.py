@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+
+from companion.live.transport import STOP_FADE_S
+from tests.helpers import run_cli
 
 SIGTERM_BIT = 1 << (signal.SIGTERM - 1)
 
@@ -70,3 +74,66 @@ def test_a_signal_at_any_moment_ends_in_one_calm_line(sig, busy_machine, tmp_pat
         assert child.returncode == 130, err
         assert "Traceback" not in err and err.strip().splitlines() == [err.strip()] and err.startswith("Error: ")
         assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def stopped_while_the_voice_is_made(command: list[str], session: list[str], sig: int, tmp_path: Path, env: dict):
+    """Run `command` with `session`'s flags twice, each time from a voice cache holding only the
+    tone's parts, and send `sig` once the voice has made its first phrase (more under way):
+    each run's (seconds it took to end, exit code, standard error)."""
+    tones = tmp_path / "tones-cache"  # the tone's noise loops, so that any new clip is the voice's
+    made = run_cli(
+        "render", "--no-narration", *session, "-o", str(tmp_path / "tones.wav"), env={"XDG_CACHE_HOME": str(tones)}
+    )
+    assert made.returncode == 0, made.stderr
+    (tmp_path / "tones.wav").unlink()
+    rng = random.Random(sig)
+    for i in range(2):
+        cache = shutil.copytree(tones, tmp_path / f"cache{i}")
+        clips = cache / "companion" / "clips"
+        parts = len(list(clips.rglob("*.npy")))
+        child = subprocess.Popen(
+            [sys.executable, "-m", "companion", *command, *session],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **env, "XDG_CACHE_HOME": str(cache)},
+        )
+        deadline = time.monotonic() + 60
+        while len(list(clips.rglob("*.npy"))) <= parts and child.poll() is None:
+            assert time.monotonic() < deadline, "the voice made no phrase in a minute"
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0, 1.0))  # phrases under way on both cores
+        sent = time.monotonic()
+        child.send_signal(sig)
+        _, err = child.communicate(timeout=60)
+        took = time.monotonic() - sent
+        left = [p for p in clips.rglob("*") if p.is_file()]
+        assert all(p.suffix == ".npy" for p in left), left  # no clip left half-written
+        yield took, child.returncode, err
+
+
+@pytest.mark.slow("makes the voice from cold 4 times on a machine kept busy, each stopped part-way")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
+def test_a_signal_while_the_voice_is_made_ends_within_two_seconds(sig, busy_machine, tmp_path):
+    """A phrase can take seconds to synthesise on a busy machine: a signal must not wait for it,
+    nor for the phrases after it."""
+    out = tmp_path / "s.wav"
+    session = ["--energy", "low", "--minutes", "3", "--seed", "1"]
+    for took, code, err in stopped_while_the_voice_is_made(["render", "-o", str(out)], session, sig, tmp_path, {}):
+        assert took < 2.0, f"took {took:.1f} s"
+        assert code == 130, err
+        assert "Traceback" not in err and err.strip().splitlines() == [err.strip()] and err.startswith("Error: ")
+        assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.slow("plays twice from a cold voice on a machine kept busy, each stopped part-way")
+def test_a_session_stopped_while_its_voice_is_made_ends_after_its_fade(busy_machine, tmp_path, null_audio_home):
+    """`play` speaks once its voice is ready and plays the tone meanwhile: stopped then, the
+    closing fade plays out and the command ends, without waiting for phrases nobody will hear
+    (it once waited half a minute)."""
+    session = ["--energy", "high", "--minutes", "5", "--seed", "1"]
+    env = {"HOME": str(null_audio_home)}
+    for took, code, err in stopped_while_the_voice_is_made(["play", "--quiet"], session, signal.SIGTERM, tmp_path, env):
+        assert took < STOP_FADE_S + 2.0, f"took {took:.1f} s"
+        assert code == 130, err
+        assert "Traceback" not in err and err.startswith("Stopped gently after"), err
