@@ -218,6 +218,7 @@ def make_pack(
             todo.append(t)
     cover = draw_cover(name, ARTIST)
     write_file(folder / "cover.png", cover)
+    before = {t.file: _identity(folder / t.file) for t in todo}
     try:
         for track, source in retag:
             entry = retag_track(folder, source, track, manifest.tracks[source], tags[track.file], cover)
@@ -225,6 +226,7 @@ def make_pack(
             manifest.save()
         render_tracks(folder, todo, name, len(tracks), cover, manifest, sounds, tags, opts.jobs, progress)
     except KeyboardInterrupt:
+        _remove_unlisted(folder, todo, before, manifest, sounds)
         finished = sum(t.file in manifest.tracks and manifest.tracks[t.file]["sound"] == sounds[t.file] for t in tracks)
         said = f"the {finished} finished track{'s are' if finished != 1 else ' is'} kept" if finished else ""
         raise Interrupted(
@@ -276,6 +278,30 @@ def _prepare(folder: Path) -> None:
             field="folder",
             value=str(folder),
         )
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at `path` (a finished track is put in place by a rename: a new inode)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _remove_unlisted(
+    folder: Path, todo: list[Track], before: dict[str, tuple[int, int] | None], manifest: Manifest, sounds: dict
+) -> None:
+    """A signal can land after a track is put in place but before it is listed: interrupted
+    means not made, so a file this run put there unlisted goes again (the next run makes it),
+    and every track in the folder stays one the record lists."""
+    for t in todo:
+        listed = manifest.tracks.get(t.file, {}).get("sound") == sounds[t.file]
+        if not listed and _identity(folder / t.file) not in (None, before[t.file]):
+            (folder / t.file).unlink(missing_ok=True)
+            notes = folder / Path(t.file).with_suffix(".txt")
+            if notes.exists() and notes.name not in {e.get("notes") for e in manifest.tracks.values()}:
+                notes.unlink()
 
 
 def _remove_partials(folder: Path, files: set[str]) -> None:
