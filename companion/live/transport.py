@@ -57,6 +57,11 @@ class Transport:
 
     def gains(self, n: int) -> np.ndarray:
         """Per-sample gain for the next n samples: raised-cosine fades, smooth volume."""
+        target = 10 ** (self.volume_db / 20)
+        if self._gain == self._fade_to and self._volume == target:
+            # nothing is changing (most of a session): one value, not a fade worked out per sample
+            self.finished = self.stopping and self._gain == 0.0
+            return np.full(n, float(raised_cosine(np.array(self._gain))) * target, np.float32)
         steps = np.arange(1, n + 1)
         if self._gain < self._fade_to:
             g = np.minimum(self._gain + steps * self._fade_step, self._fade_to)
@@ -66,9 +71,9 @@ class Transport:
             g = np.full(n, self._gain)
         self._gain = float(g[-1])
         shaped = raised_cosine(g)  # linear progress -> raised-cosine level
-        target = 10 ** (self.volume_db / 20)
         vol = self._volume + (target - self._volume) * (1 - np.exp(-steps / (0.1 * self.sample_rate)))
-        self._volume = float(vol[-1])
+        # arrived to far below a float32 sample's precision: there, so the steady path can take over
+        self._volume = target if abs(target - vol[-1]) < 1e-9 else float(vol[-1])
         if self.stopping and self._gain == 0.0:
             self.finished = True
         return (shaped * vol).astype(np.float32)
