@@ -148,15 +148,26 @@ def explain_write_error(exc: Exception, path: Path) -> OutputError:
     return OutputError(f"could not write '{path}': {exc}; no file was written")
 
 
+def _discard(path: str) -> None:
+    """Empty a file that is about to be removed: closing it syncs it to the disk (libsndfile
+    does), and syncing or removing hundreds of megabytes took seconds on a busy disk, while
+    Ctrl-C waited."""
+    try:
+        os.truncate(path, 0)
+    except OSError:
+        pass  # it is removed all the same
+
+
 def _write_behind(f: sf.SoundFile, blocks: Iterable[np.ndarray]) -> int:
     """Write on a second thread while this one renders the next blocks: each write is one
     long call into libsndfile that lets go of the GIL, so the two cores share the work."""
     pending: queue.Queue = queue.Queue(maxsize=8)
     failure: list[BaseException] = []
+    stopped = threading.Event()
 
     def writer() -> None:
         while (block := pending.get()) is not None:
-            if not failure:
+            if not failure and not stopped.is_set():
                 try:
                     f.write(block)
                 except BaseException as exc:  # handed back to the rendering thread
@@ -175,9 +186,16 @@ def _write_behind(f: sf.SoundFile, blocks: Iterable[np.ndarray]) -> int:
                     break
                 pending.put(block)
                 frames += len(block)
+        except BaseException:
+            # interrupted (or failed): the file is removed, so the blocks still queued for it are
+            # not written. Writing them could take seconds on a disk busy with other work.
+            stopped.set()
+            raise
         finally:
             pending.put(None)
             thread.join()
+            if stopped.is_set():
+                _discard(f.name)
     if failure:
         raise failure[0]
     return frames

@@ -54,7 +54,9 @@ def busy_machine():
 def test_a_signal_at_any_moment_ends_in_one_calm_line(sig, busy_machine, tmp_path):
     rng = random.Random(sig)
     for i in range(12):
-        out = tmp_path / f"s{i}.wav"
+        # FLAC: long enough to encode that the signal lands in every phase, and not the 7 GB a
+        # 30-minute WAV each time would write (a disk that busy slowed the other tests' ends)
+        out = tmp_path / f"s{i}.flac"
         child = subprocess.Popen(
             [sys.executable, "-m", "companion", "render", "--no-narration", "--minutes", "30", "-o", str(out)],
             stdout=subprocess.PIPE,
