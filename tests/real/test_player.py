@@ -165,7 +165,9 @@ def test_cold_cache_the_tone_starts_before_the_voice(tmp_path):
     cache = ClipCache(tmp_path / "cold")
     opts = SessionOptions(energy="low", minutes=3, seed=4)
     out = PacedOutput(SR, speed=2.0)  # slow enough that the voice is not ready at once
-    player = Player(make_session(opts, cache=cache, wait_for_voice=False), out)
+    session = make_session(opts, cache=cache, wait_for_voice=False)
+    assert session.voice_pending
+    player = Player(session, out)
     first = []
     out.on_block = lambda o, at: first.append(player.status.waiting_for_voice) if len(first) < 1 else None
     out.speed = 2.0
@@ -197,14 +199,28 @@ def test_a_script_that_surely_does_not_fit_fails_before_any_sound(tmp_path):
     assert out.positions == []
 
 
-def test_words_that_turn_out_longer_than_guessed_lengthen_the_session(tmp_path):
+def test_words_that_turn_out_longer_than_guessed_lengthen_the_session(tmp_path, shared_cache):
     """The text looked as if it would fit in 2.5 minutes; the spoken phrases need more. The
     session grows instead of stopping half-way (and `lengthened_to` lets the CLI say so)."""
+    import shutil
+
     from companion.cache import ClipCache
+    from companion.plan.catalogue import builtin_script
+    from companion.plan.profile import PACING, Energy
+    from companion.plan.scripts import personalise
+    from companion.voice.piper_voice import PiperNarrator, resolve_voice
 
     out = PacedOutput(SR, speed=2.0)
     cache = ClipCache(tmp_path)
     opts = SessionOptions(energy="high", script="body-scan", minutes=2.5)
+    # every phrase but the last from the warm cache: the voice is still to be made when play
+    # starts (one phrase of it, not the whole script's half-minute of work)
+    warm = PiperNarrator(resolve_voice(None), SR, ClipCache(shared_cache / "companion" / "clips"))
+    phrases = personalise(builtin_script("body-scan"), None).phrases_for("high")
+    keys = [key for key, _ in warm.clip_lengths(phrases, PACING[Energy.HIGH].length_scale).values()]
+    for key in keys[:-1]:
+        cache.path(key).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(warm.cache.path(key), cache.path(key))
     player = Player(make_session(opts, cache=cache, wait_for_voice=False), out)
 
     def hurry(o, at):  # real time while the voice is synthesised, then fast
