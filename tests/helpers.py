@@ -24,12 +24,6 @@ from companion.plan.scripts import personalise
 ROOT = Path(__file__).resolve().parents[1]
 
 
-# The energies whose every phrase the real tests hear. Medium speaks no phrase that low or
-# high does not, at a pace between theirs (tests/real/test_plan.py checks both facts), so its
-# phrases add a third of the voice's work and nothing the tests would not see already.
-SPOKEN_ENERGIES = ("low", "high")
-
-
 def warm_library_voice(cache: ClipCache) -> None:
     from companion.voice.piper_voice import PiperNarrator, resolve_voice  # the slow import: only here
 
@@ -38,8 +32,7 @@ def warm_library_voice(cache: ClipCache) -> None:
     for script in builtin_scripts():
         spoken = personalise(script, None)
         for energy in script.energies:
-            if energy in SPOKEN_ENERGIES:
-                by_scale.setdefault(PACING[Energy(energy)].length_scale, []).extend(spoken.phrases_for(energy))
+            by_scale.setdefault(PACING[Energy(energy)].length_scale, []).extend(spoken.phrases_for(energy))
     for length_scale, phrases in by_scale.items():
         narrator.clip_lengths(phrases, length_scale)
 

@@ -1,6 +1,6 @@
 """The real layer: the real neural voice, real processes, real sound devices and browsers.
-Its tests share one voice cache, warmed once with every built-in phrase at the low and
-high energy levels (one batch keeps both cores busy; medium's phrases are all among them)."""
+Its tests share one voice cache, warmed once with every built-in phrase at every energy
+level (one batch keeps both cores busy, and no later test waits for the voice)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ from tests.helpers import run_cli, warm_library_voice
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory) -> Path:
     """The run's XDG cache folder, its voice cache warmed once with every built-in phrase at
-    the low and high energy levels (helpers.SPOKEN_ENERGIES): one batch keeps both cores busy.
-    A test that needs a medium session's phrases makes them here once, for every later one.
-    Tests that need a cold cache make their own."""
+    every energy level: one batch keeps both cores busy, and no later test (or command a test
+    runs) waits for the voice. Tests that need a cold cache make their own."""
     base = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent  # one cache for all the workers: its writes are atomic renames
