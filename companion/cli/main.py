@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         code = _fail(Interrupted("interrupted; nothing was written"), debug)
     except CompanionError as exc:
-        code = _fail(exc, debug)
+        code = _fail(exc, debug, _invoked(args))
     except OSError as exc:
         if exc.errno not in STDOUT_FAILURES:
             raise
@@ -341,21 +341,29 @@ def main(argv: list[str] | None = None) -> None:
 STDOUT_FAILURES = {errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EBADF, errno.EDQUOT}
 
 
-def _fail(exc: CompanionError, debug: bool) -> int:
+def _fail(exc: CompanionError, debug: bool, command: list[click.Command] | None = None) -> int:
     if debug:
         import traceback
 
         traceback.print_exception(exc)
-    click.echo(f"Error: {in_terms_of_flags(exc, _flags(cli))}", err=True)
+    click.echo(f"Error: {in_terms_of_flags(exc, _flags(command or [cli]))}", err=True)
     return exc.exit_code
 
 
-def _flags(command: click.Command) -> set[str]:
-    """Every flag of the command line, so an error's field is named only where a flag exists."""
-    found = {opt for param in command.params for opt in param.opts if opt.startswith("--")}
-    for sub in getattr(command, "commands", {}).values():
-        found |= _flags(sub)
-    return found
+def _invoked(args: list[str]) -> list[click.Command]:
+    """The commands the arguments run, outermost first ('journal', then 'journal show')."""
+    chain: list[click.Command] = [cli]
+    for word in args:
+        group = chain[-1]
+        if isinstance(group, click.Group) and word in group.commands:
+            chain.append(group.commands[word])
+    return chain
+
+
+def _flags(chain: list[click.Command]) -> set[str]:
+    """The flags of the command that ran, so an error names a flag only where that command has it
+    ('scripts show nope' is not told to use --script, which only the session commands have)."""
+    return {opt for command in chain for param in command.params for opt in param.opts if opt.startswith("--")}
 
 
 if __name__ == "__main__":

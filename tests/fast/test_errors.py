@@ -108,3 +108,12 @@ def test_script_too_long_for_the_time(out_dir, tmp_path):
     )
     result = run_main("render", "--minutes", "2", "--script", str(long), "-o", str(out_dir / "s.wav"))
     assert_clean_failure(result, out_dir, words="does not fit in 2 minutes")
+
+
+def test_an_error_names_a_flag_only_where_the_command_has_it():
+    """The same library error, from a command with the flag and from one without it."""
+    shown = run_main("scripts", "show", "nope")
+    assert shown.returncode == 2 and "no script named 'nope'" in shown.stderr
+    assert "(--" not in shown.stderr  # 'scripts show' has no --script to point at
+    planned = run_main("plan", "--script", "nope")
+    assert planned.returncode == 2 and planned.stderr.rstrip().endswith("(--script)")
