@@ -27,6 +27,20 @@ def shell_examples(readme) -> list[str]:
 EXAMPLES = shell_examples(ROOT / "README.md") + shell_examples(ROOT / "scripts" / "README.md")
 
 
+def in_turn(examples: list[str]) -> list[list[str]]:
+    """The examples as a reader runs them: those that make or grow the same pack folder run
+    one after another in one test (the caregiver's tracks are added to the pack just made,
+    not to a new one), every other example on its own."""
+    runs: dict[str, list[str]] = {}
+    for example in examples:
+        folder = re.match(r"companion pack (\S+)", example)
+        runs.setdefault(folder.group(1) if folder else example, []).append(example)
+    return list(runs.values())
+
+
+RUNS = in_turn(EXAMPLES)
+
+
 def example_script() -> str:
     """The example script that scripts/README.md shows (its first code block)."""
     return BLOCK.findall((ROOT / "scripts" / "README.md").read_text())[0][1]
@@ -62,8 +76,8 @@ def test_there_are_examples_for_every_listener():
         assert any(words in e for e in EXAMPLES), words
 
 
-@pytest.mark.parametrize("command", EXAMPLES)
-def test_readme_example_runs_as_written(command, tmp_path, null_audio_home):
+@pytest.mark.parametrize("commands", RUNS, ids=[" then ".join(run) for run in RUNS])
+def test_readme_example_runs_as_written(commands, tmp_path, null_audio_home):
     (tmp_path / "my-script.txt").write_text(example_script())
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -71,6 +85,7 @@ def test_readme_example_runs_as_written(command, tmp_path, null_audio_home):
     (bin_dir / "companion").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m companion "$@"\n')
     (bin_dir / "companion").chmod(0o755)
     env = {"HOME": str(null_audio_home), "PATH": f"{bin_dir}:{os.environ['PATH']}", "TERM": "dumb"}
-    status, screen = run_on_a_terminal(command, tmp_path, env)
-    assert status == 0, screen[-2000:]
-    assert "Error:" not in screen and "Traceback" not in screen, screen[-2000:]
+    for command in commands:
+        status, screen = run_on_a_terminal(command, tmp_path, env)
+        assert status == 0, f"{command}\n{screen[-2000:]}"
+        assert "Error:" not in screen and "Traceback" not in screen, f"{command}\n{screen[-2000:]}"
