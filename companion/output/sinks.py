@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import soxr
 
 from companion import interrupts
 from companion.atomic import written_atomically
 from companion.errors import BadInput, OutputError
+
+soxr = interrupts.import_held("soxr")
 
 # suffix -> (libsndfile format, subtype)
 FORMATS = {

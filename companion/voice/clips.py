@@ -4,11 +4,13 @@ loudness, true-peak safe, with raised-cosine edges."""
 from __future__ import annotations
 
 import numpy as np
-import soxr
 
+from companion import interrupts
 from companion.sound.envelopes import raised_cosine
 from companion.sound.loudness import db_to_gain, lufs
 from companion.sound.mixer import smooth_within
+
+soxr = interrupts.import_held("soxr")
 
 VOICE_LUFS = -18.0
 CLIP_CEILING_DBTP = -2.0  # leaves room for the quiet bed under the voice; master ceiling is -1

@@ -150,3 +150,16 @@ def test_the_readme_map_names_every_module_and_only_those():
     for room, names in on_disk.items():
         assert names - shown[room] == set(), f"the map's {room or 'top level'} leaves out {names - shown[room]}"
         assert shown[room] - names == set(), f"the map's {room or 'top level'} names {shown[room] - names}: not there"
+
+
+HELD_IMPORTS = {"soxr"}  # compiled modules whose set-up a KeyboardInterrupt aborts (see interrupts.import_held)
+
+
+def test_modules_a_signal_would_abort_are_imported_held():
+    """`import soxr` anywhere in the package would let Ctrl-C abort the process in its set-up."""
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not HELD_IMPORTS & {n.split(".")[0] for n in names}, f"{path}: use interrupts.import_held"
