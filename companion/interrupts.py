@@ -9,12 +9,10 @@ itself, and the main thread raises KeyboardInterrupt at its next `check()`, outs
 
 from __future__ import annotations
 
-import importlib
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import ModuleType
 
 _pending = False
 _deferring = 0
@@ -58,11 +56,3 @@ def deferred() -> Iterator[None]:
         _deferring -= 1
     if not _deferring:  # an inner hold ending inside an outer one must not raise: the outer decides where
         check()
-
-
-def import_held(name: str) -> ModuleType:
-    """Import a compiled module with Ctrl-C and SIGTERM held back until it is set up: soxr's
-    (nanobind) aborts the whole process, status -6 and no word, when KeyboardInterrupt is raised
-    inside its set-up (seen in CI, and about one time in 150 when a signal lands in its import)."""
-    with deferred():
-        return importlib.import_module(name)

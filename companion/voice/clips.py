@@ -10,7 +10,8 @@ from companion.sound.envelopes import raised_cosine
 from companion.sound.loudness import db_to_gain, lufs
 from companion.sound.mixer import smooth_within
 
-soxr = interrupts.import_held("soxr")
+with interrupts.deferred():  # a signal inside soxr's set-up aborts the process (see output/sinks.py)
+    import soxr
 
 VOICE_LUFS = -18.0
 CLIP_CEILING_DBTP = -2.0  # leaves room for the quiet bed under the voice; master ceiling is -1
