@@ -61,6 +61,18 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeou
     )
 
 
+def start_cli(*args: str, env: dict | None = None) -> subprocess.Popen:
+    """Start the real command in a child process (its output in text pipes), to be signalled
+    or waited for."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "companion", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
 def spawn_in_pty(*args: str, env: dict | None = None):
     """Run the command on a pseudo-terminal, as if typed by a person: (child, master fd)."""
     return spawn_argv_in_pty([sys.executable, "-m", "companion", *args], env)

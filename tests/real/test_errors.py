@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.helpers import assert_clean_failure, mounted_tmpfs, run_cli
+from tests.helpers import assert_clean_failure, mounted_tmpfs, run_cli, start_cli
 
 
 @pytest.fixture
@@ -77,12 +77,7 @@ def test_full_disk(small_disk):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_leaves_nothing_behind(out_dir, sig):
     target = out_dir / "long.wav"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "companion", "render", "--no-narration", "--minutes", "180", "-o", str(target)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = start_cli("render", "--no-narration", "--minutes", "180", "-o", str(target))
     deadline = time.time() + 60
     while not any(out_dir.iterdir()):  # wait until the partial file is being written
         assert time.time() < deadline and child.poll() is None
@@ -96,17 +91,11 @@ def test_interrupt_leaves_nothing_behind(out_dir, sig):
 
 
 def test_interrupt_during_cold_synthesis_ends_promptly(out_dir, tmp_path):
-    """Ctrl-C while both cores synthesise: the phrases in hand finish, no more start, and
+    """Ctrl-C while both cores synthesise: the phrases under way stop, no more start, and
     neither the output nor a half-written clip is left."""
     cache = tmp_path / "cold-cache"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "companion", "render", "--energy", "high", "--script", "body-scan"]
-        + ["-o", str(out_dir / "s.wav")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
-    )
+    args = ("render", "--energy", "high", "--script", "body-scan", "-o", str(out_dir / "s.wav"))
+    child = start_cli(*args, env={"XDG_CACHE_HOME": str(cache)})
     deadline = time.time() + 120
     while not list(cache.rglob("*.npy")):  # the first phrase is in the cache: synthesis is under way
         assert time.time() < deadline and child.poll() is None

@@ -8,15 +8,13 @@ import os
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from companion.live.transport import STOP_FADE_S
-from tests.helpers import run_cli
+from tests.helpers import run_cli, start_cli
 
 SIGTERM_BIT = 1 << (signal.SIGTERM - 1)
 
@@ -57,12 +55,7 @@ def test_a_signal_at_any_moment_ends_in_one_calm_line(sig, busy_machine, tmp_pat
         # FLAC: long enough to encode that the signal lands in every phase, and not the 7 GB a
         # 30-minute WAV each time would write (a disk that busy slowed the other tests' ends)
         out = tmp_path / f"s{i}.flac"
-        child = subprocess.Popen(
-            [sys.executable, "-m", "companion", "render", "--no-narration", "--minutes", "30", "-o", str(out)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        child = start_cli("render", "--no-narration", "--minutes", "30", "-o", str(out))
         deadline = time.monotonic() + 30
         while not handlers_in(child.pid) and child.poll() is None and time.monotonic() < deadline:
             time.sleep(0.002)
@@ -93,13 +86,7 @@ def stopped_while_the_voice_is_made(command: list[str], session: list[str], sig:
         cache = shutil.copytree(tones, tmp_path / f"cache{i}")
         clips = cache / "companion" / "clips"
         parts = len(list(clips.rglob("*.npy")))
-        child = subprocess.Popen(
-            [sys.executable, "-m", "companion", *command, *session],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **env, "XDG_CACHE_HOME": str(cache)},
-        )
+        child = start_cli(*command, *session, env={**env, "XDG_CACHE_HOME": str(cache)})
         deadline = time.monotonic() + 60
         while len(list(clips.rglob("*.npy"))) <= parts and child.poll() is None:
             assert time.monotonic() < deadline, "the voice made no phrase in a minute"
