@@ -24,7 +24,7 @@ from companion.output.tags import ARTIST, TrackTags, chapters_of, write_tags
 from companion.plan.catalogue import builtin_scripts, default_cover, resolve_script
 from companion.plan.layout import KnownLengths, build_plan, check_fits
 from companion.plan.model import SessionPlan
-from companion.plan.profile import Energy, Profile, make_profile, parse_energy
+from companion.plan.profile import SPEAKING_PACE, Energy, Profile, make_profile, parse_energy
 from companion.plan.scripts import Script, check_name, personalise
 from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.sound.renderer import QUANTUM, SessionRenderer, blocks
@@ -151,8 +151,7 @@ def make_session(
     pending = False
     lengths = None
     if narrator is not None:
-        pace = profile.pacing.length_scale
-        pending = not wait_for_voice and not narrator.ready(script.phrases_for(profile.energy.value), pace)
+        pending = not wait_for_voice and not narrator.ready(script.phrases_for(profile.energy.value), SPEAKING_PACE)
         if not pending:
             lengths = _make_voice(narrator, profile, script, progress)
     plan = build_plan(profile, script, lengths)
@@ -234,7 +233,7 @@ def _make_voice(narrator: Narrator, profile: Profile, script: Script, progress: 
     """Synthesise what the voice lacks (the slow part on a fresh machine), telling `progress`;
     the lengths found are handed to the layout, so the clips are not looked up a second time."""
     phrases = script.phrases_for(profile.energy.value)
-    return KnownLengths(narrator.clip_lengths(phrases, profile.pacing.length_scale, progress))
+    return KnownLengths(narrator.clip_lengths(phrases, SPEAKING_PACE, progress))
 
 
 def _notices(p: Profile, cache: ClipCache, script: Script) -> tuple[Notice, ...]:

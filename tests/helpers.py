@@ -18,7 +18,7 @@ import pytest
 
 from companion.cache import ClipCache
 from companion.plan.catalogue import builtin_scripts
-from companion.plan.profile import PACING, SAMPLE_RATE, Energy
+from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE
 from companion.plan.scripts import personalise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,13 +28,12 @@ def warm_library_voice(cache: ClipCache) -> None:
     from companion.voice.piper_voice import PiperNarrator, resolve_voice  # the slow import: only here
 
     narrator = PiperNarrator(resolve_voice(None), SAMPLE_RATE, cache)
-    by_scale: dict[float, list[str]] = {}
+    phrases: list[str] = []
     for script in builtin_scripts():
         spoken = personalise(script, None)
         for energy in script.energies:
-            by_scale.setdefault(PACING[Energy(energy)].length_scale, []).extend(spoken.phrases_for(energy))
-    for length_scale, phrases in by_scale.items():
-        narrator.clip_lengths(phrases, length_scale)
+            phrases.extend(spoken.phrases_for(energy))
+    narrator.clip_lengths(list(dict.fromkeys(phrases)), SPEAKING_PACE)
 
 
 def mounted_tmpfs(mount: Path, options: str):

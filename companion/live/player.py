@@ -27,6 +27,7 @@ from companion.live.transport import Transport
 from companion.options import check_argument, check_callable
 from companion.output.stream import BLOCK, Blocks, Output, Status
 from companion.plan.extend import extend_plan
+from companion.plan.profile import SPEAKING_PACE
 from companion.session import Session
 
 EXTEND_S = 5 * 60
@@ -146,7 +147,7 @@ class Player:
         if not self.session.voice_pending or narrator is None:  # tones only, or the voice is ready
             return
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="companion-voice")
-        self._voice = self._pool.submit(narrator.clip_lengths, self.session.phrases, self.profile.pacing.length_scale)
+        self._voice = self._pool.submit(narrator.clip_lengths, self.session.phrases, SPEAKING_PACE)
 
     def _voice_ready(self) -> None:
         """Once every phrase is ready, switch to the full plan (the opening waits if need be)."""

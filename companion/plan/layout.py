@@ -16,7 +16,7 @@ from companion.errors import BadInput, DoesNotFit
 from companion.plan.breathing import breath_schedule
 from companion.plan.cues import mode_cues
 from companion.plan.model import Cue, NarrationEntry, PlacedClip, SessionPlan
-from companion.plan.profile import COMMA_PAUSE, Profile
+from companion.plan.profile import COMMA_PAUSE, SPEAKING_PACE, Profile
 from companion.plan.scripts import Breathe, Chime, Entry, Pause, Script
 from companion.timefmt import clock
 
@@ -92,7 +92,7 @@ def build_plan(
 
     energy = profile.energy.value
     items = script.items_for(energy)
-    lengths = narrator.clip_lengths(script.phrases_for(energy), pacing.length_scale)
+    lengths = narrator.clip_lengths(script.phrases_for(energy), SPEAKING_PACE)
     timeline: list[_Spoken | _Quiet] = []
     pending: _Quiet | None = None
     section = None

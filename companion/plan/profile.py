@@ -33,18 +33,20 @@ class Pacing:
     instruction_pause: tuple[float, float, float]  # (min, default, max) between entries
     sentence_pause: tuple[float, float]  # (min, max) between the sentences of one entry
     target_wpm: float  # words per minute of one entry, pauses between its phrases included
-    length_scale: float  # Piper's phoneme length: unhurried articulation, about 3 syllables a second
     breathe_min: float  # shortest breathing-only stretch when a script gives none
 
 
-# Slower speech means slower articulation with short breaths at commas, not fast fragments
-# with long gaps (docs/defaults.md, "Phrasing"): whole sentences at 1.7-1.8x Piper's phoneme
-# length speak at about 3 syllables a second, and the pauses bring each line to 85-140 wpm.
+# A lower energy slows a session with longer quiet, not dragged words (docs/defaults.md,
+# "Phrasing"): whole sentences at one unhurried pace, with short breaths at commas, and the
+# pauses bring each line to 85-140 wpm.
 PACING: dict[Energy, Pacing] = {
-    Energy.LOW: Pacing(6, 14, 10, 0.25, (4.0, 6.0, 8.0), (0.8, 2.0), 100, 1.8, 20),
-    Energy.MEDIUM: Pacing(12, 12, 8, 0.5, (2.0, 3.5, 5.0), (0.7, 1.8), 110, 1.75, 20),
-    Energy.HIGH: Pacing(20, 10, 6, 0.5, (1.5, 2.5, 4.0), (0.6, 1.6), 115, 1.7, 15),
+    Energy.LOW: Pacing(6, 14, 10, 0.25, (4.0, 6.0, 8.0), (0.8, 2.0), 100, 20),
+    Energy.MEDIUM: Pacing(12, 12, 8, 0.5, (2.0, 3.5, 5.0), (0.7, 1.8), 110, 20),
+    Energy.HIGH: Pacing(20, 10, 6, 0.5, (1.5, 2.5, 4.0), (0.6, 1.6), 115, 15),
 }
+# Piper's phoneme length for every energy: about 3 syllables a second. One pace means one clip
+# serves every energy level, so a phrase once made is ready whatever the day's energy.
+SPEAKING_PACE = 1.75
 COMMA_PAUSE = (0.3, 0.6)  # after a phrase that ends at a comma (' / ' after a comma)
 
 ABSOLUTE_FLOOR = 4.5  # breaths/min, never slower

@@ -206,7 +206,7 @@ def test_words_that_turn_out_longer_than_guessed_lengthen_the_session(tmp_path, 
 
     from companion.cache import ClipCache
     from companion.plan.catalogue import builtin_script
-    from companion.plan.profile import PACING, Energy
+    from companion.plan.profile import SPEAKING_PACE
     from companion.plan.scripts import personalise
     from companion.voice.piper_voice import PiperNarrator, resolve_voice
 
@@ -217,7 +217,7 @@ def test_words_that_turn_out_longer_than_guessed_lengthen_the_session(tmp_path, 
     # starts (one phrase of it, not the whole script's half-minute of work)
     warm = PiperNarrator(resolve_voice(None), SR, ClipCache(shared_cache / "companion" / "clips"))
     phrases = personalise(builtin_script("body-scan"), None).phrases_for("high")
-    keys = [key for key, _ in warm.clip_lengths(phrases, PACING[Energy.HIGH].length_scale).values()]
+    keys = [key for key, _ in warm.clip_lengths(phrases, SPEAKING_PACE).values()]
     for key in keys[:-1]:
         cache.path(key).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(warm.cache.path(key), cache.path(key))

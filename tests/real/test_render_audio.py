@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from companion.plan.profile import SPEAKING_PACE
 from companion.session import SessionOptions, make_session
 from companion.sound.envelopes import BreathEnvelope
 from companion.sound.mixer import limit
@@ -151,7 +152,7 @@ def test_second_render_reads_the_cache(short_session):
     narrator = PiperNarrator(resolve_voice(None), 44100)
     plan = short_session.plan
     texts = [c.text for c in plan.clips]
-    first = narrator.clip_lengths(texts, plan.profile.pacing.length_scale)
+    first = narrator.clip_lengths(texts, SPEAKING_PACE)
     assert narrator.synthesised == 0  # the session fixture already synthesised them
     assert [first[t][0] for t in texts] == [c.key for c in plan.clips]
 
