@@ -9,6 +9,7 @@ import random
 import shutil
 import signal
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,23 +35,31 @@ def spin(stop) -> None:
         pass
 
 
-@pytest.fixture
+@contextmanager
 def busy_machine():
-    """Every core kept busy while the test runs, as a loaded machine would be."""
+    """Every core kept busy, as a loaded machine would be: only while it matters, since the
+    other tests running beside this one then wait too."""
     stop = multiprocessing.Event()
     spinners = [multiprocessing.Process(target=spin, args=(stop,)) for _ in range(os.cpu_count() or 2)]
     for p in spinners:
         p.start()
-    yield
-    stop.set()
-    for p in spinners:
-        p.join(timeout=5)
+    try:
+        yield
+    finally:
+        stop.set()
+        for p in spinners:
+            p.join(timeout=5)
 
 
 @pytest.mark.slow("starts the command 24 times on a machine kept busy, each stopped at a random moment")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
-def test_a_signal_at_any_moment_ends_in_one_calm_line(sig, busy_machine, tmp_path):
+def test_a_signal_at_any_moment_ends_in_one_calm_line(sig, tmp_path):
     rng = random.Random(sig)
+    with busy_machine():
+        _start_and_stop_at_random(sig, rng, tmp_path)
+
+
+def _start_and_stop_at_random(sig: int, rng: random.Random, tmp_path: Path) -> None:
     for i in range(12):
         # FLAC: long enough to encode that the signal lands in every phase, and not the 7 GB a
         # 30-minute WAV each time would write (a disk that busy slowed the other tests' ends)
@@ -91,11 +100,12 @@ def stopped_while_the_voice_is_made(command: list[str], session: list[str], sig:
         while len(list(clips.rglob("*.npy"))) <= parts and child.poll() is None:
             assert time.monotonic() < deadline, "the voice made no phrase in a minute"
             time.sleep(0.01)
-        time.sleep(rng.uniform(0, 1.0))  # phrases under way on both cores
-        sent = time.monotonic()
-        child.send_signal(sig)
-        _, err = child.communicate(timeout=60)
-        took = time.monotonic() - sent
+        with busy_machine():  # from here on: the phrases under way are made on a busy machine
+            time.sleep(rng.uniform(0, 1.0))  # phrases under way on both cores
+            sent = time.monotonic()
+            child.send_signal(sig)
+            _, err = child.communicate(timeout=60)
+            took = time.monotonic() - sent
         left = [p for p in clips.rglob("*") if p.is_file()]
         assert all(p.suffix == ".npy" for p in left), left  # no clip left half-written
         yield took, child.returncode, err
@@ -103,7 +113,7 @@ def stopped_while_the_voice_is_made(command: list[str], session: list[str], sig:
 
 @pytest.mark.slow("makes the voice from cold 4 times on a machine kept busy, each stopped part-way")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
-def test_a_signal_while_the_voice_is_made_ends_within_two_seconds(sig, busy_machine, tmp_path):
+def test_a_signal_while_the_voice_is_made_ends_within_two_seconds(sig, tmp_path):
     """A phrase can take seconds to synthesise on a busy machine: a signal must not wait for it,
     nor for the phrases after it."""
     out = tmp_path / "s.wav"
@@ -116,7 +126,7 @@ def test_a_signal_while_the_voice_is_made_ends_within_two_seconds(sig, busy_mach
 
 
 @pytest.mark.slow("plays twice from a cold voice on a machine kept busy, each stopped part-way")
-def test_a_session_stopped_while_its_voice_is_made_ends_after_its_fade(busy_machine, tmp_path, null_audio_home):
+def test_a_session_stopped_while_its_voice_is_made_ends_after_its_fade(tmp_path, null_audio_home):
     """`play` speaks once its voice is ready and plays the tone meanwhile: stopped then, the
     closing fade plays out and the command ends, without waiting for phrases nobody will hear
     (it once waited half a minute)."""
