@@ -151,7 +151,8 @@ def test_loudness_range_keeps_a_listener_from_the_volume_control(label):
 
 def test_phrasing_whole_sentences_short_comma_breaths_unhurried_rate():
     """Measured in the voice's own clips: a sentence is one clip with the voice's short breath
-    at each comma; sentences are unhurried, and slower at low energy than at high."""
+    at each comma; sentences are unhurried, at one pace whatever the energy (a lower energy
+    slows the session with longer quiet instead)."""
     fixups = load_fixups()
     session = make_session(SessionOptions(energy="medium", script="body-scan"))
     narrator = session.narrator
@@ -172,7 +173,7 @@ def test_phrasing_whole_sentences_short_comma_breaths_unhurried_rate():
         s = make_session(SessionOptions(energy=energy, script="settling"))
         spoken = sum(_voiced_seconds(np.asarray(s.narrator.clip(c.key), np.float64)) for c in s.plan.clips)
         rates[energy] = sum(_syllables(as_said(c.text, fixups)) for c in s.plan.clips) / spoken
-    assert 2.5 <= rates["low"] < rates["high"] <= 4.0, rates  # syllables a second, while voiced
+    assert 2.5 <= min(rates.values()) and max(rates.values()) <= 4.0, rates  # syllables a second, while voiced
 
 
 def _frames_db(x: np.ndarray, hop: int = 441) -> np.ndarray:
