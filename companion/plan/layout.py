@@ -8,6 +8,7 @@ reports are the times the renderer uses.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -269,7 +270,7 @@ def _fit(timeline: list, budget: int, profile: Profile, script: Script) -> int:
                 taken += extra
         else:
             need_s = (_needed(timeline) - room + (profile.total_samples - budget)) / profile.sample_rate
-            minutes = max(int(need_s / 60 + 0.999), 2)
+            minutes = max(math.ceil(need_s / 60), 2)  # the next whole minute, even for 120.03 s
             raise DoesNotFit(
                 f"the script '{script.name}' does not fit in {profile.minutes:g} minutes at "
                 f"{profile.energy.value} energy; choose {minutes} minutes or more, or a shorter script",

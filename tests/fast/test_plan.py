@@ -108,6 +108,42 @@ def test_optional_lines_are_dropped_first_then_it_does_not_fit():
     assert caught.value.field == "minutes" and caught.value.minutes > 2
 
 
+class ScaledNarrator(FakeNarrator):
+    """The fake voice, every phrase `factor` times as long."""
+
+    def __init__(self, factor: float) -> None:
+        super().__init__()
+        self.factor = factor
+
+    def clip_lengths(self, texts, length_scale, progress=None):
+        lengths = super().clip_lengths(texts, length_scale, progress)
+        return {t: (f"{self.factor}:{key}", round(n * self.factor)) for t, (key, n) in lengths.items()}
+
+
+def test_the_minutes_suggested_fit_even_just_past_the_edge():
+    """Where the words need a hair more than the minutes asked (found by halving the voice's
+    length until the edge is a few samples wide), the suggestion is a longer session that fits."""
+    script = parse_script(LONG, "long", "long.txt")
+    profile = make_profile(SessionOptions(energy="high", minutes=2))
+
+    def fits(factor: float) -> bool:
+        try:
+            build_plan(profile, script, ScaledNarrator(factor))
+        except DoesNotFit:
+            return False
+        return True
+
+    fit, too_long = 0.05, 1.0
+    assert fits(fit) and not fits(too_long)
+    while too_long - fit > 1e-9:
+        middle = (fit + too_long) / 2
+        fit, too_long = (middle, too_long) if fits(middle) else (fit, middle)
+    with pytest.raises(DoesNotFit) as caught:
+        build_plan(profile, script, ScaledNarrator(too_long))
+    assert caught.value.minutes > 2
+    build_plan(make_profile(SessionOptions(energy="high", minutes=caught.value.minutes)), script, ScaledNarrator(too_long))
+
+
 def test_breathing_stretches_grow_and_pauses_are_kept():
     text = (
         "title: T\n== A\nHello there. / Rest now.\n[pause 4.5]\nStill here. / Resting.\n"
