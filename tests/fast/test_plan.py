@@ -141,7 +141,8 @@ def test_the_minutes_suggested_fit_even_just_past_the_edge():
     with pytest.raises(DoesNotFit) as caught:
         build_plan(profile, script, ScaledNarrator(too_long))
     assert caught.value.minutes > 2
-    build_plan(make_profile(SessionOptions(energy="high", minutes=caught.value.minutes)), script, ScaledNarrator(too_long))
+    longer = make_profile(SessionOptions(energy="high", minutes=caught.value.minutes))
+    build_plan(longer, script, ScaledNarrator(too_long))
 
 
 def test_breathing_stretches_grow_and_pauses_are_kept():
