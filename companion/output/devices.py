@@ -13,7 +13,7 @@ from companion.errors import BadInput, OutputError
 from companion.output.stream import BLOCK, Status
 from companion.plan.profile import SAMPLE_RATE
 
-QUEUE_BLOCKS = 24  # about half a second rendered ahead of the playhead
+QUEUE_BLOCKS = 6  # about half a second rendered ahead of the playhead (6 x 4096 frames)
 
 
 PORTAUDIO_MISSING = (
