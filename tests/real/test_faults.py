@@ -16,7 +16,17 @@ from tests.helpers import mounted_tmpfs, run_cli
 from tests.paced_output import PacedOutput
 
 SR = 44100
-LOW = ("--energy", "low", "--minutes", "2", "--seed", "3")
+# A script of three short phrases: each fault below makes its voice from nothing, and the
+# faults are in the cache, not in how much there is to say.
+SHORT_SCRIPT = "title: Three phrases\n== One\nWelcome. / Rest here.\n[breathe 30]\n== Two\nStay as long as you like.\n"
+
+
+@pytest.fixture(scope="module")
+def low(tmp_path_factory) -> tuple[str, ...]:
+    """The session's flags: two minutes at low energy, the short script, a fixed seed."""
+    script = tmp_path_factory.mktemp("script") / "three.txt"
+    script.write_text(SHORT_SCRIPT)
+    return ("--energy", "low", "--minutes", "2", "--seed", "3", "--script", str(script))
 
 
 def sha(path) -> str:
@@ -31,17 +41,17 @@ def one_error_line(result, status: int, words: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory, shared_cache) -> bytes:
+def reference(tmp_path_factory, shared_cache, low) -> bytes:
     """The session made with a sound cache: every fault below must give the very same bytes."""
     out = tmp_path_factory.mktemp("reference") / "s.wav"
-    assert run_cli("render", *LOW, "-o", str(out), env={"XDG_CACHE_HOME": str(shared_cache)}).returncode == 0
+    assert run_cli("render", *low, "-o", str(out), env={"XDG_CACHE_HOME": str(shared_cache)}).returncode == 0
     return out.read_bytes()
 
 
-def test_a_damaged_cache_heals_itself(tmp_path, reference):
+def test_a_damaged_cache_heals_itself(tmp_path, reference, low):
     cache = tmp_path / "cache"
     env = {"XDG_CACHE_HOME": str(cache)}
-    assert run_cli("render", *LOW, "-o", str(tmp_path / "a.wav"), env=env).returncode == 0
+    assert run_cli("render", *low, "-o", str(tmp_path / "a.wav"), env=env).returncode == 0
     entries = sorted((cache / "companion" / "clips").rglob("*.npy"), key=lambda p: p.stat().st_size)
     assert len(entries) >= 6
     smallest, small, middle, largest = entries[0], entries[1], entries[len(entries) // 2], entries[-1]
@@ -49,7 +59,7 @@ def test_a_damaged_cache_heals_itself(tmp_path, reference):
     np.save(small, np.full(len(np.load(small)), np.nan, np.float32))  # NaN samples
     middle.write_bytes(middle.read_bytes()[: middle.stat().st_size // 2])  # cut short
     np.save(largest, np.load(largest) * 1e6)  # a noise loop turned to garbage
-    result = run_cli("render", *LOW, "-o", str(tmp_path / "b.wav"), env=env)
+    result = run_cli("render", *low, "-o", str(tmp_path / "b.wav"), env=env)
     assert result.returncode == 0 and not result.stderr, result.stderr
     assert (tmp_path / "b.wav").read_bytes() == reference
     for entry in (smallest, small, middle, largest):  # made again, and sound
@@ -68,7 +78,7 @@ def full_folder(tmp_path):
 
 
 @pytest.mark.parametrize("where", ["a file", "read-only", "full"])
-def test_a_cache_that_cannot_be_written_is_not_needed(where, tmp_path, reference, request):
+def test_a_cache_that_cannot_be_written_is_not_needed(where, tmp_path, reference, low, request):
     if where == "a file":
         cache = tmp_path / "not-a-folder"
         cache.write_text("")
@@ -78,7 +88,7 @@ def test_a_cache_that_cannot_be_written_is_not_needed(where, tmp_path, reference
     else:
         cache, reason = request.getfixturevalue("full_folder"), "No space left on device"
     out = tmp_path / "s.wav"
-    result = run_cli("render", *LOW, "-o", str(out), env={"XDG_CACHE_HOME": str(cache)})
+    result = run_cli("render", *low, "-o", str(out), env={"XDG_CACHE_HOME": str(cache)})
     assert result.returncode == 0 and not result.stderr, result.stderr
     notes = [line for line in result.stdout.splitlines() if "voice cache" in line]
     assert len(notes) == 1 and reason in notes[0] and "made without it, so it is slower" in notes[0], result.stdout
