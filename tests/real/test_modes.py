@@ -126,7 +126,7 @@ def test_tones_only_massage_track_level(tmp_path):
 
 
 def test_caregiver_safety_screen_is_shown_and_required(tmp_path):
-    out = tmp_path / "hands.mp3"
+    out = tmp_path / "hands.flac"
     refused = run_cli("render", "--for", "caregiver", "--part", "hands", "-o", str(out))
     assert refused.returncode == 2
     assert SAFETY_SCREEN.strip() in refused.stdout
@@ -154,10 +154,10 @@ def answer_safety_prompt(answer: bytes, *args: str):
 
 
 def test_caregiver_confirms_at_the_prompt(tmp_path):
-    out = tmp_path / "feet.ogg"
+    out = tmp_path / "feet.flac"
     assert answer_safety_prompt(b"y\n", "--part", "feet", "-o", str(out)).wait(timeout=300) == 0
     assert out.exists() and (tmp_path / "feet.txt").exists()
-    refused = tmp_path / "no.ogg"
+    refused = tmp_path / "no.flac"
     assert answer_safety_prompt(b"n\n", "-o", str(refused)).wait(timeout=60) == 2
     assert not refused.exists()
 

@@ -314,7 +314,7 @@ def test_a_second_run_makes_nothing_and_a_change_remakes_only_its_track(tmp_path
 
 @pytest.mark.parametrize(
     "fmt, to_the_group",
-    [("ogg", False), ("mp3", True)],
+    [("flac", False), ("mp3", True)],  # written by libsndfile, and by ffmpeg
     ids=["SIGTERM to the command", "Ctrl-C to every process (as a terminal sends it)"],
 )
 def test_interrupted_pack_keeps_finished_tracks_and_resumes(tmp_path, fmt, to_the_group):

@@ -128,9 +128,9 @@ VALIDATORS = {
 @pytest.mark.parametrize("suffix", list(VALIDATORS))
 def test_every_file_passes_its_formats_own_validator_with_chapters_in_order(tmp_path, suffix):
     path = tmp_path / f"massage{suffix}"
-    regions = "back:4,legs:3,arms:2,neck:1,head:1,hands:1,hips:1,feet:1,back again:1,calf:1,shoulders:1"
+    regions = "back:1,legs:1,arms:1,neck:1,head:1,hands:1,hips:1,feet:1,back again:1,calf:1,shoulders:1"
     made = run_cli(
-        "render", "--for", "massage", "--minutes", "20", "--regions", regions, "--no-narration", "-o", str(path)
+        "render", "--for", "massage", "--minutes", "11", "--regions", regions, "--no-narration", "-o", str(path)
     )
     assert made.returncode == 0, made.stderr
     command, word = VALIDATORS[suffix]
@@ -143,4 +143,4 @@ def test_every_file_passes_its_formats_own_validator_with_chapters_in_order(tmp_
     names = [c["tags"]["title"] for c in chapters]
     assert names == [r.split(":")[0].capitalize() for r in regions.split(",")]  # eleven: past chp9
     starts = [float(c["start_time"]) for c in chapters]
-    assert starts == sorted(starts) and starts[0] == 0 and starts[1] == pytest.approx(240)
+    assert starts == sorted(starts) and starts[0] == 0 and starts[1] == pytest.approx(60)
