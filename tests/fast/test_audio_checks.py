@@ -4,7 +4,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from tests.audio_checks import loudness_range
+from tests.audio_checks import loudness_range, true_peak_db
 
 SR = 44100
 
@@ -24,3 +24,23 @@ def test_loudness_range_agrees_with_pyloudnorm(depth_db):
     reference = pyloudnorm.Meter(SR).loudness_range(x)
     assert loudness_range(x, SR) == pytest.approx(reference, abs=0.3)
     assert 0.8 * depth_db <= loudness_range(x, SR) <= depth_db + 1.5  # and measures the swell
+
+
+def faded(x: np.ndarray) -> np.ndarray:
+    ramp = np.sin(np.linspace(0, np.pi / 2, SR // 10)) ** 2
+    x = x.copy()
+    x[: len(ramp)] *= ramp[:, None] if x.ndim > 1 else ramp
+    x[-len(ramp) :] *= (ramp[::-1, None]) if x.ndim > 1 else ramp[::-1]
+    return x
+
+
+def test_true_peak_finds_the_peak_between_samples_and_agrees_with_scipy():
+    from scipy.signal import resample_poly
+
+    t = np.arange(2 * SR) / SR
+    between = faded(0.5 * np.sin(2 * np.pi * SR / 4 * t + np.pi / 4))  # every sample at 0.71 of the peak
+    assert 20 * np.log10(np.abs(between).max()) == pytest.approx(-9.03, abs=0.01)
+    assert true_peak_db(between) == pytest.approx(-6.02, abs=0.1)
+    x = faded(swelling(10, 6.0, seed=3) * 30)
+    reference = 20 * np.log10(np.abs(resample_poly(x, 4, 1, axis=0)).max())
+    assert true_peak_db(x) == pytest.approx(reference, abs=0.1)
