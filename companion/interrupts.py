@@ -41,6 +41,17 @@ def check() -> None:
         raise KeyboardInterrupt
 
 
+def interrupted(exc: BaseException | None) -> bool:
+    """Whether `exc` is a Ctrl-C or SIGTERM, or was raised because of one. Python 3.11 wraps
+    an exception raised in a descriptor's __set_name__ in RuntimeError, so a signal landing
+    while an imported module defines a class arrives as a RuntimeError caused by it."""
+    while exc is not None:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__
+    return False
+
+
 @contextmanager
 def deferred() -> Iterator[None]:
     """Hold signals back while the body works with other threads; the body calls check().

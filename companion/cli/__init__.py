@@ -22,7 +22,9 @@ def main(argv: list[str] | None = None) -> None:
     interrupts.install()
     try:
         from companion.cli.main import main as run
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        if not interrupts.interrupted(exc):
+            raise
         # nothing has been made yet: leave at once. Python's own exit after an interrupted
         # import ended 1 time in 13 with SIGINT's status instead of 130 (measured, cause unknown)
         print("Error: interrupted; nothing was written", file=sys.stderr, flush=True)

@@ -326,6 +326,10 @@ def main(argv: list[str] | None = None) -> None:
         code = 2
     except KeyboardInterrupt:
         code = _fail(Interrupted("interrupted; nothing was written"), debug)
+    except RuntimeError as exc:
+        if not interrupts.interrupted(exc):  # a signal while a module made a class (see there)
+            raise
+        code = _fail(Interrupted("interrupted; nothing was written"), debug)
     except CompanionError as exc:
         code = _fail(exc, debug, _invoked(args))
     except OSError as exc:
