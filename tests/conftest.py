@@ -15,12 +15,34 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow(why): a test that must be slow, with why in one line")
 
 
+UNMARKED_SLOW_S = 15.0  # a test slower than this without a slow mark is named at the end of the run
+
+
 def pytest_collection_modifyitems(items):
+    slow_in: dict[Path, int] = {}
     for item in items:
         for mark in item.iter_markers("slow"):
             assert len(mark.args) == 1 and isinstance(mark.args[0], str) and mark.args[0], (
                 f"{item.nodeid}: say in one line why it must be slow, as @pytest.mark.slow('...')"
             )
+        slow_in[item.path] = slow_in.get(item.path, 0) + (item.get_closest_marker("slow") is not None)
+    # The modules with the most slow tests start first, each kept whole (its fixtures are made
+    # once): the workers then end on quick tests together, not one on a long test alone.
+    items.sort(key=lambda item: -slow_in[item.path])
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name the tests that took long without saying why (times vary by machine: a note, not a failure)."""
+    took: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) and "slow" not in getattr(report, "keywords", {}):
+                took[report.nodeid] = took.get(report.nodeid, 0.0) + report.duration
+    unmarked = sorted((t, nodeid) for nodeid, t in took.items() if t > UNMARKED_SLOW_S)
+    if unmarked:
+        terminalreporter.write_sep("-", f"over {UNMARKED_SLOW_S:g} s without @pytest.mark.slow('why')")
+        for t, nodeid in reversed(unmarked):
+            terminalreporter.write_line(f"{t:6.1f}s {nodeid}")
 
 
 @pytest.fixture(scope="session")

@@ -164,6 +164,7 @@ def test_play_says_how_it_ended_and_gives_back_the_signals():
     assert whole.ended == "finished" and whole.minutes_heard == pytest.approx(2.0)
 
 
+@pytest.mark.slow("makes the voice from cold, as a fresh machine does")
 def test_a_session_made_to_play_at_once_still_renders_whole(tmp_path):
     """With a cold cache and wait_for_voice=False the plan starts tone-only; render makes the voice first."""
     opts = companion.SessionOptions(energy="low", minutes=2, seed=1)

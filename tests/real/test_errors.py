@@ -135,6 +135,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow("starts renders and interrupts each at a random moment")
 def test_interrupts_at_random_moments_never_hang_a_write():
     result = subprocess.run([sys.executable, "-c", INTERRUPT_STORM, "1500"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]

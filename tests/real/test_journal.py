@@ -191,6 +191,7 @@ def test_play_ask_records_before_and_after_on_a_terminal():
     assert session.minutes_heard == 2.0 and session.script == "settling"
 
 
+@pytest.mark.slow("ten commands drawing with matplotlib, one of them rendering 12 minutes to draw")
 def test_pictures_of_the_journal_and_of_a_session(tmp_path):
     """Real PNGs: the right size, the same bytes for the same input, other pixels for other data."""
     import numpy as np

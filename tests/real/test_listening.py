@@ -140,6 +140,7 @@ LOUDNESS = {
 }
 
 
+@pytest.mark.slow("renders nine kinds of session, 6 to 30 minutes each, to measure them whole")
 @pytest.mark.parametrize("label", list(LOUDNESS))
 def test_loudness_range_keeps_a_listener_from_the_volume_control(label):
     options, most = LOUDNESS[label]

@@ -99,6 +99,7 @@ def massage_track(tmp_path_factory, shared_cache):
     return plan, out
 
 
+@pytest.mark.slow("renders a 12-minute massage track and measures it around every cue")
 def test_massage_loudness_matches_other_tracks(massage_track):
     plan, wav = massage_track
     x, sr = read(wav)
@@ -115,6 +116,7 @@ def test_massage_loudness_matches_other_tracks(massage_track):
         assert rms_db(x[i : i + sr]) > rms_db(x[i - sr : i]) + 2  # and it is heard
 
 
+@pytest.mark.slow("renders a 10-minute track and measures its loudness, peaks and range")
 def test_tones_only_massage_track_level(tmp_path):
     out = tmp_path / "t.flac"
     result = run_cli("render", "--for", "massage", "--minutes", "10", "--no-narration", "-o", str(out))
@@ -125,6 +127,7 @@ def test_tones_only_massage_track_level(tmp_path):
     assert loudness_range(x, sr) <= 8
 
 
+@pytest.mark.slow("renders the 12-minute hand massage once its notes are confirmed")
 def test_caregiver_safety_screen_is_shown_and_required(tmp_path):
     out = tmp_path / "hands.flac"
     refused = run_cli("render", "--for", "caregiver", "--part", "hands", "-o", str(out))
@@ -153,6 +156,7 @@ def answer_safety_prompt(answer: bytes, *args: str):
     return child
 
 
+@pytest.mark.slow("answers the safety question on a terminal, then renders the 16-minute foot massage")
 def test_caregiver_confirms_at_the_prompt(tmp_path):
     out = tmp_path / "feet.flac"
     assert answer_safety_prompt(b"y\n", "--part", "feet", "-o", str(out)).wait(timeout=300) == 0
@@ -237,6 +241,7 @@ def shortest_session(opts: SessionOptions):
             minutes = exc.minutes
 
 
+@pytest.mark.slow("renders every built-in script at each energy it claims, about twenty sessions")
 def test_every_builtin_script_renders_at_each_energy_it_claims():
     for script in builtin_scripts():
         for energy in script.energies:

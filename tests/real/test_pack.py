@@ -73,6 +73,7 @@ def flac_pack(tmp_path_factory, shared_cache, null_audio_home):
     return out, result
 
 
+@pytest.mark.slow("the first to use the module's MP3 pack: two 6-minute tracks on two processes")
 def test_pack_names_tags_cover_and_chapters(mp3_pack):
     out, result = mp3_pack
     files = sorted(p.name for p in out.iterdir())
@@ -144,6 +145,7 @@ def test_playlist_entries_resolve(mp3_pack):
         assert seconds == round(sf.info(str(path)).duration)
 
 
+@pytest.mark.slow("renders and tags a session in each of five formats")
 def test_render_tags_and_chapters_in_every_format(tmp_path):
     plan = plan_json("--energy", "low", "--minutes", "2")
     names = [s["name"] for s in plan["sections"]]
@@ -181,6 +183,7 @@ def test_parallel_and_one_at_a_time_give_the_same_bytes(tmp_path):
         assert path.read_bytes() == (two / path.name).read_bytes(), path.name
 
 
+@pytest.mark.slow("a real headless Chromium, after the module's FLAC pack is made")
 def test_page_in_a_real_browser(flac_pack, tmp_path):
     """The page opened in Debian's Chromium: the cards, the stop rule, the caregiver's safety
     notes, and the breathing guide growing and shrinking with the track's own breaths."""
@@ -289,6 +292,7 @@ def test_printable_version(flac_pack):
     assert len(pages) == 2  # the tracks, then the caregiver's safety notes on a page of their own
 
 
+@pytest.mark.slow("makes the same pack three times over, as a user would")
 def test_a_second_run_makes_nothing_and_a_change_remakes_only_its_track(tmp_path):
     out = tmp_path / "pack"
     args = ("pack", str(out), "--energies", "low", "--scripts", "settling,calm-place", "--format", "flac")
@@ -312,6 +316,7 @@ def test_a_second_run_makes_nothing_and_a_change_remakes_only_its_track(tmp_path
     assert not damaged.exists() and (out / "mine.txt").exists()
 
 
+@pytest.mark.slow("makes a three-track pack, stops it part-way and makes the rest")
 @pytest.mark.parametrize(
     "fmt, to_the_group",
     [("flac", False), ("mp3", True)],  # written by libsndfile, and by ffmpeg

@@ -125,6 +125,7 @@ VALIDATORS = {
 }
 
 
+@pytest.mark.slow("renders an 11-minute track in each format for its own validator")
 @pytest.mark.parametrize("suffix", list(VALIDATORS))
 def test_every_file_passes_its_formats_own_validator_with_chapters_in_order(tmp_path, suffix):
     path = tmp_path / f"massage{suffix}"

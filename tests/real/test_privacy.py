@@ -11,6 +11,7 @@ import pytest
 INET = re.compile(r"\b(AF_INET6?|AF_PACKET|PF_INET6?)\b")
 
 
+@pytest.mark.slow("a fresh machine's first render (its voice made from cold), traced by strace")
 def test_a_cold_render_opens_no_network_socket_and_writes_only_its_own_files(tmp_path):
     """A fresh machine's first render loads the voice (ONNX Runtime, whose telemetry is on by
     default): traced at the system-call level, it never opens an internet socket, and the

@@ -76,6 +76,7 @@ def test_there_are_examples_for_every_listener():
         assert any(words in e for e in EXAMPLES), words
 
 
+@pytest.mark.slow("runs each README example as written: its packs alone are two hours of MP3 and Ogg")
 @pytest.mark.parametrize("commands", RUNS, ids=[" then ".join(run) for run in RUNS])
 def test_readme_example_runs_as_written(commands, tmp_path, null_audio_home):
     (tmp_path / "my-script.txt").write_text(example_script())

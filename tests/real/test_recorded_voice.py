@@ -73,6 +73,7 @@ def script(tmp_path) -> Path:
     return path
 
 
+@pytest.mark.slow("decodes, checks and cleans takes in every format a phone records")
 def test_import_in_every_format_cleans_each_take(tmp_path, script):
     memos = tmp_path / "memos"
     memos.mkdir()

@@ -23,6 +23,7 @@ def sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow("renders the same session in four formats")
 def test_duration_to_the_sample_in_every_format(tmp_path):
     minutes = 2.0 + 1 / 7  # a length that is no round number of blocks or seconds
     expected = round(minutes * 60 * 44100)
@@ -128,6 +129,7 @@ def test_same_output_for_any_block_size(short_session):
     assert np.array_equal(head, reference[:50000])
 
 
+@pytest.mark.slow("five renders, the last with its voice made from cold")
 def test_same_seed_same_bytes_and_a_new_seed_changes_the_bed(tmp_path, shared_cache):
     args = ("render", "--energy", "low", "--minutes", "2")
     a, b, c = tmp_path / "a.wav", tmp_path / "b.flac", tmp_path / "c.wav"
