@@ -19,16 +19,11 @@ UNMARKED_SLOW_S = 15.0  # a test slower than this without a slow mark is named a
 
 
 def pytest_collection_modifyitems(items):
-    slow_in: dict[Path, int] = {}
     for item in items:
         for mark in item.iter_markers("slow"):
             assert len(mark.args) == 1 and isinstance(mark.args[0], str) and mark.args[0], (
                 f"{item.nodeid}: say in one line why it must be slow, as @pytest.mark.slow('...')"
             )
-        slow_in[item.path] = slow_in.get(item.path, 0) + (item.get_closest_marker("slow") is not None)
-    # The modules with the most slow tests start first, each kept whole (its fixtures are made
-    # once): the workers then end on quick tests together, not one on a long test alone.
-    items.sort(key=lambda item: -slow_in[item.path])
 
 
 def pytest_terminal_summary(terminalreporter):
