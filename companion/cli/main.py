@@ -4,6 +4,7 @@ companion.player) and prints what they return. Errors become one line."""
 from __future__ import annotations
 
 import errno
+import importlib
 import json
 import os
 import sys
@@ -20,13 +21,9 @@ from companion.cli.common import (
     show_notice,
     start_in_journal,
 )
-from companion.cli.journal import journal
 from companion.cli.options import in_terms_of_flags, session_options
 from companion.cli.options import options as _options
-from companion.cli.pack import pack
 from companion.cli.progress import VoiceProgress
-from companion.cli.today import today
-from companion.cli.voice import voice
 from companion.errors import BadInput, CompanionError, Interrupted, OutputError
 from companion.output.devices import DeviceOutput, NoDevice, no_output_reason, output_devices
 from companion.output.sinks import check_output_path
@@ -39,7 +36,24 @@ from companion.timefmt import clock
 from companion.version import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The commands, with the four that live in their own modules loaded when one is run or
+    listed: every start of `companion` (a render, a play) then skips their imports (the pack's
+    templates, the journal's pictures, the voice recorder)."""
+
+    ELSEWHERE = {"today": "today", "journal": "journal", "voice": "voice", "pack": "pack"}  # name -> module
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.ELSEWHERE})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.ELSEWHERE and cmd_name not in self.commands:
+            module = importlib.import_module(f"companion.cli.{self.ELSEWHERE[cmd_name]}")
+            self.add_command(getattr(module, cmd_name))
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="companion")
 @click.option("--debug", is_flag=True, help="Show the full traceback when something goes wrong.")
 @click.pass_context
@@ -294,12 +308,6 @@ def scripts_check(file: Path) -> None:
     )
 
 
-cli.add_command(today)
-cli.add_command(journal)
-cli.add_command(voice)
-cli.add_command(pack)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning every expected failure into one line."""
     args = sys.argv[1:] if argv is None else argv
@@ -359,8 +367,9 @@ def _invoked(args: list[str]) -> list[click.Command]:
     chain: list[click.Command] = [cli]
     for word in args:
         group = chain[-1]
-        if isinstance(group, click.Group) and word in group.commands:
-            chain.append(group.commands[word])
+        command = group.get_command(click.Context(group), word) if isinstance(group, click.Group) else None
+        if command is not None:
+            chain.append(command)
     return chain
 
 

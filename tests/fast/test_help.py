@@ -11,7 +11,9 @@ from tests.helpers import run_main
 def walk(command: click.Command, path=()):
     yield path, command
     if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
+        for name in command.list_commands(click.Context(command)):
+            sub = command.get_command(click.Context(command), name)
+            assert sub is not None, name
             yield from walk(sub, path + (name,))
 
 
