@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 _pending = False
 _deferring = 0
+_raised = False  # a KeyboardInterrupt has been raised: a program using ending_handler is ending
 
 
 def handler(signum, frame) -> None:
@@ -23,14 +24,38 @@ def handler(signum, frame) -> None:
     if _deferring:
         _pending = True
     else:
-        raise KeyboardInterrupt
+        _raise()
+
+
+def ending_handler(signum, frame) -> None:
+    """The handler of a program that ends on its first interrupt (the command line): a second
+    Ctrl-C while the first unwinds (removing partial files, printing its one line) is let go,
+    since raising again would break that clean-up with a traceback and SIGINT's status."""
+    if not _raised:
+        handler(signum, frame)
+
+
+def _raise() -> None:
+    global _raised
+    _raised = True
+    raise KeyboardInterrupt
 
 
 def install() -> None:
     """Ctrl-C and SIGTERM both end the program through KeyboardInterrupt (so partial files go)."""
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, handler)
+            signal.signal(sig, ending_handler)
+
+
+def let_go() -> None:
+    """Ignore Ctrl-C and SIGTERM from now on: for a program that has finished its work. Python's
+    shutdown puts back the default handler of any signal it handles, so a press landing in those
+    last milliseconds killed the process with SIGINT's status instead of its own (seen after a
+    second Ctrl-C); an ignored signal stays ignored."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
 
 
 def check() -> None:
@@ -38,7 +63,7 @@ def check() -> None:
     global _pending
     if _pending:
         _pending = False
-        raise KeyboardInterrupt
+        _raise()
 
 
 def interrupted(exc: BaseException | None) -> bool:

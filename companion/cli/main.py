@@ -347,6 +347,7 @@ def main(argv: list[str] | None = None) -> None:
         if sys.stdout is not None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second complaint at exit
         code = _fail(OutputError(f"could not write to standard output ({exc.strerror})"), debug)
+    interrupts.let_go()  # the command has ended: a late press must not end Python's shutdown
     sys.exit(code or 0)
 
 

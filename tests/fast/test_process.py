@@ -9,6 +9,8 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 import companion
 from companion.process import current_umask, environment
 from tests.helpers import run_main
@@ -107,3 +109,16 @@ def test_a_signal_while_a_module_defines_a_class_ends_in_one_calm_line(monkeypat
     monkeypatch.setattr(companion.cli.main, "make_plan", made_while_a_module_loads)
     ran = run_main("plan")
     assert ran.returncode == 130 and ran.stderr == "Error: interrupted; nothing was written\n", ran.stderr
+
+
+def test_a_second_interrupt_while_the_first_unwinds_is_let_go(monkeypatch):
+    """The command line's handler raises once; a second Ctrl-C during the clean-up would end
+    it with a traceback and SIGINT's status (seen when both landed before `play` began)."""
+    from companion import interrupts
+
+    monkeypatch.setattr(interrupts, "_raised", False)
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.ending_handler(signal.SIGINT, None)
+    interrupts.ending_handler(signal.SIGINT, None)  # let go: the program is already ending
+    with pytest.raises(KeyboardInterrupt):  # a program that goes on after an interrupt still hears the next
+        interrupts.handler(signal.SIGINT, None)
