@@ -277,6 +277,17 @@ def _read_all(master, child, seconds):
     return b"".join(chunks).decode(errors="replace")
 
 
+def _until_playing(master, child, timeout: float = 60) -> str:
+    """Wait until the session plays, not a fixed time (a loaded machine can take longer to
+    start): a key is answered only while it plays, so turn the volume down and wait for that."""
+    seen, deadline = "", time.time() + timeout
+    while "Volume -" not in seen:
+        assert time.time() < deadline and child.poll() is None, seen
+        os.write(master, b"-")  # again each time: the keys' raw mode flushes what came before it
+        seen += _read_all(master, child, 0.3)
+    return seen
+
+
 def test_keys_through_a_terminal_on_the_real_device(null_audio_home):
     """The real PortAudio path and real terminal keys: q ends the session gently, status 0."""
     child, master = spawn_in_pty(
@@ -293,9 +304,9 @@ def test_keys_through_a_terminal_on_the_real_device(null_audio_home):
 
 def test_ctrl_c_twice_stops_at_once_with_the_interrupted_status(null_audio_home):
     child, master = spawn_in_pty(
-        "play", "--quiet", "--no-narration", "--minutes", "180", env={"HOME": str(null_audio_home)}
+        "play", "--quiet", "--no-narration", "--minutes", "180", env={"HOME": str(null_audio_home), "TERM": "xterm"}
     )
-    _read_all(master, child, 3)
+    _until_playing(master, child)
     child.send_signal(signal.SIGINT)
     time.sleep(0.05)
     child.send_signal(signal.SIGINT)
@@ -307,9 +318,9 @@ def test_ctrl_c_twice_stops_at_once_with_the_interrupted_status(null_audio_home)
 def test_sigterm_ends_play_like_ctrl_c(null_audio_home):
     """SIGTERM goes to player.interrupt, as Ctrl-C does (its gentle fade is measured above)."""
     child, master = spawn_in_pty(
-        "play", "--quiet", "--no-narration", "--minutes", "180", env={"HOME": str(null_audio_home)}
+        "play", "--quiet", "--no-narration", "--minutes", "180", env={"HOME": str(null_audio_home), "TERM": "xterm"}
     )
-    _read_all(master, child, 3)
+    _until_playing(master, child)
     child.send_signal(signal.SIGTERM)
     screen = _read_all(master, child, 30)
     assert child.wait(timeout=30) == 130
