@@ -41,14 +41,14 @@ class _Commands(click.Group):
     listed: every start of `companion` (a render, a play) then skips their imports (the pack's
     templates, the journal's pictures, the voice recorder)."""
 
-    ELSEWHERE = {"today": "today", "journal": "journal", "voice": "voice", "pack": "pack"}  # name -> module
+    ELSEWHERE = ("today", "journal", "voice", "pack")  # each in companion/cli/<name>.py
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *self.ELSEWHERE})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.ELSEWHERE and cmd_name not in self.commands:
-            module = importlib.import_module(f"companion.cli.{self.ELSEWHERE[cmd_name]}")
+            module = importlib.import_module(f"companion.cli.{cmd_name}")
             self.add_command(getattr(module, cmd_name))
         return self.commands.get(cmd_name)
 
@@ -332,10 +332,8 @@ def main(argv: list[str] | None = None) -> None:
             hint = f" (see '{exc.ctx.command_path} --help')"
         click.echo(f"Error: {exc.format_message()}{hint}", err=True)
         code = 2
-    except KeyboardInterrupt:
-        code = _fail(Interrupted("interrupted; nothing was written"), debug)
-    except RuntimeError as exc:
-        if not interrupts.interrupted(exc):  # a signal while a module made a class (see there)
+    except (KeyboardInterrupt, RuntimeError) as exc:
+        if not interrupts.interrupted(exc):  # a RuntimeError may carry a signal (see interrupted)
             raise
         code = _fail(Interrupted("interrupted; nothing was written"), debug)
     except CompanionError as exc:
