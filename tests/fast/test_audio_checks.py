@@ -4,7 +4,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from tests.audio_checks import loudness_range, true_peak_db
+from tests.audio_checks import loudness_range, lufs, momentary, true_peak_db
 
 SR = 44100
 
@@ -24,6 +24,24 @@ def test_loudness_range_agrees_with_pyloudnorm(depth_db):
     reference = pyloudnorm.Meter(SR).loudness_range(x)
     assert loudness_range(x, SR) == pytest.approx(reference, abs=0.3)
     assert 0.8 * depth_db <= loudness_range(x, SR) <= depth_db + 1.5  # and measures the swell
+
+
+@pytest.mark.parametrize("seconds", [0.5, 3.0, 40.0])
+def test_integrated_loudness_agrees_with_pyloudnorm(seconds):
+    x = swelling(seconds, 9.0, seed=4)
+    assert lufs(x, SR) == pytest.approx(pyloudnorm.Meter(SR).integrated_loudness(x), abs=0.02)
+    assert lufs(x[:, 0], SR) == pytest.approx(pyloudnorm.Meter(SR).integrated_loudness(x[:, 0]), abs=0.02)
+
+
+@pytest.mark.parametrize(("hop_s", "window_s"), [(0.1, 0.4), (0.05, 0.4), (0.25, 3.0)])
+def test_momentary_loudness_is_each_windows_own(hop_s, window_s):
+    x = swelling(12, 12.0, seed=5)
+    m = momentary(x, SR, hop_s, window_s)
+    hop, w = int(hop_s * SR), int(window_s * SR)
+    assert len(m) == (len(x) - w) // hop + 1
+    meter = pyloudnorm.Meter(SR, block_size=window_s)
+    for i in (1, len(m) // 2, len(m) - 1):
+        assert m[i] == pytest.approx(meter.integrated_loudness(x[i * hop : i * hop + w]), abs=0.1), i
 
 
 def faded(x: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import pytest
 
 from companion.plan.catalogue import builtin_scripts
 from companion.session import SessionOptions, make_session
-from companion.sound.renderer import SessionRenderer
+from companion.sound.renderer import QUANTUM, SessionRenderer
 from companion.voice.pronounce import as_said, load_fixups
 from tests.audio_checks import loudness_range, lufs, max_step_near, momentary
 
@@ -21,8 +21,10 @@ HOP = 0.1  # seconds between momentary measurements
 
 
 def rendered(options: SessionOptions):
+    """The session and its frames, as float32 (as rendered; float64 would double the memory
+    of a 30-minute track for no precision the meters need)."""
     session = make_session(options)
-    return session, np.concatenate(list(session.blocks())).astype(np.float64)
+    return session, np.concatenate(list(session.blocks(blocksize=QUANTUM)))
 
 
 def window_max(m: np.ndarray, start_s: float, stop_s: float, width_s: float = 0.4) -> float:
