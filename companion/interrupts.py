@@ -10,6 +10,7 @@ itself, and the main thread raises KeyboardInterrupt at its next `check()`, outs
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,10 +43,39 @@ def _raise() -> None:
 
 
 def install() -> None:
-    """Ctrl-C and SIGTERM both end the program through KeyboardInterrupt (so partial files go)."""
+    """Ctrl-C and SIGTERM both end the program through KeyboardInterrupt (so partial files go),
+    and one that Python could not raise is raised again (see _unraisable)."""
+    global _previous_hook
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, ending_handler)
+        signal.signal(signal.SIGALRM, _again)
+        if sys.unraisablehook is not _unraisable:
+            _previous_hook = sys.unraisablehook
+            sys.unraisablehook = _unraisable
+
+
+_previous_hook = sys.__unraisablehook__
+
+
+def _unraisable(unraisable) -> None:
+    """Python cannot raise everywhere: a KeyboardInterrupt raised inside a weakref callback (one
+    runs as each imported module's lock is let go) or a __del__ is printed as "Exception
+    ignored" and dropped, and the command ran on to its end (seen in CI: a render finished
+    11.7 s after SIGTERM). Keep it pending instead, and raise it from a timer signal 10 ms
+    later, once out of the callback; if that one is dropped too, this runs again."""
+    global _pending, _raised
+    if unraisable.exc_type is None or not issubclass(unraisable.exc_type, KeyboardInterrupt):
+        _previous_hook(unraisable)
+        return
+    _pending, _raised = True, False
+    signal.setitimer(signal.ITIMER_REAL, 0.01)
+
+
+def _again(signum, frame) -> None:
+    """The timer's handler: raise the dropped interrupt, or leave it to the deferring code."""
+    if not _deferring:
+        check()
 
 
 def let_go() -> None:
@@ -54,7 +84,8 @@ def let_go() -> None:
     last milliseconds killed the process with SIGINT's status instead of its own (seen after a
     second Ctrl-C); an ignored signal stays ignored."""
     if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
             signal.signal(sig, signal.SIG_IGN)
 
 

@@ -110,10 +110,12 @@ class Ran:
 
 def run_main(*args: str) -> Ran:
     """The command line in this process (the fast layer's stand-in for run_cli): the same
-    entry point, its output captured, the process's signal handlers given back after."""
+    entry point, its output captured, the process's signal handlers (and the hook for errors
+    Python cannot raise) given back after."""
     from companion.cli.main import main
 
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)}
+    hook = sys.unraisablehook
     out, err = io.StringIO(), io.StringIO()
     code = 0
     try:
@@ -124,6 +126,7 @@ def run_main(*args: str) -> Ran:
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+        sys.unraisablehook = hook
     return Ran(code, out.getvalue(), err.getvalue())
 
 
