@@ -4,13 +4,16 @@ a small real file system, and warming the real voice's cache."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import json
 import os
 import pty
+import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +37,27 @@ def warm_library_voice(cache: ClipCache) -> None:
         for energy in script.energies:
             phrases.extend(spoken.phrases_for(energy))
     narrator.clip_lengths(list(dict.fromkeys(phrases)), SPEAKING_PACE)
+
+
+def run_wide(tmp_path_factory) -> Path:
+    """The folder all the workers of this run share (each worker has its own below it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def made_once(tmp_path_factory, name: str, make: Callable[[Path], str]) -> tuple[Path, str]:
+    """A folder that `make(folder)` fills once for the whole run, and what it returned: the
+    first worker to ask makes it under a lock, the others wait for it (as long as making it
+    would have taken them) and read it. Its users only read it."""
+    base = run_wide(tmp_path_factory)
+    folder, said = base / name, base / f"{name}.said"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not said.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            said.write_text(make(folder))
+    return folder, said.read_text()
 
 
 def mounted_tmpfs(mount: Path, options: str):

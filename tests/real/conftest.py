@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from companion.cache import ClipCache
-from tests.helpers import run_cli, warm_library_voice
+from tests.helpers import run_cli, run_wide, warm_library_voice
 
 
 @pytest.fixture(scope="session")
@@ -20,9 +20,7 @@ def shared_cache(tmp_path_factory) -> Path:
     """The run's XDG cache folder, its voice cache warmed once with every built-in phrase at
     every energy level: one batch keeps both cores busy, and no later test (or command a test
     runs) waits for the voice. Tests that need a cold cache make their own."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # one cache for all the workers: its writes are atomic renames
+    base = run_wide(tmp_path_factory)  # one cache for all the workers: its writes are atomic renames
     root = base / "xdg-cache"
     if os.environ.get("COMPANION_TEST_CACHE"):  # a developer's warm cache, kept between runs
         root = Path(os.environ["COMPANION_TEST_CACHE"])

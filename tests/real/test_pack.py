@@ -24,7 +24,7 @@ from companion.pack.model import MANIFEST
 from companion.safety import SAFETY_SCREEN
 from companion.session import STOP_RULE
 from tests.audio_checks import lufs, read, spans, true_peak_db
-from tests.helpers import mounted_tmpfs, plan_json, run_cli
+from tests.helpers import made_once, mounted_tmpfs, plan_json, run_cli
 
 
 def ffprobe(path: Path) -> dict:
@@ -51,31 +51,38 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".partial"))
 
 
-@pytest.fixture(scope="module")
+def made_pack(tmp_path_factory, name: str, env: dict, *args: str) -> tuple[Path, str]:
+    """A pack made once for the whole run (the workers share it): its folder, and what the
+    command said."""
+
+    def make(folder: Path) -> str:
+        result = run_cli("pack", str(folder / "pack"), *args, env=env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    folder, said = made_once(tmp_path_factory, name, make)
+    return folder / "pack", said
+
+
+@pytest.fixture(scope="session")
 def mp3_pack(tmp_path_factory, shared_cache, null_audio_home):
     """Two low-energy tracks as MP3, made on two processes."""
-    tmp = tmp_path_factory.mktemp("mp3-pack")
-    out = tmp / "Comfort"
-    args = ("pack", str(out), "--name", "Test pack", "--energies", "low", "--scripts", "settling,breathlessness")
-    result = run_cli(*args, "--jobs", "2", env=pack_env(tmp, shared_cache, null_audio_home))
-    assert result.returncode == 0, result.stderr
-    return out, result
+    env = pack_env(tmp_path_factory.mktemp("mp3-pack"), shared_cache, null_audio_home)
+    args = ("--name", "Test pack", "--energies", "low", "--scripts", "settling,breathlessness", "--jobs", "2")
+    return made_pack(tmp_path_factory, "mp3-pack", env, *args)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def flac_pack(tmp_path_factory, shared_cache, null_audio_home):
     """A low-energy track and the caregiver's two, as FLAC (quick to write), for the page."""
-    tmp = tmp_path_factory.mktemp("flac-pack")
-    out = tmp / "Home"
-    args = ("pack", str(out), "--energies", "low", "--scripts", "settling", "--caregiver", "--yes", "--format", "flac")
-    result = run_cli(*args, env=pack_env(tmp, shared_cache, null_audio_home))
-    assert result.returncode == 0, result.stderr
-    return out, result
+    env = pack_env(tmp_path_factory.mktemp("flac-pack"), shared_cache, null_audio_home)
+    args = ("--energies", "low", "--scripts", "settling", "--caregiver", "--yes", "--format", "flac")
+    return made_pack(tmp_path_factory, "flac-pack", env, *args)
 
 
-@pytest.mark.slow("the first to use the module's MP3 pack: two 6-minute tracks on two processes")
+@pytest.mark.slow("the first to use the run's MP3 pack: two 6-minute tracks on two processes")
 def test_pack_names_tags_cover_and_chapters(mp3_pack):
-    out, result = mp3_pack
+    out, said = mp3_pack
     files = sorted(p.name for p in out.iterdir())
     assert files == [
         ".companion-pack.json",
@@ -86,7 +93,7 @@ def test_pack_names_tags_cover_and_chapters(mp3_pack):
         "cover.png",
         "index.html",
     ]
-    assert "Made 2 tracks" in result.stdout
+    assert "Made 2 tracks" in said
     cover = (out / "cover.png").read_bytes()
     assert cover.startswith(b"\x89PNG")
     for number, (script, extra) in enumerate([("settling", ()), ("breathlessness", ("--breathless",))], start=1):
