@@ -18,6 +18,7 @@ from contextlib import contextmanager
 _pending = False
 _deferring = 0
 _raised = False  # a KeyboardInterrupt has been raised: a program using ending_handler is ending
+_previous_hook = sys.__unraisablehook__  # the hook install() replaced: every other error still goes there
 
 
 def handler(signum, frame) -> None:
@@ -53,9 +54,6 @@ def install() -> None:
         if sys.unraisablehook is not _unraisable:
             _previous_hook = sys.unraisablehook
             sys.unraisablehook = _unraisable
-
-
-_previous_hook = sys.__unraisablehook__
 
 
 def _unraisable(unraisable) -> None:
