@@ -27,11 +27,13 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Name the tests that took long without saying why (times vary by machine: a note, not a failure)."""
+    """Name the tests that took long without saying why (times vary by machine: a note, not a
+    failure). Only the test's own call counts: the first test on each worker waits in its
+    set-up for the voice's warm-up, which --durations shows as set-up."""
     took: dict[str, float] = {}
     for reports in terminalreporter.stats.values():
         for report in reports:
-            if getattr(report, "when", None) and "slow" not in getattr(report, "keywords", {}):
+            if getattr(report, "when", None) == "call" and "slow" not in getattr(report, "keywords", {}):
                 took[report.nodeid] = took.get(report.nodeid, 0.0) + report.duration
     unmarked = sorted((t, nodeid) for nodeid, t in took.items() if t > UNMARKED_SLOW_S)
     if unmarked:
