@@ -18,6 +18,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader
 
 from companion.pack.model import Track, file_safe, write_file
+from companion.printable import a4, paragraph
 
 HERE = Path(__file__).resolve().parent  # templates/ and static/ beside this module
 
@@ -100,41 +101,25 @@ def _card(i: int, track: Track, entry: dict) -> dict:
 def write_printable(
     folder: Path, name: str, tracks: list[Track], entries: list[dict], stop_rule: str, safety_notes: str | None
 ) -> Path:
-    """The page on paper (A4, large type): a PDF made here by fpdf2, with a font that ships
-    with matplotlib (DejaVu Sans), so every name prints whatever its letters."""
-    import matplotlib
-    from fpdf import FPDF
-
-    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    pdf = FPDF(format="A4")
-    pdf.set_title(name)
-    pdf.set_author("companion")
-    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
-    pdf.set_margins(18, 18, 18)
-    pdf.set_auto_page_break(True, margin=18)
-    pdf.add_page()
-    width = pdf.epw
-
-    def block(text: str, size: float, bold: bool = False, after: float = 3) -> None:
-        pdf.set_font("DejaVu", "B" if bold else "", size)
-        pdf.multi_cell(width, size * 0.55, text, align="L", new_x="LMARGIN", new_y="NEXT")  # ragged right reads easier
-        pdf.ln(after)
-
-    block(name, 26, bold=True, after=4)
-    block("Choose a track, press play, and rest. You can stop at any time.", 16)
-    block(stop_rule, 16, bold=True, after=6)
+    """The page on paper (A4, large type): the track list, then the caregiver's safety notes
+    on a page of their own."""
+    pdf = a4(name)
+    paragraph(pdf, name, 26, bold=True, after=4)
+    paragraph(pdf, "Choose a track, press play, and rest. You can stop at any time.", 16)
+    paragraph(pdf, stop_rule, 16, bold=True, after=6)
     for track, entry in zip(tracks, entries):
-        block(f"{track.number}. {track.short}  ({track.group}, {track.minutes:g} minutes)", 18, bold=True, after=1)
-        block(track.purpose, 15, after=1)
+        paragraph(
+            pdf, f"{track.number}. {track.short}  ({track.group}, {track.minutes:g} minutes)", 18, bold=True, after=1
+        )
+        paragraph(pdf, track.purpose, 15, after=1)
         parts = ", ".join(title for _, title in entry.get("chapters", []))
-        block(f"Parts: {parts}\nFile: {track.file}", 12, after=5)
+        paragraph(pdf, f"Parts: {parts}\nFile: {track.file}", 12, after=5)
     if safety_notes is not None:
         title, _, body = safety_notes.partition("\n")
         pdf.add_page()
-        block(title, 20, bold=True)
-        block(body.strip(), 15)
-    block(HONEST, 12)
+        paragraph(pdf, title, 20, bold=True)
+        paragraph(pdf, body.strip(), 15)
+    paragraph(pdf, HONEST, 12)
     return write_file(folder / f"{_file_name(name)} - to print.pdf", bytes(pdf.output()))
 
 

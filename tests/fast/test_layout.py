@@ -27,6 +27,7 @@ ROOMS = [
         "process",
         "cache",
         "version",
+        "printable",
     },
     {"plan"},
     {"sound"},
