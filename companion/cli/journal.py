@@ -1,10 +1,10 @@
-"""The comfort journal: `companion journal add | show | export | plot | forget`."""
+"""The comfort journal: `companion journal add | show | export | plot | report | forget`."""
 
 from __future__ import annotations
 
 import json
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -153,6 +153,41 @@ def journal_plot(output: Path, since: str | None) -> None:
         return
     plot_journal(entries, output)
     click.echo(f"Drew {len(entries)} entries in {output}.")
+
+
+def _day_arg(text: str | None, flag: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{flag} takes a date such as 2026-11-01, not '{text}'") from None
+
+
+@journal.command("report")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, metavar="FILE.pdf", help="PDF file.")
+@click.option("--since", metavar="DATE", default=None, help="The first day (default: four weeks up to --until).")
+@click.option("--until", metavar="DATE", default=None, help="The last day (default: today).")
+def journal_report(output: Path, since: str | None, until: str | None) -> None:
+    """One printable page for the care team: the ratings over the period, the sessions
+    used, and how the ratings after a session compare with those before it.
+
+    \b
+    Example:
+      companion journal report -o report.pdf --since 2026-11-01
+    """
+    from companion.journal.report import gather, write_report
+
+    check_output_path(output, suffixes=(".pdf",))
+    with Journal(read_only=True) as j:
+        report = gather(j, _day_arg(since, "--since"), _day_arg(until, "--until"))
+    period = f"from {report.since:%d %b %Y} to {report.until:%d %b %Y}"
+    if not report.entries and not report.sessions:
+        click.echo(f"The journal has nothing {period}; nothing was written.")
+        return
+    write_report(report, output)
+    count = len(report.entries)
+    click.echo(f"Wrote {output}: {count} entr{'ies' if count != 1 else 'y'} {period}, for the care team.")
 
 
 @journal.command("forget")

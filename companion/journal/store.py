@@ -341,6 +341,23 @@ class Journal:
             found.append(Entry(row[0], row[1], row[2], ratings, row[9], session))
         return found
 
+    def sessions(self, since: str | None = None, until: str | None = None) -> list[tuple[str, SessionRecord]]:
+        """Each session's start (local time, ISO 8601) and record, oldest first; `since` and
+        `until` ISO dates or times (`until` itself excluded)."""
+        query = (
+            "SELECT started_at, script, energy, mode, minutes_planned, minutes_heard, ended, energy_score, "
+            "breathless, goal FROM sessions WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id"
+        )
+        try:
+            rows = self._db.execute(query, (since or "", until or "\uffff")).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _explain(exc, self.path) from None
+        found = []
+        for started, script, energy, mode, planned, heard, ended, score, breathless, goal in rows:
+            breathless = None if breathless is None else bool(breathless)
+            found.append((started, SessionRecord(script, energy, mode, planned, heard, ended, score, breathless, goal)))
+        return found
+
     def export_csv(self, path: Path) -> int:
         """Every entry, oldest first, as CSV for the care team; written whole or not at all."""
         entries = list(reversed(self.entries()))
