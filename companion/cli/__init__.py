@@ -1,6 +1,7 @@
 """The command line: click commands that turn flags into calls of the library and its
-errors into one line each. Holds every command (main: plan, render, play, devices and
-scripts; today, journal, pack, voice), what they share (common), the session flags and
+errors into one line each. Holds the `companion` group and its error handling (main), every
+command, each module loaded only when its command runs (sessions: plan, render, play and
+devices; scripts; today; journal; pack; voice), what they share (common), the session flags and
 each error field's flag (options), and the terminal's parts: the live view (view), keys
 (keys), one-key questions (asking) and progress bars (progress). The only room that knows
 a flag.

@@ -95,7 +95,7 @@ class _SignalWhileNamed:
 def test_a_signal_while_a_module_defines_a_class_ends_in_one_calm_line(monkeypatch):
     """Python 3.11 wraps what __set_name__ raises in RuntimeError: it is still an interrupt
     (seen rarely in CI as a traceback when SIGTERM landed in an import)."""
-    import companion.cli.main
+    import companion.cli.sessions
     from companion.interrupts import interrupted
 
     def made_while_a_module_loads(*args, **kwargs):
@@ -106,7 +106,7 @@ def test_a_signal_while_a_module_defines_a_class_ends_in_one_calm_line(monkeypat
     except BaseException as exc:  # whichever form this Python gives it
         assert interrupted(exc)
     assert not interrupted(RuntimeError("something else")) and not interrupted(None)
-    monkeypatch.setattr(companion.cli.main, "make_plan", made_while_a_module_loads)
+    monkeypatch.setattr(companion.cli.sessions, "make_plan", made_while_a_module_loads)
     ran = run_main("plan")
     assert ran.returncode == 130 and ran.stderr == "Error: interrupted; nothing was written\n", ran.stderr
 

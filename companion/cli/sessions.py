@@ -1,0 +1,191 @@
+"""The session commands: plan, render, play and devices."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from companion.cli.common import (
+    ask_to_confirm,
+    device_spec,
+    finish_in_journal,
+    play_live,
+    show_notice,
+    start_in_journal,
+)
+from companion.cli.options import options as _options
+from companion.cli.options import session_options
+from companion.cli.progress import VoiceProgress
+from companion.errors import BadInput
+from companion.output.devices import DeviceOutput, NoDevice, no_output_reason, output_devices
+from companion.output.sinks import check_output_path
+from companion.plan.model import SessionPlan
+from companion.session import make_plan, make_session
+from companion.session import render as render_session
+from companion.timefmt import clock
+
+
+@click.command()
+@session_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
+@click.option(
+    "--plot", type=click.Path(path_type=Path), default=None, metavar="FILE.png", help="Also draw the session."
+)
+@click.option("--with-audio", is_flag=True, help="With --plot: the rendered mix's loudness under it.")
+def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw) -> None:
+    """Show the session plan (no audio is written); --plot draws it.
+
+    \b
+    Examples:
+      companion plan --energy low --minutes 6 --json
+      companion plan --for massage --minutes 30 --regions back:15,legs:15 --plot massage.png
+    """
+    if with_audio and plot is None:
+        raise BadInput("--with-audio goes with --plot FILE.png")
+    if plot is not None:
+        check_output_path(plot, suffixes=(".png",))
+    with VoiceProgress() as progress:
+        if with_audio:
+            # made only to be measured, never heard: a caregiver's notes need no confirming here
+            session = make_session(_options(kw), confirm=lambda notes: True, progress=progress)
+            plan = session.plan
+        else:
+            plan = make_plan(_options(kw), progress=progress)
+    if plot is not None:
+        from companion.journal.pictures import plot_plan
+        from companion.sound.loudness import short_term_of_blocks
+
+        loudness = short_term_of_blocks(session.blocks(), plan.sample_rate) if with_audio else None
+        plot_plan(plan, plot, loudness)
+    if as_json:
+        click.echo(json.dumps(plan.to_json(), indent=1, ensure_ascii=False))
+        return
+    click.echo(_describe(plan))
+    if plot is not None:
+        click.echo(f"Drew the session in {plot}.")
+
+
+def _describe(plan: SessionPlan) -> str:
+    p, sr = plan.profile, plan.sample_rate
+    lines = [
+        f"{plan.script_title} ({plan.script_name}): {p.energy.value} energy, {plan.duration_s / 60:.2f} min",
+        f"breathing: {p.start_rate:g}/min settling, easing towards {p.target_rate:g}/min "
+        f"(never below {p.floor_rate:g}); {len(plan.breaths)} breaths, out-breath {p.exhale_ratio:g}x the in-breath",
+    ]
+    if plan.dropped_optional:
+        lines.append(f"{plan.dropped_optional} optional line(s) left out to fit the time")
+    section = None
+    for e in plan.narration:
+        if e.section != section:
+            section = e.section
+            lines.append(f"== {section}")
+        lines.append(f"  {clock(e.start / sr, decimals=1):>7}  {e.text}")
+    if not plan.narration:
+        lines.append("no narration: breath tone and ambience only")
+    if plan.regions:
+        lines.append("regions: " + ", ".join(f"{name} from {clock(at / sr)}" for at, name in plan.regions))
+    for cue in plan.cues:
+        lines.append(
+            f"  {clock(cue.at / sr, decimals=1):>7}  [{CUE_WORDS[cue.kind]}{': ' + cue.region if cue.region else ''}]"
+        )
+    return "\n".join(lines)
+
+
+CUE_WORDS = {"region": "chime, next region", "interval": "chime", "two-minutes": "two minutes left", "chime": "chime"}
+
+
+@click.command()
+@session_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    metavar="FILE",
+    help="Where to write: .wav .flac .ogg .opus or .mp3.",
+)
+@click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
+def render(output: Path, yes: bool, **kw) -> None:
+    """Write the session to an audio file (format from the suffix).
+
+    \b
+    Examples:
+      companion render --energy low -o rest.mp3
+      companion render --energy high --minutes 20 --ambience brown -o evening.flac
+    """
+    check_output_path(output)  # fail before any synthesis
+    with VoiceProgress() as progress:
+        session = make_session(_options(kw), confirm=ask_to_confirm(yes), notify=show_notice, progress=progress)
+    written = render_session(session, output)
+    click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
+    if written.notes is not None:
+        click.echo(f"The safety notes are beside it, in {written.notes}.")
+
+
+@click.command()
+@session_options
+@click.option("--device", metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices').")
+@click.option("--quiet", is_flag=True, help="No view on screen: sound only.")
+@click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
+@click.option("--ask", is_flag=True, help="Ask how you feel before and after, for the comfort journal.")
+@click.pass_context
+def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, ask: bool, **kw) -> None:
+    """Play the session on the sound card, with gentle controls.
+
+    \b
+    Keys while playing (each acts through a short fade):
+      space   pause / go on          + / -   volume
+      e       five more minutes      q, Esc  end gently (Ctrl-C too)
+
+    \b
+    Example:
+      companion play --energy low --minutes 6
+    """
+
+    try:
+        output = DeviceOutput(device=device_spec(device))
+    except NoDevice as exc:
+        raise NoDevice(f"{exc}; write a file instead: {_render_hint(ctx, kw)}") from None
+    # the tone starts at once; a voice still to be made is synthesised while it plays
+    session = make_session(_options(kw), confirm=ask_to_confirm(yes), wait_for_voice=False, notify=show_notice)
+    journal_id = start_in_journal(session, ask) if ask else None
+    result = play_live(session, output, quiet)
+    if journal_id is not None:
+        finish_in_journal(journal_id, result)
+    ctx.exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised; the line above said how long it played
+
+
+def _render_hint(ctx: click.Context, kw: dict) -> str:
+    """The render command that makes the same session as a file (options left at their defaults are left out)."""
+    import shlex
+
+    defaults = {p.name: p.default for p in ctx.command.params}
+    flags = {"mode": "--for"}
+    args = ["companion", "render"]
+    for key, value in kw.items():
+        if value is None or value is False or defaults.get(key) == value:
+            continue
+        flag = flags.get(key, f"--{key.replace('_', '-')}")
+        if value is True:
+            args.append(flag)
+        else:
+            args += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    return shlex.join(args + ["-o", "session.mp3"])
+
+
+@click.command()
+def devices() -> None:
+    """List the sound outputs (exit status 1 when there is none).
+
+    \b
+    Example:
+      companion devices
+    """
+    found = output_devices()
+    if not found:
+        raise NoDevice(f"{no_output_reason()}; use 'companion render -o FILE'")
+    for d in found:
+        mark = "*" if d["default"] else " "
+        click.echo(f"{mark} {d['index']:2d}  {d['name']}")
