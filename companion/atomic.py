@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,6 +13,26 @@ from companion.errors import BadInput
 from companion.process import current_umask
 
 PARTIAL_SUFFIX = ".partial"
+
+
+def check_writable(path: Path, suffixes: Iterable[str]) -> Path:
+    """Refuse, before any work is done, a path that could not be written or whose suffix is
+    not one of `suffixes`."""
+    suffixes = list(suffixes)
+    parent = path.parent  # "." for a bare file name
+    longest = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
+    if len(os.fsencode(path.name)) > longest:
+        raise BadInput(f"the file name is too long for this system (at most {longest} bytes); choose a shorter one")
+    if path.is_dir():
+        example = "session.mp3" if ".mp3" in suffixes else f"file{suffixes[0]}"
+        raise BadInput(f"'{path}' is a folder; give a file name such as '{path / example}'")
+    if path.suffix.lower() not in suffixes:
+        raise BadInput(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(suffixes))
+    if not parent.is_dir():
+        raise BadInput(f"the folder '{parent}' does not exist; create it or choose another place")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise BadInput(f"cannot write in the folder '{parent}'; choose a folder you can write to")
+    return path
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from companion.atomic import check_writable
 from companion.cli.asking import (
     ask_ratings,
     can_ask,
@@ -16,7 +17,6 @@ from companion.cli.asking import (
 )
 from companion.errors import BadInput
 from companion.journal.store import SYMPTOMS, Journal, Ratings
-from companion.output.sinks import check_output_path
 
 
 @click.group()
@@ -127,7 +127,7 @@ def journal_export(csv_path: Path) -> None:
     Example:
       companion journal export --csv comfort.csv
     """
-    check_output_path(csv_path, suffixes=(".csv",))
+    check_writable(csv_path, suffixes=(".csv",))
     with Journal(read_only=True) as j:
         count = j.export_csv(csv_path)
     click.echo(f"Wrote {count} entries to {csv_path}.")
@@ -145,7 +145,7 @@ def journal_plot(output: Path, since: str | None) -> None:
     """
     from companion.journal.pictures import plot_journal
 
-    check_output_path(output, suffixes=(".png",))
+    check_writable(output, suffixes=(".png",))
     with Journal(read_only=True) as j:
         entries = j.entries(_since(since))
     if not entries:
@@ -178,7 +178,7 @@ def journal_report(output: Path, since: str | None, until: str | None) -> None:
     """
     from companion.journal.report import gather, write_report
 
-    check_output_path(output, suffixes=(".pdf",))
+    check_writable(output, suffixes=(".pdf",))
     with Journal(read_only=True) as j:
         report = gather(j, _day_arg(since, "--since"), _day_arg(until, "--until"))
     period = f"from {report.since:%d %b %Y} to {report.until:%d %b %Y}"

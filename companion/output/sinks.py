@@ -16,8 +16,8 @@ import numpy as np
 import soundfile as sf
 
 from companion import interrupts
-from companion.atomic import written_atomically
-from companion.errors import BadInput, OutputError
+from companion.atomic import check_writable, written_atomically
+from companion.errors import OutputError
 
 # soxr's module (built with nanobind) aborts the whole process, status -6 and no word, when
 # KeyboardInterrupt is raised inside its set-up (seen in CI, and about one time in 150 when a
@@ -49,19 +49,7 @@ FFMPEG_ENCODERS = {
 def check_output_path(path: Path, suffixes: Iterable[str] = FORMATS) -> Path:
     """Refuse a path we could not write, before any work is done (an audio file unless other
     `suffixes` are given)."""
-    parent = path.parent  # "." for a bare file name
-    longest = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
-    if len(os.fsencode(path.name)) > longest:
-        raise BadInput(f"the file name is too long for this system (at most {longest} bytes); choose a shorter one")
-    if path.is_dir():
-        raise BadInput(f"'{path}' is a folder; give a file name such as '{path / 'session.mp3'}'")
-    if path.suffix.lower() not in suffixes:
-        raise BadInput(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(suffixes))
-    if not parent.is_dir():
-        raise BadInput(f"the folder '{parent}' does not exist; create it or choose another place")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise BadInput(f"cannot write in the folder '{parent}'; choose a folder you can write to")
-    return path
+    return check_writable(path, suffixes)
 
 
 class FileSink:
