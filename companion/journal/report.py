@@ -88,17 +88,14 @@ def session_lines(report: CareTeamReport) -> list[str]:
     titles = {s.name: s.title for s in builtin_scripts()}
     used = Counter(titles.get(record.script, Path(record.script).stem) for _, record in report.sessions)
     heard = sum(record.minutes_heard or 0 for _, record in report.sessions)
-    count = len(report.sessions)
-    first = f"{count} session{'s' if count != 1 else ''}"
+    first = _count(len(report.sessions), "session")
     if heard:
         first += f", {heard:.0f} minutes listened to here"
     named = used.most_common(MOST_SCRIPTS)
     which = "; ".join(f"{title}: {_times(n)}" for title, n in named)
     others = len(used) - len(named)
     if others:
-        which += (
-            f"; {others} other{'s' if others != 1 else ''}: {_times(sum(used.values()) - sum(n for _, n in named))}"
-        )
+        which += f"; {_count(others, 'other')}: {_times(sum(used.values()) - sum(n for _, n in named))}"
     return [first + ".", which + "."]
 
 
@@ -121,7 +118,7 @@ def before_and_after_lines(report: CareTeamReport) -> list[str]:
             counts = ", ".join(
                 f"{word} after {changes[word]}" for word in ("lower", "the same", "higher") if changes[word]
             )
-            lines.append(f"{_label(name)}, before and after {total} session{'s' if total != 1 else ''}: {counts}.")
+            lines.append(f"{_label(name)}, before and after {_count(total, 'session')}: {counts}.")
     return lines or ["No session in this period has a rating both before and after it."]
 
 
@@ -190,6 +187,10 @@ def _day(entry: Entry) -> date:
 
 def _label(name: str) -> str:
     return QUESTIONS[name].split(" (")[0]
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def _times(n: int) -> str:
