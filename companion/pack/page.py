@@ -3,9 +3,11 @@ from (it works offline, straight from the folder), and a printable version of th
 
 The page is one file with its style and its few lines of script inside it: it fetches
 nothing, from anywhere. It is made from Jinja2 templates (templates/) with its style and
-script as files (static/), ready to be shared with the browser app. Each card says what its
-track is for and how long it is; while a track plays, a circle grows and shrinks with that
-track's own breath schedule.
+script as files (static/), ready to be shared with the browser app. The caregiver's safety
+notes come before the tracks. Each card says what its track is for and how long it is, with
+one large Play button; every track plays in one player along the bottom (seek bar, time left,
+15 s back and forward, lock-screen keys), where a circle grows and shrinks with that track's
+own breath schedule.
 """
 
 from __future__ import annotations
@@ -47,7 +49,12 @@ def write_page(
     printable: str,
     playlist: str,
 ) -> Path:
-    breaths = [[x for cycle in e["breaths"] for x in cycle] for e in entries]
+    # what the player needs of each track: its file, its name and its breaths (flat triples)
+    cards = [_card(i, t, e) for i, (t, e) in enumerate(zip(tracks, entries))]
+    player = [
+        {"src": quote(t.file), "label": card["label"], "breaths": [x for cycle in e["breaths"] for x in cycle]}
+        for t, e, card in zip(tracks, entries, cards)
+    ]
     safety_title, _, safety_body = (safety_notes or "").partition("\n")
     page = (
         _templates()
@@ -55,7 +62,7 @@ def write_page(
         .render(
             name=name,
             stop_rule=stop_rule,
-            cards=[_card(i, t, e) for i, (t, e) in enumerate(zip(tracks, entries))],
+            cards=cards,
             safety_title=safety_title,
             safety_body=safety_body.strip(),
             guide_note=GUIDE_NOTE,
@@ -65,7 +72,7 @@ def write_page(
             style=_static("player.css"),
             script=_static("player.js"),
             # JSON inside a <script> element: '<' escaped so no text can close the element
-            schedule=json.dumps(breaths, separators=(",", ":")).replace("<", "\\u003c"),
+            tracks=json.dumps(player, separators=(",", ":")).replace("<", "\\u003c"),
         )
     )
     return write_file(folder / "index.html", page)
@@ -93,7 +100,6 @@ def _card(i: int, track: Track, entry: dict) -> dict:
         "minutes": minutes,
         "label": f"{track.short}, {minutes}",
         "chapters": [title for _, title in entry.get("chapters", [])],
-        "src": quote(track.file),
         "notes": bool(entry.get("notes")),
     }
 
@@ -101,12 +107,17 @@ def _card(i: int, track: Track, entry: dict) -> dict:
 def write_printable(
     folder: Path, name: str, tracks: list[Track], entries: list[dict], stop_rule: str, safety_notes: str | None
 ) -> Path:
-    """The page on paper (A4, large type): the track list, then the caregiver's safety notes
-    on a page of their own."""
+    """The page on paper (A4, large type): the caregiver's safety notes first, then the
+    tracks on a page of their own."""
     pdf = a4(name)
     paragraph(pdf, name, 26, bold=True, after=4)
     paragraph(pdf, "Choose a track, press play, and rest. You can stop at any time.", 16)
     paragraph(pdf, stop_rule, 16, bold=True, after=6)
+    if safety_notes is not None:  # read before the tracks they concern
+        title, _, body = safety_notes.partition("\n")
+        paragraph(pdf, title, 20, bold=True)
+        paragraph(pdf, body.strip(), 15)
+        pdf.add_page()
     for track, entry in zip(tracks, entries):
         paragraph(
             pdf, f"{track.number}. {track.short}  ({track.group}, {track.minutes:g} minutes)", 18, bold=True, after=1
@@ -114,11 +125,6 @@ def write_printable(
         paragraph(pdf, track.purpose, 15, after=1)
         parts = ", ".join(title for _, title in entry.get("chapters", []))
         paragraph(pdf, f"Parts: {parts}\nFile: {track.file}", 12, after=5)
-    if safety_notes is not None:
-        title, _, body = safety_notes.partition("\n")
-        pdf.add_page()
-        paragraph(pdf, title, 20, bold=True)
-        paragraph(pdf, body.strip(), 15)
     paragraph(pdf, HONEST, 12)
     return write_file(folder / f"{_file_name(name)} - to print.pdf", bytes(pdf.output()))
 

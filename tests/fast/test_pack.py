@@ -155,16 +155,17 @@ def test_the_page_and_playlist_from_the_templates(tmp_path):
     parsed = Page()
     parsed.feed(html)
     buttons = [a for t, a in parsed.tags if t == "button" and a.get("data-i") is not None]
-    audios = [a for t, a in parsed.tags if t == "audio"]
-    assert len(buttons) == len(audios) == len(tracks)
+    assert len(buttons) == len(tracks)  # one large Play button a track
     assert all(b["aria-label"].startswith("Play: ") for b in buttons)
-    assert [a["src"] for a in audios][0] == "01%20Low%20energy%20-%20Settling%20-%206%20min.mp3"
+    assert [t for t, _ in parsed.tags].count("audio") == 1  # and one player for them all
+    player = json.loads(html.split('id="tracks-data">', 1)[1].split("</script>", 1)[0])
+    assert player[0]["src"] == "01%20Low%20energy%20-%20Settling%20-%206%20min.mp3"
+    assert player[0]["breaths"] == [0.0, 1.5, 2.25, 3.75, 1.5, 2.25]
+    assert html.index('id="safety"') < html.index('class="tracks"')  # the notes before the tracks
     text = "".join(parsed.text)
     assert name in text and "Line <one>" in text and "The stop rule." in text
     assert "<pack>" not in html and "Line <one>" not in html  # every value escaped
     assert html.count('href="#safety"') == 2  # each caregiver card leads to the notes
-    schedule = html.split('id="breaths">', 1)[1].split("</script>", 1)[0]
-    assert json.loads(schedule)[0] == [0.0, 1.5, 2.25, 3.75, 1.5, 2.25]
     assert "</script><b>" not in html.split("<ol", 1)[1].split("</ol>", 1)[0]
     csp = next(a["content"] for t, a in parsed.tags if t == "meta" and a.get("http-equiv"))
     assert "default-src 'none'" in csp and "connect-src" not in csp

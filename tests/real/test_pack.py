@@ -207,7 +207,7 @@ def test_page_in_a_real_browser(flac_pack, tmp_path):
     os.environ["SE_AVOID_STATS"] = "true"  # Selenium Manager is never started (the driver is given)
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=480,900"):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=412,915"):
         options.add_argument(arg)
     options.add_argument("--autoplay-policy=no-user-gesture-required")
     # no sound card here: a fake audio sink keeps real time (the tests' ALSA null device would not)
@@ -258,11 +258,84 @@ def test_page_in_a_real_browser(flac_pack, tmp_path):
             assert abs(shown - t) < 0.5  # the circle keeps up with the sound
             assert scale == pytest.approx(_guide_size(breaths, shown), abs=0.01)  # the track's own breaths
         driver.save_screenshot(str(shot))
-        assert _share_of(_png_pixels(shot), (0x8F, 0xD1, 0xBD)) > 0.01  # the guide shows while it plays
+        assert _share_of(_png_pixels(shot), (0x8F, 0xD1, 0xBD)) > 0.003  # the guide shows while it plays
+        _the_one_player(driver, out, tmp_path)
         sources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
         assert all(s.startswith("file://") for s in sources), sources
     finally:
         driver.quit()
+
+
+def _the_one_player(driver, out: Path, tmp_path: Path) -> None:
+    """The player as a phone shows it (412x915): a panel of at most a quarter of the screen that
+    never hides the control with focus; pause that fades and freezes the circle; 15 s skips;
+    the place kept for next time; lock-screen names; the dim theme; 200 % zoom."""
+    from selenium.webdriver.common.by import By
+
+    js = driver.execute_script
+    panel = "return document.getElementById('now').getBoundingClientRect().toJSON()"
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".card audio")) == 0  # one play control a track
+    assert js("return document.querySelector('.notes').getBoundingClientRect().top") < js(
+        "return document.querySelector('.card').getBoundingClientRect().top"
+    )  # the safety notes come before the tracks
+    now = js(panel)
+    assert now["height"] <= 0.25 * js("return innerHeight"), now
+    last = "document.querySelectorAll('.card .play')[2]"
+    js(f"{last}.focus()")
+    focused = js(f"return {last}.getBoundingClientRect().toJSON()")
+    assert focused["bottom"] <= js(panel)["top"], (focused, js(panel))  # focus is never under the panel
+    assert js("return navigator.mediaSession.metadata.title") == "Settling, 6 minutes"
+
+    js("document.getElementById('toggle').click()")  # pause: a short fade, then still
+    time.sleep(1.3)
+    assert js("return document.querySelector('audio').paused") and not js(
+        "return document.getElementById('now').hidden"
+    )
+    frozen = js("return document.getElementById('circle').style.transform")
+    time.sleep(0.6)
+    assert js("return document.getElementById('circle').style.transform") == frozen
+    before = js("return document.querySelector('audio').currentTime")
+    js("document.getElementById('forward').click()")
+    assert js("return document.querySelector('audio').currentTime") == pytest.approx(before + 15, abs=0.5)
+    assert "left" in driver.find_element(By.ID, "left").text
+
+    kept = float(
+        js(
+            "return localStorage.getItem('companion-position:' + JSON.parse("
+            "document.getElementById('tracks-data').textContent)[0].src)"
+        )
+    )
+    assert kept == pytest.approx(before + 15, abs=0.5)  # kept as it moves
+    driver.refresh()  # another day: the track is found where it was left
+    js("document.querySelector('.card .play').click()")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and js("return document.querySelector('audio').currentTime") < kept - 1:
+        time.sleep(0.1)
+    assert js("return document.querySelector('audio').currentTime") >= kept - 1
+
+    light = _png_pixels(_shot(driver, tmp_path / "light.png"))
+    js("document.getElementById('theme').click()")  # dim, for the night
+    assert js("return document.documentElement.classList.contains('dim')")
+    dim = _png_pixels(_shot(driver, tmp_path / "dim.png"))
+    assert dim.mean() < 0.5 * light.mean()
+
+    driver.execute_cdp_cmd(  # 200 % zoom on the same phone: half the CSS pixels each way
+        "Emulation.setDeviceMetricsOverride", {"width": 206, "height": 457, "deviceScaleFactor": 2, "mobile": True}
+    )
+    time.sleep(0.3)
+    now = js(panel)
+    assert now["height"] <= 0.25 * 457, now
+    for control in ("back", "toggle", "forward"):
+        box = js(f"return document.getElementById('{control}').getBoundingClientRect().toJSON()")
+        assert box["width"] >= 44 and box["height"] >= 44, (control, box)
+        assert 0 <= box["left"] and box["right"] <= 206 and box["top"] >= now["top"], (control, box)  # all on screen
+    _shot(driver, tmp_path / "zoomed.png")
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _shot(driver, path: Path) -> Path:
+    driver.save_screenshot(str(path))
+    return path
 
 
 def _guide_size(breaths: list, t: float) -> float:
@@ -296,7 +369,7 @@ def test_printable_version(flac_pack):
     pdf = (out / "Comfort at home - to print.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     pages = re.findall(rb"/Type\s*/Page(?![s\w])", pdf)
-    assert len(pages) == 2  # the tracks, then the caregiver's safety notes on a page of their own
+    assert len(pages) == 2  # the caregiver's safety notes first, then the tracks on a page of their own
 
 
 @pytest.mark.slow("makes the same pack three times over, as a user would")
