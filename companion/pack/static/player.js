@@ -13,7 +13,7 @@
   var buttons = Array.prototype.slice.call(document.querySelectorAll(".card .play"));
   var theme = document.getElementById("theme"), root = document.documentElement;
   var FADE_MS = 800, SKIP_S = 15;
-  var current = -1, fader = null, savedAt = 0;
+  var current = -1, fader = null, savedAt = 0, pausing = false;
   var store = null;
   try { store = window.localStorage; store.getItem("x"); } catch (e) { store = null; }
 
@@ -67,9 +67,15 @@
     }, 20);
   }
 
-  function play() { audio.volume = 0; var p = audio.play(); if (p && p.catch) { p.catch(function () {}); } fade(1); }
-  function pause() { fade(0, function () { audio.pause(); }); }
-  function playOrPause() { if (audio.paused || fader !== null && audio.volume < 1) { play(); } else { pause(); } }
+  function play() {
+    pausing = false;
+    audio.volume = 0;
+    var p = audio.play();
+    if (p && p.catch) { p.catch(function () {}); }
+    fade(1);
+  }
+  function pause() { pausing = true; fade(0, function () { audio.pause(); }); }
+  function playOrPause() { if (audio.paused || pausing) { play(); } else { pause(); } }
 
   function labels() {
     var on = current >= 0 && !audio.paused;
