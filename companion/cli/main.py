@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, RuntimeError) as exc:
         if not interrupts.interrupted(exc):  # a RuntimeError may carry a signal (see interrupted)
             raise
+        interrupts.let_go()  # the command is ending: no second interrupt inside its one line
         code = _fail(Interrupted("interrupted; nothing was written"), debug)
     except CompanionError as exc:
         code = _fail(exc, debug, _invoked(args))

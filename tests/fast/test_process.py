@@ -157,3 +157,31 @@ def test_an_interrupt_python_could_not_raise_is_raised_again(capfd):
         for sig, handler in saved[0].items():
             signal.signal(sig, handler)
         sys.unraisablehook = saved[1]
+
+
+def test_an_interrupt_after_the_commands_line_still_ends_with_130(monkeypatch):
+    """The command line's last guard: an interrupt that reaches its entry point after the
+    command has ended (raised again from a dropped one) ends with 130, not SIGINT's -2."""
+    import importlib.util
+    import sys
+
+    import companion.cli.main
+
+    def late(argv=None):
+        raise KeyboardInterrupt
+
+    # the entry point, read afresh: once companion.cli.main is imported, that name is the module
+    spec = importlib.util.spec_from_file_location("entry", Path(companion.cli.main.__file__).with_name("__init__.py"))
+    assert spec is not None and spec.loader is not None
+    entry = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(entry)
+    saved = {s: signal.getsignal(s) for s in (*SIGNALS, signal.SIGALRM)}, sys.unraisablehook
+    monkeypatch.setattr(companion.cli.main, "main", late)
+    try:
+        with pytest.raises(SystemExit) as ended:
+            entry.main([])
+        assert ended.value.code == 130
+    finally:
+        for sig, handler in saved[0].items():
+            signal.signal(sig, handler)
+        sys.unraisablehook = saved[1]
