@@ -50,7 +50,6 @@ def install() -> None:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, ending_handler)
-        signal.signal(signal.SIGALRM, _again)
         if sys.unraisablehook is not _unraisable:
             _previous_hook = sys.unraisablehook
             sys.unraisablehook = _unraisable
@@ -60,20 +59,13 @@ def _unraisable(unraisable) -> None:
     """Python cannot raise everywhere: a KeyboardInterrupt raised inside a weakref callback (one
     runs as each imported module's lock is let go) or a __del__ is printed as "Exception
     ignored" and dropped, and the command ran on to its end (seen in CI: a render finished
-    11.7 s after SIGTERM). Keep it pending instead, and raise it from a timer signal 10 ms
-    later, once out of the callback; if that one is dropped too, this runs again."""
+    11.7 s after SIGTERM). Keep it pending instead, silently: the work's next check() raises
+    it (a render checks at every block)."""
     global _pending, _raised
     if unraisable.exc_type is None or not issubclass(unraisable.exc_type, KeyboardInterrupt):
         _previous_hook(unraisable)
         return
     _pending, _raised = True, False
-    signal.setitimer(signal.ITIMER_REAL, 0.01)
-
-
-def _again(signum, frame) -> None:
-    """The timer's handler: raise the dropped interrupt, or leave it to the deferring code."""
-    if not _deferring:
-        check()
 
 
 def let_go() -> None:
@@ -82,8 +74,7 @@ def let_go() -> None:
     last milliseconds killed the process with SIGINT's status instead of its own (seen after a
     second Ctrl-C); an ignored signal stays ignored."""
     if threading.current_thread() is threading.main_thread():
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
+        for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
 
 

@@ -138,7 +138,7 @@ def run_main(*args: str) -> Ran:
     Python cannot raise) given back after."""
     from companion.cli.main import main
 
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)}
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     hook = sys.unraisablehook
     out, err = io.StringIO(), io.StringIO()
     code = 0
