@@ -36,8 +36,24 @@ def main(argv: list[str] | None = None) -> None:
         os._exit(130)
     try:
         run(argv)
-    except KeyboardInterrupt:
-        # an interrupt raised again after the command had said its line (a dropped one, see
-        # interrupts._unraisable): still the interrupt's status, never SIGINT's own (seen in CI)
+    except KeyboardInterrupt:  # one that got past the command's own handling: still our status
         interrupts.let_go()
-        sys.exit(130)
+        _leave_interrupted()
+    except SystemExit as exit:
+        if exit.code == 130:
+            _leave_interrupted()
+        raise
+
+
+def _leave_interrupted() -> None:
+    """End now with status 130, everything said and cleaned up. An interrupt that landed while
+    a module was being imported leaves Python set to end itself with SIGINT at exit even once
+    it was handled (strace: SIG_DFL, then kill(self, SIGINT)): the status would be -2, not
+    130. Seen in CI once commands' modules were imported after the command had started."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed or full output has nothing more to take
+    os._exit(130)
