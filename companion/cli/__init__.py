@@ -49,6 +49,9 @@ def _leave_interrupted() -> None:
     a module was being imported leaves Python set to end itself with SIGINT at exit even once
     it was handled (strace: SIG_DFL, then kill(self, SIGINT)): the status would be -2, not
     130. Seen in CI once commands' modules were imported after the command had started."""
+    import atexit
+
+    atexit._run_exitfuncs()  # what Python's own exit would do (multiprocessing lets go of its semaphores)
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:
