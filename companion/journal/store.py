@@ -335,9 +335,7 @@ class Journal:
             ratings = Ratings(*row[3:9])
             session = None
             if row[9] is not None and row[10] is not None:
-                breathless = None if row[17] is None else bool(row[17])
-                script, energy, mode, planned, heard, ended, score = row[10:17]
-                session = SessionRecord(script, energy, mode, planned, heard, ended, score, breathless, row[18])
+                session = _session_from(row[10:19])
             found.append(Entry(row[0], row[1], row[2], ratings, row[9], session))
         return found
 
@@ -352,11 +350,7 @@ class Journal:
             rows = self._db.execute(query, (since or "", until or "\uffff")).fetchall()
         except sqlite3.DatabaseError as exc:
             raise _explain(exc, self.path) from None
-        found = []
-        for started, script, energy, mode, planned, heard, ended, score, breathless, goal in rows:
-            breathless = None if breathless is None else bool(breathless)
-            found.append((started, SessionRecord(script, energy, mode, planned, heard, ended, score, breathless, goal)))
-        return found
+        return [(row[0], _session_from(row[1:])) for row in rows]
 
     def export_csv(self, path: Path) -> int:
         """Every entry, oldest first, as CSV for the care team; written whole or not at all."""
@@ -381,6 +375,13 @@ class Journal:
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _session_from(columns: Sequence) -> SessionRecord:
+    """A session's columns, script to goal in the table's order, as its record."""
+    script, energy, mode, planned, heard, ended, score, breathless, goal = columns
+    breathless = None if breathless is None else bool(breathless)
+    return SessionRecord(script, energy, mode, planned, heard, ended, score, breathless, goal)
 
 
 def _inert(cell: object) -> object:
