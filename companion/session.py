@@ -17,6 +17,7 @@ import numpy as np
 from companion.atomic import written_atomically
 from companion.cache import ClipCache
 from companion.errors import BadInput
+from companion.journal.store import SessionRecord
 from companion.modes import MODES, Mode, Part, get_mode
 from companion.options import SessionOptions, check_argument, check_callable, check_path
 from companion.output.sinks import FileSink, check_output_path, explain_write_error
@@ -68,6 +69,11 @@ class Session:
     @property
     def phrases(self) -> list[str]:
         return self.script.phrases_for(self.profile.energy.value)
+
+    def record(self, **checkin: object) -> SessionRecord:
+        """The session as the comfort journal keeps it (`checkin`: the answers that chose it)."""
+        p = self.plan.profile
+        return SessionRecord(self.plan.script_name, p.energy.value, p.mode.name, round(p.minutes, 2), **checkin)  # type: ignore[arg-type]
 
     def voice_clip(self) -> Callable[[str], np.ndarray] | None:
         return self.narrator.clip if self.narrator is not None else None

@@ -13,7 +13,7 @@ import click
 from companion import interrupts
 from companion.cli.asking import ask_ratings, can_ask
 from companion.errors import BadInput
-from companion.journal.store import Journal, Ratings, SessionRecord
+from companion.journal.store import Journal, Ratings
 from companion.live.player import PlayResult
 from companion.live.player import play as play_session
 from companion.output.stream import Output
@@ -97,18 +97,13 @@ def _play_ignoring_late_presses(play: Callable[[], PlayResult]) -> PlayResult:
     return result
 
 
-def session_record(session: Session, **checkin) -> SessionRecord:
-    p = session.plan.profile
-    return SessionRecord(session.plan.script_name, p.energy.value, p.mode.name, round(p.minutes, 2), **checkin)
-
-
 def start_in_journal(session: Session, ask: bool, before: Ratings | None = None, **checkin) -> int:
     """The session's row in the journal, with how the listener feels before it (asked on a
     terminal when `ask`, else the ratings given)."""
     if ask and can_ask():
         before = ask_ratings("Before you start: how do you feel now?")
     with Journal() as journal:
-        session_id = journal.start_session(session_record(session, **checkin))
+        session_id = journal.start_session(session.record(**checkin))
         if before is not None and not before.empty:
             journal.add(before, "before", session_id)
     return session_id

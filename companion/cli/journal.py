@@ -16,6 +16,7 @@ from companion.cli.asking import (
     confirmed,
 )
 from companion.errors import BadInput
+from companion.journal.export import export_csv
 from companion.journal.store import SYMPTOMS, Journal, Ratings
 
 
@@ -129,7 +130,7 @@ def journal_export(csv_path: Path) -> None:
     """
     check_writable(csv_path, suffixes=(".csv",))
     with Journal(read_only=True) as j:
-        count = j.export_csv(csv_path)
+        count = export_csv(j, csv_path)
     click.echo(f"Wrote {count} entries to {csv_path}.")
 
 

@@ -14,7 +14,6 @@ by a newer companion is refused, not changed.
 
 from __future__ import annotations
 
-import csv
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -23,8 +22,7 @@ from dataclasses import asdict, astuple, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from companion.atomic import written_atomically
-from companion.errors import BadInput, CompanionError, OutputError
+from companion.errors import BadInput, CompanionError
 from companion.paths import data_dir, private_folder
 
 SYMPTOMS = ("pain", "tiredness", "breathlessness", "anxiety", "wellbeing")
@@ -283,6 +281,22 @@ class Journal:
             )
         return int(cur.lastrowid or 0)
 
+    def edit(self, entry_id: int, ratings: Ratings) -> None:
+        """Put these ratings and note in place of an entry's (its time, moment and session stay)."""
+        ratings = ratings.check()
+        if ratings.empty:
+            raise BadInput("give at least one rating (0-10) or a note; to remove an entry, forget it")
+        with self._write() as db:
+            changed = db.execute(
+                f"UPDATE ratings SET {', '.join(f'{n} = ?' for n in SYMPTOMS)}, note = ? WHERE id = ?",
+                (*(getattr(ratings, n) for n in SYMPTOMS), ratings.note, entry_id),
+            ).rowcount
+        if not changed:
+            raise BadInput(f"no entry has the id {entry_id}", field="ids", value=entry_id)
+
+    def entry(self, entry_id: int) -> Entry | None:
+        return next((e for e in self.entries(entry_id=entry_id)), None)
+
     def forget(self, ids: Sequence[int] | None = None) -> int:
         """Remove these entries (None: everything, sessions too); returns how many ratings went.
         An id that names no entry is refused, and then nothing is removed."""
@@ -310,8 +324,9 @@ class Journal:
         return gone
 
     # -- reading ---------------------------------------------------------------
-    def entries(self, since: str | None = None, limit: int | None = None) -> list[Entry]:
-        """Latest first; `since` an ISO date (or date and time), `limit` the most to give."""
+    def entries(self, since: str | None = None, limit: int | None = None, entry_id: int | None = None) -> list[Entry]:
+        """Latest first; `since` an ISO date (or date and time), `limit` the most to give,
+        `entry_id` only that one."""
         query = (
             "SELECT r.id, r.at, r.moment, r.pain, r.tiredness, r.breathlessness, r.anxiety, r.wellbeing, r.note, "
             "r.session_id, s.script, s.energy, s.mode, s.minutes_planned, s.minutes_heard, s.ended, "
@@ -322,6 +337,9 @@ class Journal:
         if since is not None:
             query += " WHERE r.at >= ?"
             args.append(since)
+        if entry_id is not None:
+            query += " AND r.id = ?" if args else " WHERE r.id = ?"
+            args.append(entry_id)
         query += " ORDER BY r.at DESC, r.id DESC"
         if limit is not None:
             query += " LIMIT ?"
@@ -352,44 +370,12 @@ class Journal:
             raise _explain(exc, self.path) from None
         return [(row[0], _session_from(row[1:])) for row in rows]
 
-    def export_csv(self, path: Path) -> int:
-        """Every entry, oldest first, as CSV for the care team; written whole or not at all."""
-        entries = list(reversed(self.entries()))
-        header = ["id", "at", "moment", *SYMPTOMS, "note", "session_id", "script", "energy", "mode"]
-        header += ["minutes_planned", "minutes_heard", "ended", "energy_score", "breathless", "goal"]
-        try:
-            # health data: the copy is the owner's only, as the journal is
-            with written_atomically(path, private=True) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
-                writer = csv.writer(f)
-                writer.writerow(header)
-                for e in entries:
-                    s = e.session
-                    session_cols = ["" if v is None else v for v in astuple(s)] if s else [""] * 9
-                    ratings = ["" if getattr(e.ratings, n) is None else getattr(e.ratings, n) for n in SYMPTOMS]
-                    row = [e.id, e.at, e.moment, *ratings, e.ratings.note or "", e.session_id or "", *session_cols]
-                    writer.writerow([_inert(cell) for cell in row])
-        except OSError as exc:
-            raise OutputError(f"could not write '{path}' ({exc.strerror}); nothing was written") from None
-        return len(entries)
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
 
 def _session_from(columns: Sequence) -> SessionRecord:
     """A session's columns, script to goal in the table's order, as its record."""
     script, energy, mode, planned, heard, ended, score, breathless, goal = columns
     breathless = None if breathless is None else bool(breathless)
     return SessionRecord(script, energy, mode, planned, heard, ended, score, breathless, goal)
-
-
-def _inert(cell: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, made plain text with a leading
-    apostrophe (OWASP's rule); numbers stay numbers."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> CompanionError:

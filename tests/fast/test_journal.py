@@ -181,6 +181,26 @@ def test_a_session_in_the_journal_from_the_library(tmp_path):
             j.add(Ratings(pain=1), "during")
 
 
+def test_an_entry_is_edited_in_place_keeping_its_time_moment_and_session(tmp_path):
+    with Journal(tmp_path / "j.sqlite3") as j:
+        sid = j.start_session(SessionRecord("settling", "low", "relax", 6.0))
+        first = j.add(Ratings(pain=4, note="sore"), "before", sid)
+        other = j.add(Ratings(anxiety=2))
+        was = j.entry(first)
+        j.edit(first, Ratings(pain=3, wellbeing=5, note="a little better"))
+        now = j.entry(first)
+        assert now is not None and was is not None
+        assert (now.at, now.moment, now.session_id) == (was.at, "before", sid)
+        assert now.ratings == Ratings(pain=3, wellbeing=5, note="a little better")
+        assert j.entry(other) is not None and j.entry(other).ratings == Ratings(anxiety=2)  # type: ignore[union-attr]
+        for wrong, words in ((Ratings(), "at least one rating"), (Ratings(pain=11), "0 to 10")):
+            with pytest.raises(Exception, match=words):
+                j.edit(first, wrong)
+        with pytest.raises(Exception, match="no entry has the id 999"):
+            j.edit(999, Ratings(pain=1))
+        assert j.entry(first) == now  # a refused edit changed nothing
+
+
 HOSTILE = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\tindented", "\r=1+1"]
 
 
