@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
 .PHONY: demo test test-fast lint bench clean system system-test
 
@@ -31,8 +32,12 @@ demo: system $(STAMP)
 
 # Every test, on every core (pytest-xdist): the real voice (its cache warmed once and
 # shared), real processes, the sound device, the browser. The slowest are listed at the end.
-test: system-test $(STAMP)
+test: system-test $(STAMP) $(AXE)
 	$(BIN)/pytest -q -n auto --durations=10
+
+# axe-core, the accessibility checker the browser tests inject into each page (from npm)
+$(AXE): $(STAMP)
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4.14.1
 
 # The fast layer alone: no neural voice, no subprocess, no system packages; seconds.
 test-fast: $(STAMP)

@@ -8,7 +8,9 @@
 #                                   network socket is ever opened), and chromium with its driver
 #                                   (to open a home pack's page in a real headless browser), and
 #                                   each format's own validator (mp3val, ogginfo, opusinfo, flac),
-#                                   and a real spreadsheet (gnumeric's ssconvert) that opens an export
+#                                   and a real spreadsheet (gnumeric's ssconvert) that opens an export,
+#                                   pdftoppm (the care-team report as images), and npm (axe-core,
+#                                   the accessibility checker the app's browser tests run)
 #   setup/system-packages.sh bench  and sox, which the benchmarks compare against
 set -euo pipefail
 need=()
@@ -24,6 +26,8 @@ if [ "${1:-}" = test ]; then
     command -v opusinfo >/dev/null || need+=(opus-tools)
     command -v flac >/dev/null || need+=(flac)
     command -v ssconvert >/dev/null || need+=(gnumeric)
+    command -v pdftoppm >/dev/null || need+=(poppler-utils)
+    command -v npm >/dev/null || need+=(npm)
 fi
 if [ "${1:-}" = bench ]; then
     command -v sox >/dev/null || need+=(sox)

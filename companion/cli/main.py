@@ -31,6 +31,7 @@ class _Commands(click.Group):
         "journal": "journal",
         "voice": "voice",
         "pack": "pack",
+        "app": "app",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

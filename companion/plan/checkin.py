@@ -96,3 +96,21 @@ def choose(answers: Answers) -> Choice:
         why += f", {GOALS[answers.goal]}"
     reason = f"{why}: {script.short}, {minutes:g} minutes"
     return Choice(answers, level, script.name, minutes, breathless, reason)
+
+
+# What a listener may ask for by name (the app's Listen page), and what each plays
+KINDS = {"relax": "Relax", "sleep": "Sleep", "breathing": "Breathing easy", "after-massage": "After a massage"}
+
+
+def options_for_kind(kind: str, **more) -> SessionOptions:
+    """A relax session of this kind: its own script, or for breathing easy the gentlest
+    pacing (which chooses the breathing-easy script); `more` are the other options."""
+    if kind not in KINDS:
+        raise BadInput(
+            f"a session is one of {', '.join(KINDS)}; not '{kind}'", field="kind", value=kind, allowed=tuple(KINDS)
+        )
+    if kind == "breathing":
+        return SessionOptions(breathless=True, **more)
+    if kind == "relax":
+        return SessionOptions(**more)
+    return SessionOptions(script=script_for_group(kind).name, **more)

@@ -36,6 +36,7 @@ ROOMS = [
     {"session"},
     {"live"},
     {"pack"},
+    {"app"},
     {"cli"},
     {"__init__", "__main__"},
 ]

@@ -5,12 +5,13 @@
 // found again; lock-screen and headset keys work through the Media Session API.
 (function () {
   "use strict";
-  var tracks = JSON.parse(document.getElementById("tracks-data").textContent);
+  var data = document.getElementById("tracks-data");
+  var tracks = data === null ? [] : JSON.parse(data.textContent);  // the app adds its tracks as they are made
   var audio = document.getElementById("player"), now = document.getElementById("now");
   var circle = document.getElementById("circle"), title = document.getElementById("now-title");
   var toggle = document.getElementById("toggle"), seek = document.getElementById("seek");
   var elapsed = document.getElementById("elapsed"), left = document.getElementById("left");
-  var buttons = Array.prototype.slice.call(document.querySelectorAll(".card .play"));
+  var buttons = Array.prototype.slice.call(document.querySelectorAll(".card .play[data-i]"));
   var theme = document.getElementById("theme"), root = document.documentElement;
   var FADE_MS = 800, SKIP_S = 15;
   var current = -1, fader = null, savedAt = 0, pausing = false;
@@ -99,7 +100,7 @@
     if (!("mediaSession" in navigator)) { return; }
     navigator.mediaSession.metadata = new window.MediaMetadata({
       title: tracks[i].label, artist: "companion", album: document.title,
-      artwork: [{ src: "cover.png", sizes: "1000x1000", type: "image/png" }]
+      artwork: [{ src: document.body.dataset.cover || "cover.png", sizes: "1000x1000", type: "image/png" }]
     });
   }
 
@@ -123,7 +124,13 @@
 
   function moved() { showTime(); draw(); keep(); }
 
-  buttons.forEach(function (b, i) { b.addEventListener("click", function () { choose(i); }); });
+  function bind(b, i) { b.addEventListener("click", function () { choose(i); }); }
+  buttons.forEach(bind);
+  // the app's pages: a track made while the page is open, with its own Play button
+  window.companionPlayer = {
+    audio: audio,
+    add: function (track, button) { tracks.push(track); buttons.push(button); bind(button, tracks.length - 1); labels(); }
+  };
   toggle.addEventListener("click", playOrPause);
   document.getElementById("back").addEventListener("click", function () { skip(-SKIP_S); });
   document.getElementById("forward").addEventListener("click", function () { skip(SKIP_S); });

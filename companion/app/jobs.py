@@ -1,0 +1,82 @@
+"""Long work off the event loop: each job runs in a worker thread and reports how far it is,
+so a page can show a calm progress bar; stopping the app asks every job to stop."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from companion.errors import CompanionError, Interrupted
+
+MAX_KEPT = 50  # finished jobs remembered (their pages may still ask); older ones are forgotten
+
+
+@dataclass
+class Job:
+    id: str
+    title: str
+    doing: str = "Getting ready"  # what the bar says now
+    done: float = 0.0
+    total: float = 1.0
+    state: str = "running"  # running | done | failed
+    message: str = ""  # why it failed, in words
+    result: Any = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    def progress(self, done: float, total: float, doing: str | None = None) -> None:
+        """Called by the work as it goes; raises Interrupted once the app is stopping."""
+        if self.stop.is_set():
+            raise Interrupted("the app is stopping")
+        self.done, self.total = done, max(total, 1e-9)
+        if doing is not None:
+            self.doing = doing
+
+    def to_json(self) -> dict:
+        return {
+            "state": self.state,
+            "doing": self.doing,
+            "percent": round(100 * min(self.done / self.total, 1.0)),
+            "message": self.message,
+        }
+
+
+class Jobs:
+    def __init__(self, workers: int = 2):
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="companion-job")
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def start(self, title: str, work: Callable[[Job], Any]) -> Job:
+        job = Job(secrets.token_urlsafe(12), title)
+        with self._lock:
+            self._jobs[job.id] = job
+            finished = [j for j in self._jobs.values() if j.finished.is_set()]
+            for old in finished[: max(0, len(finished) - MAX_KEPT)]:
+                del self._jobs[old.id]
+        self._pool.submit(self._run, job, work)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def _run(self, job: Job, work: Callable[[Job], Any]) -> None:
+        try:
+            job.result = work(job)
+            job.done, job.state = job.total, "done"
+        except CompanionError as exc:
+            job.state, job.message = "failed", str(exc)
+        except Exception as exc:  # a fault of ours: said plainly, the app goes on
+            job.state, job.message = "failed", f"something went wrong ({type(exc).__name__}); please try again"
+        finally:
+            job.finished.set()
+
+    def stop(self) -> None:
+        """Ask every job to stop, and wait for them (they stop at their next step)."""
+        for job in list(self._jobs.values()):
+            job.stop.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)

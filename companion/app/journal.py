@@ -1,0 +1,138 @@
+"""The Journal page: ratings with large 0-10 choices and a note, the entries with edit and
+delete (one confirmation), the chart, the CSV export and the care-team report. Journal
+contents travel only in request bodies and answers, never in an address."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from companion.app.web import AppState, back_to, page, ratings_from, words
+from companion.errors import BadInput, CompanionError
+from companion.journal.export import export_csv
+from companion.journal.report import REPORT_DAYS, gather, write_report
+from companion.journal.store import Entry, Journal
+
+SHOWN = 60  # the latest entries listed; the CSV export has them all
+
+
+def _state(request: Request) -> AppState:
+    return request.app.state.companion
+
+
+def _entries(state: AppState) -> list[Entry]:
+    with Journal(state.journal_path, read_only=True) as journal:
+        return journal.entries(limit=SHOWN)
+
+
+def _journal_page(request: Request, status: int = 200, **values) -> Response:
+    until = date.today()
+    return page(
+        request,
+        "journal.html",
+        status,
+        entries=_entries(_state(request)),
+        since=until - timedelta(days=REPORT_DAYS - 1),
+        until=until,
+        kept=request.query_params.get("kept"),
+        **values,
+    )
+
+
+async def journal(request: Request) -> Response:
+    if request.method == "GET":
+        return _journal_page(request)
+    form = await request.form()
+    try:
+        ratings = ratings_from(form)
+        with Journal(_state(request).journal_path) as store:
+            store.add(ratings)
+    except CompanionError as exc:
+        return _journal_page(request, 400, error=words(exc))
+    return back_to("/journal?kept=1")
+
+
+def _entry(request: Request) -> Entry:
+    entry_id = request.path_params["entry"]
+    with Journal(_state(request).journal_path, read_only=True) as store:
+        entry = store.entry(entry_id)
+    if entry is None:
+        raise LookupError("no such entry")
+    return entry
+
+
+async def edit(request: Request) -> Response:
+    entry = _entry(request)
+    if request.method == "GET":
+        return page(request, "edit.html", entry=entry)
+    form = await request.form()
+    try:
+        with Journal(_state(request).journal_path) as store:
+            store.edit(entry.id, ratings_from(form))
+    except CompanionError as exc:
+        return page(request, "edit.html", 400, entry=entry, error=words(exc))
+    return back_to("/journal?kept=1")
+
+
+async def delete(request: Request) -> Response:
+    entry = _entry(request)
+    if request.method == "GET":
+        return page(request, "delete.html", entry=entry)
+    with Journal(_state(request).journal_path) as store:
+        store.forget([entry.id])
+    return back_to("/journal?kept=deleted")
+
+
+async def chart(request: Request) -> Response:
+    from companion.journal.pictures import plot_journal
+
+    state = _state(request)
+    entries = _entries(state)
+    if not entries:
+        raise LookupError("nothing to draw")
+    path = state.work / "chart.png"
+    plot_journal(entries, path)
+    return _file_answer(path, "image/png")
+
+
+async def export(request: Request) -> Response:
+    state = _state(request)
+    path = state.work / "journal.csv"
+    with Journal(state.journal_path, read_only=True) as store:
+        export_csv(store, path)
+    return _file_answer(path, "text/csv; charset=utf-8", "comfort-journal.csv")
+
+
+async def report(request: Request) -> Response:
+    state = _state(request)
+    try:
+        since, until = (_day(request.query_params.get(n)) for n in ("since", "until"))
+        with Journal(state.journal_path, read_only=True) as store:
+            summary = gather(store, since, until)
+    except CompanionError as exc:
+        return _journal_page(request, 400, error=words(exc))
+    if not summary.entries and not summary.sessions:
+        error = f"The journal has nothing from {summary.since:%d %b %Y} to {summary.until:%d %b %Y}."
+        return _journal_page(request, 400, error=error)
+    path = state.work / "report.pdf"
+    write_report(summary, path)
+    return _file_answer(path, "application/pdf", f"comfort-journal-{summary.since}-to-{summary.until}.pdf")
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"a day is written like 2026-11-01, not '{text[:20]}'", field="day", value=text) from None
+
+
+def _file_answer(path, kind: str, download: str | None = None) -> Response:
+    """The file's bytes, then the file gone: nothing private is left in the app's folder."""
+    body = path.read_bytes()
+    path.unlink()
+    headers = {"content-disposition": f'attachment; filename="{download}"'} if download else None
+    return Response(body, media_type=kind, headers=headers)

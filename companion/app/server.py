@@ -1,0 +1,143 @@
+"""`companion app`: the pages, the guard in front of them, and a server on this computer.
+
+It listens on 127.0.0.1 only, on a free port, and opens the browser at a one-time address;
+Ctrl-C (or SIGTERM) stops it within a second or two, stops any work in progress and removes
+the folder of sessions it made. Nothing is logged: addresses and journal contents included.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from companion.app import journal, sessions
+from companion.app.guard import Guard, Owner
+from companion.app.web import HERE, AppState, back_to, page
+from companion.errors import BadInput
+from companion.pack.page import HERE as PACK_HERE
+from companion.plan.catalogue import default_cover
+
+HOST = "127.0.0.1"
+GET, BOTH = ["GET"], ["GET", "POST"]
+
+
+class SharedStatic(StaticFiles):
+    """The app's own static files, then the pack's (the one player, shared)."""
+
+    def __init__(self) -> None:
+        super().__init__(directory=HERE / "static")
+        self.all_directories = [HERE / "static", PACK_HERE / "static"]
+
+
+async def _home(request: Request) -> Response:
+    return back_to("/today")
+
+
+async def _cover(request: Request) -> Response:
+    return Response(default_cover(), media_type="image/png")
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return page(request, "missing.html", 404)
+
+
+def make_app(state: AppState, owner: Owner, port: int) -> Guard:
+    routes = [
+        Route("/", _home, methods=GET),
+        Route("/cover.png", _cover, methods=GET),
+        Route("/today", sessions.today, methods=BOTH),
+        Route("/listen", sessions.listen, methods=BOTH),
+        Route("/caregiver", sessions.caregiver, methods=BOTH),
+        Route("/session/{job}", sessions.session_page, methods=GET),
+        Route("/session/{job}/audio.wav", sessions.session_audio, methods=GET),
+        Route("/session/{job}/rating", sessions.session_rating, methods=["POST"]),
+        Route("/file/{job}", sessions.file_page, methods=GET),
+        Route("/file/{job}/{which:str}", sessions.file_download, methods=GET),
+        Route("/jobs/{job}", sessions.progress, methods=GET),
+        Route("/journal", journal.journal, methods=BOTH),
+        Route("/journal/chart.png", journal.chart, methods=GET),
+        Route("/journal/export.csv", journal.export, methods=GET),
+        Route("/journal/report.pdf", journal.report, methods=GET),
+        Route("/journal/{entry:int}/edit", journal.edit, methods=BOTH),
+        Route("/journal/{entry:int}/delete", journal.delete, methods=BOTH),
+        Mount("/static", SharedStatic(), name="static"),
+    ]
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, LookupError: _not_found})
+    app.state.companion = state
+    return Guard(app, owner, hosts=(f"{HOST}:{port}", f"localhost:{port}"))
+
+
+def free_socket(port: int = 0) -> socket.socket:
+    """A listening socket on this computer only: on `port`, or on a free one (0)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError as exc:
+        sock.close()
+        raise BadInput(
+            f"the app cannot listen on port {port} ({exc.strerror}); choose another, or let it find a free one",
+            field="port",
+            value=port,
+        ) from None
+    sock.listen(64)
+    sock.set_inheritable(True)
+    return sock
+
+
+def can_open_browser() -> bool:
+    """A graphical browser only: without a display, Python's webbrowser would start a text
+    browser in this very terminal."""
+    return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def serve(
+    port: int = 0,
+    open_browser: bool = True,
+    say: Callable[[str], None] = print,
+    journal_path: Path | None = None,
+) -> None:
+    """Serve the app until Ctrl-C or SIGTERM; `say` hears the address to open."""
+    import uvicorn
+
+    sock = free_socket(port)
+    port = sock.getsockname()[1]
+    owner, state = Owner(), AppState(journal_path)
+    address = owner.start_address(f"http://{HOST}:{port}")
+    config = uvicorn.Config(
+        make_app(state, owner, port),
+        log_level="warning",
+        access_log=False,  # an address may carry the one-time token; a log keeps nothing private
+        timeout_graceful_shutdown=1,
+        lifespan="off",
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+
+    def when_ready() -> None:
+        while not server.started and not server.should_exit:
+            threading.Event().wait(0.05)
+        if not server.started:
+            return
+        opened = open_browser and can_open_browser() and webbrowser.open(address)
+        say("companion is open in your web browser." if opened else "Open this address in your web browser:")
+        say(f"  {address}")
+        say("It opens the app once. The app serves this computer only; press Ctrl-C here to stop it.")
+
+    threading.Thread(target=when_ready, daemon=True).start()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        state.close()
+        sock.close()

@@ -1,0 +1,271 @@
+"""The pages that make a session: Today (the check-in), Listen (a session by kind) and
+Caregiver (the safety notes, then hands or feet). Each turns the page's choices into the
+library's options; the session plays in the page as it is made, or is rendered for download
+as `companion render` writes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from companion.app.jobs import Job
+from companion.app.stream import wav_response, wav_size, write_wav
+from companion.app.web import AppState, Heard, Made, back_to, number, page, ratings_from, words
+from companion.errors import BadInput, CompanionError, DoesNotFit
+from companion.journal.store import Journal, Ratings
+from companion.modes import CAREGIVER
+from companion.options import SessionOptions
+from companion.pack.model import file_safe
+from companion.plan.checkin import GOALS, KINDS, Answers, choose, options_for_kind
+from companion.safety import SAFETY_SCREEN
+from companion.session import Session, check_options, make_session, render
+from companion.voice.recorded import list_voices
+
+ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
+LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
+
+
+def _choice(form: FormData, name: str, allowed: tuple[str, ...]) -> str | None:
+    value = str(form.get(name) or "") or None
+    if value is not None and value not in allowed:
+        raise BadInput(f"'{value}' is not one of {', '.join(allowed)}", field=name, value=value, allowed=allowed)
+    return value
+
+
+def _fitted(options: SessionOptions) -> tuple[SessionOptions, str | None]:
+    """The options checked as make_session will (no voice made yet); a length too short for
+    the words becomes the least that fits, said in a note."""
+    try:
+        check_options(options)
+        return options, None
+    except DoesNotFit as exc:
+        options.minutes = float(exc.minutes)
+        check_options(options)
+        return options, f"The words need {exc.minutes} minutes; it is made {exc.minutes} minutes long."
+
+
+def start_hearing(state: AppState, options: SessionOptions, reason: str, journal: dict | None = None) -> Heard:
+    """Make the session in a job and write its WAV as it plays; `journal` (the check-in's
+    answers and the 'before' ratings) starts its row in the journal at once."""
+
+    def work(job: Job) -> None:
+        session = _make(options, state, job)
+        heard.title = session.plan.script_title
+        heard.breaths = [round(x, 3) for b in session.plan.breaths for x in (b.start_s, b.inhale_s, b.exhale_s)]
+        heard.size = wav_size(session)
+        heard.record = session.record()
+        if journal is not None:
+            heard.journal_id = _start_in_journal(state, session, **journal)
+        write_wav(session, heard.wav, job)
+
+    notes = SAFETY_SCREEN if options.mode == CAREGIVER.name else None
+    job = state.jobs.start("session", work)
+    heard = Heard(job, state.work / f"{job.id}.wav", reason=reason, notes=notes)
+    state.heard[job.id] = heard
+    return heard
+
+
+def start_making(state: AppState, options: SessionOptions) -> Made:
+    """Render the session to an MP3 with its tags and chapters (and a caregiver's notes)."""
+
+    def work(job: Job) -> None:
+        session = _make(options, state, job)
+        made.name = f"{file_safe(session.plan.script_title)}.mp3"
+        writing = lambda done, total: job.progress(done, total, "Writing the file")  # noqa: E731
+        rendered = render(session, made.path, progress=writing)
+        made.notes = rendered.notes
+
+    job = state.jobs.start("file", work)
+    made = Made(job, "session.mp3", state.work / job.id / "session.mp3")
+    made.path.parent.mkdir(mode=0o700)
+    state.made[job.id] = made
+    return made
+
+
+def _make(options: SessionOptions, state: AppState, job: Job) -> Session:
+    job.progress(0, 1, "Preparing the voice")
+    return make_session(
+        options,
+        confirm=lambda notes: state.safety_confirmed,  # the library's rule; the page only relays it
+        progress=lambda done, total: job.progress(done, total, "Preparing the voice"),
+    )
+
+
+def _start_in_journal(state: AppState, session: Session, before: Ratings | None = None, **checkin) -> int:
+    with Journal(state.journal_path) as journal:
+        session_id = journal.start_session(session.record(**checkin))
+        if before is not None and not before.empty:
+            journal.add(before, "before", session_id)
+    return session_id
+
+
+# -- Today ------------------------------------------------------------------------------
+async def today(request: Request) -> Response:
+    state: AppState = request.app.state.companion
+    if request.method == "GET":
+        return page(request, "today.html", goals=GOALS, lengths=LENGTHS)
+    form = await request.form()
+    try:
+        score = number(form, "energy_score", 0, 10)
+        breathless = _choice(form, "breathless", ("yes", "no"))
+        answers = Answers(
+            None if score is None else int(score),
+            None if breathless is None else breathless == "yes",
+            _choice(form, "goal", tuple(GOALS)),
+            number(form, "minutes", 1, 90),
+        )
+        choice = choose(answers)
+        options, note = _fitted(choice.options())
+    except CompanionError as exc:
+        return page(request, "today.html", 400, goals=GOALS, lengths=LENGTHS, error=words(exc))
+    before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
+    checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
+    reason = choice.reason + "." + (f" {note}" if note else "")
+    heard = start_hearing(state, options, reason, {"before": before, **checkin})
+    return back_to(f"/session/{heard.job.id}")
+
+
+# -- Listen -----------------------------------------------------------------------------
+async def listen(request: Request) -> Response:
+    state: AppState = request.app.state.companion
+    voices = [v.name for v in list_voices()]
+    shown: dict[str, Any] = {"kinds": KINDS, "energies": ENERGIES, "lengths": LENGTHS, "voices": voices}
+    if request.method == "GET":
+        return page(request, "listen.html", **shown)
+    form = await request.form()
+    try:
+        kind = _choice(form, "kind", tuple(KINDS)) or "relax"
+        voice = _choice(form, "voice", tuple(voices))
+        options = options_for_kind(
+            kind,
+            energy=_choice(form, "energy", tuple(e for e, _ in ENERGIES)) or "medium",
+            minutes=number(form, "minutes", 1, 90),
+            voice=voice,
+            fill_with_tts=voice is not None,
+            name=str(form.get("name") or "").strip() or None,
+        )
+        options, note = _fitted(options)
+    except CompanionError as exc:
+        return page(request, "listen.html", 400, error=words(exc), **shown)
+    return _play_or_make(state, form, options, note or "")
+
+
+def _play_or_make(state: AppState, form: FormData, options: SessionOptions, reason: str) -> Response:
+    if form.get("action") == "download":
+        return back_to(f"/file/{start_making(state, options).job.id}")
+    return back_to(f"/session/{start_hearing(state, options, reason).job.id}")
+
+
+# -- Caregiver --------------------------------------------------------------------------
+async def caregiver(request: Request) -> Response:
+    state: AppState = request.app.state.companion
+    shown: dict[str, Any] = {"notes": SAFETY_SCREEN, "parts": [p.name for p in CAREGIVER.parts]}
+    if request.method == "GET":
+        return page(request, "caregiver.html", confirmed=state.safety_confirmed, **shown)
+    form = await request.form()
+    if form.get("action") == "confirm":
+        state.safety_confirmed = form.get("read") == "yes"
+        if not state.safety_confirmed:
+            error = "Tick the box to say you have read the notes, then confirm."
+            return page(request, "caregiver.html", 400, confirmed=False, error=error, **shown)
+        return back_to("/caregiver#part")
+    try:
+        part = _choice(form, "part", tuple(shown["parts"])) or "hands"
+        options = SessionOptions(mode=CAREGIVER.name, part=part, name=str(form.get("name") or "").strip() or None)
+        options, note = _fitted(options)
+        if not state.safety_confirmed:  # refused now, as make_session would refuse it
+            make_session(options, confirm=lambda notes: False)
+    except CompanionError as exc:
+        return page(request, "caregiver.html", 400, confirmed=state.safety_confirmed, error=words(exc), **shown)
+    return _play_or_make(state, form, options, note or "")
+
+
+# -- What the session pages ask for ------------------------------------------------------
+def _heard(request: Request) -> Heard:
+    heard = request.app.state.companion.heard.get(request.path_params["job"])
+    if heard is None:
+        raise LookupError("no such session")
+    return heard
+
+
+async def session_page(request: Request) -> Response:
+    heard = _heard(request)
+    return page(request, "session.html", heard=heard, job=heard.job)
+
+
+async def session_audio(request: Request) -> Response:
+    heard = _heard(request)
+    if heard.size == 0:  # not planned yet: the page asks only once the job says it is ready
+        return Response("Not ready yet", 409)
+    return wav_response(request, heard.wav, heard.size, heard.job)
+
+
+async def progress(request: Request) -> Response:
+    state: AppState = request.app.state.companion
+    job_id = request.path_params["job"]
+    job = state.jobs.get(job_id)
+    if job is None:
+        raise LookupError("no such job")
+    answer = job.to_json()
+    made = state.made.get(job_id)
+    if made is not None:
+        answer["has_notes"] = made.notes is not None
+    heard = state.heard.get(job_id)
+    if heard is not None and heard.size:
+        answer["track"] = {"src": f"/session/{job_id}/audio.wav", "label": heard.title, "breaths": heard.breaths}
+    return JSONResponse(answer)
+
+
+async def session_rating(request: Request) -> Response:
+    """Before or after: the ratings (each skippable) and, after, how long it played."""
+    state: AppState = request.app.state.companion
+    heard = _heard(request)
+    form = await request.form()
+    moment = _choice(form, "moment", ("before", "after")) or "after"
+    wants_json = request.headers.get("accept") == "application/json"
+    try:
+        ratings = Ratings() if form.get("skip") else ratings_from(form)
+    except CompanionError as exc:
+        if wants_json:
+            return JSONResponse({"error": words(exc)}, 400)
+        return page(request, "session.html", 400, heard=heard, job=heard.job, error=words(exc))
+    heard_s = number(form, "heard_s", 0, 24 * 3600)
+    with Journal(state.journal_path) as journal:
+        if heard.journal_id is None and heard.record is not None and not ratings.empty:
+            heard.journal_id = journal.start_session(heard.record)
+        if heard.journal_id is not None:
+            if not ratings.empty:
+                journal.add(ratings, moment, heard.journal_id)
+            if moment == "after":
+                ended = "finished" if form.get("ended") == "finished" else "stopped"
+                journal.finish_session(heard.journal_id, None if heard_s is None else heard_s / 60, ended)
+    if wants_json:
+        return JSONResponse({"kept": not ratings.empty})
+    return back_to(f"/session/{heard.job.id}?kept={moment}")
+
+
+# -- A file to download ---------------------------------------------------------------------
+def _made(request: Request) -> Made:
+    made = request.app.state.companion.made.get(request.path_params["job"])
+    if made is None:
+        raise LookupError("no such file")
+    return made
+
+
+async def file_page(request: Request) -> Response:
+    made = _made(request)
+    return page(request, "file.html", made=made, job=made.job)
+
+
+async def file_download(request: Request) -> Response:
+    made = _made(request)
+    which = request.path_params["which"]
+    path: Path | None = made.path if which == "audio" else made.notes
+    if made.job.state != "done" or path is None:
+        raise LookupError("not made")
+    name = made.name if which == "audio" else Path(made.name).with_suffix(".txt").name
+    return FileResponse(path, filename=name)

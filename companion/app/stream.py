@@ -1,0 +1,93 @@
+"""A session heard in the page within a second: its WAV is written in the order it plays,
+with its final length in the header from the start (the plan is exact to the sample), and
+served with range requests while it grows. A range not yet written waits for it; seeking
+works as for any file."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import struct
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+
+from companion.app.jobs import Job
+from companion.session import Session
+
+HEADER_BYTES = 44
+CHUNK = 256 * 1024
+RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+
+
+def wav_size(session: Session) -> int:
+    plan = session.plan
+    return HEADER_BYTES + plan.total_samples * plan.profile.channels * 2
+
+
+def wav_header(rate: int, channels: int, frames: int) -> bytes:
+    data = frames * channels * 2
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * channels * 2, channels * 2, 16)
+    riff = b"RIFF" + struct.pack("<I", 36 + data) + b"WAVE"
+    return riff + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", data)
+
+
+def write_wav(session: Session, path: Path, job: Job) -> int:
+    """The session's sound, 16-bit, header first; the job's progress counts bytes on disk."""
+    plan = session.plan
+    size = wav_size(session)
+    with open(path, "wb", opener=lambda p, flags: os.open(p, flags, 0o600)) as f:
+        f.write(wav_header(plan.sample_rate, plan.profile.channels, plan.total_samples))
+        f.flush()
+        for block in session.blocks(8192, pcm16=True):
+            f.write(block.astype("<i2", copy=False).tobytes())
+            f.flush()  # a reader sees each block as soon as it is made
+            job.progress(f.tell(), size, "Ready")
+    return size
+
+
+def wav_response(request: Request, path: Path, size: int, job: Job) -> Response:
+    start, end = 0, size - 1
+    wanted = request.headers.get("range")
+    status = 200
+    if wanted is not None:
+        found = RANGE.match(wanted.strip())
+        if found is None or found.group(1) == found.group(2) == "":
+            return PlainTextResponse("Bad range", 416, headers={"content-range": f"bytes */{size}"})
+        if found.group(1) == "":  # the last N bytes
+            start = max(0, size - int(found.group(2)))
+        else:
+            start = int(found.group(1))
+            end = min(int(found.group(2)), size - 1) if found.group(2) else size - 1
+        if start > end or start >= size:
+            return PlainTextResponse("Bad range", 416, headers={"content-range": f"bytes */{size}"})
+        status = 206
+    headers = {"accept-ranges": "bytes", "content-length": str(end - start + 1)}
+    if status == 206:
+        headers["content-range"] = f"bytes {start}-{end}/{size}"
+    return StreamingResponse(_bytes(path, start, end, job), status, headers, media_type="audio/wav")
+
+
+async def _bytes(path: Path, start: int, end: int, job: Job) -> AsyncIterator[bytes]:
+    """The file from start to end, waiting where it is not yet written (the voice may still
+    be in the making, before the file exists)."""
+    while not path.exists():
+        if job.finished.is_set() or job.stop.is_set():
+            return  # it failed or the app is stopping: the browser sees a short read
+        await asyncio.sleep(0.02)
+    with open(path, "rb") as f:
+        f.seek(start)
+        at = start
+        while at <= end:
+            written = os.fstat(f.fileno()).st_size
+            if written <= at:
+                if job.finished.is_set() or job.stop.is_set():
+                    return
+                await asyncio.sleep(0.02)
+                continue
+            chunk = f.read(min(CHUNK, end + 1 - at, written - at))
+            at += len(chunk)
+            yield chunk

@@ -1,0 +1,150 @@
+"""What the app's pages share: the templates (the pack's player among them), the app's state,
+a form's ratings, and a library error put into the page's words."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+
+from companion.app.jobs import Job, Jobs
+from companion.errors import BadInput
+from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings, SessionRecord
+from companion.pack.page import GUIDE_NOTE, HONEST
+from companion.pack.page import HERE as PACK_HERE
+from companion.paths import cache_dir
+from companion.session import STOP_RULE
+
+HERE = Path(__file__).resolve().parent
+PAGES = (("/today", "Today"), ("/listen", "Listen"), ("/caregiver", "Caregiver"), ("/journal", "Journal"))
+RATING_WORDS = {**QUESTIONS, "wellbeing": "Wellbeing"}  # the page says 0 best, 10 worst beside it
+
+
+@dataclass
+class Heard:
+    """A session the page plays: its job, its sound and its place in the journal."""
+
+    job: Job
+    wav: Path
+    size: int = 0
+    title: str = ""
+    reason: str = ""
+    notices: tuple[str, ...] = ()
+    breaths: list[float] = field(default_factory=list)  # the guide's [start, in, out] triples, flat
+    journal_id: int | None = None  # its session's row (Today and Listen; not a caregiver's)
+    notes: str | None = None  # a caregiver's safety notes, beside the track
+    record: SessionRecord | None = None  # the session as the journal keeps it, once planned
+
+
+@dataclass
+class Made:
+    """A file made for download: the track as `render` writes it, and any notes beside it."""
+
+    job: Job
+    name: str
+    path: Path
+    notes: Path | None = None
+
+
+class AppState:
+    def __init__(self, journal_path: Path | None = None):
+        self.jobs = Jobs()
+        self.heard: dict[str, Heard] = {}
+        self.made: dict[str, Made] = {}
+        self.safety_confirmed = False  # once, for this run of the app
+        self.journal_path = journal_path
+        root = cache_dir()
+        root.mkdir(parents=True, exist_ok=True)
+        # owner-only, named by the process; gone when the app stops
+        self.work = Path(tempfile.mkdtemp(prefix=f"app-{os.getpid()}-", dir=root))
+
+    def close(self) -> None:
+        self.jobs.stop()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+@cache
+def templates() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([HERE / "templates", PACK_HERE / "templates"]),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        zip_pairs=lambda values: [(v, v) for v in values],
+        zip_self=lambda values: [(v, v) for v in values],
+        minutes_pair=lambda m: (m, f"{m} min"),
+        when=when,
+        moment=lambda m: MOMENT_WORDS.get(m, m),
+        rating_text=rating_text,
+    )
+    env.globals.update(
+        stop_rule=STOP_RULE, guide_note=GUIDE_NOTE, honest=HONEST, symptoms=SYMPTOMS, rating_words=RATING_WORDS
+    )
+    return env
+
+
+MOMENT_WORDS = {"before": "before a session", "after": "after a session", "alone": "on its own"}
+
+
+def when(at: str) -> str:
+    """An entry's time as a person says it: Monday 30 November, 19:05."""
+    moment = datetime.fromisoformat(at)
+    return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M}"
+
+
+def rating_text(ratings: Ratings) -> str:
+    given = [f"{RATING_WORDS[n]} {getattr(ratings, n)}" for n in SYMPTOMS if getattr(ratings, n) is not None]
+    return " · ".join(given) if given else "A note only"
+
+
+def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    values.setdefault("error", None)
+    html = templates().get_template(name).render(pages=PAGES, here=request.url.path, **values)
+    return HTMLResponse(html, status)
+
+
+def back_to(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def words(exc: Exception) -> str:
+    """A library error as the page says it: its own sentence, begun with a capital."""
+    text = str(exc)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def number(form: FormData, name: str, low: float, high: float) -> float | None:
+    """A form's number, or None when left empty; out of range or not a number is refused."""
+    text = str(form.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadInput(f"'{text}' is not a number", field=name, value=text) from None
+    if not low <= value <= high:
+        raise BadInput(f"{name.replace('_', ' ')} is {low:g} to {high:g}, not {value:g}", field=name, value=value)
+    return value
+
+
+def ratings_from(form: FormData) -> Ratings:
+    values = {}
+    for name in SYMPTOMS:
+        value = number(form, name, 0, 10)
+        if value is not None and not value.is_integer():
+            raise BadInput(f"a {name} rating is a whole number from 0 to 10, not {value:g}", field=name, value=value)
+        values[name] = None if value is None else int(value)
+    note = str(form.get("note") or "").strip() or None
+    return Ratings(**values, note=note).check()

@@ -1,0 +1,22 @@
+"""`companion app`: the whole companion in a browser, for people who never open a terminal."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="The port (default: a free one).")
+@click.option("--no-browser", is_flag=True, help="Only print the address to open.")
+def app(port: int, no_browser: bool) -> None:
+    """Open companion in your web browser: today's session, listening, the caregiver's
+    massage and the comfort journal, with large buttons. It serves this computer only;
+    Ctrl-C stops it.
+
+    \b
+    Example:
+      companion app
+    """
+    from companion.app.server import serve
+
+    serve(port=port, open_browser=not no_browser, say=click.echo)

@@ -1,0 +1,206 @@
+"""The app's rules in this process (Starlette's TestClient, a real SQLite journal): the guard
+in front of every page, the journal's pages, the caregiver's rule, a form's bad answers, and
+the growing WAV's header and ranges. The browser, the voice and the server's own process are
+in tests/real/test_app.py."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import html
+import io
+import struct
+
+import numpy as np
+import pytest
+import soundfile as sf
+from starlette.testclient import TestClient
+
+from companion.app.guard import CONTENT_POLICY, Owner
+from companion.app.jobs import Job
+from companion.app.server import make_app
+from companion.app.stream import HEADER_BYTES, _bytes, wav_header
+from companion.app.web import AppState
+from companion.journal.store import Journal, Ratings
+
+BASE = "http://127.0.0.1:8000"
+OURS = {"origin": BASE}
+
+
+@pytest.fixture
+def state(tmp_path):
+    state = AppState(tmp_path / "journal.sqlite3")
+    yield state
+    state.close()
+    assert not state.work.exists()  # the app's folder of sessions goes with it
+
+
+@pytest.fixture
+def owner():
+    return Owner()
+
+
+@pytest.fixture
+def client(state, owner):
+    with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as client:
+        assert client.get(f"/start?token={owner.token}").status_code == 303
+        yield client
+
+
+def test_the_one_time_address_gives_a_private_cookie_once(state, owner):
+    with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as browser:
+        token = owner.token
+        assert browser.get("/today").status_code == 403  # not yet opened from the address
+        first = browser.get(f"/start?token={token}")
+        assert first.status_code == 303 and first.headers["location"] == "/"
+        cookie = first.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+        assert browser.get("/today").status_code == 200
+    with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as other:
+        again = other.get(f"/start?token={token}")
+        assert again.status_code == 403 and "used already" in again.text  # once only
+        assert other.get("/start?token=wrong").status_code == 403
+        assert other.get("/journal").status_code == 403
+
+
+def test_every_answer_carries_the_content_policy_and_private_ones_are_not_kept(client):
+    page = client.get("/today")
+    assert page.headers["content-security-policy"] == CONTENT_POLICY
+    assert "default-src 'none'" in CONTENT_POLICY and "http" not in CONTENT_POLICY  # nothing from elsewhere
+    assert page.headers["cache-control"] == "no-store" and page.headers["x-frame-options"] == "DENY"
+    style = client.get("/static/player.css")
+    assert style.status_code == 200 and "cache-control" not in style.headers
+    assert client.get("/static/app.js").status_code == 200  # the app's own, beside the pack's
+    assert client.get("/nowhere").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ({"host": "evil.example:8000", **OURS}, 421),  # DNS rebinding: another name for this address
+        ({"host": "127.0.0.1:9999", **OURS}, 421),
+        ({"origin": "http://evil.example"}, 403),  # a form on another site
+        ({}, 403),  # no Origin
+        ({**OURS, "sec-fetch-site": "cross-site"}, 403),
+        ({**OURS, "cookie": "companion=guessed"}, 403),  # a wrong session
+    ],
+)
+def test_the_guard_refuses_a_change_from_elsewhere(client, state, headers, status):
+    if "cookie" in headers:
+        client.cookies.clear()
+    answer = client.post("/journal", data={"pain": "3"}, headers=headers)
+    assert answer.status_code == status
+    assert Journal(state.journal_path, read_only=True).entries() == []
+
+
+def test_a_body_too_large_is_refused_before_it_is_read(client, state):
+    answer = client.post("/journal", content=b"note=" + b"x" * 70_000, headers={**OURS})
+    assert answer.status_code == 413
+    assert Journal(state.journal_path, read_only=True).entries() == []
+
+
+def test_journal_add_change_delete_and_export(client, state):
+    added = client.post("/journal", data={"anxiety": "6", "note": "=1+1 <script>"}, headers=OURS)
+    assert added.status_code == 303 and added.headers["location"] == "/journal?kept=1"
+    (entry,) = Journal(state.journal_path, read_only=True).entries()
+    assert entry.ratings == Ratings(anxiety=6, note="=1+1 <script>") and entry.moment == "alone"
+    page = client.get("/journal").text
+    assert "Anxiety 6" in page and "=1+1 &lt;script&gt;" in page and "<script>" not in page.split("<main")[1]
+    assert client.post(f"/journal/{entry.id}/edit", data={"anxiety": "4"}, headers=OURS).status_code == 303
+    assert Journal(state.journal_path, read_only=True).entry(entry.id).ratings == Ratings(anxiety=4)  # type: ignore[union-attr]
+    rows = list(csv.DictReader(io.StringIO(client.get("/journal/export.csv").text)))
+    assert [r["anxiety"] for r in rows] == ["4"]
+    assert "Delete this entry?" in client.get(f"/journal/{entry.id}/delete").text  # asked once, first
+    assert Journal(state.journal_path, read_only=True).entries() != []
+    assert client.post(f"/journal/{entry.id}/delete", headers=OURS).status_code == 303
+    assert Journal(state.journal_path, read_only=True).entries() == []
+    assert client.get(f"/journal/{entry.id}/edit").status_code == 404
+    assert not list(state.work.iterdir())  # the export's file did not stay behind
+
+
+@pytest.mark.parametrize(
+    "form, words",
+    [
+        ({"pain": "11"}, "pain is 0 to 10, not 11"),
+        ({"pain": "2.5"}, "a pain rating is a whole number"),
+        ({"pain": "lots"}, "'lots' is not a number"),
+        ({}, "at least one rating"),
+        ({"note": "x" * 501}, "at most 500 characters"),
+    ],
+)
+def test_a_bad_rating_is_said_on_the_page_and_nothing_is_kept(client, state, form, words):
+    answer = client.post("/journal", data=form, headers=OURS)
+    assert answer.status_code == 400 and words.lower() in html.unescape(answer.text).lower()
+    assert 'role="alert"' in answer.text
+    assert Journal(state.journal_path, read_only=True).entries() == []
+
+
+def test_the_report_of_an_empty_period_writes_nothing(client, state):
+    with Journal(state.journal_path) as journal:
+        journal.add(Ratings(pain=3))
+    empty = client.get("/journal/report.pdf?since=2020-01-01&until=2020-01-31")
+    assert empty.status_code == 400 and "has nothing from 01 Jan 2020" in empty.text
+    assert client.get("/journal/report.pdf?since=someday").status_code == 400
+    report = client.get("/journal/report.pdf")
+    assert report.status_code == 200 and report.content.startswith(b"%PDF")
+    assert "attachment" in report.headers["content-disposition"]
+
+
+@pytest.mark.parametrize(
+    "form, words",
+    [
+        ({"energy_score": "11"}, "energy score is 0 to 10, not 11"),
+        ({"minutes": "abc"}, "'abc' is not a number"),
+        ({"goal": "work"}, "'work' is not one of rest, sleep, after-massage"),
+    ],
+)
+def test_a_bad_check_in_answer_is_said_on_the_page(client, state, form, words):
+    answer = client.post("/today", data=form, headers=OURS)
+    assert answer.status_code == 400 and words.lower() in html.unescape(answer.text).lower()
+    assert not state.heard
+
+
+def test_the_caregiver_track_is_refused_until_the_notes_are_confirmed(client, state):
+    page = client.get("/caregiver").text
+    assert page.index('class="notes"') < page.index('value="confirm"') and 'name="part"' not in page
+    refused = client.post("/caregiver", data={"action": "play", "part": "hands"}, headers=OURS)
+    assert refused.status_code == 400 and "Not confirmed; nothing was made" in refused.text
+    unticked = client.post("/caregiver", data={"action": "confirm"}, headers=OURS)
+    assert unticked.status_code == 400 and not state.safety_confirmed
+    assert not state.heard and not state.made
+    confirmed = client.post("/caregiver", data={"action": "confirm", "read": "yes"}, headers=OURS)
+    assert confirmed.status_code == 303 and state.safety_confirmed
+    assert 'name="part"' in client.get("/caregiver").text
+
+
+def test_the_wav_header_says_the_whole_length_from_the_start():
+    frames, rate = 48_000 * 3 + 17, 48_000
+    body = np.zeros((frames, 2), dtype="<i2").tobytes()
+    info = sf.info(io.BytesIO(wav_header(rate, 2, frames) + body))
+    assert (info.frames, info.samplerate, info.channels, info.subtype) == (frames, rate, 2, "PCM_16")
+    assert len(wav_header(rate, 2, frames)) == HEADER_BYTES
+    assert struct.unpack("<I", wav_header(rate, 1, 10)[40:44]) == (20,)
+
+
+def test_a_range_not_yet_written_waits_for_it(tmp_path):
+    """The reader follows the writer: bytes are given as they land, and the answer ends where
+    the range does."""
+    path = tmp_path / "growing.wav"
+    job = Job("j", "session")
+
+    async def read_while_writing() -> bytes:
+        async def write() -> None:
+            with open(path, "wb") as f:
+                for i in range(10):
+                    f.write(bytes([i]) * 1000)
+                    f.flush()
+                    await asyncio.sleep(0.01)
+            job.finished.set()
+
+        writer = asyncio.create_task(write())
+        got = b"".join([chunk async for chunk in _bytes(path, 2500, 7499, job)])
+        await writer
+        return got
+
+    got = asyncio.run(read_while_writing())
+    assert got == b"".join(bytes([i]) * 1000 for i in range(10))[2500:7500]
