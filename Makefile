@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
-.PHONY: demo test test-fast lint bench clean system system-test
+.PHONY: demo test test-fast lint bench clean system system-test screenshots
 
 # System packages (PortAudio; for the tests ffmpeg and strace): installed as root or with sudo,
 # else one line says what to run. The demo goes on without sound output (it writes a file).
@@ -42,6 +42,10 @@ $(AXE): $(STAMP)
 # The fast layer alone: no neural voice, no subprocess, no system packages; seconds.
 test-fast: $(STAMP)
 	$(BIN)/pytest -q tests/fast
+
+# The README's pictures of the app, taken by its browser tests
+screenshots: system-test $(STAMP) $(AXE)
+	COMPANION_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/real/test_app.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check companion tests benchmarks

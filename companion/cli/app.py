@@ -18,5 +18,10 @@ def app(port: int, no_browser: bool) -> None:
       companion app
     """
     from companion.app.server import serve
+    from companion.errors import Interrupted
 
-    serve(port=port, open_browser=not no_browser, say=click.echo)
+    try:
+        serve(port=port, open_browser=not no_browser, say=click.echo)
+    except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM: how the app is meant to stop
+        click.echo("companion has stopped.")
+        raise click.exceptions.Exit(130) from None
