@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from companion.app import journal, sessions
+from companion.app import journal, massage, sessions
 from companion.app.guard import Guard, Owner
 from companion.app.web import HERE, AppState, back_to, page
 from companion.errors import BadInput
@@ -65,6 +65,11 @@ def make_app(state: AppState, owner: Owner, port: int) -> Guard:
         Route("/file/{job}", sessions.file_page, methods=GET),
         Route("/file/{job}/{which:str}", sessions.file_download, methods=GET),
         Route("/jobs/{job}", sessions.progress, methods=GET),
+        Route("/massage", massage.massage, methods=BOTH),
+        Route("/massage/plan/{job}.png", massage.picture, methods=GET),
+        Route("/massage/live", massage.live_page, methods=GET),
+        Route("/massage/live", massage.live_command, methods=["POST"]),
+        Route("/massage/live/events", massage.live_events, methods=GET),
         Route("/journal", journal.journal, methods=BOTH),
         Route("/journal/chart.png", journal.chart, methods=GET),
         Route("/journal/export.csv", journal.export, methods=GET),

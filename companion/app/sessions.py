@@ -14,38 +14,19 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from companion.app.jobs import Job
 from companion.app.stream import wav_response, wav_size, write_wav
-from companion.app.web import AppState, Heard, Made, back_to, number, page, ratings_from, words
-from companion.errors import BadInput, CompanionError, DoesNotFit
+from companion.app.web import AppState, Heard, Made, back_to, chosen, fitted, number, page, ratings_from, words
+from companion.errors import CompanionError
 from companion.journal.store import Journal, Ratings
 from companion.modes import CAREGIVER
 from companion.options import SessionOptions
 from companion.pack.model import file_safe
 from companion.plan.checkin import GOALS, KINDS, Answers, choose, options_for_kind
 from companion.safety import SAFETY_SCREEN
-from companion.session import Session, check_options, make_session, render
+from companion.session import Session, make_session, render
 from companion.voice.recorded import list_voices
 
 ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
-
-
-def _choice(form: FormData, name: str, allowed: tuple[str, ...]) -> str | None:
-    value = str(form.get(name) or "") or None
-    if value is not None and value not in allowed:
-        raise BadInput(f"'{value}' is not one of {', '.join(allowed)}", field=name, value=value, allowed=allowed)
-    return value
-
-
-def _fitted(options: SessionOptions) -> tuple[SessionOptions, str | None]:
-    """The options checked as make_session will (no voice made yet); a length too short for
-    the words becomes the least that fits, said in a note."""
-    try:
-        check_options(options)
-        return options, None
-    except DoesNotFit as exc:
-        options.minutes = float(exc.minutes)
-        check_options(options)
-        return options, f"The words need {exc.minutes} minutes; it is made {exc.minutes} minutes long."
 
 
 def start_hearing(state: AppState, options: SessionOptions, reason: str, journal: dict | None = None) -> Heard:
@@ -111,15 +92,15 @@ async def today(request: Request) -> Response:
     form = await request.form()
     try:
         score = number(form, "energy_score", 0, 10)
-        breathless = _choice(form, "breathless", ("yes", "no"))
+        breathless = chosen(form, "breathless", ("yes", "no"))
         answers = Answers(
             None if score is None else int(score),
             None if breathless is None else breathless == "yes",
-            _choice(form, "goal", tuple(GOALS)),
+            chosen(form, "goal", tuple(GOALS)),
             number(form, "minutes", 1, 90),
         )
         choice = choose(answers)
-        options, note = _fitted(choice.options())
+        options, note = fitted(choice.options())
     except CompanionError as exc:
         return page(request, "today.html", 400, goals=GOALS, lengths=LENGTHS, error=words(exc))
     before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
@@ -138,17 +119,17 @@ async def listen(request: Request) -> Response:
         return page(request, "listen.html", **shown)
     form = await request.form()
     try:
-        kind = _choice(form, "kind", tuple(KINDS)) or "relax"
-        voice = _choice(form, "voice", tuple(voices))
+        kind = chosen(form, "kind", tuple(KINDS)) or "relax"
+        voice = chosen(form, "voice", tuple(voices))
         options = options_for_kind(
             kind,
-            energy=_choice(form, "energy", tuple(e for e, _ in ENERGIES)) or "medium",
+            energy=chosen(form, "energy", tuple(e for e, _ in ENERGIES)) or "medium",
             minutes=number(form, "minutes", 1, 90),
             voice=voice,
             fill_with_tts=voice is not None,
             name=str(form.get("name") or "").strip() or None,
         )
-        options, note = _fitted(options)
+        options, note = fitted(options)
     except CompanionError as exc:
         return page(request, "listen.html", 400, error=words(exc), **shown)
     return _play_or_make(state, form, options, note or "")
@@ -174,9 +155,9 @@ async def caregiver(request: Request) -> Response:
             return page(request, "caregiver.html", 400, confirmed=False, error=error, **shown)
         return back_to("/caregiver#part")
     try:
-        part = _choice(form, "part", tuple(shown["parts"])) or "hands"
+        part = chosen(form, "part", tuple(shown["parts"])) or "hands"
         options = SessionOptions(mode=CAREGIVER.name, part=part, name=str(form.get("name") or "").strip() or None)
-        options, note = _fitted(options)
+        options, note = fitted(options)
         if not state.safety_confirmed:  # refused now, as make_session would refuse it
             make_session(options, confirm=lambda notes: False)
     except CompanionError as exc:
@@ -225,7 +206,7 @@ async def session_rating(request: Request) -> Response:
     state: AppState = request.app.state.companion
     heard = _heard(request)
     form = await request.form()
-    moment = _choice(form, "moment", ("before", "after")) or "after"
+    moment = chosen(form, "moment", ("before", "after")) or "after"
     wants_json = request.headers.get("accept") == "application/json"
     try:
         ratings = Ratings() if form.get("skip") else ratings_from(form)

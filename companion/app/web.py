@@ -18,15 +18,22 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from companion.app.jobs import Job, Jobs
-from companion.errors import BadInput
+from companion.errors import BadInput, DoesNotFit
 from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings, SessionRecord
+from companion.options import SessionOptions
 from companion.pack.page import GUIDE_NOTE, HONEST
 from companion.pack.page import HERE as PACK_HERE
 from companion.paths import cache_dir
-from companion.session import STOP_RULE
+from companion.session import STOP_RULE, check_options
 
 HERE = Path(__file__).resolve().parent
-PAGES = (("/today", "Today"), ("/listen", "Listen"), ("/caregiver", "Caregiver"), ("/journal", "Journal"))
+PAGES = (
+    ("/today", "Today"),
+    ("/listen", "Listen"),
+    ("/caregiver", "Caregiver"),
+    ("/massage", "Massage"),
+    ("/journal", "Journal"),
+)
 RATING_WORDS = {**QUESTIONS, "wellbeing": "Wellbeing"}  # the page says 0 best, 10 worst beside it
 
 
@@ -62,6 +69,7 @@ class AppState:
         self.heard: dict[str, Heard] = {}
         self.made: dict[str, Made] = {}
         self.safety_confirmed = False  # once, for this run of the app
+        self.live: Any = None  # the Massage page's track on this computer's sound output (massage.Live)
         self.journal_path = journal_path
         root = cache_dir()
         root.mkdir(parents=True, exist_ok=True)
@@ -69,6 +77,8 @@ class AppState:
         self.work = Path(tempfile.mkdtemp(prefix=f"app-{os.getpid()}-", dir=root))
 
     def close(self) -> None:
+        if self.live is not None:
+            self.live.close()
         self.jobs.stop()
         shutil.rmtree(self.work, ignore_errors=True)
 
@@ -148,3 +158,22 @@ def ratings_from(form: FormData) -> Ratings:
         values[name] = None if value is None else int(value)
     note = str(form.get("note") or "").strip() or None
     return Ratings(**values, note=note).check()
+
+
+def chosen(form: FormData, name: str, allowed: tuple[str, ...]) -> str | None:
+    value = str(form.get(name) or "") or None
+    if value is not None and value not in allowed:
+        raise BadInput(f"'{value}' is not one of {', '.join(allowed)}", field=name, value=value, allowed=allowed)
+    return value
+
+
+def fitted(options: SessionOptions) -> tuple[SessionOptions, str | None]:
+    """The options checked as make_session will (no voice made yet); a length too short for
+    the words becomes the least that fits, said in a note."""
+    try:
+        check_options(options)
+        return options, None
+    except DoesNotFit as exc:
+        options.minutes = float(exc.minutes)
+        check_options(options)
+        return options, f"The words need {exc.minutes} minutes; it is made {exc.minutes} minutes long."

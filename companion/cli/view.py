@@ -36,11 +36,7 @@ def breath_now(status: Status) -> tuple[float, str]:
 
 def section_now(status: Status) -> str:
     """The script's section, or on a therapist's track the region, at the playhead."""
-    current = ""
-    for start, name in status.plan.regions or status.plan.sections:
-        if start <= status.position:
-            current = name
-    return current
+    return status.plan.section_at(status.position)
 
 
 ENDINGS = {"finished": "Finished.", "stopped": "Stopped."}  # an interrupt or a failure has its own line

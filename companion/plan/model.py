@@ -63,6 +63,17 @@ class SessionPlan:
         starts = [0] + [c.at for c in self.cues if c.kind == "region"]
         return list(zip(starts, names))
 
+    def section_at(self, position: int) -> str:
+        """The script's section, or on a therapist's track the region, at a sample."""
+        current = ""
+        for start, name in self.regions or self.sections:
+            if start <= position:
+                current = name
+        return current
+
+    def next_cue(self, position: int) -> Cue | None:
+        return next((c for c in self.cues if c.at > position), None)
+
     @property
     def clips(self) -> list[PlacedClip]:
         return [c for e in self.narration for c in e.clips]

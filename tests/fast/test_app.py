@@ -204,3 +204,22 @@ def test_a_range_not_yet_written_waits_for_it(tmp_path):
 
     got = asyncio.run(read_while_writing())
     assert got == b"".join(bytes([i]) * 1000 for i in range(10))[2500:7500]
+
+
+@pytest.mark.parametrize(
+    "form, words",
+    [
+        ({"region_0": "back"}, "give the minutes for 'back'"),
+        ({"minutes_0": "10"}, "give each region with minutes a name"),
+        (
+            {"region_0": "back", "minutes_0": "50", "region_1": "legs", "minutes_1": "20", "minutes": "60"},
+            "add up to 70",
+        ),
+        ({"minutes": "60", "ambience": "rain"}, "'rain' is not one of pink, brown, none"),
+    ],
+)
+def test_a_massage_track_that_cannot_be_made_is_said_on_the_page(client, state, form, words):
+    answer = client.post("/massage", data={"action": "plan", **form}, headers=OURS)
+    assert answer.status_code == 400 and words.lower() in html.unescape(answer.text).lower()
+    assert state.live is None and not state.made
+    assert html.escape(form.get("region_0", "")) in answer.text  # what was typed is kept

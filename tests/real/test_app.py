@@ -296,6 +296,54 @@ def test_listen_plays_a_sleep_session(app):
         _wait(driver, "var a = document.getElementById('player'); return a.currentTime > 200.5 && !a.paused")
 
 
+def _seconds(clock: str) -> int:
+    minutes, seconds = clock.split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+@pytest.mark.slow("a real server, Chromium, and a 90-minute track live on the tests' sound device")
+def test_massage_regions_picture_and_live_controls(app):
+    """The regions editor and the track's picture; then the track on this computer's sound
+    output (the tests' ALSA null device, which takes sound faster than it plays), its state
+    pushed to the page, and every control: pause, softer, louder, five more minutes, stop."""
+    live = "return [document.getElementById('live').dataset.state, document.getElementById('live-left').textContent]"
+    with chromium(PHONE) as driver:
+        driver.get(app.start)
+        driver.get(app.base + "/massage")
+        _accessible(driver, "massage")
+        driver.find_element("css selector", "input[name=minutes][value='90']").click()
+        for i, (name, minutes) in enumerate((("back", "20"), ("legs", "15"))):
+            driver.find_element("id", f"region_{i}").send_keys(name)
+            driver.find_element("id", f"minutes_{i}").send_keys(minutes)
+        driver.find_element("css selector", "button[value=plan]").click()
+        _wait(driver, "var i = document.querySelector('.chart'); return i && i.complete && i.naturalWidth > 800")
+        assert driver.find_element("id", "region_1").get_attribute("value") == "legs"  # the form keeps its rows
+        _shot(driver, "massage-plan")
+        driver.find_element("css selector", "button[value=play]").click()
+        _wait(driver, "return document.getElementById('live').dataset.state === 'playing'")
+        driver.find_element("id", "live-pause").click()
+        _wait(driver, "return document.getElementById('live').dataset.state === 'paused'")
+        state, left = driver.execute_script(live)
+        time.sleep(1.2)
+        assert driver.execute_script(live) == [state, left]  # paused: the time left stands still
+        assert driver.find_element("id", "live-region").text in ("back", "legs")
+        assert "chime in" in driver.find_element("id", "live-next").text
+        driver.find_element("css selector", "button[value=softer]").click()
+        _wait(driver, "return document.getElementById('live-volume').textContent === '-3 dB'")
+        driver.find_element("css selector", "button[value=louder]").click()
+        _wait(driver, "return document.getElementById('live-volume').textContent === 'full'")
+        driver.find_element("css selector", "button[value=extend]").click()
+        _wait(driver, "return document.getElementById('live-said').textContent.includes('five more minutes')")
+        _wait(driver, f"return document.getElementById('live-left').textContent !== '{left}'")
+        assert _seconds(driver.execute_script(live)[1]) - _seconds(left) == pytest.approx(300, abs=2)
+        _accessible(driver, "live")
+        _shot(driver, "massage-live")
+        driver.find_element("id", "live-pause").click()  # go on, then stop with a fade
+        driver.find_element("css selector", "button[value=stop]").click()
+        _wait(driver, "return document.getElementById('live').dataset.state === 'ended'", timeout=60)
+        assert driver.find_element("css selector", "button[value=stop]").get_attribute("disabled")
+
+
 def _request(app: App, method: str, path: str, headers: dict, body: bytes = b"") -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
     try:

@@ -60,7 +60,7 @@
       event.preventDefault();
       var data = new FormData(form);
       if (event.submitter && event.submitter.name) { data.append(event.submitter.name, event.submitter.value); }
-      fetch(form.action, { method: "POST", body: data, headers: { accept: "application/json" } })
+      fetch(form.getAttribute("action"), { method: "POST", body: data, headers: { accept: "application/json" } })
         .then(function (r) { return r.json().then(function (answer) { return [r.ok, answer]; }); })
         .then(function (result) {
           var said = document.createElement("p");
@@ -71,5 +71,38 @@
           if (result[0]) { form.replaceWith(said); } else { form.prepend(said); }
         });
     });
+  });
+})();
+
+// The Massage page's live track: its state pushed by the server, its keys without a reload.
+(function () {
+  "use strict";
+  var box = document.getElementById("live"), keys = document.getElementById("live-keys");
+  if (!box || !keys) { return; }
+  var shown = { left: "live-left", region: "live-region", next_chime: "live-next", volume: "live-volume" };
+  function show(state) {
+    box.dataset.state = state.state;
+    document.getElementById("live-title").textContent = state.title || "Starting";
+    Object.keys(shown).forEach(function (k) { if (state[k] !== undefined) { document.getElementById(shown[k]).textContent = state[k]; } });
+
+    var said = state.error || state.said || (state.state === "ended" ? "Ended." : "");
+    document.getElementById("live-said").textContent = said;
+    document.getElementById("live-pause").textContent = state.state === "paused" ? "Go on" : "Pause";
+    Array.prototype.forEach.call(keys.querySelectorAll("button"), function (b) {
+      b.disabled = state.state === "ended" || state.state === "failed";
+    });
+  }
+  var events = new EventSource("/massage/live/events");
+  events.onmessage = function (e) {
+    var state = JSON.parse(e.data);
+    show(state);
+    if (state.state === "ended" || state.state === "failed") { events.close(); }
+  };
+  keys.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var data = new FormData();
+    data.append("action", event.submitter.value);
+    fetch(keys.getAttribute("action"), { method: "POST", body: data, headers: { accept: "application/json" } })
+      .then(function (r) { return r.json(); }).then(show);
   });
 })();

@@ -1,0 +1,211 @@
+"""The Massage page: a therapist's track from its regions (name and minutes each), its
+picture (as `plan --plot` draws it), and live play on this computer's sound output with
+controls in the page. The live state (time left, region, next chime) is pushed to every
+page that watches, by server-sent events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+
+from companion.app.jobs import Job
+from companion.app.sessions import start_making
+from companion.app.web import AppState, back_to, chosen, fitted, number, page, words
+from companion.errors import BadInput, CompanionError
+from companion.live.player import play
+from companion.modes import MASSAGE
+from companion.options import AMBIENCES, SessionOptions
+from companion.output.devices import DeviceOutput
+from companion.output.stream import Status
+from companion.session import make_plan, make_session
+from companion.timefmt import clock
+
+ROWS = 8  # regions the editor offers
+LENGTHS = (30, 45, 60, 90)  # minutes; the regions fit inside, the last running to the end
+COMMANDS = {"pause": "pause", "louder": "louder", "softer": "softer", "extend": "extend", "stop": "stop"}
+CUE_WORDS = {"region": "region chime", "interval": "chime", "two-minutes": "two-minute chime", "chime": "chime"}
+
+
+class Live:
+    """A track playing on this computer's sound output (the library's play, in a worker
+    thread), its controls, and its state as the page shows it."""
+
+    def __init__(self, options: SessionOptions):
+        self.options = options
+        self.output = DeviceOutput()
+        self.status: Status | None = None
+        self.title = ""
+        self.error: str | None = None
+        self.ended: str | None = None
+        self._send: Callable[[str], None] | None = None
+        self.finished = threading.Event()
+        threading.Thread(target=self._run, name="companion-live", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            session = make_session(self.options, wait_for_voice=False)  # the tone starts at once
+            self.title = session.plan.script_title
+            self.ended = play(session, self.output, view=self._view, keys=self._keys).ended
+        except CompanionError as exc:
+            self.error, self.ended = words(exc), "failed"
+        except Exception as exc:  # a fault of ours: said plainly, the app goes on
+            self.error, self.ended = f"The sound could not play ({type(exc).__name__}).", "failed"
+        finally:
+            self.finished.set()
+
+    def _view(self, status: Status) -> None:
+        self.status = status
+
+    @contextmanager
+    def _keys(self, send: Callable[[str], None]) -> Iterator[None]:
+        self._send = send
+        try:
+            yield
+        finally:
+            self._send = None
+
+    def command(self, name: str) -> bool:
+        send = self._send
+        if send is None:
+            return False
+        send(COMMANDS[name])
+        return True
+
+    def close(self) -> None:
+        """The app is stopping: the sound stops now, not after its closing fade."""
+        self.output.abort()
+        self.finished.wait(3)
+
+    def to_json(self) -> dict[str, Any]:
+        status = self.status
+        answer: dict[str, Any] = {"title": self.title, "state": "starting", "error": self.error}
+        if self.ended is not None:
+            answer["state"] = "failed" if self.ended == "failed" else "ended"
+        if status is None:
+            return answer
+        plan, at = status.plan, status.position
+        rate = plan.sample_rate
+        cue = plan.next_cue(at)
+        if self.ended is None:
+            answer["state"] = "stopping" if status.stopping else "paused" if status.paused else "playing"
+        answer.update(
+            left=clock(max(plan.total_samples - at, 0) / rate),
+            region=plan.section_at(at),
+            next_chime=f"{CUE_WORDS.get(cue.kind, 'chime')} in {clock((cue.at - at) / rate)}" if cue else "none",
+            volume="full" if status.volume_db >= 0 else f"{status.volume_db:g} dB",
+            said=status.acks[-1] if status.heard_recently() else "",
+            waiting_for_voice=status.waiting_for_voice,
+        )
+        return answer
+
+
+def _options(form: FormData) -> SessionOptions:
+    regions: list[tuple[str, float]] = []
+    for i in range(ROWS):
+        name = str(form.get(f"region_{i}") or "").strip()
+        minutes = number(form, f"minutes_{i}", 0, 600)
+        if name and minutes is None:
+            raise BadInput(f"give the minutes for '{name}'", field="regions", value=name)
+        if minutes is not None and not name:
+            raise BadInput("give each region with minutes a name", field="regions", value=minutes)
+        if name and minutes is not None:
+            regions.append((name, minutes))
+    return SessionOptions(
+        mode=MASSAGE.name,
+        regions=tuple(regions) or None,
+        minutes=number(form, "minutes", 1, 600),
+        ambience=chosen(form, "ambience", AMBIENCES) or "pink",
+    )
+
+
+def _shown(state: AppState, **more: Any) -> dict[str, Any]:
+    return {"rows": range(ROWS), "lengths": LENGTHS, "ambiences": AMBIENCES, "live": state.live, **more}
+
+
+async def massage(request: Request) -> Response:
+    state: AppState = request.app.state.companion
+    if request.method == "GET":
+        return page(request, "massage.html", **_shown(state))
+    form = await request.form()
+    action = form.get("action")
+    try:
+        options, note = fitted(_options(form))
+        if action == "play" and state.live is not None and not state.live.finished.is_set():
+            raise BadInput("a track is already playing on this computer; stop it first")
+    except CompanionError as exc:
+        return page(request, "massage.html", 400, error=words(exc), form=form, **_shown(state))
+    if action == "download":
+        return back_to(f"/file/{start_making(state, options).job.id}")
+    if action == "play":
+        state.live = Live(options)
+        return back_to("/massage/live")
+    job = state.jobs.start("plan", lambda job: _picture(state, options, job))
+    return page(request, "massage.html", form=form, picture=job.id, note=note, **_shown(state))
+
+
+def _picture(state: AppState, options: SessionOptions, job: Job) -> None:
+    from companion.journal.pictures import plot_plan
+
+    plan = make_plan(options, progress=lambda done, total: job.progress(done, total, "Preparing the voice"))
+    job.progress(1, 1, "Drawing")
+    plot_plan(plan, state.work / f"{job.id}.png")
+
+
+async def picture(request: Request) -> Response:
+    state: AppState = request.app.state.companion
+    job = state.jobs.get(request.path_params["job"])
+    if job is None:
+        raise LookupError("no such picture")
+    await asyncio.to_thread(job.finished.wait, 120)  # the page's <img> waits while it is drawn
+    if job.state != "done":
+        raise LookupError(job.message)
+    return FileResponse(state.work / f"{job.id}.png", media_type="image/png")
+
+
+def _live(request: Request) -> Live:
+    live = request.app.state.companion.live
+    if live is None:
+        raise LookupError("nothing playing")
+    return live
+
+
+async def live_page(request: Request) -> Response:
+    state: AppState = request.app.state.companion
+    if state.live is None:
+        return back_to("/massage")
+    return page(request, "live.html", live=state.live.to_json())
+
+
+async def live_command(request: Request) -> Response:
+    live = _live(request)
+    form = await request.form()
+    name = str(form.get("action") or "")
+    if name not in COMMANDS:
+        raise LookupError("no such control")
+    done = live.command(name)
+    if request.headers.get("accept") == "application/json":
+        return JSONResponse({"done": done, **live.to_json()})
+    return back_to("/massage/live")
+
+
+async def live_events(request: Request) -> Response:
+    """The live state, twice a second, to every page that watches, until the track ends."""
+    live = _live(request)
+
+    async def states() -> AsyncIterator[str]:
+        while not await request.is_disconnected():
+            answer = live.to_json()
+            yield f"data: {json.dumps(answer)}\n\n"
+            if answer["state"] in ("ended", "failed"):
+                return
+            await asyncio.sleep(0.5)
+
+    return StreamingResponse(states(), media_type="text/event-stream")
