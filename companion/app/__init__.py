@@ -1,7 +1,7 @@
 """The browser app (`companion app`): the second front end, as thin as the command line. The
 server and its routes (server), the guard every request passes (guard), the pages that make
 sessions (sessions), the Massage page and its live track (massage), the Journal page
-(journal), a session's sound served as it is made (stream), long work in worker threads
+(journal), the Pack page (pack), a session's sound served as it is made (stream), long work in worker threads
 (jobs), and what the pages share (web), with the templates and static files beside them;
 the player is the pack's own.
 

@@ -51,15 +51,22 @@ class Jobs:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def start(self, title: str, work: Callable[[Job], Any]) -> Job:
+    def new(self, title: str) -> Job:
+        """A job, known by its id at once; its work starts with run()."""
         job = Job(secrets.token_urlsafe(12), title)
         with self._lock:
             self._jobs[job.id] = job
             finished = [j for j in self._jobs.values() if j.finished.is_set()]
             for old in finished[: max(0, len(finished) - MAX_KEPT)]:
                 del self._jobs[old.id]
+        return job
+
+    def run(self, job: Job, work: Callable[[Job], Any]) -> Job:
         self._pool.submit(self._run, job, work)
         return job
+
+    def start(self, title: str, work: Callable[[Job], Any]) -> Job:
+        return self.run(self.new(title), work)
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)

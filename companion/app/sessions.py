@@ -44,9 +44,10 @@ def start_hearing(state: AppState, options: SessionOptions, reason: str, journal
         write_wav(session, heard.wav, job)
 
     notes = SAFETY_SCREEN if options.mode == CAREGIVER.name else None
-    job = state.jobs.start("session", work)
+    job = state.jobs.new("session")
     heard = Heard(job, state.work / f"{job.id}.wav", reason=reason, notes=notes)
     state.heard[job.id] = heard
+    state.jobs.run(job, work)  # after `heard` exists: the work fills it in
     return heard
 
 
@@ -60,10 +61,11 @@ def start_making(state: AppState, options: SessionOptions) -> Made:
         rendered = render(session, made.path, progress=writing)
         made.notes = rendered.notes
 
-    job = state.jobs.start("file", work)
+    job = state.jobs.new("file")
     made = Made(job, "session.mp3", state.work / job.id / "session.mp3")
     made.path.parent.mkdir(mode=0o700)
     state.made[job.id] = made
+    state.jobs.run(job, work)
     return made
 
 
@@ -239,7 +241,12 @@ def _made(request: Request) -> Made:
 
 async def file_page(request: Request) -> Response:
     made = _made(request)
-    return page(request, "file.html", made=made, job=made.job)
+    about = (
+        "The pack holds the tracks, a page to play them from (open index.html) and a version to print."
+        if made.job.title == "pack"
+        else "The track carries its title, cover and chapters, so a phone's player shows them."
+    )
+    return page(request, "file.html", made=made, job=made.job, about=about)
 
 
 async def file_download(request: Request) -> Response:

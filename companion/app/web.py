@@ -33,6 +33,7 @@ PAGES = (
     ("/caregiver", "Caregiver"),
     ("/massage", "Massage"),
     ("/journal", "Journal"),
+    ("/pack", "Pack"),
 )
 RATING_WORDS = {**QUESTIONS, "wellbeing": "Wellbeing"}  # the page says 0 best, 10 worst beside it
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import os
 import signal
 import sqlite3
 import subprocess
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -342,6 +344,43 @@ def test_massage_regions_picture_and_live_controls(app):
         driver.find_element("css selector", "button[value=stop]").click()
         _wait(driver, "return document.getElementById('live').dataset.state === 'ended'", timeout=60)
         assert driver.find_element("css selector", "button[value=stop]").get_attribute("disabled")
+
+
+@pytest.mark.slow("a real server and Chromium; a small FLAC home pack made and zipped")
+def test_a_pack_is_made_with_its_progress_and_handed_over_as_a_zip(app, tmp_path):
+    with chromium(PHONE) as driver:
+        driver.get(app.start)
+        driver.get(app.base + "/pack")
+        _accessible(driver, "pack")
+        for level in ("medium", "high"):  # low energy only
+            driver.find_element("css selector", f"input[name=energy][value={level}]").click()
+        driver.find_element("css selector", "input[name=format][value=flac]").click()
+        name = driver.find_element("id", "name")
+        name.clear()
+        name.send_keys("For Mum")
+        driver.find_element("css selector", "button[type=submit]").click()
+        seen = set()
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not driver.execute_script(
+            "return !document.getElementById('links').hidden"
+        ):
+            seen.add(driver.execute_script("return document.getElementById('bar').value"))
+            assert "failed" not in driver.find_element("id", "job").get_attribute("class"), driver.find_element(
+                "id", "doing"
+            ).text
+            time.sleep(0.1)
+        assert any(0 < v < 100 for v in seen)  # the bar moved while the pack was made
+        assert not driver.find_element("id", "notes-link").is_displayed()
+        _accessible(driver, "pack-made")
+        href = urlsplit(driver.find_element("css selector", "#links a").get_attribute("href")).path
+        cookie = f"companion={driver.get_cookie('companion')['value']}"  # the browser's own session
+    status, body = _request(app, "GET", href, {"Host": app.base[7:], "Cookie": cookie})
+    assert status == 200
+    names = zipfile.ZipFile(io.BytesIO(body)).namelist()
+    assert "pack/index.html" in names and any(n.endswith(".m3u8") for n in names)
+    assert any(n.endswith(".pdf") for n in names)
+    tracks = [n for n in names if n.endswith(".flac")]
+    assert len(tracks) == 3 and all(n.startswith("pack/0") for n in tracks)  # low energy, sleep, breathing easy
 
 
 def _request(app: App, method: str, path: str, headers: dict, body: bytes = b"") -> tuple[int, bytes]:

@@ -1,0 +1,73 @@
+"""The Pack page: a home pack made as `companion pack` makes it (its progress shown calmly),
+then handed over as one .zip to copy to a phone, a tablet or a USB stick."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from companion.app.jobs import Job
+from companion.app.web import AppState, Made, back_to, chosen, page, words
+from companion.errors import BadInput, CompanionError
+from companion.pack.make import make_pack
+from companion.pack.model import DEFAULT_NAME, FORMATS, PackOptions, file_safe
+
+ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
+FORMAT_WORDS = {"mp3": "MP3 (any phone)", "ogg": "Ogg", "opus": "Opus (smallest)", "flac": "FLAC (lossless)"}
+
+
+def _shown(state: AppState, **more: Any) -> dict[str, Any]:
+    formats = [(f, FORMAT_WORDS[f]) for f in FORMATS]
+    return {
+        "energies": ENERGIES,
+        "formats": formats,
+        "default_name": DEFAULT_NAME,
+        "confirmed": state.safety_confirmed,
+        **more,
+    }
+
+
+async def pack(request: Request) -> Response:
+    state: AppState = request.app.state.companion
+    if request.method == "GET":
+        return page(request, "pack.html", **_shown(state))
+    form = await request.form()
+    try:
+        energies = tuple(e for e in form.getlist("energy") if isinstance(e, str))
+        known = tuple(e for e, _ in ENERGIES)
+        if not energies or not set(energies) <= set(known):
+            raise BadInput("choose at least one energy level for the pack", field="energies", value=energies)
+        opts = PackOptions(
+            name=str(form.get("name") or "").strip() or DEFAULT_NAME,
+            energies=energies,
+            format=chosen(form, "format", FORMATS) or "mp3",
+            massage=form.get("massage") == "yes",
+            caregiver=form.get("caregiver") == "yes",
+        )
+        if opts.caregiver and not state.safety_confirmed:
+            raise BadInput("read and confirm the safety notes on the Caregiver page first; nothing was made")
+    except CompanionError as exc:
+        return page(request, "pack.html", 400, error=words(exc), **_shown(state))
+
+    def work(job: Job) -> None:
+        folder = made.path.parent / "pack"
+        result = make_pack(
+            folder,
+            opts,
+            confirm=lambda notes: state.safety_confirmed,  # the library's rule, relayed
+            progress=lambda done, total: job.progress(done, total, "Making the tracks"),
+        )
+        job.progress(1, 1, "Putting them in one file")
+        archive = shutil.make_archive(str(made.path.with_suffix("")), "zip", result.folder.parent, result.folder.name)
+        Path(archive).chmod(0o600)
+
+    job = state.jobs.new("pack")
+    made = Made(job, f"{file_safe(opts.name)}.zip", state.work / job.id / "pack.zip")
+    made.path.parent.mkdir(mode=0o700)
+    state.made[job.id] = made
+    state.jobs.run(job, work)
+    return back_to(f"/file/{job.id}")
