@@ -30,6 +30,7 @@ START = "/start"  # where the one-time token is exchanged for the cookie
 PUBLIC = ("/static/",)  # style and script: nothing private, and the locked page needs them
 SAFE_METHODS = ("GET", "HEAD")
 MAX_BODY = 64 * 1024  # a form's fields and notes; anything larger is refused before it is read
+UPLOADS = {"/voices/import": 256 << 20}  # a loved one's takes: a few hundred phrases from a phone
 CONTENT_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "media-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -92,7 +93,7 @@ class Guard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path, method = scope["path"], scope["method"]
-        refusal = self._refusal(headers, method)
+        refusal = self._refusal(headers, method, path)
         if refusal is not None:
             await _plain(send, *refusal)
         elif path == START and method in SAFE_METHODS:
@@ -102,7 +103,7 @@ class Guard:
         else:
             await self.app(scope, receive, _with_headers(send, private=not path.startswith(PUBLIC)))
 
-    def _refusal(self, headers: dict[str, str], method: str) -> tuple[int, str] | None:
+    def _refusal(self, headers: dict[str, str], method: str, path: str) -> tuple[int, str] | None:
         if headers.get("host", "").lower() not in self.hosts:
             return 421, "This server answers only to its own address."
         if method not in SAFE_METHODS:
@@ -113,7 +114,7 @@ class Guard:
             length = headers.get("content-length", "")
             if not length.isdigit():
                 return 411, "A change must say its length."
-            if int(length) > self.max_body:
+            if int(length) > UPLOADS.get(path, self.max_body):
                 return 413, "That is more than the app takes at once."
         return None
 

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from companion.app import journal, massage, pack, sessions
+from companion.app import journal, massage, pack, sessions, voices
 from companion.app.guard import Guard, Owner
 from companion.app.web import HERE, AppState, back_to, page
 from companion.errors import BadInput
@@ -71,6 +71,11 @@ def make_app(state: AppState, owner: Owner, port: int) -> Guard:
         Route("/massage/live", massage.live_command, methods=["POST"]),
         Route("/massage/live/events", massage.live_events, methods=GET),
         Route("/pack", pack.pack, methods=BOTH),
+        Route("/voices", voices.voices, methods=GET),
+        Route("/voices/phrases", voices.phrases, methods=GET),
+        Route("/voices/import", voices.import_voice, methods=["POST"]),
+        Route("/voices/import/{job}", voices.import_page, methods=GET),
+        Route("/voices/{name}/remove", voices.remove, methods=BOTH),
         Route("/journal", journal.journal, methods=BOTH),
         Route("/journal/chart.png", journal.chart, methods=GET),
         Route("/journal/export.csv", journal.export, methods=GET),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
@@ -33,6 +33,7 @@ PAGES = (
     ("/caregiver", "Caregiver"),
     ("/massage", "Massage"),
     ("/journal", "Journal"),
+    ("/voices", "Voices"),
     ("/pack", "Pack"),
 )
 RATING_WORDS = {**QUESTIONS, "wellbeing": "Wellbeing"}  # the page says 0 best, 10 worst beside it
@@ -99,6 +100,7 @@ def templates() -> Environment:
         when=when,
         moment=lambda m: MOMENT_WORDS.get(m, m),
         rating_text=rating_text,
+        phrase_number=lambda n: f"{int(n):03d}",
     )
     env.globals.update(
         stop_rule=STOP_RULE, guide_note=GUIDE_NOTE, honest=HONEST, symptoms=SYMPTOMS, rating_words=RATING_WORDS
@@ -161,7 +163,7 @@ def ratings_from(form: FormData) -> Ratings:
     return Ratings(**values, note=note).check()
 
 
-def chosen(form: FormData, name: str, allowed: tuple[str, ...]) -> str | None:
+def chosen(form: ImmutableMultiDict, name: str, allowed: tuple[str, ...]) -> str | None:
     value = str(form.get(name) or "") or None
     if value is not None and value not in allowed:
         raise BadInput(f"'{value}' is not one of {', '.join(allowed)}", field=name, value=value, allowed=allowed)

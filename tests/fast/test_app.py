@@ -22,6 +22,7 @@ from companion.app.server import make_app
 from companion.app.stream import HEADER_BYTES, _bytes, wav_header
 from companion.app.web import AppState
 from companion.journal.store import Journal, Ratings
+from companion.voice.recorded import list_voices
 
 BASE = "http://127.0.0.1:8000"
 OURS = {"origin": BASE}
@@ -223,3 +224,21 @@ def test_a_massage_track_that_cannot_be_made_is_said_on_the_page(client, state, 
     assert answer.status_code == 400 and words.lower() in html.unescape(answer.text).lower()
     assert state.live is None and not state.made
     assert html.escape(form.get("region_0", "")) in answer.text  # what was typed is kept
+
+
+@pytest.mark.parametrize(
+    "fields, files, words",
+    [
+        ({"voice": ""}, [("takes", ("001.wav", b"x"))], "give the voice a name"),
+        ({"voice": "../mum"}, [("takes", ("001.wav", b"x"))], "a voice name is 1-40 letters"),
+        ({"voice": "Mum"}, [("takes", ("take one.wav", b"x"))], "is not named by its phrase's number"),
+        ({"voice": "Mum"}, [("takes", ("001.wav", b"not a recording"))], "cannot be read as audio"),
+        ({"voice": "Mum"}, [], "no recordings named by phrase number"),
+    ],
+)
+def test_takes_that_cannot_be_imported_are_refused_before_a_voice_is_made(client, state, fields, files, words):
+    answer = client.post("/voices/import", data=fields, files=files or None, headers=OURS)
+    assert answer.status_code == 400 and words.lower() in html.unescape(answer.text).lower()
+    assert not state.made
+    assert "Mum ·" not in client.get("/voices").text
+    assert list_voices() == []

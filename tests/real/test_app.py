@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 
 from companion.safety import SAFETY_SCREEN
@@ -383,6 +384,49 @@ def test_a_pack_is_made_with_its_progress_and_handed_over_as_a_zip(app, tmp_path
     assert len(tracks) == 3 and all(n.startswith("pack/0") for n in tracks)  # low energy, sleep, breathing easy
 
 
+@pytest.mark.slow("a real server and Chromium; takes spoken by the real voice, uploaded and cleaned")
+def test_a_loved_ones_takes_are_uploaded_checked_and_removed(app, tmp_path):
+    from tests.real.test_recorded_voice import a_person_saying, write_recording
+
+    with chromium(PHONE) as driver:
+        driver.get(app.start)
+        driver.get(app.base + "/voices")
+        consent = driver.find_element("css selector", ".stop")
+        assert "agreement" in consent.text
+        assert consent.location["y"] < driver.find_element("tag name", "form").location["y"]  # the consent first
+        _accessible(driver, "voices")
+        driver.find_element("css selector", "form[action='/voices/phrases'] button").click()
+        numbered = [e.text for e in driver.find_elements("css selector", ".entry")]
+        assert numbered[0].startswith("001 ") and len(numbered) > 3
+        phrases = [line.split(" ", 1)[1] for line in numbered]
+        _accessible(driver, "phrases")
+        driver.get(app.base + "/voices")
+        files = [write_recording(tmp_path, i + 1, a_person_saying(phrases[i]), "wav") for i in range(2)]
+        silent = tmp_path / "003.wav"
+        import soundfile as sf
+
+        sf.write(silent, np.zeros(22050 * 2, np.float32), 22050)  # a take with no words in it
+        driver.find_element("id", "voice").send_keys("Mum")
+        driver.find_element("id", "takes").send_keys("\n".join(str(f) for f in [*files, silent]))
+        driver.find_element("css selector", "form[action='/voices/import'] button").click()
+        _wait(driver, "var k = document.querySelector('.kept'); return k && k.textContent", timeout=60)
+        assert driver.find_element("css selector", ".kept").text == "Kept 2 takes."
+        redo = driver.find_element("css selector", ".entries").text
+        assert redo.startswith("003") and phrases[2] in redo  # the take to redo, named by its phrase
+        _accessible(driver, "imported")
+        voice_folder = app.data / "companion" / "voices" / "Mum"
+        assert len(list(voice_folder.glob("*"))) >= 2
+        driver.get(app.base + "/listen")
+        assert driver.find_elements("css selector", "input[name=voice][value=Mum]")  # offered for a session
+        driver.get(app.base + "/voices")
+        assert "Mum · 2 takes" in driver.find_element("css selector", ".entries").text
+        driver.find_element("link text", "Delete").click()
+        _accessible(driver, "remove-voice")
+        driver.find_element("css selector", "button[type=submit]").click()
+        assert "deleted" in driver.find_element("css selector", ".kept").text
+    assert not voice_folder.exists()
+
+
 def _request(app: App, method: str, path: str, headers: dict, body: bytes = b"") -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
     try:
@@ -423,6 +467,8 @@ def test_the_guard_refuses_what_a_stranger_sends(app):
     assert (
         _request(app, "POST", "/journal", {**post, "Origin": app.base, "Content-Length": str(len(big))}, big)[0] == 413
     )
+    huge = {**post, "Origin": app.base, "Content-Length": str(300 << 20)}
+    assert _request(app, "POST", "/voices/import", huge, b"x")[0] == 413  # refused before a byte is read
     assert app.ratings() == 0  # none of them wrote
     assert _request(app, "POST", "/journal", {**post, "Origin": app.base}, form)[0] == 303  # the page's own
     for path in ("/today", "/journal/export.csv", "/journal/report.pdf", "/journal/chart.png", "/jobs/x"):

@@ -25,6 +25,7 @@
           }
           if (job.state === "failed") { box.classList.add("failed"); doing.setAttribute("role", "alert"); return; }
           if (job.state === "done") {
+            if (box.dataset.reload) { window.location.reload(); return; }  // the page says what came of it
             if (links) { links.hidden = false; }
             var notes = document.getElementById("notes-link");
             if (notes) { notes.hidden = !job.has_notes; }
