@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/loudness.py
 	$(BIN)/python benchmarks/plot_loudness.py
 	$(BIN)/python benchmarks/pack.py
+	$(BIN)/python benchmarks/app.py
 
 clean:
 	rm -rf $(VENV) build dist demo-session.mp3

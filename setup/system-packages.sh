@@ -11,7 +11,8 @@
 #                                   and a real spreadsheet (gnumeric's ssconvert) that opens an export,
 #                                   pdftoppm (the care-team report as images), and npm (axe-core,
 #                                   the accessibility checker the app's browser tests run)
-#   setup/system-packages.sh bench  and sox, which the benchmarks compare against
+#   setup/system-packages.sh bench  and sox, which the benchmarks compare against, and chromium
+#                                   with its driver (the app's benchmark)
 set -euo pipefail
 need=()
 python3 -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('portaudio') else 1)" \
@@ -31,6 +32,8 @@ if [ "${1:-}" = test ]; then
 fi
 if [ "${1:-}" = bench ]; then
     command -v sox >/dev/null || need+=(sox)
+    command -v chromium >/dev/null || need+=(chromium)
+    command -v chromedriver >/dev/null || need+=(chromium-driver)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -1,0 +1,111 @@
+"""The browser app, as a person meets it, in one run on this machine:
+
+    .venv/bin/python benchmarks/app.py          (also part of `make bench`)
+
+- a page on this computer: from the browser's request to the page loaded (Chromium's
+  navigation timing), Today and Journal, median of ten each;
+- from Play to the first sound in the page, with the voice cached: the time from pressing
+  Play on a session's page to the <audio> element playing (its first samples decoded), and
+  from choosing the session (the Listen page's "Play here") to the first sound;
+- the server's memory: its resident size idle after start, and idle again after all of it.
+
+The server is the real `companion app`, started with a warm voice cache of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser import PHONE, chromium  # noqa: E402
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait(driver, script: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if driver.execute_script(script):
+            return
+        time.sleep(0.005)
+    raise SystemExit(f"never true: {script}")
+
+
+def main() -> None:
+    home = Path(tempfile.mkdtemp(prefix="companion-bench-app-"))
+    (home / ".asoundrc").write_text("pcm.!default { type null }\n")
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data")}
+    env.pop("DISPLAY", None)
+    # the voice cached first, as for anyone who has played a session before
+    warm = ["render", "--script", "sleep", "--energy", "low", "--minutes", "4", "-o", str(home / "warm.wav")]
+    subprocess.run([sys.executable, "-m", "companion", *warm], env=env, check=True, capture_output=True)
+    app = [sys.executable, "-m", "companion", "app", "--no-browser"]
+    server = subprocess.Popen(app, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        start = ""
+        while "/start?token=" not in start:
+            start = server.stdout.readline() if server.stdout else ""
+            if not start and server.poll() is not None:
+                raise SystemExit(server.stderr.read() if server.stderr else "the app did not start")
+        start = start.strip()
+        base = start.split("/start")[0]
+        time.sleep(1.0)
+        idle_start = rss_mb(server.pid)
+        with chromium(PHONE) as driver:
+            driver.get(start)
+            loads: dict[str, list[float]] = {"/today": [], "/journal": []}
+            for _ in range(10):
+                for path, took in loads.items():
+                    driver.get(base + path)
+                    navigation = "var n = performance.getEntriesByType('navigation')[0];"
+                    took.append(driver.execute_script(navigation + "return n.loadEventEnd - n.startTime"))
+            to_sound, from_choice = [], []
+            for _ in range(3):
+                driver.get(base + "/listen")
+                driver.find_element("css selector", "input[name=kind][value=sleep]").click()
+                driver.find_element("css selector", "input[name=energy][value=low]").click()
+                driver.find_element("css selector", "input[name=minutes][value='4']").click()
+                chose = time.perf_counter()
+                driver.find_element("css selector", "button[value=play]").click()
+                wait(driver, "return !document.getElementById('play').disabled")
+                driver.execute_script(
+                    "var a = document.getElementById('player'); window.heardAt = 0;"
+                    "a.addEventListener('playing', function () { window.heardAt = performance.now(); });"
+                )
+                pressed_ms = driver.execute_script("document.getElementById('play').click(); return performance.now()")
+                pressed = time.perf_counter()
+                wait(driver, "return window.heardAt > 0")
+                heard_ms = driver.execute_script("return window.heardAt")
+                to_sound.append((heard_ms - pressed_ms) / 1000)
+                from_choice.append(pressed - chose + to_sound[-1])
+        time.sleep(2.0)
+        idle_after = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    for path, took in loads.items():
+        print(f"page load {path}: median {statistics.median(took):.0f} ms, slowest {max(took):.0f} ms (limit 200 ms)")
+    print(
+        f"Play to first sound, voice cached: median {statistics.median(to_sound):.2f} s, slowest {max(to_sound):.2f} s "
+        f"(limit 1.5 s); from 'Play here' on the Listen page: median {statistics.median(from_choice):.2f} s"
+    )
+    print(f"server memory, idle: {idle_start:.0f} MB after start, {idle_after:.0f} MB after all of this (limit 150 MB)")
+
+
+if __name__ == "__main__":
+    main()
