@@ -127,6 +127,12 @@ def _accessible(driver, name: str) -> None:
         assert axe_violations(driver) == [], (name, size)
         assert small_targets(driver) == [], (name, size)
         assert off_screen(driver) == [], (name, size)
+    driver.execute_script("document.getElementById('theme').click()")  # dim, for the night
+    try:
+        assert driver.execute_script("return document.documentElement.classList.contains('dim')")
+        assert axe_violations(driver) == [], (name, "dim")
+    finally:
+        driver.execute_script("document.getElementById('theme').click()")
     driver.execute_cdp_cmd(  # 200 % zoom on the phone: half the CSS pixels each way
         "Emulation.setDeviceMetricsOverride",
         {"width": PHONE[0] // 2, "height": PHONE[1] // 2, "deviceScaleFactor": 2, "mobile": True},

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from companion.pack.model import MANIFEST
 from companion.safety import SAFETY_SCREEN
 from companion.session import STOP_RULE
 from tests.audio_checks import lufs, read, spans, true_peak_db
+from tests.browser import PHONE, axe_violations, chromium, small_targets
 from tests.helpers import made_once, mounted_tmpfs, plan_json, run_cli
 
 
@@ -194,27 +194,16 @@ def test_parallel_and_one_at_a_time_give_the_same_bytes(tmp_path):
 def test_page_in_a_real_browser(flac_pack, tmp_path):
     """The page opened in Debian's Chromium: the cards, the stop rule, the caregiver's safety
     notes, and the breathing guide growing and shrinking with the track's own breaths."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        pytest.fail("chromium and chromium-driver are needed: setup/system-packages.sh test installs them")
     out, _ = flac_pack
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "http://" not in html and "https://" not in html  # nothing from elsewhere
     manifest = json.loads((out / MANIFEST).read_text())["tracks"]
-    os.environ["SE_AVOID_STATS"] = "true"  # Selenium Manager is never started (the driver is given)
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=412,915"):
-        options.add_argument(arg)
-    options.add_argument("--autoplay-policy=no-user-gesture-required")
-    # no sound card here: a fake audio sink keeps real time (the tests' ALSA null device would not)
-    options.add_argument("--disable-audio-output")
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    try:
+    with chromium(PHONE) as driver:
         driver.get((out / "index.html").as_uri())
+        assert axe_violations(driver) == []  # WCAG 2.1 A and AA
+        assert small_targets(driver) == []
         cards = driver.find_elements(By.CSS_SELECTOR, "li.card")
         assert len(cards) == 3
         titles = [c.find_element(By.TAG_NAME, "h2").text for c in cards]
@@ -262,8 +251,6 @@ def test_page_in_a_real_browser(flac_pack, tmp_path):
         _the_one_player(driver, out, tmp_path)
         sources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
         assert all(s.startswith("file://") for s in sources), sources
-    finally:
-        driver.quit()
 
 
 def _the_one_player(driver, out: Path, tmp_path: Path) -> None:
@@ -316,6 +303,7 @@ def _the_one_player(driver, out: Path, tmp_path: Path) -> None:
     light = _png_pixels(_shot(driver, tmp_path / "light.png"))
     js("document.getElementById('theme').click()")  # dim, for the night
     assert js("return document.documentElement.classList.contains('dim')")
+    assert axe_violations(driver) == []  # the dim theme's contrast too
     dim = _png_pixels(_shot(driver, tmp_path / "dim.png"))
     assert dim.mean() < 0.5 * light.mean()
 
