@@ -48,17 +48,17 @@ class Job:
 class Jobs:
     def __init__(self, workers: int = 2):
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="companion-job")
-        self._jobs: dict[str, Job] = {}
+        self.jobs: dict[str, Job] = {}  # by id
         self._lock = threading.Lock()
 
     def new(self, title: str) -> Job:
         """A job, known by its id at once; its work starts with run()."""
         job = Job(secrets.token_urlsafe(12), title)
         with self._lock:
-            self._jobs[job.id] = job
-            finished = [j for j in self._jobs.values() if j.finished.is_set()]
+            self.jobs[job.id] = job
+            finished = [j for j in self.jobs.values() if j.finished.is_set()]
             for old in finished[: max(0, len(finished) - MAX_KEPT)]:
-                del self._jobs[old.id]
+                del self.jobs[old.id]
         return job
 
     def run(self, job: Job, work: Callable[[Job], Any]) -> Job:
@@ -67,9 +67,6 @@ class Jobs:
 
     def start(self, title: str, work: Callable[[Job], Any]) -> Job:
         return self.run(self.new(title), work)
-
-    def get(self, job_id: str) -> Job | None:
-        return self._jobs.get(job_id)
 
     def _run(self, job: Job, work: Callable[[Job], Any]) -> None:
         try:
@@ -84,6 +81,6 @@ class Jobs:
 
     def stop(self) -> None:
         """Ask every job to stop, and wait for them (they stop at their next step)."""
-        for job in list(self._jobs.values()):
+        for job in list(self.jobs.values()):
             job.stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)

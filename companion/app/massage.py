@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 
 from companion.app.jobs import Job
 from companion.app.sessions import start_making
-from companion.app.web import AppState, back_to, chosen, fitted, number, page, words
+from companion.app.web import AppState, back_to, chosen, fitted, known, number, page, words
 from companion.errors import BadInput, CompanionError
 from companion.live.player import play
 from companion.modes import MASSAGE
@@ -161,9 +161,7 @@ def _picture(state: AppState, options: SessionOptions, job: Job) -> None:
 
 async def picture(request: Request) -> Response:
     state: AppState = request.app.state.companion
-    job = state.jobs.get(request.path_params["job"])
-    if job is None:
-        raise LookupError("no such picture")
+    job = known(state.jobs.jobs, request.path_params["job"])
     await asyncio.to_thread(job.finished.wait, 120)  # the page's <img> waits while it is drawn
     if job.state != "done":
         raise LookupError(job.message)

@@ -14,7 +14,19 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from companion.app.jobs import Job
 from companion.app.stream import wav_response, wav_size, write_wav
-from companion.app.web import AppState, Heard, Made, back_to, chosen, fitted, number, page, ratings_from, words
+from companion.app.web import (
+    AppState,
+    Heard,
+    Made,
+    back_to,
+    chosen,
+    fitted,
+    known,
+    number,
+    page,
+    ratings_from,
+    words,
+)
 from companion.errors import CompanionError
 from companion.journal.store import Journal, Ratings
 from companion.modes import CAREGIVER
@@ -169,10 +181,7 @@ async def caregiver(request: Request) -> Response:
 
 # -- What the session pages ask for ------------------------------------------------------
 def _heard(request: Request) -> Heard:
-    heard = request.app.state.companion.heard.get(request.path_params["job"])
-    if heard is None:
-        raise LookupError("no such session")
-    return heard
+    return known(request.app.state.companion.heard, request.path_params["job"])
 
 
 async def session_page(request: Request) -> Response:
@@ -190,10 +199,7 @@ async def session_audio(request: Request) -> Response:
 async def progress(request: Request) -> Response:
     state: AppState = request.app.state.companion
     job_id = request.path_params["job"]
-    job = state.jobs.get(job_id)
-    if job is None:
-        raise LookupError("no such job")
-    answer = job.to_json()
+    answer = known(state.jobs.jobs, job_id).to_json()
     made = state.made.get(job_id)
     if made is not None:
         answer["has_notes"] = made.notes is not None
@@ -232,15 +238,12 @@ async def session_rating(request: Request) -> Response:
 
 
 # -- A file to download ---------------------------------------------------------------------
-def _made(request: Request) -> Made:
-    made = request.app.state.companion.made.get(request.path_params["job"])
-    if made is None:
-        raise LookupError("no such file")
-    return made
+def made_here(request: Request) -> Made:
+    return known(request.app.state.companion.made, request.path_params["job"])
 
 
 async def file_page(request: Request) -> Response:
-    made = _made(request)
+    made = made_here(request)
     about = (
         "The pack holds the tracks, a page to play them from (open index.html) and a version to print."
         if made.job.title == "pack"
@@ -250,7 +253,7 @@ async def file_page(request: Request) -> Response:
 
 
 async def file_download(request: Request) -> Response:
-    made = _made(request)
+    made = made_here(request)
     which = request.path_params["which"]
     path: Path | None = made.path if which == "audio" else made.notes
     if made.job.state != "done" or path is None:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from companion.app.jobs import Job
+from companion.app.sessions import made_here
 from companion.app.web import AppState, Made, back_to, chosen, page, words
 from companion.errors import BadInput, CompanionError
 from companion.plan.catalogue import builtin_scripts, resolve_script
@@ -92,9 +93,7 @@ async def import_voice(request: Request) -> Response:
 
 
 async def import_page(request: Request) -> Response:
-    made = request.app.state.companion.made.get(request.path_params["job"])
-    if made is None:
-        raise LookupError("no such import")
+    made = made_here(request)
     return page(request, "imported.html", made=made, job=made.job)
 
 

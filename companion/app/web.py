@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData, ImmutableMultiDict
@@ -27,6 +28,7 @@ from companion.paths import cache_dir
 from companion.session import STOP_RULE, check_options
 
 HERE = Path(__file__).resolve().parent
+T = TypeVar("T")
 PAGES = (
     ("/today", "Today"),
     ("/listen", "Listen"),
@@ -126,6 +128,14 @@ def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLR
     values.setdefault("error", None)
     html = templates().get_template(name).render(pages=PAGES, here=request.url.path, **values)
     return HTMLResponse(html, status)
+
+
+def known(table: Mapping[str, T], key: str) -> T:
+    """What an address names (a session, a file, a job), or LookupError: the page for 'not here'."""
+    try:
+        return table[key]
+    except KeyError:
+        raise LookupError(key) from None
 
 
 def back_to(path: str) -> RedirectResponse:

@@ -91,6 +91,12 @@ def _shot(driver, name: str) -> None:
         driver.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
 
 
+def _open(driver, app: App, path: str) -> None:
+    """The app as its owner opens it: the one-time address first, then the page."""
+    driver.get(app.start)
+    driver.get(app.base + path)
+
+
 def _keys(driver, *keys) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
 
@@ -198,8 +204,7 @@ def test_today_done_with_the_keyboard_plays_and_keeps_its_ratings(app):
 @pytest.mark.slow("a real server and Chromium; a caregiver track made and downloaded")
 def test_the_caregiver_track_waits_for_the_notes(app, tmp_path):
     with chromium(PHONE) as driver:
-        driver.get(app.start)
-        driver.get(app.base + "/caregiver")
+        _open(driver, app, "/caregiver")
         notes = driver.find_element("css selector", ".notes")
         assert "Do not massage over" in notes.text
         assert not driver.find_elements("css selector", "input[name=part]")  # nothing to play yet
@@ -235,8 +240,7 @@ def test_journal_add_change_delete_export_and_report(app, tmp_path):
     from pypdf import PdfReader
 
     with chromium(PHONE) as driver:
-        driver.get(app.start)
-        driver.get(app.base + "/journal")
+        _open(driver, app, "/journal")
         _accessible(driver, "journal-empty")
         driver.find_element("css selector", "#add summary").click()
         driver.find_element("css selector", "input[name=anxiety][value='6']").click()
@@ -283,8 +287,7 @@ def test_journal_add_change_delete_export_and_report(app, tmp_path):
 @pytest.mark.slow("a real server and Chromium: the Listen page plays a session by kind")
 def test_listen_plays_a_sleep_session(app):
     with chromium(DESKTOP) as driver:
-        driver.get(app.start)
-        driver.get(app.base + "/listen")
+        _open(driver, app, "/listen")
         _accessible(driver, "listen")
         driver.set_window_size(*DESKTOP)
         _shot(driver, "listen-desktop")
@@ -317,8 +320,7 @@ def test_massage_regions_picture_and_live_controls(app):
     pushed to the page, and every control: pause, softer, louder, five more minutes, stop."""
     live = "return [document.getElementById('live').dataset.state, document.getElementById('live-left').textContent]"
     with chromium(PHONE) as driver:
-        driver.get(app.start)
-        driver.get(app.base + "/massage")
+        _open(driver, app, "/massage")
         _accessible(driver, "massage")
         driver.find_element("css selector", "input[name=minutes][value='90']").click()
         for i, (name, minutes) in enumerate((("back", "20"), ("legs", "15"))):
@@ -356,8 +358,7 @@ def test_massage_regions_picture_and_live_controls(app):
 @pytest.mark.slow("a real server and Chromium; a small FLAC home pack made and zipped")
 def test_a_pack_is_made_with_its_progress_and_handed_over_as_a_zip(app, tmp_path):
     with chromium(PHONE) as driver:
-        driver.get(app.start)
-        driver.get(app.base + "/pack")
+        _open(driver, app, "/pack")
         _accessible(driver, "pack")
         for level in ("medium", "high"):  # low energy only
             driver.find_element("css selector", f"input[name=energy][value={level}]").click()
@@ -395,8 +396,7 @@ def test_a_loved_ones_takes_are_uploaded_checked_and_removed(app, tmp_path):
     from tests.real.test_recorded_voice import a_person_saying, write_recording
 
     with chromium(PHONE) as driver:
-        driver.get(app.start)
-        driver.get(app.base + "/voices")
+        _open(driver, app, "/voices")
         consent = driver.find_element("css selector", ".stop")
         assert "agreement" in consent.text
         assert consent.location["y"] < driver.find_element("tag name", "form").location["y"]  # the consent first
