@@ -242,3 +242,17 @@ def test_takes_that_cannot_be_imported_are_refused_before_a_voice_is_made(client
     assert not state.made
     assert "Mum ·" not in client.get("/voices").text
     assert list_voices() == []
+
+
+@pytest.mark.parametrize("path", ["/today", "/listen", "/caregiver", "/massage", "/journal", "/pack", "/voices"])
+def test_every_page_is_there_and_names_itself_in_the_menu(client, path):
+    answer = client.get(path)
+    assert answer.status_code == 200
+    assert f'<a href="{path}" aria-current="page">' in answer.text  # where you are, for a screen reader too
+    assert "<h1>" in answer.text and 'lang="en"' in answer.text
+
+
+def test_the_phrases_to_record_are_numbered(client):
+    answer = client.get("/voices/phrases?script=settling")
+    assert answer.status_code == 200 and "<strong>001</strong>" in answer.text
+    assert client.get("/voices/phrases?script=nothing").status_code == 400
