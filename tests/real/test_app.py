@@ -24,7 +24,8 @@ from companion.safety import SAFETY_SCREEN
 from tests.browser import DESKTOP, PHONE, axe_violations, chromium, off_screen, sideways_scroll, small_targets
 from tests.helpers import start_cli
 
-SHOTS = os.environ.get("COMPANION_SCREENSHOTS")  # a folder: the README's pictures are made here
+SHOTS = os.environ.get("COMPANION_SCREENSHOTS")
+LAN_ADDRESS = "127.0.0.2"  # a folder: the README's pictures are made here
 
 
 @dataclass
@@ -42,6 +43,14 @@ class App:
     def journal(self) -> sqlite3.Connection:
         return sqlite3.connect(self.data / "companion" / "journal.sqlite3")
 
+    @contextlib.contextmanager
+    def journal_with_a_note(self):
+        from companion.journal.store import Journal, Ratings
+
+        with Journal(self.data / "companion" / "journal.sqlite3") as journal:
+            journal.add(Ratings(pain=4, note="a private note"))
+            yield journal
+
     def ratings(self) -> int:
         path = self.data / "companion" / "journal.sqlite3"
         if not path.exists():
@@ -51,11 +60,13 @@ class App:
 
 
 @pytest.fixture
-def app(shared_cache, null_audio_home, tmp_path):
+def app(request, shared_cache, null_audio_home, tmp_path):
     data = tmp_path / "data"
     env = {"XDG_CACHE_HOME": str(shared_cache), "XDG_DATA_HOME": str(data), "HOME": str(null_audio_home)}
     env.pop("DISPLAY", None)
-    proc = start_cli("app", "--no-browser", env=env)
+    # a second loopback address stands for the home network (a door of its own)
+    lan = ("--lan-address", LAN_ADDRESS) if request.node.get_closest_marker("lan") else ()
+    proc = start_cli("app", "--no-browser", *lan, env=env)
     lines = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -95,6 +106,14 @@ def _open(driver, app: App, path: str) -> None:
     """The app as its owner opens it: the one-time address first, then the page."""
     driver.get(app.start)
     driver.get(app.base + path)
+
+
+def _go(driver, element) -> None:
+    """Click what leads to another page, and wait for that page: a click can return before
+    the next page has loaded, and a look at the page then would see the old one."""
+    driver.execute_script("window.leaving = true")
+    element.click()
+    _wait(driver, "return !window.leaving && document.readyState === 'complete'")
 
 
 def _keys(driver, *keys) -> None:
@@ -216,13 +235,13 @@ def test_the_caregiver_track_waits_for_the_notes(app, tmp_path):
             ".then(function (r) { return r.text().then(function (t) { return [r.status, t]; }); })"
         )
         assert answer[0] == 400 and "Not confirmed; nothing was made" in answer[1]
-        driver.find_element("css selector", "button[value=confirm]").click()  # the box is not ticked
+        _go(driver, driver.find_element("css selector", "button[value=confirm]"))  # the box is not ticked
         assert "Tick the box" in driver.find_element("css selector", ".error").text
         driver.find_element("css selector", "input[name=read]").click()
-        driver.find_element("css selector", "button[value=confirm]").click()
+        _go(driver, driver.find_element("css selector", "button[value=confirm]"))
         driver.find_element("css selector", "input[name=part][value=feet]").click()
         _accessible(driver, "caregiver-confirmed")
-        driver.find_element("css selector", "button[value=download]").click()
+        _go(driver, driver.find_element("css selector", "button[value=download]"))
         _wait(driver, "return !document.getElementById('links').hidden", timeout=120)
         assert driver.find_element("id", "notes-link").is_displayed()
         _accessible(driver, "file")
@@ -245,17 +264,17 @@ def test_journal_add_change_delete_export_and_report(app, tmp_path):
         driver.find_element("css selector", "#add summary").click()
         driver.find_element("css selector", "input[name=anxiety][value='6']").click()
         driver.find_element("id", "add-note").send_keys("=restless <b>night</b>")
-        driver.find_element("css selector", "#add button[type=submit]").click()
+        _go(driver, driver.find_element("css selector", "#add button[type=submit]"))
         assert "Kept in your journal" in driver.find_element("css selector", ".kept").text
         entry = driver.find_element("css selector", ".entry")
         assert "Anxiety 6" in entry.text and "=restless <b>night</b>" in entry.text  # shown as text
         _wait(driver, "var i = document.querySelector('.chart'); return i.complete && i.naturalWidth > 0")
         _accessible(driver, "journal")
         _shot(driver, "journal")
-        entry.find_element("link text", "Change").click()
+        _go(driver, entry.find_element("link text", "Change"))
         _accessible(driver, "edit")
         driver.find_element("css selector", "input[name=anxiety][value='4']").click()
-        driver.find_element("css selector", "button[type=submit]").click()
+        _go(driver, driver.find_element("css selector", "button[type=submit]"))
         assert "Anxiety 4" in driver.find_element("css selector", ".entry").text
         csv_text = driver.execute_script("return fetch('/journal/export.csv').then(r => r.text())")
         assert "'=restless <b>night</b>" in csv_text and ",4," in csv_text  # a formula made plain text
@@ -275,10 +294,10 @@ def test_journal_add_change_delete_export_and_report(app, tmp_path):
 
         pixels = _png_pixels(page)
         assert 0.01 < (pixels < 128).mean() < 0.5  # words on a white page
-        driver.find_element("css selector", ".entry").find_element("link text", "Delete").click()
+        _go(driver, driver.find_element("css selector", ".entry").find_element("link text", "Delete"))
         _accessible(driver, "delete")
         assert "Delete this entry?" in driver.find_element("tag name", "h1").text
-        driver.find_element("css selector", "button[type=submit]").click()
+        _go(driver, driver.find_element("css selector", "button[type=submit]"))
         assert "The entry is deleted" in driver.find_element("css selector", ".kept").text
         assert not driver.find_elements("css selector", ".entry")
     assert app.ratings() == 0
@@ -296,7 +315,7 @@ def test_listen_plays_a_sleep_session(app):
         driver.find_element("css selector", "input[name=minutes][value='4']").click()
         driver.find_element("id", "name").send_keys("Ada")
         started = time.monotonic()
-        driver.find_element("css selector", "button[value=play]").click()
+        _go(driver, driver.find_element("css selector", "button[value=play]"))
         _wait(driver, "return !document.getElementById('play').disabled")
         driver.find_element("id", "play").click()
         _wait(driver, "return document.getElementById('player').currentTime > 0.2", timeout=20)
@@ -326,11 +345,11 @@ def test_massage_regions_picture_and_live_controls(app):
         for i, (name, minutes) in enumerate((("back", "20"), ("legs", "15"))):
             driver.find_element("id", f"region_{i}").send_keys(name)
             driver.find_element("id", f"minutes_{i}").send_keys(minutes)
-        driver.find_element("css selector", "button[value=plan]").click()
+        _go(driver, driver.find_element("css selector", "button[value=plan]"))
         _wait(driver, "var i = document.querySelector('.chart'); return i && i.complete && i.naturalWidth > 800")
         assert driver.find_element("id", "region_1").get_attribute("value") == "legs"  # the form keeps its rows
         _shot(driver, "massage-plan")
-        driver.find_element("css selector", "button[value=play]").click()
+        _go(driver, driver.find_element("css selector", "button[value=play]"))
         _wait(driver, "return document.getElementById('live').dataset.state === 'playing'")
         driver.find_element("id", "live-pause").click()
         _wait(driver, "return document.getElementById('live').dataset.state === 'paused'")
@@ -366,7 +385,7 @@ def test_a_pack_is_made_with_its_progress_and_handed_over_as_a_zip(app, tmp_path
         name = driver.find_element("id", "name")
         name.clear()
         name.send_keys("For Mum")
-        driver.find_element("css selector", "button[type=submit]").click()
+        _go(driver, driver.find_element("css selector", "button[type=submit]"))
         seen = set()
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not driver.execute_script(
@@ -401,7 +420,7 @@ def test_a_loved_ones_takes_are_uploaded_checked_and_removed(app, tmp_path):
         assert "agreement" in consent.text
         assert consent.location["y"] < driver.find_element("tag name", "form").location["y"]  # the consent first
         _accessible(driver, "voices")
-        driver.find_element("css selector", "form[action='/voices/phrases'] button").click()
+        _go(driver, driver.find_element("css selector", "form[action='/voices/phrases'] button"))
         numbered = [e.text for e in driver.find_elements("css selector", ".entry")]
         assert numbered[0].startswith("001 ") and len(numbered) > 3
         phrases = [line.split(" ", 1)[1] for line in numbered]
@@ -414,7 +433,7 @@ def test_a_loved_ones_takes_are_uploaded_checked_and_removed(app, tmp_path):
         sf.write(silent, np.zeros(22050 * 2, np.float32), 22050)  # a take with no words in it
         driver.find_element("id", "voice").send_keys("Mum")
         driver.find_element("id", "takes").send_keys("\n".join(str(f) for f in [*files, silent]))
-        driver.find_element("css selector", "form[action='/voices/import'] button").click()
+        _go(driver, driver.find_element("css selector", "form[action='/voices/import'] button"))
         _wait(driver, "var k = document.querySelector('.kept'); return k && k.textContent", timeout=60)
         assert driver.find_element("css selector", ".kept").text == "Kept 2 takes."
         redo = driver.find_element("css selector", ".entries").text
@@ -426,15 +445,19 @@ def test_a_loved_ones_takes_are_uploaded_checked_and_removed(app, tmp_path):
         assert driver.find_elements("css selector", "input[name=voice][value=Mum]")  # offered for a session
         driver.get(app.base + "/voices")
         assert "Mum · 2 takes" in driver.find_element("css selector", ".entries").text
-        driver.find_element("link text", "Delete").click()
+        _go(driver, driver.find_element("link text", "Delete"))
         _accessible(driver, "remove-voice")
-        driver.find_element("css selector", "button[type=submit]").click()
+        _go(driver, driver.find_element("css selector", "button[type=submit]"))
         assert "deleted" in driver.find_element("css selector", ".kept").text
     assert not voice_folder.exists()
 
 
 def _request(app: App, method: str, path: str, headers: dict, body: bytes = b"") -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
+    return _request_at("127.0.0.1", app.port, method, path, headers, body)
+
+
+def _request_at(address: str, port: int, method: str, path: str, headers: dict, body: bytes = b"") -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(address, port, timeout=10)
     try:
         conn.request(method, path, body=body or None, headers=headers)
         answer = conn.getresponse()
@@ -492,3 +515,60 @@ def test_sigterm_stops_the_app_within_two_seconds(app):
     assert time.monotonic() - started < 2
     assert app.proc.returncode == 130
     assert "Traceback" not in app.proc.stderr.read()
+
+
+@pytest.mark.lan
+@pytest.mark.slow("a real server on two addresses, two browsers, and a track live on the tests' sound device")
+def test_a_phone_across_the_room_pairs_and_works_the_massage_remote(app):
+    """The home network's door (a second loopback address): every route refused to an
+    unpaired phone, pairing with the code the computer shows, the therapist's remote with
+    the computer's page and the phone's watching the same live state, and removal."""
+    lan_base = f"http://{LAN_ADDRESS}:{app.port}"
+    lan_host = lan_base[7:]
+    with app.journal_with_a_note():
+        pass
+    for path in ("/today", "/journal", "/journal/export.csv", "/voices", "/massage/live/events", "/cover.png"):
+        status, body = _request_at(LAN_ADDRESS, app.port, "GET", path, {"Host": lan_host})
+        assert status == 303 and b"private" not in body, path
+    assert _request_at(LAN_ADDRESS, app.port, "GET", "/devices", {"Host": lan_host})[0] == 403
+    with chromium(DESKTOP) as computer, chromium(PHONE) as phone:
+        _open(computer, app, "/devices")
+        assert "reached from your home network" in computer.find_element("css selector", ".stop").text
+        assert computer.find_element("css selector", ".reason").text == f"{lan_base}/pair"
+        _accessible(computer, "devices")
+        _go(computer, computer.find_element("css selector", "form[action='/devices/code'] button"))
+        code = computer.find_element("css selector", ".code").text
+        _shot(computer, "devices")
+        phone.get(lan_base + "/journal")  # not paired: the pairing page, and nothing else
+        assert urlsplit(phone.current_url).path == "/pair"
+        _accessible(phone, "pair")
+        phone.find_element("id", "code").send_keys(code)
+        phone.find_element("id", "name").send_keys("Anna's phone")
+        _go(phone, phone.find_element("css selector", "button[type=submit]"))
+        assert urlsplit(phone.current_url).path == "/today"
+        phone.get(lan_base + "/journal")
+        assert "private note" in phone.find_element("css selector", ".entries").text
+        computer.get(app.base + "/devices")
+        assert "Anna's phone" in computer.find_element("css selector", ".entries").text
+
+        computer.get(app.base + "/massage")
+        computer.find_element("css selector", "input[name=minutes][value='90']").click()
+        _go(computer, computer.find_element("css selector", "button[value=play]"))
+        _wait(computer, "return document.getElementById('live').dataset.state === 'playing'")
+        phone.get(lan_base + "/massage/live")  # the remote: the track plays on the computer
+        phone.find_element("id", "live-pause").click()
+        for page in (phone, computer):  # both pages see it paused, pushed from the server
+            _wait(page, "return document.getElementById('live').dataset.state === 'paused'")
+        left = phone.find_element("id", "live-left").text
+        _wait(computer, f"return document.getElementById('live-left').textContent === '{left}'")
+        phone.find_element("css selector", "button[value=stop]").click()
+        for page in (phone, computer):
+            _wait(page, "return document.getElementById('live').dataset.state === 'ended'", timeout=60)
+
+        computer.get(app.base + "/devices")
+        _go(computer, computer.find_element("css selector", "form[action$='/remove'] button"))
+        assert "removed" in computer.find_element("css selector", ".kept").text
+        phone.get(lan_base + "/journal")
+        assert urlsplit(phone.current_url).path == "/pair"  # refused at once
+    log = (app.data / "companion" / "devices.log").read_text().splitlines()
+    assert [line.split("  ")[1:] for line in log] == [["paired", "Anna's phone"], ["removed", "Anna's phone"]]
