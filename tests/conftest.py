@@ -13,6 +13,7 @@ from tests.helpers import _SPAWNED
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow(why): a test that must be slow, with why in one line")
+    config.addinivalue_line("markers", "lan: the app also serves a second loopback address, as the home network")
 
 
 UNMARKED_SLOW_S = 15.0  # a test slower than this without a slow mark is named at the end of the run

@@ -7,6 +7,9 @@ computer, and a web page anywhere can send requests to 127.0.0.1.
 - The owner's browser holds a session cookie (HttpOnly, SameSite=Strict), set once from a
   one-time token in the address that `companion app` opens; without it, a request gets
   only a page saying how to open the app (the style sheet excepted).
+- With --lan, a second door listens on the home network. Trust follows the door a request
+  comes through: there, only a paired device's own cookie is a key, and an unpaired device
+  reaches the pairing page alone (Devices, on this computer, shows the code).
 - Every answer carries a strict content policy (nothing from anywhere else), a referrer for
   its own pages only (so no address leaks), and no caching of private pages.
 """
@@ -15,9 +18,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from companion.app.devices import Devices
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -25,8 +32,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-COOKIE = "companion"
+COOKIE = "companion"  # the owner's session, on this computer
+DEVICE_COOKIE = "companion-device"  # a paired device's own token, on the home network
 START = "/start"  # where the one-time token is exchanged for the cookie
+PAIR = "/pair"  # the one page an unpaired device may open
+OWNER_ONLY = ("/devices",)  # pairing codes and the list of devices: on this computer only
 PUBLIC = ("/static/",)  # style and script: nothing private, and the locked page needs them
 SAFE_METHODS = ("GET", "HEAD")
 MAX_BODY = 64 * 1024  # a form's fields and notes; anything larger is refused before it is read
@@ -50,6 +60,7 @@ LOCKED = (
     "<body><main><h1>companion</h1><p class='intro'>{}</p></main></body></html>"
 )
 NEEDS_LINK = "To open companion here, use the address that <strong>companion app</strong> opened or printed."
+OWNERS_ONLY = "This part of companion is open on the computer it runs on, not over the network."
 USED_LINK = (
     "That address has been used already: it opens the app once. Stop companion app and start it again for a new one."
 )
@@ -79,13 +90,38 @@ class Owner:
         return session is not None and any(secrets.compare_digest(session, s) for s in self._sessions)
 
 
+@dataclass(frozen=True)
+class Door:
+    """A listening socket, and whom it lets in: the computer's own (127.0.0.1), where the
+    owner's session cookie is the key, or the home network's (--lan), where a paired
+    device's is. Trust follows the socket a request arrives on, never its sender's address."""
+
+    address: str  # the socket's own address
+    names: tuple[str, ...]  # what the Host header may say: "127.0.0.1:8765", "localhost:8765"
+    own: bool  # this computer's door
+
+    @property
+    def hosts(self) -> set[str]:
+        return {n.lower() for n in self.names}
+
+    @property
+    def origins(self) -> set[str]:
+        return {f"http://{h}" for h in self.hosts}
+
+
 class Guard:
     """ASGI middleware in front of the whole app."""
 
-    def __init__(self, app: ASGIApp, owner: Owner, hosts: tuple[str, ...], max_body: int = MAX_BODY):
-        self.app, self.owner, self.max_body = app, owner, max_body
-        self.hosts = {h.lower() for h in hosts}
-        self.origins = {f"http://{h}" for h in self.hosts}
+    def __init__(
+        self,
+        app: ASGIApp,
+        owner: Owner,
+        doors: tuple[Door, ...],
+        devices: Devices | None = None,
+        max_body: int = MAX_BODY,
+    ):
+        self.app, self.owner, self.devices, self.max_body = app, owner, devices, max_body
+        self.doors = {door.address: door for door in doors}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,21 +129,37 @@ class Guard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path, method = scope["path"], scope["method"]
-        refusal = self._refusal(headers, method, path)
+        door = self.doors.get((scope.get("server") or ("", 0))[0])
+        refusal = self._refusal(door, headers, method, path)
         if refusal is not None:
             await _plain(send, *refusal)
-        elif path == START and method in SAFE_METHODS:
-            await self._start(scope, send)
-        elif not path.startswith(PUBLIC) and not self.owner.knows(_cookie(headers)):
-            await _page(send, 403, NEEDS_LINK)
+            return
+        assert door is not None
+        public = path.startswith(PUBLIC)
+        if door.own:
+            if path == START and method in SAFE_METHODS:
+                await self._start(scope, send)
+                return
+            if not public and not self.owner.knows(_cookie(headers, COOKIE)):
+                await _page(send, 403, NEEDS_LINK)
+                return
+            scope["companion.owner"] = True
         else:
-            await self.app(scope, receive, _with_headers(send, private=not path.startswith(PUBLIC)))
+            device = self.devices.find(_cookie(headers, DEVICE_COOKIE)) if self.devices else None
+            if path.startswith(OWNER_ONLY) or path == START:
+                await _page(send, 403, OWNERS_ONLY)
+                return
+            if device is None and not public and path != PAIR:
+                await _redirect(send, PAIR)  # an unpaired device reaches the pairing page, and nothing else
+                return
+            scope["companion.device"] = device
+        await self.app(scope, receive, _with_headers(send, private=not public))
 
-    def _refusal(self, headers: dict[str, str], method: str, path: str) -> tuple[int, str] | None:
-        if headers.get("host", "").lower() not in self.hosts:
+    def _refusal(self, door: Door | None, headers: dict[str, str], method: str, path: str) -> tuple[int, str] | None:
+        if door is None or headers.get("host", "").lower() not in door.hosts:
             return 421, "This server answers only to its own address."
         if method not in SAFE_METHODS:
-            if headers.get("origin", "").lower() not in self.origins:
+            if headers.get("origin", "").lower() not in door.origins:
                 return 403, "A change must come from companion's own page."
             if headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
                 return 403, "A change must come from companion's own page."
@@ -124,19 +176,21 @@ class Guard:
         if session is None:
             await _page(send, 403, USED_LINK)
             return
-        cookie = f"{COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/"
-        headers = [(b"location", b"/"), (b"set-cookie", cookie.encode()), (b"content-length", b"0")]
-        await send({"type": "http.response.start", "status": 303, "headers": headers + _extra(True)})
-        await send({"type": "http.response.body", "body": b""})
+        await _redirect(send, "/", session_cookie(COOKIE, session))
 
 
-def _cookie(headers: dict[str, str]) -> str | None:
+def session_cookie(name: str, value: str, max_age: int | None = None) -> str:
+    age = f"; Max-Age={max_age}" if max_age else ""
+    return f"{name}={value}; HttpOnly; SameSite=Strict; Path=/{age}"
+
+
+def _cookie(headers: dict[str, str], name: str) -> str | None:
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(headers.get("cookie", ""))
     except Exception:  # a malformed cookie header is no session
         return None
-    morsel = jar.get(COOKIE)
+    morsel = jar.get(name)
     return morsel.value if morsel is not None else None
 
 
@@ -151,6 +205,14 @@ def _with_headers(send: Send, private: bool) -> Send:
         await send(message)
 
     return sending
+
+
+async def _redirect(send: Send, to: str, cookie: str | None = None) -> None:
+    headers = [(b"location", to.encode()), (b"content-length", b"0")]
+    if cookie is not None:
+        headers.append((b"set-cookie", cookie.encode()))
+    await send({"type": "http.response.start", "status": 303, "headers": headers + _extra(True)})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _plain(send: Send, status: int, text: str) -> None:

@@ -21,8 +21,8 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from companion.app import journal, massage, pack, sessions, voices
-from companion.app.guard import Guard, Owner
+from companion.app import journal, massage, pack, pairing, sessions, voices
+from companion.app.guard import Door, Guard, Owner
 from companion.app.web import HERE, AppState, back_to, page
 from companion.errors import BadInput
 from companion.pack.page import HERE as PACK_HERE
@@ -52,7 +52,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return page(request, "missing.html", 404)
 
 
-def make_app(state: AppState, owner: Owner, port: int) -> Guard:
+def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None) -> Guard:
     routes = [
         Route("/", _home, methods=GET),
         Route("/cover.png", _cover, methods=GET),
@@ -82,23 +82,30 @@ def make_app(state: AppState, owner: Owner, port: int) -> Guard:
         Route("/journal/report.pdf", journal.report, methods=GET),
         Route("/journal/{entry:int}/edit", journal.edit, methods=BOTH),
         Route("/journal/{entry:int}/delete", journal.delete, methods=BOTH),
+        Route("/devices", pairing.devices, methods=GET),
+        Route("/devices/code", pairing.new_code, methods=["POST"]),
+        Route("/devices/{device}/remove", pairing.remove_device, methods=["POST"]),
+        Route("/pair", pairing.pair, methods=BOTH),
         Mount("/static", SharedStatic(), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, LookupError: _not_found})
     app.state.companion = state
-    return Guard(app, owner, hosts=(f"{HOST}:{port}", f"localhost:{port}"))
+    doors = [Door(HOST, (f"{HOST}:{port}", f"localhost:{port}"), own=True)]
+    if lan_ip is not None:  # the home network's door: by its address, or by this computer's name
+        doors.append(Door(lan_ip, (f"{lan_ip}:{port}", f"{socket.gethostname()}.local:{port}"), own=False))
+    return Guard(app, owner, tuple(doors), state.devices)
 
 
-def free_socket(port: int = 0) -> socket.socket:
-    """A listening socket on this computer only: on `port`, or on a free one (0)."""
+def free_socket(port: int = 0, host: str = HOST) -> socket.socket:
+    """A listening socket on this computer only (or on `host`): on `port`, or a free one (0)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((HOST, port))
+        sock.bind((host, port))
     except OSError as exc:
         sock.close()
         raise BadInput(
-            f"the app cannot listen on port {port} ({exc.strerror}); choose another, or let it find a free one",
+            f"the app cannot listen on {host} port {port} ({exc.strerror}); choose another, or let it find a free one",
             field="port",
             value=port,
         ) from None
@@ -113,21 +120,43 @@ def can_open_browser() -> bool:
     return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def home_network_address() -> str:
+    """This computer's address on the network its default route leads to. A UDP socket is
+    connected to a documentation address (192.0.2.1) only to ask the kernel which address
+    it would use: no packet is sent."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))
+        return probe.getsockname()[0]
+    except OSError:
+        raise BadInput("no home network was found here; give this computer's address on it", field="lan") from None
+    finally:
+        probe.close()
+
+
 def serve(
     port: int = 0,
     open_browser: bool = True,
     say: Callable[[str], None] = print,
     journal_path: Path | None = None,
+    lan: bool = False,
+    lan_ip: str | None = None,
 ) -> None:
-    """Serve the app until Ctrl-C or SIGTERM; `say` hears the address to open."""
+    """Serve the app until Ctrl-C or SIGTERM; `say` hears the address to open. With `lan`,
+    a second socket serves the home network too (on `lan_ip`, else the address found)."""
     import uvicorn
 
     sock = free_socket(port)
     port = sock.getsockname()[1]
-    owner, state = Owner(), AppState(journal_path)
+    sockets = [sock]
+    if lan:
+        lan_ip = lan_ip or home_network_address()
+        sockets.append(free_socket(port, lan_ip))
+    pair_at = f"http://{lan_ip}:{port}/pair" if lan else None
+    owner, state = Owner(), AppState(journal_path, pair_at)
     address = owner.start_address(f"http://{HOST}:{port}")
     config = uvicorn.Config(
-        make_app(state, owner, port),
+        make_app(state, owner, port, lan_ip if lan else None),
         log_level="warning",
         access_log=False,  # an address may carry the one-time token; a log keeps nothing private
         timeout_graceful_shutdown=1,
@@ -144,11 +173,18 @@ def serve(
         opened = open_browser and can_open_browser() and webbrowser.open(address)
         say("companion is open in your web browser." if opened else "Open this address in your web browser:")
         say(f"  {address}")
-        say("It opens the app once. The app serves this computer only; press Ctrl-C here to stop it.")
+        if pair_at is None:
+            say("It opens the app once. The app serves this computer only; press Ctrl-C here to stop it.")
+            return
+        say("It opens the app once. The app can also be reached from your home network now, at")
+        say(f"  {pair_at}")
+        say("where a phone must first be paired with a code from the Devices page. To stop that,")
+        say("press Ctrl-C here and start companion app again without --lan.")
 
     threading.Thread(target=when_ready, daemon=True).start()
     try:
-        server.run(sockets=[sock])
+        server.run(sockets=sockets)
     finally:
         state.close()
-        sock.close()
+        for each in sockets:
+            each.close()

@@ -18,6 +18,7 @@ from starlette.datastructures import FormData, ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from companion.app.devices import Devices, Pairing
 from companion.app.jobs import Job, Jobs
 from companion.errors import BadInput, DoesNotFit
 from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings, SessionRecord
@@ -38,6 +39,7 @@ PAGES = (
     ("/voices", "Voices"),
     ("/pack", "Pack"),
 )
+OWNER_PAGES = (("/devices", "Devices"),)  # on this computer only
 RATING_WORDS = {**QUESTIONS, "wellbeing": "Wellbeing"}  # the page says 0 best, 10 worst beside it
 
 
@@ -68,8 +70,11 @@ class Made:
 
 
 class AppState:
-    def __init__(self, journal_path: Path | None = None):
+    def __init__(self, journal_path: Path | None = None, lan_address: str | None = None):
         self.jobs = Jobs()
+        self.lan_address = lan_address  # where a phone opens the app (--lan), else None
+        self.pairing = Pairing() if lan_address else None
+        self.devices = Devices(journal_path.parent if journal_path else None) if lan_address else None
         self.heard: dict[str, Heard] = {}
         self.made: dict[str, Made] = {}
         self.safety_confirmed = False  # once, for this run of the app
@@ -126,7 +131,10 @@ def rating_text(ratings: Ratings) -> str:
 
 def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
     values.setdefault("error", None)
-    html = templates().get_template(name).render(pages=PAGES, here=request.url.path, **values)
+    pages = PAGES + (OWNER_PAGES if request.scope.get("companion.owner") else ())
+    if "companion.device" in request.scope and request.scope["companion.device"] is None:
+        pages = ()  # an unpaired device: the pairing page, and nothing to go to
+    html = templates().get_template(name).render(pages=pages, here=request.url.path, **values)
     return HTMLResponse(html, status)
 
 

@@ -9,6 +9,8 @@ import asyncio
 import csv
 import html
 import io
+import re
+import stat
 import struct
 
 import numpy as np
@@ -16,6 +18,7 @@ import pytest
 import soundfile as sf
 from starlette.testclient import TestClient
 
+from companion.app.devices import FIRST_PAUSE_S, FREE_TRIES, Devices, Pairing, TooSoon
 from companion.app.guard import CONTENT_POLICY, Owner
 from companion.app.jobs import Job
 from companion.app.server import make_app
@@ -256,3 +259,140 @@ def test_the_phrases_to_record_are_numbered(client):
     answer = client.get("/voices/phrases?script=settling")
     assert answer.status_code == 200 and "<strong>001</strong>" in answer.text
     assert client.get("/voices/phrases?script=nothing").status_code == 400
+
+
+# -- The home network (--lan): pairing, and trust by the door a request comes through ----
+LAN = "http://127.0.0.2:8000"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_a_code_pairs_once_within_five_minutes():
+    clock = Clock()
+    pairing = Pairing(clock)
+    code = pairing.new_code()
+    assert len(code) == 6 and code.isdigit()
+    clock.t += 299
+    assert pairing.try_code(code) is True
+    assert pairing.try_code(code) is False  # one use
+    late = pairing.new_code()
+    clock.t += 301
+    assert pairing.try_code(late) is False  # five minutes, no more
+
+
+def test_wrong_codes_bring_a_pause_that_grows_and_holds_even_for_the_right_code():
+    clock = Clock()
+    pairing = Pairing(clock)
+    code = pairing.new_code()
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(FREE_TRIES - 1):
+        assert pairing.try_code(wrong) is False
+    assert pairing.try_code(wrong) is False  # the fifth: a pause begins
+    with pytest.raises(TooSoon) as first:
+        pairing.try_code(code)
+    assert first.value.seconds == pytest.approx(FIRST_PAUSE_S)
+    clock.t += FIRST_PAUSE_S
+    assert pairing.try_code(wrong) is False  # the sixth wrong one: twice as long
+    with pytest.raises(TooSoon) as second:
+        pairing.try_code(code)
+    assert second.value.seconds == pytest.approx(2 * FIRST_PAUSE_S)
+    clock.t += 2 * FIRST_PAUSE_S
+    assert pairing.try_code(code) is True  # after the pause, the right code still works
+
+
+def test_paired_devices_are_kept_owner_only_with_a_record_of_each_change(tmp_path):
+    folder = tmp_path / "companion"
+    devices = Devices(folder)
+    device, token = devices.add("Anna's   phone")
+    assert device.name == "Anna's phone" and token not in devices.path.read_text()  # only its hash
+    assert Devices(folder).find(token) is not None and Devices(folder).find("guess") is None
+    assert stat.S_IMODE(devices.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert devices.remove(device.id) and Devices(folder).find(token) is None
+    record = devices.record.read_text().splitlines()
+    assert [line.split("  ")[1:] for line in record] == [["paired", "Anna's phone"], ["removed", "Anna's phone"]]
+    assert stat.S_IMODE(devices.record.stat().st_mode) == 0o600
+    devices.path.write_text("{damaged")
+    assert Devices(folder).all() == []  # a damaged list trusts nobody
+
+
+@pytest.fixture
+def lan(tmp_path, owner):
+    state = AppState(tmp_path / "companion" / "journal.sqlite3", f"{LAN}/pair")
+    app = make_app(state, owner, 8000, "127.0.0.2")
+    with (
+        TestClient(app, base_url=BASE, follow_redirects=False) as here,
+        TestClient(app, base_url=LAN, follow_redirects=False) as phone,
+    ):
+        assert here.get(f"/start?token={owner.token}").status_code == 303
+        yield state, here, phone
+    state.close()
+
+
+def _pair(state, here, phone) -> None:
+    page = here.post("/devices/code", headers=OURS).text
+    code = re.search(r'class="code"[^>]*>(\d{6})<', page).group(1)
+    paired = phone.post("/pair", data={"code": code, "name": "Anna's phone"}, headers={"origin": LAN})
+    assert paired.status_code == 303 and "HttpOnly" in paired.headers["set-cookie"]
+
+
+PRIVATE_PATHS = [
+    "/today", "/listen", "/caregiver", "/massage", "/journal", "/pack", "/voices", "/journal/export.csv",
+    "/journal/report.pdf", "/journal/chart.png", "/journal/1/edit", "/massage/live", "/massage/live/events",
+    "/jobs/x", "/session/x", "/session/x/audio.wav", "/file/x/audio", "/voices/phrases", "/cover.png",
+]  # fmt: skip
+
+
+def test_an_unpaired_device_reaches_the_pairing_page_and_nothing_else(lan):
+    state, here, phone = lan
+    with Journal(state.journal_path) as journal:
+        journal.add(Ratings(pain=7, note="a private note"))
+    for path in PRIVATE_PATHS:
+        answer = phone.get(path)
+        assert answer.status_code == 303 and answer.headers["location"] == "/pair", path
+        assert b"private note" not in answer.content
+    assert phone.get("/devices").status_code == 403  # the codes and the list: this computer only
+    assert phone.get(f"/start?token={here.cookies.get('companion')}").status_code == 403
+    phone.cookies.set("companion", here.cookies.get("companion"))  # the owner's key does not open this door
+    assert phone.get("/journal").status_code == 303
+    pair_page = phone.get("/pair")
+    assert pair_page.status_code == 200 and 'href="/journal"' not in pair_page.text  # no menu to go anywhere
+    for form in ({"anxiety": "3"}, {"action": "confirm", "read": "yes"}):
+        assert phone.post("/journal", data=form, headers={"origin": LAN}).status_code == 303
+    assert not state.safety_confirmed and len(Journal(state.journal_path, read_only=True).entries()) == 1
+
+
+def test_a_paired_device_works_until_it_is_removed(lan):
+    state, here, phone = lan
+    assert "companion can be reached from your home network" in here.get("/devices").text
+    assert "<svg" in here.get("/devices").text  # the address as a QR code
+    _pair(state, here, phone)
+    assert phone.get("/journal").status_code == 200
+    assert phone.post("/journal", data={"pain": "2"}, headers={"origin": LAN}).status_code == 303
+    assert (
+        phone.post("/journal", data={"pain": "2"}, headers={"origin": BASE}).status_code == 403
+    )  # the other door's origin
+    assert phone.get("/journal", headers={"host": "evil.example:8000"}).status_code == 421
+    (device,) = state.devices.all()
+    listed = here.get("/devices").text
+    assert "Anna&#39;s phone" in listed and "last used" in listed
+    assert here.post(f"/devices/{device.id}/remove", headers=OURS).status_code == 303
+    assert phone.get("/journal").status_code == 303  # refused at once
+    assert "Remove" not in here.get("/devices").text
+
+
+def test_wrong_codes_on_the_pairing_page_are_refused_then_paused(lan):
+    state, here, phone = lan
+    for _ in range(FREE_TRIES):
+        assert phone.post("/pair", data={"code": "000000"}, headers={"origin": LAN}).status_code in (400, 303)
+    page = here.post("/devices/code", headers=OURS).text
+    code = re.search(r'class="code"[^>]*>(\d{6})<', page).group(1)
+    paused = phone.post("/pair", data={"code": code}, headers={"origin": LAN})
+    assert paused.status_code == 429 and "wait 30 seconds" in paused.text
+    assert state.devices.all() == []

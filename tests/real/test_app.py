@@ -96,10 +96,18 @@ def _wait(driver, script: str, timeout: float = 30, every: float = 0.1):
     raise AssertionError(f"never true: {script}")
 
 
-def _shot(driver, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
+def _shot(driver, name: str, show: str | None = None, size: tuple[int, int] = PHONE) -> None:
+    """A picture for the README (when COMPANION_SCREENSHOTS names a folder), at `size`, with
+    the element `show` (a CSS selector) scrolled into view."""
+    if not SHOTS:
+        return
+    Path(SHOTS).mkdir(parents=True, exist_ok=True)
+    driver.set_window_size(*size)
+    if show is not None:
+        driver.execute_script(f"document.querySelector('{show}').scrollIntoView()")
+    time.sleep(0.2)
+    driver.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
+    driver.set_window_size(*PHONE)
 
 
 def _open(driver, app: App, path: str) -> None:
@@ -309,7 +317,7 @@ def test_listen_plays_a_sleep_session(app):
         _open(driver, app, "/listen")
         _accessible(driver, "listen")
         driver.set_window_size(*DESKTOP)
-        _shot(driver, "listen-desktop")
+        _shot(driver, "listen-desktop", size=DESKTOP)
         driver.find_element("css selector", "input[name=kind][value=sleep]").click()
         driver.find_element("css selector", "input[name=energy][value=low]").click()
         driver.find_element("css selector", "input[name=minutes][value='4']").click()
@@ -348,7 +356,7 @@ def test_massage_regions_picture_and_live_controls(app):
         _go(driver, driver.find_element("css selector", "button[value=plan]"))
         _wait(driver, "var i = document.querySelector('.chart'); return i && i.complete && i.naturalWidth > 800")
         assert driver.find_element("id", "region_1").get_attribute("value") == "legs"  # the form keeps its rows
-        _shot(driver, "massage-plan")
+        _shot(driver, "massage-plan", show="#plan-title", size=DESKTOP)
         _go(driver, driver.find_element("css selector", "button[value=play]"))
         _wait(driver, "return document.getElementById('live').dataset.state === 'playing'")
         driver.find_element("id", "live-pause").click()
@@ -538,7 +546,7 @@ def test_a_phone_across_the_room_pairs_and_works_the_massage_remote(app):
         _accessible(computer, "devices")
         _go(computer, computer.find_element("css selector", "form[action='/devices/code'] button"))
         code = computer.find_element("css selector", ".code").text
-        _shot(computer, "devices")
+        _shot(computer, "devices", show=".qr", size=DESKTOP)
         phone.get(lan_base + "/journal")  # not paired: the pairing page, and nothing else
         assert urlsplit(phone.current_url).path == "/pair"
         _accessible(phone, "pair")

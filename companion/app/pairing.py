@@ -1,0 +1,80 @@
+"""Pairing a phone across the room (`companion app --lan`): on this computer, the Devices
+page shows the app's network address (as text and as a QR code) and a one-time code, and
+lists the paired devices, each removed with one tap; on the phone, the pairing page takes
+the code and a name for the device."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from companion.app.devices import CODE_VALID_S, TooSoon
+from companion.app.guard import DEVICE_COOKIE, session_cookie
+from companion.app.web import AppState, back_to, page
+
+DEVICE_DAYS = 365  # a paired device stays paired until it is removed (or a year unused)
+
+
+def _state(request: Request) -> AppState:
+    return request.app.state.companion
+
+
+def _qr(text: str) -> str:
+    import segno
+
+    # a viewBox and no fixed size, so the page's style sizes it; named for a screen reader
+    svg = segno.make(text, error="m").svg_inline(scale=6, omitsize=True, dark="#111", light="#fff")
+    return svg.replace("<svg ", '<svg role="img" aria-label="The address, as a code to scan" ', 1)
+
+
+async def devices(request: Request) -> Response:
+    state = _state(request)
+    return page(request, "devices.html", **_devices_shown(state, request.query_params.get("done")))
+
+
+def _devices_shown(state: AppState, done: str | None = None, code: str | None = None) -> dict:
+    address = state.lan_address
+    return {
+        "address": address,
+        "qr": _qr(address) if address else None,
+        "devices": state.devices.all() if state.devices else [],
+        "code": code,
+        "minutes": CODE_VALID_S // 60,
+        "done": done,
+    }
+
+
+async def new_code(request: Request) -> Response:
+    state = _state(request)
+    if state.pairing is None:
+        raise LookupError("not on the network")
+    return page(request, "devices.html", **_devices_shown(state, code=state.pairing.new_code()))
+
+
+async def remove_device(request: Request) -> Response:
+    state = _state(request)
+    if state.devices is None or not state.devices.remove(request.path_params["device"]):
+        raise LookupError("no such device")
+    return back_to("/devices?done=removed")
+
+
+async def pair(request: Request) -> Response:
+    state = _state(request)
+    if state.pairing is None or state.devices is None:
+        raise LookupError("not on the network")
+    if request.method == "GET":
+        return page(request, "pair.html", paired=request.scope.get("companion.device") is not None)
+    form = await request.form()
+    code = "".join(ch for ch in str(form.get("code") or "") if ch.isdigit())
+    try:
+        right = state.pairing.try_code(code)
+    except TooSoon as wait:
+        error = f"Too many codes that were not right: wait {wait.seconds:.0f} seconds, then try again."
+        return page(request, "pair.html", 429, error=error, paired=False)
+    if not right:
+        error = "That code is not right, or it is more than five minutes old. Ask for a new one on the computer."
+        return page(request, "pair.html", 400, error=error, paired=False)
+    device, token = state.devices.add(str(form.get("name") or "") or "A phone")
+    answer = back_to("/today")
+    answer.headers.append("set-cookie", session_cookie(DEVICE_COOKIE, token, DEVICE_DAYS * 86400))
+    return answer
