@@ -17,7 +17,7 @@ PHONE, DESKTOP = (412, 915), (1280, 800)
 
 
 @contextmanager
-def chromium(size: tuple[int, int] = PHONE) -> Iterator:
+def chromium(size: tuple[int, int] = PHONE, extra: tuple[str, ...] = ()) -> Iterator:
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
@@ -34,6 +34,8 @@ def chromium(size: tuple[int, int] = PHONE) -> Iterator:
     options.add_argument("--autoplay-policy=no-user-gesture-required")
     # no sound card here: a fake audio sink keeps real time (the tests' ALSA null device would not)
     options.add_argument("--disable-audio-output")
+    for arg in extra:
+        options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     try:
         yield driver

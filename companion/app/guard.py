@@ -40,7 +40,7 @@ OWNER_ONLY = ("/devices",)  # pairing codes and the list of devices: on this com
 PUBLIC = ("/static/",)  # style and script: nothing private, and the locked page needs them
 SAFE_METHODS = ("GET", "HEAD")
 MAX_BODY = 64 * 1024  # a form's fields and notes; anything larger is refused before it is read
-UPLOADS = {"/voices/import": 256 << 20}  # a loved one's takes: a few hundred phrases from a phone
+UPLOADS = {"/voices/import": 256 << 20, "/voices/record": 32 << 20}  # a loved one's takes, from a phone
 CONTENT_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "media-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"

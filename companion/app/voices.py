@@ -5,10 +5,15 @@ comes first."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import secrets
+import shutil
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
+from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -105,3 +110,95 @@ async def remove(request: Request) -> Response:
         return page(request, "remove-voice.html", voice=recorded.name, takes=recorded.takes())
     recorded.remove()
     return back_to("/voices?done=removed")
+
+
+# -- Recording on a phone, phrase by phrase ---------------------------------------------
+RECORDED_SUFFIX = {"audio/webm": ".webm", "audio/ogg": ".ogg", "audio/mp4": ".m4a", "audio/wav": ".wav"}
+
+
+def _walk(params: ImmutableMultiDict) -> tuple[RecordedVoice, str, str | None, list[str]]:
+    """The voice, script, listener's name and phrases a walk-through is for."""
+    name = str(params.get("voice") or "").strip()
+    if not name:
+        raise BadInput("give the voice a name, such as Mum", field="voice")
+    recorded = RecordedVoice(name)
+    script_name = chosen(params, "script", tuple(n for n, _ in _scripts())) or "settling"
+    listener = check_name(str(params.get("name") or "").strip() or None)
+    return recorded, script_name, listener, script_phrases(resolve_script(script_name, Energy.MEDIUM), listener)
+
+
+def _next_lacking(recorded: RecordedVoice, phrases: list[str], after: int = 0) -> int | None:
+    """The first phrase after `after` (1-based) with no take yet, else the first before it."""
+    lacking = [i for i, text in enumerate(phrases, start=1) if not recorded.has(text)]
+    return next((i for i in lacking if i > after), lacking[0] if lacking else None)
+
+
+def _walk_page(request: Request, status: int, recorded, script_name, listener, phrases, n, **more) -> Response:
+    return page(
+        request,
+        "record.html",
+        status,
+        consent=CONSENT,
+        voice=recorded.name,
+        script=script_name,
+        listener=listener or "",
+        n=n,
+        total=len(phrases),
+        text=phrases[n - 1] if n else None,
+        kept=sum(recorded.has(t) for t in phrases),
+        **more,
+    )
+
+
+async def record(request: Request) -> Response:
+    """Read this, record, hear it back, keep or redo, or skip: one phrase at a time, from the
+    first without a take (so it resumes where it stopped)."""
+    try:
+        recorded, script_name, listener, phrases = _walk(request.query_params)
+        wanted = request.query_params.get("n")
+        n = int(wanted) if wanted and wanted.isdigit() and 1 <= int(wanted) <= len(phrases) else None
+    except CompanionError as exc:
+        return page(request, "voices.html", 400, error=words(exc), **_shown())
+    n = n or _next_lacking(recorded, phrases)
+    return _walk_page(request, 200, recorded, script_name, listener, phrases, n)
+
+
+async def record_take(request: Request) -> Response:
+    async with request.form(max_files=1) as form:
+        try:
+            recorded, script_name, listener, phrases = _walk(form)
+            n = int(str(form.get("n") or "0"))
+            if not 1 <= n <= len(phrases):
+                raise BadInput(f"the script has phrases 1 to {len(phrases)}, not {n}", field="n", value=n)
+            upload = form.get("take")
+            if upload is None or isinstance(upload, str) or not upload.filename:
+                raise BadInput("record the phrase first, then keep it", field="take")
+            kind = (upload.content_type or "").split(";")[0]
+            suffix = RECORDED_SUFFIX.get(kind) or Path(upload.filename).suffix.lower()
+            if suffix not in FORMATS:
+                raise BadInput(f"a take is one of {', '.join(FORMATS)}, not '{suffix or kind}'", field="take")
+            folder = request.app.state.companion.work / f"take-{secrets.token_hex(8)}"
+            folder.mkdir(mode=0o700)
+            path = folder / f"{n:03d}{suffix}"  # named as `voice import` names it, for its messages
+            with open(path, "wb") as out:
+                while chunk := await upload.read(1 << 20):
+                    out.write(chunk)
+        except (CompanionError, ValueError) as exc:
+            return page(request, "voices.html", 400, error=words(exc), **_shown())
+    redo: str | None = None
+    new = recorded.create()
+    try:  # checked and cleaned by the same code as `voice import`
+        _, problems = await asyncio.to_thread(import_takes, recorded, {n: path}, phrases, SAMPLE_RATE)
+        if problems:
+            redo = words(Exception(problems[0].problem))
+    except CompanionError as exc:
+        redo = words(exc)
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        if new and recorded.takes() == 0:  # a first take not kept leaves no empty voice behind
+            recorded.remove()
+    if redo is not None:  # the same phrase again, saying why
+        return _walk_page(request, 400, recorded, script_name, listener, phrases, n, redo=redo)
+    following = _next_lacking(recorded, phrases, after=n)
+    query = urlencode({"voice": recorded.name, "script": script_name, "name": listener or "", "kept": n})
+    return back_to(f"/voices/record?{query}" + (f"&n={following}" if following else ""))

@@ -24,7 +24,8 @@ from companion.textfiles import read_limited
 from companion.voice.clips import prepare_clip
 from companion.voice.recorded import RecordedVoice
 
-FORMATS = (".wav", ".flac", ".ogg", ".mp3", ".m4a")
+FORMATS = (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".webm")
+BY_FFMPEG = (".m4a", ".webm")  # a phone's recorder (AAC) and a browser's (WebM Opus): libsndfile reads neither
 HIGH_PASS_HZ = 80.0  # below the voice: rumble, handling noise and DC
 TOO_QUIET_LUFS = -45.0
 CLIPPED_SHARE = 0.001  # samples at full scale
@@ -60,7 +61,7 @@ def check_recording(path: Path) -> None:
         raise BadInput(
             f"'{path.name}' is not a recording companion reads; use {', '.join(FORMATS)}", field="recordings"
         )
-    if path.suffix.lower() == ".m4a":
+    if path.suffix.lower() in BY_FFMPEG:
         return  # its own decoder checks it, and stops at the longest a take may be
     try:
         header = sf.info(str(path))
@@ -81,10 +82,10 @@ def longest_take_s(text: str) -> float:
 
 def decode(path: Path, most_s: float = 60.0) -> tuple[np.ndarray, int, float]:
     """Mono samples of a checked recording (soundfile for WAV, FLAC, Ogg and MP3; ffmpeg for
-    M4A), with its whole length in seconds. Only a little over `most_s` seconds is decoded:
+    M4A and WebM), with its whole length in seconds. Only a little over `most_s` seconds is decoded:
     a ten-hour file is found far too long from its header, not after filling the memory."""
     check_recording(path)
-    if path.suffix.lower() == ".m4a":
+    if path.suffix.lower() in BY_FFMPEG:
         return _decode_with_ffmpeg(path, most_s)
     try:
         with sf.SoundFile(str(path)) as f:

@@ -396,3 +396,39 @@ def test_wrong_codes_on_the_pairing_page_are_refused_then_paused(lan):
     paused = phone.post("/pair", data={"code": code}, headers={"origin": LAN})
     assert paused.status_code == 429 and "wait 30 seconds" in paused.text
     assert state.devices.all() == []
+
+
+def test_the_walk_through_starts_at_the_first_phrase_without_a_take(client):
+    page = client.get("/voices/record?voice=Mum&script=settling")
+    assert page.status_code == 200 and "Phrase 1 of " in page.text and "capture" in page.text  # the phone's recorder
+    assert page.text.index('class="stop"') < page.text.index('id="phrase"')  # the consent first
+    assert client.get("/voices/record?script=settling").status_code == 400  # whose voice?
+
+
+@pytest.mark.parametrize(
+    "take, n, words",
+    [
+        (("take.wav", np.zeros((22050, 1), "<i2").tobytes(), "audio/x-raw"), "1", "'001.wav' cannot be read as audio"),
+        (("take.txt", b"hello", "text/plain"), "1", "a take is one of"),
+        (None, "1", "record the phrase first"),
+        (("take.wav", b"x", "audio/wav"), "999", "the script has phrases 1 to"),
+    ],
+)
+def test_a_take_that_cannot_be_kept_is_refused_and_nothing_is_kept(client, take, n, words):
+    files = {"take": take} if take else None
+    data = {"voice": "Mum", "script": "settling", "n": n}
+    answer = client.post("/voices/record", data=data, files=files, headers=OURS)
+    assert answer.status_code == 400 and words.lower() in html.unescape(answer.text).lower()
+    assert list_voices() == []
+
+
+def test_a_silent_take_is_asked_for_again_at_the_same_phrase(client):
+    silent = io.BytesIO()
+    sf.write(silent, np.zeros(22050 * 2, np.float32), 22050, format="WAV")
+    answer = client.post(
+        "/voices/record",
+        data={"voice": "Mum", "script": "settling", "n": "2"},
+        files={"take": ("take.wav", silent.getvalue(), "audio/wav")},
+        headers=OURS,
+    )
+    assert answer.status_code == 400 and "Please record it again" in answer.text and "Phrase 2 of " in answer.text

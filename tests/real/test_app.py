@@ -580,3 +580,64 @@ def test_a_phone_across_the_room_pairs_and_works_the_massage_remote(app):
         assert urlsplit(phone.current_url).path == "/pair"  # refused at once
     log = (app.data / "companion" / "devices.log").read_text().splitlines()
     assert [line.split("  ")[1:] for line in log] == [["paired", "Anna's phone"], ["removed", "Anna's phone"]]
+
+
+@pytest.mark.lan
+@pytest.mark.slow("the real voice speaks into Chromium's fake microphone; a session then renders in that voice")
+def test_a_phrase_recorded_on_a_paired_phone_becomes_a_voice_that_renders(app, tmp_path):
+    """The walk-through on a phone: the consent first, the phrase to read, a take recorded
+    from the browser's microphone (a spoken WAV fed to Chromium's fake one) with the level
+    meter moving, checked and cleaned as `voice import` does, then the next phrase; and a
+    session in that voice (the bundled voice filling in the rest) is made."""
+    import soundfile as sf
+
+    from tests.real.test_recorded_voice import a_person_saying
+
+    lan_base = f"http://{LAN_ADDRESS}:{app.port}"
+    with chromium(DESKTOP) as computer:
+        _open(computer, app, "/devices")
+        _go(computer, computer.find_element("css selector", "form[action='/devices/code'] button"))
+        code = computer.find_element("css selector", ".code").text
+    first = _first_phrase(app)
+    spoken = a_person_saying(first)
+    sf.write(tmp_path / "spoken.wav", spoken, 22050, subtype="PCM_16")
+    fake_mic = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={tmp_path / 'spoken.wav'}")  # fmt: skip
+    with chromium(PHONE, fake_mic) as phone:
+        phone.get(lan_base + "/pair")
+        phone.find_element("id", "code").send_keys(code)
+        _go(phone, phone.find_element("css selector", "button[type=submit]"))
+        phone.get(lan_base + "/voices/record?voice=Mum&script=settling")
+        assert "agreement" in phone.find_element("css selector", ".stop").text  # the consent first
+        assert phone.find_element("id", "phrase").text == first
+        assert phone.find_element("id", "where").text.startswith("Phrase 1 of ")
+        assert phone.find_element("id", "rec").is_displayed()  # 127.0.0.2 is a secure page: the microphone
+        _accessible(phone, "record")
+        phone.find_element("id", "rec").click()
+        loudest = 0.0
+        deadline = time.monotonic() + len(spoken) / 22050 + 0.5
+        while time.monotonic() < deadline:
+            loudest = max(loudest, phone.execute_script("return document.getElementById('level').value"))
+            time.sleep(0.05)
+        phone.find_element("id", "rec").click()  # stop
+        _wait(phone, "return !document.getElementById('back').hidden && document.getElementById('take').files.length")
+        assert loudest > 0.05  # the meter moved while the voice spoke
+        _go(phone, phone.find_element("id", "keep"))
+        assert phone.find_element("id", "where").text.startswith("Phrase 2 of "), phone.page_source[:2000]
+        assert "1 kept so far" in phone.find_element("id", "where").text
+        phone.get(lan_base + "/voices/record?voice=Mum&script=settling")  # resumes where it stopped
+        assert phone.find_element("id", "where").text.startswith("Phrase 2 of ")
+        phone.get(lan_base + "/listen")
+        phone.find_element("css selector", "input[name=voice][value=Mum]").click()
+        phone.find_element("css selector", "input[name=minutes][value='4']").click()
+        _go(phone, phone.find_element("css selector", "button[value=play]"))
+        _wait(phone, "return !document.getElementById('play').disabled", timeout=120)  # made, in Mum's voice
+    assert len(list((app.data / "companion" / "voices" / "Mum").glob("*.flac"))) == 1  # the one take, cleaned
+
+
+def _first_phrase(app: App) -> str:
+    from companion.plan.catalogue import resolve_script
+    from companion.plan.profile import Energy
+    from companion.voice.recorded import script_phrases
+
+    return script_phrases(resolve_script("settling", Energy.MEDIUM))[0]

@@ -107,3 +107,63 @@
       .then(function (r) { return r.json(); }).then(show);
   });
 })();
+
+// Recording a phrase in the page, where the browser gives the microphone (a secure page):
+// a level meter while recording, the take to hear back, and kept through the form's own
+// file field. Elsewhere the file field stays: the phone's own recorder makes the take.
+(function () {
+  "use strict";
+  var mic = document.getElementById("mic"), input = document.getElementById("take");
+  if (!mic || !input || !window.isSecureContext || !navigator.mediaDevices || !window.MediaRecorder) { return; }
+  var rec = document.getElementById("rec"), level = document.getElementById("level");
+  var back = document.getElementById("back"), recorder = null, chunks = [], stream = null, context = null;
+  mic.hidden = false;
+  document.getElementById("file-way").hidden = true;
+
+  function meter(analyser) {
+    var data = new Float32Array(analyser.fftSize);
+    (function draw() {
+      if (recorder === null || recorder.state !== "recording") { level.value = 0; return; }
+      analyser.getFloatTimeDomainData(data);
+      var sum = 0;
+      for (var i = 0; i < data.length; i++) { sum += data[i] * data[i]; }
+      level.value = Math.min(1, Math.sqrt(sum / data.length) * 4);
+      window.requestAnimationFrame(draw);
+    })();
+  }
+
+  function stop() {
+    recorder.stop();
+    stream.getTracks().forEach(function (t) { t.stop(); });
+    if (context) { context.close(); }
+    rec.textContent = "Record again";
+  }
+
+  rec.addEventListener("click", function () {
+    if (recorder !== null && recorder.state === "recording") { stop(); return; }
+    navigator.mediaDevices.getUserMedia({ audio: true }).then(function (s) {
+      stream = s;
+      chunks = [];
+      recorder = new MediaRecorder(stream);
+      recorder.addEventListener("dataavailable", function (e) { if (e.data.size) { chunks.push(e.data); } });
+      recorder.addEventListener("stop", function () {
+        var kind = (recorder.mimeType || "audio/webm").split(";")[0];
+        var blob = new Blob(chunks, { type: kind });
+        var files = new DataTransfer();
+        files.items.add(new File([blob], "take" + (kind === "audio/mp4" ? ".m4a" : ".webm"), { type: kind }));
+        input.files = files.files;
+        back.src = URL.createObjectURL(blob);
+        back.hidden = false;
+      });
+      context = new AudioContext();
+      var analyser = context.createAnalyser();
+      context.createMediaStreamSource(stream).connect(analyser);
+      recorder.start();
+      rec.textContent = "Stop";
+      meter(analyser);
+    }).catch(function () {  // no microphone, or not allowed: the phone's recorder instead
+      mic.hidden = true;
+      document.getElementById("file-way").hidden = false;
+    });
+  });
+})();
