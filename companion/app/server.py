@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from companion.app import journal, massage, pack, pairing, sessions, voices
+from companion.app.announce import Announcement, local_name
 from companion.app.guard import Door, Guard, Owner
 from companion.app.web import HERE, AppState, back_to, page
 from companion.errors import BadInput
@@ -94,7 +95,7 @@ def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None
     app.state.companion = state
     doors = [Door(HOST, (f"{HOST}:{port}", f"localhost:{port}"), own=True)]
     if lan_ip is not None:  # the home network's door: by its address, or by this computer's name
-        doors.append(Door(lan_ip, (f"{lan_ip}:{port}", f"{socket.gethostname()}.local:{port}"), own=False))
+        doors.append(Door(lan_ip, (f"{lan_ip}:{port}", f"{local_name()}:{port}"), own=False))
     return Guard(app, owner, tuple(doors), state.devices)
 
 
@@ -179,14 +180,17 @@ def serve(
             say("It opens the app once. The app serves this computer only; press Ctrl-C here to stop it.")
             return
         say("It opens the app once. The app can also be reached from your home network now, at")
-        say(f"  {pair_at}")
+        say(f"  {pair_at}  (or http://{local_name()}:{port}/pair)")
         say("where a phone must first be paired with a code from the Devices page. To stop that,")
         say("press Ctrl-C here and start companion app again without --lan.")
 
     threading.Thread(target=when_ready, daemon=True).start()
+    announcement = Announcement(lan_ip, port) if lan and lan_ip else None
     try:
         server.run(sockets=sockets)
     finally:
+        if announcement is not None:
+            announcement.close()
         state.close()
         for each in sockets:
             each.close()

@@ -9,6 +9,7 @@ import http.client
 import io
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
@@ -516,6 +517,8 @@ def test_the_guard_refuses_what_a_stranger_sends(app):
 
 
 def test_sigterm_stops_the_app_within_two_seconds(app):
+    with pytest.raises(ConnectionRefusedError):  # without --lan, nothing listens beyond 127.0.0.1
+        socket.create_connection((LAN_ADDRESS, app.port), timeout=5).close()
     time.sleep(0.5)
     started = time.monotonic()
     app.proc.send_signal(signal.SIGTERM)
@@ -531,10 +534,24 @@ def test_a_phone_across_the_room_pairs_and_works_the_massage_remote(app):
     """The home network's door (a second loopback address): every route refused to an
     unpaired phone, pairing with the code the computer shows, the therapist's remote with
     the computer's page and the phone's watching the same live state, and removal."""
+    from zeroconf import Zeroconf
+
+    from companion.app.announce import SERVICE, local_name
+
     lan_base = f"http://{LAN_ADDRESS}:{app.port}"
     lan_host = lan_base[7:]
     with app.journal_with_a_note():
         pass
+    finder = Zeroconf(interfaces=[LAN_ADDRESS])  # the app found by name, as a phone finds it
+    try:
+        name = f"companion on {local_name().removesuffix('.local')}.{SERVICE}"
+        found = finder.get_service_info(SERVICE, name, timeout=10_000)
+    finally:
+        finder.close()
+    assert found is not None and found.port == app.port and found.parsed_addresses() == [LAN_ADDRESS]
+    assert found.server == f"{local_name()}." and found.properties[b"path"] == b"/pair"
+    by_name = {"Host": f"{local_name()}:{app.port}"}
+    assert _request_at(LAN_ADDRESS, app.port, "GET", "/pair", by_name)[0] == 200  # it answers to that name
     for path in ("/today", "/journal", "/journal/export.csv", "/voices", "/massage/live/events", "/cover.png"):
         status, body = _request_at(LAN_ADDRESS, app.port, "GET", path, {"Host": lan_host})
         assert status == 303 and b"private" not in body, path
