@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from companion.app.jobs import Job
+from companion.app.sessions import made_here
 from companion.app.web import AppState, Made, back_to, chosen, page, words
 from companion.errors import BadInput, CompanionError
 from companion.pack.make import make_pack
-from companion.pack.model import DEFAULT_NAME, FORMATS, PackOptions, file_safe
+from companion.pack.model import DEFAULT_NAME, FORMATS, Manifest, PackOptions, file_safe
+from companion.pack.page import card, script_json
+from companion.safety import SAFETY_SCREEN
 
 ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
 FORMAT_WORDS = {"mp3": "MP3 (any phone)", "ogg": "Ogg", "opus": "Opus (smallest)", "flac": "FLAC (lossless)"}
@@ -61,6 +64,11 @@ async def pack(request: Request) -> Response:
             confirm=lambda notes: state.safety_confirmed,  # the library's rule, relayed
             progress=lambda done, total: job.progress(done, total, "Making the tracks"),
         )
+        entries = Manifest.load(result.folder).tracks
+        for i, track in enumerate(result.tracks):
+            entry = entries[track.file]
+            flat = [x for cycle in entry["breaths"] for x in cycle]
+            made.cards.append({**card(i, track, entry), "file": track.file, "breaths": flat})
         job.progress(1, 1, "Putting them in one file")
         archive = shutil.make_archive(str(made.path.with_suffix("")), "zip", result.folder.parent, result.folder.name)
         Path(archive).chmod(0o600)
@@ -71,3 +79,22 @@ async def pack(request: Request) -> Response:
     state.made[job.id] = made
     state.jobs.run(job, work)
     return back_to(f"/file/{job.id}")
+
+
+async def play_here(request: Request) -> Response:
+    """A pack's tracks in this browser (a phone's too), with the one player."""
+    made = made_here(request)
+    if made.job.state != "done" or not made.cards:
+        raise LookupError("not made")
+    job = made.job.id
+    tracks = [{"src": f"/pack/{job}/track/{c['i']}", "label": c["label"], "breaths": c["breaths"]} for c in made.cards]
+    notes = SAFETY_SCREEN if any(c["notes"] for c in made.cards) else None
+    return page(request, "pack-play.html", made=made, cards=made.cards, tracks=script_json(tracks), notes=notes)
+
+
+async def track(request: Request) -> Response:
+    made = made_here(request)
+    i = request.path_params["i"]
+    if made.job.state != "done" or not 0 <= i < len(made.cards):
+        raise LookupError("no such track")
+    return FileResponse(made.path.parent / "pack" / made.cards[i]["file"])  # with range requests

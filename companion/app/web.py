@@ -67,6 +67,7 @@ class Made:
     name: str
     path: Path
     notes: Path | None = None
+    cards: list[dict] = field(default_factory=list)  # a pack's tracks, to play them in the page
 
 
 class AppState:

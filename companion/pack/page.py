@@ -50,7 +50,7 @@ def write_page(
     playlist: str,
 ) -> Path:
     # what the player needs of each track: its file, its name and its breaths (flat triples)
-    cards = [_card(i, t, e) for i, (t, e) in enumerate(zip(tracks, entries))]
+    cards = [card(i, t, e) for i, (t, e) in enumerate(zip(tracks, entries))]
     player = [
         {"src": quote(t.file), "label": card["label"], "breaths": [x for cycle in e["breaths"] for x in cycle]}
         for t, e, card in zip(tracks, entries, cards)
@@ -71,8 +71,7 @@ def write_page(
             playlist=quote(playlist),
             style=_static("player.css"),
             script=_static("player.js"),
-            # JSON inside a <script> element: '<' escaped so no text can close the element
-            tracks=json.dumps(player, separators=(",", ":")).replace("<", "\\u003c"),
+            tracks=script_json(player),
         )
     )
     return write_file(folder / "index.html", page)
@@ -88,7 +87,13 @@ def _static(name: str) -> str:
     return (HERE / "static" / name).read_text(encoding="utf-8")
 
 
-def _card(i: int, track: Track, entry: dict) -> dict:
+def script_json(value: object) -> str:
+    """JSON to put inside a <script> element: '<' escaped, so no text can close the element."""
+    return json.dumps(value, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def card(i: int, track: Track, entry: dict) -> dict:
+    """What a track's card shows (the page's, and the app's page of a pack)."""
     minutes = f"{track.minutes:g} minutes"
     return {
         "i": i,

@@ -410,6 +410,17 @@ def test_a_pack_is_made_with_its_progress_and_handed_over_as_a_zip(app, tmp_path
         _accessible(driver, "pack-made")
         href = urlsplit(driver.find_element("css selector", "#links a").get_attribute("href")).path
         cookie = f"companion={driver.get_cookie('companion')['value']}"  # the browser's own session
+        _go(driver, driver.find_element("link text", "Play them here"))  # the tracks in this browser
+        cards = driver.find_elements("css selector", "li.card")
+        assert len(cards) == 3 and "6 minutes" in cards[0].text
+        _accessible(driver, "pack-play")
+        cards[1].find_element("css selector", ".play").click()
+        _wait(driver, "return document.getElementById('player').currentTime > 1", timeout=20)
+        assert driver.find_element("id", "now-title").text == cards[1].find_element(
+            "css selector", ".play"
+        ).get_attribute("aria-label").removeprefix("Pause: ")
+        driver.execute_script("document.getElementById('player').currentTime = 200")  # seeking: a range request
+        _wait(driver, "var a = document.getElementById('player'); return a.currentTime > 200.5 && !a.paused")
     status, body = _request(app, "GET", href, {"Host": app.base[7:], "Cookie": cookie})
     assert status == 200
     names = zipfile.ZipFile(io.BytesIO(body)).namelist()
