@@ -55,7 +55,6 @@ def write_page(
         {"src": quote(t.file), "label": card["label"], "breaths": [x for cycle in e["breaths"] for x in cycle]}
         for t, e, card in zip(tracks, entries, cards)
     ]
-    safety_title, _, safety_body = (safety_notes or "").partition("\n")
     page = (
         _templates()
         .get_template("index.html")
@@ -63,8 +62,7 @@ def write_page(
             name=name,
             stop_rule=stop_rule,
             cards=cards,
-            safety_title=safety_title,
-            safety_body=safety_body.strip(),
+            notes=safety_notes,
             guide_note=GUIDE_NOTE,
             honest=HONEST,
             printable=quote(printable),
