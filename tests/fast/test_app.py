@@ -443,3 +443,11 @@ def test_a_silent_take_is_asked_for_again_at_the_same_phrase(client):
         headers=OURS,
     )
     assert answer.status_code == 400 and "Please record it again" in answer.text and "Phrase 2 of " in answer.text
+
+
+def test_a_websocket_is_refused_at_the_guard(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/journal"):
+        pass
+    assert closed.value.code == 1008
