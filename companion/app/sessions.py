@@ -56,6 +56,7 @@ def start_hearing(state: AppState, options: SessionOptions, reason: str, journal
         write_wav(session, heard.wav, job)
 
     notes = SAFETY_SCREEN if options.mode == CAREGIVER.name else None
+    state.forget_old_sounds()
     job = state.jobs.new("session")
     heard = Heard(job, state.work / f"{job.id}.wav", reason=reason, notes=notes)
     state.heard[job.id] = heard

@@ -30,6 +30,7 @@ from companion.session import STOP_RULE, check_options
 
 HERE = Path(__file__).resolve().parent
 T = TypeVar("T")
+KEPT_SOUNDS = 3  # sessions whose sound stays ready to play again while the app runs
 PAGES = (
     ("/today", "Today"),
     ("/listen", "Listen"),
@@ -85,6 +86,14 @@ class AppState:
         root.mkdir(parents=True, exist_ok=True)
         # owner-only, named by the process; gone when the app stops
         self.work = Path(tempfile.mkdtemp(prefix=f"app-{os.getpid()}-", dir=root))
+
+    def forget_old_sounds(self, keep: int = KEPT_SOUNDS) -> None:
+        """Only the latest few sessions' WAVs stay on disk (an hour's is 700 MB); an older
+        one's page says it is not here any more."""
+        finished = [h for h in self.heard.values() if h.job.finished.is_set()]
+        for old in finished[: max(0, len(finished) - keep)]:
+            old.wav.unlink(missing_ok=True)
+            del self.heard[old.job.id]
 
     def close(self) -> None:
         if self.live is not None:

@@ -451,3 +451,19 @@ def test_a_websocket_is_refused_at_the_guard(client):
     with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/journal"):
         pass
     assert closed.value.code == 1008
+
+
+def test_only_the_latest_sessions_keep_their_sound_on_disk(state):
+    from companion.app.web import KEPT_SOUNDS, Heard
+
+    made = []
+    for i in range(KEPT_SOUNDS + 2):
+        job = state.jobs.new("session")
+        job.finished.set()
+        heard = Heard(job, state.work / f"{i}.wav")
+        heard.wav.write_bytes(b"RIFF")
+        state.heard[job.id] = heard
+        made.append(heard)
+    state.forget_old_sounds()
+    assert [h.wav.exists() for h in made] == [False, False] + [True] * KEPT_SOUNDS
+    assert list(state.heard.values()) == made[2:]
