@@ -9,17 +9,13 @@ from datetime import date, timedelta
 from starlette.requests import Request
 from starlette.responses import Response
 
-from companion.app.web import AppState, back_to, page, ratings_from, words
+from companion.app.web import AppState, back_to, page, ratings_from, state_of, words
 from companion.errors import BadInput, CompanionError
 from companion.journal.export import export_csv
 from companion.journal.report import REPORT_DAYS, gather, write_report
 from companion.journal.store import Entry, Journal
 
 SHOWN = 60  # the latest entries listed; the CSV export has them all
-
-
-def _state(request: Request) -> AppState:
-    return request.app.state.companion
 
 
 def _entries(state: AppState) -> list[Entry]:
@@ -33,7 +29,7 @@ def _journal_page(request: Request, status: int = 200, **values) -> Response:
         request,
         "journal.html",
         status,
-        entries=_entries(_state(request)),
+        entries=_entries(state_of(request)),
         since=until - timedelta(days=REPORT_DAYS - 1),
         until=until,
         kept=request.query_params.get("kept"),
@@ -47,7 +43,7 @@ async def journal(request: Request) -> Response:
     form = await request.form()
     try:
         ratings = ratings_from(form)
-        with Journal(_state(request).journal_path) as store:
+        with Journal(state_of(request).journal_path) as store:
             store.add(ratings)
     except CompanionError as exc:
         return _journal_page(request, 400, error=words(exc))
@@ -56,7 +52,7 @@ async def journal(request: Request) -> Response:
 
 def _entry(request: Request) -> Entry:
     entry_id = request.path_params["entry"]
-    with Journal(_state(request).journal_path, read_only=True) as store:
+    with Journal(state_of(request).journal_path, read_only=True) as store:
         entry = store.entry(entry_id)
     if entry is None:
         raise LookupError("no such entry")
@@ -69,7 +65,7 @@ async def edit(request: Request) -> Response:
         return page(request, "edit.html", entry=entry)
     form = await request.form()
     try:
-        with Journal(_state(request).journal_path) as store:
+        with Journal(state_of(request).journal_path) as store:
             store.edit(entry.id, ratings_from(form))
     except CompanionError as exc:
         return page(request, "edit.html", 400, entry=entry, error=words(exc))
@@ -80,7 +76,7 @@ async def delete(request: Request) -> Response:
     entry = _entry(request)
     if request.method == "GET":
         return page(request, "delete.html", entry=entry)
-    with Journal(_state(request).journal_path) as store:
+    with Journal(state_of(request).journal_path) as store:
         store.forget([entry.id])
     return back_to("/journal?kept=deleted")
 
@@ -88,7 +84,7 @@ async def delete(request: Request) -> Response:
 async def chart(request: Request) -> Response:
     from companion.journal.pictures import plot_journal
 
-    state = _state(request)
+    state = state_of(request)
     entries = _entries(state)
     if not entries:
         raise LookupError("nothing to draw")
@@ -98,7 +94,7 @@ async def chart(request: Request) -> Response:
 
 
 async def export(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     path = state.work / "journal.csv"
     with Journal(state.journal_path, read_only=True) as store:
         export_csv(store, path)
@@ -106,7 +102,7 @@ async def export(request: Request) -> Response:
 
 
 async def report(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     try:
         since, until = (_day(request.query_params.get(n)) for n in ("since", "until"))
         with Journal(state.journal_path, read_only=True) as store:

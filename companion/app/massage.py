@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 
 from companion.app.jobs import Job
 from companion.app.sessions import start_making
-from companion.app.web import AppState, back_to, chosen, fitted, known, number, page, words
+from companion.app.web import AppState, back_to, chosen, fitted, known, number, page, state_of, words
 from companion.errors import BadInput, CompanionError
 from companion.live.player import play
 from companion.modes import MASSAGE
@@ -131,7 +131,7 @@ def _shown(state: AppState, **more: Any) -> dict[str, Any]:
 
 
 async def massage(request: Request) -> Response:
-    state: AppState = request.app.state.companion
+    state = state_of(request)
     if request.method == "GET":
         return page(request, "massage.html", **_shown(state))
     form = await request.form()
@@ -160,7 +160,7 @@ def _picture(state: AppState, options: SessionOptions, job: Job) -> None:
 
 
 async def picture(request: Request) -> Response:
-    state: AppState = request.app.state.companion
+    state = state_of(request)
     job = known(state.jobs.jobs, request.path_params["job"])
     await asyncio.to_thread(job.finished.wait, 120)  # the page's <img> waits while it is drawn
     if job.state != "done":
@@ -169,14 +169,14 @@ async def picture(request: Request) -> Response:
 
 
 def _live(request: Request) -> Live:
-    live = request.app.state.companion.live
+    live = state_of(request).live
     if live is None:
         raise LookupError("nothing playing")
     return live
 
 
 async def live_page(request: Request) -> Response:
-    state: AppState = request.app.state.companion
+    state = state_of(request)
     if state.live is None:
         return back_to("/massage")
     return page(request, "live.html", live=state.live.to_json())

@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, Response
 
 from companion.app.jobs import Job
 from companion.app.sessions import made_here
-from companion.app.web import AppState, Made, back_to, chosen, page, words
+from companion.app.web import AppState, Made, back_to, chosen, page, state_of, words
 from companion.errors import BadInput, CompanionError
 from companion.pack.make import make_pack
 from companion.pack.model import DEFAULT_NAME, FORMATS, Manifest, PackOptions, file_safe
@@ -35,7 +35,7 @@ def _shown(state: AppState, **more: Any) -> dict[str, Any]:
 
 
 async def pack(request: Request) -> Response:
-    state: AppState = request.app.state.companion
+    state = state_of(request)
     if request.method == "GET":
         return page(request, "pack.html", **_shown(state))
     form = await request.form()

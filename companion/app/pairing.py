@@ -10,13 +10,9 @@ from starlette.responses import Response
 
 from companion.app.devices import CODE_VALID_S, TooSoon
 from companion.app.guard import DEVICE_COOKIE, session_cookie
-from companion.app.web import AppState, back_to, page
+from companion.app.web import AppState, back_to, page, state_of
 
 DEVICE_DAYS = 365  # a paired device stays paired until it is removed (or a year unused)
-
-
-def _state(request: Request) -> AppState:
-    return request.app.state.companion
 
 
 def _qr(text: str) -> str:
@@ -28,7 +24,7 @@ def _qr(text: str) -> str:
 
 
 async def devices(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     return page(request, "devices.html", **_devices_shown(state, request.query_params.get("done")))
 
 
@@ -45,21 +41,21 @@ def _devices_shown(state: AppState, done: str | None = None, code: str | None = 
 
 
 async def new_code(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     if state.pairing is None:
         raise LookupError("not on the network")
     return page(request, "devices.html", **_devices_shown(state, code=state.pairing.new_code()))
 
 
 async def remove_device(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     if state.devices is None or not state.devices.remove(request.path_params["device"]):
         raise LookupError("no such device")
     return back_to("/devices?done=removed")
 
 
 async def pair(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     if state.pairing is None or state.devices is None:
         raise LookupError("not on the network")
     if request.method == "GET":

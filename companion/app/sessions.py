@@ -25,6 +25,7 @@ from companion.app.web import (
     number,
     page,
     ratings_from,
+    state_of,
     words,
 )
 from companion.errors import CompanionError
@@ -101,7 +102,7 @@ def _start_in_journal(state: AppState, session: Session, before: Ratings | None 
 
 # -- Today ------------------------------------------------------------------------------
 async def today(request: Request) -> Response:
-    state: AppState = request.app.state.companion
+    state = state_of(request)
     if request.method == "GET":
         return page(request, "today.html", goals=GOALS, lengths=LENGTHS)
     form = await request.form()
@@ -127,7 +128,7 @@ async def today(request: Request) -> Response:
 
 # -- Listen -----------------------------------------------------------------------------
 async def listen(request: Request) -> Response:
-    state: AppState = request.app.state.companion
+    state = state_of(request)
     voices = [v.name for v in list_voices()]
     shown: dict[str, Any] = {"kinds": KINDS, "energies": ENERGIES, "lengths": LENGTHS, "voices": voices}
     if request.method == "GET":
@@ -158,7 +159,7 @@ def _play_or_make(state: AppState, form: FormData, options: SessionOptions, reas
 
 # -- Caregiver --------------------------------------------------------------------------
 async def caregiver(request: Request) -> Response:
-    state: AppState = request.app.state.companion
+    state = state_of(request)
     shown: dict[str, Any] = {"notes": SAFETY_SCREEN, "parts": [p.name for p in CAREGIVER.parts]}
     if request.method == "GET":
         return page(request, "caregiver.html", confirmed=state.safety_confirmed, **shown)
@@ -182,7 +183,7 @@ async def caregiver(request: Request) -> Response:
 
 # -- What the session pages ask for ------------------------------------------------------
 def _heard(request: Request) -> Heard:
-    return known(request.app.state.companion.heard, request.path_params["job"])
+    return known(state_of(request).heard, request.path_params["job"])
 
 
 async def session_page(request: Request) -> Response:
@@ -198,7 +199,7 @@ async def session_audio(request: Request) -> Response:
 
 
 async def progress(request: Request) -> Response:
-    state: AppState = request.app.state.companion
+    state = state_of(request)
     job_id = request.path_params["job"]
     answer = known(state.jobs.jobs, job_id).to_json()
     made = state.made.get(job_id)
@@ -212,7 +213,7 @@ async def progress(request: Request) -> Response:
 
 async def session_rating(request: Request) -> Response:
     """Before or after: the ratings (each skippable) and, after, how long it played."""
-    state: AppState = request.app.state.companion
+    state = state_of(request)
     heard = _heard(request)
     form = await request.form()
     moment = chosen(form, "moment", ("before", "after")) or "after"
@@ -240,7 +241,7 @@ async def session_rating(request: Request) -> Response:
 
 # -- A file to download ---------------------------------------------------------------------
 def made_here(request: Request) -> Made:
-    return known(request.app.state.companion.made, request.path_params["job"])
+    return known(state_of(request).made, request.path_params["job"])
 
 
 async def file_page(request: Request) -> Response:

@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from companion.app.jobs import Job
 from companion.app.sessions import made_here
-from companion.app.web import AppState, Made, back_to, chosen, page, words
+from companion.app.web import Made, back_to, chosen, page, save_upload, state_of, words
 from companion.errors import BadInput, CompanionError
 from companion.plan.catalogue import builtin_scripts, resolve_script
 from companion.plan.profile import SAMPLE_RATE, Energy
@@ -54,16 +54,23 @@ async def phrases(request: Request) -> Response:
     return page(request, "phrases.html", script=script, phrases=script_phrases(script, listener))
 
 
+def _walk(params: ImmutableMultiDict) -> tuple[RecordedVoice, str, str | None, list[str]]:
+    """The voice, script, listener's name and phrases that takes (uploaded, or recorded one at
+    a time) are for."""
+    name = str(params.get("voice") or "").strip()
+    if not name:
+        raise BadInput("give the voice a name, such as Mum", field="voice")
+    recorded = RecordedVoice(name)
+    script_name = chosen(params, "script", tuple(n for n, _ in _scripts())) or "settling"
+    listener = check_name(str(params.get("name") or "").strip() or None)
+    return recorded, script_name, listener, script_phrases(resolve_script(script_name, Energy.MEDIUM), listener)
+
+
 async def import_voice(request: Request) -> Response:
-    state: AppState = request.app.state.companion
+    state = state_of(request)
     async with request.form(max_files=MAX_FILES) as form:
         try:
-            name = str(form.get("voice") or "").strip()
-            if not name:
-                raise BadInput("give the voice a name, such as Mum", field="voice")
-            recorded = RecordedVoice(name)  # a name that is not a safe folder name is refused here
-            script_name = chosen(form, "script", tuple(n for n, _ in _scripts())) or "settling"
-            listener = check_name(str(form.get("name") or "").strip() or None)
+            recorded, _, _, phrases = _walk(form)
             job = state.jobs.new("voice")
             folder = state.work / job.id / "takes"
             folder.mkdir(parents=True, mode=0o700)
@@ -76,13 +83,10 @@ async def import_voice(request: Request) -> Response:
                         f"'{file_name[:60]}' is not named by its phrase's number (001.m4a, 002.mp3...)",
                         field="recordings",
                     )
-                with open(folder / file_name, "wb") as out:
-                    while chunk := await upload.read(1 << 20):
-                        out.write(chunk)
+                await save_upload(upload, folder / file_name)
             files = numbered_files(folder)  # the same checks as `voice import`, before anything is kept
         except CompanionError as exc:
             return page(request, "voices.html", 400, error=words(exc), **_shown())
-    phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM), listener)
 
     def work(job: Job) -> dict:
         job.progress(0, 1, "Checking and cleaning the takes")
@@ -91,7 +95,7 @@ async def import_voice(request: Request) -> Response:
         lacking = [i for i, text in enumerate(phrases, start=1) if not recorded.has(text)]
         return {"kept": kept, "problems": problems, "lacking": lacking}
 
-    made = Made(job, name, folder)
+    made = Made(job, recorded.name, folder)
     state.made[job.id] = made
     state.jobs.run(job, work)
     return back_to(f"/voices/import/{job.id}")
@@ -114,17 +118,6 @@ async def remove(request: Request) -> Response:
 
 # -- Recording on a phone, phrase by phrase ---------------------------------------------
 RECORDED_SUFFIX = {"audio/webm": ".webm", "audio/ogg": ".ogg", "audio/mp4": ".m4a", "audio/wav": ".wav"}
-
-
-def _walk(params: ImmutableMultiDict) -> tuple[RecordedVoice, str, str | None, list[str]]:
-    """The voice, script, listener's name and phrases a walk-through is for."""
-    name = str(params.get("voice") or "").strip()
-    if not name:
-        raise BadInput("give the voice a name, such as Mum", field="voice")
-    recorded = RecordedVoice(name)
-    script_name = chosen(params, "script", tuple(n for n, _ in _scripts())) or "settling"
-    listener = check_name(str(params.get("name") or "").strip() or None)
-    return recorded, script_name, listener, script_phrases(resolve_script(script_name, Energy.MEDIUM), listener)
 
 
 def _next_lacking(recorded: RecordedVoice, phrases: list[str], after: int = 0) -> int | None:
@@ -177,12 +170,10 @@ async def record_take(request: Request) -> Response:
             suffix = RECORDED_SUFFIX.get(kind) or Path(upload.filename).suffix.lower()
             if suffix not in FORMATS:
                 raise BadInput(f"a take is one of {', '.join(FORMATS)}, not '{suffix or kind}'", field="take")
-            folder = request.app.state.companion.work / f"take-{secrets.token_hex(8)}"
+            folder = state_of(request).work / f"take-{secrets.token_hex(8)}"
             folder.mkdir(mode=0o700)
             path = folder / f"{n:03d}{suffix}"  # named as `voice import` names it, for its messages
-            with open(path, "wb") as out:
-                while chunk := await upload.read(1 << 20):
-                    out.write(chunk)
+            await save_upload(upload, path)
         except (CompanionError, ValueError) as exc:
             return page(request, "voices.html", 400, error=words(exc), **_shown())
     redo: str | None = None

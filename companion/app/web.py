@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.datastructures import FormData, ImmutableMultiDict
+from starlette.datastructures import FormData, ImmutableMultiDict, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
@@ -53,7 +53,6 @@ class Heard:
     size: int = 0
     title: str = ""
     reason: str = ""
-    notices: tuple[str, ...] = ()
     breaths: list[float] = field(default_factory=list)  # the guide's [start, in, out] triples, flat
     journal_id: int | None = None  # its session's row (Today and Listen; not a caregiver's)
     notes: str | None = None  # a caregiver's safety notes, beside the track
@@ -111,8 +110,7 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        zip_pairs=lambda values: [(v, v) for v in values],
-        zip_self=lambda values: [(v, v) for v in values],
+        pairs=lambda values: [(v, v) for v in values],  # each value its own label
         minutes_pair=lambda m: (m, f"{m} min"),
         when=when,
         moment=lambda m: MOMENT_WORDS.get(m, m),
@@ -154,6 +152,17 @@ def known(table: Mapping[str, T], key: str) -> T:
         return table[key]
     except KeyError:
         raise LookupError(key) from None
+
+
+def state_of(request: Request) -> AppState:
+    return request.app.state.companion
+
+
+async def save_upload(upload: UploadFile, path: Path) -> None:
+    """An uploaded file to disk a megabyte at a time (its size was bounded by the guard)."""
+    with open(path, "wb") as out:
+        while chunk := await upload.read(1 << 20):
+            out.write(chunk)
 
 
 def back_to(path: str) -> RedirectResponse:
