@@ -42,18 +42,21 @@ ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
 
 
-def start_hearing(state: AppState, options: SessionOptions, reason: str, journal: dict | None = None) -> Heard:
-    """Make the session in a job and write its WAV as it plays; `journal` (the check-in's
-    answers and the 'before' ratings) starts its row in the journal at once."""
+def start_hearing(
+    state: AppState, options: SessionOptions, reason: str, checkin: dict | None = None, before: Ratings | None = None
+) -> Heard:
+    """Make the session in a job and write its WAV as it plays; a check-in's session (its
+    answers, `checkin`) starts its row in the journal at once, with the 'before' ratings."""
 
     def work(job: Job) -> None:
         session = _make(options, state, job)
         heard.title = session.plan.script_title
         heard.breaths = [round(x, 3) for b in session.plan.breaths for x in (b.start_s, b.inhale_s, b.exhale_s)]
         heard.size = wav_size(session)
-        heard.record = session.record()
-        if journal is not None:
-            heard.journal_id = _start_in_journal(state, session, **journal)
+        heard.record = session.record(**(checkin or {}))
+        if checkin is not None:
+            with Journal(state.journal_path) as journal:
+                heard.journal_id = journal.start_session(heard.record, before)
         write_wav(session, heard.wav, job)
 
     notes = SAFETY_SCREEN if options.mode == CAREGIVER.name else None
@@ -92,14 +95,6 @@ def _make(options: SessionOptions, state: AppState, job: Job) -> Session:
     )
 
 
-def _start_in_journal(state: AppState, session: Session, before: Ratings | None = None, **checkin) -> int:
-    with Journal(state.journal_path) as journal:
-        session_id = journal.start_session(session.record(**checkin))
-        if before is not None and not before.empty:
-            journal.add(before, "before", session_id)
-    return session_id
-
-
 # -- Today ------------------------------------------------------------------------------
 async def today(request: Request) -> Response:
     state = state_of(request)
@@ -122,7 +117,7 @@ async def today(request: Request) -> Response:
     before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
     reason = choice.reason + "." + (f" {note}" if note else "")
-    heard = start_hearing(state, options, reason, {"before": before, **checkin})
+    heard = start_hearing(state, options, reason, checkin, before)
     return back_to(f"/session/{heard.job.id}")
 
 

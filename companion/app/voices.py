@@ -92,7 +92,7 @@ async def import_voice(request: Request) -> Response:
         job.progress(0, 1, "Checking and cleaning the takes")
         recorded.create()
         kept, problems = import_takes(recorded, files, phrases, SAMPLE_RATE)
-        lacking = [i for i, text in enumerate(phrases, start=1) if not recorded.has(text)]
+        lacking = recorded.lacking(phrases)
         return {"kept": kept, "problems": problems, "lacking": lacking}
 
     made = Made(job, recorded.name, folder)
@@ -122,7 +122,7 @@ RECORDED_SUFFIX = {"audio/webm": ".webm", "audio/ogg": ".ogg", "audio/mp4": ".m4
 
 def _next_lacking(recorded: RecordedVoice, phrases: list[str], after: int = 0) -> int | None:
     """The first phrase after `after` (1-based) with no take yet, else the first before it."""
-    lacking = [i for i, text in enumerate(phrases, start=1) if not recorded.has(text)]
+    lacking = recorded.lacking(phrases)
     return next((i for i in lacking if i > after), lacking[0] if lacking else None)
 
 
@@ -138,7 +138,7 @@ def _walk_page(request: Request, status: int, recorded, script_name, listener, p
         n=n,
         total=len(phrases),
         text=phrases[n - 1] if n else None,
-        kept=sum(recorded.has(t) for t in phrases),
+        kept=len(phrases) - len(recorded.lacking(phrases)),
         **more,
     )
 

@@ -103,10 +103,7 @@ def start_in_journal(session: Session, ask: bool, before: Ratings | None = None,
     if ask and can_ask():
         before = ask_ratings("Before you start: how do you feel now?")
     with Journal() as journal:
-        session_id = journal.start_session(session.record(**checkin))
-        if before is not None and not before.empty:
-            journal.add(before, "before", session_id)
-    return session_id
+        return journal.start_session(session.record(**checkin), before)
 
 
 def finish_in_journal(session_id: int, result: PlayResult) -> None:

@@ -88,7 +88,7 @@ def voice_record(name: str, script_name: str, listener: str | None) -> None:
         raise BadInput("recording needs a terminal, to show each phrase and take your keys")
     recorded = RecordedVoice(name)
     phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM), check_name(listener))
-    todo = [(i, t) for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+    todo = [(i, phrases[i - 1]) for i in recorded.lacking(phrases)]
     if recorded.create():
         click.echo(CONSENT)
     click.echo(f"{len(todo)} of {len(phrases)} phrases to record for '{name}'.")
@@ -96,7 +96,7 @@ def voice_record(name: str, script_name: str, listener: str | None) -> None:
         for number, text in todo:
             if not _record_phrase(recorded, number, len(phrases), text):
                 break
-    lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+    lacking = recorded.lacking(phrases)
     if lacking:
         shown = _numbers(lacking, 12)
         click.echo(f"Still to record: {shown}. Run the same command again to go on.")
@@ -165,7 +165,7 @@ def voice_import(name: str, folder: Path, script_name: str, mapping: Path | None
     click.echo(f"Kept {kept} take(s) for '{name}'.")
     for p in problems:
         click.echo(f"  {p.number:03d} '{p.text}': {p.problem}")
-    lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+    lacking = recorded.lacking(phrases)
     if lacking:
         shown = _numbers(lacking, 12)
         click.echo(f"Still to record for {script_name}: {shown}")
@@ -219,7 +219,7 @@ def voice_show(name: str) -> None:
     click.echo(f"{recorded.name}: {recorded.takes()} takes, in {recorded.folder}")
     for script in builtin_scripts():
         phrases = script_phrases(script)
-        lacking = [i for i, t in enumerate(phrases, start=1) if not recorded.has(t)]
+        lacking = recorded.lacking(phrases)
         done = len(phrases) - len(lacking)
         if done:
             missing = _numbers(lacking, 10)

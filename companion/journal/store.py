@@ -251,14 +251,18 @@ class Journal:
             raise
 
     # -- writing ---------------------------------------------------------------
-    def start_session(self, record: SessionRecord) -> int:
+    def start_session(self, record: SessionRecord, before: Ratings | None = None) -> int:
+        """A session's row, with how the listener felt before it (when any rating was given)."""
         with self._write() as db:
             cur = db.execute(
                 "INSERT INTO sessions (started_at, script, energy, mode, minutes_planned, minutes_heard, ended, "
                 "energy_score, breathless, goal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (now(), *astuple(record)),
             )
-        return int(cur.lastrowid or 0)
+        session_id = int(cur.lastrowid or 0)
+        if before is not None and not before.empty:
+            self.add(before, "before", session_id)
+        return session_id
 
     def finish_session(self, session_id: int, minutes_heard: float | None, ended: str) -> None:
         """How it ended; `minutes_heard` None for a session written to a file."""

@@ -88,6 +88,10 @@ class RecordedVoice:
     def has(self, text: str) -> bool:
         return self.take_path(text).is_file()
 
+    def lacking(self, phrases: Sequence[str]) -> list[int]:
+        """The numbers (from 1) of the phrases with no take yet."""
+        return [i for i, text in enumerate(phrases, start=1) if not self.has(text)]
+
     def takes(self) -> int:
         return len(list(self.folder.glob("*.flac")))
 
