@@ -34,7 +34,7 @@ from companion.modes import CAREGIVER
 from companion.options import SessionOptions
 from companion.pack.model import file_safe
 from companion.plan.checkin import GOALS, KINDS, Answers, choose, options_for_kind
-from companion.safety import SAFETY_SCREEN
+from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.session import Session, make_session, render
 from companion.voice.recorded import list_voices
 
@@ -169,8 +169,7 @@ async def caregiver(request: Request) -> Response:
         part = chosen(form, "part", tuple(shown["parts"])) or "hands"
         options = SessionOptions(mode=CAREGIVER.name, part=part, name=str(form.get("name") or "").strip() or None)
         options, note = fitted(options)
-        if not state.safety_confirmed:  # refused now, as make_session would refuse it
-            make_session(options, confirm=lambda notes: False)
+        confirm_safety(state.safety_confirmed, lambda notes: False)  # the library's rule, before any work
     except CompanionError as exc:
         return page(request, "caregiver.html", 400, confirmed=state.safety_confirmed, error=words(exc), **shown)
     return _play_or_make(state, form, options, note or "")
