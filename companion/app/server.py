@@ -13,6 +13,7 @@ import sys
 import threading
 import webbrowser
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -139,16 +140,26 @@ def home_network_address() -> str:
         probe.close()
 
 
+@dataclass(frozen=True)
+class Serving:
+    """Where the app is, once it serves: what its front end tells the person."""
+
+    address: str  # this computer's one-time address
+    opened: bool  # the browser was opened at it
+    pair_at: str | None  # with the home network: where a phone pairs
+    by_name: str | None  # the same, by the name announced there
+
+
 def serve(
     port: int = 0,
     open_browser: bool = True,
-    say: Callable[[str], None] = print,
+    ready: Callable[[Serving], None] | None = None,
     journal_path: Path | None = None,
     lan: bool = False,
     lan_ip: str | None = None,
 ) -> None:
-    """Serve the app until Ctrl-C or SIGTERM; `say` hears the address to open. With `lan`,
-    a second socket serves the home network too (on `lan_ip`, else the address found)."""
+    """Serve the app until Ctrl-C or SIGTERM; `ready` hears where it is once it serves. With
+    `lan`, a second socket serves the home network too (on `lan_ip`, else the address found)."""
     import uvicorn
 
     sock = free_socket(port)
@@ -176,15 +187,9 @@ def serve(
         if not server.started:
             return
         opened = open_browser and can_open_browser() and webbrowser.open(address)
-        say("companion is open in your web browser." if opened else "Open this address in your web browser:")
-        say(f"  {address}")
-        if pair_at is None:
-            say("It opens the app once. The app serves this computer only; press Ctrl-C here to stop it.")
-            return
-        say("It opens the app once. The app can also be reached from your home network now, at")
-        say(f"  {pair_at}  (or http://{local_name()}:{port}/pair)")
-        say("where a phone must first be paired with a code from the Devices page. To stop that,")
-        say("press Ctrl-C here and start companion app again without --lan.")
+        by_name = f"http://{local_name()}:{port}/pair" if pair_at else None
+        if ready is not None:
+            ready(Serving(address, bool(opened), pair_at, by_name))
 
     threading.Thread(target=when_ready, daemon=True).start()
     announcement = Announcement(lan_ip, port) if lan and lan_ip else None
