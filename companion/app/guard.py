@@ -19,6 +19,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from functools import cached_property
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -100,11 +101,11 @@ class Door:
     names: tuple[str, ...]  # what the Host header may say: "127.0.0.1:8765", "localhost:8765"
     own: bool  # this computer's door
 
-    @property
+    @cached_property  # asked on every request: made once
     def hosts(self) -> set[str]:
         return {n.lower() for n in self.names}
 
-    @property
+    @cached_property
     def origins(self) -> set[str]:
         return {f"http://{h}" for h in self.hosts}
 
