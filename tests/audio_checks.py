@@ -10,7 +10,17 @@ import soundfile as sf
 
 from companion.sound import loudness
 
-__all__ = ["read", "lufs", "loudness_range", "true_peak_db", "momentary", "spans", "rms_db", "max_step_near"]
+__all__ = [
+    "read",
+    "lufs",
+    "loudness_range",
+    "true_peak_db",
+    "momentary",
+    "spans",
+    "rms_db",
+    "max_step_near",
+    "small_speaker",
+]
 
 
 def read(path) -> tuple[np.ndarray, int]:
@@ -32,6 +42,14 @@ def max_step_near(x: np.ndarray, index: int, width: int) -> float:
     """Largest sample-to-sample jump within +-width samples of index: a click detector."""
     lo, hi = max(index - width, 0), min(index + width, len(x) - 1)
     return float(np.max(np.abs(np.diff(x[lo : hi + 1], axis=0))))
+
+
+def small_speaker(x: np.ndarray, sr: int) -> np.ndarray:
+    """What a phone or tablet's small speaker plays of a sound: a 4th-order Butterworth
+    high-pass at 400 Hz (filtered in time here, apart from the program's own model of it)."""
+    from scipy.signal import butter, sosfilt
+
+    return sosfilt(butter(4, 400, "highpass", fs=sr, output="sos"), np.asarray(x, np.float64), axis=0)
 
 
 def loudness_range(x: np.ndarray, sr: int) -> float:

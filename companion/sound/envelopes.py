@@ -62,17 +62,17 @@ class Ducker:
         self.attack, self.release = attack_s, release_s
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        gain = np.ones_like(t)
+        return 1 - (1 - self.floor) * self.dip(t)
+
+    def dip(self, t: np.ndarray) -> np.ndarray:
+        """0 outside the words, 1 while the voice speaks, with raised-cosine ramps between."""
+        dip = np.zeros_like(t)
         if not len(self.spans) or not len(t):
-            return gain
+            return dip
         lo = np.searchsorted(self.spans[:, 1], t[0] - self.release, side="left")
         hi = np.searchsorted(self.spans[:, 0], t[-1] + self.attack, side="right")
-        if lo >= hi:
-            return gain
         for start, end in self.spans[lo:hi]:
-            # 1 outside, floor inside, raised-cosine ramps either side
             into = raised_cosine((t - (start - self.attack)) / self.attack)
             out_of = 1 - raised_cosine((t - end) / self.release)
-            dip = np.minimum(into, out_of)
-            gain = np.minimum(gain, 1 - (1 - self.floor) * dip)
-        return gain
+            dip = np.maximum(dip, np.minimum(into, out_of))
+        return dip

@@ -44,10 +44,22 @@ def k_weighting_power(freqs_hz: np.ndarray) -> np.ndarray:
     return np.abs(h) ** 2
 
 
-def _chunk_powers(x: np.ndarray, sr: int, hop: int) -> np.ndarray:
+SMALL_SPEAKER_HZ = 400.0
+
+
+def small_speaker_power(freqs_hz: np.ndarray) -> np.ndarray:
+    """|H(f)|^2 of a phone or tablet's small speaker, as we model it: a 4th-order Butterworth
+    high-pass at 400 Hz (such speakers pass little below that)."""
+    f = np.maximum(np.asarray(freqs_hz, dtype=np.float64), 1e-3)
+    return 1 / (1 + (SMALL_SPEAKER_HZ / f) ** 8)
+
+
+def _chunk_powers(x: np.ndarray, sr: int, hop: int, small_speaker: bool = False) -> np.ndarray:
     """The K-weighted mean power (channels summed) of each whole `hop`-sample chunk of a
-    (frames, channels) array, weighted in the frequency domain (Parseval)."""
-    weight = k_weighting_power(np.fft.rfftfreq(hop, 1 / sr))
+    (frames, channels) array, weighted in the frequency domain (Parseval); as heard through
+    the small speaker when `small_speaker`."""
+    freqs = np.fft.rfftfreq(hop, 1 / sr)
+    weight = k_weighting_power(freqs) * (small_speaker_power(freqs) if small_speaker else 1.0)
     weight[1 : (hop + 1) // 2] *= 2  # the negative frequencies' share
     frames = x[: len(x) // hop * hop].reshape(-1, hop, x.shape[1])
     spectrum = np.abs(np.fft.rfft(frames, axis=1)) ** 2
@@ -60,16 +72,16 @@ def _window_lufs(power: np.ndarray, w: int) -> np.ndarray:
     return -0.691 + 10 * np.log10(np.maximum((c[w:] - c[:-w]) / w, 1e-20))
 
 
-def momentary_peak(x: np.ndarray, sr: int, hop_s: float = 0.1) -> float:
+def momentary_peak(x: np.ndarray, sr: int, hop_s: float = 0.1, small_speaker: bool = False) -> float:
     """The loudest 400 ms (in steps of `hop_s`) of a short mono sound, in LUFS, K-weighted in
-    the frequency domain. For clips and chimes at render time, where importing a filter
-    library would cost more than the whole render; it agrees with `momentary` to a fraction
-    of a dB."""
+    the frequency domain (through the small speaker when `small_speaker`). For clips and
+    chimes at render time, where importing a filter library would cost more than the whole
+    render; it agrees with `momentary` to a fraction of a dB."""
     hop = max(int(hop_s * sr), 1)
     w = max(int(round(0.4 / hop_s)), 1)
     x = np.asarray(x, dtype=np.float64)
     x = np.pad(x, (0, max(-(-len(x) // hop), w) * hop - len(x)))  # whole chunks, at least 400 ms
-    return float(_window_lufs(_chunk_powers(x[:, None], sr, hop), w).max())
+    return float(_window_lufs(_chunk_powers(x[:, None], sr, hop, small_speaker), w).max())
 
 
 def short_term_of_blocks(blocks, sr: int, hop_s: float = 0.1, window_s: float = 3.0) -> np.ndarray:

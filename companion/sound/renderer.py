@@ -32,11 +32,17 @@ TONES_ONLY_LUFS = -23.0
 TONE_SWELL_FLOOR = 0.55
 BED_SWELL_FLOOR = 1.0
 UNDER_SPEECH_LUFS = -38.0  # where tone and bed sit while the voice speaks (10 dB under -28)
+# While the voice speaks the bed also gives up most of its speech band (0.7-4 kHz, 26 dB less):
+# the band where noise costs words, so a recogniser hears as many in the mix as in the voice.
+SPEECH_BAND_DIP = 0.95
 PCM16_SCALE = 32768.0
 # BS.1770 loudness of each layer at unit RMS (K-weighting lifts the tone's harmonics a
 # touch and cuts the bass of the noise). Constants, so a render never pays to measure them;
 # tests/test_render_audio.py measures them again and checks they still hold.
-LAYER_LUFS = {"tone": -0.99, "pink": -0.07, "brown": -3.26}
+LAYER_LUFS = {"tone": -0.87, "pink": -0.03, "brown": -0.62}
+# What each layer loses through a phone or tablet's small speaker (small_speaker_power): the
+# tone's fundamental is cut, its harmonics carry it; the cues level against both speakers.
+SMALL_SPEAKER_LOSS_DB = {"tone": 5.2, "pink": 1.8, "brown": 3.6}
 
 
 def mean_square(floor: float) -> float:
@@ -96,13 +102,13 @@ class SessionRenderer:
         self.accompaniment = Accompaniment(
             self.sr, p.ambience, p.seed, tone_gain * scale, bed_gain * scale, p.channels, QUANTUM + 8192, cache
         )
-        self.voice = NarrationLayer(plan.clips, voice, self.sr, accompaniment_lufs(plan))
+        self.voice = NarrationLayer([e.clips for e in plan.narration], voice, self.sr, accompaniment_lufs(plan))
         self.breath = BreathEnvelope(plan.breaths)
         self.fade = SessionFade(self.total / self.sr, p.fade_in_s, p.fade_out_s, p.tail_silence_s)
         # the voice always has the same quiet under it, however loud the bed is between words
         duck_db = UNDER_SPEECH_LUFS - accompaniment_lufs(plan)
         self.duck = Ducker([(e.start / self.sr, e.end / self.sr) for e in plan.narration], duck_db)
-        self.chimes = ChimeLayer(plan.cues, self.sr, self.bed_peak_lufs)  # levelled against the above
+        self.chimes = ChimeLayer(plan.cues, self.sr, self.under_lufs)  # levelled against the above
         self.ceiling = db_to_gain(MASTER_CEILING_DB) * scale
         # the limiter's reach: 20 ms, rounded so its context stays on the control grid
         self.h = -(-int(0.02 * self.sr) // (CONTROL // 2)) * (CONTROL // 2)
@@ -114,29 +120,38 @@ class SessionRenderer:
     def quanta(self) -> int:
         return -(-self.total // QUANTUM)
 
-    def _gains(self, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Tone and bed gains at the control points covering [start, start + n]."""
+    def _gains(self, start: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Tone and bed gains at the control points covering [start, start + n], and the
+        share of the bed's speech band taken away (None while no words are near)."""
         t = (start + CONTROL * np.arange(n // CONTROL + 1)) / self.sr
         breath = self.breath(t)
-        common = self.duck(t)
+        dip = self.duck.dip(t)
+        common = 1 - (1 - self.duck.floor) * dip
         if not self.fade.is_open(t[0], t[-1]):
             common *= self.fade(t)
         tone = (TONE_SWELL_FLOOR + (1 - TONE_SWELL_FLOOR) * breath) * common
         bed = (BED_SWELL_FLOOR + (1 - BED_SWELL_FLOOR) * breath) * common
-        return tone.astype(np.float32), bed.astype(np.float32)
+        speech = (SPEECH_BAND_DIP * dip).astype(np.float32) if dip.any() else None
+        return tone.astype(np.float32), bed.astype(np.float32), speech
 
-    def bed_peak_lufs(self, start: int, stop: int) -> float:
-        """The tone and bed's loudest momentary (400 ms) loudness within [start, stop), from
-        their gain curves: each layer is at its share of the target when its curve's mean
-        square is its swell's."""
+    def under_lufs(self, start: int, stop: int, small_speaker: bool = False, tone: bool = True) -> float:
+        """The loudest momentary (400 ms) loudness within [start, stop) of the noise bed, with
+        the tone too when `tone`, on headphones or on a small speaker, from the gain curves:
+        each layer is at its share of the target when its curve's mean square is its swell's."""
         start, stop = max(start, 0), min(stop, self.total)
-        tone, bed = (g.astype(np.float64) ** 2 for g in self._gains(start, max(stop - start, CONTROL)))
+        tone_g, bed_g, _ = self._gains(start, max(stop - start, CONTROL))
         tone_power, bed_power = layer_powers(self.plan)
-        power = tone * tone_power / mean_square(TONE_SWELL_FLOOR) + bed * bed_power / mean_square(BED_SWELL_FLOOR)
+        loss = {k: 10 ** (-v / 10) if small_speaker else 1.0 for k, v in SMALL_SPEAKER_LOSS_DB.items()}
+        power = np.zeros(len(bed_g))
+        if tone:
+            power += tone_g.astype(np.float64) ** 2 * tone_power / mean_square(TONE_SWELL_FLOOR) * loss["tone"]
+        if self.accompaniment.has_bed:
+            bed_loss = loss[self.plan.profile.ambience]
+            power += bed_g.astype(np.float64) ** 2 * bed_power / mean_square(BED_SWELL_FLOOR) * bed_loss
         w = max(int(0.4 * self.sr) // CONTROL, 1)
         c = np.concatenate([[0.0], np.cumsum(power)])
         peak = float(((c[w:] - c[:-w]) / w).max()) if len(power) > w else float(power.mean())
-        return 10 * np.log10(max(peak, 1e-20))
+        return 10 * np.log10(peak) if peak > 0 else -np.inf
 
     def _scratch(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Reusable buffers per rendering thread (centre, gain, one channel, the frames): no
@@ -153,9 +168,9 @@ class SessionRenderer:
         out += np.repeat(g[:-1], CONTROL)
         return out
 
-    def _mix(self, start: int, n: int, gains: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    def _mix(self, start: int, n: int, gains: tuple | None = None) -> np.ndarray:
         """The mix of [start, start + n) as (n, channels), in this thread's scratch buffers."""
-        tone_g, bed_g = self._gains(start, n) if gains is None else gains
+        tone_g, bed_g, speech_g = self._gains(start, n) if gains is None else gains
         centre, gain_at, channel, out = self._scratch(n)
         np.multiply(self.accompaniment.tone(start, n), self._interpolate(tone_g, n, gain_at), out=centre)
         self.voice.add_into(centre, start, self.centre_scale)
@@ -165,8 +180,9 @@ class SessionRenderer:
             return out
         steady = bed_g[0] if bed_g.min() == bed_g.max() else None  # most of a session: no fade, no words
         bed_gain = self._interpolate(bed_g, n, gain_at) if steady is None else steady
+        speech = None if speech_g is None else self._interpolate(speech_g, n, np.empty(n, np.float32))
         for c in range(self.channels):  # one channel at a time: contiguous arrays are fastest
-            self.accompaniment.bed(c, start, n, out=channel)
+            self.accompaniment.bed(c, start, n, out=channel, speech=speech)
             if steady != 1.0:
                 channel *= bed_gain
             np.add(channel, centre, out=out[:, c])

@@ -72,7 +72,7 @@ def test_cue_pitches_keep_clear_of_the_breath_tone():
     without = SessionRenderer(replace(plan, cues=[]), None)
     tone_segment = np.concatenate([without.quantum(k) for k in range(3)])[:, 0].astype(np.float64)
     tone_peaks = _partials(tone_segment)
-    assert [round(f) for f in tone_peaks[:3]] == [196, 392, 588]
+    assert [round(f) for f in tone_peaks[:4]] == [196, 392, 588, 784]
     for cue in plan.cues:
         k = cue.at // 131072
         a = np.concatenate([with_cues.quantum(q) for q in (k, k + 1, k + 2)])[:, 0].astype(np.float64)
@@ -113,6 +113,8 @@ def _partials(x: np.ndarray) -> list[float]:
     ids=["high", "calm-place", "caregiver"],
 )
 def test_the_voice_returns_gently_after_a_long_quiet(options):
+    """Every phrase of the first line after 30 s without words stays within 10 LU of the quiet
+    before it; the phrases after it rise to the usual level a few LU at a time."""
     session, x = rendered(options)
     plan = session.plan
     m = momentary(x, SR, HOP)
@@ -122,9 +124,15 @@ def test_the_voice_returns_gently_after_a_long_quiet(options):
         if start - quiet_since >= 30:
             returns += 1
             quiet = lufs(x[int((start - 10) * SR) : int((start - 1) * SR)], SR)
-            first = entry.clips[0]
-            words = window_max(m, first.start / SR, first.end / SR)
-            assert quiet + 4 <= words <= quiet + 10, (entry.text, quiet, words)  # heard, not startling
+            # every phrase of the line: heard, and none far over the quiet
+            for k, clip in enumerate(entry.clips):
+                words = window_max(m, clip.start / SR, clip.end / SR)
+                assert words <= quiet + 10, (entry.text, clip.text, quiet, words)
+                if k == 0:
+                    assert words >= quiet + 4, (entry.text, quiet, words)
+            rising = [c for e in plan.narration if e.start > entry.start for c in e.clips][:4]
+            levels = [words] + [window_max(m, c.start / SR, c.end / SR) for c in rising]
+            assert all(b - a <= 4.0 for a, b in zip(levels, levels[1:])), (entry.text, levels)  # a rise, no step
         quiet_since = entry.end / SR
     assert returns >= 2
 
@@ -216,7 +224,8 @@ def test_stereo_bed_is_wide_and_voice_and_tone_centred(tmp_path):
     assert x.shape[1] == 2
     middle = x[60 * SR : 90 * SR]
     left, right = middle[:, 0], middle[:, 1]
-    assert 0.2 < np.corrcoef(left, right)[0, 1] < 0.8  # the bed differs between the ears
+    # the bed differs between the ears (its noise correlated 0.7, test_small_speakers), the tone does not
+    assert 0.6 < np.corrcoef(left, right)[0, 1] < 0.95
     side, mid = (left - right) / 2, (left + right) / 2
     spectrum = {k: np.abs(np.fft.rfft(y)) for k, y in (("side", side), ("mid", mid))}  # 1/30 Hz bins
     tone, around = 196 * 30, np.r_[190 * 30 : 195 * 30, 197 * 30 : 202 * 30]

@@ -234,12 +234,20 @@ def test_loud_passages_go_through_the_limiter(short_session):
 def test_layer_loudness_constants_still_hold():
     from companion.sound.layers.noise import noise_loop
     from companion.sound.layers.tone import tone_table
-    from companion.sound.renderer import LAYER_LUFS
+    from companion.sound.renderer import LAYER_LUFS, SMALL_SPEAKER_LOSS_DB
+    from tests.audio_checks import small_speaker
 
     sr = 44100
-    assert lufs(np.tile(tone_table(sr), 4), sr) == pytest.approx(LAYER_LUFS["tone"], abs=0.05)
+
+    def lost(x: np.ndarray) -> float:  # through a small speaker; the filter settles in the first copy
+        return lufs(x, sr) - lufs(small_speaker(np.tile(x, 2), sr)[len(x) :], sr)
+
+    tone = np.tile(tone_table(sr), 4)
+    assert lufs(tone, sr) == pytest.approx(LAYER_LUFS["tone"], abs=0.05)
+    assert lost(tone) == pytest.approx(SMALL_SPEAKER_LOSS_DB["tone"], abs=0.1)
     for kind in ("pink", "brown"):
         for seed in (0, 1, 12345):
-            halves = [noise_loop(kind, 20 * sr, sr, seed, part) for part in (0, 1)]
+            halves = [noise_loop(kind, 20 * sr, sr, seed, part)[0] for part in (0, 1)]
             bed = (halves[0] + halves[1]) * np.sqrt(0.5)
             assert lufs(bed, sr) == pytest.approx(LAYER_LUFS[kind], abs=0.15), (kind, seed)
+            assert lost(bed) == pytest.approx(SMALL_SPEAKER_LOSS_DB[kind], abs=0.2), (kind, seed)

@@ -1,10 +1,12 @@
 """The breath tone and the ambience bed, as seamless loops.
 
 The tone is one second (a whole number of cycles) read round and round; it is centred. The
-bed is two noise loops per channel, 32 s and 45 s, whose sum repeats only every 24 minutes;
-in stereo each ear has its own loops (the same kind of noise, drawn apart), so the bed sounds
-wide and open on headphones instead of sitting inside the head. Reading a block costs a slice
-of the tone and one addition of two loop slices: the render stays cheap.
+bed is two noise loops per channel, 32 s and 45 s, whose sum repeats only every 24 minutes.
+In stereo each ear's loops share part of their noise (EARS_SHARE of the power) and draw the
+rest apart: on headphones the bed sounds wide and open instead of sitting inside the head,
+and a phone that plays both channels on one speaker keeps the bed's level (two unrelated
+noises would lose 3 dB there). Reading a block costs a slice of the tone and one addition
+of two loop slices; while the voice speaks, one more for the speech band it takes away.
 """
 
 from __future__ import annotations
@@ -16,6 +18,20 @@ from companion.sound.layers.noise import cached_noise_loop
 from companion.sound.layers.tone import tone_table
 
 LOOP_S = (32, 45)
+# The correlation of the two ears' noise: their sum (a phone's one speaker, (L + R) / sqrt 2)
+# keeps (1 + 0.7) / 2 of the bed's power, 0.7 dB under the mono bed, instead of 3 dB.
+EARS_SHARE = 0.7
+# Each ear hears its own noise and a little of the other's: (own + k other) / sqrt(1 + k^2)
+# has correlation 2k / (1 + k^2) with the other ear, EARS_SHARE for this k.
+OTHER_EAR = (1 - np.sqrt(1 - EARS_SHARE**2)) / EARS_SHARE
+
+
+def prepare_bed(ambience: str, seed: int, sample_rate: int, cache: ClipCache) -> None:
+    """Make a stereo bed's noise loops now and keep them in the cache (a first session then
+    starts without waiting for them)."""
+    for c in range(2):
+        for part, seconds in enumerate(LOOP_S):
+            cached_noise_loop(ambience, seconds * sample_rate, sample_rate, seed, part + 2 * c, cache)
 
 
 class Accompaniment:
@@ -40,30 +56,48 @@ class Accompaniment:
         self.channels = channels
         self.has_bed = ambience != "none"
         self.bed_peak = 0.0
-        # per channel, its two loops (each padded by max_block, so a block is one slice):
-        # kept apart, one contiguous array each, which numpy adds and scales fastest
+        # per channel, its two loops and their speech bands (each padded by max_block, so a
+        # block is one slice): kept apart, one contiguous array each, which numpy adds fastest
         self._loops: list[list[np.ndarray]] = []
+        self._bands: list[list[np.ndarray]] = []
         self._lengths = [seconds * sr for seconds in LOOP_S]
-        if self.has_bed:
-            half = np.float32(bed_gain * np.sqrt(0.5))  # two unit-RMS halves make a unit-RMS bed
-            for c in range(channels):
-                # channel c's loops are parts (2c, 2c + 1): channel 0 alone is the mono bed
-                loops = [
-                    cached_noise_loop(ambience, n, sr, seed, part + 2 * c, cache) * half
-                    for part, n in enumerate(self._lengths)
-                ]
-                self.bed_peak = max(
-                    self.bed_peak, sum(float(np.max(np.abs(loop))) for loop in loops)
-                )  # a bound on |block|
-                self._loops.append([np.concatenate([loop, loop[:max_block]]) for loop in loops])
+        if not self.has_bed:
+            return
+        half = bed_gain * np.sqrt(0.5)  # two unit-RMS halves make a unit-RMS bed
+        # channel c's own noise is parts (2c, 2c + 1): channel 0 alone is the mono bed
+        own = [
+            [cached_noise_loop(ambience, n, sr, seed, part + 2 * c, cache) for part, n in enumerate(self._lengths)]
+            for c in range(channels)
+        ]
+        for c in range(channels):
+            loops, bands = [], []
+            for part in range(len(self._lengths)):
+                loop, band = own[c][part]
+                if channels == 2:
+                    other_loop, other_band = own[1 - c][part]
+                    norm = 1 / np.sqrt(1 + OTHER_EAR**2)
+                    loop, band = (loop + OTHER_EAR * other_loop) * norm, (band + OTHER_EAR * other_band) * norm
+                loops.append((loop * half).astype(np.float32))
+                bands.append((band * half).astype(np.float32))
+            # a bound on |block|, the speech band taken away or not
+            self.bed_peak = max(self.bed_peak, sum(float(np.max(np.abs(x))) for x in loops + bands))
+            self._loops.append([np.concatenate([loop, loop[:max_block]]) for loop in loops])
+            self._bands.append([np.concatenate([band, band[:max_block]]) for band in bands])
 
     def tone(self, start: int, n: int) -> np.ndarray:
         """Tone samples [start, start + n) at its peak gain (a view: do not write into it)."""
         i = start % self._period
         return self._tone[i : i + n]
 
-    def bed(self, channel: int, start: int, n: int, out: np.ndarray) -> np.ndarray:
-        """One channel's bed samples [start, start + n), into `out` (the loops stay untouched)."""
+    def bed(self, channel: int, start: int, n: int, out: np.ndarray, speech: np.ndarray | None = None) -> np.ndarray:
+        """One channel's bed samples [start, start + n), into `out` (the loops stay untouched).
+        `speech`: per sample, the share of the speech band to take away (0 keeps it all)."""
         (na, nb), (a, b) = self._lengths, self._loops[channel]
         i, j = start % na, start % nb
-        return np.add(a[i : i + n], b[j : j + n], out=out[:n])
+        np.add(a[i : i + n], b[j : j + n], out=out[:n])
+        if speech is not None:
+            ba, bb = self._bands[channel]
+            band = np.add(ba[i : i + n], bb[j : j + n])
+            band *= speech[:n]
+            out[:n] -= band
+        return out[:n]

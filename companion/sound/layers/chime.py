@@ -1,13 +1,16 @@
 """Soft synthesised chimes: a few decaying partials of a warm bell, never harsh.
 
-The fundamentals sit in the 150-500 Hz comfort band and no partial reaches much above
-1 kHz (hearing often fades first at 2-8 kHz, and bright partials sound urgent). Every
+The strikes sit at 494 and 659 Hz, a register apart from the breath tone's 196 Hz and one a
+phone's small speaker plays, with a bell's hum an octave under them, and no partial reaches
+much above 1 kHz (hearing often fades first at 2-8 kHz, and bright partials sound urgent).
+A decaying, slightly inharmonic bell is a timbre apart from the steady tone too. Every
 chime starts with a raised-cosine ramp and dies away completely: no clicks.
 
-A cue must be heard over what is under it, so each strike is levelled against the bed's
-loudest moments around it (a few LU over them), not set at a fixed peak. Its pitches keep
-clear of the breath tone (G3 and its two harmonics): at least about one auditory filter
-width (ERB) from every partial of the tone, so nothing beats or blends into it.
+A cue must be heard over what is under it, so each strike is levelled against the noise
+bed's and the whole mix's loudest moments around it, on headphones and on a small speaker,
+not set at a fixed peak. Its pitches keep clear of the breath tone (G3 and its three
+harmonics): at least about one auditory filter width (ERB) from every partial of the tone,
+so nothing beats or blends into it.
 """
 
 from __future__ import annotations
@@ -20,17 +23,30 @@ from companion.plan.model import Cue
 from companion.sound.envelopes import raised_cosine
 from companion.sound.loudness import db_to_gain, momentary_peak
 
-# (frequency ratio, amplitude, seconds to fall 60 dB): a soft, slightly bell-like timbre
-PARTIALS = ((1.0, 1.0, 5.0), (2.0, 0.35, 3.5), (2.76, 0.18, 2.5), (4.07, 0.05, 1.2))
+# (frequency ratio, amplitude, seconds to fall 60 dB): a soft, slightly bell-like timbre, with
+# a bell's hum an octave under the strike. The hum gives the chime body on headphones and,
+# being under 400 Hz, fades on a small speaker about as the noise bed does, so a cue stands
+# over the bed by much the same on both.
+PARTIALS = ((0.5, 0.8, 6.0), (1.0, 1.0, 5.0), (2.0, 0.35, 3.5), (2.76, 0.18, 2.5), (4.07, 0.05, 1.2))
 HIGHEST_PARTIAL_HZ = 1100.0
 LENGTH_S = 6.0
 ATTACK_S = 0.03
-REGION_HZ = 246.94  # B3: a major third over the tone, >= 1 ERB from all its partials
-TWO_MINUTES_HZ = (329.63, 493.88)  # E4 then B4: a rising fifth, distinct from the region chime
-CUE_OVER_BED_LU = 6.0  # each strike's momentary loudness over the bed's loudest moment near it
+# Above the tone's fundamental, in the range a phone's speaker plays, and between its harmonics
+# (392, 588, 784 Hz): B4 is a major third over the tone two octaves up, and its octave (988 Hz)
+# lies above the tone's highest partial.
+REGION_HZ = 493.88
+TWO_MINUTES_HZ = (493.88, 659.26)  # B4 then E5: two strikes rising a fourth, unlike the one-strike chime
+# Each strike's loudest 400 ms: 4.5-7 LU over the noise bed's loudest moment near it, and
+# 2.8 dB over the whole mix's (bed and tone), so the mix rises 3 LU or more; on headphones
+# and on a phone's small speaker alike (each layer loses its own share there). Measured
+# against the noise itself rather than its mean, that is 4-8 LU over the bed (tested).
+CUE_OVER_BED_LU = (4.5, 7.0)
+CUE_OVER_MIX_LU = 2.8
 CUE_MOST_LUFS = -14.0  # never louder than this (the voice speaks at -18 LUFS): no loud surprise
-CUE_LOOK_BACK_S = 8.0  # the bed "before" a cue: these seconds, and the strike's first seconds
+CUE_LOOK_BACK_S = 8.0  # what is under a cue "before" it: these seconds, and the strike's first seconds
 CUE_LOOK_AHEAD_S = 2.0
+# under(start, stop, small_speaker, tone): the loudest 400 ms of the bed (and the tone) there
+Under = Callable[[int, int, bool, bool], float]
 
 
 def bell(hz: float, sample_rate: int) -> np.ndarray:
@@ -65,25 +81,29 @@ def chime_sound(kind: str, sample_rate: int) -> np.ndarray:
 
 
 class ChimeLayer:
-    """The cues, each levelled against the bed: `bed_peak_lufs(start, stop)` says how loud
-    the bed's loudest moment is within [start, stop) (samples)."""
+    """The cues, each levelled against what is under it (`under`, in samples)."""
 
-    def __init__(self, cues: list[Cue], sample_rate: int, bed_peak_lufs: Callable[[int, int], float]):
+    def __init__(self, cues: list[Cue], sample_rate: int, under: Under):
         sr = sample_rate
         self.cues = sorted(cues, key=lambda c: c.at)
         self.sounds = {c.kind: chime_sound(c.kind, sr) for c in self.cues}
-        loudness = {kind: momentary_peak(s, sr) for kind, s in self.sounds.items()}
-        self.gains = [
-            db_to_gain(
-                min(
-                    bed_peak_lufs(c.at - int(CUE_LOOK_BACK_S * sr), c.at + int(CUE_LOOK_AHEAD_S * sr))
-                    + CUE_OVER_BED_LU,
-                    CUE_MOST_LUFS,
-                )
-                - loudness[c.kind]
-            )
-            for c in self.cues
-        ]
+        loudness = {
+            (kind, small): momentary_peak(s, sr, small_speaker=small)
+            for kind, s in self.sounds.items()
+            for small in (False, True)
+        }
+        self.gains = []
+        for c in self.cues:
+            window = (c.at - int(CUE_LOOK_BACK_S * sr), c.at + int(CUE_LOOK_AHEAD_S * sr))
+            least, most = [], []  # the gain's bounds in dB, for each speaker
+            for small in (False, True):
+                own = loudness[(c.kind, small)]
+                bed, mix = under(*window, small, False), under(*window, small, True)
+                least.append(max(bed + CUE_OVER_BED_LU[0], mix + CUE_OVER_MIX_LU) - own)
+                most.append(bed + CUE_OVER_BED_LU[1] - own)
+            low, high = max(least), min(most)
+            db = (low + high) / 2 if low <= high else low  # heard first, if it cannot be both
+            self.gains.append(db_to_gain(min(db, CUE_MOST_LUFS - loudness[(c.kind, False)])))
         self.starts = np.array([c.at for c in self.cues], dtype=np.int64)
         self.longest = max((len(s) for s in self.sounds.values()), default=0)
 

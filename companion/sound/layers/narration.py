@@ -11,11 +11,14 @@ from companion.errors import VoiceError
 from companion.plan.model import PlacedClip
 from companion.sound.loudness import db_to_gain, momentary_peak
 
-# After a long quiet the voice comes back softly: the first phrase's loudest 400 ms at most
-# this far over the quiet bed before it, so the words never jump far above the quiet a
-# listener has settled into; the phrases after it are at the voice level again.
+# After a long quiet the voice comes back softly: every phrase of its first line has its
+# loudest 400 ms at most this far over the quiet bed before it, so the words never jump far
+# above the quiet a listener has settled into. The phrases after that line rise by a few LU
+# each until they reach the voice's usual level: a rise, never a step.
 RETURN_AFTER_S = 30.0
 RETURN_OVER_QUIET_LU = 9.0
+RETURN_RISE_LU = 2.5  # each later phrase may be this much louder than the one before
+RETURN_RISE_PHRASES = 4  # by then every phrase is at its usual level
 
 
 class NarrationLayer:
@@ -25,16 +28,16 @@ class NarrationLayer:
 
     def __init__(
         self,
-        clips: list[PlacedClip],
+        lines: list[tuple[PlacedClip, ...]],
         voice: Callable[[str], np.ndarray] | None,
         sample_rate: int,
         quiet_lufs: float,
     ):
-        self.clips = sorted(clips, key=lambda c: c.start)
+        self.clips = sorted((c for line in lines for c in line), key=lambda c: c.start)
         self.ends = np.array([c.end for c in self.clips], dtype=np.int64)
         self.voice = voice
         self.sr, self.quiet_lufs = sample_rate, quiet_lufs
-        self.returns = _returns(self.clips, sample_rate)  # the first clips after a long quiet, by start
+        self.returns = _returns(lines, sample_rate)  # clip start -> its most LU over the quiet
         self._peaks: dict[str, float] = {}
         self._gains: dict[int, float] = {}
         self._lock = threading.Lock()
@@ -63,13 +66,14 @@ class NarrationLayer:
             out[a - start : b - start] += piece * np.float32(gain) if gain != 1.0 else piece
 
     def gain(self, clip: PlacedClip) -> float:
-        """1, or less for a loud first phrase after a long quiet."""
-        if clip.start not in self.returns:
+        """1, or less for a loud phrase of a line that returns after a long quiet."""
+        most = self.returns.get(clip.start)
+        if most is None:
             return 1.0
         with self._lock:
             gain = self._gains.get(clip.start)
         if gain is None:
-            over = momentary_peak(self._audio(clip), self.sr) - (self.quiet_lufs + RETURN_OVER_QUIET_LU)
+            over = momentary_peak(self._audio(clip), self.sr) - (self.quiet_lufs + most)
             gain = db_to_gain(-max(over, 0.0))
             with self._lock:
                 self._gains[clip.start] = gain
@@ -91,12 +95,18 @@ class NarrationLayer:
         return audio
 
 
-def _returns(clips: list[PlacedClip], sample_rate: int) -> set[int]:
-    """The starts of the clips that follow a long quiet."""
-    found: set[int] = set()
+def _returns(lines: list[tuple[PlacedClip, ...]], sample_rate: int) -> dict[int, float]:
+    """The phrases that come back after a long quiet, by start: each with the most LU its
+    loudest moment may stand over the quiet (every phrase of the first line, then a rise)."""
+    found: dict[int, float] = {}
     quiet_since = 0
-    for clip in clips:
-        if clip.start - quiet_since >= RETURN_AFTER_S * sample_rate:
-            found.add(clip.start)
-        quiet_since = clip.end
+    rising: list[float] = []  # the limits still to hand out, phrase by phrase
+    for line in sorted((line for line in lines if line), key=lambda line: line[0].start):
+        if line[0].start - quiet_since >= RETURN_AFTER_S * sample_rate:
+            rising = [RETURN_OVER_QUIET_LU] * (len(line) - 1)
+            rising += [RETURN_OVER_QUIET_LU + RETURN_RISE_LU * k for k in range(RETURN_RISE_PHRASES + 1)]
+        for clip in line:
+            if rising:
+                found[clip.start] = rising.pop(0)
+        quiet_since = line[-1].end
     return found
