@@ -4,8 +4,12 @@ with gentle controls (pause, volume, extend, stop), each acting through a fade, 
 Threads: a producer renders blocks ahead of the playhead; the output (the sound card's
 callback, or a paced stand-in in tests) only copies blocks out; key presses arrive as
 commands; the main thread draws the view. When the session's voice is still to be made,
-the tone starts at once while the voice is synthesised; the first words wait until it is
-ready (the tone-only opening simply lasts longer).
+the tone starts at once while the voice is synthesised in the order it is heard: the first
+line first, then a few phrases at a time. Each line whose place the phrases made so far
+already fix is put in the plan as soon as it is ready, while the playhead is still before
+it, so the first words come on time and the sound is the same, sample for sample, as the
+whole plan's. Only a voice too slow for that (or a session stretched while it was made)
+falls back to a longer tone-only opening.
 """
 
 from __future__ import annotations
@@ -17,20 +21,27 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from companion.errors import DoesNotFit
+from companion.errors import BadInput, DoesNotFit
 from companion.live.swaps import SWITCH_FADE_S, LiveSession
 from companion.live.transport import Transport
 from companion.options import check_argument, check_callable
 from companion.output.stream import BLOCK, Blocks, Output, Status
 from companion.plan.extend import extend_plan
+from companion.plan.layout import plan_so_far
+from companion.plan.model import SessionPlan
 from companion.plan.profile import SPEAKING_PACE
+from companion.plan.scripts import Entry
 from companion.session import Session
+from companion.sound.layers.chime import CUE_LOOK_AHEAD_S, CUE_LOOK_BACK_S
 
 EXTEND_S = 5 * 60
+IN_ORDER_BATCH = 4  # phrases made at a time after the first line (each batch on every core)
+# a new line changes the sound a little before its words (the bed dips 0.5 s before them)
+CHANGES_BEFORE_S = 0.6
 
 
 @dataclass(frozen=True)
@@ -146,27 +157,94 @@ class Player:
         narrator = self.session.narrator
         if not self.session.voice_pending or narrator is None:  # tones only, or the voice is ready
             return
+        self._made: dict[str, tuple[str, int]] = {}
+        self._made_lock = threading.Lock()
+        self._placed = False  # lines put in the plan before the whole voice was ready
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="companion-voice")
-        self._voice = self._pool.submit(narrator.clip_lengths, self.session.phrases, SPEAKING_PACE)
+        self._voice = self._pool.submit(self._make_in_order, narrator)
+
+    def _make_in_order(self, narrator) -> None:
+        """The phrases in the order they are heard: the first line, then a few at a time."""
+        energy = self.profile.energy.value
+        first = next((i.phrases for i in self.session.script.items_for(energy) if isinstance(i, Entry)), ())
+        rest = [p for p in dict.fromkeys(self.session.phrases) if p not in first]
+        batches = [list(first)] + [rest[k : k + IN_ORDER_BATCH] for k in range(0, len(rest), IN_ORDER_BATCH)]
+        for batch in batches:
+            if batch:
+                made = narrator.clip_lengths(batch, SPEAKING_PACE)
+                with self._made_lock:
+                    self._made.update(made)
 
     def _voice_ready(self) -> None:
-        """Once every phrase is ready, switch to the full plan (the opening waits if need be)."""
-        if self._voice is None or not self._voice.done():
+        """Place each line as soon as its place is fixed; once every phrase is ready, switch
+        to the whole plan."""
+        if self._voice is None:
+            return
+        if not self._voice.done():
+            self._place_lines_made()
             return
         self._voice.result()  # raises a voice error here, in the producer
         self._voice = None
         sr = self.profile.sample_rate
-        lead_in = self.live.pos / sr + SWITCH_FADE_S + 1.0
+        minutes = self.live.total / sr / 60
         try:
-            full = self.session.plan_with_voice(self.live.total / sr / 60, lead_in_s=lead_in)
-        except DoesNotFit as exc:
-            # The text looked as if it would fit, the spoken phrases do not: lengthen the
-            # session rather than stop mid-way (the result says so).
-            self.lengthened_to = exc.minutes
-            full = self.session.plan_with_voice(exc.minutes, lead_in_s=lead_in)
-        self.live.replace(full)
-        self.status.plan = full
+            full: SessionPlan | None = self.session.plan_with_voice(minutes)
+        except BadInput:  # the words do not fit as planned: the fallback below finds room
+            full = None
+        if full is not None and (self._placed or self._changes_after(full) > self.live.pos):
+            self._switch_to(full)
+        else:  # too late for the first words' place: a longer tone-only opening
+            lead_in = self.live.pos / sr + SWITCH_FADE_S + 1.0
+            try:
+                full = self.session.plan_with_voice(minutes, lead_in_s=lead_in)
+            except DoesNotFit as exc:
+                # The text looked as if it would fit, the spoken phrases do not: lengthen the
+                # session rather than stop mid-way (the result says so).
+                self.lengthened_to = exc.minutes
+                full = self.session.plan_with_voice(exc.minutes, lead_in_s=lead_in)
+            self.live.replace(full)
+            self.status.plan = full
         self.status.waiting_for_voice = False
+
+    def _place_lines_made(self) -> None:
+        if self.extensions or self.live.total != self.session.plan.total_samples:
+            return  # stretched while the voice is made: the whole plan will say where the words go
+        with self._made_lock:
+            made = dict(self._made)
+        if len(made) == getattr(self, "_placed_from", 0):
+            return
+        self._placed_from = len(made)
+        sofar = plan_so_far(self.profile, self.session.script, made)
+        if len(sofar.narration) > len(self.live.plan.narration) and self._changes_after(sofar) > self.live.pos:
+            self.live.replace(sofar, fade_s=0)  # the same sound up to the new words: no crossfade
+            self.status.plan = sofar
+            self.status.waiting_for_voice = False  # the words are on their way; the rest follows
+            self._placed = True
+
+    def _changes_after(self, plan: SessionPlan) -> int:
+        """The first sample where `plan` may sound different from the plan playing now: a
+        little before each new line, and from any cue that is new or levelled against it."""
+        old, sr = self.live.plan, self.profile.sample_rate
+        starts = [e.start for e in plan.narration if e not in old.narration]
+        first = min(starts, default=plan.total_samples) - int(CHANGES_BEFORE_S * sr)
+        for c in plan.cues:
+            near = any(c.at - CUE_LOOK_BACK_S * sr <= s <= c.at + (CUE_LOOK_AHEAD_S + 1) * sr for s in starts)
+            if near or c not in old.cues:
+                first = min(first, c.at)
+        return first - BLOCK
+
+    def _switch_to(self, full: SessionPlan) -> None:
+        """The whole plan, after lines placed early: at once where it adds only words to come
+        (the sound is the same up to them), else with a crossfade, leaving out any line the
+        playhead has already passed (a voice slower than the session)."""
+        if self._changes_after(full) > self.live.pos:
+            self.live.replace(full, fade_s=0)
+        else:
+            soon = self.live.pos + int((SWITCH_FADE_S + 1.0) * self.profile.sample_rate)
+            kept = [e for e in full.narration if e in self.live.plan.narration or e.start >= soon]
+            full = replace(full, narration=kept)
+            self.live.replace(full)
+        self.status.plan = full
 
     # -- the producer ----------------------------------------------------------
     def blocks(self) -> Blocks:

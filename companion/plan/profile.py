@@ -74,10 +74,10 @@ class Profile:
     chime_every: float  # massage without regions: minutes between chimes, 0 for none
     sample_rate: int = SAMPLE_RATE
     channels: int = 2  # stereo, or 1 (mono)
-    fade_in_s: float = 4.0
+    fade_in_s: float = 3.0
     fade_out_s: float = 9.0
     tail_silence_s: float = 0.75  # digital silence after the fade-out
-    lead_in_s: float = 8.0  # tone only before the first words
+    lead_in_s: float = 3.0  # tone only before the first words: the fade-in, then the voice
     closing_quiet_s: float = 6.0  # tone only between the last words and the fade-out
 
     @property

@@ -159,7 +159,7 @@ def test_breathing_stretches_grow_and_pauses_are_kept():
     assert found[2] == pytest.approx(5, abs=1e-4)  # a script's pause stays in the energy's 2-5 s
     head = p.narration[0].start / sr
     tail = (p.total_samples - p.narration[-1].end) / sr
-    assert head == pytest.approx(8) and tail == pytest.approx(6 + 9 + 0.75)
+    assert head == pytest.approx(3) and tail == pytest.approx(6 + 9 + 0.75)
 
 
 def test_massage_regions_place_a_cue_at_each_change_and_two_minutes_before_the_end():

@@ -239,7 +239,7 @@ def test_a_session_picture_is_the_same_for_the_same_plan(tmp_path):
 
 def test_today_lengthens_a_session_too_short_for_its_words(tmp_path):
     out = tmp_path / "short.wav"
-    result = run_cli("today", "--energy-score", "1", "--breathless", "--minutes", "2", "-o", str(out))
+    result = run_cli("today", "--energy-score", "8", "--minutes", "2", "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert "The words need 3 minutes; making it 3 minutes long." in result.stdout
     assert result.stdout.count("While you listen") == 1 and "(3.00 min" in result.stdout

@@ -182,10 +182,10 @@ def test_cold_cache_the_tone_starts_before_the_voice(tmp_path):
     assert player.run().ended == "finished"
     assert first[0] is True  # sound started while the voice was being synthesised
     plan = player.live.plan
-    assert plan.narration and plan.narration[0].start >= 8 * SR
+    assert plan.narration and plan.narration[0].start >= 3 * SR  # at the plan's place, or later if need be
     assert out.positions[-1] + BLOCK >= plan.total_samples
     spoken = np.concatenate([out.audio[e.start : e.end] for e in plan.narration])
-    assert rms_db(spoken) > rms_db(out.audio[: 6 * SR]) + 6  # the words were really heard
+    assert rms_db(spoken) > rms_db(out.audio[: int(2.5 * SR)]) + 6  # the words were really heard
 
 
 def test_a_script_that_surely_does_not_fit_fails_before_any_sound(tmp_path):
