@@ -22,7 +22,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # A 5-minute low-energy session: played when a sound output works, else written to a file.
+# Meanwhile the voice makes every built-in phrase in the background at low priority, so the
+# sessions after this one speak at once.
 demo: system $(STAMP)
+	@nice -n 19 $(BIN)/companion voice prepare --quiet >/dev/null 2>&1 &
 	@if $(BIN)/companion devices >/dev/null 2>&1; then \
 		$(BIN)/companion play --energy low --minutes 5; \
 	else \

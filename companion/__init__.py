@@ -46,6 +46,7 @@ _EXPORTS = {
     "Session": "companion.session",
     "make_plan": "companion.session",
     "make_session": "companion.session",
+    "prepare_voice": "companion.session",
     "render": "companion.session",
     "track_tags": "companion.session",
     "Narrator": "companion.voice.narrator",
@@ -62,7 +63,17 @@ if TYPE_CHECKING:
     from companion.pack.make import PackOptions, PackResult, make_pack
     from companion.plan.model import SessionPlan
     from companion.safety import SAFETY_SCREEN
-    from companion.session import STOP_RULE, Notice, Rendered, Session, make_plan, make_session, render, track_tags
+    from companion.session import (
+        STOP_RULE,
+        Notice,
+        Rendered,
+        Session,
+        make_plan,
+        make_session,
+        prepare_voice,
+        render,
+        track_tags,
+    )
     from companion.voice.narrator import Narrator
 
 
@@ -105,6 +116,7 @@ __all__ = [
     "make_pack",
     "make_plan",
     "make_session",
+    "prepare_voice",
     "output_devices",
     "play",
     "render",

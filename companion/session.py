@@ -25,9 +25,10 @@ from companion.output.tags import ARTIST, TrackTags, chapters_of, write_tags
 from companion.plan.catalogue import builtin_scripts, default_cover, resolve_script
 from companion.plan.layout import KnownLengths, build_plan, check_fits
 from companion.plan.model import SessionPlan
-from companion.plan.profile import SPEAKING_PACE, Energy, Profile, make_profile, parse_energy
+from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE, Energy, Profile, make_profile, parse_energy
 from companion.plan.scripts import Script, check_name, personalise
 from companion.safety import SAFETY_SCREEN, confirm_safety
+from companion.sound.layers.accompaniment import prepare_bed
 from companion.sound.renderer import QUANTUM, SessionRenderer, blocks
 from companion.voice.narrator import Narrator, Progress
 from companion.voice.piper_voice import PiperNarrator, resolve_voice
@@ -162,6 +163,31 @@ def make_session(
             lengths = _make_voice(narrator, profile, script, progress)
     plan = build_plan(profile, script, lengths)
     return Session(opts, profile, script, plan, cache, narrator, notices, voice_pending=pending)
+
+
+def builtin_phrases() -> list[str]:
+    """Every phrase of every built-in script at every energy level, as said without a name."""
+    phrases: list[str] = []
+    for script in builtin_scripts():
+        spoken = personalise(script, None)
+        for energy in script.energies:
+            phrases.extend(spoken.phrases_for(energy))
+    return list(dict.fromkeys(phrases))
+
+
+def prepare_voice(*, cache: ClipCache | None = None, progress: Progress | None = None) -> int:
+    """Make every built-in phrase the bundled voice still lacks, and the default noise bed, so
+    a session started later speaks at once; returns how many phrases were made. Slow on a
+    fresh machine (a minute or two); meant for a quiet moment, at low priority."""
+    check_argument("cache", cache, cache is None or isinstance(cache, ClipCache), "a ClipCache or None")
+    check_callable("progress", progress)
+    cache = cache or ClipCache()
+    narrator = PiperNarrator(resolve_voice(None), SAMPLE_RATE, cache)
+    before = narrator.synthesised
+    narrator.clip_lengths(builtin_phrases(), SPEAKING_PACE, progress)
+    defaults = SessionOptions()
+    prepare_bed(defaults.ambience, defaults.seed, SAMPLE_RATE, cache)
+    return narrator.synthesised - before
 
 
 def track_tags(session: Session, album: str = ALBUM, track: int | None = None, total: int | None = None) -> TrackTags:

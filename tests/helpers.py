@@ -20,23 +20,14 @@ from pathlib import Path
 import pytest
 
 from companion.cache import ClipCache
-from companion.plan.catalogue import builtin_scripts
-from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE
-from companion.plan.scripts import personalise
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def warm_library_voice(cache: ClipCache) -> None:
-    from companion.voice.piper_voice import PiperNarrator, resolve_voice  # the slow import: only here
+    from companion import prepare_voice  # the slow import: only here
 
-    narrator = PiperNarrator(resolve_voice(None), SAMPLE_RATE, cache)
-    phrases: list[str] = []
-    for script in builtin_scripts():
-        spoken = personalise(script, None)
-        for energy in script.energies:
-            phrases.extend(spoken.phrases_for(energy))
-    narrator.clip_lengths(list(dict.fromkeys(phrases)), SPEAKING_PACE)
+    prepare_voice(cache=cache)
 
 
 def run_wide(tmp_path_factory) -> Path:

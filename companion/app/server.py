@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 import threading
 import webbrowser
@@ -150,6 +151,19 @@ class Serving:
     by_name: str | None  # the same, by the name announced there
 
 
+def prepare_voice_in_background() -> subprocess.Popen:
+    """The voice's built-in phrases made in a low-priority process of its own while the app
+    is open (the voice model's memory goes with it when it is done): a session chosen later
+    then speaks at once. Nothing is made when they are ready already."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "companion", "voice", "prepare", "--quiet"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C in the terminal is the app's to answer, not this
+    )
+
+
 def serve(
     port: int = 0,
     open_browser: bool = True,
@@ -193,9 +207,15 @@ def serve(
 
     threading.Thread(target=when_ready, daemon=True).start()
     announcement = Announcement(lan_ip, port) if lan and lan_ip else None
+    preparing = prepare_voice_in_background()
     try:
         server.run(sockets=sockets)
     finally:
+        preparing.terminate()  # a half-made phrase is never kept: the cache writes whole files
+        try:
+            preparing.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            preparing.kill()
         if announcement is not None:
             announcement.close()
         state.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -261,3 +262,25 @@ def _existing(name: str) -> RecordedVoice:
     if not recorded.exists:
         raise BadInput(f"no recorded voice named '{name}'; see 'companion voice list'")
     return recorded
+
+
+@voice.command("prepare")
+@click.option("--quiet", is_flag=True, help="Say nothing (for a background job).")
+def voice_prepare(quiet: bool) -> None:
+    """Make the bundled voice's phrases for every built-in script now, at low priority, so a
+    session started later speaks at once. Takes a minute or two on a fresh machine; a
+    session can play meanwhile.
+
+    \b
+    Example:
+      companion voice prepare
+    """
+    from companion.session import prepare_voice
+
+    if hasattr(os, "nice"):
+        os.nice(10)  # a background chore: whatever else runs comes first
+    if not quiet:
+        click.echo("Preparing the voice for every built-in script…")
+    made = prepare_voice()
+    if not quiet:
+        click.echo(f"The voice is ready: {made} phrases made now." if made else "The voice was ready already.")

@@ -83,6 +83,8 @@ def test_regions_as_pairs_are_the_same_as_text():
         (lambda: companion.make_session(SessionOptions(narration=False), wait_for_voice=None), "wait_for_voice"),
         (lambda: companion.make_plan(SessionOptions(narration=False), progress="yes"), "progress"),
         (lambda: companion.render("session", "x.wav"), "session"),
+        (lambda: companion.prepare_voice(cache="/tmp"), "cache"),
+        (lambda: companion.prepare_voice(progress=3), "progress"),
         (lambda: companion.play("session", None), "session"),
         (lambda: companion.make_pack(None), "folder"),
         (lambda: companion.make_pack("pack", {"name": "x"}), "opts"),
