@@ -89,7 +89,11 @@ def check() -> None:
 def interrupted(exc: BaseException | None) -> bool:
     """Whether `exc` is a Ctrl-C or SIGTERM, or was raised because of one. Python 3.11 wraps
     an exception raised in a descriptor's __set_name__ in RuntimeError, so a signal landing
-    while an imported module defines a class arrives as a RuntimeError caused by it."""
+    while an imported module defines a class arrives as a RuntimeError caused by it; and one
+    landing inside a C extension's import (numpy's umath) comes out as that import's
+    ImportError, the KeyboardInterrupt dropped: once ours was raised, that is its doing."""
+    if _raised and isinstance(exc, (ImportError, RuntimeError)):
+        return True
     while exc is not None:
         if isinstance(exc, KeyboardInterrupt):
             return True

@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> None:
             hint = f" (see '{exc.ctx.command_path} --help')"
         click.echo(f"Error: {exc.format_message()}{hint}", err=True)
         code = 2
-    except (KeyboardInterrupt, RuntimeError) as exc:
-        if not interrupts.interrupted(exc):  # a RuntimeError may carry a signal (see interrupted)
+    except (KeyboardInterrupt, RuntimeError, ImportError) as exc:
+        if not interrupts.interrupted(exc):  # a RuntimeError or ImportError may be a signal (see interrupted)
             raise
         interrupts.let_go()  # the command is ending: no second interrupt inside its one line
         code = _fail(Interrupted("interrupted; nothing was written"), debug)
