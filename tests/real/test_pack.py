@@ -123,7 +123,8 @@ def test_pack_names_tags_cover_and_chapters(mp3_pack):
         x, sr = read(path)
         assert len(x) == 6 * 60 * sr
         voice = lufs(spans(x, sr, [(e["start_s"], e["end_s"]) for e in plan["narration"]]), sr)
-        assert voice == pytest.approx(-18, abs=2) and true_peak_db(x) <= -1.0
+        # low energy: nearly every line returns after a long quiet, softer by design (docs/defaults.md)
+        assert voice == pytest.approx(-18.5, abs=2) and true_peak_db(x) <= -1.0
 
 
 def test_pack_track_is_the_session_render_makes(mp3_pack, tmp_path):

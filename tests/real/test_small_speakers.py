@@ -68,6 +68,7 @@ CUE_TRACKS = {
 }
 
 
+@pytest.mark.slow("a 10-minute track (the shortest a therapist's is) rendered four ways, measured on two speakers")
 @pytest.mark.parametrize("ambience", list(CUE_TRACKS))
 def test_cues_stand_over_the_bed_and_the_mix_on_both_speakers(ambience):
     """Each cue alone is 4-8 LU over the noise bed's loudest 400 ms in the 10 s before it, and
