@@ -69,20 +69,27 @@ class Accompaniment:
             [cached_noise_loop(ambience, n, sr, seed, part + 2 * c, cache) for part, n in enumerate(self._lengths)]
             for c in range(channels)
         ]
+        mix = (
+            (half, 0.0)
+            if channels == 1
+            else (half / np.sqrt(1 + OTHER_EAR**2), half * OTHER_EAR / np.sqrt(1 + OTHER_EAR**2))
+        )
         for c in range(channels):
             loops, bands = [], []
-            for part in range(len(self._lengths)):
-                loop, band = own[c][part]
-                if channels == 2:
-                    other_loop, other_band = own[1 - c][part]
-                    norm = 1 / np.sqrt(1 + OTHER_EAR**2)
-                    loop, band = (loop + OTHER_EAR * other_loop) * norm, (band + OTHER_EAR * other_band) * norm
-                loops.append((loop * half).astype(np.float32))
-                bands.append((band * half).astype(np.float32))
+            for part, n in enumerate(self._lengths):
+                for which, into in ((0, loops), (1, bands)):
+                    # written straight into the padded array a block is sliced from: a long bed
+                    # is large, and copies of it would double the render's memory
+                    x = np.empty(n + max_block, np.float32)
+                    np.multiply(own[c][part][which], np.float32(mix[0]), out=x[:n])
+                    if mix[1]:
+                        x[:n] += own[1 - c][part][which] * np.float32(mix[1])
+                    x[n:] = x[:max_block]
+                    into.append(x)
             # a bound on |block|, the speech band taken away or not
             self.bed_peak = max(self.bed_peak, sum(float(np.max(np.abs(x))) for x in loops + bands))
-            self._loops.append([np.concatenate([loop, loop[:max_block]]) for loop in loops])
-            self._bands.append([np.concatenate([band, band[:max_block]]) for band in bands])
+            self._loops.append(loops)
+            self._bands.append(bands)
 
     def tone(self, start: int, n: int) -> np.ndarray:
         """Tone samples [start, start + n) at its peak gain (a view: do not write into it)."""

@@ -75,7 +75,7 @@ def cached_noise_loop(
         clip_key(noise=kind, length=length, sr=sample_rate, seed=seed, part=part, version=NOISE_VERSION, band=band)
         for band in ("all", "speech")
     )
-    loop, band = cache.get(key), cache.get(band_key)
+    loop, band = cache.get(key, mmap=True), cache.get(band_key, mmap=True)  # read as they are used
     if loop is None or band is None or len(loop) != length or len(band) != length:
         loop, band = noise_loop(kind, length, sample_rate, seed, part)
         cache.put(key, loop)
