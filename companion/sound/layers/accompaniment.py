@@ -75,7 +75,8 @@ class Accompaniment:
             else (half / np.sqrt(1 + OTHER_EAR**2), half * OTHER_EAR / np.sqrt(1 + OTHER_EAR**2))
         )
         for c in range(channels):
-            loops, bands = [], []
+            loops: list[np.ndarray] = []
+            bands: list[np.ndarray] = []
             for part, n in enumerate(self._lengths):
                 for which, into in ((0, loops), (1, bands)):
                     # written straight into the padded array a block is sliced from: a long bed
@@ -87,7 +88,7 @@ class Accompaniment:
                     x[n:] = x[:max_block]
                     into.append(x)
             # a bound on |block|, the speech band taken away or not
-            self.bed_peak = max(self.bed_peak, sum(float(np.max(np.abs(x))) for x in loops + bands))
+            self.bed_peak = max(self.bed_peak, sum((float(np.max(np.abs(x))) for x in loops + bands), 0.0))
             self._loops.append(loops)
             self._bands.append(bands)
 
