@@ -167,44 +167,13 @@ def return_figures(checks) -> dict:
     }
 
 
-def _words(text: str) -> list[str]:
-    import re
-
-    return re.findall(r"[a-z']+", text.lower().replace("’", "'"))
-
-
-def heard_share(reference: list[str], heard: list[str]) -> float:
-    """The share of the script's words the recogniser heard, in order (longest common subsequence)."""
-    from difflib import SequenceMatcher
-
-    matched = sum(b.size for b in SequenceMatcher(None, reference, heard, autojunk=False).get_matching_blocks())
-    return matched / max(len(reference), 1)
-
-
-def recognise(decoder, x: np.ndarray) -> list[str]:
-    import soxr
-
-    y = soxr.resample(np.asarray(x, np.float32), SR, 16000)
-    decoder.start_utt()
-    decoder.process_raw((np.clip(y, -1, 1) * 32767).astype(np.int16).tobytes(), full_utt=True)
-    decoder.end_utt()
-    hyp = decoder.hyp()
-    return [w for w in (hyp.hypstr.split() if hyp else []) if not w.startswith("<")]
-
-
-def decoder():
-    from pocketsphinx import Decoder
-
-    return Decoder(loglevel="FATAL")
-
-
-def word_figures() -> dict:
+def word_figures(checks) -> dict:
     """The recogniser on each line of the session: the mix (folded to mono) and the voice alone."""
     from companion import SessionOptions, make_session
     from companion.sound.renderer import SessionRenderer
 
     out = {}
-    d = decoder()
+    d = checks.recogniser()
     for label, opts in (
         ("body-scan, medium", SessionOptions(energy="medium", script="body-scan")),
         ("caregiver feet", SessionOptions(mode="caregiver", part="feet", safety_confirmed=True)),
@@ -217,11 +186,11 @@ def word_figures() -> dict:
         ref, heard_mix, heard_voice = [], [], []
         for e in plan.narration:
             a, b = max(e.start - SR // 2, 0), e.end + SR // 2
-            ref += _words(e.text)
-            heard_mix += recognise(d, mix[a:b])
-            heard_voice += recognise(d, voice[a:b])
-        out[f"{label}: words heard, voice alone (%)"] = 100 * heard_share(ref, heard_voice)
-        out[f"{label}: words heard, the mix (%)"] = 100 * heard_share(ref, heard_mix)
+            ref += checks.words(e.text)
+            heard_mix += checks.recognise(d, mix[a:b], SR)
+            heard_voice += checks.recognise(d, voice[a:b], SR)
+        out[f"{label}: words heard, voice alone (%)"] = 100 * checks.heard_share(ref, heard_voice)
+        out[f"{label}: words heard, the mix (%)"] = 100 * checks.heard_share(ref, heard_mix)
     return out
 
 
@@ -254,13 +223,13 @@ def fold_figures(checks) -> dict:
     return out
 
 
-def density_figures() -> dict:
+def density_figures(checks) -> dict:
     from companion import SessionOptions, make_plan
 
     out = {}
     for energy in ("low", "medium", "high"):
         plan = make_plan(SessionOptions(energy=energy))
-        words = sum(len(_words(e.text)) for e in plan.narration)
+        words = sum(len(checks.words(e.text)) for e in plan.narration)
         out[f"words per minute of session, {energy} energy"] = words / (plan.duration_s / 60)
     return out
 
@@ -305,8 +274,8 @@ def measure() -> dict:
         lambda: cue_figures(checks),
         lambda: return_figures(checks),
         lambda: fold_figures(checks),
-        density_figures,
-        word_figures,
+        lambda: density_figures(checks),
+        lambda: word_figures(checks),
         first_words,
     ):
         figures.update(part())

@@ -20,6 +20,10 @@ __all__ = [
     "rms_db",
     "max_step_near",
     "small_speaker",
+    "recogniser",
+    "recognise",
+    "words",
+    "heard_share",
 ]
 
 
@@ -141,3 +145,36 @@ def lufs(x: np.ndarray, sr: int) -> float:
     relative = -0.691 + 10 * np.log10(power.mean()) - 10.0
     kept = power[-0.691 + 10 * np.log10(power) >= relative]
     return float(-0.691 + 10 * np.log10(kept.mean()))
+
+
+def recogniser():
+    """A speech recogniser independent of the voice: PocketSphinx with its own US English model."""
+    from pocketsphinx import Decoder
+
+    return Decoder(loglevel="FATAL")
+
+
+def recognise(decoder, x: np.ndarray, sr: int) -> list[str]:
+    """The words a recogniser hears in a mono sound."""
+    import soxr
+
+    y = soxr.resample(np.asarray(x, np.float32), sr, 16000)
+    decoder.start_utt()
+    decoder.process_raw((np.clip(y, -1, 1) * 32767).astype(np.int16).tobytes(), full_utt=True)
+    decoder.end_utt()
+    hyp = decoder.hyp()
+    return [w for w in (hyp.hypstr.split() if hyp else []) if not w.startswith("<")]
+
+
+def words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z']+", text.lower().replace("\u2019", "'"))
+
+
+def heard_share(reference: list[str], heard: list[str]) -> float:
+    """The share of the script's words heard, in order (their longest common subsequence)."""
+    from difflib import SequenceMatcher
+
+    blocks = SequenceMatcher(None, reference, heard, autojunk=False).get_matching_blocks()
+    return sum(b.size for b in blocks) / max(len(reference), 1)

@@ -4,18 +4,16 @@ speech recogniser (PocketSphinx, independent of the voice) can make out in the m
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import replace
-from difflib import SequenceMatcher
 
 import numpy as np
 import pytest
 
 from companion import SessionOptions, make_plan, make_session
 from companion.sound.renderer import QUANTUM, SessionRenderer
-from tests.audio_checks import lufs, momentary, small_speaker
+from tests.audio_checks import heard_share, lufs, momentary, recognise, recogniser, small_speaker, words
 
 SR = 44100
 
@@ -109,33 +107,10 @@ def test_stereo_folds_to_one_speaker_within_a_lu_of_mono():
     assert 0.65 <= correlation <= 0.75  # wide on headphones, and the level kept on one speaker
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z']+", text.lower())
-
-
-def _recognise(decoder, x: np.ndarray) -> list[str]:
-    import soxr
-
-    y = soxr.resample(np.asarray(x, np.float32), SR, 16000)
-    decoder.start_utt()
-    decoder.process_raw((np.clip(y, -1, 1) * 32767).astype(np.int16).tobytes(), full_utt=True)
-    decoder.end_utt()
-    hyp = decoder.hyp()
-    return hyp.hypstr.split() if hyp else []
-
-
-def _heard(reference: list[str], heard: list[str]) -> float:
-    """The share of the script's words heard, in order (their longest common subsequence)."""
-    blocks = SequenceMatcher(None, reference, heard, autojunk=False).get_matching_blocks()
-    return sum(b.size for b in blocks) / len(reference)
-
-
 @pytest.mark.slow("a speech recogniser listens to 16 lines twice (a minute and a half on one core)")
 def test_a_recogniser_hears_as_many_words_in_the_mix_as_in_the_voice_alone():
     """The bed makes way for the voice where speech lives (0.7-4 kHz) while it speaks: the words
     heard in the mix (one speaker's fold) are within 2 points of those in the voice alone."""
-    from pocketsphinx import Decoder
-
     session = make_session(SessionOptions(energy="medium", script="body-scan"))
     plan = session.plan
     lines = plan.narration[:16]
@@ -144,14 +119,14 @@ def test_a_recogniser_hears_as_many_words_in_the_mix_as_in_the_voice_alone():
     mix = np.concatenate([renderer.quantum(k) for k in range(min(-(-end // QUANTUM), renderer.quanta))]).mean(axis=1)
     voice = np.zeros(len(mix), np.float32)
     renderer.voice.add_into(voice, 0, renderer.centre_scale)
-    decoder = Decoder(loglevel="FATAL")
+    decoder = recogniser()
     reference, in_mix, alone = [], [], []
     for line in lines:
         a, b = line.start - SR // 2, line.end + SR // 2
-        reference += _words(line.text)
-        in_mix += _recognise(decoder, mix[a:b])
-        alone += _recognise(decoder, voice[a:b])
-    heard_alone, heard_in_mix = _heard(reference, alone), _heard(reference, in_mix)
+        reference += words(line.text)
+        in_mix += recognise(decoder, mix[a:b], SR)
+        alone += recognise(decoder, voice[a:b], SR)
+    heard_alone, heard_in_mix = heard_share(reference, alone), heard_share(reference, in_mix)
     assert heard_alone > 0.6  # the recogniser works at all
     print(f"words heard: voice alone {heard_alone:.3f}, the mix {heard_in_mix:.3f}")
     assert heard_in_mix >= heard_alone - 0.02, (heard_alone, heard_in_mix)
@@ -182,7 +157,7 @@ def test_low_energy_is_the_sparsest_in_words():
     rates = {}
     for energy in ("low", "medium", "high"):
         plan = make_plan(SessionOptions(energy=energy))
-        rates[energy] = sum(len(_words(e.text)) for e in plan.narration) / (plan.duration_s / 60)
+        rates[energy] = sum(len(words(e.text)) for e in plan.narration) / (plan.duration_s / 60)
     assert rates["low"] < rates["medium"] and rates["low"] < rates["high"], rates
 
 
