@@ -110,6 +110,10 @@ class Player:
         self.commands: queue.Queue[str] = queue.Queue()
         self._voice: Future | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._made: dict[str, tuple[str, int]] = {}  # the phrases made so far, by the voice's thread
+        self._made_lock = threading.Lock()
+        self._placed_from = 0  # how many phrases the plan playing now was made from
+        self._placed = False  # lines put in the plan before the whole voice was ready
         self.interrupts = 0
         self.extensions = 0
         self.heard = 0  # session samples handed to the output
@@ -157,9 +161,6 @@ class Player:
         narrator = self.session.narrator
         if not self.session.voice_pending or narrator is None:  # tones only, or the voice is ready
             return
-        self._made: dict[str, tuple[str, int]] = {}
-        self._made_lock = threading.Lock()
-        self._placed = False  # lines put in the plan before the whole voice was ready
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="companion-voice")
         self._voice = self._pool.submit(self._make_in_order, narrator)
 
@@ -211,7 +212,7 @@ class Player:
             return  # stretched while the voice is made: the whole plan will say where the words go
         with self._made_lock:
             made = dict(self._made)
-        if len(made) == getattr(self, "_placed_from", 0):
+        if len(made) == self._placed_from:
             return
         self._placed_from = len(made)
         sofar = plan_so_far(self.profile, self.session.script, made)
