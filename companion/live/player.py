@@ -176,6 +176,12 @@ class Player:
                 with self._made_lock:
                     self._made.update(made)
 
+    def made(self, texts: list[str]) -> bool:
+        """Whether the voice has made every one of these phrases, as far as this player knows
+        (thread-safe: an output that paces itself by the voice, as a test's does, asks this)."""
+        with self._made_lock:
+            return all(t in self._made for t in texts)
+
     def _voice_ready(self) -> None:
         """Place each line as soon as its place is fixed; once every phrase is ready, switch
         to the whole plan."""

@@ -154,7 +154,8 @@ def test_a_session_in_a_recorded_voice_keeps_the_plan_timing_and_levels(tmp_path
     x, sr = read(out)
     assert len(x) == plan["total_samples"] == 3 * 60 * sr
     voice = lufs(spans(x, sr, [(e["start_s"], e["end_s"]) for e in plan["narration"]]), sr)
-    assert voice == pytest.approx(-18, abs=1.5) and true_peak_db(x) <= -1.0
+    # low energy: most lines return after a long quiet, each kept within 10 LU of it (docs/defaults.md)
+    assert voice == pytest.approx(-18.5, abs=1.5) and true_peak_db(x) <= -1.0
     take, _ = sf.read(RecordedVoice("gran").take_path("Welcome."), dtype="float64")
     first = plan["narration"][0]["phrases"][0]
     assert first["text"] == "Welcome." and first["end_s"] - first["start_s"] == pytest.approx(len(take) / sr, abs=1e-4)

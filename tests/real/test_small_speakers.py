@@ -171,7 +171,6 @@ def test_first_words_on_time_from_an_empty_voice_cache(tmp_path, shared_cache):
     reaches the line."""
     from companion.cache import ClipCache
     from companion.live.player import Player
-    from companion.plan.profile import SPEAKING_PACE
     from companion.plan.scripts import Entry
     from tests.paced_output import PacedOutput
 
@@ -197,7 +196,7 @@ def test_first_words_on_time_from_an_empty_voice_cache(tmp_path, shared_cache):
         coming = [e for e in planned.narration if at + 2 * SR >= e.start]
         needed = [c.text for e in coming for c in e.clips] if len(coming) < 2 else session.phrases
         deadline = time.monotonic() + 120
-        while not narrator.ready(needed, SPEAKING_PACE) and time.monotonic() < deadline:
+        while not player.made(needed) and time.monotonic() < deadline:
             time.sleep(0.01)
 
     output = PacedOutput(SR, speed=50, on_block=keep_ahead)
