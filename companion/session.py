@@ -32,7 +32,7 @@ from companion.sound.layers.accompaniment import prepare_bed
 from companion.sound.renderer import QUANTUM, SessionRenderer, blocks
 from companion.voice.narrator import Narrator, Progress
 from companion.voice.piper_voice import PiperNarrator, resolve_voice
-from companion.voice.recorded import RecordedNarrator, RecordedVoice
+from companion.voice.recorded import RecordedNarrator, RecordedVoice, script_phrases
 
 ALBUM = "companion sessions"  # a single render's album; a pack's is the pack's name
 STOP_RULE = (
@@ -167,12 +167,7 @@ def make_session(
 
 def builtin_phrases() -> list[str]:
     """Every phrase of every built-in script at every energy level, as said without a name."""
-    phrases: list[str] = []
-    for script in builtin_scripts():
-        spoken = personalise(script, None)
-        for energy in script.energies:
-            phrases.extend(spoken.phrases_for(energy))
-    return list(dict.fromkeys(phrases))
+    return list(dict.fromkeys(p for script in builtin_scripts() for p in script_phrases(script)))
 
 
 def prepare_voice(*, cache: ClipCache | None = None, progress: Progress | None = None) -> int:

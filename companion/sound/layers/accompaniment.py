@@ -26,12 +26,24 @@ EARS_SHARE = 0.7
 OTHER_EAR = (1 - np.sqrt(1 - EARS_SHARE**2)) / EARS_SHARE
 
 
+def own_noise(
+    ambience: str, sample_rate: int, seed: int, channels: int, cache: ClipCache | None
+) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+    """Each channel's own noise, loop and speech band, for each loop length: channel c's is
+    parts (2c, 2c + 1), so channel 0 alone is the mono bed."""
+    return [
+        [
+            cached_noise_loop(ambience, seconds * sample_rate, sample_rate, seed, part + 2 * c, cache)
+            for part, seconds in enumerate(LOOP_S)
+        ]
+        for c in range(channels)
+    ]
+
+
 def prepare_bed(ambience: str, seed: int, sample_rate: int, cache: ClipCache) -> None:
     """Make a stereo bed's noise loops now and keep them in the cache (a first session then
     starts without waiting for them)."""
-    for c in range(2):
-        for part, seconds in enumerate(LOOP_S):
-            cached_noise_loop(ambience, seconds * sample_rate, sample_rate, seed, part + 2 * c, cache)
+    own_noise(ambience, sample_rate, seed, 2, cache)
 
 
 class Accompaniment:
@@ -64,11 +76,7 @@ class Accompaniment:
         if not self.has_bed:
             return
         half = bed_gain * np.sqrt(0.5)  # two unit-RMS halves make a unit-RMS bed
-        # channel c's own noise is parts (2c, 2c + 1): channel 0 alone is the mono bed
-        own = [
-            [cached_noise_loop(ambience, n, sr, seed, part + 2 * c, cache) for part, n in enumerate(self._lengths)]
-            for c in range(channels)
-        ]
+        own = own_noise(ambience, sr, seed, channels, cache)
         mix = (
             (half, 0.0)
             if channels == 1
