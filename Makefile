@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 # Meanwhile the voice makes every built-in phrase in the background at low priority, so the
 # sessions after this one speak at once.
 demo: system $(STAMP)
+	@setup/launcher.sh "$(abspath $(BIN))"
 	@nice -n 19 $(BIN)/companion voice prepare --quiet >/dev/null 2>&1 &
 	@if $(BIN)/companion devices >/dev/null 2>&1; then \
 		$(BIN)/companion play --energy low --minutes 5; \

@@ -9,8 +9,9 @@
 #                                   (to open a home pack's page in a real headless browser), and
 #                                   each format's own validator (mp3val, ogginfo, opusinfo, flac),
 #                                   and a real spreadsheet (gnumeric's ssconvert) that opens an export,
-#                                   pdftoppm (the care-team report as images), and npm (axe-core,
-#                                   the accessibility checker the app's browser tests run)
+#                                   pdftoppm (the care-team report as images), npm (axe-core,
+#                                   the accessibility checker the app's browser tests run), and
+#                                   desktop-file-validate (the app's desktop shortcut)
 #   setup/system-packages.sh bench  and sox, which the benchmarks compare against, and chromium
 #                                   with its driver (the app's benchmark)
 set -euo pipefail
@@ -29,6 +30,7 @@ if [ "${1:-}" = test ]; then
     command -v ssconvert >/dev/null || need+=(gnumeric)
     command -v pdftoppm >/dev/null || need+=(poppler-utils)
     command -v npm >/dev/null || need+=(npm)
+    command -v desktop-file-validate >/dev/null || need+=(desktop-file-utils)
 fi
 if [ "${1:-}" = bench ]; then
     command -v sox >/dev/null || need+=(sox)

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 @click.option("--no-browser", is_flag=True, help="Only print the address to open.")
 @click.option("--lan", is_flag=True, help="Also serve your home network, for paired phones and tablets.")
 @click.option("--lan-address", metavar="ADDRESS", default=None, help="With --lan: this computer's address there.")
-def app(port: int, no_browser: bool, lan: bool, lan_address: str | None) -> None:
+@click.option("--shortcut", is_flag=True, help="Add companion to your desktop's menu (one click opens it), then stop.")
+def app(port: int, no_browser: bool, lan: bool, lan_address: str | None, shortcut: bool) -> None:
     """Open companion in your web browser: today's session, listening, the caregiver's
     massage and the comfort journal, with large buttons. It serves this computer only
     unless --lan; Ctrl-C stops it.
@@ -24,7 +25,15 @@ def app(port: int, no_browser: bool, lan: bool, lan_address: str | None) -> None
     Examples:
       companion app
       companion app --lan
+      companion app --shortcut
     """
+    if shortcut:
+        from companion.app.shortcut import add_shortcut
+
+        entry = add_shortcut()
+        click.echo(f"companion is in your desktop's menu now ({entry}).")
+        click.echo("One click opens it in your web browser, with a window that stops it when closed.")
+        return
     from companion.app.server import serve
     from companion.errors import Interrupted
 

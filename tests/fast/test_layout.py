@@ -125,8 +125,8 @@ def test_each_room_says_what_it_holds_and_may_import():
 
 
 def readme_map() -> dict[str | None, set[str]]:
-    """The README's map of the code: the file names it shows in each room (None: the top)."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The development page's map of the code: the file names it shows in each room (None: the top)."""
+    readme = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
     block = readme[readme.index("<!-- code map -->") : readme.index("<!-- end of code map -->")]
     rooms: dict[str | None, set[str]] = {None: set()}
     room: str | None = None

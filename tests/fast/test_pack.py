@@ -71,7 +71,7 @@ def test_pack_into_a_file_is_refused(tmp_path):
 
 def test_the_readme_shows_the_pack():
     readme = (ROOT / "README.md").read_text()
-    assert "companion pack ~/Music/comfort" in readme
+    assert "companion pack ~/Music/comfort" in readme and "companion pack" in (ROOT / "docs" / "cli.md").read_text()
 
 
 def entry_for(track, notes=None, content=b"done") -> dict:

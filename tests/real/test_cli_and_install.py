@@ -71,3 +71,35 @@ def test_any_piper_voice_file_can_speak(tmp_path):
     result = run_cli("render", "--energy", "low", "--minutes", "2", "--voice", voice, "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask()
+
+
+def test_make_demo_puts_a_launcher_where_a_person_types_companion(tmp_path):
+    """setup/launcher.sh (run by `make demo`): `companion` from a new terminal runs this
+    checkout's; a second run keeps it; someone else's `companion` is left alone."""
+    bin_dir, venv_bin = tmp_path / "bin", Path(sys.executable).parent
+    env = {**os.environ, "COMPANION_LAUNCHER_DIR": str(bin_dir), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run([ROOT / "setup" / "launcher.sh", venv_bin], env=env, capture_output=True, text=True)
+    assert first.returncode == 0 and f'export PATH="{bin_dir}:$PATH"' in first.stdout, first.stdout
+    env["PATH"] = f"{bin_dir}:/usr/bin:/bin"
+    again = subprocess.run([ROOT / "setup" / "launcher.sh", venv_bin], env=env, capture_output=True, text=True)
+    assert again.stdout.strip() == "companion is ready: type 'companion app' in any terminal."
+    typed = subprocess.run(["companion", "--version"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert typed.returncode == 0 and "companion, version" in typed.stdout
+    (bin_dir / "companion").write_text("#!/bin/sh\necho someone else's\n")
+    kept = subprocess.run([ROOT / "setup" / "launcher.sh", venv_bin], env=env, capture_output=True, text=True)
+    assert "left as it is" in kept.stdout and "someone else's" in (bin_dir / "companion").read_text()
+
+
+def test_app_shortcut_is_a_valid_desktop_entry_that_starts_the_app(tmp_path):
+    data = tmp_path / "data"
+    made = run_cli("app", "--shortcut", env={"XDG_DATA_HOME": str(data)})
+    assert made.returncode == 0 and "desktop's menu" in made.stdout, made.stderr
+    entry = data / "applications" / "companion.desktop"
+    checked = subprocess.run(["desktop-file-validate", entry], capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stdout == "", checked.stdout
+    fields = dict(line.split("=", 1) for line in entry.read_text().splitlines()[1:])
+    assert Path(fields["Icon"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    command = [part.strip('"') for part in fields["Exec"].split(" ")]
+    assert command[1:] == ["-m", "companion", "app"] and Path(command[0]).exists()
+    helped = subprocess.run([*command, "--help"], capture_output=True, text=True)  # the very command it starts
+    assert helped.returncode == 0 and "--shortcut" in helped.stdout

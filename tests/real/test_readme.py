@@ -1,4 +1,4 @@
-"""Every example in the READMEs runs as written: each `companion ...` line of their shell
+"""Every example in the READMEs and docs/ runs as written: each `companion ...` line of their shell
 blocks is run on a terminal (so a caregiver example meets its safety question, answered
 yes, and the check-in its questions, each skipped with Enter), in a folder holding the
 example script from scripts/README.md as my-script.txt."""
@@ -25,7 +25,8 @@ def shell_examples(readme) -> list[str]:
     return lines
 
 
-EXAMPLES = shell_examples(ROOT / "README.md") + shell_examples(ROOT / "scripts" / "README.md")
+DOCUMENTS = [ROOT / "README.md", ROOT / "scripts" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+EXAMPLES = list(dict.fromkeys(e for document in DOCUMENTS for e in shell_examples(document)))  # each once
 
 
 def in_turn(examples: list[str]) -> list[list[str]]:
