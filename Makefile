@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
-.PHONY: demo test test-fast lint bench clean system system-test screenshots
+.PHONY: demo test test-fast lint bench clean system system-test screenshots docs
 
 # System packages (PortAudio; for the tests ffmpeg and strace): installed as root or with sudo,
 # else one line says what to run. The demo goes on without sound output (it writes a file).
@@ -50,6 +50,10 @@ test-fast: $(STAMP)
 # The README's pictures of the app, taken by its browser tests
 screenshots: system-test $(STAMP) $(AXE)
 	COMPANION_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/real/test_app.py
+
+# docs/cli.md's list of every command and option, made from the commands themselves
+docs: $(STAMP)
+	$(BIN)/python -m tests.docs_reference
 
 lint: $(STAMP)
 	$(BIN)/ruff check companion tests benchmarks
