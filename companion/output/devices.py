@@ -5,13 +5,16 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
 from companion.errors import BadInput, OutputError
 from companion.output.stream import BLOCK, Status
 from companion.plan.profile import SAMPLE_RATE
+
+Block = tuple[np.ndarray, int | None]  # samples and the session position (None: held)
 
 QUEUE_BLOCKS = 6  # about half a second rendered ahead of the playhead (6 x 4096 frames)
 
@@ -82,7 +85,7 @@ class DeviceOutput:
         self._abort = threading.Event()
         self.first_block_at: float | None = None
 
-    def play(self, blocks: Iterable[tuple[np.ndarray, int | None]], status: Status) -> None:
+    def play(self, blocks: Iterable[Block], status: Status) -> None:
         import sounddevice as sd
 
         q: queue.Queue = queue.Queue(maxsize=QUEUE_BLOCKS)
@@ -90,11 +93,7 @@ class DeviceOutput:
         end = object()
 
         dry = [False]  # counting dry spells, not callbacks: a device that pulls fast calls very often
-        channels = status.plan.profile.channels
-        if channels > 1 and _output_channels(self.device) < channels:
-            # a one-channel output: centred sounds (voice, tone) keep their level in the sum
-            blocks = ((b.mean(axis=1, keepdims=True) * np.float32(np.sqrt(channels)), at) for b, at in blocks)
-            channels = 1
+        blocks, channels = self._fitted(blocks, status.plan.profile.channels)
 
         def callback(outdata, frames, _time, _status) -> None:
             status.taken += frames
@@ -115,18 +114,7 @@ class DeviceOutput:
             if at is not None:
                 status.position = at
 
-        try:
-            stream = sd.OutputStream(
-                samplerate=self.sample_rate,
-                channels=channels,
-                dtype="float32",
-                blocksize=BLOCK,
-                device=self.device,
-                callback=callback,
-                finished_callback=done.set,
-            )
-        except (sd.PortAudioError, ValueError) as exc:
-            raise NoDevice(f"the sound output could not be opened ({exc})") from None
+        stream = self._stream(channels, callback, done.set)
         items = iter(blocks)
         for item in items:  # prefill, so the first callbacks find sound waiting
             q.put(item)
@@ -155,6 +143,30 @@ class DeviceOutput:
                 if self._abort.is_set():
                     stream.abort()
                     break
+
+    def _fitted(self, blocks: Iterable[Block], channels: int) -> tuple[Iterable[Block], int]:
+        """The blocks and their channel count as this output takes them: a one-channel output
+        gets the sum, scaled so that centred sounds (voice, tone) keep their level."""
+        if channels > 1 and _output_channels(self.device) < channels:
+            gain = np.float32(np.sqrt(channels))
+            return ((b.mean(axis=1, keepdims=True) * gain, at) for b, at in blocks), 1
+        return blocks, channels
+
+    def _stream(self, channels: int, callback: Callable, finished: Callable[[], None]) -> Any:
+        import sounddevice as sd
+
+        try:
+            return sd.OutputStream(
+                samplerate=self.sample_rate,
+                channels=channels,
+                dtype="float32",
+                blocksize=BLOCK,
+                device=self.device,
+                callback=callback,
+                finished_callback=finished,
+            )
+        except (sd.PortAudioError, ValueError) as exc:
+            raise NoDevice(f"the sound output could not be opened ({exc})") from None
 
     def abort(self) -> None:
         self._abort.set()

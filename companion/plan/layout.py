@@ -83,7 +83,6 @@ def build_plan(
         profile = profile.with_(fade_out_s=SLEEP_FADE_S, closing_quiet_s=SLEEP_FADE_S)
     sr = profile.sample_rate
     total = profile.total_samples
-    pacing = profile.pacing
     breaths = breath_schedule(profile, total / sr)
     head = int(round(max(profile.lead_in_s, profile.fade_in_s, lead_in_s or 0) * sr))
     tail = profile.closing_samples
@@ -92,8 +91,33 @@ def build_plan(
         return SessionPlan(profile, script.name, script.title, total, [], breaths, mode_cues(profile))
 
     energy = profile.energy.value
-    items = script.items_for(energy)
     lengths = narrator.clip_lengths(script.phrases_for(energy), SPEAKING_PACE)
+    timeline = _timeline(script.items_for(energy), lengths, profile)
+    budget = total - head - tail
+    dropped = _fit(timeline, budget, profile, script)
+    _grow(timeline, budget)
+
+    cues = mode_cues(profile)
+    narration, sections, pos = _place(timeline, head, cues, sr)
+    assert pos == total - tail, "the plan must fill the session exactly"
+    if profile.mode.words_within_s is not None and check_words:
+        _check_words_at_the_ends(narration, profile, script)
+    return SessionPlan(
+        profile,
+        script.name,
+        script.title,
+        total,
+        narration,
+        breaths,
+        cues=sorted(cues, key=lambda c: c.at),
+        sections=sections,
+        dropped_optional=dropped,
+    )
+
+
+def _timeline(items: list, lengths: dict[str, tuple[str, int]], profile: Profile) -> list[_Spoken | _Quiet]:
+    """The script's lines and the quiet between them, in order, at their first lengths."""
+    sr, pacing = profile.sample_rate, profile.pacing
     timeline: list[_Spoken | _Quiet] = []
     pending: _Quiet | None = None
     section = None
@@ -108,8 +132,7 @@ def build_plan(
             pending = _Quiet(s, shortest, False, item.section)
         elif isinstance(item, Breathe):
             low = item.min_s if item.min_s is not None else pacing.breathe_min
-            s = int(round(low * sr))
-            pending = _Quiet(s, int(5 * sr), True, item.section)
+            pending = _Quiet(int(round(low * sr)), int(5 * sr), True, item.section)
         else:
             if timeline or pending is not None:
                 if pending is None:
@@ -123,19 +146,20 @@ def build_plan(
             gaps = _phrase_gaps([c[1] for c in placed], item.phrases, item.words, profile)
             timeline.append(_Spoken(item, placed, gaps, chime_before=chime))
             chime = False
-
     if pending is not None:  # a pause or stretch after the last line
         timeline.append(pending)
     if not any(isinstance(t, _Quiet) and t.grows for t in timeline):
         _add_implicit_stretch(timeline, int(pacing.breathe_min * sr))
+    return timeline
 
-    budget = total - head - tail
-    dropped = _fit(timeline, budget, profile, script)
-    _grow(timeline, budget)
 
+def _place(
+    timeline: list[_Spoken | _Quiet], head: int, cues: list[Cue], sr: int
+) -> tuple[list[NarrationEntry], list[tuple[int, str]], int]:
+    """Every line and its phrases at their samples, from `head` on; a script's chimes go into
+    `cues`. Returns the lines, where each section starts, and where the last quiet ends."""
     narration: list[NarrationEntry] = []
     sections: list[tuple[int, str]] = []
-    cues = mode_cues(profile)
     pos = head
     for part in timeline:
         if isinstance(part, _Quiet):
@@ -153,20 +177,7 @@ def build_plan(
             sections.append((pos, entry.section))
         narration.append(entry)
         pos += part.length
-    assert pos == total - tail, "the plan must fill the session exactly"
-    if profile.mode.words_within_s is not None and check_words:
-        _check_words_at_the_ends(narration, profile, script)
-    return SessionPlan(
-        profile,
-        script.name,
-        script.title,
-        total,
-        narration,
-        breaths,
-        cues=sorted(cues, key=lambda c: c.at),
-        sections=sections,
-        dropped_optional=dropped,
-    )
+    return narration, sections, pos
 
 
 def _check_words_at_the_ends(narration: list[NarrationEntry], profile: Profile, script: Script) -> None:

@@ -24,6 +24,7 @@ that grows to fill the session.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -36,7 +37,7 @@ ENERGY_NAMES = {e.value for e in Energy}
 HEADER_KEYS = {"title", "energies", "modes", "summary", "ending", "short", "purpose", "group"}
 # What a script is for, in the catalogue: the check-in and the pack choose by group.
 GROUPS = ("rest", "sleep", "breathing", "after-massage", "massage", "caregiver")
-ENDINGS = {"gentle", "sleep"}  # sleep: a long fade into quiet, with no call to wake
+ENDINGS = ("gentle", "sleep")  # sleep: a long fade into quiet, with no call to wake
 NAME = "{name}"
 MAX_SCRIPT_BYTES = 256 * 1024  # a script is a few pages of text (the built-in ones are under 3 KB)
 # One breath of speech: the built-in phrases have at most 10 words. A longer phrase would take
@@ -196,20 +197,12 @@ def parse_script(text: str, name: str, path: str) -> Script:
     title = header.get("title", "").strip()
     if not title:
         raise ScriptError(path, 1, "the script needs a 'title:' line at the top")
-    energies = tuple(w for w in re.split(r"[\s,]+", header.get("energies", "low medium high")) if w)
-    for e in energies:
-        if e not in ENERGY_NAMES:
-            raise ScriptError(path, None, f"unknown energy level '{e}' in 'energies:'; use low, medium, high")
-    modes = tuple(w for w in re.split(r"[\s,]+", header.get("modes", "relax")) if w)
-    for m in modes:
-        if m not in MODES:
-            raise ScriptError(path, None, f"unknown mode '{m}' in 'modes:'; use {', '.join(sorted(MODES))}")
-    ending = header.get("ending", "gentle").strip().lower()
-    if ending not in ENDINGS:
-        raise ScriptError(path, None, f"unknown ending '{ending}'; use gentle or sleep")
-    group = header.get("group", "rest").strip().lower()
-    if group not in GROUPS:
-        raise ScriptError(path, None, f"unknown group '{group}'; use {', '.join(GROUPS)}")
+    energies = _words(
+        header.get("energies", "low medium high"), [e.value for e in Energy], "energy level", "'energies:'", path
+    )
+    modes = _words(header.get("modes", "relax"), sorted(MODES), "mode", "'modes:'", path)
+    (ending,) = _words(header.get("ending", "gentle").lower(), ENDINGS, "ending", "'ending:'", path, one=True)
+    (group,) = _words(header.get("group", "rest").lower(), GROUPS, "group", "'group:'", path, one=True)
     summary = header.get("summary", "")
     script = Script(name, path, title, energies, modes, summary, items, ending)
     script.short = header.get("short", "") or title
@@ -219,6 +212,18 @@ def parse_script(text: str, name: str, path: str) -> Script:
         if not any(isinstance(i, Entry) for i in script.items_for(energy)):
             raise ScriptError(path, None, f"no spoken lines for the '{energy}' energy level")
     return script
+
+
+def _words(text: str, allowed: Iterable[str], what: str, where: str, path: str, one: bool = False) -> tuple[str, ...]:
+    """A header's words, each one of `allowed` (in the order given); `one`: exactly one word."""
+    words = tuple(w for w in re.split(r"[\s,]+", text.strip()) if w) or ("",)
+    known = list(allowed)
+    for word in words:
+        if word not in known:
+            raise ScriptError(path, None, f"unknown {what} '{word}' in {where}; use {', '.join(known)}")
+    if one and len(words) > 1:
+        raise ScriptError(path, None, f"{where} takes one {what}, not '{text.strip()}'; use {', '.join(known)}")
+    return words
 
 
 def _parse_line(line: str, path: str, lineno: int, section: str) -> Item:

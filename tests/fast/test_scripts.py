@@ -76,6 +76,10 @@ def test_header_errors(tmp_path):
         load_script(write(tmp_path, "title: T\nenergies: sleepy\n== A\nHi. / There.\n"))
     with pytest.raises(ScriptError, match="no spoken lines for the 'high'"):
         load_script(write(tmp_path, "title: T\nenergies: low high\n== A\n[low] Hi. / There.\n"))
+    with pytest.raises(ScriptError, match="unknown ending 'wake' in 'ending:'; use gentle, sleep"):
+        load_script(write(tmp_path, "title: T\nending: wake\n== A\nHi. / There.\n"))
+    with pytest.raises(ScriptError, match="'group:' takes one group, not 'rest sleep'"):
+        load_script(write(tmp_path, "title: T\ngroup: rest sleep\n== A\nHi. / There.\n"))
 
 
 def test_unreadable_files(tmp_path):
