@@ -73,10 +73,14 @@ def isolated_env(monkeypatch, xdg_cache, null_audio_home, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def no_child_left_behind():
-    """A test that fails while a command waits for a key must not leave it running."""
+    """A test that fails while a command waits for a key must not leave it running, nor its
+    pipes open."""
     yield
     while _SPAWNED:
         child = _SPAWNED.pop()
         if child.poll() is None:
             child.kill()
             child.wait(timeout=10)
+        for pipe in (child.stdin, child.stdout, child.stderr):
+            if pipe is not None:
+                pipe.close()

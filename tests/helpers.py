@@ -77,22 +77,24 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeou
 
 def start_cli(*args: str, env: dict | None = None) -> subprocess.Popen:
     """Start the real command in a child process (its output in text pipes), to be signalled
-    or waited for."""
-    return subprocess.Popen(
+    or waited for; its pipes are closed after the test."""
+    child = subprocess.Popen(
         [sys.executable, "-m", "companion", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
     )
+    _SPAWNED.append(child)
+    return child
+
+
+_SPAWNED: list[subprocess.Popen] = []  # every child a test started: none outlives it
 
 
 def spawn_in_pty(*args: str, env: dict | None = None):
     """Run the command on a pseudo-terminal, as if typed by a person: (child, master fd)."""
     return spawn_argv_in_pty([sys.executable, "-m", "companion", *args], env)
-
-
-_SPAWNED: list[subprocess.Popen] = []
 
 
 def spawn_argv_in_pty(argv: list[str], env: dict | None = None):
@@ -125,12 +127,10 @@ class Ran:
 
 def run_main(*args: str) -> Ran:
     """The command line in this process (the fast layer's stand-in for run_cli): the same
-    entry point, its output captured, the process's signal handlers (and the hook for errors
-    Python cannot raise) given back after."""
+    entry point, its output captured, the process's signal handlers given back after."""
     from companion.cli.main import main
 
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    hook = sys.unraisablehook
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     out, err = io.StringIO(), io.StringIO()
     code = 0
     try:
@@ -141,7 +141,6 @@ def run_main(*args: str) -> Ran:
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
-        sys.unraisablehook = hook
     return Ran(code, out.getvalue(), err.getvalue())
 
 

@@ -34,6 +34,7 @@ def app(port: int, no_browser: bool, lan: bool, lan_address: str | None, shortcu
         click.echo(f"companion is in your desktop's menu now ({entry}).")
         click.echo("One click opens it in your web browser, with a window that stops it when closed.")
         return
+    from companion import interrupts
     from companion.app.server import serve
     from companion.errors import Interrupted
 
@@ -45,6 +46,7 @@ def app(port: int, no_browser: bool, lan: bool, lan_address: str | None, shortcu
             lan=lan or lan_address is not None,
             lan_ip=lan_address,
         )
+        interrupts.check()  # the server stops on Ctrl-C or SIGTERM, then hands the signal on to us
     except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM: how the app is meant to stop
         click.echo("companion has stopped.")
         raise click.exceptions.Exit(130) from None

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from companion import interrupts
 from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings
 
 T = TypeVar("T")
@@ -36,7 +37,8 @@ def confirmed(question: str, yes: bool, action: str) -> bool:
         from companion.errors import BadInput
 
         raise BadInput(f"to {action}, confirm with --yes")
-    return click.confirm(question, default=False)
+    with interrupts.interruptible():
+        return click.confirm(question, default=False)
 
 
 def heading(text: str) -> None:
@@ -67,10 +69,11 @@ def read_key() -> str:
     import select
 
     fd = sys.stdin.fileno()
-    key = os.read(fd, 1).decode(errors="ignore")
-    if key == "\x1b" and select.select([fd], [], [], 0.05)[0]:  # a sequence, not Esc alone
-        os.read(fd, 16)
-        return ""
+    with interrupts.interruptible():
+        key = os.read(fd, 1).decode(errors="ignore")
+        if key == "\x1b" and select.select([fd], [], [], 0.05)[0]:  # a sequence, not Esc alone
+            os.read(fd, 16)
+            return ""
     return key
 
 
@@ -79,7 +82,10 @@ def wait_for(keys: str, stop: threading.Event | None = None) -> str:
     import select
 
     fd = sys.stdin.fileno()
+    main = threading.current_thread() is threading.main_thread()
     while stop is None or not stop.is_set():
+        if main:
+            interrupts.check()  # Ctrl-C ends the main thread's wait; a helper thread's waits on `stop`
         if select.select([fd], [], [], 0.1)[0]:
             key = read_key()
             if key and key in keys:

@@ -29,7 +29,8 @@ def ask_to_confirm(yes: bool):
             return True
         if not sys.stdin.isatty():
             raise BadInput("read the safety notes above, then confirm them with --yes")
-        return click.confirm("Have you read these notes, and is it safe to go on?", default=False)
+        with interrupts.interruptible():
+            return click.confirm("Have you read these notes, and is it safe to go on?", default=False)
 
     return confirm
 

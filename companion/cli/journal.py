@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from companion import interrupts
 from companion.atomic import check_writable
 from companion.cli.asking import (
     ask_ratings,
@@ -46,7 +47,8 @@ def journal_add(note: str | None, **values: int | None) -> None:
     ratings = Ratings(**values, note=note)
     if ratings.empty and can_ask():
         ratings = ask_ratings("How do you feel now?")
-        typed = click.prompt("  A short note (Enter for none)", default="", show_default=False).strip()
+        with interrupts.interruptible():
+            typed = click.prompt("  A short note (Enter for none)", default="", show_default=False).strip()
         ratings = Ratings(**{n: getattr(ratings, n) for n in SYMPTOMS}, note=typed or None)
     if ratings.empty:
         raise BadInput(

@@ -40,6 +40,7 @@ class _Commands(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.MODULES and cmd_name not in self.commands:
             module = importlib.import_module(f"companion.cli.{self.MODULES[cmd_name]}")
+            interrupts.check()  # a signal while the command's modules loaded: answered here
             self.add_command(getattr(module, cmd_name))
         return self.commands.get(cmd_name)
 
@@ -65,8 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning every expected failure into one line."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    interrupts.install()  # Ctrl-C and SIGTERM: clean up partial files, never hang
+    interrupts.install()  # Ctrl-C, SIGTERM, SIGHUP: a flag the work checks (companion.interrupts)
     try:
+        interrupts.check()  # one that came while this module loaded
         # click's own main() would print a blank line on Ctrl-C before our one line: run it here
         with cli.make_context("companion", list(args)) as ctx:
             code = cli.invoke(ctx)
@@ -85,9 +87,7 @@ def main(argv: list[str] | None = None) -> None:
             hint = f" (see '{exc.ctx.command_path} --help')"
         click.echo(f"Error: {exc.format_message()}{hint}", err=True)
         code = 2
-    except (KeyboardInterrupt, RuntimeError, ImportError) as exc:
-        if not interrupts.interrupted(exc):  # a RuntimeError or ImportError may be a signal (see interrupted)
-            raise
+    except KeyboardInterrupt:
         interrupts.let_go()  # the command is ending: no second interrupt inside its one line
         code = _fail(Interrupted("interrupted; nothing was written"), debug)
     except CompanionError as exc:

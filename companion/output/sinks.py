@@ -14,16 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+import soxr
 
 from companion import interrupts
 from companion.atomic import check_writable, written_atomically
 from companion.errors import OutputError
-
-# soxr's module (built with nanobind) aborts the whole process, status -6 and no word, when
-# KeyboardInterrupt is raised inside its set-up (seen in CI, and about one time in 150 when a
-# signal lands in its import): the signal is held until it is set up, then raised.
-with interrupts.deferred():
-    import soxr
 
 # suffix -> (libsndfile format, subtype)
 FORMATS = {

@@ -19,7 +19,6 @@ from dataclasses import asdict, replace
 from functools import cache
 from pathlib import Path
 
-from companion import interrupts
 from companion.atomic import PARTIAL_SUFFIX
 from companion.errors import BadInput, Interrupted
 from companion.journal.pictures import draw_cover
@@ -226,9 +225,7 @@ def make_pack(
             manifest.tracks[track.file] = entry
             manifest.save()
         render_tracks(folder, todo, name, len(tracks), cover, manifest, sounds, tags, opts.jobs, progress)
-    except (KeyboardInterrupt, RuntimeError) as exc:
-        if not interrupts.interrupted(exc):  # a RuntimeError may carry a signal (see interrupted)
-            raise
+    except KeyboardInterrupt:
         _remove_unlisted(folder, todo, before, manifest, sounds)
         finished = sum(t.file in manifest.tracks and manifest.tracks[t.file]["sound"] == sounds[t.file] for t in tracks)
         said = f"the {finished} finished track{'s are' if finished != 1 else ' is'} kept" if finished else ""

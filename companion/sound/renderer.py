@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from companion import interrupts
 from companion.cache import ClipCache
 from companion.plan.model import SessionPlan
 from companion.sound.envelopes import BreathEnvelope, Ducker, SessionFade
@@ -248,4 +249,5 @@ def _quanta(renderer: SessionRenderer, pcm16: bool) -> Iterator[np.ndarray]:
     rendering thread to gain anything over the GIL (measured); the file sink writes on a
     second thread instead, while this one renders."""
     for index in range(renderer.quanta):
+        interrupts.check()  # Ctrl-C ends a render here, between quanta
         yield renderer.quantum(index, pcm16)

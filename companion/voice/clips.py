@@ -4,14 +4,11 @@ loudness, true-peak safe, with raised-cosine edges."""
 from __future__ import annotations
 
 import numpy as np
+import soxr
 
-from companion import interrupts
 from companion.sound.envelopes import raised_cosine
 from companion.sound.loudness import db_to_gain, lufs
 from companion.sound.mixer import smooth_within
-
-with interrupts.deferred():  # a signal inside soxr's set-up aborts the process (see output/sinks.py)
-    import soxr
 
 VOICE_LUFS = -18.0
 CLIP_CEILING_DBTP = -2.0  # leaves room for the quiet bed under the voice; master ceiling is -1

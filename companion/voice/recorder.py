@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from companion import interrupts
 from companion.errors import BadInput, OutputError
 
 RATE = 44100
@@ -50,6 +51,7 @@ def record(stop: threading.Event, on_level: Callable[[float], None] | None = Non
     with stream:
         started = time.monotonic()
         while not stop.is_set() and held < LONGEST_S * RATE:
+            interrupts.check()
             try:
                 block = blocks.get(timeout=0.1)
             except queue.Empty:

@@ -106,7 +106,7 @@ def test_show_export_and_forget_from_the_command_line(tmp_path):
     assert "pain" in table and "morning, stiff" in table
     out = tmp_path / "comfort.csv"
     assert run_main("journal", "export", "--csv", str(out)).returncode == 0
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     assert [(r["pain"], r["tiredness"], r["wellbeing"], r["note"]) for r in rows] == [
         ("3", "", "", "morning, stiff"),
         ("", "7", "", ""),
@@ -210,7 +210,8 @@ def test_exported_cells_that_would_start_a_formula_are_plain_text(tmp_path):
             j.add(Ratings(pain=1, note=note))
     out = tmp_path / "care-team.csv"
     assert run_main("journal", "export", "--csv", str(out)).returncode == 0
-    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
     assert [r["note"] for r in rows] == ["'" + n for n in HOSTILE]  # OWASP: a leading apostrophe
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r.values())
     assert [r["pain"] for r in rows] == ["1"] * len(HOSTILE)  # numbers stay numbers

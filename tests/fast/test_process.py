@@ -13,10 +13,9 @@ import pytest
 
 import companion
 from companion.process import current_umask, environment
-from tests.helpers import run_main
 from tests.paced_output import PacedOutput
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def snapshot() -> tuple[dict[str, str], int, dict]:
@@ -85,104 +84,107 @@ def test_play_gives_back_the_callers_signal_handlers_however_it_ends():
             signal.signal(s, h)
 
 
-class _SignalWhileNamed:
-    """A descriptor whose __set_name__ meets a signal, as one in a module being imported can."""
-
-    def __set_name__(self, owner, name):
-        raise KeyboardInterrupt
-
-
-def test_a_signal_while_a_module_defines_a_class_ends_in_one_calm_line(monkeypatch):
-    """Python 3.11 wraps what __set_name__ raises in RuntimeError: it is still an interrupt
-    (seen rarely in CI as a traceback when SIGTERM landed in an import)."""
-    import companion.cli.sessions
-    from companion.interrupts import interrupted
-
-    def made_while_a_module_loads(*args, **kwargs):
-        type("Late", (), {"field": _SignalWhileNamed()})
-
-    try:
-        made_while_a_module_loads()
-    except BaseException as exc:  # whichever form this Python gives it
-        assert interrupted(exc)
-    assert not interrupted(RuntimeError("something else")) and not interrupted(None)
-    monkeypatch.setattr(companion.cli.sessions, "make_plan", made_while_a_module_loads)
-    ran = run_main("plan")
-    assert ran.returncode == 130 and ran.stderr == "Error: interrupted; nothing was written\n", ran.stderr
-
-
-def test_a_second_interrupt_while_the_first_unwinds_is_let_go(monkeypatch):
-    """The command line's handler raises once; a second Ctrl-C during the clean-up would end
-    it with a traceback and SIGINT's status (seen when both landed before `play` began)."""
+@pytest.fixture
+def signals_noted(monkeypatch):
+    """companion.interrupts as a fresh program finds it (its state is the process's)."""
     from companion import interrupts
 
-    monkeypatch.setattr(interrupts, "_raised", False)
+    for name, value in (("_ending", False), ("_raised", False), ("_interruptible", 0), ("_held", 0)):
+        monkeypatch.setattr(interrupts, name, value)
+    interrupts._cancelled.clear()
+    yield interrupts
+    interrupts._cancelled.clear()
+
+
+def test_a_signal_is_noted_and_raised_at_the_works_next_step(signals_noted):
+    """The handler raises nothing where it lands (an import, a lock, a weakref callback):
+    the next check() raises it, once."""
+    interrupts = signals_noted
+    interrupts.handler(signal.SIGTERM, None)
+    assert interrupts.cancelled()
     with pytest.raises(KeyboardInterrupt):
-        interrupts.ending_handler(signal.SIGINT, None)
-    interrupts.ending_handler(signal.SIGINT, None)  # let go: the program is already ending
-    with pytest.raises(KeyboardInterrupt):  # a program that goes on after an interrupt still hears the next
+        interrupts.check()
+    interrupts.check()  # raised once: nothing more until the next signal
+    interrupts.handler(signal.SIGINT, None)  # a library user's program goes on, and hears the next
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.check()
+
+
+def test_a_wait_without_steps_is_interrupted_at_once_but_never_inside_a_hold(signals_noted):
+    interrupts = signals_noted
+    with pytest.raises(KeyboardInterrupt), interrupts.interruptible():
         interrupts.handler(signal.SIGINT, None)
+        raise AssertionError("the handler raises inside interruptible()")
+    with pytest.raises(KeyboardInterrupt), interrupts.interruptible():
+        with interrupts.deferred():
+            interrupts.handler(signal.SIGINT, None)  # held: a file being renamed, a queue's lock
+            held = True
+        raise AssertionError("the end of the hold raises")
+    assert held
 
 
-def test_an_interrupt_python_could_not_raise_is_raised_again(capfd):
-    """A handler's KeyboardInterrupt raised inside a weakref callback (as when a signal lands
-    while an imported module's lock is let go) is dropped by Python with "Exception ignored";
-    the command line keeps it for the work's next check(), and prints nothing of it (seen in
-    CI: a render that ran to its end after SIGTERM)."""
-    import sys
+def test_a_signal_inside_a_weakref_callback_or_a_class_being_made_is_not_lost(signals_noted, capfd):
+    """Where Python cannot raise (a weakref callback: "Exception ignored") or turns what is
+    raised into another error (__set_name__: RuntimeError), the signal is only noted, and
+    the next check() raises it, as itself."""
     import weakref
 
-    from companion import interrupts
+    interrupts = signals_noted
 
-    saved = {s: signal.getsignal(s) for s in SIGNALS}, sys.unraisablehook
+    class Thing:
+        pass
+
+    class Named:
+        def __set_name__(self, owner, name):
+            interrupts.handler(signal.SIGTERM, None)
+
+    thing = Thing()
+    ref = weakref.ref(thing, lambda _: interrupts.handler(signal.SIGTERM, None))
+    del thing
+    assert ref() is None and interrupts.cancelled()
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.check()
+    type("Late", (), {"field": Named()})  # no RuntimeError
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.check()
+    assert capfd.readouterr().err == ""
+
+
+def test_a_second_interrupt_while_the_first_unwinds_is_let_go(signals_noted, monkeypatch):
+    """The command line ends on its first interrupt: a second Ctrl-C during the clean-up
+    (partial files removed, the one line said) is let go."""
+    interrupts = signals_noted
+    monkeypatch.setattr(interrupts, "_ending", True)
+    interrupts.handler(signal.SIGINT, None)
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.check()
+    interrupts.handler(signal.SIGINT, None)
+    assert not interrupts.cancelled()
+    interrupts.check()
+
+
+def test_a_signal_while_the_command_line_loads_ends_in_one_calm_line_by_sys_exit(signals_noted, capfd):
+    """Noted while the modules load; answered before the command runs, with status 130 and
+    one line, leaving through sys.exit (so Python's own exit runs: no private exit paths)."""
+    from companion.cli.main import main
+
+    saved = {s: signal.getsignal(s) for s in signals_noted.SIGNALS}
     try:
-        interrupts.install()
-
-        class Thing:
-            pass
-
-        thing = Thing()
-        ref = weakref.ref(thing, lambda _: interrupts.handler(signal.SIGTERM, None))
-        del thing  # the callback raises; Python drops it
-        assert ref() is None
-        with pytest.raises(KeyboardInterrupt):
-            interrupts.check()
-        assert capfd.readouterr().err == ""
-    finally:
-        interrupts.let_go()
-        for sig, handler in saved[0].items():
-            signal.signal(sig, handler)
-        sys.unraisablehook = saved[1]
-
-
-def test_an_interrupt_after_the_commands_line_still_ends_with_130(monkeypatch):
-    """The command line's last guard: an interrupt that reaches its entry point after the
-    command has ended (raised again from a dropped one) ends with 130, not SIGINT's -2."""
-    import importlib.util
-    import sys
-
-    import companion.cli.main
-
-    def late(argv=None):
-        raise KeyboardInterrupt
-
-    # the entry point, read afresh: once companion.cli.main is imported, that name is the module
-    spec = importlib.util.spec_from_file_location("entry", Path(companion.cli.main.__file__).with_name("__init__.py"))
-    assert spec is not None and spec.loader is not None
-    entry = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(entry)
-
-    def leave(code):  # os._exit, as the real command leaves: here it must not end the tests
-        raise SystemExit(code)
-
-    saved = {s: signal.getsignal(s) for s in SIGNALS}, sys.unraisablehook
-    monkeypatch.setattr(companion.cli.main, "main", late)
-    monkeypatch.setattr(entry.os, "_exit", leave)
-    try:
+        signals_noted.handler(signal.SIGTERM, None)
         with pytest.raises(SystemExit) as ended:
-            entry.main([])
-        assert ended.value.code == 130
+            main(["plan"])
     finally:
-        for sig, handler in saved[0].items():
+        for sig, handler in saved.items():
             signal.signal(sig, handler)
-        sys.unraisablehook = saved[1]
+    assert ended.value.code == 130
+    assert capfd.readouterr().err == "Error: interrupted; nothing was written\n"
+
+
+def test_no_cpython_internals_and_no_process_wide_hooks():
+    """The command line leaves by sys.exit: no atexit internals, no os._exit, no unraisable hook."""
+    package = Path(companion.__file__).parent
+    for path in package.rglob("*.py"):
+        text = path.read_text()
+        assert "atexit._" not in text and "unraisablehook" not in text, path
+        if path.parent.name == "cli":
+            assert "os._exit" not in text, path

@@ -192,10 +192,17 @@ def test_play_ask_records_before_and_after_on_a_terminal():
 
 
 @pytest.mark.slow("ten commands drawing with matplotlib, one of them rendering 12 minutes to draw")
+def picture(path, mode: str = "RGB"):
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert(mode))
+
+
 def test_pictures_of_the_journal_and_of_a_session(tmp_path):
     """Real PNGs: the right size, the same bytes for the same input, other pixels for other data."""
     import numpy as np
-    from PIL import Image
 
     for args in (["--pain", "6", "--wellbeing", "4"], ["--pain", "4", "--anxiety", "2"]):
         assert run_cli("journal", "add", *args).returncode == 0
@@ -203,18 +210,18 @@ def test_pictures_of_the_journal_and_of_a_session(tmp_path):
     for out in (first, again):
         result = run_cli("journal", "plot", "-o", str(out))
         assert result.returncode == 0, result.stderr
-    assert Image.open(first).size == (1170, 810)
+    assert picture(first).shape[:2] == (810, 1170)
     assert first.read_bytes() == again.read_bytes()
     assert run_cli("journal", "add", "--pain", "9").returncode == 0
     changed = tmp_path / "c.png"
     assert run_cli("journal", "plot", "-o", str(changed)).returncode == 0
-    assert not np.array_equal(np.asarray(Image.open(first)), np.asarray(Image.open(changed)))
+    assert not np.array_equal(picture(first), picture(changed))
 
     plain, heard = tmp_path / "plan.png", tmp_path / "heard.png"
     args = ("plan", "--for", "massage", "--minutes", "12", "--regions", "back:6,legs:6")
     assert run_cli(*args, "--plot", str(plain)).returncode == 0
     assert run_cli(*args, "--plot", str(heard), "--with-audio").returncode == 0
-    assert Image.open(plain).size == (1170, 495) and Image.open(heard).size == (1170, 990)
+    assert picture(plain).shape[:2] == (495, 1170) and picture(heard).shape[:2] == (990, 1170)
     other = tmp_path / "other.png"
     assert (
         run_cli(
@@ -222,7 +229,7 @@ def test_pictures_of_the_journal_and_of_a_session(tmp_path):
         ).returncode
         == 0
     )
-    a, b = (np.asarray(Image.open(p).convert("L"), dtype=float) for p in (plain, other))
+    a, b = (picture(p, "L").astype(float) for p in (plain, other))
     assert np.abs(a - b).mean() > 0.05  # the region chime moved
     bad = run_cli(*args, "--plot", str(tmp_path / "x.jpg"))
     assert bad.returncode == 2 and "Error: " in bad.stderr and ".png" in bad.stderr
@@ -285,7 +292,8 @@ def test_a_spreadsheet_opening_the_export_runs_no_formula(tmp_path):
     seen = tmp_path / "as-the-spreadsheet-sees-it.csv"
     converted = subprocess.run(["ssconvert", str(out), str(seen)], capture_output=True, text=True, timeout=120)
     assert converted.returncode == 0, converted.stderr
-    rows = list(csv.DictReader(seen.open(encoding="utf-8", newline="")))
+    with seen.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
     assert [r["note"] for r in rows] == HOSTILE_NOTES  # text, not a computed value or a link
 
 

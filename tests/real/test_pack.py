@@ -346,7 +346,8 @@ def _guide_size(breaths: list, t: float) -> float:
 def _png_pixels(path: Path) -> np.ndarray:
     from PIL import Image
 
-    return np.asarray(Image.open(path).convert("RGB"))
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
 
 
 def _share_of(image: np.ndarray, colour: tuple[int, int, int]) -> float:
