@@ -155,13 +155,16 @@ def prepare_voice_in_background() -> subprocess.Popen:
     """The voice's built-in phrases made in a low-priority process of its own while the app
     is open (the voice model's memory goes with it when it is done): a session chosen later
     then speaks at once. Nothing is made when they are ready already."""
-    return subprocess.Popen(
+    child = subprocess.Popen(
         [sys.executable, "-m", "companion", "voice", "prepare", "--quiet"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C in the terminal is the app's to answer, not this
     )
+    # reaped the moment it ends, not when the app stops: no zombie waits in the process table
+    threading.Thread(target=child.wait, name="companion-prepare-reaper", daemon=True).start()
+    return child
 
 
 def serve(

@@ -25,6 +25,8 @@ def app(port: int, no_browser: bool, lan: bool, lan_address: str | None) -> None
       companion app
       companion app --lan
     """
+    if lan_address is not None and not lan:
+        raise click.UsageError("--lan-address is for the home network: add --lan, or leave it out")
     from companion.app.server import serve
     from companion.errors import Interrupted
 
@@ -33,7 +35,7 @@ def app(port: int, no_browser: bool, lan: bool, lan_address: str | None) -> None
             port=port,
             open_browser=not no_browser,
             ready=_say_where,
-            lan=lan or lan_address is not None,
+            lan=lan,
             lan_ip=lan_address,
         )
     except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM: how the app is meant to stop

@@ -66,7 +66,7 @@ def app(request, shared_cache, null_audio_home, tmp_path):
     env = {"XDG_CACHE_HOME": str(shared_cache), "XDG_DATA_HOME": str(data), "HOME": str(null_audio_home)}
     env.pop("DISPLAY", None)
     # a second loopback address stands for the home network (a door of its own)
-    lan = ("--lan-address", LAN_ADDRESS) if request.node.get_closest_marker("lan") else ()
+    lan = ("--lan", "--lan-address", LAN_ADDRESS) if request.node.get_closest_marker("lan") else ()
     proc = start_cli("app", "--no-browser", *lan, env=env)
     lines = []
     deadline = time.monotonic() + 20
@@ -527,6 +527,36 @@ def test_the_guard_refuses_what_a_stranger_sends(app):
         assert status == 403 and b"Anxiety" not in body and b"anxiety" not in body, path
     status, _ = _request(app, "GET", "/static/app.css", {"Host": host})
     assert status == 200  # the style is not private
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """(pid, state) of each process whose parent is `pid`: 'Z' is a zombie, ended and never reaped."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append((int(stat.parent.name), fields[0]))
+    return found
+
+
+def test_the_voice_made_in_the_background_leaves_no_zombie(app):
+    """The app starts `voice prepare` beside it; with the voice cache warm it ends within
+    seconds, and the app reaps it then, not when the app stops."""
+    deadline = time.monotonic() + 60
+    while _children(app.proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _children(app.proc.pid) == []
+
+
+def test_a_lan_address_without_lan_is_refused_in_one_line(tmp_path):
+    from tests.helpers import run_cli
+
+    refused = run_cli("app", "--no-browser", "--lan-address", LAN_ADDRESS, env={"XDG_DATA_HOME": str(tmp_path)})
+    assert refused.returncode == 2 and refused.stdout == ""
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith("Error: --lan-address is for the home network: add --lan"), line
+    assert not (tmp_path / "companion").exists()  # nothing was started
 
 
 def test_sigterm_stops_the_app_within_two_seconds(app):
