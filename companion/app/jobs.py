@@ -8,11 +8,25 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from companion.errors import CompanionError, Interrupted
 
 MAX_KEPT = 50  # finished jobs remembered (their pages may still ask); older ones are forgotten
+T = TypeVar("T")
+_DRAWING = threading.Semaphore(2)  # CPU work at once, whoever asks: one per core here
+
+
+async def off_the_loop(work: Callable[..., T], *args: Any) -> T:
+    """Work a page waits for (a chart, a report, an export) in a worker thread, so the server
+    answers every other request meanwhile; at most two draw at once, the rest wait their turn."""
+    from starlette.concurrency import run_in_threadpool
+
+    def bounded() -> T:
+        with _DRAWING:
+            return work(*args)
+
+    return await run_in_threadpool(bounded)
 
 
 @dataclass

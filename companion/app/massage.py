@@ -10,6 +10,7 @@ import json
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -25,6 +26,7 @@ from companion.modes import MASSAGE
 from companion.options import AMBIENCES, SessionOptions
 from companion.output.devices import DeviceOutput
 from companion.output.stream import Status
+from companion.plan.model import SessionPlan
 from companion.session import make_plan, make_session
 from companion.timefmt import clock
 
@@ -152,11 +154,15 @@ async def massage(request: Request) -> Response:
 
 
 def _picture(state: AppState, options: SessionOptions, job: Job) -> None:
-    from companion.journal.pictures import plot_plan
-
     plan = make_plan(options, progress=lambda done, total: job.progress(done, total, "Preparing the voice"))
     job.progress(1, 1, "Drawing")
-    plot_plan(plan, state.work / f"{job.id}.png")
+    state.drawing.run(_plot_plan, plan, state.work / f"{job.id}.png")
+
+
+def _plot_plan(plan: SessionPlan, path: Path) -> None:
+    from companion.journal.pictures import plot_plan  # matplotlib: in the drawing process
+
+    plot_plan(plan, path)
 
 
 async def picture(request: Request) -> Response:

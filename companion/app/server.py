@@ -186,7 +186,7 @@ def serve(
         lan_ip = lan_ip or home_network_address()
         sockets.append(free_socket(port, lan_ip))
     pair_at = f"http://{lan_ip}:{port}/pair" if lan else None
-    owner, state = Owner(), AppState(journal_path, pair_at)
+    owner, state = Owner(), AppState(journal_path, pair_at, draw_apart=True)
     address = owner.start_address(f"http://{HOST}:{port}")
     config = uvicorn.Config(
         make_app(state, owner, port, lan_ip if lan else None),
@@ -203,6 +203,7 @@ def serve(
             threading.Event().wait(0.05)
         if not server.started:
             return
+        state.drawing.start()
         opened = open_browser and can_open_browser() and webbrowser.open(address)
         by_name = f"http://{local_name()}:{port}/pair" if pair_at else None
         if ready is not None:

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from companion.app.devices import Devices, Pairing
+from companion.app.drawing import Drawing
 from companion.app.jobs import Job, Jobs
 from companion.errors import BadInput, DoesNotFit
 from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings, SessionRecord
@@ -71,8 +72,9 @@ class Made:
 
 
 class AppState:
-    def __init__(self, journal_path: Path | None = None, lan_address: str | None = None):
+    def __init__(self, journal_path: Path | None = None, lan_address: str | None = None, draw_apart: bool = False):
         self.jobs = Jobs()
+        self.drawing = Drawing(apart=draw_apart)  # the app draws in a process of its own (see drawing.py)
         self.lan_address = lan_address  # where a phone opens the app (--lan), else None
         self.pairing = Pairing() if lan_address else None
         self.devices = Devices(journal_path.parent if journal_path else None) if lan_address else None
@@ -97,6 +99,7 @@ class AppState:
     def close(self) -> None:
         if self.live is not None:
             self.live.close()
+        self.drawing.close()
         self.jobs.stop()
         shutil.rmtree(self.work, ignore_errors=True)
 
