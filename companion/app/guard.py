@@ -10,12 +10,16 @@ computer, and a web page anywhere can send requests to 127.0.0.1.
 - With --lan, a second door listens on the home network. Trust follows the door a request
   comes through: there, only a paired device's own cookie is a key, and an unpaired device
   reaches the pairing page alone (Devices, on this computer, shows the code).
+- A device removed on Devices is refused from its next request, and whatever it still has
+  open (the live track's updates, a session's sound) ends at once.
 - Every answer carries a strict content policy (nothing from anywhere else), a referrer for
   its own pages only (so no address leaks), and no caching of private pages.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -123,6 +127,9 @@ class Guard:
     ):
         self.app, self.owner, self.devices, self.max_body = app, owner, devices, max_body
         self.doors = {door.address: door for door in doors}
+        self._open: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}  # by device id
+        if devices is not None:
+            devices.on_remove.append(self._removed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # the app has none: nothing reaches it past the guard
@@ -157,7 +164,50 @@ class Guard:
                 await _redirect(send, PAIR)  # an unpaired device reaches the pairing page, and nothing else
                 return
             scope["companion.device"] = device
+            if device is not None:
+                await self._as_device(device.id, scope, receive, send, private=not public)
+                return
         await self.app(scope, receive, _with_headers(send, private=not public))
+
+    async def _as_device(self, device_id: str, scope: Scope, receive: Receive, send: Send, private: bool) -> None:
+        """A paired device's request, ended the moment the device is removed: a stream it
+        holds open stops there (its answer closed properly), one not yet begun is refused."""
+        removed = asyncio.Event()
+        watching = (asyncio.get_running_loop(), removed)
+        self._open.setdefault(device_id, set()).add(watching)
+        begun, ended = False, False
+
+        async def sending(message: Message) -> None:
+            nonlocal begun, ended
+            begun = begun or message["type"] == "http.response.start"
+            ended = ended or (message["type"] == "http.response.body" and not message.get("more_body", False))
+            await answer(message)
+
+        answer = _with_headers(send, private)
+        answering = asyncio.ensure_future(self.app(scope, receive, sending))
+        gone = asyncio.ensure_future(removed.wait())
+        try:
+            await asyncio.wait({answering, gone}, return_when=asyncio.FIRST_COMPLETED)
+            if answering.done():
+                answering.result()
+                return
+            answering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await answering
+            if not begun:
+                await _redirect(send, PAIR)
+            elif not ended:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            gone.cancel()
+            answering.cancel()
+            self._open.get(device_id, set()).discard(watching)
+            if not self._open.get(device_id):
+                self._open.pop(device_id, None)
+
+    def _removed(self, device_id: str) -> None:
+        for loop, event in list(self._open.get(device_id, ())):
+            loop.call_soon_threadsafe(event.set)
 
     def _refusal(self, door: Door | None, headers: dict[str, str], method: str, path: str) -> tuple[int, str] | None:
         if door is None or headers.get("host", "").lower() not in door.hosts:
