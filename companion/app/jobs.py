@@ -41,14 +41,24 @@ class Job:
     result: Any = None
     stop: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
+    why_stopped: str = "the app is stopping"
+    hold: Any = None  # room.Hold: the disk it may write, checked at each step
 
     def progress(self, done: float, total: float, doing: str | None = None) -> None:
-        """Called by the work as it goes; raises Interrupted once the app is stopping."""
+        """Called by the work as it goes; raises Interrupted once the app is stopping (or the
+        job is replaced), NoRoom once what it wrote no longer fits."""
         if self.stop.is_set():
-            raise Interrupted("the app is stopping")
+            raise Interrupted(self.why_stopped)
+        if self.hold is not None:
+            self.hold.check()
         self.done, self.total = done, max(total, 1e-9)
         if doing is not None:
             self.doing = doing
+
+    def cancel(self, why: str) -> None:
+        """Stop at the next step, saying `why` on its page."""
+        self.why_stopped = why
+        self.stop.set()
 
     def to_json(self) -> dict:
         return {

@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from companion.app import journal, massage, pack, pairing, sessions, voices
 from companion.app.announce import Announcement, local_name
 from companion.app.guard import Door, Guard, Owner
+from companion.app.room import DISK_BUDGET
 from companion.app.web import HERE, AppState, back_to, page
 from companion.errors import BadInput
 from companion.pack.page import HERE as PACK_HERE
@@ -174,6 +175,7 @@ def serve(
     journal_path: Path | None = None,
     lan: bool = False,
     lan_ip: str | None = None,
+    disk_budget: int = DISK_BUDGET,
 ) -> None:
     """Serve the app until Ctrl-C or SIGTERM; `ready` hears where it is once it serves. With
     `lan`, a second socket serves the home network too (on `lan_ip`, else the address found)."""
@@ -186,7 +188,7 @@ def serve(
         lan_ip = lan_ip or home_network_address()
         sockets.append(free_socket(port, lan_ip))
     pair_at = f"http://{lan_ip}:{port}/pair" if lan else None
-    owner, state = Owner(), AppState(journal_path, pair_at, draw_apart=True)
+    owner, state = Owner(), AppState(journal_path, pair_at, draw_apart=True, disk_budget=disk_budget)
     address = owner.start_address(f"http://{HOST}:{port}")
     config = uvicorn.Config(
         make_app(state, owner, port, lan_ip if lan else None),

@@ -10,12 +10,41 @@ if TYPE_CHECKING:
     from companion.app.server import Serving
 
 
+class Size(click.ParamType):
+    """A size on disk as people write it: 500MB, 2GB, 1.5 GB."""
+
+    name = "size"
+    UNITS = {"": 1000**2, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3}
+    LEAST = 10 * 1000**2
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower().replace(" ", "")
+        number = text.rstrip("bgm")
+        unit = text[len(number) :]
+        try:
+            size = float(number) * self.UNITS[unit]
+        except (ValueError, KeyError, OverflowError):
+            self.fail(f"'{str(value)[:40]}' is not a size; give one such as 500MB or 2GB", param, ctx)
+        if not self.LEAST <= size <= 1000**5:  # NaN fails this too
+            self.fail(f"give a size from 10MB up, such as 500MB or 2GB, not '{str(value)[:40]}'", param, ctx)
+        return int(size)
+
+
 @click.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="The port (default: a free one).")
 @click.option("--no-browser", is_flag=True, help="Only print the address to open.")
 @click.option("--lan", is_flag=True, help="Also serve your home network, for paired phones and tablets.")
 @click.option("--lan-address", metavar="ADDRESS", default=None, help="With --lan: this computer's address there.")
-def app(port: int, no_browser: bool, lan: bool, lan_address: str | None) -> None:
+@click.option(
+    "--disk-budget",
+    type=Size(),
+    default="2GB",
+    show_default=True,
+    help="The most the app's sessions and files take on disk (it also leaves 1GB free).",
+)
+def app(port: int, no_browser: bool, lan: bool, lan_address: str | None, disk_budget: int) -> None:
     """Open companion in your web browser: today's session, listening, the caregiver's
     massage and the comfort journal, with large buttons. It serves this computer only
     unless --lan; Ctrl-C stops it.
@@ -37,6 +66,7 @@ def app(port: int, no_browser: bool, lan: bool, lan_address: str | None) -> None
             ready=_say_where,
             lan=lan,
             lan_ip=lan_address,
+            disk_budget=disk_budget,
         )
     except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM: how the app is meant to stop
         click.echo("companion has stopped.")

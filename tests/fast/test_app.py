@@ -31,6 +31,7 @@ from companion.app.devices import (
 )
 from companion.app.guard import CONTENT_POLICY, Owner
 from companion.app.jobs import Job
+from companion.app.room import OWNER_FILE
 from companion.app.server import make_app
 from companion.app.stream import HEADER_BYTES, _bytes, wav_header
 from companion.app.web import AppState
@@ -130,7 +131,7 @@ def test_journal_add_change_delete_and_export(client, state):
     assert client.post(f"/journal/{entry.id}/delete", headers=OURS).status_code == 303
     assert Journal(state.journal_path, read_only=True).entries() == []
     assert client.get(f"/journal/{entry.id}/edit").status_code == 404
-    assert not list(state.work.iterdir())  # the export's file did not stay behind
+    assert [p.name for p in state.work.iterdir()] == [OWNER_FILE]  # the export's file did not stay behind
 
 
 @pytest.mark.parametrize(

@@ -60,14 +60,12 @@ class App:
             return db.execute("SELECT count(*) FROM ratings").fetchone()[0]
 
 
-@pytest.fixture
-def app(request, shared_cache, null_audio_home, tmp_path):
-    data = tmp_path / "data"
-    env = {"XDG_CACHE_HOME": str(shared_cache), "XDG_DATA_HOME": str(data), "HOME": str(null_audio_home)}
-    env.pop("DISPLAY", None)
-    # a second loopback address stands for the home network (a door of its own)
-    lan = ("--lan", "--lan-address", LAN_ADDRESS) if request.node.get_closest_marker("lan") else ()
-    proc = start_cli("app", "--no-browser", *lan, env=env)
+@contextlib.contextmanager
+def running_app(cache: Path, data: Path, home: Path, *args: str):
+    """The real `companion app` with its own data folder (and these arguments), until the end
+    of the block; then Ctrl-C, which stops it at once and takes its folder of sessions along."""
+    env = {"XDG_CACHE_HOME": str(cache), "XDG_DATA_HOME": str(data), "HOME": str(home)}
+    proc = start_cli("app", "--no-browser", *args, env=env)
     lines = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -78,15 +76,22 @@ def app(request, shared_cache, null_audio_home, tmp_path):
         assert line or proc.poll() is None, (lines, proc.stderr.read())
     start = next(w for line in lines for w in line.split() if "/start?token=" in w)
     base = start.split("/start")[0]
-    running = App(proc, base, start, data, shared_cache)
-    yield running
-    if proc.poll() is None:  # Ctrl-C stops it at once, and it takes its folder of sessions with it
+    yield App(proc, base, start, data, cache)
+    if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=5)
     stderr = proc.stderr.read()
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "Error" not in stderr, stderr  # no page failed on the server's side
-    assert not list((shared_cache / "companion").glob(f"app-{proc.pid}-*"))
+    assert not list((cache / "companion").glob(f"app-{proc.pid}-*"))
+
+
+@pytest.fixture
+def app(request, shared_cache, null_audio_home, tmp_path):
+    # a second loopback address stands for the home network (a door of its own)
+    lan = ("--lan", "--lan-address", LAN_ADDRESS) if request.node.get_closest_marker("lan") else ()
+    with running_app(shared_cache, tmp_path / "data", null_audio_home, *lan) as running:
+        yield running
 
 
 def _wait(driver, script: str, timeout: float = 30, every: float = 0.1):
