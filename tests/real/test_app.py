@@ -61,9 +61,10 @@ class App:
 
 
 @contextlib.contextmanager
-def running_app(cache: Path, data: Path, home: Path, *args: str):
+def running_app(cache: Path, data: Path, home: Path, *args: str, ends_with: int = 130):
     """The real `companion app` with its own data folder (and these arguments), until the end
-    of the block; then Ctrl-C, which stops it at once and takes its folder of sessions along."""
+    of the block; then Ctrl-C, which stops it at once and takes its folder of sessions along
+    (`ends_with`: the status it ends with, when the block ends it otherwise)."""
     env = {"XDG_CACHE_HOME": str(cache), "XDG_DATA_HOME": str(data), "HOME": str(home)}
     proc = start_cli("app", "--no-browser", *args, env=env)
     lines = []
@@ -81,7 +82,7 @@ def running_app(cache: Path, data: Path, home: Path, *args: str):
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=5)
     stderr = proc.stderr.read()
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == ends_with, stderr
     assert "Traceback" not in stderr and "Error" not in stderr, stderr  # no page failed on the server's side
     assert not list((cache / "companion").glob(f"app-{proc.pid}-*"))
 

@@ -148,3 +148,32 @@ def test_a_device_makes_one_session_at_a_time_the_newer_takes_its_place(shared_c
         _wait(driver, "return document.getElementById('job').classList.contains('failed')")
         assert driver.find_element("id", "doing").text == REPLACED["session"]
         _accessible(driver, "replaced")
+
+
+@pytest.mark.slow("three real servers, one killed outright, and another program given a folder's number")
+def test_a_killed_apps_folder_is_swept_when_the_next_app_starts(shared_cache, null_audio_home, tmp_path):
+    import signal
+    import subprocess
+
+    cache = tmp_path / "cache"
+    (cache / "companion").mkdir(parents=True)
+    (cache / "companion" / "clips").symlink_to(shared_cache / "companion" / "clips")
+    other = subprocess.Popen(["sleep", "60"])  # another program, now holding a number an app once had
+    try:
+        reused = cache / "companion" / f"app-{other.pid}-old"
+        reused.mkdir()
+        (reused / "session.wav").write_bytes(b"RIFF" * 1000)
+        (reused / ".owner").write_text(f"{other.pid} 1\n")
+        with running_app(cache, tmp_path / "data", null_audio_home, ends_with=-signal.SIGKILL) as first:
+            left = _work_folder(first)
+            (left / "session.wav").write_bytes(b"RIFF" * 1000)
+            assert not reused.exists()  # swept at start: its number is another program's now
+            first.proc.kill()  # kill -9: nothing of its own clean-up runs
+            first.proc.wait(timeout=5)
+            assert left.exists()
+            with running_app(cache, tmp_path / "data", null_audio_home) as second:
+                assert not left.exists()  # swept by the next app
+                assert _work_folder(second).exists()
+    finally:
+        other.send_signal(signal.SIGTERM)
+        other.wait(timeout=5)
