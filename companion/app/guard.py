@@ -67,26 +67,45 @@ LOCKED = (
 NEEDS_LINK = "To open companion here, use the address that <strong>companion app</strong> opened or printed."
 OWNERS_ONLY = "This part of companion is open on the computer it runs on, not over the network."
 USED_LINK = (
-    "That address has been used already: it opens the app once. Stop companion app and start it again for a new one."
+    "That address has been used already: it opens the app once. Type companion app again for a new one: "
+    "the running app is kept, and the new address opens it."
 )
 
 
 class Owner:
-    """The one person the app serves here: a one-time token to start, then their sessions."""
+    """The one person the app serves here: a one-time token to start, then their sessions.
+    A spare one-time token waits for a second `companion app` (see instance.py), which opens
+    the running app with it; once used, another takes its place (`spare_changed` hears it)."""
 
     def __init__(self) -> None:
         self.token: str | None = secrets.token_urlsafe(32)
+        self.spare = secrets.token_urlsafe(32)
+        self.spare_changed: Callable[[], None] | None = None
         self._sessions: set[str] = set()
 
     def start_address(self, base: str) -> str:
         assert self.token is not None, "the start address is given once"
         return f"{base}{START}?token={self.token}"
 
+    def spare_address(self, base: str) -> str:
+        return f"{base}{START}?token={self.spare}"
+
+    def use_up(self, token: str) -> bool:
+        """Spend a one-time token: True when it was one."""
+        if self.token is not None and secrets.compare_digest(token.encode(), self.token.encode()):
+            self.token = None
+            return True
+        if secrets.compare_digest(token.encode(), self.spare.encode()):
+            self.spare = secrets.token_urlsafe(32)
+            if self.spare_changed is not None:
+                self.spare_changed()
+            return True
+        return False
+
     def exchange(self, token: str) -> str | None:
         """The token, once, for a new session's cookie value; None once it is used or wrong."""
-        if self.token is None or not secrets.compare_digest(token.encode(), self.token.encode()):
+        if not self.use_up(token):
             return None
-        self.token = None
         session = secrets.token_urlsafe(32)
         self._sessions.add(session)
         return session
@@ -149,7 +168,7 @@ class Guard:
         public = path.startswith(PUBLIC)
         if door.own:
             if path == START and method in SAFE_METHODS:
-                await self._start(scope, send)
+                await self._start(scope, send, headers)
                 return
             if not public and not self.owner.knows(_cookie(headers, COOKIE)):
                 await _page(send, 403, NEEDS_LINK)
@@ -224,8 +243,12 @@ class Guard:
                 return 413, "That is more than the app takes at once."
         return None
 
-    async def _start(self, scope: Scope, send: Send) -> None:
+    async def _start(self, scope: Scope, send: Send, headers: dict[str, str]) -> None:
         token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
+        if self.owner.knows(_cookie(headers, COOKIE)):  # this browser is in already: straight to the app
+            self.owner.use_up(token)
+            await _redirect(send, "/")
+            return
         session = self.owner.exchange(token)
         if session is None:
             await _page(send, 403, USED_LINK)

@@ -26,10 +26,12 @@ from starlette.staticfiles import StaticFiles
 from companion.app import journal, massage, pack, pairing, sessions, voices
 from companion.app.announce import Announcement, local_name
 from companion.app.guard import Door, Guard, Owner
+from companion.app.instance import Claim, Running
 from companion.app.room import DISK_BUDGET
 from companion.app.web import HERE, AppState, back_to, page
 from companion.errors import BadInput
 from companion.pack.page import HERE as PACK_HERE
+from companion.paths import data_dir, private_folder
 from companion.plan.catalogue import default_cover
 
 HOST = "127.0.0.1"
@@ -178,7 +180,25 @@ def serve(
     disk_budget: int = DISK_BUDGET,
 ) -> None:
     """Serve the app until Ctrl-C or SIGTERM; `ready` hears where it is once it serves. With
-    `lan`, a second socket serves the home network too (on `lan_ip`, else the address found)."""
+    `lan`, a second socket serves the home network too (on `lan_ip`, else the address found).
+    AlreadyRunning, before anything starts, when an app serves this journal already."""
+    claim = Claim(private_folder(journal_path.parent if journal_path else data_dir()))
+    try:
+        _serve(claim, port, open_browser, ready, journal_path, lan, lan_ip, disk_budget)
+    finally:
+        claim.release()
+
+
+def _serve(
+    claim: Claim,
+    port: int,
+    open_browser: bool,
+    ready: Callable[[Serving], None] | None,
+    journal_path: Path | None,
+    lan: bool,
+    lan_ip: str | None,
+    disk_budget: int,
+) -> None:
     import uvicorn
 
     sock = free_socket(port)
@@ -189,7 +209,13 @@ def serve(
         sockets.append(free_socket(port, lan_ip))
     pair_at = f"http://{lan_ip}:{port}/pair" if lan else None
     owner, state = Owner(), AppState(journal_path, pair_at, draw_apart=True, disk_budget=disk_budget)
-    address = owner.start_address(f"http://{HOST}:{port}")
+    base = f"http://{HOST}:{port}"
+    address = owner.start_address(base)
+
+    def say_where() -> None:  # for a second `companion app` over this journal
+        claim.say(Running(os.getpid(), port, owner.spare_address(base), pair_at))
+
+    owner.spare_changed = say_where
     config = uvicorn.Config(
         make_app(state, owner, port, lan_ip if lan else None),
         log_level="warning",
@@ -206,6 +232,7 @@ def serve(
         if not server.started:
             return
         state.drawing.start()
+        say_where()
         opened = open_browser and can_open_browser() and webbrowser.open(address)
         by_name = f"http://{local_name()}:{port}/pair" if pair_at else None
         if ready is not None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from companion.app.instance import AlreadyRunning
     from companion.app.server import Serving
 
 
@@ -56,6 +57,7 @@ def app(port: int, no_browser: bool, lan: bool, lan_address: str | None, disk_bu
     """
     if lan_address is not None and not lan:
         raise click.UsageError("--lan-address is for the home network: add --lan, or leave it out")
+    from companion.app.instance import AlreadyRunning
     from companion.app.server import serve
     from companion.errors import Interrupted
 
@@ -71,6 +73,36 @@ def app(port: int, no_browser: bool, lan: bool, lan_address: str | None, disk_bu
     except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM: how the app is meant to stop
         click.echo("companion has stopped.")
         raise click.exceptions.Exit(130) from None
+    except AlreadyRunning as already:
+        _open_the_running_one(already, port, lan, not no_browser)
+
+
+def _open_the_running_one(already: AlreadyRunning, port: int, lan: bool, open_browser: bool) -> None:
+    """A second `companion app` over the same journal: the running one is opened (or its
+    address said), unless it was asked for what the running one does not do."""
+    from companion.app.server import can_open_browser
+    from companion.errors import BadInput
+
+    running = already.running
+    if running is None:
+        raise BadInput(
+            "companion app is starting over this journal in another window; open the address it prints there"
+        )
+    where = f"http://127.0.0.1:{running.port}"
+    if lan and running.pair_at is None or port not in (0, running.port):
+        raise BadInput(
+            f"companion app is already running over this journal, at {where}"
+            + (" without the home network" if lan and running.pair_at is None else "")
+            + "; stop it with Ctrl-C in its window, then start this again"
+        )
+    import webbrowser
+
+    opened = open_browser and can_open_browser() and webbrowser.open(running.address)
+    click.echo(f"companion is already open over this journal (process {running.pid}).")
+    click.echo("It is open in your web browser now:" if opened else "Open this address in your web browser:")
+    click.echo(f"  {running.address}")
+    if running.pair_at is not None:
+        click.echo(f"The home network reaches it at {running.pair_at}")
 
 
 def _say_where(serving: Serving) -> None:

@@ -79,6 +79,23 @@ def test_the_one_time_address_gives_a_private_cookie_once(state, owner):
         assert other.get("/journal").status_code == 403
 
 
+def test_a_browser_already_in_goes_straight_in_and_the_spare_address_opens_once(state, owner):
+    told = []
+    owner.spare_changed = lambda: told.append(owner.spare)
+    with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as browser:
+        start = f"/start?token={owner.token}"
+        assert browser.get(start).status_code == 303
+        again = browser.get(start)  # the used address, in the browser that holds the cookie
+        assert again.status_code == 303 and again.headers["location"] == "/" and "set-cookie" not in again.headers
+    spare = owner.spare
+    with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as other:
+        assert other.get(f"/start?token={spare}").status_code == 303  # what a second `companion app` opens
+        assert other.get("/journal").status_code == 200
+    assert told == [owner.spare] and owner.spare != spare
+    with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as third:
+        assert third.get(f"/start?token={spare}").status_code == 403  # once only
+
+
 def test_every_answer_carries_the_content_policy_and_private_ones_are_not_kept(client):
     page = client.get("/today")
     assert page.headers["content-security-policy"] == CONTENT_POLICY

@@ -151,7 +151,9 @@ def test_a_device_makes_one_session_at_a_time_the_newer_takes_its_place(shared_c
 
 
 @pytest.mark.slow("three real servers, one killed outright, and another program given a folder's number")
-def test_a_killed_apps_folder_is_swept_when_the_next_app_starts(shared_cache, null_audio_home, tmp_path):
+def test_a_killed_apps_folder_is_swept_and_its_journal_free_when_the_next_app_starts(
+    shared_cache, null_audio_home, tmp_path
+):
     import signal
     import subprocess
 
@@ -171,9 +173,46 @@ def test_a_killed_apps_folder_is_swept_when_the_next_app_starts(shared_cache, nu
             first.proc.kill()  # kill -9: nothing of its own clean-up runs
             first.proc.wait(timeout=5)
             assert left.exists()
+            assert str(first.proc.pid) in (tmp_path / "data" / "companion" / "app.lock").read_text()  # its words stay
+            # the next app over the same journal starts all the same: the lock went with the process
             with running_app(cache, tmp_path / "data", null_audio_home) as second:
                 assert not left.exists()  # swept by the next app
                 assert _work_folder(second).exists()
     finally:
         other.send_signal(signal.SIGTERM)
         other.wait(timeout=5)
+
+
+@pytest.mark.slow("a real server, a second `companion app` over its journal, and Chromium")
+def test_a_second_app_over_the_same_journal_opens_the_running_one(shared_cache, null_audio_home, tmp_path):
+    import stat
+
+    from tests.helpers import run_cli
+
+    data = tmp_path / "data"
+    env = {"XDG_CACHE_HOME": str(shared_cache), "XDG_DATA_HOME": str(data), "HOME": str(null_audio_home)}
+    with running_app(shared_cache, data, null_audio_home) as app:
+        assert stat.S_IMODE((data / "companion" / "app.lock").stat().st_mode) == 0o600
+        with chromium(PHONE) as driver:
+            driver.get(app.start)
+            driver.get(app.start)  # used already, but this browser is in: straight to the app
+            assert urlsplit(driver.current_url).path == "/today"
+        second = run_cli("app", "--no-browser", env=env, timeout=30)
+        assert second.returncode == 0 and second.stderr == "", second.stderr
+        assert f"already open over this journal (process {app.proc.pid})" in second.stdout
+        address = next(w for w in second.stdout.split() if "/start?token=" in w)
+        assert address.startswith(app.base + "/start?token=") and address != app.start
+        with chromium(PHONE) as driver:  # a browser without the app's cookie: the address lets it in once
+            driver.get(address)
+            assert urlsplit(driver.current_url).path == "/today"
+            _accessible(driver, "today-again")
+        with chromium(PHONE) as driver:
+            driver.get(address)
+            assert "used already" in driver.find_element("tag name", "main").text
+        third = run_cli("app", "--no-browser", env=env, timeout=30)
+        assert third.returncode == 0 and address not in third.stdout  # a new one in its place
+        lan = run_cli("app", "--no-browser", "--lan", "--lan-address", "127.0.0.2", env=env, timeout=30)
+        assert lan.returncode == 2 and lan.stdout == ""
+        (line,) = lan.stderr.strip().splitlines()
+        assert line.startswith(f"Error: companion app is already running over this journal, at {app.base}"), line
+        assert "without the home network" in line and "Ctrl-C" in line
