@@ -5,6 +5,7 @@ every page at phone and desktop size, 44 px targets, 200 % zoom, and the guard's
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import http.client
 import io
 import os
@@ -23,7 +24,7 @@ import pytest
 
 from companion.safety import SAFETY_SCREEN
 from tests.browser import DESKTOP, PHONE, axe_violations, chromium, off_screen, sideways_scroll, small_targets
-from tests.helpers import start_cli
+from tests.helpers import run_wide, start_cli
 
 SHOTS = os.environ.get("COMPANION_SCREENSHOTS")
 LAN_ADDRESS = "127.0.0.2"  # a folder: the README's pictures are made here
@@ -88,11 +89,14 @@ def running_app(cache: Path, data: Path, home: Path, *args: str, ends_with: int 
 
 
 @pytest.fixture
-def app(request, shared_cache, null_audio_home, tmp_path):
+def app(request, shared_cache, null_audio_home, tmp_path, tmp_path_factory):
     # a second loopback address stands for the home network (a door of its own)
     lan = ("--lan", "--lan-address", LAN_ADDRESS) if request.node.get_closest_marker("lan") else ()
-    with running_app(shared_cache, tmp_path / "data", null_audio_home, *lan) as running:
-        yield running
+    with contextlib.ExitStack() as stack:
+        if lan:  # one app at a time on it, on every worker: each announces the same name there
+            turn = stack.enter_context(open(run_wide(tmp_path_factory) / "lan.lock", "w"))
+            fcntl.flock(turn, fcntl.LOCK_EX)
+        yield stack.enter_context(running_app(shared_cache, tmp_path / "data", null_audio_home, *lan))
 
 
 def _wait(driver, script: str, timeout: float = 30, every: float = 0.1):
