@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class Job:
     result: Any = None
     stop: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
+    created: float = field(default_factory=time.monotonic)
     why_stopped: str = "the app is stopping"
     hold: Any = None  # room.Hold: the disk it may write, checked at each step
 

@@ -136,32 +136,24 @@ class AppState:
         self.jobs.run(job, held)
         return replaced is not None
 
-    def _finished(self) -> list[Path]:
-        """The files of finished work, oldest first."""
-        paths = []
-        for job in list(self.jobs.jobs.values()):
-            if job.finished.is_set() and job.id in self.heard:
-                paths.append(self.heard[job.id].wav)
-            elif job.finished.is_set() and job.id in self.made:
-                paths.append(self.made[job.id].path.parent)
-        return paths
+    def _finished(self) -> list[tuple[Job, Path]]:
+        """Finished work and its files, oldest first."""
+        found = [(h.job, h.wav) for h in list(self.heard.values())]
+        found += [(m.job, m.path.parent) for m in list(self.made.values())]
+        return sorted(((job, path) for job, path in found if job.finished.is_set()), key=lambda f: f[0].created)
 
     def forgettable(self) -> int:
         """What removing all finished work would free."""
-        return sum(size_of(p) for p in self._finished())
+        return sum(size_of(path) for _, path in self._finished())
 
     def forget_oldest(self) -> bool:
         """Remove the files of the oldest finished work (its page then says it is not here any
         more); False when there is none."""
-        for job in list(self.jobs.jobs.values()):
-            if not job.finished.is_set():
-                continue
-            if job.id in self.heard:
-                self.heard.pop(job.id).wav.unlink(missing_ok=True)
-                return True
-            if job.id in self.made:
-                remove(self.made.pop(job.id).path.parent)
-                return True
+        for job, path in self._finished()[:1]:
+            self.heard.pop(job.id, None)
+            self.made.pop(job.id, None)
+            remove(path)
+            return True
         return False
 
     def forget_old_sounds(self, keep: int = KEPT_SOUNDS) -> None:
