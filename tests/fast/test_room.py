@@ -131,7 +131,10 @@ def test_folders_of_apps_that_have_gone_are_swept_and_running_ones_kept(tmp_path
 def test_a_new_app_sweeps_at_start_and_marks_its_own_folder(tmp_path):
     from companion.paths import cache_dir
 
-    left = cache_dir() / "app-4194000-zz"
+    gone = 4_194_303
+    while process_started(gone) is not None:
+        gone -= 1
+    left = cache_dir() / f"app-{gone}-zz"
     left.mkdir(parents=True)
     (left / "pack.zip").write_bytes(b"PK")
     state = AppState(tmp_path / "journal.sqlite3")
