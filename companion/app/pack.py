@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from companion.app.jobs import Job
-from companion.app.room import MB, NoRoom, remove
+from companion.app.room import MB, NoRoom
 from companion.app.sessions import made_here
 from companion.app.web import AppState, Made, back_to, chosen, page, state_of, who_asks, words
 from companion.atomic import written_atomically
@@ -84,7 +84,6 @@ async def pack(request: Request) -> Response:
                 "Your earlier pack was still being made on this device; it has stopped, and this one takes its place."
             )
     except NoRoom as exc:
-        remove(made.path.parent)
         return page(request, "pack.html", 503, error=words(exc), **_shown(state))
     state.made[job.id] = made
     return back_to(f"/file/{job.id}")

@@ -86,9 +86,8 @@ def start_hearing(
     state.forget_old_sounds()
     job = state.jobs.new("session")
     heard = Heard(job, state.work / f"{job.id}.wav", reason=reason, notes=notes)
-    if state.start(
-        job, work, who, "session", wav_bytes(options), heard.wav
-    ):  # after `heard` exists: the work fills it in
+    expected = wav_bytes(options)
+    if state.start(job, work, who, "session", expected, heard.wav):  # after `heard` exists: the work fills it in
         heard.reason = f"{heard.reason} {REPLACED_WORDS.format('session')}".strip()
     state.heard[job.id] = heard
     return heard

@@ -117,6 +117,7 @@ class AppState:
         except NoRoom as exc:  # refused before it began: its page (if asked for) says why
             job.state, job.message = "failed", str(exc)
             job.finished.set()
+            remove(path)
             raise
         replaced = self.slots.take(who, kind, job)
         if replaced is not None:

@@ -68,6 +68,7 @@ def test_the_oldest_finished_work_makes_room_and_what_cannot_fit_is_refused_unto
         _made(small, 12)  # more than the whole budget: refused, and nothing removed for it
     assert "Choose a shorter session" in str(refused.value)
     assert second.path.exists() and third.path.exists()
+    assert sorted(p.name for p in small.work.iterdir()) == sorted([OWNER_FILE, second.job.id, third.job.id])
     assert size_of(small.work) <= 10 * MB
 
 
