@@ -29,7 +29,7 @@ from companion.app.guard import Door, Guard, Owner
 from companion.app.instance import Claim, Running
 from companion.app.room import DISK_BUDGET
 from companion.app.web import HERE, AppState, back_to, page
-from companion.errors import BadInput
+from companion.errors import BadInput, OutputError
 from companion.pack.page import HERE as PACK_HERE
 from companion.paths import data_dir, private_folder
 from companion.plan.catalogue import default_cover
@@ -182,7 +182,13 @@ def serve(
     """Serve the app until Ctrl-C or SIGTERM; `ready` hears where it is once it serves. With
     `lan`, a second socket serves the home network too (on `lan_ip`, else the address found).
     AlreadyRunning, before anything starts, when an app serves this journal already."""
-    claim = Claim(private_folder(journal_path.parent if journal_path else data_dir()))
+    folder = journal_path.parent if journal_path else data_dir()
+    try:
+        claim = Claim(private_folder(folder))
+    except OSError as exc:
+        raise OutputError(
+            f"the app cannot write in its folder '{folder}' ({exc.strerror}); check it is yours"
+        ) from None
     try:
         _serve(claim, port, open_browser, ready, journal_path, lan, lan_ip, disk_budget)
     finally:
