@@ -76,12 +76,18 @@ def running_app(cache: Path, data: Path, home: Path, *args: str, ends_with: int 
         if "/start?token=" in line:
             break
         assert line or proc.poll() is None, (lines, proc.stderr.read())
-    start = next(w for line in lines for w in line.split() if "/start?token=" in w)
-    base = start.split("/start")[0]
-    yield App(proc, base, start, data, cache)
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=5)
+    try:
+        start = next(w for line in lines for w in line.split() if "/start?token=" in w)
+        base = start.split("/start")[0]
+        yield App(proc, base, start, data, cache)
+    finally:  # stopped even when the test failed: never left running (nor its file system busy)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     stderr = proc.stderr.read()
     assert proc.returncode == ends_with, stderr
     assert "Traceback" not in stderr and "Error" not in stderr, stderr  # no page failed on the server's side
