@@ -2,7 +2,7 @@
 so it answers every other request meanwhile (a small file in milliseconds, not after the
 drawing). Matplotlib and the PDF writer hold Python's lock for tens of milliseconds at a time,
 so a thread beside the server is not enough: the app draws in one process of its own, started
-at the first picture and ended with the app. Without it (the fast tests, a program that
+with the app (small until its first picture) and ended with it. Without it (the fast tests, a program that
 embeds the app) the drawing runs in a worker thread."""
 
 from __future__ import annotations
