@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -149,6 +150,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        shutil.rmtree(home, ignore_errors=True)  # its journal, voice cache and sessions
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for path, took in loads.items():
         print(f"page load {path}: median {statistics.median(took):.0f} ms, slowest {max(took):.0f} ms (limit 200 ms)")
