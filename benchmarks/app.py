@@ -7,6 +7,8 @@
 - from Play to the first sound in the page, with the voice cached: the time from pressing
   Play on a session's page to the <audio> element playing (its first samples decoded), and
   from choosing the session (the Listen page's "Play here") to the first sound;
+- nothing blocks the server: a static file's answer time while the care-team report is
+  drawn (over a journal of 300 entries), every request answered while a report was drawing;
 - the server's memory: its resident size idle after start, and idle again after all of it.
 
 The server is the real `companion app`, started with a warm voice cache of its own.
@@ -14,13 +16,17 @@ The server is the real `companion app`, started with a warm voice cache of its o
 
 from __future__ import annotations
 
+import http.client
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,6 +42,16 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def command_line(pid: int) -> str:
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return f.read().replace(b"\0", b" ").decode(errors="replace")
+
+
 def wait(driver, script: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -43,6 +59,33 @@ def wait(driver, script: str, timeout: float = 60) -> None:
             return
         time.sleep(0.005)
     raise SystemExit(f"never true: {script}")
+
+
+def ask(base: str, path: str, cookie: str | None = None) -> int:
+    where = urlsplit(base)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": where.netloc, **({"Cookie": cookie} if cookie else {})})
+        answer = conn.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        conn.close()
+
+
+def static_while_drawing(base: str, cookie: str, rounds: int = 5) -> list[float]:
+    """Seconds for each static file answered while a report was being drawn."""
+    took: list[float] = []
+    for _ in range(rounds):
+        drawing = threading.Thread(target=ask, args=(base, "/journal/report.pdf", cookie))
+        drawing.start()
+        while drawing.is_alive():
+            asked = time.perf_counter()
+            ask(base, "/static/app.css")
+            if drawing.is_alive():
+                took.append(time.perf_counter() - asked)
+        drawing.join()
+    return took
 
 
 def main() -> None:
@@ -81,7 +124,7 @@ def main() -> None:
                 driver.find_element("css selector", "input[name=minutes][value='4']").click()
                 chose = time.perf_counter()
                 driver.find_element("css selector", "button[value=play]").click()
-                wait(driver, "return !document.getElementById('play').disabled")
+                wait(driver, "var p = document.getElementById('play'); return p && !p.disabled")  # the next page
                 driver.execute_script(
                     "var a = document.getElementById('player'); window.heardAt = 0;"
                     "a.addEventListener('playing', function () { window.heardAt = performance.now(); });"
@@ -92,11 +135,22 @@ def main() -> None:
                 heard_ms = driver.execute_script("return window.heardAt")
                 to_sound.append((heard_ms - pressed_ms) / 1000)
                 from_choice.append(pressed - chose + to_sound[-1])
+            cookie = f"companion={driver.get_cookie('companion')['value']}"
         time.sleep(2.0)
         idle_after = rss_mb(server.pid)
+        # a journal of 300 entries, written beside the running app, for the report to draw
+        fill = (
+            "from companion.journal.store import Journal, Ratings\n"
+            "with Journal() as j:\n"
+            "    for i in range(300): j.add(Ratings(pain=i % 11, anxiety=3 * i % 11, note='a restless night ' * 10))"
+        )
+        subprocess.run([sys.executable, "-c", fill], env=env, check=True)
+        while_drawing = static_while_drawing(base, cookie)
+        drawing_mb = sum(rss_mb(pid) for pid in children(server.pid) if "multiprocessing" in command_line(pid))
     finally:
         server.terminate()
         server.wait(timeout=10)
+        shutil.rmtree(home, ignore_errors=True)  # its journal, voice cache and sessions
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for path, took in loads.items():
         print(f"page load {path}: median {statistics.median(took):.0f} ms, slowest {max(took):.0f} ms (limit 200 ms)")
@@ -104,7 +158,12 @@ def main() -> None:
         f"Play to first sound, voice cached: median {statistics.median(to_sound):.2f} s, slowest {max(to_sound):.2f} s "
         f"(limit 1.5 s); from 'Play here' on the Listen page: median {statistics.median(from_choice):.2f} s"
     )
+    print(
+        f"a static file while the report is drawn: median {statistics.median(while_drawing) * 1000:.0f} ms, "
+        f"slowest {max(while_drawing) * 1000:.0f} ms over {len(while_drawing)} requests (limit 50 ms)"
+    )
     print(f"server memory, idle: {idle_start:.0f} MB after start, {idle_after:.0f} MB after all of this (limit 150 MB)")
+    print(f"the drawing process beside it (charts, reports), after the reports: {drawing_mb:.0f} MB")
 
 
 if __name__ == "__main__":

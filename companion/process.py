@@ -4,9 +4,13 @@ know (the umask) it reads without changing. A leaf: imports nothing of companion
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @contextmanager
@@ -36,3 +40,16 @@ def current_umask() -> int:
     mask = os.umask(0o077)  # the safest value for the instant it is set
     os.umask(mask)
     return mask
+
+
+def end_with_parent(parent: int, signal_number: int) -> None:
+    """Called first in a worker process: the kernel sends it `signal_number` the moment its
+    parent ends, however it ends (SIGKILL included; Linux's PR_SET_PDEATHSIG). Elsewhere the
+    worker's pipes end it once idle. A parent already gone before this ends it at once."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal_number)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)

@@ -1,6 +1,8 @@
 """Phones and tablets on the home network (`companion app --lan`): a six-digit code shown on
-the computer pairs one (one use, valid five minutes; after five wrong tries a pause that
-doubles each time), and each paired device gets its own token. Only a hash of the token is
+the computer pairs one (one use, valid five minutes). Wrong codes are counted for the address
+they come from: after five, that sender waits 30 seconds, then twice as long each time, five
+minutes at most, while everyone else (the owner's own phone too) goes on; a new code starts
+every count afresh. Each paired device gets its own token. Only a hash of the token is
 kept, with the device's name and last use, in the journal's folder (owner-only), beside a
 plain record of every pairing and removal."""
 
@@ -25,6 +27,8 @@ CODE_DIGITS = 6
 CODE_VALID_S = 5 * 60
 FREE_TRIES = 5  # wrong codes before the first pause
 FIRST_PAUSE_S = 30.0  # then 60, 120, ... while wrong codes go on
+MAX_PAUSE_S = 5 * 60.0  # the longest a sender waits
+MAX_SENDERS = 4096  # senders remembered at once (an attacker with many addresses fills no memory)
 SEEN_EVERY_S = 60.0  # a device's last use is written down at most this often
 MAX_NAME = 40
 
@@ -44,36 +48,60 @@ class TooSoon(Exception):
 
 
 class Pairing:
-    """The one code that may pair a device now (a new code replaces the old)."""
+    """The one code that may pair a device now (a new code replaces the old), and the wrong
+    codes each sender has tried against it.
+
+    A sender is the address a request comes from, not a cookie: a cookie is the sender's to
+    drop, an address must answer the connection. So codes tried from one phone never make
+    another wait, and whoever asks Devices for a new code starts everyone afresh."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self.clock = clock
         self._code: str | None = None
         self._until = 0.0
-        self._wrong = 0
-        self._paused_until = 0.0
+        self._wrong: dict[str, int] = {}
+        self._paused_until: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def new_code(self) -> str:
         with self._lock:
             self._code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
             self._until = self.clock() + CODE_VALID_S
+            self._wrong.clear()
+            self._paused_until.clear()
             return self._code
 
-    def try_code(self, code: str) -> bool:
-        """True once for the right code in time; TooSoon while a pause runs (even for the right one)."""
+    def try_code(self, code: str, sender: str = "") -> bool:
+        """True once for the right code in time; TooSoon while this sender's pause runs (even
+        for the right one)."""
         with self._lock:
             now = self.clock()
-            if now < self._paused_until:
-                raise TooSoon(self._paused_until - now)
+            paused = self._paused_until.get(sender, 0.0)
+            if now < paused:
+                raise TooSoon(paused - now)
             right = self._code is not None and now < self._until and secrets.compare_digest(code, self._code)
             if right:
-                self._code, self._wrong = None, 0
+                self._code = None
+                self._wrong.pop(sender, None)
                 return True
-            self._wrong += 1
-            if self._wrong >= FREE_TRIES:
-                self._paused_until = now + FIRST_PAUSE_S * 2 ** (self._wrong - FREE_TRIES)
+            wrong = self._wrong.pop(sender, 0) + 1  # popped and put back: the latest sender last
+            self._wrong[sender] = wrong
+            if wrong >= FREE_TRIES:
+                self._paused_until[sender] = now + min(FIRST_PAUSE_S * 2 ** min(wrong - FREE_TRIES, 16), MAX_PAUSE_S)
+            while len(self._wrong) > MAX_SENDERS:  # the longest quiet sender is forgotten first
+                oldest = next(iter(self._wrong))
+                del self._wrong[oldest]
+                self._paused_until.pop(oldest, None)
             return False
+
+
+def device_name(name: str) -> str:
+    """A device's name as it is kept: its spaces made single, at most MAX_NAME characters;
+    a blank one is refused."""
+    name = " ".join("".join(ch if ch.isprintable() else " " for ch in name).split())[:MAX_NAME].strip()
+    if not name:
+        raise BadInput("give the device a name, such as Anna's phone", field="name", value=name)
+    return name
 
 
 @dataclass
@@ -95,6 +123,7 @@ class Devices:
         self._lock = threading.Lock()
         self._seen: dict[str, float] = {}
         self._devices = self._load()
+        self.on_remove: list[Callable[[str], None]] = []  # told each removed device's id (its streams end)
 
     def _load(self) -> dict[str, Device]:
         try:
@@ -119,9 +148,7 @@ class Devices:
         return sorted(self._devices.values(), key=lambda d: d.paired_at)
 
     def add(self, name: str) -> tuple[Device, str]:
-        name = " ".join(name.split())[:MAX_NAME]
-        if not name:
-            raise BadInput("give the device a name, such as Anna's phone", field="name")
+        name = device_name(name)
         token = secrets.token_urlsafe(32)
         with self._lock:
             device = Device(secrets.token_urlsafe(8), name, _hash(token), _now(), _now())
@@ -149,4 +176,9 @@ class Devices:
                 return False
             self._save()
             self._write_down("removed", device)
+        for tell in self.on_remove:
+            tell(device_id)
         return True
+
+    def knows(self, device_id: str) -> bool:
+        return device_id in self._devices

@@ -10,12 +10,16 @@ computer, and a web page anywhere can send requests to 127.0.0.1.
 - With --lan, a second door listens on the home network. Trust follows the door a request
   comes through: there, only a paired device's own cookie is a key, and an unpaired device
   reaches the pairing page alone (Devices, on this computer, shows the code).
+- A device removed on Devices is refused from its next request, and whatever it still has
+  open (the live track's updates, a session's sound) ends at once.
 - Every answer carries a strict content policy (nothing from anywhere else), a referrer for
   its own pages only (so no address leaks), and no caching of private pages.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -63,26 +67,45 @@ LOCKED = (
 NEEDS_LINK = "To open companion here, use the address that <strong>companion app</strong> opened or printed."
 OWNERS_ONLY = "This part of companion is open on the computer it runs on, not over the network."
 USED_LINK = (
-    "That address has been used already: it opens the app once. Stop companion app and start it again for a new one."
+    "That address has been used already: it opens the app once. Type companion app again for a new one: "
+    "the running app is kept, and the new address opens it."
 )
 
 
 class Owner:
-    """The one person the app serves here: a one-time token to start, then their sessions."""
+    """The one person the app serves here: a one-time token to start, then their sessions.
+    A spare one-time token waits for a second `companion app` (see instance.py), which opens
+    the running app with it; once used, another takes its place (`spare_changed` hears it)."""
 
     def __init__(self) -> None:
         self.token: str | None = secrets.token_urlsafe(32)
+        self.spare = secrets.token_urlsafe(32)
+        self.spare_changed: Callable[[], None] | None = None
         self._sessions: set[str] = set()
 
     def start_address(self, base: str) -> str:
         assert self.token is not None, "the start address is given once"
         return f"{base}{START}?token={self.token}"
 
+    def spare_address(self, base: str) -> str:
+        return f"{base}{START}?token={self.spare}"
+
+    def use_up(self, token: str) -> bool:
+        """Spend a one-time token: True when it was one."""
+        if self.token is not None and secrets.compare_digest(token.encode(), self.token.encode()):
+            self.token = None
+            return True
+        if secrets.compare_digest(token.encode(), self.spare.encode()):
+            self.spare = secrets.token_urlsafe(32)
+            if self.spare_changed is not None:
+                self.spare_changed()
+            return True
+        return False
+
     def exchange(self, token: str) -> str | None:
         """The token, once, for a new session's cookie value; None once it is used or wrong."""
-        if self.token is None or not secrets.compare_digest(token.encode(), self.token.encode()):
+        if not self.use_up(token):
             return None
-        self.token = None
         session = secrets.token_urlsafe(32)
         self._sessions.add(session)
         return session
@@ -123,6 +146,9 @@ class Guard:
     ):
         self.app, self.owner, self.devices, self.max_body = app, owner, devices, max_body
         self.doors = {door.address: door for door in doors}
+        self._open: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}  # by device id
+        if devices is not None:
+            devices.on_remove.append(self._removed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # the app has none: nothing reaches it past the guard
@@ -142,7 +168,7 @@ class Guard:
         public = path.startswith(PUBLIC)
         if door.own:
             if path == START and method in SAFE_METHODS:
-                await self._start(scope, send)
+                await self._start(scope, send, headers)
                 return
             if not public and not self.owner.knows(_cookie(headers, COOKIE)):
                 await _page(send, 403, NEEDS_LINK)
@@ -157,7 +183,50 @@ class Guard:
                 await _redirect(send, PAIR)  # an unpaired device reaches the pairing page, and nothing else
                 return
             scope["companion.device"] = device
+            if device is not None:
+                await self._as_device(device.id, scope, receive, send, private=not public)
+                return
         await self.app(scope, receive, _with_headers(send, private=not public))
+
+    async def _as_device(self, device_id: str, scope: Scope, receive: Receive, send: Send, private: bool) -> None:
+        """A paired device's request, ended the moment the device is removed: a stream it
+        holds open stops there (its answer closed properly), one not yet begun is refused."""
+        removed = asyncio.Event()
+        watching = (asyncio.get_running_loop(), removed)
+        self._open.setdefault(device_id, set()).add(watching)
+        begun, ended = False, False
+
+        async def sending(message: Message) -> None:
+            nonlocal begun, ended
+            begun = begun or message["type"] == "http.response.start"
+            ended = ended or (message["type"] == "http.response.body" and not message.get("more_body", False))
+            await answer(message)
+
+        answer = _with_headers(send, private)
+        answering = asyncio.ensure_future(self.app(scope, receive, sending))
+        gone = asyncio.ensure_future(removed.wait())
+        try:
+            await asyncio.wait({answering, gone}, return_when=asyncio.FIRST_COMPLETED)
+            if answering.done():
+                answering.result()
+                return
+            answering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await answering
+            if not begun:
+                await _redirect(send, PAIR)
+            elif not ended:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            gone.cancel()
+            answering.cancel()
+            self._open.get(device_id, set()).discard(watching)
+            if not self._open.get(device_id):
+                self._open.pop(device_id, None)
+
+    def _removed(self, device_id: str) -> None:
+        for loop, event in list(self._open.get(device_id, ())):
+            loop.call_soon_threadsafe(event.set)
 
     def _refusal(self, door: Door | None, headers: dict[str, str], method: str, path: str) -> tuple[int, str] | None:
         if door is None or headers.get("host", "").lower() not in door.hosts:
@@ -174,8 +243,12 @@ class Guard:
                 return 413, "That is more than the app takes at once."
         return None
 
-    async def _start(self, scope: Scope, send: Send) -> None:
+    async def _start(self, scope: Scope, send: Send, headers: dict[str, str]) -> None:
         token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
+        if self.owner.knows(_cookie(headers, COOKIE)):  # this browser is in already: straight to the app
+            self.owner.use_up(token)
+            await _redirect(send, "/")
+            return
         session = self.owner.exchange(token)
         if session is None:
             await _page(send, 403, USED_LINK)

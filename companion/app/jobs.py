@@ -5,14 +5,29 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from companion.errors import CompanionError, Interrupted
 
 MAX_KEPT = 50  # finished jobs remembered (their pages may still ask); older ones are forgotten
+T = TypeVar("T")
+_DRAWING = threading.Semaphore(2)  # CPU work at once, whoever asks: one per core here
+
+
+async def off_the_loop(work: Callable[..., T], *args: Any) -> T:
+    """Work a page waits for (a chart, a report, an export) in a worker thread, so the server
+    answers every other request meanwhile; at most two draw at once, the rest wait their turn."""
+    from starlette.concurrency import run_in_threadpool
+
+    def bounded() -> T:
+        with _DRAWING:
+            return work(*args)
+
+    return await run_in_threadpool(bounded)
 
 
 @dataclass
@@ -27,14 +42,25 @@ class Job:
     result: Any = None
     stop: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
+    created: float = field(default_factory=time.monotonic)
+    why_stopped: str = "the app is stopping"
+    hold: Any = None  # room.Hold: the disk it may write, checked at each step
 
     def progress(self, done: float, total: float, doing: str | None = None) -> None:
-        """Called by the work as it goes; raises Interrupted once the app is stopping."""
+        """Called by the work as it goes; raises Interrupted once the app is stopping (or the
+        job is replaced), NoRoom once what it wrote no longer fits."""
         if self.stop.is_set():
-            raise Interrupted("the app is stopping")
+            raise Interrupted(self.why_stopped)
+        if self.hold is not None:
+            self.hold.check()
         self.done, self.total = done, max(total, 1e-9)
         if doing is not None:
             self.doing = doing
+
+    def cancel(self, why: str) -> None:
+        """Stop at the next step, saying `why` on its page."""
+        self.why_stopped = why
+        self.stop.set()
 
     def to_json(self) -> dict:
         return {

@@ -4,11 +4,14 @@ contents travel only in request bodies and answers, never in an address."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from companion.app.jobs import off_the_loop
 from companion.app.web import AppState, back_to, page, ratings_from, state_of, words
 from companion.errors import BadInput, CompanionError
 from companion.journal.export import export_csv
@@ -81,23 +84,36 @@ async def delete(request: Request) -> Response:
     return back_to("/journal?kept=deleted")
 
 
-async def chart(request: Request) -> Response:
-    from companion.journal.pictures import plot_journal
+def _plot(entries: list[Entry], path: Path) -> None:
+    from companion.journal.pictures import plot_journal  # matplotlib: a second to import, off the loop too
 
+    plot_journal(entries, path)
+
+
+def _export(journal_path: Path | None, path: Path) -> None:
+    with Journal(journal_path, read_only=True) as store:
+        export_csv(store, path)
+
+
+def _own_file(state: AppState, name: str) -> Path:
+    """A file of this request's own: two drawn at once never share one."""
+    return state.work / f"{secrets.token_hex(6)}-{name}"
+
+
+async def chart(request: Request) -> Response:
     state = state_of(request)
     entries = _entries(state)
     if not entries:
         raise LookupError("nothing to draw")
-    path = state.work / "chart.png"
-    plot_journal(entries, path)
+    path = _own_file(state, "chart.png")
+    await state.drawing(_plot, entries, path)
     return _file_answer(path, "image/png")
 
 
 async def export(request: Request) -> Response:
     state = state_of(request)
-    path = state.work / "journal.csv"
-    with Journal(state.journal_path, read_only=True) as store:
-        export_csv(store, path)
+    path = _own_file(state, "journal.csv")
+    await off_the_loop(_export, state.journal_path, path)
     return _file_answer(path, "text/csv; charset=utf-8", "comfort-journal.csv")
 
 
@@ -112,8 +128,8 @@ async def report(request: Request) -> Response:
     if not summary.entries and not summary.sessions:
         error = f"The journal has nothing from {summary.since:%d %b %Y} to {summary.until:%d %b %Y}."
         return _journal_page(request, 400, error=error)
-    path = state.work / "report.pdf"
-    write_report(summary, path)
+    path = _own_file(state, "report.pdf")
+    await state.drawing(write_report, summary, path)
     return _file_answer(path, "application/pdf", f"comfort-journal-{summary.since}-to-{summary.until}.pdf")
 
 

@@ -10,6 +10,7 @@ import json
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -17,20 +18,23 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from companion.app.jobs import Job
+from companion.app.room import MB, NoRoom
 from companion.app.sessions import start_making
-from companion.app.web import AppState, back_to, chosen, fitted, known, number, page, state_of, words
+from companion.app.web import AppState, back_to, chosen, fitted, known, number, page, state_of, who_asks, words
 from companion.errors import BadInput, CompanionError
 from companion.live.player import play
 from companion.modes import MASSAGE
 from companion.options import AMBIENCES, SessionOptions
 from companion.output.devices import DeviceOutput
 from companion.output.stream import Status
+from companion.plan.model import SessionPlan
 from companion.session import make_plan, make_session
 from companion.timefmt import clock
 
 ROWS = 8  # regions the editor offers
 LENGTHS = (30, 45, 60, 90)  # minutes; the regions fit inside, the last running to the end
 COMMANDS = {"pause": "pause", "louder": "louder", "softer": "softer", "extend": "extend", "stop": "stop"}
+PICTURE_BYTES = 2 * MB
 CUE_WORDS = {"region": "region chime", "interval": "chime", "two-minutes": "two-minute chime", "chime": "chime"}
 
 
@@ -142,21 +146,40 @@ async def massage(request: Request) -> Response:
             raise BadInput("a track is already playing on this computer; stop it first")
     except CompanionError as exc:
         return page(request, "massage.html", 400, error=words(exc), form=form, **_shown(state))
-    if action == "download":
-        return back_to(f"/file/{start_making(state, options).job.id}")
-    if action == "play":
-        state.live = Live(options)
-        return back_to("/massage/live")
-    job = state.jobs.start("plan", lambda job: _picture(state, options, job))
+    try:
+        if action == "download":
+            return back_to(f"/file/{start_making(state, options, who_asks(request)).job.id}")
+        if action == "play":
+            state.live = Live(options)
+            return back_to("/massage/live")
+        job = state.jobs.new("plan")
+        state.start(
+            job,
+            lambda job: _picture(state, options, job),
+            who_asks(request),
+            "picture",
+            PICTURE_BYTES,
+            _png(state, job),
+        )
+    except NoRoom as exc:
+        return page(request, "massage.html", 503, error=words(exc), form=form, **_shown(state))
     return page(request, "massage.html", form=form, picture=job.id, note=note, **_shown(state))
 
 
 def _picture(state: AppState, options: SessionOptions, job: Job) -> None:
-    from companion.journal.pictures import plot_plan
-
     plan = make_plan(options, progress=lambda done, total: job.progress(done, total, "Preparing the voice"))
     job.progress(1, 1, "Drawing")
-    plot_plan(plan, state.work / f"{job.id}.png")
+    state.drawing.run(_plot_plan, plan, _png(state, job))
+
+
+def _png(state: AppState, job: Job) -> Path:
+    return state.work / f"{job.id}.png"
+
+
+def _plot_plan(plan: SessionPlan, path: Path) -> None:
+    from companion.journal.pictures import plot_plan  # matplotlib: in the drawing process
+
+    plot_plan(plan, path)
 
 
 async def picture(request: Request) -> Response:
@@ -165,7 +188,7 @@ async def picture(request: Request) -> Response:
     await asyncio.to_thread(job.finished.wait, 120)  # the page's <img> waits while it is drawn
     if job.state != "done":
         raise LookupError(job.message)
-    return FileResponse(state.work / f"{job.id}.png", media_type="image/png")
+    return FileResponse(_png(state, job), media_type="image/png")
 
 
 def _live(request: Request) -> Live:

@@ -3,7 +3,7 @@ then handed over as one .zip to copy to a phone, a tablet or a USB stick."""
 
 from __future__ import annotations
 
-import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +11,18 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from companion.app.jobs import Job
+from companion.app.room import MB, NoRoom
 from companion.app.sessions import made_here
-from companion.app.web import AppState, Made, back_to, chosen, page, state_of, words
+from companion.app.web import AppState, Made, back_to, chosen, page, state_of, who_asks, words
+from companion.atomic import written_atomically
 from companion.errors import BadInput, CompanionError
-from companion.pack.make import make_pack
+from companion.pack.make import choose_tracks, make_pack
 from companion.pack.model import DEFAULT_NAME, FORMATS, Manifest, PackOptions, file_safe
 from companion.pack.page import card, script_json
 from companion.safety import SAFETY_SCREEN
 
 ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
+BYTES_PER_S = {"mp3": 24_000, "ogg": 20_000, "opus": 12_000, "flac": 110_000}  # stereo, above what each gives
 FORMAT_WORDS = {"mp3": "MP3 (any phone)", "ogg": "Ogg", "opus": "Opus (smallest)", "flac": "FLAC (lossless)"}
 
 
@@ -70,15 +73,37 @@ async def pack(request: Request) -> Response:
             flat = [x for cycle in entry["breaths"] for x in cycle]
             made.cards.append({**card(i, track, entry), "file": track.file, "breaths": flat})
         job.progress(1, 1, "Putting them in one file")
-        archive = shutil.make_archive(str(made.path.with_suffix("")), "zip", result.folder.parent, result.folder.name)
-        Path(archive).chmod(0o600)
+        _zip(result.folder, made.path, job)
 
     job = state.jobs.new("pack")
     made = Made(job, f"{file_safe(opts.name)}.zip", state.work / job.id / "pack.zip")
     made.path.parent.mkdir(mode=0o700)
+    try:
+        if state.start(job, work, who_asks(request), "pack", _pack_bytes(opts), made.path.parent):
+            made.replaced = (
+                "Your earlier pack was still being made on this device; it has stopped, and this one takes its place."
+            )
+    except NoRoom as exc:
+        return page(request, "pack.html", 503, error=words(exc), **_shown(state))
     state.made[job.id] = made
-    state.jobs.run(job, work)
     return back_to(f"/file/{job.id}")
+
+
+def _pack_bytes(opts: PackOptions) -> int:
+    """About what the pack takes on disk: its tracks, and the .zip of them beside."""
+    seconds = sum(t.options.minutes or 0 for t in choose_tracks(opts)) * 60
+    return 2 * int(seconds * BYTES_PER_S[opts.format]) + 4 * MB
+
+
+def _zip(folder: Path, path: Path, job: Job) -> None:
+    """The pack's folder as one .zip, a megabyte at a time, its room checked as it grows."""
+    with written_atomically(path, private=True) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            name = f"{folder.name}/{file.relative_to(folder).as_posix()}"
+            with open(file, "rb") as source, archive.open(name, "w") as into:
+                while chunk := source.read(1 << 20):
+                    into.write(chunk)
+                    job.progress(1, 1)
 
 
 async def play_here(request: Request) -> Response:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from companion.app.devices import CODE_VALID_S, TooSoon
+from companion.app.devices import CODE_VALID_S, TooSoon, device_name
 from companion.app.guard import DEVICE_COOKIE, session_cookie
-from companion.app.web import AppState, back_to, page, state_of
+from companion.app.web import AppState, back_to, page, state_of, words
+from companion.errors import BadInput
 
 DEVICE_DAYS = 365  # a paired device stays paired until it is removed (or a year unused)
 
@@ -61,16 +62,30 @@ async def pair(request: Request) -> Response:
     if request.method == "GET":
         return page(request, "pair.html", paired=request.scope.get("companion.device") is not None)
     form = await request.form()
-    code = "".join(ch for ch in str(form.get("code") or "") if ch.isdigit())
+    code = "".join(ch for ch in str(form.get("code") or "")[:100] if ch.isdigit())
     try:
-        right = state.pairing.try_code(code)
+        name = device_name(str(form.get("name") or ""))  # before the code: a blank name does not use it up
+    except BadInput as exc:
+        return page(request, "pair.html", 400, error=words(exc), paired=False)
+    sender = request.client.host if request.client else ""
+    try:
+        right = state.pairing.try_code(code, sender)
     except TooSoon as wait:
-        error = f"Too many codes that were not right: wait {wait.seconds:.0f} seconds, then try again."
+        error = (
+            f"Too many codes that were not right from this device: wait {_wait_words(wait.seconds)}, then try again."
+        )
         return page(request, "pair.html", 429, error=error, paired=False)
     if not right:
         error = "That code is not right, or it is more than five minutes old. Ask for a new one on the computer."
         return page(request, "pair.html", 400, error=error, paired=False)
-    device, token = state.devices.add(str(form.get("name") or "") or "A phone")
+    device, token = state.devices.add(name)
     answer = back_to("/today")
     answer.headers.append("set-cookie", session_cookie(DEVICE_COOKIE, token, DEVICE_DAYS * 86400))
     return answer
+
+
+def _wait_words(seconds: float) -> str:
+    whole = max(1, round(seconds))
+    if whole < 90:
+        return f"{whole} seconds"
+    return f"{round(whole / 60)} minutes"

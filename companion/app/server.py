@@ -8,14 +8,17 @@ the folder of sessions it made. Nothing is logged: addresses and journal content
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,12 +26,16 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from companion import interrupts
 from companion.app import journal, massage, pack, pairing, sessions, voices
 from companion.app.announce import Announcement, local_name
 from companion.app.guard import Door, Guard, Owner
+from companion.app.instance import Claim, Running
+from companion.app.room import DISK_BUDGET
 from companion.app.web import HERE, AppState, back_to, page
-from companion.errors import BadInput
+from companion.errors import BadInput, OutputError
 from companion.pack.page import HERE as PACK_HERE
+from companion.paths import data_dir, private_folder
 from companion.plan.catalogue import default_cover
 
 HOST = "127.0.0.1"
@@ -155,13 +162,36 @@ def prepare_voice_in_background() -> subprocess.Popen:
     """The voice's built-in phrases made in a low-priority process of its own while the app
     is open (the voice model's memory goes with it when it is done): a session chosen later
     then speaks at once. Nothing is made when they are ready already."""
-    return subprocess.Popen(
+    child = subprocess.Popen(
         [sys.executable, "-m", "companion", "voice", "prepare", "--quiet"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C in the terminal is the app's to answer, not this
     )
+    # reaped the moment it ends, not when the app stops: no zombie waits in the process table
+    threading.Thread(target=child.wait, name="companion-prepare-reaper", daemon=True).start()
+    return child
+
+
+@contextmanager
+def _hanging_up_stops(server: Any) -> Iterator[None]:
+    """SIGHUP (the terminal window closed: the desktop shortcut's window) stops the server as
+    Ctrl-C does; uvicorn answers only SIGINT and SIGTERM. The signal is noted for the caller
+    too, so it ends as interrupted."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def hang_up(signum: int, frame: object) -> None:
+        server.should_exit = True
+        interrupts.handler(signum, frame)
+
+    previous = signal.signal(signal.SIGHUP, hang_up)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)
 
 
 def serve(
@@ -171,9 +201,34 @@ def serve(
     journal_path: Path | None = None,
     lan: bool = False,
     lan_ip: str | None = None,
+    disk_budget: int = DISK_BUDGET,
 ) -> None:
     """Serve the app until Ctrl-C or SIGTERM; `ready` hears where it is once it serves. With
-    `lan`, a second socket serves the home network too (on `lan_ip`, else the address found)."""
+    `lan`, a second socket serves the home network too (on `lan_ip`, else the address found).
+    AlreadyRunning, before anything starts, when an app serves this journal already."""
+    folder = journal_path.parent if journal_path else data_dir()
+    try:
+        claim = Claim(private_folder(folder))
+    except OSError as exc:
+        raise OutputError(
+            f"the app cannot write in its folder '{folder}' ({exc.strerror}); check it is yours"
+        ) from None
+    try:
+        _serve(claim, port, open_browser, ready, journal_path, lan, lan_ip, disk_budget)
+    finally:
+        claim.release()
+
+
+def _serve(
+    claim: Claim,
+    port: int,
+    open_browser: bool,
+    ready: Callable[[Serving], None] | None,
+    journal_path: Path | None,
+    lan: bool,
+    lan_ip: str | None,
+    disk_budget: int,
+) -> None:
     import uvicorn
 
     sock = free_socket(port)
@@ -183,8 +238,14 @@ def serve(
         lan_ip = lan_ip or home_network_address()
         sockets.append(free_socket(port, lan_ip))
     pair_at = f"http://{lan_ip}:{port}/pair" if lan else None
-    owner, state = Owner(), AppState(journal_path, pair_at)
-    address = owner.start_address(f"http://{HOST}:{port}")
+    owner, state = Owner(), AppState(journal_path, pair_at, draw_apart=True, disk_budget=disk_budget)
+    base = f"http://{HOST}:{port}"
+    address = owner.start_address(base)
+
+    def say_where() -> None:  # for a second `companion app` over this journal
+        claim.say(Running(os.getpid(), port, owner.spare_address(base), pair_at))
+
+    owner.spare_changed = say_where
     config = uvicorn.Config(
         make_app(state, owner, port, lan_ip if lan else None),
         log_level="warning",
@@ -200,6 +261,8 @@ def serve(
             threading.Event().wait(0.05)
         if not server.started:
             return
+        state.drawing.start()
+        say_where()
         opened = open_browser and can_open_browser() and webbrowser.open(address)
         by_name = f"http://{local_name()}:{port}/pair" if pair_at else None
         if ready is not None:
@@ -209,7 +272,8 @@ def serve(
     announcement = Announcement(lan_ip, port) if lan and lan_ip else None
     preparing = prepare_voice_in_background()
     try:
-        server.run(sockets=sockets)
+        with _hanging_up_stops(server):
+            server.run(sockets=sockets)
     finally:
         preparing.terminate()  # a half-made phrase is never kept: the cache writes whole files
         try:

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from companion.app.jobs import Job
-from companion.app.stream import wav_response, wav_size, write_wav
+from companion.app.room import MB, NoRoom
+from companion.app.stream import HEADER_BYTES, wav_response, wav_size, write_wav
 from companion.app.web import (
     AppState,
     Heard,
@@ -26,6 +27,7 @@ from companion.app.web import (
     page,
     ratings_from,
     state_of,
+    who_asks,
     words,
 )
 from companion.errors import CompanionError
@@ -34,25 +36,46 @@ from companion.modes import CAREGIVER
 from companion.options import SessionOptions
 from companion.pack.model import file_safe
 from companion.plan.checkin import GOALS, KINDS, Answers, choose, options_for_kind
+from companion.plan.profile import SAMPLE_RATE
 from companion.safety import SAFETY_SCREEN, confirm_safety
-from companion.session import Session, make_session, render
+from companion.session import Session, check_options, make_session, render
 from companion.voice.recorded import list_voices
 
 ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
+MP3_BYTES_PER_S = 24_000  # 192 kbit/s: above what the MP3s' quality setting gives (about 165)
+REPLACED_WORDS = "Your earlier {} was still being made on this device; it has stopped, and this one takes its place."
+
+
+def seconds_and_channels(options: SessionOptions) -> tuple[float, int]:
+    """How long the session will be, and its channels, from its options (nothing made yet)."""
+    profile, _ = check_options(options)
+    return profile.minutes * 60, profile.channels
+
+
+def wav_bytes(options: SessionOptions) -> int:
+    seconds, channels = seconds_and_channels(options)
+    return HEADER_BYTES + int(seconds * SAMPLE_RATE) * channels * 2
 
 
 def start_hearing(
-    state: AppState, options: SessionOptions, reason: str, checkin: dict | None = None, before: Ratings | None = None
+    state: AppState,
+    options: SessionOptions,
+    reason: str,
+    who: str,
+    checkin: dict | None = None,
+    before: Ratings | None = None,
 ) -> Heard:
     """Make the session in a job and write its WAV as it plays; a check-in's session (its
-    answers, `checkin`) starts its row in the journal at once, with the 'before' ratings."""
+    answers, `checkin`) starts its row in the journal at once, with the 'before' ratings.
+    NoRoom, before anything is made, when the disk has no room for it."""
 
     def work(job: Job) -> None:
         session = _make(options, state, job)
         heard.title = session.plan.script_title
         heard.breaths = [round(x, 3) for b in session.plan.breaths for x in (b.start_s, b.inhale_s, b.exhale_s)]
         heard.size = wav_size(session)
+        job.hold.expect(heard.size)  # its size to the byte, now that it is planned
         heard.record = session.record(**(checkin or {}))
         if checkin is not None:
             with Journal(state.journal_path) as journal:
@@ -63,13 +86,16 @@ def start_hearing(
     state.forget_old_sounds()
     job = state.jobs.new("session")
     heard = Heard(job, state.work / f"{job.id}.wav", reason=reason, notes=notes)
+    expected = wav_bytes(options)
+    if state.start(job, work, who, "session", expected, heard.wav):  # after `heard` exists: the work fills it in
+        heard.reason = f"{heard.reason} {REPLACED_WORDS.format('session')}".strip()
     state.heard[job.id] = heard
-    state.jobs.run(job, work)  # after `heard` exists: the work fills it in
     return heard
 
 
-def start_making(state: AppState, options: SessionOptions) -> Made:
-    """Render the session to an MP3 with its tags and chapters (and a caregiver's notes)."""
+def start_making(state: AppState, options: SessionOptions, who: str) -> Made:
+    """Render the session to an MP3 with its tags and chapters (and a caregiver's notes);
+    NoRoom, before anything is made, when the disk has no room for it."""
 
     def work(job: Job) -> None:
         session = _make(options, state, job)
@@ -81,8 +107,10 @@ def start_making(state: AppState, options: SessionOptions) -> Made:
     job = state.jobs.new("file")
     made = Made(job, "session.mp3", state.work / job.id / "session.mp3")
     made.path.parent.mkdir(mode=0o700)
+    expected = int(seconds_and_channels(options)[0] * MP3_BYTES_PER_S) + MB  # and its cover, notes
+    if state.start(job, work, who, "session", expected, made.path.parent):
+        made.replaced = REPLACED_WORDS.format("session")
     state.made[job.id] = made
-    state.jobs.run(job, work)
     return made
 
 
@@ -117,13 +145,15 @@ async def today(request: Request) -> Response:
     before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
     reason = choice.reason + "." + (f" {note}" if note else "")
-    heard = start_hearing(state, options, reason, checkin, before)
+    try:
+        heard = start_hearing(state, options, reason, who_asks(request), checkin, before)
+    except NoRoom as exc:
+        return page(request, "today.html", 503, goals=GOALS, lengths=LENGTHS, error=words(exc))
     return back_to(f"/session/{heard.job.id}")
 
 
 # -- Listen -----------------------------------------------------------------------------
 async def listen(request: Request) -> Response:
-    state = state_of(request)
     voices = [v.name for v in list_voices()]
     shown: dict[str, Any] = {"kinds": KINDS, "energies": ENERGIES, "lengths": LENGTHS, "voices": voices}
     if request.method == "GET":
@@ -143,13 +173,17 @@ async def listen(request: Request) -> Response:
         options, note = fitted(options)
     except CompanionError as exc:
         return page(request, "listen.html", 400, error=words(exc), **shown)
-    return _play_or_make(state, form, options, note or "")
+    try:
+        return _play_or_make(request, form, options, note or "")
+    except NoRoom as exc:
+        return page(request, "listen.html", 503, error=words(exc), **shown)
 
 
-def _play_or_make(state: AppState, form: FormData, options: SessionOptions, reason: str) -> Response:
+def _play_or_make(request: Request, form: FormData, options: SessionOptions, reason: str) -> Response:
+    state, who = state_of(request), who_asks(request)
     if form.get("action") == "download":
-        return back_to(f"/file/{start_making(state, options).job.id}")
-    return back_to(f"/session/{start_hearing(state, options, reason).job.id}")
+        return back_to(f"/file/{start_making(state, options, who).job.id}")
+    return back_to(f"/session/{start_hearing(state, options, reason, who).job.id}")
 
 
 # -- Caregiver --------------------------------------------------------------------------
@@ -172,7 +206,10 @@ async def caregiver(request: Request) -> Response:
         confirm_safety(state.safety_confirmed, lambda notes: False)  # the library's rule, before any work
     except CompanionError as exc:
         return page(request, "caregiver.html", 400, confirmed=state.safety_confirmed, error=words(exc), **shown)
-    return _play_or_make(state, form, options, note or "")
+    try:
+        return _play_or_make(request, form, options, note or "")
+    except NoRoom as exc:
+        return page(request, "caregiver.html", 503, confirmed=state.safety_confirmed, error=words(exc), **shown)
 
 
 # -- What the session pages ask for ------------------------------------------------------

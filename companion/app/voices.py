@@ -83,7 +83,7 @@ async def import_voice(request: Request) -> Response:
                         f"'{file_name[:60]}' is not named by its phrase's number (001.m4a, 002.mp3...)",
                         field="recordings",
                     )
-                await save_upload(upload, folder / file_name)
+                await save_upload(upload, folder / file_name, state.budget)
             files = numbered_files(folder)  # the same checks as `voice import`, before anything is kept
         except CompanionError as exc:
             return page(request, "voices.html", 400, error=words(exc), **_shown())
@@ -173,7 +173,7 @@ async def record_take(request: Request) -> Response:
             folder = state_of(request).work / f"take-{secrets.token_hex(8)}"
             folder.mkdir(mode=0o700)
             path = folder / f"{n:03d}{suffix}"  # named as `voice import` names it, for its messages
-            await save_upload(upload, path)
+            await save_upload(upload, path, state_of(request).budget)
         except (CompanionError, ValueError) as exc:
             return page(request, "voices.html", 400, error=words(exc), **_shown())
     redo: str | None = None

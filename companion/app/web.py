@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -19,7 +19,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from companion.app.devices import Devices, Pairing
+from companion.app.drawing import Drawing
 from companion.app.jobs import Job, Jobs
+from companion.app.room import DISK_BUDGET, FREE_FLOOR, Budget, NoRoom, Slots, mark_owner, remove, size_of, sweep
 from companion.errors import BadInput, DoesNotFit
 from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings, SessionRecord
 from companion.options import SessionOptions
@@ -31,6 +33,11 @@ from companion.session import STOP_RULE, check_options
 HERE = Path(__file__).resolve().parent
 T = TypeVar("T")
 KEPT_SOUNDS = 3  # sessions whose sound stays ready to play again while the app runs
+REPLACED = {  # said on a page whose work was still under way when the same device asked for more
+    "session": "Stopped: a newer session was asked for on this device, and took its place.",
+    "pack": "Stopped: a newer pack was asked for on this device, and took its place.",
+    "picture": "Stopped: a newer picture was asked for.",
+}
 PAGES = (
     ("/today", "Today"),
     ("/listen", "Listen"),
@@ -68,11 +75,20 @@ class Made:
     path: Path
     notes: Path | None = None
     cards: list[dict] = field(default_factory=list)  # a pack's tracks, to play them in the page
+    replaced: str | None = None  # said on its page: the earlier one it took the place of
 
 
 class AppState:
-    def __init__(self, journal_path: Path | None = None, lan_address: str | None = None):
+    def __init__(
+        self,
+        journal_path: Path | None = None,
+        lan_address: str | None = None,
+        draw_apart: bool = False,
+        disk_budget: int = DISK_BUDGET,
+        free_floor: int = FREE_FLOOR,
+    ):
         self.jobs = Jobs()
+        self.drawing = Drawing(apart=draw_apart)  # the app draws in a process of its own (see drawing.py)
         self.lan_address = lan_address  # where a phone opens the app (--lan), else None
         self.pairing = Pairing() if lan_address else None
         self.devices = Devices(journal_path.parent if journal_path else None) if lan_address else None
@@ -83,8 +99,63 @@ class AppState:
         self.journal_path = journal_path
         root = cache_dir()
         root.mkdir(parents=True, exist_ok=True)
+        sweep(root)  # what apps that have gone left behind
         # owner-only, named by the process; gone when the app stops
         self.work = Path(tempfile.mkdtemp(prefix=f"app-{os.getpid()}-", dir=root))
+        mark_owner(self.work)
+        self.budget = Budget(self.work, disk_budget, free_floor)
+        self.budget.evict, self.budget.evictable = self.forget_oldest, self.forgettable
+        self.slots = Slots()
+
+    def start(self, job: Job, work: Callable[[Job], Any], who: str, kind: str, expected: int, path: Path) -> bool:
+        """Run `work` in `job`, which writes about `expected` bytes at `path` (a file or a
+        folder): room is made for it first (NoRoom when there is none, before anything runs),
+        and it takes the place of the work of this `kind` that `who` still has under way. What
+        it leaves when it fails or is replaced is removed. True when it replaced one."""
+        try:
+            job.hold = self.budget.hold(expected, path)
+        except NoRoom as exc:  # refused before it began: its page (if asked for) says why
+            job.state, job.message = "failed", str(exc)
+            job.finished.set()
+            remove(path)
+            raise
+        replaced = self.slots.take(who, kind, job)
+        if replaced is not None:
+            replaced.cancel(REPLACED[kind])
+            if replaced.hold is not None:
+                replaced.hold.release()
+
+        def held(job: Job) -> Any:
+            try:
+                return work(job)
+            except BaseException:
+                remove(path)
+                raise
+            finally:
+                job.hold.release()
+
+        self.jobs.run(job, held)
+        return replaced is not None
+
+    def _finished(self) -> list[tuple[Job, Path]]:
+        """Finished work and its files, oldest first."""
+        found = [(h.job, h.wav) for h in list(self.heard.values())]
+        found += [(m.job, m.path.parent) for m in list(self.made.values())]
+        return sorted(((job, path) for job, path in found if job.finished.is_set()), key=lambda f: f[0].created)
+
+    def forgettable(self) -> int:
+        """What removing all finished work would free."""
+        return sum(size_of(path) for _, path in self._finished())
+
+    def forget_oldest(self) -> bool:
+        """Remove the files of the oldest finished work (its page then says it is not here any
+        more); False when there is none."""
+        for job, path in self._finished()[:1]:
+            self.heard.pop(job.id, None)
+            self.made.pop(job.id, None)
+            remove(path)
+            return True
+        return False
 
     def forget_old_sounds(self, keep: int = KEPT_SOUNDS) -> None:
         """Only the latest few sessions' WAVs stay on disk (an hour's is 700 MB); an older
@@ -97,6 +168,7 @@ class AppState:
     def close(self) -> None:
         if self.live is not None:
             self.live.close()
+        self.drawing.close()
         self.jobs.stop()
         shutil.rmtree(self.work, ignore_errors=True)
 
@@ -146,6 +218,12 @@ def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLR
     return HTMLResponse(html, status)
 
 
+def who_asks(request: Request) -> str:
+    """The device a request comes from: a paired one, or this computer's owner (one device)."""
+    device = request.scope.get("companion.device")
+    return f"device {device.id}" if device is not None else "this computer"
+
+
 def known(table: Mapping[str, T], key: str) -> T:
     """What an address names (a session, a file, a job), or LookupError: the page for 'not here'."""
     try:
@@ -158,11 +236,22 @@ def state_of(request: Request) -> AppState:
     return request.app.state.companion
 
 
-async def save_upload(upload: UploadFile, path: Path) -> None:
-    """An uploaded file to disk a megabyte at a time (its size was bounded by the guard)."""
-    with open(path, "wb") as out:
-        while chunk := await upload.read(1 << 20):
-            out.write(chunk)
+async def save_upload(upload: UploadFile, path: Path, budget: Budget | None = None) -> None:
+    """An uploaded file to disk a megabyte at a time (its size was bounded by the guard),
+    within the app's disk budget when given one (NoRoom, and nothing kept, when it is not)."""
+    hold = budget.hold(upload.size or 0, path) if budget is not None else None
+    try:
+        with open(path, "wb") as out:
+            while chunk := await upload.read(1 << 20):
+                out.write(chunk)
+                if hold is not None:
+                    hold.check()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    finally:
+        if hold is not None:
+            hold.release()
 
 
 def back_to(path: str) -> RedirectResponse:

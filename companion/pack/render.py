@@ -9,8 +9,6 @@ made is then removed (it was only ever a temporary file), and every finished one
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import queue
@@ -29,10 +27,10 @@ from companion.options import SessionOptions
 from companion.output.sinks import explain_write_error
 from companion.output.tags import ARTIST, Chapter, TrackTags, write_tags
 from companion.pack.model import Manifest, Track, file_hash, write_file
+from companion.process import end_with_parent
 from companion.voice.piper_voice import cpu_count, use_threads
 
 Report = Callable[[str, float], None]  # (track file, fraction made)
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -246,16 +244,9 @@ def _start(events, stop, threads: int, parent: int) -> None:
 
 def _end_with(parent: int) -> None:
     """However the pack's own process ends (SIGKILL included), its workers end at once with
-    it, not finishing tracks it would never list: the kernel kills this process when its
-    parent dies (Linux's PR_SET_PDEATHSIG). A half-written track stays a hidden temporary
-    file, which the next run removes."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: the pool's own pipes end an idle worker when the parent has gone
-    if os.getppid() != parent:  # it died before the line above: nobody would list our work
-        os._exit(1)
+    it, not finishing tracks it would never list. A half-written track stays a hidden
+    temporary file, which the next run removes."""
+    end_with_parent(parent, signal.SIGKILL)
 
 
 def _on_signal(signum, frame) -> None:

@@ -6,6 +6,7 @@ in tests/real/test_app.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import html
 import io
@@ -18,12 +19,23 @@ import pytest
 import soundfile as sf
 from starlette.testclient import TestClient
 
-from companion.app.devices import FIRST_PAUSE_S, FREE_TRIES, Devices, Pairing, TooSoon
+from companion.app.devices import (
+    FIRST_PAUSE_S,
+    FREE_TRIES,
+    MAX_NAME,
+    MAX_PAUSE_S,
+    Devices,
+    Pairing,
+    TooSoon,
+    device_name,
+)
 from companion.app.guard import CONTENT_POLICY, Owner
 from companion.app.jobs import Job
+from companion.app.room import OWNER_FILE
 from companion.app.server import make_app
 from companion.app.stream import HEADER_BYTES, _bytes, wav_header
 from companion.app.web import AppState
+from companion.errors import BadInput
 from companion.journal.store import Journal, Ratings
 from companion.voice.recorded import list_voices
 
@@ -65,6 +77,23 @@ def test_the_one_time_address_gives_a_private_cookie_once(state, owner):
         assert again.status_code == 403 and "used already" in again.text  # once only
         assert other.get("/start?token=wrong").status_code == 403
         assert other.get("/journal").status_code == 403
+
+
+def test_a_browser_already_in_goes_straight_in_and_the_spare_address_opens_once(state, owner):
+    told = []
+    owner.spare_changed = lambda: told.append(owner.spare)
+    with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as browser:
+        start = f"/start?token={owner.token}"
+        assert browser.get(start).status_code == 303
+        again = browser.get(start)  # the used address, in the browser that holds the cookie
+        assert again.status_code == 303 and again.headers["location"] == "/" and "set-cookie" not in again.headers
+    spare = owner.spare
+    with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as other:
+        assert other.get(f"/start?token={spare}").status_code == 303  # what a second `companion app` opens
+        assert other.get("/journal").status_code == 200
+    assert told == [owner.spare] and owner.spare != spare
+    with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as third:
+        assert third.get(f"/start?token={spare}").status_code == 403  # once only
 
 
 def test_every_answer_carries_the_content_policy_and_private_ones_are_not_kept(client):
@@ -119,7 +148,7 @@ def test_journal_add_change_delete_and_export(client, state):
     assert client.post(f"/journal/{entry.id}/delete", headers=OURS).status_code == 303
     assert Journal(state.journal_path, read_only=True).entries() == []
     assert client.get(f"/journal/{entry.id}/edit").status_code == 404
-    assert not list(state.work.iterdir())  # the export's file did not stay behind
+    assert [p.name for p in state.work.iterdir()] == [OWNER_FILE]  # the export's file did not stay behind
 
 
 @pytest.mark.parametrize(
@@ -286,24 +315,47 @@ def test_a_code_pairs_once_within_five_minutes():
     assert pairing.try_code(late) is False  # five minutes, no more
 
 
-def test_wrong_codes_bring_a_pause_that_grows_and_holds_even_for_the_right_code():
+def test_wrong_codes_bring_a_pause_for_their_sender_alone_that_grows_to_five_minutes():
     clock = Clock()
     pairing = Pairing(clock)
     code = pairing.new_code()
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(FREE_TRIES - 1):
-        assert pairing.try_code(wrong) is False
-    assert pairing.try_code(wrong) is False  # the fifth: a pause begins
+        assert pairing.try_code(wrong, "10.0.0.66") is False
+    assert pairing.try_code(wrong, "10.0.0.66") is False  # the fifth: a pause begins
     with pytest.raises(TooSoon) as first:
-        pairing.try_code(code)
+        pairing.try_code(code, "10.0.0.66")  # even the right code waits, from that sender
     assert first.value.seconds == pytest.approx(FIRST_PAUSE_S)
-    clock.t += FIRST_PAUSE_S
-    assert pairing.try_code(wrong) is False  # the sixth wrong one: twice as long
-    with pytest.raises(TooSoon) as second:
-        pairing.try_code(code)
-    assert second.value.seconds == pytest.approx(2 * FIRST_PAUSE_S)
-    clock.t += 2 * FIRST_PAUSE_S
-    assert pairing.try_code(code) is True  # after the pause, the right code still works
+    assert pairing.try_code(code, "10.0.0.7") is True  # the owner's phone, elsewhere, pairs at once
+    waits = []
+    for _ in range(8):  # 60, 120, 240 s, then five minutes at most
+        clock.t += waits[-1] if waits else FIRST_PAUSE_S
+        assert pairing.try_code(wrong, "10.0.0.66") is False
+        with pytest.raises(TooSoon) as paused:
+            pairing.try_code(code, "10.0.0.66")
+        waits.append(paused.value.seconds)
+    assert waits == pytest.approx([60, 120, 240, MAX_PAUSE_S, MAX_PAUSE_S, MAX_PAUSE_S, MAX_PAUSE_S, MAX_PAUSE_S])
+
+
+def test_a_new_code_starts_every_count_afresh():
+    clock = Clock()
+    pairing = Pairing(clock)
+    pairing.new_code()
+    for _ in range(FREE_TRIES + 3):
+        with contextlib.suppress(TooSoon):
+            pairing.try_code("000000", "10.0.0.66")
+    with pytest.raises(TooSoon):
+        pairing.try_code("000000", "10.0.0.66")
+    code = pairing.new_code()
+    assert pairing.try_code(code, "10.0.0.66") is True
+
+
+def test_a_device_name_is_kept_tidy_and_a_blank_one_is_refused():
+    assert device_name("  Anna's \t phone\x00 ") == "Anna's phone"
+    assert len(device_name("x" * 300)) == MAX_NAME
+    for blank in ("", "   ", "\x00\t"):
+        with pytest.raises(BadInput, match="give the device a name"):
+            device_name(blank)
 
 
 def test_paired_devices_are_kept_owner_only_with_a_record_of_each_change(tmp_path):
@@ -398,15 +450,34 @@ def test_a_paired_device_works_until_it_is_removed(lan):
     assert "Remove" not in here.get("/devices").text
 
 
-def test_wrong_codes_on_the_pairing_page_are_refused_then_paused(lan):
+def test_wrong_codes_on_the_pairing_page_pause_their_sender_and_a_new_code_starts_afresh(lan):
     state, here, phone = lan
-    for _ in range(FREE_TRIES):
-        assert phone.post("/pair", data={"code": "000000"}, headers={"origin": LAN}).status_code in (400, 303)
     page = here.post("/devices/code", headers=OURS).text
     code = re.search(r'class="code"[^>]*>(\d{6})<', page).group(1)
-    paused = phone.post("/pair", data={"code": code}, headers={"origin": LAN})
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(FREE_TRIES):
+        assert phone.post("/pair", data={"code": wrong, "name": "x"}, headers={"origin": LAN}).status_code == 400
+    paused = phone.post("/pair", data={"code": code, "name": "x"}, headers={"origin": LAN})
     assert paused.status_code == 429 and "wait 30 seconds" in paused.text
+    with TestClient(phone.app, base_url=LAN, follow_redirects=False, client=("10.0.0.7", 50000)) as other:
+        paired = other.post("/pair", data={"code": code, "name": "Anna's phone"}, headers={"origin": LAN})
+        assert paired.status_code == 303  # another device is not made to wait
+    page = here.post("/devices/code", headers=OURS).text
+    code = re.search(r'class="code"[^>]*>(\d{6})<', page).group(1)
+    assert phone.post("/pair", data={"code": code, "name": "Ben's tablet"}, headers={"origin": LAN}).status_code == 303
+    assert [d.name for d in state.devices.all()] == ["Anna's phone", "Ben's tablet"]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\t\x00"])
+def test_a_blank_device_name_is_refused_and_the_code_still_pairs(lan, name):
+    state, here, phone = lan
+    page = here.post("/devices/code", headers=OURS).text
+    code = re.search(r'class="code"[^>]*>(\d{6})<', page).group(1)
+    refused = phone.post("/pair", data={"code": code, "name": name}, headers={"origin": LAN})
+    assert refused.status_code == 400 and "Give the device a name" in html.unescape(refused.text)
     assert state.devices.all() == []
+    paired = phone.post("/pair", data={"code": code, "name": "Anna's phone"}, headers={"origin": LAN})
+    assert paired.status_code == 303  # the one-time code was not used up
 
 
 def test_the_walk_through_starts_at_the_first_phrase_without_a_take(client):

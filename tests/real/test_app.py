@@ -5,6 +5,7 @@ every page at phone and desktop size, 44 px targets, 200 % zoom, and the guard's
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import http.client
 import io
 import os
@@ -23,7 +24,7 @@ import pytest
 
 from companion.safety import SAFETY_SCREEN
 from tests.browser import DESKTOP, PHONE, axe_violations, chromium, off_screen, sideways_scroll, small_targets
-from tests.helpers import start_cli
+from tests.helpers import run_wide, start_cli
 
 SHOTS = os.environ.get("COMPANION_SCREENSHOTS")
 LAN_ADDRESS = "127.0.0.2"  # a folder: the README's pictures are made here
@@ -60,14 +61,13 @@ class App:
             return db.execute("SELECT count(*) FROM ratings").fetchone()[0]
 
 
-@pytest.fixture
-def app(request, shared_cache, null_audio_home, tmp_path):
-    data = tmp_path / "data"
-    env = {"XDG_CACHE_HOME": str(shared_cache), "XDG_DATA_HOME": str(data), "HOME": str(null_audio_home)}
-    env.pop("DISPLAY", None)
-    # a second loopback address stands for the home network (a door of its own)
-    lan = ("--lan-address", LAN_ADDRESS) if request.node.get_closest_marker("lan") else ()
-    proc = start_cli("app", "--no-browser", *lan, env=env)
+@contextlib.contextmanager
+def running_app(cache: Path, data: Path, home: Path, *args: str, ends_with: int = 130):
+    """The real `companion app` with its own data folder (and these arguments), until the end
+    of the block; then Ctrl-C, which stops it at once and takes its folder of sessions along
+    (`ends_with`: the status it ends with, when the block ends it otherwise)."""
+    env = {"XDG_CACHE_HOME": str(cache), "XDG_DATA_HOME": str(data), "HOME": str(home)}
+    proc = start_cli("app", "--no-browser", *args, env=env)
     lines = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -76,17 +76,33 @@ def app(request, shared_cache, null_audio_home, tmp_path):
         if "/start?token=" in line:
             break
         assert line or proc.poll() is None, (lines, proc.stderr.read())
-    start = next(w for line in lines for w in line.split() if "/start?token=" in w)
-    base = start.split("/start")[0]
-    running = App(proc, base, start, data, shared_cache)
-    yield running
-    if proc.poll() is None:  # Ctrl-C stops it at once, and it takes its folder of sessions with it
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=5)
+    try:
+        start = next(w for line in lines for w in line.split() if "/start?token=" in w)
+        base = start.split("/start")[0]
+        yield App(proc, base, start, data, cache)
+    finally:  # stopped even when the test failed: never left running (nor its file system busy)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     stderr = proc.stderr.read()
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == ends_with, stderr
     assert "Traceback" not in stderr and "Error" not in stderr, stderr  # no page failed on the server's side
-    assert not list((shared_cache / "companion").glob(f"app-{proc.pid}-*"))
+    assert not list((cache / "companion").glob(f"app-{proc.pid}-*"))
+
+
+@pytest.fixture
+def app(request, shared_cache, null_audio_home, tmp_path, tmp_path_factory):
+    # a second loopback address stands for the home network (a door of its own)
+    lan = ("--lan", "--lan-address", LAN_ADDRESS) if request.node.get_closest_marker("lan") else ()
+    with contextlib.ExitStack() as stack:
+        if lan:  # one app at a time on it, on every worker: each announces the same name there
+            turn = stack.enter_context(open(run_wide(tmp_path_factory) / "lan.lock", "w"))
+            fcntl.flock(turn, fcntl.LOCK_EX)
+        yield stack.enter_context(running_app(shared_cache, tmp_path / "data", null_audio_home, *lan))
 
 
 def _wait(driver, script: str, timeout: float = 30, every: float = 0.1):
@@ -529,12 +545,82 @@ def test_the_guard_refuses_what_a_stranger_sends(app):
     assert status == 200  # the style is not private
 
 
-def test_sigterm_stops_the_app_within_two_seconds(app):
+def test_the_server_answers_while_a_report_is_drawn(app):
+    """The report is drawn off the event loop: a small file asked for while it is drawn is
+    answered meanwhile, many times over, not after it. (Its time is a figure for
+    benchmarks/app.py; here only the order is checked.)"""
+    import threading
+
+    from companion.journal.store import Journal, Ratings
+
+    with Journal(app.data / "companion" / "journal.sqlite3") as journal:
+        for i in range(300):
+            journal.add(Ratings(pain=i % 11, anxiety=(3 * i) % 11, note="a restless night " * 10))
+    ok = {"Host": app.base[7:], "Cookie": _cookie(app)}
+    before_it = []
+    for _ in range(3):
+        drawn: list[int] = []
+
+        def draw(into: list[int] = drawn) -> None:
+            into.append(_request(app, "GET", "/journal/report.pdf", ok)[0])
+
+        drawing = threading.Thread(target=draw)
+        drawing.start()
+        answered = 0
+        while drawing.is_alive():
+            status, _ = _request(app, "GET", "/static/app.css", {"Host": app.base[7:]})
+            assert status == 200
+            answered += drawing.is_alive()  # answered while the report was still being drawn
+        drawing.join()
+        assert drawn == [200]
+        before_it.append(answered)
+    # a blocked server answers at most the one request that came before the drawing began
+    assert sum(before_it) >= 10, before_it
+
+
+def _children(pid: int) -> list[tuple[str, str]]:
+    """(state, command line) of each process whose parent is `pid`: state 'Z' is a zombie,
+    ended and never reaped (its command line is gone)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                line = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found.append((fields[0], line))
+    return found
+
+
+def test_the_voice_made_in_the_background_leaves_no_zombie(app):
+    """The app starts `voice prepare` beside it; with the voice cache warm it ends within
+    seconds, and the app reaps it then, not when the app stops."""
+
+    def waiting() -> list[tuple[str, str]]:
+        return [(state, line) for state, line in _children(app.proc.pid) if state == "Z" or "prepare" in line]
+
+    deadline = time.monotonic() + 60
+    while waiting() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert waiting() == []
+
+
+def test_a_lan_address_without_lan_is_refused_in_one_line(tmp_path):
+    from tests.helpers import run_cli
+
+    refused = run_cli("app", "--no-browser", "--lan-address", LAN_ADDRESS, env={"XDG_DATA_HOME": str(tmp_path)})
+    assert refused.returncode == 2 and refused.stdout == ""
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith("Error: --lan-address is for the home network: add --lan"), line
+    assert not (tmp_path / "companion").exists()  # nothing was started
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP (its window closed)"])
+def test_sigterm_stops_the_app_within_two_seconds(app, sig):
     with pytest.raises(ConnectionRefusedError):  # without --lan, nothing listens beyond 127.0.0.1
         socket.create_connection((LAN_ADDRESS, app.port), timeout=5).close()
     time.sleep(0.5)
     started = time.monotonic()
-    app.proc.send_signal(signal.SIGTERM)
+    app.proc.send_signal(sig)
     app.proc.wait(timeout=5)
     assert time.monotonic() - started < 2
     assert app.proc.returncode == 130
@@ -636,6 +722,7 @@ def test_a_phrase_recorded_on_a_paired_phone_becomes_a_voice_that_renders(app, t
     with chromium(PHONE, fake_mic) as phone:
         phone.get(lan_base + "/pair")
         phone.find_element("id", "code").send_keys(code)
+        phone.find_element("id", "name").send_keys("Mum's phone")
         _go(phone, phone.find_element("css selector", "button[type=submit]"))
         phone.get(lan_base + "/voices/record?voice=Mum&script=settling")
         assert "agreement" in phone.find_element("css selector", ".stop").text  # the consent first
@@ -663,6 +750,101 @@ def test_a_phrase_recorded_on_a_paired_phone_becomes_a_voice_that_renders(app, t
         _go(phone, phone.find_element("css selector", "button[value=play]"))
         _wait(phone, "return !document.getElementById('play').disabled", timeout=120)  # made, in Mum's voice
     assert len(list((app.data / "companion" / "voices" / "Mum").glob("*.flac"))) == 1  # the one take, cleaned
+
+
+def _request_from(source: str, app: App, method: str, path: str, headers: dict, body: bytes = b"") -> tuple:
+    """A request to the home network's door from `source`, another address of this computer
+    (another device on the network, as the server sees it): (status, headers, body)."""
+    conn = http.client.HTTPConnection(LAN_ADDRESS, app.port, timeout=10, source_address=(source, 0))
+    try:
+        conn.request(method, path, body=body or None, headers={"Host": f"{LAN_ADDRESS}:{app.port}", **headers})
+        answer = conn.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read()
+    finally:
+        conn.close()
+
+
+def _form(app: App, fields: dict, origin: str) -> tuple[dict, bytes]:
+    from urllib.parse import urlencode
+
+    body = urlencode(fields).encode()
+    kind = "application/x-www-form-urlencoded"
+    return {"Origin": origin, "Content-Type": kind, "Content-Length": str(len(body))}, body
+
+
+def _new_code(app: App, cookie: str) -> str:
+    import re
+
+    headers = {"Host": app.base[7:], "Cookie": cookie, "Origin": app.base, "Content-Length": "0"}
+    status, page = _request(app, "POST", "/devices/code", headers)
+    assert status == 200
+    return re.search(rb'class="code"[^>]*>(\d{6})<', page).group(1).decode()
+
+
+@pytest.mark.lan
+@pytest.mark.slow("a real server on two addresses and Chromium as the phone that pairs")
+def test_wrong_codes_from_one_device_leave_the_owners_phone_free_to_pair(app):
+    """Another device on the network sends wrong codes until it must wait; the owner's phone
+    (another address) pairs at once with the right one, and a blank name does not use it up."""
+    from companion.app.devices import FREE_TRIES
+
+    lan_base = f"http://{LAN_ADDRESS}:{app.port}"
+    code = _new_code(app, _cookie(app))
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    said = []
+    for _ in range(FREE_TRIES + 2):
+        status, _, body = _request_from(
+            "127.0.0.3", app, "POST", "/pair", *_form(app, {"code": wrong, "name": "x"}, lan_base)
+        )
+        said.append(status)
+    assert said == [400] * FREE_TRIES + [429, 429] and b"wait 30 seconds" in body
+    status, _, _ = _request_from("127.0.0.3", app, "POST", "/pair", *_form(app, {"code": code, "name": "x"}, lan_base))
+    assert status == 429  # that device waits, even with the right code
+    with chromium(PHONE) as phone:  # the owner's phone comes from 127.0.0.1
+        phone.get(lan_base + "/pair")
+        phone.find_element("id", "code").send_keys(code)
+        phone.find_element("id", "name").send_keys("   ")
+        _go(phone, phone.find_element("css selector", "button[type=submit]"))
+        assert "Give the device a name" in phone.find_element("css selector", ".error").text
+        _accessible(phone, "pair-refused")
+        phone.find_element("id", "code").send_keys(code)  # the same code: it was not used up
+        phone.find_element("id", "name").send_keys("Anna's phone")
+        _go(phone, phone.find_element("css selector", "button[type=submit]"))
+        assert urlsplit(phone.current_url).path == "/today"
+    log = (app.data / "companion" / "devices.log").read_text().splitlines()
+    assert [line.split("  ")[1:] for line in log] == [["paired", "Anna's phone"]]
+
+
+@pytest.mark.lan
+@pytest.mark.slow("a real server, Chromium as the computer, and a 90-minute track live on the tests' sound device")
+def test_a_removed_device_loses_its_open_update_stream_at_once(app):
+    lan_base = f"http://{LAN_ADDRESS}:{app.port}"
+    with chromium(DESKTOP) as computer:
+        _open(computer, app, "/massage")
+        code = _new_code(app, f"companion={computer.get_cookie('companion')['value']}")
+        fields = {"code": code, "name": "Tablet"}
+        status, headers, _ = _request_from("127.0.0.3", app, "POST", "/pair", *_form(app, fields, lan_base))
+        assert status == 303
+        device = headers["set-cookie"].split(";")[0]
+        computer.find_element("css selector", "input[name=minutes][value='90']").click()
+        _go(computer, computer.find_element("css selector", "button[value=play]"))
+        _wait(computer, "return document.getElementById('live').dataset.state === 'playing'")
+        stream = http.client.HTTPConnection(LAN_ADDRESS, app.port, timeout=10, source_address=("127.0.0.3", 0))
+        stream.request("GET", "/massage/live/events", headers={"Host": lan_base[7:], "Cookie": device})
+        events = stream.getresponse()
+        assert events.status == 200 and events.readline().startswith(b"data: ")  # the phone watches
+        computer.get(app.base + "/devices")
+        _go(computer, computer.find_element("css selector", "form[action$='/remove'] button"))
+        assert "removed" in computer.find_element("css selector", ".kept").text
+        after = []
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and (line := events.readline()):
+            after.append(line)
+        stream.close()
+        # at most what was on its way as it was removed; the track itself plays on
+        assert not line and len([x for x in after if x.startswith(b"data: ")]) <= 2, after
+        computer.get(app.base + "/massage/live")
+        _wait(computer, "return document.getElementById('live').dataset.state === 'playing'")
 
 
 def _first_phrase(app: App) -> str:

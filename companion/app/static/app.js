@@ -19,7 +19,7 @@
             player.add(job.track, play);
             added = true;
             play.disabled = false;
-            doing.textContent = "Ready";
+            doing.textContent = job.state === "failed" ? job.message : "Ready";  // stopped as it was written
             var title = document.getElementById("title");
             if (title) { title.textContent = job.track.label; document.title = job.track.label + " · companion"; }
           }
