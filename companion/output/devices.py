@@ -61,7 +61,11 @@ def check_device(device: int | str | None) -> None:
     try:
         sd.query_devices(device, "output")
     except (ValueError, sd.PortAudioError):
-        raise BadInput(f"there is no sound output '{device}'; run 'companion devices' to see them") from None
+        raise BadInput(
+            f"there is no sound output '{device}'; choose one of this computer's sound outputs",
+            field="device",
+            value=device,
+        ) from None
 
 
 def _output_channels(device: int | str | None) -> int:

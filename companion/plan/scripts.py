@@ -145,7 +145,11 @@ def read_text(path: Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise ScriptError(name, line, "not UTF-8 text; save the script as UTF-8") from None
     if not text.strip():
-        raise ScriptError(name, None, "the script is empty; see 'companion scripts show settling'")
+        raise ScriptError(
+            name,
+            None,
+            "the script is empty; begin it with a 'title:' line, then a section ('== Arriving') and its lines",
+        )
     return text
 
 

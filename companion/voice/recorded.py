@@ -31,7 +31,7 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,39}$")
 CONSENT = (
     "A recorded voice is someone's own voice. Record or import it only with their agreement, "
     "and keep it for the sessions it was made for. It stays on this machine, in a folder only "
-    "you can read; 'companion voice remove NAME' deletes it all."
+    "you can read, and removing the voice deletes it all."
 )
 
 

@@ -167,3 +167,33 @@ def test_nothing_is_imported_where_a_signal_raises_at_once():
             if isinstance(w, ast.With) and _interruptible(w):
                 imports = [n for n in ast.walk(w) if isinstance(n, (ast.Import, ast.ImportFrom))]
                 assert not imports, f"{path}:{w.lineno}: import before 'with interrupts.interruptible():'"
+
+
+FRONT_ENDS = {"cli", "app"}  # the rooms that may name a command or a flag: they word the library for a person
+COMMAND_WORDS = re.compile(
+    r"\bcompanion (app|devices|journal|pack|plan|play|render|scripts|today|voice)\b|(?<![\w-])--[a-z]"
+)
+
+
+def test_library_strings_name_no_command_and_no_flag():
+    """A library message is shown by every front end (a web page too): it names no command
+    and no flag; the front ends add their own words (docstrings and comments may)."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).parts
+        if parts[0] in FRONT_ENDS or "_builtin" in parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                if COMMAND_WORDS.search(node.value):
+                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.value[:80]!r}")
+    assert not found, "library strings that name a command or flag:\n" + "\n".join(found)
