@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 
 from companion.app.jobs import Job
 from companion.app.sessions import start_making
-from companion.app.web import AppState, back_to, chosen, fitted, known, number, page, state_of, words
+from companion.app.web import AppState, NotHere, back_to, chosen, fitted, known, number, page, state_of, words
 from companion.errors import BadInput, CompanionError
 from companion.live.player import play
 from companion.modes import MASSAGE
@@ -140,7 +140,7 @@ async def massage(request: Request) -> Response:
         options, note = fitted(_options(form))
         if action == "play" and state.live is not None and not state.live.finished.is_set():
             raise BadInput("a track is already playing on this computer; stop it first")
-    except CompanionError as exc:
+    except BadInput as exc:
         return page(request, "massage.html", 400, error=words(exc), form=form, **_shown(state))
     if action == "download":
         return back_to(f"/file/{start_making(state, options).job.id}")
@@ -164,14 +164,14 @@ async def picture(request: Request) -> Response:
     job = known(state.jobs.jobs, request.path_params["job"])
     await asyncio.to_thread(job.finished.wait, 120)  # the page's <img> waits while it is drawn
     if job.state != "done":
-        raise LookupError(job.message)
+        raise NotHere(job.message)
     return FileResponse(state.work / f"{job.id}.png", media_type="image/png")
 
 
 def _live(request: Request) -> Live:
     live = state_of(request).live
     if live is None:
-        raise LookupError("nothing playing")
+        raise NotHere("nothing playing")
     return live
 
 
@@ -187,7 +187,7 @@ async def live_command(request: Request) -> Response:
     form = await request.form()
     name = str(form.get("action") or "")
     if name not in COMMANDS:
-        raise LookupError("no such control")
+        raise NotHere("no such control")
     done = live.command(name)
     if request.headers.get("accept") == "application/json":
         return JSONResponse({"done": done, **live.to_json()})

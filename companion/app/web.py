@@ -146,12 +146,16 @@ def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLR
     return HTMLResponse(html, status)
 
 
+class NotHere(LookupError):
+    """What an address names is not here (any more): the page for 'not here', status 404."""
+
+
 def known(table: Mapping[str, T], key: str) -> T:
-    """What an address names (a session, a file, a job), or LookupError: the page for 'not here'."""
+    """What an address names (a session, a file, a job), or NotHere."""
     try:
         return table[key]
     except KeyError:
-        raise LookupError(key) from None
+        raise NotHere(key) from None
 
 
 def state_of(request: Request) -> AppState:
