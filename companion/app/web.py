@@ -3,6 +3,7 @@ a form's ratings, and a library error put into the page's words."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -20,7 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from companion.app.devices import Devices, Pairing
 from companion.app.jobs import Job, Jobs
-from companion.errors import BadInput, DoesNotFit
+from companion.errors import BadInput, DoesNotFit, OutputError
 from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings, SessionRecord
 from companion.options import SessionOptions
 from companion.pack.page import GUIDE_NOTE, HONEST
@@ -163,10 +164,17 @@ def state_of(request: Request) -> AppState:
 
 
 async def save_upload(upload: UploadFile, path: Path) -> None:
-    """An uploaded file to disk a megabyte at a time (its size was bounded by the guard)."""
-    with open(path, "wb") as out:
-        while chunk := await upload.read(1 << 20):
-            out.write(chunk)
+    """An uploaded file to disk a megabyte at a time (its size was bounded by the guard); one
+    that cannot be written is not kept in part, and the error says why in words."""
+    try:
+        with open(path, "wb") as out:
+            while chunk := await upload.read(1 << 20):
+                out.write(chunk)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        reason = "the disk is full; free some space" if full else f"{exc.strerror}; check the app's folder"
+        raise OutputError(f"the recording could not be kept on this computer ({reason}), then try again") from None
 
 
 def back_to(path: str) -> RedirectResponse:
