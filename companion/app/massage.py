@@ -25,6 +25,7 @@ from companion.modes import MASSAGE
 from companion.options import AMBIENCES, SessionOptions
 from companion.output.devices import DeviceOutput
 from companion.output.stream import Status
+from companion.plan.profile import MAX_MINUTES
 from companion.session import make_plan, make_session
 from companion.timefmt import clock
 
@@ -111,7 +112,7 @@ def _options(form: FormData) -> SessionOptions:
     regions: list[tuple[str, float]] = []
     for i in range(ROWS):
         name = str(form.get(f"region_{i}") or "").strip()
-        minutes = number(form, f"minutes_{i}", 0, 600)
+        minutes = number(form, f"minutes_{i}")  # each region's length and their sum: the library's rule
         if name and minutes is None:
             raise BadInput(f"give the minutes for '{name}'", field="regions", value=name)
         if minutes is not None and not name:
@@ -121,13 +122,20 @@ def _options(form: FormData) -> SessionOptions:
     return SessionOptions(
         mode=MASSAGE.name,
         regions=tuple(regions) or None,
-        minutes=number(form, "minutes", 1, 600),
+        minutes=number(form, "minutes"),  # a therapist's track's length: the library's rule
         ambience=chosen(form, "ambience", AMBIENCES) or "pink",
     )
 
 
 def _shown(state: AppState, **more: Any) -> dict[str, Any]:
-    return {"rows": range(ROWS), "lengths": LENGTHS, "ambiences": AMBIENCES, "live": state.live, **more}
+    return {
+        "rows": range(ROWS),
+        "lengths": LENGTHS,
+        "longest": MAX_MINUTES,
+        "ambiences": AMBIENCES,
+        "live": state.live,
+        **more,
+    }
 
 
 async def massage(request: Request) -> Response:

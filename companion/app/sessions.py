@@ -110,7 +110,7 @@ async def today(request: Request) -> Response:
             None if score is None else int(score),
             None if breathless is None else breathless == "yes",
             chosen(form, "goal", tuple(GOALS)),
-            number(form, "minutes", 1, 90),
+            number(form, "minutes"),
         )
         choice = choose(answers)
         options, note = fitted(choice.options())
@@ -137,7 +137,7 @@ async def listen(request: Request) -> Response:
         options = options_for_kind(
             kind,
             energy=chosen(form, "energy", tuple(e for e, _ in ENERGIES)) or "medium",
-            minutes=number(form, "minutes", 1, 90),
+            minutes=number(form, "minutes"),
             voice=voice,
             fill_with_tts=voice is not None,
             name=str(form.get("name") or "").strip() or None,

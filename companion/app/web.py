@@ -187,15 +187,19 @@ def words(exc: Exception) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def number(form: FormData, name: str, low: float, high: float) -> float | None:
-    """A form's number, or None when left empty; out of range or not a number is refused."""
+def number(form: FormData, name: str, low: float | None = None, high: float | None = None) -> float | None:
+    """A form's number, or None when left empty; not a number is refused, and out of range
+    when a range is given (none where the library checks it: a length, whose range depends
+    on the kind of session)."""
     text = str(form.get(name) or "").strip()
     if not text:
         return None
     try:
         value = float(text)
     except ValueError:
-        raise BadInput(f"'{text}' is not a number", field=name, value=text) from None
+        raise BadInput(f"'{text[:40]}' is not a number", field=name, value=text) from None
+    if low is None or high is None:
+        return value
     if not low <= value <= high:
         raise BadInput(f"{name.replace('_', ' ')} is {low:g} to {high:g}, not {value:g}", field=name, value=value)
     return value
