@@ -19,7 +19,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from companion.app.jobs import Job
 from companion.app.sessions import start_making
 from companion.app.web import AppState, NotHere, back_to, chosen, fitted, known, number, page, state_of, words
-from companion.errors import BadInput, CompanionError
+from companion.errors import BadInput, CompanionError, OutputError
 from companion.live.player import play
 from companion.modes import MASSAGE
 from companion.options import AMBIENCES, SessionOptions
@@ -32,6 +32,10 @@ from companion.timefmt import clock
 ROWS = 8  # regions the editor offers
 LENGTHS = (30, 45, 60, 90)  # minutes; the regions fit inside, the last running to the end
 COMMANDS = {"pause": "pause", "louder": "louder", "softer": "softer", "extend": "extend", "stop": "stop"}
+FASTER_NOTE = (
+    "The sound output took the track faster than it plays, so it ended early: "
+    "this computer's sound output may not be a real speaker."
+)
 CUE_WORDS = {"region": "region chime", "interval": "chime", "two-minutes": "two-minute chime", "chime": "chime"}
 
 
@@ -46,6 +50,7 @@ class Live:
         self.title = ""
         self.error: str | None = None
         self.ended: str | None = None
+        self.note: str | None = None  # said with the end, as the command line says it
         self._send: Callable[[str], None] | None = None
         self.finished = threading.Event()
         threading.Thread(target=self._run, name="companion-live", daemon=True).start()
@@ -54,7 +59,10 @@ class Live:
         try:
             session = make_session(self.options, wait_for_voice=False)  # the tone starts at once
             self.title = session.plan.script_title
-            self.ended = play(session, self.output, view=self._view, keys=self._keys).ended
+            result = play(session, self.output, view=self._view, keys=self._keys)
+            if result.faster_than_real_time:
+                self.note = FASTER_NOTE
+            self.ended = result.ended
         except CompanionError as exc:
             self.error, self.ended = words(exc), "failed"
         except Exception as exc:  # a fault of ours: said plainly, the app goes on
@@ -87,7 +95,7 @@ class Live:
 
     def to_json(self) -> dict[str, Any]:
         status = self.status
-        answer: dict[str, Any] = {"title": self.title, "state": "starting", "error": self.error}
+        answer: dict[str, Any] = {"title": self.title, "state": "starting", "error": self.error, "note": self.note}
         if self.ended is not None:
             answer["state"] = "failed" if self.ended == "failed" else "ended"
         if status is None:
@@ -153,7 +161,11 @@ async def massage(request: Request) -> Response:
     if action == "download":
         return back_to(f"/file/{start_making(state, options).job.id}")
     if action == "play":
-        state.live = Live(options)
+        try:
+            state.live = Live(options)
+        except OutputError as exc:  # no sound output here: the same track as a file instead
+            said = f"{words(exc)} The track can be made as an MP3 instead, to play on a phone or any speaker."
+            return page(request, "massage.html", 503, error=said, offer_file=True, form=form, **_shown(state))
         return back_to("/massage/live")
     job = state.jobs.start("plan", lambda job: _picture(state, options, job))
     return page(request, "massage.html", form=form, picture=job.id, note=note, **_shown(state))
