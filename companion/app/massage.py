@@ -207,7 +207,7 @@ async def live_command(request: Request) -> Response:
     form = await request.form()
     name = str(form.get("action") or "")
     if name not in COMMANDS:
-        raise NotHere("no such control")
+        raise BadInput(f"the live track's keys are {', '.join(COMMANDS)}, not '{name[:40]}'", field="action")
     done = live.command(name)
     if request.headers.get("accept") == "application/json":
         return JSONResponse({"done": done, **live.to_json()})
