@@ -15,6 +15,7 @@ import pytest
 import soundfile as sf
 from starlette.testclient import TestClient
 
+from companion.app.devices import FREE_TRIES
 from companion.app.guard import Owner
 from companion.app.server import make_app
 from companion.app.web import AppState
@@ -176,3 +177,34 @@ def test_an_import_whose_every_take_fails_leaves_no_voice(client, state):
     page = client.get(answer.headers["location"]).text
     assert "No voice called Mum was made" in page
     assert list(state.work.iterdir()) == []  # the uploaded takes went with the work
+
+
+def test_a_head_is_read_as_the_get_it_stands_for_never_a_change():
+    """Starlette gives every GET route a HEAD, and the guard lets it through as safe (no
+    Origin): each page that reads on GET and changes on anything else took a HEAD as a POST."""
+    lan = "http://127.0.0.2:8000"
+    owner = Owner()
+    state = AppState(default_path(), f"{lan}/pair")
+    app = make_app(state, owner, 8000, "127.0.0.2")
+    with (
+        TestClient(app, base_url=BASE, follow_redirects=False) as here,
+        TestClient(app, base_url=lan, follow_redirects=False) as phone,
+    ):
+        assert here.get(f"/start?token={owner.token}").status_code == 303
+        with Journal(state.journal_path) as journal:
+            entry = journal.add(Ratings(pain=3))
+        RecordedVoice("Mum").create()
+        pages = ["/today", "/listen", "/caregiver", "/massage", "/pack", "/journal", "/voices/Mum/remove"]
+        for path in [*pages, f"/journal/{entry}/edit", f"/journal/{entry}/delete"]:
+            answer = here.head(path)
+            assert answer.status_code == 200 and answer.content == b"", path
+        for _ in range(FREE_TRIES + 1):  # as many wrong codes would make the next right one wait
+            assert phone.head("/pair").status_code == 200
+        code = re.search(r'class="code"[^>]*>(\d{6})<', here.post("/devices/code", headers=OURS).text).group(1)  # type: ignore[union-attr]
+        assert (
+            phone.post("/pair", data={"code": code, "name": "Anna's phone"}, headers={"origin": lan}).status_code == 303
+        )
+        assert app.app.state.faults == []  # type: ignore[attr-defined]
+    assert [e.id for e in Journal(state.journal_path, read_only=True).entries()] == [entry]
+    assert [v.name for v in list_voices()] == ["Mum"] and not state.jobs.jobs and not state.heard
+    state.close()

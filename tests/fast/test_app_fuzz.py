@@ -23,7 +23,8 @@ from companion.app.jobs import Job
 from companion.app.server import make_app
 from companion.app.stream import wav_header
 from companion.app.web import AppState
-from companion.journal.store import Journal, Ratings
+from companion.journal.store import Journal, Ratings, default_path
+from companion.paths import data_dir
 from companion.voice.recorded import RecordedVoice
 from tests.app_fuzzing import (
     Case,
@@ -35,7 +36,7 @@ from tests.app_fuzzing import (
     fields_in,
     fields_read_by_handlers,
     found_cases,
-    journal_rows,
+    kept,
     printable_header,
     ways,
 )
@@ -62,6 +63,10 @@ class Doors:
     valid: dict[str, str]  # a valid value for each path parameter, by '<route prefix> <name>'
     app: object
 
+    def kept(self) -> object:
+        """What a person keeps, and the work the app was asked to do."""
+        return {**kept(data_dir()), "work": sorted(self.state.jobs.jobs)}  # type: ignore[dict-item]
+
     def value(self, way: Way, name: str) -> str:
         prefix = way.path.split("/{")[0]
         return self.valid.get(f"{prefix} {name}", self.valid.get(name, "x"))
@@ -80,7 +85,7 @@ def app(tmp_path):
     it, with something behind every address: journal entries, a voice, a session, a file, a
     pack, an import and a plan (their work failed at once)."""
     owner = Owner()
-    state = AppState(tmp_path / "companion" / "journal.sqlite3", f"{LAN}/pair")
+    state = AppState(default_path(), f"{LAN}/pair")  # the data folder: the journal, the voices, the devices
     state.jobs.run = _fail_at_once  # type: ignore[method-assign]
     app = make_app(state, owner, 8000, "127.0.0.2")
     ours, theirs = {"origin": BASE}, {"origin": LAN}
@@ -178,7 +183,7 @@ def test_no_door_fails_on_hostile_input(app, door, case):
     for way in ways(door, case):  # none when the example was found at another door
         if str(way) in DRAWS:
             continue
-        before = journal_rows(app.state.journal_path)  # type: ignore[arg-type]
+        before = app.kept()
         answer = _send(app, way, case)
-        check(way, case, answer.status_code, answer.content, before, journal_rows(app.state.journal_path))  # type: ignore[arg-type]
+        check(way, case, answer.status_code, answer.content, before, app.kept())
         assert app.app.app.state.faults == [], (str(way), case)  # type: ignore[attr-defined]
