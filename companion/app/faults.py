@@ -14,6 +14,7 @@ that watches that stream, or the app's count of faults, fails on it.
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 from pathlib import Path
@@ -102,12 +103,23 @@ HANDLERS = {CompanionError: library_error, LookupError: not_here, HTTPException:
 
 
 def where(exc: BaseException) -> str:
-    """The exception's kind and the last place in companion's own code it passed through."""
-    place = ""
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.startswith(str(PACKAGE)):
-            place = f" at {Path(frame.filename).relative_to(PACKAGE.parent)}:{frame.lineno}"
+    """The exception's kind, the last place in companion's own pages it passed through, and
+    where it was raised when that is elsewhere (in Starlette, say)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if f.filename.startswith(str(PACKAGE)) and f.filename != __file__]
+    place = f" at {Path(ours[-1].filename).relative_to(PACKAGE.parent)}:{ours[-1].lineno}" if ours else ""
+    if frames and frames[-1] not in ours:
+        place += f" (raised in {Path(frames[-1].filename).name}:{frames[-1].lineno})"
     return f"{type(exc).__name__}{place}"
+
+
+def quiet_form_parser() -> None:
+    """The form parser writes why it cannot read a body (a part of it, even) on the server's
+    error stream; the person sees it as a 400 page, and the terminal stays the app's own."""
+    parser = logging.getLogger("python_multipart")
+    parser.propagate = False
+    if not parser.handlers:
+        parser.addHandler(logging.NullHandler())
 
 
 class Faults:

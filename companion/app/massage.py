@@ -182,10 +182,13 @@ def _picture(state: AppState, options: SessionOptions, job: Job) -> None:
 async def picture(request: Request) -> Response:
     state = state_of(request)
     job = known(state.jobs.jobs, request.path_params["job"])
+    if job.title != "plan":  # another kind of work (a session, a file) has no picture
+        raise NotHere("no such plan")
     await asyncio.to_thread(job.finished.wait, 120)  # the page's <img> waits while it is drawn
-    if job.state != "done":
+    drawn = state.work / f"{job.id}.png"
+    if job.state != "done" or not drawn.is_file():
         raise NotHere(job.message)
-    return FileResponse(state.work / f"{job.id}.png", media_type="image/png")
+    return FileResponse(drawn, media_type="image/png")
 
 
 def _live(request: Request) -> Live:

@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from companion.app import journal, massage, pack, pairing, sessions, voices
 from companion.app.announce import Announcement, local_name
-from companion.app.faults import HANDLERS, Faults
+from companion.app.faults import HANDLERS, Faults, quiet_form_parser
 from companion.app.guard import Door, Guard, Owner
 from companion.app.web import HERE, AppState, back_to
 from companion.errors import BadInput
@@ -118,6 +118,7 @@ def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None
         Route("/pair", read_or_sent(pairing.pair), methods=BOTH),
         Mount("/static", SharedStatic(), name="static"),
     ]
+    quiet_form_parser()
     app = Starlette(routes=routes, middleware=[Middleware(Faults)], exception_handlers=HANDLERS)
     app.state.companion = state
     app.state.faults = []  # a fault of ours, one line each (companion.app.faults): the tests expect none

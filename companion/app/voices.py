@@ -168,6 +168,7 @@ async def record(request: Request) -> Response:
         recorded, script_name, listener, phrases = _walk(request.query_params)
     except BadInput as exc:
         return page(request, "voices.html", 400, error=words(exc), **_shown())
+    n: int | None
     try:
         n = _phrase_number(request.query_params.get("n") or "", len(phrases))
     except BadInput:  # none, or not one of this script's: where the takes stop
