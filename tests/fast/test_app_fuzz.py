@@ -25,8 +25,10 @@ from companion.app.stream import wav_header
 from companion.app.web import AppState
 from companion.journal.store import Journal, Ratings, default_path
 from companion.paths import data_dir
+from companion.plan.catalogue import default_cover
 from companion.voice.recorded import RecordedVoice
 from tests.app_fuzzing import (
+    KINDS,
     Case,
     Fields,
     Way,
@@ -37,6 +39,7 @@ from tests.app_fuzzing import (
     fields_read_by_handlers,
     found_cases,
     kept,
+    path_values,
     printable_header,
     ways,
 )
@@ -46,7 +49,7 @@ BASE, LAN = "http://127.0.0.1:8000", "http://127.0.0.2:8000"
 # matplotlib builds its font cache with a subprocess on its first picture: walked in tests/real
 DRAWS = ("GET /journal/chart.png", "HEAD /journal/chart.png")
 DOORS = doors(make_app(SimpleNamespace(devices=None), Owner(), 8000))  # type: ignore[arg-type]  # the routes only
-PARAMS: dict[str, list[str]] = {name: [] for _, params in DOORS for name in params}
+PARAMS: dict[str, list[str]] = {name: KINDS.get(name, []) for _, params in DOORS for name in params}
 PAGE_FIELDS: dict[str, Fields] = {}  # the pages' fields, found by the first app this module makes
 
 
@@ -60,16 +63,12 @@ def _fail_at_once(job: Job, work) -> Job:
 class Doors:
     state: AppState
     clients: dict[str, TestClient]
-    valid: dict[str, str]  # a valid value for each path parameter, by '<route prefix> <name>'
+    valid: dict[str, str]  # a valid value for each path parameter, and each kind of work's id
     app: object
 
     def kept(self) -> object:
         """What a person keeps, and the work the app was asked to do."""
         return {**kept(data_dir()), "work": sorted(self.state.jobs.jobs)}  # type: ignore[dict-item]
-
-    def value(self, way: Way, name: str) -> str:
-        prefix = way.path.split("/{")[0]
-        return self.valid.get(f"{prefix} {name}", self.valid.get(name, "x"))
 
 
 def _wav(seconds: float = 1.0) -> bytes:
@@ -112,13 +111,16 @@ def app(tmp_path):
         heard = state.heard[session]  # its sound, as a made session's is: served with ranges
         heard.wav.write_bytes(wav_header(44100, 1, 22050) + bytes(44100))
         heard.size = heard.wav.stat().st_size
+        heard.job.state = "done"
+        plan = state.jobs.jobs[planned.group(1)]  # type: ignore[union-attr]  # drawn, as a plan is
+        (state.work / f"{plan.id}.png").write_bytes(default_cover())
+        plan.state = "done"
         valid = {
-            "job": session,
-            "/session job": session,
-            "/file job": made,
-            "/pack job": pack,
-            "/voices/import job": imported.rsplit("/", 1)[1],
-            "/massage/plan job": planned.group(1),  # type: ignore[union-attr]
+            "session": session,
+            "file": made,
+            "pack": pack,
+            "import": imported.rsplit("/", 1)[1],
+            "plan": plan.id,
             "entry": str(entry),
             "name": "Mum",
             "device": device.id,
@@ -140,7 +142,7 @@ def _fields(here: TestClient, valid: dict[str, str], state: AppState) -> Fields:
     for path, params in doors(here.app):
         way = Way("GET", path, params)
         if not path.startswith("/static") and str(way) not in DRAWS:
-            answer = here.get(way.address({n: valid.get(n, "x") for n in way.params}))
+            answer = here.get(way.address(path_values(way, Case(), valid)))
             pages.append(answer.text if answer.headers.get("content-type", "").startswith("text/html") else "")
     here.post("/caregiver", data={"action": "confirm", "read": "yes"}, headers={"origin": BASE})
     pages += [here.get("/caregiver").text, here.get("/voices/record?voice=Mum&script=settling").text]
@@ -160,7 +162,7 @@ def test_the_pages_fields_are_found(app):
 
 def _send(app: Doors, way: Way, case: Case):
     client = app.clients[case.role]
-    values = {name: case.path.get(name, app.value(way, name)) for name in way.params}
+    values = path_values(way, case, app.valid)
     headers = {k: v for k, v in case.headers.items() if printable_header(v)}
     if way.method == "POST":
         headers["origin"] = BASE if case.role == "owner" else LAN
