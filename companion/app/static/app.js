@@ -87,7 +87,7 @@
     document.getElementById("live-title").textContent = state.title || "Starting";
     Object.keys(shown).forEach(function (k) { if (state[k] !== undefined) { document.getElementById(shown[k]).textContent = state[k]; } });
 
-    var said = state.error || state.said || (state.state === "ended" ? ("Ended. " + (state.note || "")).trim() : "");
+    var said = state.error || (state.state === "ended" ? ("Ended. " + (state.note || "")).trim() : state.said || "");
     document.getElementById("live-said").textContent = said;
     document.getElementById("live-pause").textContent = state.state === "paused" ? "Go on" : "Pause";
     Array.prototype.forEach.call(keys.querySelectorAll("button"), function (b) {
