@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from companion.app.faults import wants_json
+from companion.app.faults import answer, wants_json
 from companion.app.jobs import Job
 from companion.app.stream import wav_response, wav_size, write_wav
 from companion.app.web import (
@@ -190,7 +190,7 @@ async def session_page(request: Request) -> Response:
 async def session_audio(request: Request) -> Response:
     heard = _heard(request)
     if heard.size == 0:  # not planned yet: the page asks only once the job says it is ready
-        return Response("Not ready yet", 409)
+        return answer(request, 409, "The session is not ready yet: its page plays it as soon as it is.")
     return wav_response(request, heard.wav, heard.size, heard.job)
 
 

@@ -101,6 +101,28 @@ def test_a_damaged_journal_is_said_as_the_command_line_says_it_and_left_alone(cl
     assert fetched.status_code == 503 and fetched.json()["error"].startswith("The journal '")
 
 
+@pytest.mark.parametrize(
+    "page, form, words",
+    [
+        ("/today", {"minutes": "1"}, "A session lasts 2 to 180 minutes, not 1."),
+        ("/listen", {"minutes": "181"}, "A session lasts 2 to 180 minutes, not 181."),
+        ("/massage", {"minutes": "5", "action": "plan"}, "A massage track lasts 10 to 180 minutes, not 5."),
+        ("/massage", {"minutes": "nan", "action": "plan"}, "A massage track lasts 10 to 180 minutes, not nan."),
+    ],
+)
+def test_a_length_is_the_librarys_rule_in_its_words(client, state, page, form, words):
+    answer = client.post(page, data=form, headers=OURS)
+    assert answer.status_code == 400 and _alert(answer) == words
+    assert not state.jobs.jobs  # nothing was begun
+
+
+def test_a_length_the_library_takes_is_taken(client, state):
+    for page, form in (("/listen", {"minutes": "120"}), ("/massage", {"minutes": "180", "action": "plan"})):
+        answer = client.post(page, data=form, headers=OURS)
+        assert answer.status_code in (200, 303) and not _alert(answer), page  # 1-90 and 1-600 no more
+    assert len(state.jobs.jobs) == 2
+
+
 def test_a_fetch_is_answered_in_json_and_a_page_as_a_page(client):
     gone = client.get("/jobs/nothing-here")  # the pages' script asks here
     assert gone.status_code == 404 and gone.json()["error"]

@@ -158,3 +158,27 @@ def test_massage_with_no_sound_output_offers_the_mp3(tmp_path, shared_cache):
         assert re.fullmatch(r"/file/[\w-]+", urlsplit(driver.current_url).path)
         _wait(driver, "return document.getElementById('bar').value > 0", timeout=60)  # the MP3 is being made
         assert "The track carries its title" in driver.find_element("tag name", "main").text
+
+
+@pytest.mark.slow("a real server and Chromium; takes uploaded from the Voices page and cleaned")
+def test_an_import_whose_every_take_fails_leaves_no_voice(tmp_path, shared_cache, null_audio_home):
+    import numpy as np
+    import soundfile as sf
+
+    takes = []
+    for n in (1, 2):  # silence: no take can be kept
+        takes.append(tmp_path / f"00{n}.wav")
+        sf.write(takes[-1], np.zeros(22050 * 2, np.float32), 22050)
+    with running_app(tmp_path, shared_cache, null_audio_home) as app, chromium(PHONE) as driver:
+        driver.get(app.start)
+        driver.get(app.base + "/voices")
+        driver.find_element("id", "voice").send_keys("Mum")
+        driver.find_element("id", "takes").send_keys("\n".join(str(t) for t in takes))
+        _go(driver, driver.find_element("css selector", "form[action='/voices/import'] button"))
+        _wait(driver, "var k = document.querySelector('.kept'); return k && k.textContent", timeout=60)
+        assert driver.find_element("css selector", ".kept").text == "Kept 0 takes."
+        assert "No voice called Mum was made" in driver.find_element("tag name", "main").text
+        assert axe_violations(driver) == []
+        driver.get(app.base + "/voices")
+        assert "None yet." in driver.find_element("tag name", "main").text
+    assert not (app.data / "companion" / "voices" / "Mum").exists()
