@@ -36,6 +36,7 @@ TITLES = {
     503: "That cannot be done just now",
     500: "Something went wrong",
 }
+NOT_HERE = "This is not here: it may be from an earlier time the app was open."  # as missing.html says
 FAULT_WORDS = (
     "Something went wrong inside companion, not with anything you did. Please try again; if it "
     "happens again, stop companion (Ctrl-C where it runs) and start it again."
@@ -82,7 +83,7 @@ async def library_error(request: Request, exc: Exception) -> Response:
 async def not_here(request: Request, exc: Exception) -> Response:
     if isinstance(exc, (KeyError, IndexError)):  # a defect of ours, not an address that names nothing
         raise exc
-    return answer(request, 404, "This is not here.")
+    return answer(request, 404, NOT_HERE)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -91,7 +92,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         said = "That cannot be done at this address."
     elif exc.status_code == 404:
-        said = "This is not here."
+        said = NOT_HERE
     else:
         said = words(Exception(exc.detail or "that request could not be read"))
     response = answer(request, exc.status_code if exc.status_code < 500 else 400, said)
