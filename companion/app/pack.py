@@ -13,9 +13,9 @@ from starlette.responses import FileResponse, Response
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import made_here
-from companion.app.web import AppState, Made, back_to, chosen, page, state_of, who_asks, words
+from companion.app.web import AppState, Made, NotHere, back_to, chosen, page, state_of, who_asks, words
 from companion.atomic import written_atomically
-from companion.errors import BadInput, CompanionError
+from companion.errors import BadInput
 from companion.pack.make import choose_tracks, make_pack
 from companion.pack.model import DEFAULT_NAME, FORMATS, Manifest, PackOptions, file_safe
 from companion.pack.page import card, script_json
@@ -56,7 +56,7 @@ async def pack(request: Request) -> Response:
         )
         if opts.caregiver and not state.safety_confirmed:
             raise BadInput("read and confirm the safety notes on the Caregiver page first; nothing was made")
-    except CompanionError as exc:
+    except BadInput as exc:
         return page(request, "pack.html", 400, error=words(exc), **_shown(state))
 
     def work(job: Job) -> None:
@@ -110,7 +110,7 @@ async def play_here(request: Request) -> Response:
     """A pack's tracks in this browser (a phone's too), with the one player."""
     made = made_here(request)
     if made.job.state != "done" or not made.cards:
-        raise LookupError("not made")
+        raise NotHere("not made")
     job = made.job.id
     tracks = [{"src": f"/pack/{job}/track/{c['i']}", "label": c["label"], "breaths": c["breaths"]} for c in made.cards]
     notes = SAFETY_SCREEN if any(c["notes"] for c in made.cards) else None
@@ -121,5 +121,5 @@ async def track(request: Request) -> Response:
     made = made_here(request)
     i = request.path_params["i"]
     if made.job.state != "done" or not 0 <= i < len(made.cards):
-        raise LookupError("no such track")
+        raise NotHere("no such track")
     return FileResponse(made.path.parent / "pack" / made.cards[i]["file"])  # with range requests

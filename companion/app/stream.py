@@ -20,7 +20,7 @@ from companion.session import Session
 
 HEADER_BYTES = 44
 CHUNK = 256 * 1024
-RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})$")  # more digits than any file has bytes: unsatisfiable
 
 
 def wav_size(session: Session) -> int:

@@ -246,9 +246,18 @@ class Journal:
         try:
             yield self._db
             self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:  # a damaged page met while writing: nothing is kept
+            self._rollback()
+            raise _explain(exc, self.path) from None
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:  # none open: SQLite ended it itself on the error
+            pass
 
     # -- writing ---------------------------------------------------------------
     def start_session(self, record: SessionRecord, before: Ratings | None = None) -> int:

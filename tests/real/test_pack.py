@@ -92,6 +92,8 @@ def test_pack_names_tags_cover_and_chapters(mp3_pack):
         "Test pack.m3u8",
         "cover.png",
         "index.html",
+        "player.css",
+        "player.js",
     ]
     assert "Made 2 tracks" in said
     cover = (out / "cover.png").read_bytes()
