@@ -85,7 +85,7 @@ async def delete(request: Request) -> Response:
 
 
 def _plot(entries: list[Entry], path: Path) -> None:
-    from companion.journal.pictures import plot_journal  # matplotlib: a second to import, off the loop too
+    from companion.pictures.draw import plot_journal  # matplotlib: a second to import, off the loop too
 
     plot_journal(entries, path)
 

@@ -209,7 +209,7 @@ def _png(state: AppState, job: Job) -> Path:
 
 
 def _plot_plan(plan: SessionPlan, path: Path) -> None:
-    from companion.journal.pictures import plot_plan  # matplotlib: in the drawing process
+    from companion.pictures.draw import plot_plan  # matplotlib: in the drawing process
 
     plot_plan(plan, path)
 

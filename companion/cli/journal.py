@@ -146,7 +146,7 @@ def journal_plot(output: Path, since: str | None) -> None:
     Example:
       companion journal plot -o comfort.png
     """
-    from companion.journal.pictures import plot_journal
+    from companion.pictures.draw import plot_journal
 
     check_writable(output, suffixes=(".png",))
     with Journal(read_only=True) as j:

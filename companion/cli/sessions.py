@@ -54,7 +54,7 @@ def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw) -> None:
         else:
             plan = make_plan(_options(kw), progress=progress)
     if plot is not None:
-        from companion.journal.pictures import plot_plan
+        from companion.pictures.draw import plot_plan
         from companion.sound.loudness import short_term_of_blocks
 
         loudness = short_term_of_blocks(session.blocks(), plan.sample_rate) if with_audio else None

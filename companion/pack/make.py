@@ -21,7 +21,6 @@ from pathlib import Path
 
 from companion.atomic import PARTIAL_SUFFIX
 from companion.errors import BadInput, Interrupted
-from companion.journal.pictures import draw_cover
 from companion.modes import CAREGIVER, MASSAGE, RELAX
 from companion.options import SessionOptions, check_argument, check_callable, check_path
 from companion.output.tags import ARTIST
@@ -39,6 +38,7 @@ from companion.pack.model import (
 from companion.pack.page import write_page, write_playlist, write_printable
 from companion.pack.render import render_tracks, retag_track
 from companion.paths import PACKAGE
+from companion.pictures.draw import draw_cover
 from companion.plan.catalogue import resolve_script, script_for_group
 from companion.plan.profile import Energy, default_minutes, parse_energy
 from companion.plan.scripts import Script

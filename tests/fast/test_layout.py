@@ -33,6 +33,7 @@ ROOMS = [
     {"sound"},
     {"voice"},
     {"output", "journal"},
+    {"pictures"},
     {"session"},
     {"live"},
     {"pack"},
