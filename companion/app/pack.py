@@ -19,6 +19,7 @@ from companion.errors import BadInput
 from companion.pack.make import choose_tracks, make_pack
 from companion.pack.model import DEFAULT_NAME, FORMATS, Manifest, PackOptions, file_safe
 from companion.pack.page import card, script_json
+from companion.paths import OWNER_ONLY_DIR
 from companion.safety import SAFETY_SCREEN
 
 ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
@@ -77,7 +78,7 @@ async def pack(request: Request) -> Response:
 
     job = state.jobs.new("pack")
     made = Made(job, f"{file_safe(opts.name)}.zip", state.work / job.id / "pack.zip")
-    made.path.parent.mkdir(mode=0o700)
+    made.path.parent.mkdir(mode=OWNER_ONLY_DIR)
     try:
         if state.start(job, work, who_asks(request), "pack", _pack_bytes(opts), made.path.parent):
             made.replaced = (

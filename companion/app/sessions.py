@@ -37,6 +37,7 @@ from companion.journal.store import Journal, Ratings
 from companion.modes import CAREGIVER
 from companion.options import SessionOptions
 from companion.pack.model import file_safe
+from companion.paths import OWNER_ONLY_DIR
 from companion.plan.checkin import GOALS, KINDS, Answers, choose, options_for_kind
 from companion.plan.profile import SAMPLE_RATE
 from companion.safety import SAFETY_SCREEN, confirm_safety
@@ -108,7 +109,7 @@ def start_making(state: AppState, options: SessionOptions, who: str) -> Made:
 
     job = state.jobs.new("file")
     made = Made(job, "session.mp3", state.work / job.id / "session.mp3")
-    made.path.parent.mkdir(mode=0o700)
+    made.path.parent.mkdir(mode=OWNER_ONLY_DIR)
     expected = int(seconds_and_channels(options)[0] * MP3_BYTES_PER_S) + MB  # and its cover, notes
     if state.start(job, work, who, "session", expected, made.path.parent):
         made.replaced = REPLACED_WORDS.format("session")

@@ -21,6 +21,7 @@ from companion.app.jobs import Job
 from companion.app.sessions import made_here
 from companion.app.web import Made, NotHere, back_to, chosen, page, save_upload, state_of, words
 from companion.errors import BadInput, CompanionError
+from companion.paths import OWNER_ONLY_DIR
 from companion.plan.catalogue import builtin_scripts, resolve_script
 from companion.plan.profile import SAMPLE_RATE, Energy
 from companion.plan.scripts import check_name
@@ -74,7 +75,7 @@ async def import_voice(request: Request) -> Response:
         taken = False
         try:
             recorded, _, _, phrases = _walk(form)
-            folder.mkdir(parents=True, mode=0o700)
+            folder.mkdir(parents=True, mode=OWNER_ONLY_DIR)
             for upload in form.getlist("takes"):
                 if isinstance(upload, str) or not upload.filename:
                     continue
@@ -190,7 +191,7 @@ async def record_take(request: Request) -> Response:
             suffix = RECORDED_SUFFIX.get(kind) or Path(upload.filename).suffix.lower()
             if suffix not in FORMATS:
                 raise BadInput(f"a take is one of {', '.join(FORMATS)}, not '{suffix or kind}'", field="take")
-            folder.mkdir(mode=0o700)
+            folder.mkdir(mode=OWNER_ONLY_DIR)
             path = folder / f"{n:03d}{suffix}"  # named as `voice import` names it, for its messages
             await save_upload(upload, path, state_of(request).budget)
             taken = True

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from companion.errors import BadInput, CompanionError
-from companion.paths import data_dir, private_folder
+from companion.paths import OWNER_ONLY_FILE, data_dir, private_folder
 
 SYMPTOMS = ("pain", "tiredness", "breathlessness", "anxiety", "wellbeing")
 QUESTIONS = {
@@ -176,13 +176,13 @@ class Journal:
         try:
             private_folder(self.path.parent)
             # made owner-only before SQLite opens it: its WAL and shared-memory files take its mode
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, OWNER_ONLY_FILE))
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"the journal '{self.path}' cannot be opened ({exc}); check that folder") from None
         try:
             try:
-                os.chmod(self.path, 0o600)
+                os.chmod(self.path, OWNER_ONLY_FILE)
             except OSError as exc:
                 raise JournalError(
                     f"the journal '{self.path}' cannot be written ({exc.strerror}); check that folder"

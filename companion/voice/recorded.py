@@ -23,7 +23,7 @@ import soundfile as sf
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, VoiceError
-from companion.paths import data_dir, private_folder
+from companion.paths import OWNER_ONLY_DIR, data_dir, private_folder
 from companion.plan.scripts import Entry, Item, Script, personalise
 from companion.voice.narrator import Progress
 
@@ -77,7 +77,7 @@ class RecordedVoice:
         if self.exists:
             return False
         private_folder(self.folder)
-        self.folder.parent.chmod(0o700)
+        self.folder.parent.chmod(OWNER_ONLY_DIR)
         with written_atomically(self.folder / "voice.json", private=True) as tmp:
             tmp.write_text(json.dumps({"name": self.name, "format": 1}), encoding="utf-8")
         return True

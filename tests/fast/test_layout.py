@@ -198,3 +198,12 @@ def test_library_strings_name_no_command_and_no_flag():
                 if COMMAND_WORDS.search(node.value):
                     found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.value[:80]!r}")
     assert not found, "library strings that name a command or flag:\n" + "\n".join(found)
+
+
+def test_owner_only_modes_are_written_in_one_place():
+    """0o700 and 0o600 live in paths.py (OWNER_ONLY_DIR, OWNER_ONLY_FILE, owner_only): one
+    rule for what is the user's alone, not a number typed again in every module."""
+    for path in PACKAGE.rglob("*.py"):
+        if path.name != "paths.py" or path.parent != PACKAGE:
+            text = path.read_text(encoding="utf-8")
+            assert "0o700" not in text and "0o600" not in text, path
