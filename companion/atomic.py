@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -13,6 +15,17 @@ from companion.errors import BadInput
 from companion.process import current_umask
 
 PARTIAL_SUFFIX = ".partial"
+FULL_BELOW = 1 << 20  # bytes free: a disk with less than this is full for our files
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full(folder: Path) -> bool:
+    """True when the disk holding `folder` has (next to) no room left: what a failed write
+    means when its library says only "System error." or "disk I/O error"."""
+    try:
+        return shutil.disk_usage(folder).free < FULL_BELOW
+    except OSError:
+        return False
 
 
 def check_writable(path: Path, suffixes: Iterable[str]) -> Path:

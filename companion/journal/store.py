@@ -22,6 +22,7 @@ from dataclasses import asdict, astuple, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from companion.atomic import DISK_FULL, disk_full
 from companion.errors import BadInput, CompanionError
 from companion.paths import data_dir, private_folder
 
@@ -178,8 +179,14 @@ class Journal:
             # made owner-only before SQLite opens it: its WAL and shared-memory files take its mode
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise JournalError(f"the journal '{self.path}' cannot be opened ({exc}); check that folder") from None
+        except OSError as exc:
+            if exc.errno in DISK_FULL:
+                raise _full(self.path) from None
+            raise JournalError(
+                f"the journal '{self.path}' cannot be opened ({exc.strerror}); check that folder"
+            ) from None
+        except sqlite3.Error as exc:
+            raise _explain(exc, self.path) from None
         try:
             try:
                 os.chmod(self.path, 0o600)
@@ -224,7 +231,8 @@ class Journal:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite has rolled back itself after a failed write
+                db.execute("ROLLBACK")
             raise
 
     def close(self) -> None:
@@ -246,8 +254,16 @@ class Journal:
         try:
             yield self._db
             self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
+        except BaseException as exc:
+            # SQLite ends the transaction itself when a write fails (a full disk): then there
+            # is nothing to roll back, and trying would hide why it failed
+            if self._db.in_transaction:
+                try:
+                    self._db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # nothing was committed: the file is as it was
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise _explain(exc, self.path) from None
             raise
 
     # -- writing ---------------------------------------------------------------
@@ -384,6 +400,11 @@ def _session_from(columns: Sequence) -> SessionRecord:
 
 def _explain(exc: sqlite3.Error, path: Path) -> CompanionError:
     text = str(exc)
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary result code
+    # a full disk is SQLITE_FULL while writing pages, but only "disk I/O error" while the
+    # write-ahead log or its index grows: look at the disk to say why
+    if code == sqlite3.SQLITE_FULL or (code == sqlite3.SQLITE_IOERR and disk_full(path.parent)):
+        return _full(path)
     if "locked" in text or "busy" in text:
         return JournalError(f"the journal is busy in another window for over {BUSY_TIMEOUT_S:g} s; try again")
     if "readonly" in text or "read-only" in text or "unable to open" in text:
@@ -391,3 +412,9 @@ def _explain(exc: sqlite3.Error, path: Path) -> CompanionError:
     if "not a database" in text or "malformed" in text:
         return JournalError(f"the journal '{path}' is damaged ({text}); move it aside to start a new one")
     return JournalError(f"the journal '{path}' cannot be used ({text})")
+
+
+def _full(path: Path) -> JournalError:
+    return JournalError(
+        f"the disk holding the journal '{path}' is full; free some space, then try again (nothing was changed)"
+    )

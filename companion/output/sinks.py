@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import queue
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -16,7 +15,7 @@ import numpy as np
 import soundfile as sf
 
 from companion import interrupts
-from companion.atomic import check_writable, written_atomically
+from companion.atomic import DISK_FULL, check_writable, disk_full, written_atomically
 from companion.errors import OutputError
 
 # soxr's module (built with nanobind) aborts the whole process, status -6 and no word, when
@@ -135,12 +134,7 @@ def _resampled(blocks: Iterable[np.ndarray], rate: int, to_rate: int, channels: 
 def explain_write_error(exc: Exception, path: Path) -> OutputError:
     """One line for a failed write. libsndfile says only "System error." on a full disk: look for ourselves."""
     parent = path.parent  # "." for a bare file name
-    code = getattr(exc, "errno", None)
-    try:
-        free: int | None = shutil.disk_usage(parent).free
-    except OSError:
-        free = None
-    if code == errno.ENOSPC or free is not None and free < 1 << 20:
+    if getattr(exc, "errno", None) in DISK_FULL or disk_full(parent):
         return OutputError(
             f"the disk holding '{parent}' is full; free some space or choose another place (no file was written)"
         )
