@@ -34,7 +34,7 @@ from companion.options import SessionOptions
 from companion.output.devices import DeviceOutput
 from companion.output.sinks import check_output_path
 from companion.plan.checkin import GOALS, Answers, choose, offered_minutes
-from companion.session import Notice, Session, make_session
+from companion.session import Notice, Session, check_options, make_session
 from companion.session import render as render_session
 
 
@@ -76,14 +76,14 @@ def today(
     if can_ask() and not as_json:
         answers = _ask_missing(answers)
     choice = choose(answers)
+    options = choice.options(mono=mono)
     if dry_run:
-        click.echo(json.dumps(choice.to_json(), indent=1) if as_json else choice.reason)
+        _say_what_would_be_made(choice.to_json(), options, as_json)
         return
     click.secho(choice.reason, bold=True)
     if output is not None:
         check_output_path(output)
     player = None if output is not None else DeviceOutput(device=device_spec(device))
-    options = choice.options(mono=mono)
     try:
         session = _make(options, output is None)
     except DoesNotFit as exc:  # the chosen length is too short for the script: say so, and take the least that fits
@@ -109,6 +109,24 @@ def today(
     finish_in_journal(session_id, result)
     if result.exit_code:
         raise click.exceptions.Exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised
+
+
+def _say_what_would_be_made(choice: dict, options: SessionOptions, as_json: bool) -> None:
+    """The choice, checked as the real run checks it (nothing is made): what it would refuse is
+    refused here too, and a length too short for the words is lengthened as it would be."""
+    try:
+        check_options(options)
+        needs = None
+    except DoesNotFit as exc:
+        needs = exc.minutes
+        options.minutes = float(needs)
+        check_options(options)
+    if as_json:
+        click.echo(json.dumps({**choice, "minutes": options.minutes}, indent=1))
+        return
+    click.echo(choice["reason"])
+    if needs is not None:
+        click.echo(f"The words need {needs} minutes; it would be {needs} minutes long.")
 
 
 def _make(options: SessionOptions, live: bool, notify: Callable[[Notice], None] = show_notice) -> Session:
