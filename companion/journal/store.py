@@ -24,6 +24,7 @@ from pathlib import Path
 
 from companion.atomic import DISK_FULL, disk_full
 from companion.errors import BadInput, CompanionError
+from companion.options import check_text
 from companion.paths import data_dir, private_folder
 
 SYMPTOMS = ("pain", "tiredness", "breathlessness", "anxiety", "wellbeing")
@@ -36,6 +37,7 @@ QUESTIONS = {
 }
 MOMENTS = ("before", "after", "alone")
 MAX_NOTE = 500
+SQLITE_IOERR, SQLITE_FULL = 10, 13  # SQLite's primary result codes (sqlite3.h)
 BUSY_TIMEOUT_S = 10.0  # another writer holds the file: wait this long before saying so
 
 # Each entry takes the schema from version i to i + 1. Never edit one that has shipped: add one.
@@ -91,9 +93,23 @@ class Ratings:
         for name in SYMPTOMS:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10):
-                raise BadInput(f"a {name} rating is a whole number from 0 to 10, not '{value}'")
-        if self.note is not None and len(self.note) > MAX_NOTE:
-            raise BadInput(f"a note is at most {MAX_NOTE} characters; this one has {len(self.note)}")
+                raise BadInput(
+                    f"a {name} rating is a whole number from 0 to 10, not '{value}'",
+                    field=name,
+                    value=value,
+                    allowed=(0, 10),
+                )
+        if self.note is not None:
+            if not isinstance(self.note, str):
+                raise BadInput("a note is text", field="note", value=self.note, allowed="text")
+            check_text("note", self.note)
+            if len(self.note) > MAX_NOTE:
+                raise BadInput(
+                    f"a note is at most {MAX_NOTE} characters; this one has {len(self.note)}",
+                    field="note",
+                    value=self.note,
+                    allowed=(0, MAX_NOTE),
+                )
         return self
 
     @property
@@ -403,7 +419,7 @@ def _explain(exc: sqlite3.Error, path: Path) -> CompanionError:
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary result code
     # a full disk is SQLITE_FULL while writing pages, but only "disk I/O error" while the
     # write-ahead log or its index grows: look at the disk to say why
-    if code == sqlite3.SQLITE_FULL or (code == sqlite3.SQLITE_IOERR and disk_full(path.parent)):
+    if code == SQLITE_FULL or (code == SQLITE_IOERR and disk_full(path.parent)):
         return _full(path)
     if "locked" in text or "busy" in text:
         return JournalError(f"the journal is busy in another window for over {BUSY_TIMEOUT_S:g} s; try again")

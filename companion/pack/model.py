@@ -85,7 +85,7 @@ Progress = Callable[[float, int], None]  # (tracks done, fractions included; tra
 
 def check_name(name: str) -> str:
     name = " ".join(name.split())
-    if not name or len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
+    if not name or len(name) > MAX_NAME or not name.isprintable():  # a line break or a control sequence
         raise BadInput(
             f"give the pack a name of 1 to {MAX_NAME} characters", field="name", value=name, allowed=(1, MAX_NAME)
         )
