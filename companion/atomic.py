@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from companion import interrupts
-from companion.errors import BadInput
+from companion.errors import BadInput, OutputError
 from companion.process import current_umask
 
 PARTIAL_SUFFIX = ".partial"
@@ -28,23 +28,32 @@ def disk_full(folder: Path) -> bool:
         return False
 
 
-def check_writable(path: Path, suffixes: Iterable[str]) -> Path:
+def check_writable(path: Path, suffixes: Iterable[str], field: str = "path") -> Path:
     """Refuse, before any work is done, a path that could not be written or whose suffix is
-    not one of `suffixes`."""
+    not one of `suffixes` (BadInput about `field`, the argument or option that gave it)."""
     suffixes = list(suffixes)
+
+    def refused(message: str) -> BadInput:
+        return BadInput(message, field=field, value=str(path), allowed=tuple(suffixes))
+
+    if "\x00" in str(path):
+        raise refused("a file name never holds a NUL character; choose another name")
     parent = path.parent  # "." for a bare file name
-    longest = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
+    try:
+        longest = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
+    except OSError:
+        longest = 255
     if len(os.fsencode(path.name)) > longest:
-        raise BadInput(f"the file name is too long for this system (at most {longest} bytes); choose a shorter one")
+        raise refused(f"the file name is too long for this system (at most {longest} bytes); choose a shorter one")
     if path.is_dir():
         example = "session.mp3" if ".mp3" in suffixes else f"file{suffixes[0]}"
-        raise BadInput(f"'{path}' is a folder; give a file name such as '{path / example}'")
+        raise refused(f"'{path}' is a folder; give a file name such as '{path / example}'")
     if path.suffix.lower() not in suffixes:
-        raise BadInput(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(suffixes))
+        raise refused(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(suffixes))
     if not parent.is_dir():
-        raise BadInput(f"the folder '{parent}' does not exist; create it or choose another place")
+        raise refused(f"the folder '{parent}' does not exist; create it or choose another place")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise BadInput(f"cannot write in the folder '{parent}'; choose a folder you can write to")
+        raise refused(f"cannot write in the folder '{parent}'; choose a folder you can write to")
     return path
 
 
@@ -68,6 +77,11 @@ def written_atomically(path: Path, private: bool = False) -> Iterator[Path]:
                 # the stem cut short: a name near the system's limit still has room for the temporary one
                 fd, name = tempfile.mkstemp(dir=parent, prefix=f".{path.stem[:64]}.", suffix=PARTIAL_SUFFIX)
             except OSError as exc:
+                if exc.errno in DISK_FULL:
+                    raise OutputError(
+                        f"the disk holding '{parent}' is full; free some space or choose another place "
+                        "(no file was written)"
+                    ) from None
                 raise BadInput(
                     f"cannot write in the folder '{parent}' ({exc.strerror}); choose a folder you can write to"
                 ) from None

@@ -45,10 +45,10 @@ FFMPEG_ENCODERS = {
 }
 
 
-def check_output_path(path: Path, suffixes: Iterable[str] = FORMATS) -> Path:
+def check_output_path(path: Path, suffixes: Iterable[str] = FORMATS, field: str = "path") -> Path:
     """Refuse a path we could not write, before any work is done (an audio file unless other
-    `suffixes` are given)."""
-    return check_writable(path, suffixes)
+    `suffixes` are given); the error is about `field`, the argument or option that gave it."""
+    return check_writable(path, suffixes, field)
 
 
 class FileSink:
