@@ -24,7 +24,7 @@ from companion.atomic import PARTIAL_SUFFIX
 from companion.errors import BadInput, Interrupted
 from companion.journal.pictures import draw_cover
 from companion.modes import CAREGIVER, MASSAGE, RELAX
-from companion.options import SessionOptions, check_argument, check_callable, check_path
+from companion.options import SessionOptions, check_argument, check_callable, check_path, user_path
 from companion.output.tags import ARTIST
 from companion.pack.model import (
     FORMATS,
@@ -69,7 +69,7 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
             value=opts.format,
             allowed=FORMATS,
         )
-    energies = sorted({parse_energy(e) for e in opts.energies}, key=list(Energy).index)
+    energies = sorted({parse_energy(e, "energies") for e in opts.energies}, key=list(Energy).index)
     if not energies:
         raise BadInput(
             "name at least one energy level, e.g. low and medium",
@@ -121,7 +121,10 @@ def _named_scripts(names: tuple[str, ...], energy: Energy) -> tuple[str, ...]:
     """The scripts named that are written for this energy level (relax scripts only)."""
     chosen = []
     for name in names:
-        script = resolve_script(name, energy)
+        try:
+            script = resolve_script(name, energy)
+        except BadInput as exc:  # the pack's own field: its scripts
+            raise BadInput(exc.message, field="scripts", value=name, allowed=exc.allowed) from None
         if "relax" not in script.modes:
             owner = "massage" if "massage" in script.modes else "caregiver"
             raise BadInput(
@@ -188,7 +191,7 @@ def make_pack(
     check_callable("progress", progress)
     opts = opts or PackOptions()
     name = check_name(opts.name)
-    folder = Path(folder).expanduser()
+    folder = user_path(folder, "folder")
     tracks = choose_tracks(opts)
     # every track checked (a script that cannot fit is refused) before anything is made
     scripts = {t.file: check_options(t.options)[1] for t in tracks}

@@ -27,7 +27,7 @@ from companion.paths import data_dir, private_folder
 from companion.plan.scripts import Entry, Item, Script, personalise
 from companion.voice.narrator import Progress
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,39}$")
+NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9 _-]{0,39}\Z")  # \Z: a name never ends in a line break
 CONSENT = (
     "A recorded voice is someone's own voice. Record or import it only with their agreement, "
     "and keep it for the sessions it was made for. It stays on this machine, in a folder only "
@@ -58,8 +58,10 @@ class RecordedVoice:
     """A recorded voice's folder: its takes, by phrase."""
 
     def __init__(self, name: str, root: Path | None = None):
-        if not NAME.match(name):
-            raise BadInput(f"a voice name is 1-40 letters, digits, spaces, '-' or '_', not '{name}'")
+        if not isinstance(name, str) or not NAME.match(name):
+            raise BadInput(
+                f"a voice name is 1-40 letters, digits, spaces, '-' or '_', not '{name}'", field="voice", value=name
+            )
         self.name = name
         self.folder = (root or voices_dir()) / name
 
