@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from companion.cli.options import Address
+
 if TYPE_CHECKING:
     from companion.app.server import Serving
 
@@ -14,7 +16,9 @@ if TYPE_CHECKING:
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="The port (default: a free one).")
 @click.option("--no-browser", is_flag=True, help="Only print the address to open.")
 @click.option("--lan", is_flag=True, help="Also serve your home network, for paired phones and tablets.")
-@click.option("--lan-address", metavar="ADDRESS", default=None, help="With --lan: this computer's address there.")
+@click.option(
+    "--lan-address", type=Address(), metavar="ADDRESS", default=None, help="With --lan: this computer's address there."
+)
 def app(port: int, no_browser: bool, lan: bool, lan_address: str | None) -> None:
     """Open companion in your web browser: today's session, listening, the caregiver's
     massage and the comfort journal, with large buttons. It serves this computer only

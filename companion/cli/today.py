@@ -20,13 +20,12 @@ from companion.cli.asking import (
 )
 from companion.cli.common import (
     ask_to_confirm,
-    device_spec,
     finish_in_journal,
     play_live,
     show_notice,
     start_in_journal,
 )
-from companion.cli.options import FiniteFloat
+from companion.cli.options import Device, FiniteFloat, UserPath
 from companion.cli.progress import VoiceProgress
 from companion.errors import DoesNotFit
 from companion.journal.store import Journal, Ratings
@@ -45,8 +44,10 @@ from companion.session import render as render_session
 @click.option("--minutes", type=FiniteFloat(), default=None, help="How long (default by energy).")
 @click.option("--dry-run", is_flag=True, help="Only say what would be chosen, and why.")
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: the choice as one JSON object.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE", help="Write a file.")
-@click.option("--device", metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices').")
+@click.option("-o", "--output", type=UserPath(), default=None, metavar="FILE", help="Write a file.")
+@click.option(
+    "--device", type=Device(), metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices')."
+)
 @click.option("--quiet", is_flag=True, help="No view on screen while it plays.")
 @click.option("--mono", is_flag=True, help="One channel, for a single speaker.")
 def today(
@@ -57,7 +58,7 @@ def today(
     dry_run: bool,
     as_json: bool,
     output: Path | None,
-    device: str | None,
+    device: int | str | None,
     quiet: bool,
     mono: bool,
 ) -> None:
@@ -82,8 +83,8 @@ def today(
         return
     click.secho(choice.reason, bold=True)
     if output is not None:
-        check_output_path(output)
-    player = None if output is not None else DeviceOutput(device=device_spec(device))
+        check_output_path(output, field="output")
+    player = None if output is not None else DeviceOutput(device=device)
     try:
         session = _make(options, output is None)
     except DoesNotFit as exc:  # the chosen length is too short for the script: say so, and take the least that fits
