@@ -28,6 +28,14 @@ def disk_full(folder: Path) -> bool:
         return False
 
 
+def write_failed(exc: BaseException, path: Path, kept: str = "nothing was changed") -> OutputError:
+    """One line for a write of the person's own files that failed: a full disk said in words
+    (a library may say only "System error."), and what is as it was (`kept`)."""
+    if getattr(exc, "errno", None) in DISK_FULL or disk_full(path.parent):
+        return OutputError(f"the disk holding '{path.parent}' is full; free some space, then try again ({kept})")
+    return OutputError(f"could not write '{path}' ({getattr(exc, 'strerror', None) or exc}); {kept}")
+
+
 def check_writable(path: Path, suffixes: Iterable[str], field: str = "path") -> Path:
     """Refuse, before any work is done, a path that could not be written or whose suffix is
     not one of `suffixes` (BadInput about `field`, the argument or option that gave it)."""
@@ -40,21 +48,28 @@ def check_writable(path: Path, suffixes: Iterable[str], field: str = "path") -> 
         raise refused("a file name never holds a NUL character; choose another name")
     parent = path.parent  # "." for a bare file name
     try:
-        longest = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
+        longest = os.pathconf(parent, "PC_NAME_MAX") if _is_dir(parent) else 255
     except OSError:
         longest = 255
     if len(os.fsencode(path.name)) > longest:
         raise refused(f"the file name is too long for this system (at most {longest} bytes); choose a shorter one")
-    if path.is_dir():
+    if _is_dir(path):
         example = "session.mp3" if ".mp3" in suffixes else f"file{suffixes[0]}"
         raise refused(f"'{path}' is a folder; give a file name such as '{path / example}'")
     if path.suffix.lower() not in suffixes:
         raise refused(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(suffixes))
-    if not parent.is_dir():
+    if not _is_dir(parent):
         raise refused(f"the folder '{parent}' does not exist; create it or choose another place")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise refused(f"cannot write in the folder '{parent}'; choose a folder you can write to")
     return path
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, a folder that cannot be searched: none to write in
+        return False
 
 
 @contextmanager

@@ -72,8 +72,10 @@ class FileSink:
                     frames = _encode_with_ffmpeg(tmp, blocks, self.file_rate, self.channels, encoder)
                 else:
                     level = {"compression_level": FLAC_LEVEL} if self.format == "FLAC" else {}
+                    # as bytes: a file name that is not UTF-8 is a file name all the same (soundfile would
+                    # encode a str strictly)
                     with sf.SoundFile(
-                        tmp, "w", self.file_rate, self.channels, self.subtype, format=self.format, **level
+                        os.fsencode(tmp), "w", self.file_rate, self.channels, self.subtype, format=self.format, **level
                     ) as f:
                         frames = _write_behind(f, blocks)
                 if finish is not None:

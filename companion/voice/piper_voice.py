@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from companion import interrupts
+from companion.atomic import write_failed, written_atomically
 from companion.cache import ClipCache, clip_key
 from companion.errors import BadInput, VoiceError
 from companion.options import user_path
@@ -115,7 +116,10 @@ def added_voice_path(name: str) -> Path | None:
     if "/" in name or name.startswith(".") or name.endswith(".onnx"):
         return None
     model = added_voices_dir() / name / f"{name}.onnx"
-    return model if model.is_file() else None
+    try:
+        return model if model.is_file() else None
+    except OSError:  # a name too long for a file: no voice has it
+        return None
 
 
 def add_voice(path: Path, name: str | None = None) -> tuple[str, VoiceSpec]:
@@ -137,10 +141,20 @@ def add_voice(path: Path, name: str | None = None) -> tuple[str, VoiceSpec]:
             value=name,
         )
     folder = added_voices_dir() / name
-    private_folder(folder)
-    for source, target in ((spec.model, f"{name}.onnx"), (spec.config, f"{name}.onnx.json")):
-        shutil.copyfile(source, folder / f".{target}.partial")
-        (folder / f".{target}.partial").replace(folder / target)
+    made = not folder.exists()
+    try:
+        private_folder(folder)
+        # both copied whole before either is put in place: never a model without its settings
+        with (
+            written_atomically(folder / f"{name}.onnx.json", private=True) as config,
+            written_atomically(folder / f"{name}.onnx", private=True) as model,
+        ):
+            shutil.copyfile(spec.model, model)
+            shutil.copyfile(spec.config, config)
+    except OSError as exc:
+        if made:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise write_failed(exc, folder / f"{name}.onnx") from None
     return name, resolve_voice(name)
 
 

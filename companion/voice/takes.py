@@ -64,7 +64,7 @@ def check_recording(path: Path) -> None:
     if path.suffix.lower() in BY_FFMPEG:
         return  # its own decoder checks it, and stops at the longest a take may be
     try:
-        header = sf.info(str(path))
+        header = sf.info(os.fsencode(path))  # bytes: a name that is not UTF-8 is a name
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise BadInput(
             f"'{path.name}' cannot be read as audio ({exc}); export it again as WAV or MP3", field="recordings"
@@ -90,7 +90,7 @@ def decode(path: Path, most_s: float = 60.0) -> tuple[np.ndarray, int, float]:
     if path.suffix.lower() in BY_FFMPEG:
         return _decode_with_ffmpeg(path, most_s)
     try:
-        with sf.SoundFile(str(path)) as f:
+        with sf.SoundFile(os.fsencode(path)) as f:
             rate, length = f.samplerate, f.frames / f.samplerate
             audio = f.read(frames=int((most_s + 1) * rate), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
@@ -218,8 +218,10 @@ def take_for(raw: np.ndarray, rate: int, text: str, sample_rate: int) -> tuple[n
 
 def numbered_files(folder: Path, mapping: Path | None = None) -> dict[int, Path]:
     """Phrase number -> file: files named by number (001.m4a), or a CSV of 'file,number'."""
-    if not folder.is_dir():
-        raise BadInput(f"'{folder}' is not a folder of recordings", field="folder", value=str(folder))
+    try:
+        names = sorted(os.listdir(folder))
+    except (OSError, ValueError):  # not a folder, missing, a name too long, a NUL
+        raise BadInput(f"'{folder}' is not a folder of recordings", field="folder", value=str(folder)) from None
     found: dict[int, Path] = {}
     if mapping is not None:
         found = _read_map(folder, mapping)
@@ -231,8 +233,8 @@ def numbered_files(folder: Path, mapping: Path | None = None) -> dict[int, Path]
         for path in found.values():
             check_recording(path)
         return found
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() in FORMATS and path.stem.isdigit():
+    for path in (folder / name for name in names):
+        if path.suffix.lower() in FORMATS and path.stem.isascii() and path.stem.isdigit() and len(path.stem) < 10:
             found[int(path.stem)] = path
     if not found:
         raise BadInput(
@@ -272,7 +274,7 @@ def _read_map(folder: Path, mapping: Path) -> dict[int, Path]:
             raise BadInput(
                 f"'{mapping.name}', line {line}: a field is too long to be a file name or a number", field="mapping"
             )
-        if not number_text.isdigit():
+        if not (number_text.isascii() and number_text.isdigit()):
             raise BadInput(f"'{mapping.name}', line {line}: '{number_text}' is not a phrase number", field="mapping")
         if Path(name).name != name or name in ("", ".", ".."):
             raise BadInput(f"'{mapping.name}', line {line}: '{name}' is not a file name in the folder", field="mapping")
