@@ -14,13 +14,14 @@ import glob
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from functools import cache
 from pathlib import Path
 
 from companion import interrupts
-from companion.atomic import PARTIAL_SUFFIX
+from companion.atomic import DISK_FULL, PARTIAL_SUFFIX, write_failed
 from companion.errors import BadInput, Interrupted
 from companion.journal.pictures import draw_cover
 from companion.modes import CAREGIVER, MASSAGE, RELAX
@@ -198,7 +199,23 @@ def make_pack(
     if opts.caregiver:
         confirm_safety(opts.safety_confirmed, confirm)
     tracks = [_confirmed(t) for t in tracks]
-    _prepare(folder)
+    made = _prepare(folder)
+    try:
+        return _make(folder, opts, name, tracks, scripts, progress)
+    except BaseException:
+        if made is not None and not any(p.suffix.lstrip(".") in FORMATS for p in folder.iterdir()):
+            shutil.rmtree(made, ignore_errors=True)  # the folders this run made, with no track in them
+        raise
+
+
+def _make(
+    folder: Path,
+    opts: PackOptions,
+    name: str,
+    tracks: list[Track],
+    scripts: dict[str, Script],
+    progress: Progress | None,
+) -> PackResult:
     manifest = Manifest.load(folder)
     notes = []
     if manifest.set_aside is not None:
@@ -267,12 +284,16 @@ def _confirmed(track: Track) -> Track:
     return replace(track, options=replace(track.options, safety_confirmed=True))
 
 
-def _prepare(folder: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise BadInput(f"'{folder}' is a file; give a folder for the pack", field="folder", value=str(folder))
+def _prepare(folder: Path) -> Path | None:
+    """The pack's folder, made if need be; the outermost folder this run made, if any."""
     try:
+        missing = [f for f in (folder, *folder.parents) if not f.exists()]
+        if not missing and not folder.is_dir():
+            raise BadInput(f"'{folder}' is a file; give a folder for the pack", field="folder", value=str(folder))
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise write_failed(exc, folder, "nothing was made") from None
         raise BadInput(
             f"cannot make the folder '{folder}' ({exc.strerror}); choose another place",
             field="folder",
@@ -284,6 +305,7 @@ def _prepare(folder: Path) -> None:
             field="folder",
             value=str(folder),
         )
+    return missing[-1] if missing else None
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

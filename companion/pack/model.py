@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from companion.atomic import written_atomically
-from companion.errors import BadInput, OutputError
+from companion.atomic import write_failed, written_atomically
+from companion.errors import BadInput
 from companion.options import SessionOptions, check_types
 
 FORMATS = ("mp3", "ogg", "opus", "flac")
@@ -213,5 +213,5 @@ def write_file(path: Path, data: bytes | str) -> Path:
         with written_atomically(path) as tmp:
             tmp.write_bytes(content)
     except OSError as exc:
-        raise OutputError(f"could not write '{path}' ({exc.strerror}); run the same command again") from None
+        raise write_failed(exc, path, "the tracks made are kept: run the same command again") from None
     return path
