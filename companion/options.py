@@ -55,10 +55,10 @@ def check_types(options: Any) -> None:
         value = getattr(options, f.name)
         if isinstance(value, list):
             value = _tuples(value)
-            setattr(options, f.name, value)
+            object.__setattr__(options, f.name, value)  # a frozen dataclass's too
         if not _matches(value, hints[f.name]):
             raise BadInput(
-                f"'{f.name}' takes {_describe(hints[f.name])}, not {type(value).__name__} {value!r:.60}",
+                f"'{f.name}' takes {_describe(hints[f.name])}, not {shown(value)}",
                 field=f.name,
                 value=value,
                 allowed=_describe(hints[f.name]),
@@ -112,8 +112,8 @@ def _matches(value: object, hint: object) -> bool:
         return isinstance(value, bool)
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is float:  # a whole number too large for a float (10**400) is no length or rate
+        return isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool) and _fits(value))
     if origin is tuple:
         args = get_args(hint)
         if not isinstance(value, tuple):
@@ -124,6 +124,24 @@ def _matches(value: object, hint: object) -> bool:
     if isinstance(hint, type):
         return isinstance(value, hint)
     return True  # a hint this check does not know: the value's own use decides
+
+
+def _fits(number: int) -> bool:
+    try:
+        float(number)
+    except OverflowError:
+        return False
+    return True
+
+
+def shown(value: object) -> str:
+    """A value in a message: its type and the start of its repr (which an int of 5,000 digits
+    refuses to give)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        text = "(too long to show)"
+    return f"{type(value).__name__} {text:.60}"
 
 
 def _describe(hint: object) -> str:
@@ -144,7 +162,7 @@ def check_argument(field: str, value: object, ok: bool, allowed: str) -> None:
     """A public call's argument of the wrong kind: one BadInput naming it, before any work."""
     if not ok:
         raise BadInput(
-            f"'{field}' takes {allowed}, not {type(value).__name__} {value!r:.60}",
+            f"'{field}' takes {allowed}, not {shown(value)}",
             field=field,
             value=value,
             allowed=allowed,

@@ -78,7 +78,10 @@ def play(
     check_callable("view", view)
     check_callable("keys", keys)
     player = Player(session, output)
-    with _interrupts_to(player), keys(player.send) if keys is not None else nullcontext():
+    controls = keys(player.send) if keys is not None else nullcontext()
+    ok = all(callable(getattr(controls, m, None)) for m in ("__enter__", "__exit__"))
+    check_argument("keys", keys, ok, "a function that gives a context manager (see keys.TerminalKeys), or None")
+    with _interrupts_to(player), controls:
         return player.run(view)
 
 
