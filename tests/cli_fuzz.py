@@ -21,6 +21,7 @@ import signal
 import socket
 import sqlite3
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ from hypothesis import strategies as st
 
 from companion import interrupts
 from companion.cli.main import cli, main
+from companion.cli.options import plainly
 from tests.fast.fake_voice import FakeNarrator
 
 # -- the doors ---------------------------------------------------------------------------
@@ -110,6 +112,7 @@ FLOATS = [
     "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e308", "1e309", "-1e309", "1e-320", "5e-324", "-0.0",
     "0", "-3", "1e400", str(2**1024), "0x1p3", "1_0", "１２", "١٢", " 12 ", "12.", ".5", "+5", "5e", "e5",
 ]  # fmt: skip
+FLAG_VALUES = ["", "1", "no", "\x00", "\udcff", "a" * 10_000]
 # Paths, made in the workspace ({ws}) by Workspace; {full} is a full tiny file system (real layer)
 PATHS = [
     "{ws}/out/s.wav", "{ws}/out/s.flac", "{ws}/out/s.ogg", "{ws}/out/s.png", "{ws}/out/s.pdf",
@@ -119,7 +122,8 @@ PATHS = [
     "{ws}/folder", "{ws}/fifo", "{ws}/fifo.wav", "{ws}/fifo.txt", "{ws}/fifo.csv", "{ws}/fifo.onnx",
     "{ws}/unreadable.txt", "{ws}/loop.txt", "{ws}/null.wav", "{ws}/zero.txt", "{ws}/full.csv",
     "{ws}/script.txt", "{ws}/empty.txt", "{ws}/binary.txt", "{ws}/voice.onnx", "{ws}/memos",
-    "{ws}/memos/map.csv", "{ws}/pack", "{ws}/" + "a" * 300 + ".wav", "/dev/null", "/dev/zero",
+    "{ws}/memos/map.csv", "{ws}/pack", "{ws}/" + "a" * 300 + ".wav", "{ws}/" + "a" * 300 + "/s.wav", "/dev/null",
+    "/dev/zero",
     "/dev/full", "/proc/self/mem", "/proc", ".", "..", "", " ", "-",
 ]  # fmt: skip
 REAL_PATHS = [  # what needs a subprocess (ffmpeg) or a mounted file system: the real layer only
@@ -188,15 +192,49 @@ def values(param: click.Parameter, real: bool) -> st.SearchStrategy[str]:
     return st.one_of(hostile_text(), paths(real))
 
 
+def curated(door: Door, real: bool) -> list[list[str]]:
+    """Every listed hostile value for this door, as the person would type it: what a deep run
+    tries besides what it draws (100 draws need not meet each of them)."""
+    param = door.param
+    if door.is_flag:
+        assert isinstance(param, click.Option)
+        forms = [] if door.key in REFUSED_FORMS_ONLY else [[o] for o in door.spellings]
+        return forms + [[f"{max(param.opts, key=len)}={v}"] for v in FLAG_VALUES]
+    kind = param.type
+    full = [p for p in REAL_PATHS if real or "{full}" not in p and ".mp3" not in p and ".opus" not in p]
+    if door.key == ("pack", "out_dir"):
+        listed = PACK_FOLDERS + (["{full}/pack", "{full}/new/deeper"] if real else [])
+    elif isinstance(kind, click.Path):
+        listed = PATHS + full
+    elif isinstance(kind, click.types.IntParamType):
+        edges = [
+            str(v + d)
+            for v in (getattr(kind, "min", None), getattr(kind, "max", None))
+            if v is not None
+            for d in (-1, 0, 1)
+        ]
+        listed = INTEGERS + edges
+    elif kind.name == "float":
+        listed = FLOATS
+    elif isinstance(kind, click.Choice):
+        choices = [str(c) for c in kind.choices]
+        listed = [v for c in choices for v in (c.upper(), f" {c}", f"{c} ", c + "\x00", c[:-1], c * 2)] + TEXT
+    else:
+        listed = TEXT + PATHS + full
+    if isinstance(param, click.Argument):
+        return [[v] for v in listed]
+    return [[max(param.opts, key=len), v] for v in listed]
+
+
 def fragments(door: Door, real: bool) -> st.SearchStrategy[list[str]]:
     """What a person might type for this door: the flag, a flag given a value, an option with
     a hostile value (either spelling, or '--opt=value'), an option left without its value."""
     param = door.param
-    if door.is_flag:
-        forms = [] if door.key in REFUSED_FORMS_ONLY else [st.just([o]) for o in door.spellings]
+    if door.is_flag:  # given or not, or given a value (click refuses any in one way): a few forms
+        forms = [] if door.key in REFUSED_FORMS_ONLY else [[o] for o in door.spellings]
         assert isinstance(param, click.Option)
         long = max(param.opts, key=len)
-        return st.one_of(*forms, hostile_text().map(lambda v: [f"{long}={v}"]))
+        return st.sampled_from(forms + [[f"{long}={v}"] for v in FLAG_VALUES])
     given = pack_folders(real) if door.key == ("pack", "out_dir") else values(param, real)
     if isinstance(param, click.Argument):
         return given.map(lambda v: [v])
@@ -231,15 +269,25 @@ BASE: dict[tuple[str, ...], dict[str, list[str]]] = {
         "out_dir": ["{ws}/pack"],
         "energies": ["--energies", "low"],
         "scripts": ["--scripts", "settling"],
-        "fmt": ["--format", "flac"],
+        "fmt": ["--format", "ogg"],  # the smallest track: a pack kept is read and hashed
         "jobs": ["--jobs", "1"],
     },
     ("plan",): SESSION,
     ("play",): {**SESSION, "quiet": ["--quiet"]},
-    ("render",): {**SESSION, "output": ["-o", "{ws}/out/s.wav"], "mono": ["--mono"]},
+    ("render",): {
+        **SESSION,
+        "output": ["-o", "{ws}/out/s.wav"],
+        "mono": ["--mono"],
+        "ambience": ["--ambience", "none"],
+    },
     ("scripts", "check"): {"file": ["{ws}/script.txt"]},
     ("scripts", "show"): {"name": ["settling"]},
-    ("today",): {"energy_score": ["--energy-score", "2"], "minutes": ["--minutes", "2"], "dry_run": ["--dry-run"]},
+    ("today",): {
+        "energy_score": ["--energy-score", "2"],
+        "minutes": ["--minutes", "2"],
+        "mono": ["--mono"],
+        "dry_run": ["--dry-run"],
+    },
     ("voice", "add"): {"path": ["{ws}/voice.onnx"], "name": ["--name", "added2"]},
     ("voice", "import"): {"name": ["mum2"], "folder": ["{ws}/memos"], "script_name": ["--script", "settling"]},
     ("voice", "phrases"): {"script": ["settling"]},
@@ -296,6 +344,7 @@ class Workspace:
         self.cache = Path(os.environ["XDG_CACHE_HOME"])
         self.cwd = root / "a" / "b"
         self.pristine: tuple[bool, dict] | None = None
+        self.last: dict | None = None
         self.busy = socket.socket()
         self.busy.bind(("127.0.0.1", 0))
         self.busy.listen(1)
@@ -312,7 +361,7 @@ class Workspace:
         """Each case starts as the first did: an empty output folder, the person's data as it
         was, the pack as made (`pack`: hard links, put back whole by a renaming write). Only
         what a case changed is put back (a refused case changes nothing); returns the state."""
-        if self.pristine is not None and self.pristine[0] == pack and self.state() == self.pristine[1]:
+        if self.pristine is not None and self.pristine[0] == pack and self.last == self.pristine[1]:
             return self.pristine[1]
         for folder in (self.root, self.data / "companion"):
             if folder.exists():
@@ -334,35 +383,20 @@ class Workspace:
         return self.pristine[1]
 
     def state(self) -> dict:
-        return {"files": self.files(), "personal": self.personal()}
-
-    def files(self) -> dict[str, tuple]:
-        """Every file in the workspace and on the full disk, with its size, time and mode."""
-        found = {}
-        for top in (self.root, self.full):
-            if top is None:
-                continue
-            for dirpath, dirnames, filenames in os.walk(top):
+        """What a case may change: every file in the workspace and on the full disk (its size,
+        time and mode), the person's data as it reads, and what is half-written anywhere."""
+        files, leftovers = {}, []
+        for top in (self.root, self.full, self.data, self.cache):
+            for dirpath, dirnames, filenames in os.walk(top) if top is not None else ():
                 for name in dirnames + filenames:
-                    p = Path(dirpath) / name
-                    st_ = p.lstat()
-                    found[str(p)] = (st_.st_size, st_.st_mtime_ns, st_.st_mode)
-        return found
-
-    def personal(self) -> dict:
-        return personal_data(self.data / "companion")
-
-    def leftovers(self) -> list[str]:
-        """Half-written files anywhere, and a stopped app's working folder."""
-        found = []
-        for top in (self.root, self.data, self.cache, self.full):
-            if top is None:
-                continue
-            for dirpath, dirnames, filenames in os.walk(top):
-                for name in dirnames + filenames:
-                    if name.endswith(".partial") or (name.startswith("app-") and Path(dirpath).name == "companion"):
-                        found.append(str(Path(dirpath) / name))
-        return found
+                    p = os.path.join(dirpath, name)
+                    if name.endswith(".partial") or (name.startswith("app-") and dirpath.endswith("companion")):
+                        leftovers.append(p)  # a stopped app's working folder, too
+                    if top in (self.root, self.full):
+                        info = os.lstat(p)
+                        files[p] = (info.st_size, info.st_mtime_ns, info.st_mode)
+        self.last = {"files": files, "personal": personal_data(self.data / "companion"), "leftovers": leftovers}
+        return self.last
 
 
 FIFOS = ("fifo", "fifo.wav", "fifo.txt", "fifo.csv", "fifo.onnx")  # made in each workspace: no copy opens them
@@ -380,7 +414,8 @@ def hostile_files(ws: Path) -> Path:
     (ws / "null.wav").symlink_to("/dev/null")
     (ws / "zero.txt").symlink_to("/dev/zero")
     (ws / "full.csv").symlink_to("/dev/full")
-    (ws / "script.txt").write_text("title: A short one\n== Settling\nBreathe in gently. / And out.\n")
+    # a script that works, but not at low energy (a pack of it would be a track to make)
+    (ws / "script.txt").write_text("title: A short one\nenergies: high\n== Settling\nBreathe in gently. / And out.\n")
     (ws / "empty.txt").write_text("")
     (ws / "binary.txt").write_bytes(bytes(range(256)) * 4)
     _piper_files(ws / "voice.onnx")
@@ -417,14 +452,34 @@ def _take(path: Path, text: str) -> None:
     sf.write(path, audio, SAMPLE_RATE)
 
 
+_READ: dict[tuple, dict] = {}  # what the files read as, by their stats: read again only when changed
+
+
 def personal_data(folder: Path) -> dict:
     """The person's own data as it reads: the journal's rows and the voices' files."""
+    stats = []
+    for dirpath, _, filenames in os.walk(folder):
+        for name in sorted(filenames):
+            info = os.stat(os.path.join(dirpath, name))
+            stats.append((dirpath, name, info.st_size, info.st_mtime_ns, info.st_ino))
+    key = tuple(stats)
+    if key not in _READ:
+        if len(_READ) > 64:
+            _READ.clear()
+        _READ[key] = _read_personal_data(folder)
+    return _READ[key]
+
+
+def _read_personal_data(folder: Path) -> dict:
     rows: dict = {}
     journal = folder / "journal.sqlite3"
-    if journal.exists():
-        db = sqlite3.connect(f"{journal.as_uri()}?mode=ro", uri=True)
+    for flags in ("mode=ro", "immutable=1") if journal.exists() else ():  # immutable: on a full disk
+        db = sqlite3.connect(f"{journal.as_uri()}?{flags}", uri=True)
         try:
             rows = {t: db.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in ("ratings", "sessions")}
+            break
+        except sqlite3.OperationalError:
+            continue
         finally:
             db.close()
     voices = {}
@@ -518,19 +573,21 @@ def run_in_process(args: list[str], timeout: float) -> Ran:
     return Ran(code, stdout, stderr, warned)
 
 
-@pytest.fixture
-def in_process(monkeypatch, tmp_path_factory, sound_output: bool):
+@pytest.fixture(name="in_process")
+def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
     """What a case in this process needs that a real process does not: the fake voice where the
     bundled one would speak, `app` stopped as Ctrl-C stops it once it serves (without the
-    voice-preparing process it starts), and `voice prepare` kept from lowering the tests'
-    own priority. With `sound_output` False (the fast layer: a session takes a second to play
-    even on a null output) the machine has none, as on a server."""
+    voice-preparing process it starts), `voice prepare` kept from lowering the tests' own
+    priority, and a session that plays stopped by Ctrl-C after a moment. With `sound_output`
+    False (the fast layer: a session takes a second to play even on a null output) the
+    machine has none, as on a server."""
     if not sound_output:
         monkeypatch.setenv("HOME", str(tmp_path_factory.getbasetemp() / "home-without-sound"))
     import sounddevice
 
     import companion.app.server as server
     import companion.cli.app as app_command
+    import companion.cli.common as common
     import companion.session as session
 
     monkeypatch.setattr(session, "PiperNarrator", FakePiper)
@@ -551,6 +608,18 @@ def in_process(monkeypatch, tmp_path_factory, sound_output: bool):
 
     monkeypatch.setattr(app_command, "_say_where", stop_once_ready)
     monkeypatch.setattr(os, "nice", lambda increment: 0)
+    played = common.play_session
+
+    def stopped_soon(*args, **kwargs):
+        """A session played as a person stops it (a second of play each would be minutes)."""
+        stop = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+        stop.start()
+        try:
+            return played(*args, **kwargs)
+        finally:
+            stop.cancel()
+
+    monkeypatch.setattr(common, "play_session", stopped_soon)
 
 
 _PORTAUDIO_HOME: str | None = None
@@ -572,22 +641,25 @@ REPR = re.compile(r"<[\w.]+ object at 0x|<class '|\b(?:Posix)?Path\(|\b[A-Z]\w+\
 STATUSES = (0, 1, 2, 130)
 
 
-def check(door: Door | None, args: list[str], ran: Ran, ws: Workspace, before: dict, base_error: str | None) -> None:
+def check(
+    door: Door | None, args: list[str], ran: Ran, ws: Workspace, before: dict, base_error: str | None, typed=()
+) -> None:
     """Exit status 0, 1, 2 or 130; on failure one line on standard error, 'Error: ...',
-    naming the option as typed (bad input, status 2), with no exception's name, traceback
-    or object's repr; no half-written file anywhere; and when refused, nothing changed:
-    not the workspace, not the person's journal or voices."""
+    naming what was typed (bad input, status 2: the option, the one that mends it, or the
+    value itself), with no exception's name, traceback or object's repr; no half-written
+    file anywhere; and when refused, nothing changed: not the workspace, not the person's
+    journal or voices. (130: stopped by Ctrl-C, as a person stops a session or the app.)"""
     said = f"companion {' '.join(repr(a) if len(a) < 80 else repr(a[:60]) + '...' for a in args)}"
     assert ran.code in STATUSES, f"{said}\nstatus {ran.code}\n{ran.stderr}"
     assert not ran.warned, f"{said}\nwarned: {ran.warned}"
     assert "Traceback" not in ran.stderr + ran.stdout, f"{said}\n{ran.stderr}"
-    leftovers = ws.leftovers()
-    assert not leftovers, f"{said}\nleft behind: {leftovers}"
+    after = ws.state()
+    assert not after["leftovers"], f"{said}\nleft behind: {after['leftovers']}"
     if ran.code == 0:
         return
     lines = ran.stderr.splitlines()
-    if ran.code == 130 and door is not None and door.path == ("app",):
-        assert not lines, f"{said}\n{ran.stderr}"  # the app stopped by Ctrl-C, as it is meant to stop
+    if ran.code == 130:  # stopped: said in a line of its own ('Stopped gently after ...'), or nothing (the app)
+        assert all(line.startswith(("Error: ", "Note: ", "Stopped gently")) for line in lines), f"{said}\n{ran.stderr}"
         return
     assert len(lines) == 1 and lines[0].startswith("Error: "), f"{said}\nstatus {ran.code}, stderr:\n{ran.stderr}"
     line = lines[0]
@@ -595,10 +667,13 @@ def check(door: Door | None, args: list[str], ran: Ran, ws: Workspace, before: d
     assert not EXCEPTION_NAME.search(shown), f"{said}\nan exception's name: {line}"
     assert not REPR.search(shown), f"{said}\nan object's repr: {line}"
     if ran.code == 2 and door is not None and line != base_error:
-        # the option given, or the one that mends it ('--guided' is told to add '--for massage')
-        named = door.spellings + tuple(spellings(door.command))
-        assert any(s in line for s in named), f"{said}\nnames no option: {line}"
-    after = ws.state()
+        # the option given or the one that mends it ('--guided' is told '--for massage'), click's
+        # pointer to the help (its parser's own errors), or the value as typed ('x.txt:3: ...')
+        named = (*door.spellings, *spellings(door.command), "--help'")
+        values = [plainly(v) for v in typed if v.strip()]
+        assert any(s in line for s in named) or any(f"'{v}'" in line or (len(v) > 2 and v in line) for v in values), (
+            f"{said}\nnames nothing typed: {line}"
+        )
     assert after["files"] == before["files"], f"{said}\nrefused ({ran.code}), yet files changed: {line}"
     assert after["personal"] == before["personal"], f"{said}\nrefused ({ran.code}), yet personal data changed: {line}"
 
@@ -629,8 +704,13 @@ def run_case(door: Door | None, path, command, fragment: list[str], ws: Workspac
         ran = run_in_process(args, timeout)
     finally:
         os.chdir(cwd)
-    check(door, args, ran, ws, before, base_error)
+    check(door, args, ran, ws, before, base_error, typed_values(fragment, ws))
     return ran
+
+
+def typed_values(fragment: list[str], ws: Workspace) -> list[str]:
+    """The values in a fragment, as the person typed them (an option's, or an argument)."""
+    return ws.words([w.split("=", 1)[1] if w.startswith("--") and "=" in w else w for w in fragment])
 
 
 # -- the tests, one per door --------------------------------------------------------------------
@@ -649,29 +729,35 @@ FOUND: dict[str, list[list[str]]] = {
     "play --device": [["--device", "two\nlines"]],
     "today --device": [["--device", "two\nlines"]],
     # a NUL in a path: click's own Path type raised ValueError
-    "render --output": [["-o", "\x00"]],
     "today --output": [["-o", "\x00"]],
     "journal plot --output": [["-o", "\x00"]],
     "journal report --output": [["-o", "\x00"]],
     "scripts check FILE": [["\x00"]],
     "voice add PATH": [["\x00"]],
-    "pack OUT_DIR": [["\x00"]],
     "app --lan-address": [["--lan-address", "\x00"]],
     # the pack's own fields (energies, scripts) named no flag
     "pack --energies": [["--energies", "\x00"]],
     "pack --scripts": [["--scripts", "\x00"]],
     # a voice's name, and a folder of recordings that is a file, named no argument
     "voice import NAME": [[""]],
-    "voice import FOLDER": [["{ws}/out/s.wav"]],
+    # a name too long for the system (ENAMETOOLONG) from Path.is_dir and is_file: a traceback
+    "voice import FOLDER": [["{ws}/out/s.wav"], ["{ws}/" + "a" * 300 + ".wav"]],
+    "voice remove NAME": [["a" * 10_000]],
+    # the same for a pack's folder; and one made on a full disk was left behind, said as
+    # 'could not write ... run the same command again'
+    "pack OUT_DIR": [["\x00"], ["{ws}/" + "a" * 300], ["{full}/pack"], ["{full}/new/deeper"]],
+    # a file name that is not UTF-8: soundfile encodes a str name strictly (UnicodeEncodeError)
+    "render --output": [["-o", "\x00"], ["-o", "{ws}/out/caf\udce9.wav"]],
 }
 
 
-def door_tests(profile, real: bool, timeout: float) -> dict[str, Callable]:
+def door_tests(profile, real: bool, timeout: float, sweep: bool = False) -> dict[str, Callable]:
     """A test for each door, named after it (test_door__render__--minutes), for a test module's
-    namespace. Each runs FOUND's cases for its door, then `profile`'s drawn ones."""
+    namespace. Each runs FOUND's cases for its door (and with `sweep`, every listed hostile
+    value), then `profile`'s drawn ones."""
     tests = {}
     for door in DOORS:
-        tests[_test_name(door)] = _door_test(door, profile, real, timeout)
+        tests[_test_name(door)] = _door_test(door, profile, real, timeout, sweep)
     return tests
 
 
@@ -680,7 +766,14 @@ def _test_name(door: Door) -> str:
     return "test_door__" + "__".join(re.sub(r"\W", "_", w) for w in words)
 
 
-def _door_test(door: Door, profile, real: bool, timeout: float) -> Callable:
+# Doors whose valid values are many and each some work: slow in a deep run, by nature
+SLOW_DOORS = {
+    ("pack", "name"): "each valid name keeps the pack and makes its page, playlist and PDF again",
+    ("pack", "jobs"): "each valid number keeps the pack and makes its page, playlist and PDF again",
+}
+
+
+def _door_test(door: Door, profile, real: bool, timeout: float, sweep: bool) -> Callable:
     path, command = door.path, door.command
 
     @profile
@@ -688,10 +781,13 @@ def _door_test(door: Door, profile, real: bool, timeout: float) -> Callable:
     def test(fragment: list[str], workspace: Workspace, in_process, base_errors: dict) -> None:
         run_case(door, path, command, fragment, workspace, base_errors.get(path), timeout)
 
-    for found in FOUND.get(door.id, []):
-        test = example(fragment=found)(test)
+    found = [f for f in FOUND.get(door.id, []) if real or not any("{full}" in w for w in f)]
+    for case in found + (curated(door, real) if sweep else []):
+        test = example(fragment=case)(test)
     test.__name__ = _test_name(door)
     test.__doc__ = f"companion {door.id}: hostile values end as the README promises."
+    if sweep and door.key in SLOW_DOORS:
+        test = pytest.mark.slow(SLOW_DOORS[door.key])(test)
     return test
 
 
@@ -724,31 +820,39 @@ class Templates:
     pack: Path  # a pack already made
 
 
-@pytest.fixture(scope="session")
-def templates(tmp_path_factory) -> Templates:
-    """What every case starts from, made once: the hostile files, the person's data, and a pack
-    already made (one short track, the fake voice), which a pack's valid case keeps."""
+@pytest.fixture(name="templates", scope="session")
+def templates_fixture(tmp_path_factory) -> Templates:
+    """What every case starts from, made once for the run (the workers of a run share it): the
+    hostile files, the person's data, and a pack already made (one short track, the fake
+    voice), which a pack's valid case keeps."""
+    from tests.helpers import made_once
+
+    folder, _ = made_once(tmp_path_factory, "fuzz-templates", make_templates)
+    return Templates(folder / "ws", folder / "data" / "companion", folder / "pack")
+
+
+def make_templates(folder: Path) -> str:
     import companion.session as session
     from companion.pack.make import make_pack
     from companion.pack.model import PackOptions
 
-    made = tmp_path_factory.mktemp("fuzz-templates")
-    pack = made / "pack"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(session, "PiperNarrator", FakePiper)
-        make_pack(pack, PackOptions(energies=("low",), scripts=("settling",), format="flac", jobs=1))
-    return Templates(hostile_files(made / "ws"), make_data_template(made / "data"), pack)
+        make_pack(folder / "pack", PackOptions(energies=("low",), scripts=("settling",), format="ogg", jobs=1))
+    hostile_files(folder / "ws")
+    make_data_template(folder / "data")
+    return "made"
 
 
-@pytest.fixture(scope="session")
-def fuzz_cache(tmp_path_factory) -> Path:
+@pytest.fixture(name="fuzz_cache", scope="session")
+def fuzz_cache_fixture(tmp_path_factory) -> Path:
     """One cache for every case (its noise beds made once): the cache is the program's to keep
     sound, and each case checks that nothing half-written is left in it."""
     return tmp_path_factory.mktemp("fuzz-cache")
 
 
-@pytest.fixture
-def workspace(tmp_path, templates, full_disk, monkeypatch, fuzz_cache) -> Iterator[Workspace]:
+@pytest.fixture(name="workspace")
+def workspace_fixture(tmp_path, templates, full_disk, monkeypatch, fuzz_cache) -> Iterator[Workspace]:
     monkeypatch.setenv("XDG_CACHE_HOME", str(fuzz_cache))
     ws = Workspace(tmp_path / "ws", templates, full_disk)
     yield ws
@@ -758,8 +862,8 @@ def workspace(tmp_path, templates, full_disk, monkeypatch, fuzz_cache) -> Iterat
 _BASE_ERRORS: dict[tuple[str, ...], str | None] = {}
 
 
-@pytest.fixture
-def base_errors(workspace, in_process) -> dict[tuple[str, ...], str | None]:
+@pytest.fixture(name="base_errors")
+def base_errors_fixture(workspace, in_process) -> dict[tuple[str, ...], str | None]:
     for path, command in COMMANDS:
         if path in REFUSED_BASES and path not in _BASE_ERRORS:
             _BASE_ERRORS[path] = base_error(path, command, workspace, 60)

@@ -8,14 +8,14 @@ from __future__ import annotations
 import pytest
 import sounddevice  # noqa: F401 (PortAudio is found by running ldconfig: at collection, not in a test)
 
-from tests.cli_fuzz import (  # noqa: F401 (fixtures)
+from tests.cli_fuzz import (  # noqa: F401 (the fixtures)
     DOORS,
-    base_errors,
+    base_errors_fixture,
     door_tests,
-    fuzz_cache,
-    in_process,
-    templates,
-    workspace,
+    fuzz_cache_fixture,
+    in_process_fixture,
+    templates_fixture,
+    workspace_fixture,
 )
 from tests.fuzzing import FAST
 
