@@ -78,8 +78,12 @@ def play(
     check_callable("view", view)
     check_callable("keys", keys)
     player = Player(session, output)
-    with _interrupts_to(player), keys(player.send) if keys is not None else nullcontext():
-        return player.run(view)
+    with _interrupts_to(player):  # from the moment keys are read, Ctrl-C is the player's
+        controls = keys(player.send) if keys is not None else nullcontext()
+        ok = all(callable(getattr(controls, m, None)) for m in ("__enter__", "__exit__"))
+        check_argument("keys", keys, ok, "a function that gives a context manager (see keys.TerminalKeys), or None")
+        with controls:
+            return player.run(view)
 
 
 @contextmanager
