@@ -326,7 +326,16 @@ def _door_test(door: Door, profile, real: bool, sweep: bool) -> Callable:
         test = example(value=found)(test)
     test.__name__ = _test_name(door)
     test.__doc__ = f"companion.{door.id}: a hostile value is the library's own error, naming it."
+    if sweep and door.id in SLOW_DOORS:
+        test = pytest.mark.slow(SLOW_DOORS[door.id])(test)
     return test
+
+
+# Doors whose valid values are many and each some work: slow in a deep run, by nature
+SLOW_DOORS = {
+    "PackOptions.name": "each valid name keeps the pack and makes its page, playlist and PDF again",
+    "PackOptions.jobs": "each valid number keeps the pack and makes its page, playlist and PDF again",
+}
 
 
 @pytest.fixture(name="calls")
