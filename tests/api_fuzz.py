@@ -35,6 +35,7 @@ import companion
 from companion.errors import BadInput, CompanionError
 from companion.output.tags import Chapter
 from tests.cli_fuzz import FLOATS, INTEGERS, PACK_FOLDERS, PATHS, TEXT, hostile_text
+from tests.fuzzing import after_listed
 
 # -- the doors -------------------------------------------------------------------------------
 
@@ -312,18 +313,29 @@ def _door_test(door: Door, profile, real: bool, sweep: bool) -> Callable:
     # a function given where a function is asked for is the caller's to get right: what it raises is its own
     callback = any(kind in annotation(door) for kind in ("Callable", "Progress")) and door.id != "play.keys"
 
-    @profile
+    listed = curated(door, real) if sweep else []
+
+    @after_listed(profile, len(listed))
     @given(value=folders(real) if door.id == "make_pack.folder" else hostile(real))
     def test(value: Any, calls: Calls) -> None:
         if is_default(value, given_default) or (flag and isinstance(value, bool)) or (callback and callable(value)):
             return  # what it takes anyway (opts=None is the whole default pack; massage=True an hour's track)
         check(door, value, lambda: calls.call(door, value))
 
-    for found in FOUND.get(door.id, []) + (curated(door, real) if sweep else []):
+    for found in FOUND.get(door.id, []) + listed:
         test = example(value=found)(test)
     test.__name__ = _test_name(door)
     test.__doc__ = f"companion.{door.id}: a hostile value is the library's own error, naming it."
+    if sweep and door.id in SLOW_DOORS:
+        test = pytest.mark.slow(SLOW_DOORS[door.id])(test)
     return test
+
+
+# Doors whose valid values are many and each some work: slow in a deep run, by nature
+SLOW_DOORS = {
+    "PackOptions.name": "each valid name keeps the pack and makes its page, playlist and PDF again",
+    "PackOptions.jobs": "each valid number keeps the pack and makes its page, playlist and PDF again",
+}
 
 
 @pytest.fixture(name="calls")

@@ -7,8 +7,9 @@ characters, bytes that are not UTF-8, paths that are folders, missing, unreadabl
 FIFOs, on a full disk...), put after a base of valid options that keeps the command cheap
 (tests/fast/fake_voice.py speaks; a pack is already made), and run through the command
 line's own entry point in this process, under click's test runner. Each case must end as
-the README promises (see `check`). Every case the fuzzer ever found is in FOUND, an explicit
-@example on its door's test.
+the README promises (see `check`). A deep run also tries every listed value of the door's
+kind (`curated`). Every case the fuzzer ever found is in FOUND, an explicit @example on its
+door's test.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import signal
 import socket
 import sqlite3
 import sys
-import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -38,6 +38,7 @@ from companion import interrupts
 from companion.cli.main import cli, main
 from companion.cli.options import plainly
 from tests.fast.fake_voice import FakeNarrator
+from tests.fuzzing import after_listed
 
 # -- the doors ---------------------------------------------------------------------------
 
@@ -440,7 +441,7 @@ def _take(path: Path, text: str) -> None:
     import numpy as np
     import soundfile as sf
 
-    from tests.fast.fake_voice import SAMPLE_RATE, seconds_for
+    from tests.fast.fake_voice import SAMPLE_RATE
 
     narrator = FakeNarrator()
     key, _ = narrator.clip_lengths([text], 1.75)[text]
@@ -448,7 +449,6 @@ def _take(path: Path, text: str) -> None:
     quiet = np.zeros(SAMPLE_RATE // 2, np.float32)
     rng = np.random.default_rng(0)
     audio = np.concatenate([quiet, tone, quiet]) + rng.normal(0, 1e-4, len(tone) + SAMPLE_RATE).astype(np.float32)
-    assert seconds_for(text, 1.75) > 0
     sf.write(path, audio, SAMPLE_RATE)
 
 
@@ -578,7 +578,7 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
     """What a case in this process needs that a real process does not: the fake voice where the
     bundled one would speak, `app` stopped as Ctrl-C stops it once it serves (without the
     voice-preparing process it starts), `voice prepare` kept from lowering the tests' own
-    priority, and a session that plays stopped by Ctrl-C after a moment. With `sound_output`
+    priority, and a session that plays stopped at once (q). With `sound_output`
     False (the fast layer: a session takes a second to play even on a null output) the
     machine has none, as on a server."""
     if not sound_output:
@@ -610,19 +610,22 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
     monkeypatch.setattr(os, "nice", lambda increment: 0)
     played = common.play_session
 
-    def stopped_soon(*args, **kwargs):
-        """A session played as a person stops it (a second of play each would be minutes)."""
-        stop = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
-        stop.start()
-        try:
-            return played(*args, **kwargs)
-        finally:
-            stop.cancel()
+    def stopped_at_once(session, output, view=None, keys=None):
+        """A session played as a person stops it at once, with q (a second of play each would
+        be minutes): it ends after its gentle fade."""
+        return played(session, output, view=view, keys=_press_q)
 
-    monkeypatch.setattr(common, "play_session", stopped_soon)
+    monkeypatch.setattr(common, "play_session", stopped_at_once)
 
 
 _PORTAUDIO_HOME: str | None = None
+
+
+def _press_q(send):
+    from contextlib import nullcontext
+
+    send("stop")
+    return nullcontext()
 
 
 class _NoProcess:
@@ -775,14 +778,15 @@ SLOW_DOORS = {
 
 def _door_test(door: Door, profile, real: bool, timeout: float, sweep: bool) -> Callable:
     path, command = door.path, door.command
+    found = [f for f in FOUND.get(door.id, []) if real or not any("{full}" in w for w in f)]
+    listed = curated(door, real) if sweep else []
 
-    @profile
+    @after_listed(profile, len(listed))
     @given(fragment=fragments(door, real))
     def test(fragment: list[str], workspace: Workspace, in_process, base_errors: dict) -> None:
         run_case(door, path, command, fragment, workspace, base_errors.get(path), timeout)
 
-    found = [f for f in FOUND.get(door.id, []) if real or not any("{full}" in w for w in f)]
-    for case in found + (curated(door, real) if sweep else []):
+    for case in found + listed:
         test = example(fragment=case)(test)
     test.__name__ = _test_name(door)
     test.__doc__ = f"companion {door.id}: hostile values end as the README promises."
