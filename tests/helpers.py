@@ -62,7 +62,8 @@ def mounted_tmpfs(mount: Path, options: str):
     try:
         yield mount
     finally:  # a failed test's too (its generator is closed then)
-        subprocess.run(["umount", str(mount)], check=False)
+        if subprocess.run(["umount", str(mount)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "--lazy", str(mount)], check=False)  # still busy: detached all the same
 
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600):
