@@ -581,9 +581,9 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
     priority, and a session that plays stopped at once (q). With `sound_output`
     False (the fast layer: a session takes a second to play even on a null output) the
     machine has none, as on a server."""
+    home = os.environ["HOME"]
     if not sound_output:
         monkeypatch.setenv("HOME", str(tmp_path_factory.getbasetemp() / "home-without-sound"))
-    import sounddevice
 
     import companion.app.server as server
     import companion.cli.app as app_command
@@ -595,11 +595,7 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
     # the home network is a second loopback address, as in the app's own tests: never the real one
     monkeypatch.setattr(server, "home_network_address", lambda: "127.0.0.2")
     # PortAudio reads the sound setup when it starts: again, when this test's HOME is another
-    global _PORTAUDIO_HOME
-    if _PORTAUDIO_HOME != os.environ["HOME"]:
-        sounddevice._terminate()
-        sounddevice._initialize()
-        _PORTAUDIO_HOME = os.environ["HOME"]
+    _portaudio_for(os.environ["HOME"])
     said = app_command._say_where
 
     def stop_once_ready(serving) -> None:
@@ -616,6 +612,27 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
         return played(session, output, view=view, keys=_press_q)
 
     monkeypatch.setattr(common, "play_session", stopped_at_once)
+    yield
+    # the next test in this process meets the sound setup its own HOME gives (a test of the
+    # null device once found none, after a case here had started PortAudio without sound)
+    _portaudio_for(home)
+
+
+def _portaudio_for(home: str) -> None:
+    """PortAudio started again as it would be with this HOME (its sound setup read anew)."""
+    import sounddevice
+
+    global _PORTAUDIO_HOME
+    if _PORTAUDIO_HOME == home:
+        return
+    saved = os.environ["HOME"]
+    os.environ["HOME"] = home
+    try:
+        sounddevice._terminate()
+        sounddevice._initialize()
+    finally:
+        os.environ["HOME"] = saved
+    _PORTAUDIO_HOME = home
 
 
 _PORTAUDIO_HOME: str | None = None
