@@ -214,7 +214,7 @@ def render(
     path = check_output_path(Path(path))
     session.finish_voice()
     tags = tags or track_tags(session)
-    sink = FileSink(path, session.plan.sample_rate, session.plan.profile.channels)
+    sink = FileSink(path, session.plan.sample_rate, session.plan.profile.channels, session.plan.fingerprint())
     notes_text = session.safety_notes
 
     def counted(blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:

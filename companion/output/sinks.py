@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import queue
 import subprocess
@@ -31,12 +32,15 @@ FORMATS = {
 # (their noise bed barely compresses) in less time: a 90-minute track in 13.9 s, not 16.5 s.
 FLAC_LEVEL = 0.5
 OPUS_RATE = 48000  # Opus takes 8, 12, 16, 24 or 48 kHz: sessions are resampled to 48 kHz for it
-# MP3 and Opus are encoded by the ffmpeg that the imageio-ffmpeg wheel carries (LAME at its
-# standard quality 5, VBR ~165 kb/s; libopus at 96 kb/s): a 5-minute session in 2.2 s, where
-# libsndfile's MP3 took 9 s (its LAME runs at its slowest quality) and its Opus 7.5 s.
+# MP3, Opus and Ogg Vorbis are encoded by the ffmpeg that the imageio-ffmpeg wheel carries
+# (LAME at its standard quality 5, VBR ~165 kb/s; libopus at 96 kb/s; libvorbis at quality 4,
+# libsndfile's own default): a 5-minute session in 2.2 s, where libsndfile's MP3 took 9 s (its
+# LAME runs at its slowest quality) and its Opus 7.5 s. libsndfile also gave each Ogg file a
+# random stream serial, so the same session never gave the same bytes; ffmpeg takes ours.
 FFMPEG_ENCODERS = {
     ".mp3": ["-c:a", "libmp3lame", "-q:a", "4", "-compression_level", "5", "-f", "mp3"],
     ".opus": ["-c:a", "libopus", "-b:a", "96k", "-f", "ogg"],
+    ".ogg": ["-c:a", "libvorbis", "-q:a", "4", "-f", "ogg"],
 }
 
 
@@ -46,12 +50,23 @@ def check_output_path(path: Path, suffixes: Iterable[str] = FORMATS, field: str 
     return check_writable(path, suffixes, field)
 
 
-class FileSink:
-    """Write blocks to a temporary file beside the target; rename it only when complete."""
+def stream_serial(identity: str) -> int:
+    """An Ogg stream serial number for a file made from `identity` (a session's fingerprint):
+    never 0, which `opusinfo` warns of and tools that join or split Ogg streams mix up, and
+    unlike other files' as a random one would be, while the same session still gives the
+    same bytes. 1 to 2^31 - 1: the range ffmpeg's Ogg muxer takes."""
+    digest = hashlib.sha256(identity.encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 0x7FFFFFFF + 1
 
-    def __init__(self, path: Path, sample_rate: int, channels: int = 1):
+
+class FileSink:
+    """Write blocks to a temporary file beside the target; rename it only when complete.
+    `identity` (a session's fingerprint) fixes an Opus file's stream serial number."""
+
+    def __init__(self, path: Path, sample_rate: int, channels: int = 1, identity: str = ""):
         self.path = check_output_path(Path(path))
         self.sample_rate, self.channels = sample_rate, channels
+        self.serial = stream_serial(identity or str(self.path.name))
         self.format, self.subtype = FORMATS[self.path.suffix.lower()]
         self.file_rate = OPUS_RATE if self.subtype == "OPUS" else sample_rate
 
@@ -61,6 +76,8 @@ class FileSink:
         if self.file_rate != self.sample_rate:
             blocks = _resampled(blocks, self.sample_rate, self.file_rate, self.channels)
         encoder = FFMPEG_ENCODERS.get(self.path.suffix.lower())
+        if encoder is not None and self.path.suffix.lower() in (".ogg", ".opus"):
+            encoder = [*encoder, "-serial_offset", str(self.serial)]  # with -bitexact: the serial itself
         with written_atomically(self.path) as tmp:
             try:
                 if encoder is not None:

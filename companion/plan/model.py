@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from companion.plan.breathing import BreathCycle
@@ -77,6 +79,12 @@ class SessionPlan:
     @property
     def clips(self) -> list[PlacedClip]:
         return [c for e in self.narration for c in e.clips]
+
+    def fingerprint(self) -> str:
+        """A digest of everything the session's sound is made from (every time, text and
+        clip of the plan): the same plan, the same digest, on any machine."""
+        blob = json.dumps([self.to_json(), [c.key for c in self.clips]], sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
 
     def to_json(self) -> dict:
         sr = self.sample_rate

@@ -149,6 +149,33 @@ def test_same_seed_same_bytes_and_a_new_seed_changes_the_bed(tmp_path, shared_ca
     assert sha(cold) == sha(a)
 
 
+def _ogg_serials(path) -> set[int]:
+    """The stream serial numbers of every Ogg page in a file (bytes 14-18 of each page)."""
+    data = path.read_bytes()
+    return {int.from_bytes(data[m.start() + 14 : m.start() + 18], "little") for m in re.finditer(b"OggS\0", data)}
+
+
+def test_ogg_and_opus_files_have_a_serial_of_their_own_and_the_same_bytes(tmp_path):
+    """An Ogg stream's serial number is never 0 (opusinfo warns of it, and joined streams need
+    serials of their own) and differs from session to session, yet the same session gives
+    the same bytes: the serial comes from what the session is made of, not from chance."""
+    import companion
+
+    sessions = [make_session(SessionOptions(energy="low", minutes=2, narration=False, seed=s)) for s in (3, 3, 4)]
+    for suffix in (".ogg", ".opus"):
+        files = [tmp_path / f"{k}{suffix}" for k in range(3)]
+        for session, path in zip(sessions, files):
+            companion.render(session, path)
+        serials = [_ogg_serials(f) for f in files]
+        assert all(len(s) == 1 and 0 not in s for s in serials), (suffix, serials)
+        assert files[0].read_bytes() == files[1].read_bytes(), suffix  # the same session: the same bytes
+        assert serials[0] != serials[2], suffix  # another session: another serial
+        checker = "opusinfo" if suffix == ".opus" else "ogginfo"
+        if shutil.which(checker):
+            said = subprocess.run([checker, str(files[0])], capture_output=True, text=True, timeout=60)
+            assert said.returncode == 0 and "serial number 0" not in said.stdout + said.stderr, said.stdout
+
+
 def test_second_render_reads_the_cache(short_session):
     from companion.voice.piper_voice import PiperNarrator, resolve_voice
 
