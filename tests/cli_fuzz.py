@@ -270,7 +270,7 @@ BASE: dict[tuple[str, ...], dict[str, list[str]]] = {
         "out_dir": ["{ws}/pack"],
         "energies": ["--energies", "low"],
         "scripts": ["--scripts", "settling"],
-        "fmt": ["--format", "ogg"],  # the smallest track: a pack kept is read and hashed
+        "fmt": ["--format", "flac"],  # written in this process (MP3, Ogg and Opus start ffmpeg)
         "jobs": ["--jobs", "1"],
     },
     ("plan",): SESSION,
@@ -592,6 +592,8 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
 
     monkeypatch.setattr(session, "PiperNarrator", FakePiper)
     monkeypatch.setattr(server, "prepare_voice_in_background", _NoProcess)
+    # no name announced on the test network: the app's own tests there find theirs alone
+    monkeypatch.setattr(server, "Announcement", _NoAnnouncement)
     # the home network is a second loopback address, as in the app's own tests: never the real one
     monkeypatch.setattr(server, "home_network_address", lambda: "127.0.0.2")
     # PortAudio reads the sound setup when it starts: again, when this test's HOME is another
@@ -643,6 +645,13 @@ def _press_q(send):
 
     send("stop")
     return nullcontext()
+
+
+class _NoAnnouncement:
+    def __init__(self, address: str, port: int) -> None:
+        self.failed: str | None = None
+
+    def close(self, within_s: float = 0.5) -> None: ...
 
 
 class _NoProcess:

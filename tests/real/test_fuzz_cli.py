@@ -5,6 +5,7 @@ the app stopped by Ctrl-C once it serves). tests/cli_fuzz.py says what each case
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -35,7 +36,8 @@ from tests.cli_fuzz import (  # noqa: F401 (the fixtures)
     workspace_fixture,
 )
 from tests.fuzzing import DEEP
-from tests.helpers import mounted_tmpfs
+from tests.helpers import mounted_tmpfs, run_wide
+from tests.real.test_app import LAN_ADDRESS
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +83,19 @@ def run_process(args: list[str], ws: Workspace, env: dict, timeout: float = 120)
 
 
 def _run_app(args: list[str], ws: Workspace, env: dict) -> Ran:
-    """The app serves until Ctrl-C: once it says where it is (or ends), it gets one."""
+    """The app serves until Ctrl-C: once it says where it is (or ends), it gets one. With
+    --lan it serves the tests' home network (a second loopback address, never the real one),
+    taking its turn there with the app's own tests, which look for its name."""
+    if "--lan" not in args:
+        return _serve_once(args, ws, env)
+    if "--lan-address" not in args:
+        args = [*args, "--lan-address", LAN_ADDRESS]
+    with open(env[LAN_LOCK], "w") as turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        return _serve_once(args, ws, env)
+
+
+def _serve_once(args: list[str], ws: Workspace, env: dict) -> Ran:
     child = subprocess.Popen(
         [sys.executable, "-m", "companion", *args],
         stdin=subprocess.DEVNULL,
@@ -103,8 +117,11 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
+LAN_LOCK = "COMPANION_TESTS_LAN_LOCK"  # where the app's tests take turns on the home network
+
+
 @pytest.fixture
-def process_env(workspace, shared_cache, null_audio_home, tmp_path) -> dict:
+def process_env(workspace, shared_cache, null_audio_home, tmp_path, tmp_path_factory) -> dict:
     """The real voice's warm cache, linked (its files are replaced whole, never changed in place),
     so that what a case leaves in it is this case's alone."""
     cache = tmp_path / "cache"
@@ -115,6 +132,7 @@ def process_env(workspace, shared_cache, null_audio_home, tmp_path) -> dict:
         "XDG_CACHE_HOME": str(cache),
         "HOME": str(null_audio_home),
         "PYTHONIOENCODING": "utf-8:strict",  # as en_US.UTF-8 has it (this machine has only C.UTF-8)
+        LAN_LOCK: str(run_wide(tmp_path_factory) / "lan.lock"),  # the app fixture's own turn
     }
 
 
