@@ -592,6 +592,12 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
 
     monkeypatch.setattr(session, "PiperNarrator", FakePiper)
     monkeypatch.setattr(server, "prepare_voice_in_background", _NoProcess)
+    if not sound_output:  # the fast layer: matplotlib's first font scan (a fresh machine's) starts a process
+        import companion.pack.make as pack_make
+        from companion.paths import builtin
+
+        cover = (builtin("audio_assets") / "cover.png").read_bytes()
+        monkeypatch.setattr(pack_make, "draw_cover", lambda *args: cover)
     # no name announced on the test network: the app's own tests there find theirs alone
     monkeypatch.setattr(server, "Announcement", _NoAnnouncement)
     # the home network is a second loopback address, as in the app's own tests: never the real one
