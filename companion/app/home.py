@@ -3,6 +3,8 @@ roles.py for where the answer is kept and what it changes)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,7 +20,7 @@ async def home(request: Request) -> Response:
 async def who(request: Request) -> Response:
     """Who uses the app on this device: asked once, changed here at any time, never needed."""
     role = role_of(request)
-    shown = {"roles": ROLES, "role": role, "role_words": ROLE_WORDS.get(role or ""), "first_time": role is None}
+    shown: dict[str, Any] = {"roles": ROLES, "role": role, "role_words": ROLE_WORDS.get(role or ""), "first_time": role is None}
     if request.method == "GET":
         return page(request, "who.html", **shown)
     form = await request.form()

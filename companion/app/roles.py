@@ -84,8 +84,10 @@ def role_of(request: Request) -> str | None:
     question was skipped."""
     if "companion.device" in request.scope:  # the home network's door: the device's own
         device = request.scope["companion.device"]
-        return getattr(device, "role", None) if device is not None else None
-    return request.app.state.companion.choices.role
+        role: str | None = getattr(device, "role", None) if device is not None else None
+        return role
+    choices: Choices = request.app.state.companion.choices
+    return choices.role
 
 
 def set_role(request: Request, role: str) -> None:

@@ -209,8 +209,10 @@ def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLR
     if "companion.device" in request.scope and request.scope["companion.device"] is None:
         first, rest = (), ()  # an unpaired device: the pairing page, and nothing to go to
     here = request.url.path
-    html = templates().get_template(name).render(
-        pages=first, more_pages=rest, here=here, here_name=page_name(here, first + rest), **values
+    html = (
+        templates()
+        .get_template(name)
+        .render(pages=first, more_pages=rest, here=here, here_name=page_name(here, first + rest), **values)
     )
     return HTMLResponse(html, status)
 

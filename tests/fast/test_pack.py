@@ -26,14 +26,14 @@ def test_the_default_pack_is_a_good_one():
         "04 Medium energy - After a massage - 12 min.mp3",
         "05 High energy - A calm place - 20 min.mp3",
         "06 High energy - A thankful moment - 20 min.mp3",
-        "07 Sleep - Drifting to sleep - 20 min.mp3",
+        "07 Sleep - Drifting towards sleep - 20 min.mp3",
     ]
     breathing = tracks[1].options
     assert breathing.script == "breathlessness" and breathing.breathless and breathing.energy == "low"
     assert tracks[-1].options.energy == "low"  # sleep: the gentlest pacing and fewest words
     every = choose_tracks(PackOptions(massage=True, caregiver=True, format="ogg"))
     assert [t.file for t in every[-3:]] == [
-        "08 Massage - Therapist's track - 60 min.ogg",
+        "08 Massage - welcome and closing - 60 min.ogg",
         "09 Caregiver - Hand massage - 12 min.ogg",
         "10 Caregiver - Foot massage - 16 min.ogg",
     ]

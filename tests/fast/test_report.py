@@ -69,7 +69,7 @@ def test_the_report_says_what_the_journal_holds_in_plain_words(tmp_path, clock):
     assert "Pain: rated 3 times, 2 to 6; around 5 early in the period, 2 late in it." in text
     assert "Tiredness: rated once, always 5." in text
     assert "3 sessions, 16 minutes listened to here." in text
-    assert "Settling and breath awareness: twice; A gentle body scan: once." in text
+    assert "Settling: twice; Body scan: once." in text
     assert "Anxiety, before and after 3 sessions: lower after 1, the same after 1, higher after 1." in text
     assert "Wellbeing, before and after 1 session: lower after 1." in text
     assert "a hard night" in text and "before the period" not in text
