@@ -20,7 +20,12 @@ async def home(request: Request) -> Response:
 async def who(request: Request) -> Response:
     """Who uses the app on this device: asked once, changed here at any time, never needed."""
     role = role_of(request)
-    shown: dict[str, Any] = {"roles": ROLES, "role": role, "role_words": ROLE_WORDS.get(role or ""), "first_time": role is None}
+    shown: dict[str, Any] = {
+        "roles": ROLES,
+        "role": role,
+        "role_words": ROLE_WORDS.get(role or ""),
+        "first_time": role is None,
+    }
     if request.method == "GET":
         return page(request, "who.html", **shown)
     form = await request.form()
