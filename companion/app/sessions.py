@@ -32,7 +32,7 @@ from companion.app.web import (
     who_asks,
     words,
 )
-from companion.errors import BadInput
+from companion.errors import BadInput, CompanionError
 from companion.journal.again import PlayAgain, play_again
 from companion.journal.store import Journal, Ratings
 from companion.modes import CAREGIVER
@@ -130,8 +130,11 @@ def _make(options: SessionOptions, state: AppState, job: Job) -> Session:
 # -- Today ------------------------------------------------------------------------------
 def _again(state: AppState) -> PlayAgain:
     """Today's "play again": the library's pick from the journal (the page only shows it)."""
-    with Journal(state.journal_path, read_only=True) as journal:
-        return play_again(journal)
+    try:
+        with Journal(state.journal_path, read_only=True) as journal:
+            return play_again(journal)
+    except CompanionError:  # a journal that cannot be read: the questions still choose (its page says why)
+        return PlayAgain((), ())
 
 
 def _today_page(request: Request, status: int = 200, **values: Any) -> Response:
