@@ -65,11 +65,12 @@ def voice_phrases(script: str, listener: str | None, energy: str | None) -> None
     everything = len(script_phrases(found, name))
     if energy is None:
         click.echo(
-            f"{everything} phrases for every energy level; --energy low lists what a low-energy session needs.",
+            f"{counted(everything, 'phrase')} for every energy level; "
+            "--energy low lists what a low-energy session needs.",
             err=True,
         )
     else:
-        click.echo(f"{len(numbered)} of the {everything} phrases are spoken at {energy} energy.", err=True)
+        click.echo(f"{len(numbered)} of the {counted(everything, 'phrase')} are spoken at {energy} energy.", err=True)
 
 
 @voice.command("record")
@@ -285,4 +286,5 @@ def voice_prepare(quiet: bool) -> None:
         click.echo("Preparing the voice for every built-in script…")
     made = prepare_voice()
     if not quiet:
-        click.echo(f"The voice is ready: {made} phrases made now." if made else "The voice was ready already.")
+        made_now = f"The voice is ready: {counted(made, 'phrase')} made now."
+        click.echo(made_now if made else "The voice was ready already.")

@@ -91,7 +91,7 @@ def session_lines(report: CareTeamReport) -> list[str]:
     heard = sum(record.minutes_heard or 0 for _, record in report.sessions)
     first = _count(len(report.sessions), "session")
     if heard:
-        first += f", {heard:.0f} minutes listened to here"
+        first += f", {counted(round(heard), 'minute')} listened to here"
     named = used.most_common(MOST_SCRIPTS)
     which = "; ".join(f"{title}: {_times(n)}" for title, n in named)
     others = len(used) - len(named)
