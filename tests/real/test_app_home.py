@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from companion.journal.store import Journal, Ratings, SessionRecord
-from tests.browser import DESKTOP, PHONE, axe_violations, chromium, small_targets
+from tests.browser import DESKTOP, PHONE, axe_violations, chromium, sideways_scroll, small_targets
 from tests.real.test_app import _go, _open, _wait, app  # noqa: F401, F811  (app: the fixture)
 
 PAGES = ("/today", "/listen", "/caregiver", "/massage", "/journal", "/voices", "/pack", "/devices", "/who")
@@ -65,6 +65,8 @@ def test_every_page_puts_its_own_content_first_behind_one_named_menu(app):  # no
                     assert bar <= most * screen, (path, size, theme, bar, screen)
                     if size != ZOOM:  # at 200 % a long heading may fill the screen; the bar still may not
                         assert heading <= screen and first < screen, (path, size, theme, heading, first)
+                    else:
+                        assert sideways_scroll(driver) <= 0, path  # a long word wraps, nothing scrolls sideways
                     if theme == "dim":
                         label = driver.execute_script("return document.getElementById('theme').textContent")
                         assert label == "Brighten the page", path  # says what it will do
@@ -90,6 +92,10 @@ def test_every_page_puts_its_own_content_first_behind_one_named_menu(app):  # no
         assert not driver.execute_script("return document.getElementById('menu').open")
         assert driver.switch_to.active_element == summary  # back on Menu
         cookie = driver.get_cookie("companion")  # the owner's session, for a browser with no script
+        _screen(driver, ZOOM, 2)  # open at 200 % zoom too: within the screen's width, 44 px keys
+        summary.click()
+        assert sideways_scroll(driver) <= 0 and small_targets(driver) == []
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     with chromium(PHONE, extra=("--blink-settings=scriptEnabled=false",)) as plain:  # no script at all
         plain.get(app.base + "/static/app.css")  # on the app's address, to be given the session
         plain.add_cookie({"name": "companion", "value": cookie["value"], "path": "/"})
