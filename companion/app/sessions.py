@@ -32,7 +32,8 @@ from companion.app.web import (
     who_asks,
     words,
 )
-from companion.errors import BadInput
+from companion.errors import BadInput, CompanionError
+from companion.journal.again import PlayAgain, play_again
 from companion.journal.store import Journal, Ratings
 from companion.modes import CAREGIVER
 from companion.options import SessionOptions
@@ -127,11 +128,43 @@ def _make(options: SessionOptions, state: AppState, job: Job) -> Session:
 
 
 # -- Today ------------------------------------------------------------------------------
+def _again(state: AppState) -> PlayAgain:
+    """Today's "play again": the library's pick from the journal (the page only shows it)."""
+    try:
+        with Journal(state.journal_path, read_only=True) as journal:
+            return play_again(journal)
+    except CompanionError:  # a journal that cannot be read: the questions still choose (its page says why)
+        return PlayAgain((), ())
+
+
+def _today_page(request: Request, status: int = 200, **values: Any) -> Response:
+    again = _again(state_of(request))
+    return page(request, "today.html", status, goals=GOALS, lengths=LENGTHS, again=again, **values)
+
+
+async def _play_again(request: Request, key: str) -> Response:
+    """One tap: the same session as before (its script, energy and length), kept in the journal."""
+    state = state_of(request)
+    chosen_again = _again(state).find(key)
+    if chosen_again is None:
+        gone = "That session is no longer in the list; choose another, or answer the questions."
+        return _today_page(request, 400, error=gone)
+    options, note = fitted(chosen_again.options())
+    reason = f"Again: {chosen_again.title}, {options.minutes:g} minutes." + (f" {note}" if note else "")
+    try:
+        heard = start_hearing(state, options, reason, who_asks(request), checkin={})
+    except NoRoom as exc:
+        return _today_page(request, 503, error=words(exc))
+    return back_to(f"/session/{heard.job.id}")
+
+
 async def today(request: Request) -> Response:
     state = state_of(request)
     if request.method == "GET":
-        return page(request, "today.html", goals=GOALS, lengths=LENGTHS)
+        return _today_page(request)
     form = await request.form()
+    if form.get("action") == "again":
+        return await _play_again(request, str(form.get("again") or ""))
     try:
         score = number(form, "energy_score", 0, 10)
         breathless = chosen(form, "breathless", ("yes", "no"))
@@ -144,14 +177,14 @@ async def today(request: Request) -> Response:
         choice = choose(answers)
         options, note = fitted(choice.options())
     except BadInput as exc:
-        return page(request, "today.html", 400, goals=GOALS, lengths=LENGTHS, error=words(exc))
+        return _today_page(request, 400, error=words(exc))
     before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
     reason = choice.reason + "." + (f" {note}" if note else "")
     try:
         heard = start_hearing(state, options, reason, who_asks(request), checkin, before)
     except NoRoom as exc:
-        return page(request, "today.html", 503, goals=GOALS, lengths=LENGTHS, error=words(exc))
+        return _today_page(request, 503, error=words(exc))
     return back_to(f"/session/{heard.job.id}")
 
 

@@ -409,6 +409,18 @@ class Journal:
             raise _explain(exc, self.path) from None
         return [(row[0], _session_from(row[1:])) for row in rows]
 
+    def session_rows(self) -> list[tuple[int, str, SessionRecord]]:
+        """Every session as (id, start in local time, record), oldest first."""
+        query = (
+            "SELECT id, started_at, script, energy, mode, minutes_planned, minutes_heard, ended, energy_score, "
+            "breathless, goal FROM sessions ORDER BY started_at, id"
+        )
+        try:
+            rows = self._db.execute(query).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _explain(exc, self.path) from None
+        return [(row[0], row[1], _session_from(row[2:])) for row in rows]
+
 
 def _session_from(columns: Sequence) -> SessionRecord:
     """A session's columns, script to goal in the table's order, as its record."""

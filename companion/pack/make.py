@@ -47,6 +47,7 @@ from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.session import STOP_RULE, check_options
 from companion.voice.piper_voice import resolve_voice
 from companion.voice.pronounce import load_fixups
+from companion.voice.recorded import RecordedVoice
 
 SLEEP_MINUTES = 20.0  # long enough to fall asleep to; the sleep script fades slowly into quiet
 
@@ -105,16 +106,34 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
             "none of the scripts named is written for the energy levels chosen", field="scripts", value=opts.scripts
         )
     tracks = []
-    for number, (group, name, options) in enumerate(rows, start=1):
+    for number, (group, name, plain) in enumerate(rows, start=1):
+        options = _in_voice(plain, opts.voice)
         short, purpose = _about(name, options)
         # two digits always: adding tracks to a pack never renames the ones it has
-        file = f"{number:02d} {group} - {file_safe(short)} - {options.minutes:g} min.{opts.format}"
+        named = file_safe(short)  # a name that begins with its group says it once: "Massage - welcome..."
+        named = named if named.startswith(f"{group} - ") else f"{group} - {named}"
+        file = f"{number:02d} {named} - {options.minutes:g} min.{opts.format}"
         tracks.append(Track(number, group, short, purpose, options, file))
     return tracks
 
 
 def _relax(energy: Energy, script: str, minutes: float) -> SessionOptions:
     return SessionOptions(energy=energy.value, script=script, minutes=minutes, breathless=script == BREATHING_EASY)
+
+
+def _in_voice(options: SessionOptions, voice: str | None) -> SessionOptions:
+    """A track in the pack's voice: a recorded voice's missing phrases said by the bundled one."""
+    if voice is None:
+        return options
+    return replace(options, voice=voice, fill_with_tts=RecordedVoice.known(voice))
+
+
+def voice_identity(voice: str | None) -> str:
+    """The identity of a track's voice: a recorded voice's takes (and the bundled voice that
+    fills in), else the Piper voice's."""
+    if voice is not None and RecordedVoice.known(voice):
+        return f"{RecordedVoice(voice).identity()}+{resolve_voice(None).identity}"
+    return resolve_voice(voice).identity
 
 
 def _named_scripts(names: tuple[str, ...], energy: Energy) -> tuple[str, ...]:
@@ -148,7 +167,7 @@ def sound_hash(track: Track, script: Script, fmt: str) -> str:
     """Everything a track's sound depends on: the program, its options, its script's text, the
     voice and its pronunciations, and the format. The same hash means the same sound; its tags
     (album, number, total) are kept apart, so a change of those only re-tags the file."""
-    voice = resolve_voice(track.options.voice).identity
+    voice = voice_identity(track.options.voice)
     fixups = [asdict(f) for f in load_fixups()]
     blob = {
         "program": program_hash(),

@@ -128,7 +128,7 @@ def test_show_export_and_forget_from_the_command_line(tmp_path):
         (Answers(0), "low", "settling", 6, "Low energy: Settling, 6 minutes"),
         (Answers(3, False, "rest"), "low", "settling", 6, "Low energy, to rest: Settling, 6 minutes"),
         (Answers(4), "medium", "body-scan", 12, "Some energy: Body scan, 12 minutes"),
-        (Answers(6, goal="sleep"), "medium", "sleep", 12, "Some energy, for sleep: Drifting to sleep, 12 minutes"),
+        (Answers(6, goal="sleep"), "medium", "sleep", 12, "Some energy, for sleep: Drifting towards sleep, 12 minutes"),
         (Answers(7), "high", "calm-place", 20, "Good energy: A calm place, 20 minutes"),
         (
             Answers(10, goal="after-massage", minutes=15),

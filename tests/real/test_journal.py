@@ -143,7 +143,7 @@ def test_checkin_on_a_terminal_one_key_each_enter_skips():
     screen = Screen(master)
     screen.wait(b"How much energy")
     os.write(master, b"\x1b")  # Esc: skip the rest
-    assert b"No energy level given, for sleep: Drifting to sleep, 12 minutes" in screen.wait(b"12 minutes")
+    assert b"No energy level given, for sleep: Drifting towards sleep, 12 minutes" in screen.wait(b"12 minutes")
     assert child.wait(timeout=30) == 0
     assert not journal_path().exists()  # a dry run writes nothing
 
@@ -257,7 +257,7 @@ def test_today_lengthens_a_session_too_short_for_its_words(tmp_path):
     [
         (b"2n\r2", b"Low energy: Settling, 6 minutes"),
         (b"5nr\r", b"Some energy, to rest: Body scan, 12 minutes"),
-        (b"5ns3", b"Some energy, for sleep: Drifting to sleep, 15 minutes"),
+        (b"5ns3", b"Some energy, for sleep: Drifting towards sleep, 15 minutes"),
         (b"tnm1", b"Good energy, after a massage: After a massage, 15 minutes"),
         (b"8y\r\r", b"Good energy and short of breath: Breathing easy, 20 minutes"),
         (b"\r\r\r\r", b"No energy level given: Body scan, 12 minutes"),

@@ -171,3 +171,17 @@
     });
   });
 })();
+
+// issue 30 part 1: the Menu (a <details>, which opens without script) closes on Escape, its
+// focus back on Menu, and when a tap or the focus goes elsewhere on the page.
+(function () {
+  "use strict";
+  var menu = document.getElementById("menu");
+  if (!menu) { return; }
+  var summary = menu.querySelector("summary");
+  menu.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && menu.open) { menu.open = false; summary.focus(); }
+  });
+  document.addEventListener("click", function (e) { if (menu.open && !menu.contains(e.target)) { menu.open = false; } });
+  document.addEventListener("focusin", function (e) { if (menu.open && !menu.contains(e.target)) { menu.open = false; } });
+})();
