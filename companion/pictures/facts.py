@@ -173,8 +173,8 @@ def plan_facts(plan: SessionPlan) -> PlanFacts:
     summary = f"{minutes:g} minute{'s' if minutes != 1 else ''}, {ENERGY_WORDS[p.energy].lower()}"
     regions = plan.regions
     named = [(s / sr, name) for s, name in (regions or plan.sections)]
-    if named and named[0][0] > 0.5 and not regions:  # the words before the first section: the opening
-        named.insert(0, (0.0, "Opening"))
+    if named:  # the first part runs from the start (the tone's opening before its first words)
+        named[0] = (0.0, named[0][1])
     words = [Span(e.start / sr, e.end / sr, " ".join(e.text.split())) for e in plan.narration]
     chimes = [Moment(c.at / sr, cue_words(c)) for c in plan.cues]
     rates: list[tuple[float, float]] = []
