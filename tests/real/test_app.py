@@ -295,9 +295,9 @@ def test_journal_add_change_delete_export_and_report(app, tmp_path):
         assert "Kept in your journal" in driver.find_element("css selector", ".kept").text
         entry = driver.find_element("css selector", ".entry")
         assert "Anxiety 6" in entry.text and "=restless <b>night</b>" in entry.text  # shown as text
-        _wait(driver, "var i = document.querySelector('.chart'); return i.complete && i.naturalWidth > 0")
+        _wait(driver, "return document.querySelector('.journal-chart svg.chart-strip')")
         _accessible(driver, "journal")
-        _shot(driver, "journal")
+        _shot(driver, "journal", show=".journal-chart")
         _go(driver, entry.find_element("link text", "Change"))
         _accessible(driver, "edit")
         driver.find_element("css selector", "input[name=anxiety][value='4']").click()
@@ -373,9 +373,9 @@ def test_massage_regions_picture_and_live_controls(app):
             driver.find_element("id", f"region_{i}").send_keys(name)
             driver.find_element("id", f"minutes_{i}").send_keys(minutes)
         _go(driver, driver.find_element("css selector", "button[value=plan]"))
-        _wait(driver, "var i = document.querySelector('.chart'); return i && i.complete && i.naturalWidth > 800")
+        _wait(driver, "return document.querySelector('.plan-picture .plan-row')", timeout=60)
         assert driver.find_element("id", "region_1").get_attribute("value") == "legs"  # the form keeps its rows
-        _shot(driver, "massage-plan", show="#plan-title", size=DESKTOP)
+        _shot(driver, "massage-plan", show="#plan-title", size=DESKTOP)  # the plan drawn in the page
         _go(driver, driver.find_element("css selector", "button[value=play]"))
         _wait(driver, "return document.getElementById('live').dataset.state === 'playing'")
         driver.find_element("id", "live-pause").click()

@@ -102,7 +102,7 @@ def test_the_journal_chart_is_readable_on_a_phone_in_both_themes(app):  # noqa: 
             "3 Dec 2026, 10:15 on its own 5 –",
             "7 Dec 2026, 10:15 on its own 3 2",
         ]
-        _shot(driver, "journal", show=chart)
+        _shot(driver, "journal-chart", show=chart)
         _looked_at(driver, chart, "journal-chart")
         png = driver.execute_script(
             "return fetch('/journal/chart.png').then(r => r.arrayBuffer())"
@@ -130,7 +130,7 @@ def test_a_massage_plan_names_every_region_in_plain_words(app):  # noqa: F811  (
         assert "0:00 Region: back" in heard and "28:00 Chime: two minutes left" in heard
         assert any("Welcome. This time is for you." in h for h in heard)  # each spoken line whole
         assert [e.text for e in driver.find_elements("css selector", ".plan-axis text")] == ["0", "10", "20", "30"]
-        _shot(driver, "massage-plan", show=".plan-picture")
+        _shot(driver, "massage-plan-phone", show=".plan-picture")
         _looked_at(driver, ".plan-picture", "massage-plan")
 
 
