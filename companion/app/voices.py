@@ -26,7 +26,7 @@ from companion.plan.catalogue import builtin_scripts, resolve_script
 from companion.plan.checkin import ENERGY_WORDS
 from companion.plan.profile import SAMPLE_RATE, Energy
 from companion.plan.scripts import check_name
-from companion.voice.phrases import split_by_energy, walk_order
+from companion.voice.phrases import Phrase, split_by_energy, walk_order
 from companion.voice.recorded import CONSENT, RecordedVoice, list_voices, script_phrases
 from companion.voice.takes import FORMATS, import_takes, numbered_files
 
@@ -38,6 +38,7 @@ def _scripts() -> list[tuple[str, str]]:
     return [(s.name, s.title) for s in builtin_scripts()]
 
 
+Params = ImmutableMultiDict[str, Any]  # a page's query or form
 ENERGIES = tuple((e.value, ENERGY_WORDS[e]) for e in Energy)  # a recording's energy: its phrases first
 
 
@@ -53,11 +54,11 @@ def _shown(**more: Any) -> dict[str, Any]:
     }
 
 
-def _energy(params: ImmutableMultiDict) -> str | None:
+def _energy(params: Params) -> str | None:
     return chosen(params, "energy", tuple(e for e, _ in ENERGIES))
 
 
-def _only(params: ImmutableMultiDict) -> list[int] | None:
+def _only(params: Params) -> list[int] | None:
     """The phrase numbers a walk is limited to ("3,17": those a session lacks), if any."""
     text = str(params.get("only") or "")
     numbers = [int(n) for n in text.split(",") if n.isascii() and n.isdigit() and len(n) < 6]
@@ -93,17 +94,22 @@ def _walk(params: ImmutableMultiDict) -> tuple[RecordedVoice, str, str | None, l
     return recorded, script_name, listener, script_phrases(resolve_script(script_name, Energy.MEDIUM), listener)
 
 
-def _order(params: ImmutableMultiDict, script_name: str, listener: str | None) -> list[int]:
+def _order(params: Params, script_name: str, listener: str | None) -> list[int]:
     """The walk's phrase numbers in order: the chosen energy's first, or only those asked for."""
     script = resolve_script(script_name, Energy.MEDIUM)
     return walk_order(script, _energy(params), listener, _only(params))
 
 
-def _lacking_after_import(recorded: RecordedVoice, script_name: str, listener: str | None, energy: str | None) -> dict:
+def _lacking_after_import(
+    recorded: RecordedVoice, script_name: str, listener: str | None, energy: str | None
+) -> dict[str, Any]:
     """What is still to record after an import: the chosen energy's phrases apart from the rest."""
     script = resolve_script(script_name, Energy.MEDIUM)
     spoken, rest = split_by_energy(script, energy or Energy.LOW.value, listener)
-    missing = lambda phrases: [p.number for p in phrases if not recorded.has(p.text)]  # noqa: E731
+
+    def missing(phrases: list[Phrase]) -> list[int]:
+        return [p.number for p in phrases if not recorded.has(p.text)]
+
     return {"spoken": missing(spoken), "rest": missing(rest), "energy": energy or Energy.LOW.value}
 
 
@@ -200,7 +206,17 @@ def _next_lacking(recorded: RecordedVoice, phrases: list[str], order: list[int],
     return next((n for n in later if n in lacking), todo[0] if todo else None)
 
 
-def _walk_page(request: Request, status: int, recorded, script_name, listener, phrases, n, params, **more) -> Response:
+def _walk_page(
+    request: Request,
+    status: int,
+    recorded: RecordedVoice,
+    script_name: str,
+    listener: str | None,
+    phrases: list[str],
+    n: int | None,
+    params: Params,
+    **more: Any,
+) -> Response:
     order = _order(params, script_name, listener)
     at = order.index(n) if n in order else -1
     return page(

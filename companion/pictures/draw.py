@@ -29,7 +29,7 @@ DPI = 90
 SAID_WIDTH = 120  # characters of a spoken line in a row of the list beneath a plan
 
 
-def _pyplot():
+def _pyplot() -> Any:
     with environment({"MPLCONFIGDIR": str(cache_dir() / "matplotlib")}):  # read as matplotlib loads
         import matplotlib
 
@@ -52,7 +52,14 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path: Path, private: bool = False) -> None:
+def _dates() -> Any:
+    """matplotlib's dates module (its locators and formatters are untyped)."""
+    import matplotlib.dates
+
+    return matplotlib.dates
+
+
+def _save(fig: Any, path: Path, private: bool = False) -> None:
     """`private`: health data (the journal's picture), readable by the owner alone."""
     if path.suffix.lower() != ".png":
         raise BadInput(f"a picture is written as PNG; end the file name with .png, not '{path.name}'")
@@ -77,8 +84,7 @@ def plot_journal(entries: list[Entry], path: Path) -> None:
 
 def journal_figure(plt: Any, entries: list[Entry]) -> Any:
     """The journal's picture as a matplotlib figure (its words can be read back from it)."""
-    from matplotlib.dates import DateFormatter, DayLocator
-
+    dates = _dates()
     facts = journal_facts(entries)
     fig, axes = plt.subplots(len(SYMPTOMS), 1, figsize=SIZE_IN, sharex=True)
     for ax, name in zip(axes, SYMPTOMS):
@@ -107,9 +113,9 @@ def journal_figure(plt: Any, entries: list[Entry]) -> Any:
     if days == 1:  # one day: named once, under its middle
         axes[-1].set_xticks([facts.start + timedelta(hours=12)])
     else:
-        axes[-1].xaxis.set_major_locator(DayLocator(interval=max(1, days // 6)))
+        axes[-1].xaxis.set_major_locator(dates.DayLocator(interval=max(1, days // 6)))
     with_year = facts.start.year != (facts.end - timedelta(days=1)).year
-    axes[-1].xaxis.set_major_formatter(DateFormatter("%-d %b %Y" if with_year else "%-d %b"))
+    axes[-1].xaxis.set_major_formatter(dates.DateFormatter("%-d %b %Y" if with_year else "%-d %b"))
     handles, labels = [], []
     for ax in axes:
         for h, label in zip(*ax.get_legend_handles_labels()):
