@@ -35,7 +35,7 @@ def _journal_page(request: Request, status: int = 200, **values) -> Response:
         "journal.html",
         status,
         entries=entries,
-        chart=journal_chart(entries) if entries else None,  # a fraction of a millisecond: made here
+        chart=journal_chart(entries) if entries else None,  # about half a millisecond: made here
         since=until - timedelta(days=REPORT_DAYS - 1),
         until=until,
         kept=request.query_params.get("kept"),

@@ -219,7 +219,7 @@ async def _planned(request: Request) -> tuple[Job, SessionPlan]:
 
 
 async def plan_markup(request: Request) -> Response:
-    """The plan as the page shows it: HTML and SVG, made in a fraction of a millisecond."""
+    """The plan as the page shows it: HTML and SVG, made in about half a millisecond."""
     _, plan = await _planned(request)
     return HTMLResponse(plan_picture(plan))
 
