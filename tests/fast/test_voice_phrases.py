@@ -95,7 +95,9 @@ def test_listen_names_the_missing_phrases_before_it_plays(client):
     record = re.search(r'id="record-them" href="([^"]+)"', text).group(1)
     assert f"only={lacking[0].number}%2C{lacking[1].number}" in record and "energy=low" in record
     walk = client.get(record)
-    assert f"Phrase {lacking[0].number} of" in walk.text and "0 of the 2 this session needs" in walk.text
+    assert (
+        f"Phrase {lacking[0].number} of" in walk.text and "0 of the 2 phrases this session needs are kept" in walk.text
+    )
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', answer.text))
     assert fields == {**form, "anyway": "yes"}  # the same choices, sent again
     anyway = client.post("/listen", data=fields, headers=OURS)

@@ -175,7 +175,7 @@ def test_a_recorded_voice_names_its_missing_phrases_before_it_plays(app, tmp_pat
         assert "/session/" in driver.current_url  # played anyway, as chosen
         driver.get(record)  # record them now: exactly those two, the first of them first
         assert driver.find_element("id", "phrase").text == lacking[0].text
-        assert "0 of the 2 this session needs" in driver.find_element("id", "where").text
+        assert "0 of the 2 phrases this session needs are kept" in driver.find_element("id", "where").text
 
 
 @pytest.mark.slow("a real server and Chromium: the Voices pages by energy, and an import's next step")
