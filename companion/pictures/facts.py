@@ -75,7 +75,8 @@ class JournalFacts:
 
 
 def day_label(day: date, with_year: bool = False) -> str:
-    return f"{day.day} {day:%b}" + (f" {day.year}" if with_year else "")
+    """ "7 Dec" (a no-break space: a day is never split over two lines), with the year if asked."""
+    return f"{day.day}\u00a0{day:%b}" + (f"\u00a0{day.year}" if with_year else "")
 
 
 def journal_facts(entries: list[Entry]) -> JournalFacts:

@@ -22,7 +22,11 @@ def _tree(markup: str) -> ET.Element:
 
 
 def _text(root: ET.Element) -> str:
-    return " ".join(" ".join(root.itertext()).split())
+    return " ".join(" ".join(root.itertext()).split())  # a no-break space read as a space
+
+
+def _svg_texts(root: ET.Element) -> list[str]:
+    return [(t.text or "").replace("\xa0", " ") for t in root.iter(f"{SVG}text")]
 
 
 def _entries() -> list[Entry]:
@@ -42,13 +46,13 @@ def test_the_journal_chart_names_its_days_its_ratings_and_its_moments():
     root = _tree(journal_chart(_entries()))
     words = _text(root)
     assert "How you have felt from 30 Nov to 7 Dec (0 none, 10 the worst)" in words
-    dates = [t.text for t in root.iter(f"{SVG}text")]
+    dates = _svg_texts(root)
     assert dates == ["30 Nov", "3 Dec", "7 Dec"]  # the time axis: first, middle and last day
     for said in ("Pain", "Anxiety", "before a session", "after a session", "on its own"):
         assert said in words
     assert "Tiredness" not in words  # never rated: no empty strip
     strips = [s for s in root.iter(f"{SVG}svg") if s.get("role") == "img"]
-    assert [s.find(f"{SVG}title").text for s in strips] == [
+    assert [s.find(f"{SVG}title").text.replace("\xa0", " ") for s in strips] == [
         "Pain: 3 ratings, from 30 Nov to 7 Dec; the first 6, the latest 3.",
         "Anxiety: 1 rating, on 30 Nov; the first 3, the latest 3.",
     ]
@@ -72,7 +76,7 @@ def test_the_journal_chart_has_the_same_numbers_as_a_table():
 def test_one_day_is_named_once_and_marks_stay_inside():
     entries = [Entry(1, "2026-12-07T00:05:00+01:00", "alone", Ratings(pain=2), None, None)]
     root = _tree(journal_chart(entries))
-    assert [t.text for t in root.iter(f"{SVG}text")] == ["7 Dec"]
+    assert _svg_texts(root) == ["7 Dec"]
     facts = journal_facts(entries)
     assert 0 < facts.x(facts.rows["pain"][0].at) < 0.1
 
@@ -98,7 +102,7 @@ def test_the_plan_names_every_region_and_says_it_plainly():
     assert "10:00 Chime: two minutes left" in heard
     for line in plan.narration:  # every spoken line, whole
         assert any(" ".join(line.text.split()) in h for h in heard), line.text
-    assert [t.text for t in root.iter(f"{SVG}text")] == ["0", "5", "10", "12"]  # minutes along the axis
+    assert _svg_texts(root) == ["0", "5", "10", "12"]  # minutes along the axis
     axis = next(s for s in root.iter(f"{SVG}svg") if s.get("role") == "img")
     assert axis.get("aria-label") == "The time axis, in minutes: 0 to 12."
 

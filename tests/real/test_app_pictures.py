@@ -91,7 +91,9 @@ def test_the_journal_chart_is_readable_on_a_phone_in_both_themes(app):  # noqa: 
         days = [e.text for e in driver.find_elements("css selector", ".chart-dates text")]
         assert days == ["30 Nov", "3 Dec", "7 Dec"]  # dates along the time axis
         strips = driver.find_elements("css selector", "svg.chart-strip[role=img]")
-        assert [s.find_element("css selector", "title").get_attribute("textContent") for s in strips] == [
+        assert [
+            s.find_element("css selector", "title").get_attribute("textContent").replace("\xa0", " ") for s in strips
+        ] == [
             "Pain: 3 ratings, from 30 Nov to 7 Dec; the first 6, the latest 3.",
             "Anxiety: 2 ratings, from 30 Nov to 7 Dec; the first 3, the latest 2.",
         ]

@@ -242,7 +242,7 @@ def _words(fig) -> list[str]:
     from matplotlib.text import Text
 
     fig.canvas.draw()  # the tick labels are made as it is drawn
-    return [t.get_text() for t in fig.findobj(Text) if t.get_text() and t.get_visible()]
+    return [t.get_text().replace("\xa0", " ") for t in fig.findobj(Text) if t.get_text() and t.get_visible()]
 
 
 def test_the_pngs_name_their_days_every_region_and_say_it_plainly(tmp_path):
