@@ -178,6 +178,7 @@ def test_a_recorded_voice_names_its_missing_phrases_before_it_plays(app, tmp_pat
         driver.get(record)  # record them now: exactly those two, the first of them first
         assert driver.find_element("id", "phrase").text == lacking[0].text
         assert "0 of the 2 phrases this session needs are kept" in driver.find_element("id", "where").text
+        _accessible(driver, "record-the-missing")
 
 
 @pytest.mark.slow("a real server and Chromium: the Voices pages by energy, and an import's next step")
@@ -191,6 +192,7 @@ def test_the_voices_pages_list_the_chosen_energys_phrases_first_and_say_what_nex
     spoken, rest = split_by_energy(resolve_script("settling", Energy.MEDIUM), "low")
     with chromium(PHONE) as driver:
         _open(driver, app, "/voices")
+        _accessible(driver, "voices-by-energy")
         driver.find_element("css selector", "#phrases-script option[value=settling]").click()
         driver.find_element("css selector", "#phrases-energy option[value=low]").click()
         _go(driver, driver.find_element("css selector", "form[action='/voices/phrases'] button"))
