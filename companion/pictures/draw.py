@@ -179,11 +179,14 @@ def plan_figure(plt: Any, plan: SessionPlan, loudness: np.ndarray | None = None)
     for chime in facts.chimes:
         at = chime.at_s / 60
         ax.axvline(at, color=CUE, lw=1.5, ls="--")
+        if chime.begins:  # said by the region's own label, at the same line
+            continue
         label = chime.label
         width = len(label) * char_min * 0.85
         shown_at = min(at, total_min - width)
         row = chime_rows.place(shown_at, shown_at + width)
-        ax.text(shown_at, high + 1.0 - (row or 0) * 0.6, f" {label}", color=CUE, fontsize=FONT - 3)
+        if row is not None:  # a label with no room is left out: the line still shows
+            ax.text(shown_at, high + 1.0 - row * 0.6, f" {label}", color=CUE, fontsize=FONT - 3)
     ax.set_title(f"{facts.title}: {facts.summary}", loc="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -191,7 +194,7 @@ def plan_figure(plt: Any, plan: SessionPlan, loudness: np.ndarray | None = None)
         _loudness(axes[1][0], plan, loudness)
     for row_axes in axes[:rows]:
         row_axes[0].set_xlim(0, total_min)
-    axes[rows - 1][0].set_xlabel("minutes")
+    axes[rows - 1][0].set_xlabel("minutes" + ("   (dashed lines: chimes)" if facts.chimes else ""))
     if said:
         _spoken(axes[-1][0], said)
     fig.tight_layout()

@@ -118,6 +118,7 @@ class Span:
 class Moment:
     at_s: float
     label: str
+    begins: str | None = None  # a region chime: the region that begins with it
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def plan_facts(plan: SessionPlan) -> PlanFacts:
     if named:  # the first part runs from the start (the tone's opening before its first words)
         named[0] = (0.0, named[0][1])
     words = [Span(e.start / sr, e.end / sr, " ".join(e.text.split())) for e in plan.narration]
-    chimes = [Moment(c.at / sr, cue_words(c)) for c in plan.cues]
+    chimes = [Moment(c.at / sr, cue_words(c), c.region if c.kind == "region" else None) for c in plan.cues]
     rates: list[tuple[float, float]] = []
     for b in plan.breaths:
         if not rates or abs(rates[-1][1] - b.rate) >= 0.05:
