@@ -110,6 +110,7 @@ def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None
         Route("/jobs/{job}", sessions.progress, methods=GET),
         Route("/massage", read_or_sent(massage.massage), methods=BOTH),
         Route("/massage/plan/{job}.png", massage.picture, methods=GET),
+        Route("/massage/plan/{job}.html", massage.plan_markup, methods=GET),
         Route("/massage/live", massage.live_page, methods=GET),
         Route("/massage/live", sent(massage.live_command), methods=["POST"]),
         Route("/massage/live/events", massage.live_events, methods=GET),

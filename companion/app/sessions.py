@@ -16,6 +16,7 @@ from companion.app.faults import answer, wants_json
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.stream import HEADER_BYTES, wav_response, wav_size, write_wav
+from companion.app.unrecorded import unrecorded_before_playing
 from companion.app.web import (
     AppState,
     Heard,
@@ -192,8 +193,9 @@ async def today(request: Request) -> Response:
 async def listen(request: Request) -> Response:
     voices = [v.name for v in list_voices()]
     shown: dict[str, Any] = {"kinds": KINDS, "energies": ENERGIES, "lengths": LENGTHS, "voices": voices}
-    if request.method == "GET":
-        return page(request, "listen.html", **shown)
+    if request.method == "GET":  # a voice and energy may be chosen already (after recording)
+        picked = {k: request.query_params.get(k) for k in ("voice", "energy")}
+        return page(request, "listen.html", picked=picked, **shown)
     form = await request.form()
     try:
         kind = chosen(form, "kind", tuple(KINDS)) or "relax"
@@ -209,6 +211,12 @@ async def listen(request: Request) -> Response:
         options, note = fitted(options)
     except BadInput as exc:
         return page(request, "listen.html", 400, error=words(exc), **shown)
+    # issue 30, part 6: the phrases a recorded voice lacks are named before anything plays
+    missing = unrecorded_before_playing(options) if form.get("anyway") != "yes" else None
+    if missing is not None:
+        fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
+        making = form.get("action") == "download"
+        return page(request, "unrecorded.html", missing=missing, fields=fields, again="/listen", making=making)
     try:
         return _play_or_make(request, form, options, note or "")
     except NoRoom as exc:

@@ -185,3 +185,19 @@
   document.addEventListener("click", function (e) { if (menu.open && !menu.contains(e.target)) { menu.open = false; } });
   document.addEventListener("focusin", function (e) { if (menu.open && !menu.contains(e.target)) { menu.open = false; } });
 })();
+
+// Issue 30, part 5: a massage plan's picture (HTML and SVG made by the server), put in the
+// page once the plan is made; the form above keeps its rows meanwhile.
+(function () {
+  var box = document.getElementById("plan-picture");
+  if (!box) { return; }
+  fetch(box.dataset.src, { headers: { accept: "text/html" } }).then(function (r) {
+    return r.text().then(function (text) { return r.ok ? text : Promise.reject(text); });
+  }).then(function (html) {
+    box.innerHTML = html;
+    box.setAttribute("aria-busy", "false");
+  }, function () {
+    box.querySelector(".doing").textContent = "The plan could not be made. Please try again.";
+    box.setAttribute("aria-busy", "false");
+  });
+})();

@@ -1,0 +1,124 @@
+"""Which phrases a recorded voice needs (companion/voice/phrases.py), and the app's pages that
+show them: named before a session plays, the chosen energy's first on the Voices pages, and
+a next step after an import."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+from companion.app.guard import Owner
+from companion.app.server import make_app
+from companion.app.web import AppState
+from companion.plan.catalogue import resolve_script
+from companion.plan.profile import SAMPLE_RATE, Energy
+from companion.plan.scripts import personalise
+from companion.voice.phrases import numbered, split_by_energy, unrecorded, walk_order
+from companion.voice.recorded import CONSENT, RecordedVoice, script_phrases
+
+BASE = "http://127.0.0.1:8000"
+OURS = {"origin": BASE}
+TAKE = np.full(SAMPLE_RATE // 2, 0.1, np.float32)
+
+
+def _settling():
+    return resolve_script("settling", Energy.MEDIUM)
+
+
+def test_a_low_energy_session_needs_only_its_own_phrases_numbered_as_the_script_numbers_them():
+    script = _settling()
+    spoken, rest = split_by_energy(script, "low")
+    every = numbered(script)
+    assert [p.text for p in every] == script_phrases(script)
+    assert sorted(spoken + rest, key=lambda p: p.number) == every  # each phrase once, its own number
+    assert [p.text for p in spoken] == list(dict.fromkeys(personalise(script, None).phrases_for("low")))
+    assert 0 < len(spoken) < len(every) and rest  # fewer than the script has
+    order = walk_order(script, "low")
+    assert order[: len(spoken)] == [p.number for p in spoken] and sorted(order) == [p.number for p in every]
+    assert walk_order(script) == [p.number for p in every]
+    assert walk_order(script, "low", only={rest[0].number, spoken[1].number}) == [spoken[1].number, rest[0].number]
+
+
+def test_a_name_is_in_the_phrases_the_session_says():
+    script = resolve_script("settling", Energy.MEDIUM)
+    spoken, _ = split_by_energy(script, "low", "Ada")
+    assert [p.text for p in spoken] == list(dict.fromkeys(personalise(script, "Ada").phrases_for("low")))
+
+
+def test_unrecorded_names_what_the_bundled_voice_would_say():
+    script = _settling()
+    voice = RecordedVoice("Mum")
+    voice.create()
+    spoken, rest = split_by_energy(script, "low")
+    assert unrecorded(voice, script, "low") == spoken  # nothing recorded yet
+    for p in spoken[2:]:
+        voice.keep(p.text, TAKE, SAMPLE_RATE)
+    voice.keep(rest[0].text, TAKE, SAMPLE_RATE)  # a phrase of another level does not count
+    assert unrecorded(voice, script, "low") == spoken[:2]
+    for p in spoken[:2]:
+        voice.keep(p.text, TAKE, SAMPLE_RATE)
+    assert unrecorded(voice, script, "low") == []
+
+
+@pytest.fixture
+def client(tmp_path):
+    state = AppState(tmp_path / "journal.sqlite3")
+    owner = Owner()
+    with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as client:
+        assert client.get(f"/start?token={owner.token}").status_code == 303
+        yield client
+    state.close()
+
+
+def _mum_lacking_two() -> list:
+    """Mum's voice with every phrase of a low-energy relax session (settling) but two."""
+    voice = RecordedVoice("Mum")
+    voice.create()
+    spoken, _ = split_by_energy(_settling(), "low")
+    for p in spoken[2:]:
+        voice.keep(p.text, TAKE, SAMPLE_RATE)
+    return spoken[:2]
+
+
+def test_listen_names_the_missing_phrases_before_it_plays(client):
+    lacking = _mum_lacking_two()
+    form = {"kind": "relax", "energy": "low", "voice": "Mum", "action": "play"}
+    answer = client.post("/listen", data=form, headers=OURS)
+    assert answer.status_code == 200 and "Before it plays" in answer.text  # nothing started yet
+    text = html.unescape(answer.text)
+    for p in lacking:
+        assert f"{p.number:03d}</strong> {p.text}" in text
+    record = re.search(r'id="record-them" href="([^"]+)"', text).group(1)
+    assert f"only={lacking[0].number}%2C{lacking[1].number}" in record and "energy=low" in record
+    walk = client.get(record)
+    assert (
+        f"Phrase {lacking[0].number} of" in walk.text and "0 of the 2 phrases this session needs are kept" in walk.text
+    )
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', answer.text))
+    assert fields == {**form, "anyway": "yes"}  # the same choices, sent again
+    anyway = client.post("/listen", data=fields, headers=OURS)
+    assert anyway.status_code == 303 and anyway.headers["location"].startswith("/session/")
+
+
+def test_a_voice_with_every_phrase_plays_at_once(client):
+    for p in _mum_lacking_two():
+        RecordedVoice("Mum").keep(p.text, TAKE, SAMPLE_RATE)
+    form = {"kind": "relax", "energy": "low", "voice": "Mum", "action": "play"}
+    assert client.post("/listen", data=form, headers=OURS).status_code == 303
+
+
+def test_the_phrases_page_lists_the_chosen_energys_first(client):
+    spoken, rest = split_by_energy(_settling(), "low")
+    page = html.unescape(client.get("/voices/phrases?script=settling&energy=low").text)
+    assert f"Spoken in a session with low energy ({len(spoken)})" in page
+    assert page.index(spoken[-1].text) < page.index("Only at other energy levels") < page.index(rest[0].text)
+
+
+def test_the_consent_note_names_no_command(client):
+    page = html.unescape(client.get("/voices").text)
+    assert CONSENT in page
+    assert not re.search(r"\bcompanion \w+|--\w|\brun\b", CONSENT)
