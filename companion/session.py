@@ -9,7 +9,7 @@ rendered caregiver track never leaves without its notes beside it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.sound.layers.accompaniment import prepare_bed
 from companion.sound.renderer import QUANTUM, SessionRenderer, blocks
 from companion.voice.narrator import Narrator, Progress
-from companion.voice.piper_voice import PiperNarrator, resolve_voice
+from companion.voice.piper_voice import BUNDLED, PiperNarrator, resolve_voice
 from companion.voice.recorded import RecordedNarrator, RecordedVoice, script_phrases
 
 ALBUM = "companion sessions"  # a single render's album; a pack's is the pack's name
@@ -73,8 +73,10 @@ class Session:
 
     def record(self, **checkin: object) -> SessionRecord:
         """The session as the comfort journal keeps it (`checkin`: the answers that chose it)."""
-        p = self.plan.profile
-        return SessionRecord(self.plan.script_name, p.energy.value, p.mode.name, round(p.minutes, 2), **checkin)  # type: ignore[arg-type]
+        p, voice = self.plan.profile, self.options.voice
+        voice = None if voice in BUNDLED else voice  # kept so that "play again" speaks in it again
+        record = SessionRecord(self.plan.script_name, p.energy.value, p.mode.name, round(p.minutes, 2), voice=voice)
+        return replace(record, **checkin)  # type: ignore[arg-type]
 
     def voice_clip(self) -> Callable[[str], np.ndarray] | None:
         return self.narrator.clip if self.narrator is not None else None

@@ -143,15 +143,22 @@ def _today_page(request: Request, status: int = 200, **values: Any) -> Response:
     return page(request, "today.html", status, goals=GOALS, lengths=LENGTHS, again=again, **values)
 
 
-async def _play_again(request: Request, key: str) -> Response:
-    """One tap: the same session as before (its script, energy and length), kept in the journal."""
+async def _play_again(request: Request, form: FormData) -> Response:
+    """One tap: the same session as before (its script, energy, length and voice), kept in the
+    journal; a recorded voice's missing phrases are named first, as on Listen."""
     state = state_of(request)
-    chosen_again = _again(state).find(key)
+    chosen_again = _again(state).find(str(form.get("again") or ""))
     if chosen_again is None:
         gone = "That session is no longer in the list; choose another, or answer the questions."
         return _today_page(request, 400, error=gone)
     options, note = fitted(chosen_again.options())
-    reason = f"Again: {chosen_again.title}, {options.minutes:g} minutes." + (f" {note}" if note else "")
+    missing = unrecorded_before_playing(options) if form.get("anyway") != "yes" else None
+    if missing is not None:
+        fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
+        return page(request, "unrecorded.html", missing=missing, fields=fields, again="/today", making=False)
+    in_voice = f", {chosen_again.in_voice}" if chosen_again.in_voice else ""
+    said = [f"Again: {chosen_again.title}, {options.minutes:g} minutes{in_voice}.", chosen_again.voice_note, note]
+    reason = " ".join(s for s in said if s)
     try:
         heard = start_hearing(state, options, reason, who_asks(request), checkin={})
     except NoRoom as exc:
@@ -165,7 +172,7 @@ async def today(request: Request) -> Response:
         return _today_page(request)
     form = await request.form()
     if form.get("action") == "again":
-        return await _play_again(request, str(form.get("again") or ""))
+        return await _play_again(request, form)
     try:
         score = number(form, "energy_score", 0, 10)
         breathless = chosen(form, "breathless", ("yes", "no"))

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from companion.app.guard import Owner
 from companion.app.server import make_app
 from companion.app.web import AppState
+from companion.journal.store import Journal, SessionRecord
 from companion.plan.catalogue import resolve_script
 from companion.plan.profile import SAMPLE_RATE, Energy
 from companion.plan.scripts import personalise
@@ -122,3 +123,31 @@ def test_the_consent_note_names_no_command(client):
     page = html.unescape(client.get("/voices").text)
     assert CONSENT in page
     assert not re.search(r"\bcompanion \w+|--\w|\brun\b", CONSENT)
+
+
+def test_today_plays_again_in_the_voice_it_was_heard_in_naming_its_missing_phrases_first(client, tmp_path):
+    lacking = _mum_lacking_two()
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        journal.start_session(SessionRecord("settling", "low", "relax", 6.0, voice="Mum"))
+    today = html.unescape(client.get("/today").text)
+    assert "Settling, 6 minutes, in Mum's voice</button>" in today
+    form = {"action": "again", "again": "settling|low|6|Mum"}
+    answer = client.post("/today", data=form, headers=OURS)
+    assert answer.status_code == 200 and "Before it plays" in answer.text  # named before it plays, as on Listen
+    assert all(f"{p.number:03d}</strong> {p.text}" in html.unescape(answer.text) for p in lacking)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html.unescape(answer.text)))
+    assert fields == {**form, "anyway": "yes"}
+    anyway = client.post("/today", data=fields, headers=OURS)
+    assert anyway.status_code == 303 and anyway.headers["location"].startswith("/session/")
+    assert "Again: Settling, 6 minutes, in Mum's voice." in html.unescape(client.get(anyway.headers["location"]).text)
+
+
+def test_today_offers_a_session_whose_voice_is_gone_in_companions_voice_and_says_so(client, tmp_path):
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        journal.start_session(SessionRecord("settling", "low", "relax", 6.0, voice="Gran"))  # no such voice now
+    gone = "Gran's voice is no longer here, so it plays in companion's own voice."
+    today = html.unescape(client.get("/today").text)
+    assert "Settling, 6 minutes</button>" in today and gone in today
+    played = client.post("/today", data={"action": "again", "again": "settling|low|6|Gran"}, headers=OURS)
+    assert played.status_code == 303  # nothing to name: the bundled voice says every phrase
+    assert f"Again: Settling, 6 minutes. {gone}" in html.unescape(client.get(played.headers["location"]).text)
