@@ -23,6 +23,7 @@ from companion.options import SessionOptions, check_argument, check_callable, ch
 from companion.output.sinks import FileSink, check_output_path, explain_write_error
 from companion.output.tags import ARTIST, TrackTags, chapters_of, write_tags
 from companion.plan.catalogue import builtin_scripts, default_cover, resolve_script
+from companion.plan.checkin import ENERGY_WORDS
 from companion.plan.layout import KnownLengths, build_plan, check_fits
 from companion.plan.model import SessionPlan
 from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE, Energy, Profile, make_profile, parse_energy
@@ -192,7 +193,7 @@ def track_tags(session: Session, album: str = ALBUM, track: int | None = None, t
     chapter at each section of the script (and each region of a therapist's track)."""
     check_argument("session", session, isinstance(session, Session), "a Session (from make_session)")
     plan, profile = session.plan, session.profile
-    title = f"{plan.script_title} ({profile.energy.value} energy, {profile.minutes:g} min)"
+    title = f"{plan.script_title} ({ENERGY_WORDS[profile.energy].lower()}, {profile.minutes:g} min)"
     return TrackTags(title, album, ARTIST, track, total, session.script.summary, default_cover(), chapters_of(plan))
 
 

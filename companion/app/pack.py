@@ -20,10 +20,11 @@ from companion.pack.make import choose_tracks, make_pack
 from companion.pack.model import DEFAULT_NAME, FORMATS, Manifest, PackOptions, file_safe
 from companion.pack.page import card, script_json
 from companion.paths import OWNER_ONLY_DIR
+from companion.plan.checkin import ENERGY_NAMES
 from companion.safety import SAFETY_SCREEN
 from companion.voice.recorded import list_voices
 
-ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
+ENERGIES = tuple((level.value, name) for level, name in ENERGY_NAMES.items())  # the check-in's words
 BYTES_PER_S = {"mp3": 24_000, "ogg": 20_000, "opus": 12_000, "flac": 110_000}  # stereo, above what each gives
 FORMAT_WORDS = {"mp3": "MP3 (any phone)", "ogg": "Ogg", "opus": "Opus (smallest)", "flac": "FLAC (lossless)"}
 

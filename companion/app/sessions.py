@@ -40,13 +40,13 @@ from companion.modes import CAREGIVER
 from companion.options import SessionOptions
 from companion.pack.model import file_safe
 from companion.paths import OWNER_ONLY_DIR
-from companion.plan.checkin import GOALS, KINDS, Answers, choose, options_for_kind
+from companion.plan.checkin import ENERGY_NAMES, GOALS, KINDS, Answers, choose, options_for_kind
 from companion.plan.profile import SAMPLE_RATE
 from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.session import Session, check_options, make_session, render
 from companion.voice.recorded import list_voices
 
-ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
+ENERGIES = tuple((level.value, name) for level, name in ENERGY_NAMES.items())  # the check-in's words
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
 MP3_BYTES_PER_S = 24_000  # 192 kbit/s: above what the MP3s' quality setting gives (about 165)
 REPLACED_WORDS = "Your earlier {} was still being made on this device; it has stopped, and this one takes its place."
@@ -140,7 +140,8 @@ def _again(state: AppState) -> PlayAgain:
 
 def _today_page(request: Request, status: int = 200, **values: Any) -> Response:
     again = _again(state_of(request))
-    return page(request, "today.html", status, goals=GOALS, lengths=LENGTHS, again=again, **values)
+    goals = [(goal, said.capitalize()) for goal, said in GOALS.items()]  # the check-in's words
+    return page(request, "today.html", status, goals=goals, lengths=LENGTHS, again=again, **values)
 
 
 async def _play_again(request: Request, form: FormData) -> Response:

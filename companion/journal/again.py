@@ -67,7 +67,8 @@ class Again:
         """What to know when the voice it spoke in is no longer here."""
         if self.voice is None or not self.voice_gone:
             return None
-        return f"{_voice_words(self.voice).capitalize()} is no longer here, so it plays in companion's own voice."
+        named = _voice_words(self.voice)
+        return f"{named[:1].upper()}{named[1:]} is no longer here, so it plays in companion's own voice."
 
     @property
     def said(self) -> str | None:

@@ -36,6 +36,7 @@ QUESTIONS = {
     "wellbeing": "Wellbeing (0 best, 10 worst)",
 }
 MOMENTS = ("before", "after", "alone")
+MOMENT_WORDS = {"before": "before a session", "after": "after a session", "alone": "on its own"}
 MAX_NOTE = 500
 SQLITE_IOERR, SQLITE_FULL = 10, 13  # SQLite's primary result codes (sqlite3.h)
 BUSY_TIMEOUT_S = 10.0  # another writer holds the file: wait this long before saying so

@@ -41,6 +41,7 @@ from companion.pack.render import render_tracks, retag_track
 from companion.paths import PACKAGE
 from companion.pictures.draw import draw_cover
 from companion.plan.catalogue import resolve_script, script_for_group
+from companion.plan.checkin import ENERGY_WORDS
 from companion.plan.profile import Energy, default_minutes, parse_energy
 from companion.plan.scripts import Script
 from companion.safety import SAFETY_SCREEN, confirm_safety
@@ -81,7 +82,7 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
     rows: list[tuple[str, str, SessionOptions]] = []  # (group, script, options)
     gentlest = energies[0]
     for energy in energies:
-        group = f"{energy.value.capitalize()} energy"
+        group = ENERGY_WORDS[energy]  # as the check-in says it: "Some energy"
         minutes = default_minutes(RELAX, energy)
         names = _named_scripts(opts.scripts, energy) if opts.scripts else DEFAULT_SCRIPTS[energy]
         if opts.scripts is None and energy is gentlest:
