@@ -33,6 +33,7 @@ from companion.sound.layers.accompaniment import prepare_bed
 from companion.sound.renderer import QUANTUM, SessionRenderer, blocks
 from companion.voice.narrator import Narrator, Progress
 from companion.voice.piper_voice import BUNDLED, PiperNarrator, resolve_voice
+from companion.voice.phrases import filled_in_words, unrecorded
 from companion.voice.recorded import RecordedNarrator, RecordedVoice, script_phrases
 
 ALBUM = "companion sessions"  # a single render's album; a pack's is the pack's name
@@ -46,7 +47,8 @@ STOP_RULE = (
 class Notice:
     """Something the listener (or the caregiver) must see before the session starts."""
 
-    kind: str  # "safety" (caregiver notes), "name" (not used), "cache" (not writable), "pace" (adjusted), "stop-rule"
+    kind: str  # "safety" (caregiver notes), "name" (not used), "voice" (phrases a recorded voice lacks),
+    # "cache" (not writable), "pace" (adjusted), "stop-rule"
     text: str
 
 
@@ -155,6 +157,8 @@ def make_session(
     if profile.mode.safety_notes:
         confirm_safety(opts.safety_confirmed, confirm)
     notices = _notices(profile, cache, script)
+    if script.filled_in:
+        notices = (Notice("voice", filled_in_words(str(opts.voice), script.filled_in)), *notices)
     if notify is not None:
         for notice in notices:
             notify(notice)
@@ -360,6 +364,9 @@ def _narrator_for(
         if opts.name is not None and fill is None:
             script = recorded.sayable(script, original, opts.name)
         recorded.check(script.phrases_for(profile.energy.value))
+        if fill is not None:  # named before anything plays: the notice says which
+            filled = unrecorded(recorded.voice, original, profile.energy.value, opts.name)
+            script = replace(script, filled_in=tuple(p.number for p in filled))
         return recorded, script
     if opts.fill_with_tts:
         raise BadInput(

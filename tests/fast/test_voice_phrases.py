@@ -14,11 +14,14 @@ from starlette.testclient import TestClient
 from companion.app.guard import Owner
 from companion.app.server import make_app
 from companion.app.web import AppState
+from companion.errors import BadInput
 from companion.journal.store import Journal, SessionRecord
+from companion.options import SessionOptions
 from companion.plan.catalogue import resolve_script
 from companion.plan.profile import SAMPLE_RATE, Energy
 from companion.plan.scripts import personalise
-from companion.voice.phrases import numbered, split_by_energy, unrecorded, walk_order
+from companion.session import make_session
+from companion.voice.phrases import numbered, numbers_said, split_by_energy, unrecorded, walk_order
 from companion.voice.recorded import CONSENT, RecordedVoice, script_phrases
 
 BASE = "http://127.0.0.1:8000"
@@ -151,3 +154,26 @@ def test_today_offers_a_session_whose_voice_is_gone_in_companions_voice_and_says
     played = client.post("/today", data={"action": "again", "again": "settling|low|6|Gran"}, headers=OURS)
     assert played.status_code == 303  # nothing to name: the bundled voice says every phrase
     assert f"Again: Settling, 6 minutes. {gone}" in html.unescape(client.get(played.headers["location"]).text)
+
+
+def test_a_session_that_fills_in_names_the_phrases_in_one_notice_before_any_voice_is_made():
+    lacking = _mum_lacking_two()
+    heard: list = []
+    options = SessionOptions(script="settling", energy="low", voice="Mum", fill_with_tts=True)
+    session = make_session(options, wait_for_voice=False, notify=heard.append)  # no voice made yet
+    numbers = f"{lacking[0].number:03d}, {lacking[1].number:03d}"
+    said = f"Note: Mum's voice has no recording of 2 phrases this session says ({numbers}); "
+    said += "companion's own voice says them."
+    assert [n.text for n in heard if n.kind == "voice"] == [said] and heard[0].kind == "voice"  # first of all
+    assert session.notices == tuple(heard)
+    with pytest.raises(BadInput, match="has no take for 2 phrase"):  # without filling in: refused, as before
+        make_session(SessionOptions(script="settling", energy="low", voice="Mum"), wait_for_voice=False)
+    for p in lacking:
+        RecordedVoice("Mum").keep(p.text, TAKE, SAMPLE_RATE)
+    whole = make_session(options, wait_for_voice=False)
+    assert not [n for n in whole.notices if n.kind == "voice"]  # nothing filled in: nothing to say
+
+
+def test_the_notice_counts_many_phrases_briefly():
+    assert numbers_said([3, 7]) == "003, 007"
+    assert numbers_said(list(range(1, 21))) == "001, 002, 003, 004, 005, 006 and 14 more"
