@@ -17,6 +17,9 @@ from companion.app.web import AppState
 from companion.errors import BadInput
 from companion.journal.store import Journal, SessionRecord
 from companion.options import SessionOptions
+from companion.pack.make import choose_tracks, make_pack
+from companion.pack.model import PackOptions
+from companion.pack.unrecorded import unrecorded_notice, unrecorded_tracks
 from companion.plan.catalogue import resolve_script
 from companion.plan.profile import SAMPLE_RATE, Energy
 from companion.plan.scripts import personalise
@@ -177,3 +180,48 @@ def test_a_session_that_fills_in_names_the_phrases_in_one_notice_before_any_voic
 def test_the_notice_counts_many_phrases_briefly():
     assert numbers_said([3, 7]) == "003, 007"
     assert numbers_said(list(range(1, 21))) == "001, 002, 003, 004, 005, 006 and 14 more"
+
+
+class _Heard(Exception):
+    pass
+
+
+def test_a_pack_in_a_recorded_voice_names_what_it_lacks_before_anything_is_written(tmp_path):
+    lacking = _mum_lacking_two()
+    heard: list = []
+
+    def notify(notice) -> None:
+        heard.append(notice)
+        raise _Heard  # stop here: nothing may be written yet
+
+    opts = PackOptions(energies=("low",), scripts=("settling",), voice="Mum")
+    with pytest.raises(_Heard):
+        make_pack(tmp_path / "pack", opts, notify=notify)
+    assert not (tmp_path / "pack").exists()
+    numbers = f"{lacking[0].number:03d}, {lacking[1].number:03d}"
+    (notice,) = heard
+    assert notice.kind == "voice" and notice.text == (
+        f"Note: Mum's voice has no recording of 2 phrases the pack's tracks say (Settling {numbers}); "
+        "companion's own voice says them."
+    )
+    everything = unrecorded_tracks("Mum", choose_tracks(PackOptions()))  # the default pack: seven tracks
+    said = unrecorded_notice("Mum", everything).text
+    assert len(everything) == 7 and said.endswith("; and in 4 more tracks); companion's own voice says them.")
+    assert unrecorded_tracks(None, choose_tracks(opts)) == []  # the bundled voice lacks nothing
+
+
+def test_the_pack_page_names_the_missing_phrases_before_it_makes_the_pack(client):
+    lacking = _mum_lacking_two()
+    form = {"name": "Mum's rest", "energy": "low", "voice": "Mum", "format": "mp3"}
+    answer = client.post("/pack", data=form, headers=OURS)
+    assert answer.status_code == 200 and "Before the pack is made" in answer.text  # nothing made yet
+    text = html.unescape(answer.text)
+    for p in lacking:
+        assert f"{p.number:03d}</strong> {p.text}" in text
+    assert "Low energy: Settling" in text and "Low energy: Breathing easy" in text  # track by track
+    records = re.findall(r'class="play other record-them" href="([^"]+)"', text)
+    assert f"script=settling&energy=low&only={lacking[0].number}%2C{lacking[1].number}" in records[0]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', text))
+    assert fields == {**form, "anyway": "yes"}
+    anyway = client.post("/pack", data=fields, headers=OURS)
+    assert anyway.status_code == 303 and anyway.headers["location"].startswith("/file/")
