@@ -40,6 +40,7 @@ from companion.options import AMBIENCES, SessionOptions
 from companion.output.devices import DeviceOutput
 from companion.output.stream import Status
 from companion.pictures.markup import plan_picture
+from companion.plan.cues import cue_words
 from companion.plan.model import SessionPlan
 from companion.plan.profile import MAX_MINUTES
 from companion.session import make_plan, make_session
@@ -53,7 +54,6 @@ FASTER_NOTE = (
     "The sound output took the track faster than it plays, so it ended early: "
     "this computer's sound output may not be a real speaker."
 )
-CUE_WORDS = {"region": "region chime", "interval": "chime", "two-minutes": "two-minute chime", "chime": "chime"}
 
 
 class Live:
@@ -125,7 +125,7 @@ class Live:
         answer.update(
             left=clock(max(plan.total_samples - at, 0) / rate),
             region=plan.section_at(at),
-            next_chime=f"{CUE_WORDS.get(cue.kind, 'chime')} in {clock((cue.at - at) / rate)}" if cue else "none",
+            next_chime=f"{cue_words(cue)}, in {clock((cue.at - at) / rate)}" if cue else "none",
             volume="full" if status.volume_db >= 0 else f"{status.volume_db:g} dB",
             said=status.acks[-1] if status.heard_recently() else "",
             waiting_for_voice=status.waiting_for_voice,

@@ -13,6 +13,7 @@ from starlette.responses import FileResponse, Response
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import made_here
+from companion.app.unrecorded import unrecorded_before_packing
 from companion.app.web import AppState, Made, NotHere, back_to, chosen, page, state_of, who_asks, words
 from companion.atomic import written_atomically
 from companion.errors import BadInput
@@ -20,10 +21,11 @@ from companion.pack.make import choose_tracks, make_pack
 from companion.pack.model import DEFAULT_NAME, FORMATS, Manifest, PackOptions, file_safe
 from companion.pack.page import card, script_json
 from companion.paths import OWNER_ONLY_DIR
+from companion.plan.checkin import ENERGY_NAMES
 from companion.safety import SAFETY_SCREEN
 from companion.voice.recorded import list_voices
 
-ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
+ENERGIES = tuple((level.value, name) for level, name in ENERGY_NAMES.items())  # the check-in's words
 BYTES_PER_S = {"mp3": 24_000, "ogg": 20_000, "opus": 12_000, "flac": 110_000}  # stereo, above what each gives
 FORMAT_WORDS = {"mp3": "MP3 (any phone)", "ogg": "Ogg", "opus": "Opus (smallest)", "flac": "FLAC (lossless)"}
 
@@ -60,8 +62,13 @@ async def pack(request: Request) -> Response:
         )
         if opts.caregiver and not state.safety_confirmed:
             raise BadInput("read and confirm the safety notes on the Caregiver page first; nothing was made")
+        # issue 30: a recorded voice's missing phrases are named before the pack is made
+        missing = unrecorded_before_packing(opts) if form.get("anyway") != "yes" else None
     except BadInput as exc:
         return page(request, "pack.html", 400, error=words(exc), **_shown(state))
+    if missing is not None:
+        fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
+        return page(request, "pack-unrecorded.html", missing=missing, fields=fields)
 
     def work(job: Job) -> None:
         folder = _folder(made)

@@ -40,13 +40,13 @@ from companion.modes import CAREGIVER
 from companion.options import SessionOptions
 from companion.pack.model import file_safe
 from companion.paths import OWNER_ONLY_DIR
-from companion.plan.checkin import GOALS, KINDS, Answers, choose, options_for_kind
+from companion.plan.checkin import ENERGY_NAMES, GOALS, KINDS, Answers, choose, options_for_kind
 from companion.plan.profile import SAMPLE_RATE
 from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.session import Session, check_options, make_session, render
 from companion.voice.recorded import list_voices
 
-ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
+ENERGIES = tuple((level.value, name) for level, name in ENERGY_NAMES.items())  # the check-in's words
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
 MP3_BYTES_PER_S = 24_000  # 192 kbit/s: above what the MP3s' quality setting gives (about 165)
 REPLACED_WORDS = "Your earlier {} was still being made on this device; it has stopped, and this one takes its place."
@@ -140,18 +140,26 @@ def _again(state: AppState) -> PlayAgain:
 
 def _today_page(request: Request, status: int = 200, **values: Any) -> Response:
     again = _again(state_of(request))
-    return page(request, "today.html", status, goals=GOALS, lengths=LENGTHS, again=again, **values)
+    goals = [(goal, said.capitalize()) for goal, said in GOALS.items()]  # the check-in's words
+    return page(request, "today.html", status, goals=goals, lengths=LENGTHS, again=again, **values)
 
 
-async def _play_again(request: Request, key: str) -> Response:
-    """One tap: the same session as before (its script, energy and length), kept in the journal."""
+async def _play_again(request: Request, form: FormData) -> Response:
+    """One tap: the same session as before (its script, energy, length and voice), kept in the
+    journal; a recorded voice's missing phrases are named first, as on Listen."""
     state = state_of(request)
-    chosen_again = _again(state).find(key)
+    chosen_again = _again(state).find(str(form.get("again") or ""))
     if chosen_again is None:
         gone = "That session is no longer in the list; choose another, or answer the questions."
         return _today_page(request, 400, error=gone)
     options, note = fitted(chosen_again.options())
-    reason = f"Again: {chosen_again.title}, {options.minutes:g} minutes." + (f" {note}" if note else "")
+    missing = unrecorded_before_playing(options) if form.get("anyway") != "yes" else None
+    if missing is not None:
+        fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
+        return page(request, "unrecorded.html", missing=missing, fields=fields, again="/today", making=False)
+    in_voice = f", {chosen_again.in_voice}" if chosen_again.in_voice else ""
+    said = [f"Again: {chosen_again.title}, {options.minutes:g} minutes{in_voice}.", chosen_again.voice_note, note]
+    reason = " ".join(s for s in said if s)
     try:
         heard = start_hearing(state, options, reason, who_asks(request), checkin={})
     except NoRoom as exc:
@@ -165,7 +173,7 @@ async def today(request: Request) -> Response:
         return _today_page(request)
     form = await request.form()
     if form.get("action") == "again":
-        return await _play_again(request, str(form.get("again") or ""))
+        return await _play_again(request, form)
     try:
         score = number(form, "energy_score", 0, 10)
         breathless = chosen(form, "breathless", ("yes", "no"))

@@ -25,7 +25,7 @@ from companion.app.jobs import Job, Jobs
 from companion.app.roles import ALL_PAGES, Choices, page_name, pages_for, role_of
 from companion.app.room import DISK_BUDGET, FREE_FLOOR, Budget, NoRoom, Slots, mark_owner, remove, size_of, sweep
 from companion.errors import BadInput, DoesNotFit, OutputError
-from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings, SessionRecord
+from companion.journal.store import MOMENT_WORDS, QUESTIONS, SYMPTOMS, Ratings, SessionRecord
 from companion.options import SessionOptions
 from companion.pack.page import GUIDE_NOTE, HONEST
 from companion.pack.page import HERE as PACK_HERE
@@ -187,9 +187,6 @@ def templates() -> Environment:
         stop_rule=STOP_RULE, guide_note=GUIDE_NOTE, honest=HONEST, symptoms=SYMPTOMS, rating_words=RATING_WORDS
     )
     return env
-
-
-MOMENT_WORDS = {"before": "before a session", "after": "after a session", "alone": "on its own"}
 
 
 def when(at: str) -> str:

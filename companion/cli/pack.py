@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from companion.cli.common import ask_to_confirm
+from companion.cli.common import ask_to_confirm, show_notice
 from companion.cli.options import UserPath
 from companion.cli.progress import ProgressBar
 from companion.pack.make import make_pack
@@ -86,7 +86,8 @@ def pack(
         voice=voice,
     )
     with ProgressBar("Making the pack", "tracks", time_left=True) as progress:
-        result = make_pack(out_dir, options, confirm=ask_to_confirm(yes), progress=progress)
+        # a recorded voice's missing phrases are named before anything is written
+        result = make_pack(out_dir, options, confirm=ask_to_confirm(yes), notify=show_notice, progress=progress)
     for note in result.notes:
         click.echo(f"Note: {note}", err=True)
     made, kept, retagged = len(result.made), len(result.kept), len(result.retagged)

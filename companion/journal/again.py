@@ -7,16 +7,24 @@ size of change, no streaks, no targets; a session that helped once is simply "on
 
 Only sessions to listen to on one's own (relax mode, a built-in script) are offered: a
 caregiver's track needs its notes read first, a therapist's is an hour long.
+
+A session keeps the voice it spoke in: one in a loved one's recorded voice plays again in
+it. When that voice is no longer here, the session is still offered, in the bundled voice,
+and says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
+from companion.errors import BadInput
 from companion.journal.store import SYMPTOMS, Entry, Journal, SessionRecord
-from companion.options import SessionOptions
+from companion.options import SessionOptions, user_path
 from companion.plan.catalogue import builtin_scripts
+from companion.voice.piper_voice import BUNDLED, added_voice_path
+from companion.voice.recorded import NAME, RecordedVoice
 
 RECENT = 3  # the last sessions shown
 HELPED = 3  # and those after which the listener felt better most often
@@ -41,11 +49,26 @@ class Again:
     last_at: str  # when it was last started (local time, ISO 8601)
     better: int = 0  # sessions of it after which the listener felt better (see the module's note)
     felt: str | None = None  # the rating most often lower after it: "anxiety"...
+    voice: str | None = None  # the voice it spoke in: a recorded voice's name, a Piper file; None: bundled
+    voice_gone: bool = False  # that voice is no longer here: it plays in the bundled voice
 
     @property
     def key(self) -> str:
-        """What names it in a form: the same script, energy and length."""
-        return f"{self.script}|{self.energy}|{self.minutes:g}"
+        """What names it in a form: the same script, energy, length (and voice, if not the bundled one)."""
+        return f"{self.script}|{self.energy}|{self.minutes:g}" + (f"|{self.voice}" if self.voice else "")
+
+    @property
+    def in_voice(self) -> str | None:
+        """ "in Mum's voice" when it plays in a voice other than the bundled one, else None."""
+        return None if self.voice is None or self.voice_gone else f"in {_voice_words(self.voice)}"
+
+    @property
+    def voice_note(self) -> str | None:
+        """What to know when the voice it spoke in is no longer here."""
+        if self.voice is None or not self.voice_gone:
+            return None
+        named = _voice_words(self.voice)
+        return f"{named[:1].upper()}{named[1:]} is no longer here, so it plays in companion's own voice."
 
     @property
     def said(self) -> str | None:
@@ -56,9 +79,35 @@ class Again:
         return f"You felt {FELT[self.felt]} after it {times}."
 
     def options(self) -> SessionOptions:
+        """The same session again; a recorded voice's missing phrases said by the bundled one
+        (as when a session in it is chosen: its page names them before it plays)."""
+        voice = None if self.voice_gone else self.voice
+        recorded = voice is not None and RecordedVoice.known(voice)
         return SessionOptions(
-            script=self.script, energy=self.energy, minutes=self.minutes, breathless=self.script == BREATHING_SCRIPT
+            script=self.script,
+            energy=self.energy,
+            minutes=self.minutes,
+            breathless=self.script == BREATHING_SCRIPT,
+            voice=voice,
+            fill_with_tts=recorded,
         )
+
+
+def _voice_words(voice: str) -> str:
+    """ "Mum's voice" for a recorded voice's name, "the voice 'amy'" for a Piper voice."""
+    if NAME.match(voice) and added_voice_path(voice) is None:
+        return f"{voice}'s voice"
+    return f"the voice '{Path(voice).name.removesuffix('.onnx')}'"
+
+
+def voice_here(voice: str | None) -> bool:
+    """True when a session can speak in `voice` again (None: the bundled voice, always here)."""
+    if voice is None or voice in BUNDLED or RecordedVoice.known(voice) or added_voice_path(voice) is not None:
+        return True
+    try:
+        return user_path(voice, "voice").is_file()
+    except (BadInput, OSError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -102,7 +151,8 @@ def pick(
     for session_id, started, record in sorted(sessions, key=lambda s: (s[1], s[0])):
         if record.mode != "relax" or record.script not in titles:
             continue
-        again = Again(record.script, titles[record.script], record.energy, round(record.minutes_planned, 2), started)
+        minutes = round(record.minutes_planned, 2)
+        again = Again(record.script, titles[record.script], record.energy, minutes, started, voice=record.voice)
         last.pop(again.key, None)  # put back last: the dict keeps them oldest to latest
         last[again.key] = again
         pair = moments.get(session_id, {})
@@ -112,10 +162,14 @@ def pick(
             for name in lower:
                 felt.setdefault(again.key, {})[name] = felt.get(again.key, {}).get(name, 0) + 1
 
+    here: dict[str | None, bool] = {}  # each voice looked for once
+
     def counted(a: Again) -> Again:
         names = felt.get(a.key, {})
         most = max(names, key=lambda n: (names[n], -SYMPTOMS.index(n))) if names else None
-        return Again(a.script, a.title, a.energy, a.minutes, a.last_at, better.get(a.key, 0), most)
+        return replace(
+            a, better=better.get(a.key, 0), felt=most, voice_gone=not here.setdefault(a.voice, voice_here(a.voice))
+        )
 
     latest = [counted(a) for a in reversed(last.values())]
     shown = latest[:recent]

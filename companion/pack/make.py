@@ -38,13 +38,15 @@ from companion.pack.model import (
 )
 from companion.pack.page import write_page, write_playlist, write_printable
 from companion.pack.render import render_tracks, retag_track
+from companion.pack.unrecorded import unrecorded_notice, unrecorded_tracks
 from companion.paths import PACKAGE
 from companion.pictures.draw import draw_cover
 from companion.plan.catalogue import resolve_script, script_for_group
+from companion.plan.checkin import ENERGY_WORDS
 from companion.plan.profile import Energy, default_minutes, parse_energy
 from companion.plan.scripts import Script
 from companion.safety import SAFETY_SCREEN, confirm_safety
-from companion.session import STOP_RULE, check_options
+from companion.session import STOP_RULE, Notice, check_options
 from companion.voice.piper_voice import resolve_voice
 from companion.voice.pronounce import load_fixups
 from companion.voice.recorded import RecordedVoice
@@ -81,7 +83,7 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
     rows: list[tuple[str, str, SessionOptions]] = []  # (group, script, options)
     gentlest = energies[0]
     for energy in energies:
-        group = f"{energy.value.capitalize()} energy"
+        group = ENERGY_WORDS[energy]  # as the check-in says it: "Some energy"
         minutes = default_minutes(RELAX, energy)
         names = _named_scripts(opts.scripts, energy) if opts.scripts else DEFAULT_SCRIPTS[energy]
         if opts.scripts is None and energy is gentlest:
@@ -199,14 +201,17 @@ def make_pack(
     opts: PackOptions | None = None,
     *,
     confirm: Callable[[str], bool] | None = None,
+    notify: Callable[[Notice], None] | None = None,
     progress: Progress | None = None,
 ) -> PackResult:
     """Make (or bring up to date) a pack in `folder`. Everything is checked before anything is
     made; the caregiver tracks need their safety notes confirmed (`confirm(notes)`, or
-    opts.safety_confirmed). `progress(done, total)` hears how far the renders are."""
+    opts.safety_confirmed). `notify(notice)` hears, before anything is written, which phrases a
+    recorded voice lacks. `progress(done, total)` hears how far the renders are."""
     check_path("folder", folder)
     check_argument("opts", opts, opts is None or isinstance(opts, PackOptions), "PackOptions or None")
     check_callable("confirm", confirm)
+    check_callable("notify", notify)
     check_callable("progress", progress)
     opts = opts or PackOptions()
     name = check_name(opts.name)
@@ -217,6 +222,8 @@ def make_pack(
     if opts.caregiver:
         confirm_safety(opts.safety_confirmed, confirm)
     tracks = [_confirmed(t) for t in tracks]
+    if notify is not None and (notice := unrecorded_notice(str(opts.voice), unrecorded_tracks(opts.voice, tracks))):
+        notify(notice)
     made = _prepare(folder)
     try:
         return _make(folder, opts, name, tracks, scripts, progress)

@@ -15,9 +15,9 @@ import numpy as np
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, OutputError
-from companion.journal.store import SYMPTOMS, Entry
+from companion.journal.store import MOMENT_WORDS, SYMPTOMS, Entry
 from companion.paths import cache_dir
-from companion.pictures.facts import LABELS, MOMENT_WORDS, SCALE, PlanFacts, journal_facts, plan_facts
+from companion.pictures.facts import LABELS, SCALE, PlanFacts, journal_facts, plan_facts
 from companion.plan.model import SessionPlan
 from companion.process import environment
 from companion.timefmt import clock

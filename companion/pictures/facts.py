@@ -13,20 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from companion.journal.store import SYMPTOMS, Entry
+from companion.journal.store import QUESTIONS, SYMPTOMS, Entry
 from companion.plan.checkin import ENERGY_WORDS
 from companion.plan.cues import cue_words
 from companion.plan.model import SessionPlan
 from companion.timefmt import clock
 
-LABELS = {
-    "pain": "Pain",
-    "tiredness": "Tiredness",
-    "breathlessness": "Breathlessness",
-    "anxiety": "Anxiety",
-    "wellbeing": "Wellbeing (0 best)",
-}
-MOMENT_WORDS = {"before": "before a session", "after": "after a session", "alone": "on its own"}
+LABELS = {**QUESTIONS, "wellbeing": "Wellbeing (0 best)"}  # the journal's names; the scale is beside the chart
 SCALE = "0 none, 10 the worst"
 EDGE = 0.04  # of the time axis, kept free at each end
 

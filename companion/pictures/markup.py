@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from companion.journal.store import SYMPTOMS, Entry
+from companion.journal.store import MOMENT_WORDS, SYMPTOMS, Entry
 from companion.pictures.facts import (
     LABELS,
-    MOMENT_WORDS,
     SCALE,
     JournalFacts,
     PlanFacts,

@@ -104,6 +104,7 @@ class Script:
     ending: str = "gentle"
     unused_name: str | None = None  # a name was given, but this script greets nobody by name
     unrecorded_name: str | None = None  # a recorded voice has no take of its lines with this name
+    filled_in: tuple[int, ...] = ()  # the numbers of the phrases a recorded voice lacks, said by the bundled one
     short: str = ""  # an older script's name for cards and files; the built-in ones have one name, the title
     purpose: str = ""  # when to listen to it, on a card
     group: str = "rest"  # one of GROUPS

@@ -9,10 +9,11 @@ in: `unrecorded` names those before anything plays.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from companion.plan.scripts import Script, personalise
+from companion.timefmt import counted
 from companion.voice.recorded import RecordedVoice, script_phrases
 
 
@@ -52,3 +53,17 @@ def unrecorded(voice: RecordedVoice, script: Script, energy: str, name: str | No
     bundled voice says them when it fills in. None when the voice has every one."""
     spoken, _ = split_by_energy(script, energy, name)
     return [p for p in spoken if not voice.has(p.text)]
+
+
+def numbers_said(numbers: Sequence[int], shown: int = 6) -> str:
+    """Phrase numbers as their recordings are named: "003, 007 and 12 more"."""
+    listed = ", ".join(f"{n:03d}" for n in numbers[:shown])
+    return listed + (f" and {len(numbers) - shown} more" if len(numbers) > shown else "")
+
+
+def filled_in_words(voice: str, numbers: Sequence[int]) -> str:
+    """The one line said before a session in a recorded voice that lacks phrases plays."""
+    return (
+        f"Note: {voice}'s voice has no recording of {counted(len(numbers), 'phrase')} this session says "
+        f"({numbers_said(numbers)}); companion's own voice says them."
+    )

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from companion.cli.common import start_in_journal
 from companion.journal.again import Again, pick, play_again
 from companion.journal.store import Entry, Journal, Ratings, SessionRecord
+from companion.options import SessionOptions
+from companion.session import make_session
+from companion.voice.recorded import RecordedVoice
+from tests.fast.fake_voice import FakeNarrator
 
 
 def _session(i: int, script: str, energy: str = "low", minutes: float = 6, mode: str = "relax"):
@@ -71,3 +76,40 @@ def test_play_again_has_the_same_options_and_a_key(tmp_path):
     assert [a.key for a in chosen.recent] == ["sleep|medium|20", "settling|low|6"]
     assert chosen.find("settling|low|6").said == "You felt calmer after it once."
     assert chosen.find("nothing|low|6") is None
+
+
+def _in_voice(i: int, voice: str | None, script: str = "settling"):
+    return (i, f"2026-12-01T1{i}:00:00", SessionRecord(script, "low", "relax", 6, voice=voice))
+
+
+def test_a_session_in_a_recorded_voice_plays_again_in_it():
+    RecordedVoice("Mum").create()
+    chosen = pick([_in_voice(1, None), _in_voice(2, "Mum")], [])
+    mum, bundled = chosen.recent  # the same script in two voices: two sessions to play
+    assert (mum.key, mum.in_voice, mum.voice_note) == ("settling|low|6|Mum", "in Mum's voice", None)
+    options = mum.options()
+    assert (options.voice, options.fill_with_tts) == ("Mum", True)  # its missing phrases: named, then filled
+    assert bundled.in_voice is None and bundled.options().voice is None and bundled.key == "settling|low|6"
+
+
+def test_a_voice_no_longer_here_is_offered_in_the_bundled_voice_and_says_so():
+    RecordedVoice("Gran").create()
+    RecordedVoice("Gran").remove()
+    (gone,) = pick([_in_voice(1, "Gran")], []).recent
+    assert gone.voice_gone and gone.in_voice is None
+    assert gone.voice_note == "Gran's voice is no longer here, so it plays in companion's own voice."
+    options = gone.options()
+    assert (options.voice, options.fill_with_tts) == (None, False)
+    (piper,) = pick([_in_voice(1, "/nowhere/amy.onnx")], []).recent  # a Piper voice file taken away
+    assert piper.voice_note == "The voice 'amy' is no longer here, so it plays in companion's own voice."
+
+
+def test_the_journal_keeps_the_voice_a_session_spoke_in():
+    options = SessionOptions(energy="low", minutes=6, voice="Mum", fill_with_tts=True)
+    session = make_session(options, narrator=FakeNarrator())
+    assert session.record(goal="rest").voice == "Mum" and session.record().goal is None
+    bundled = make_session(SessionOptions(energy="low", minutes=6, voice="joe"), narrator=FakeNarrator())
+    assert bundled.record().voice is None  # the bundled voice by any of its names
+    start_in_journal(session, ask=False)  # as `companion play --ask` and `companion today` keep it
+    with Journal() as journal:
+        assert [a.voice for a in play_again(journal).recent] == ["Mum"]

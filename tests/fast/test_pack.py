@@ -23,10 +23,10 @@ def test_the_default_pack_is_a_good_one():
     assert names == [
         "01 Low energy - Settling - 6 min.mp3",
         "02 Low energy - Breathing easy - 6 min.mp3",
-        "03 Medium energy - Body scan - 12 min.mp3",
-        "04 Medium energy - After a massage - 12 min.mp3",
-        "05 High energy - A calm place - 20 min.mp3",
-        "06 High energy - A thankful moment - 20 min.mp3",
+        "03 Some energy - Body scan - 12 min.mp3",
+        "04 Some energy - After a massage - 12 min.mp3",
+        "05 Good energy - A calm place - 20 min.mp3",
+        "06 Good energy - A thankful moment - 20 min.mp3",
         "07 Sleep - Drifting towards sleep - 20 min.mp3",
     ]
     breathing = tracks[1].options
@@ -41,7 +41,7 @@ def test_the_default_pack_is_a_good_one():
     assert every[0].file.startswith("01 ")  # two digits always: adding tracks renames none
     # the breathing-easy track goes with the gentlest level chosen
     medium_up = choose_tracks(PackOptions(energies=("high", "medium")))
-    assert medium_up[0].group == "Medium energy" and medium_up[2].short == "Breathing easy"
+    assert medium_up[0].group == "Some energy" and medium_up[2].short == "Breathing easy"
 
 
 @pytest.mark.parametrize(

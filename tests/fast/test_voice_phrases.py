@@ -14,10 +14,17 @@ from starlette.testclient import TestClient
 from companion.app.guard import Owner
 from companion.app.server import make_app
 from companion.app.web import AppState
+from companion.errors import BadInput
+from companion.journal.store import Journal, SessionRecord
+from companion.options import SessionOptions
+from companion.pack.make import choose_tracks, make_pack
+from companion.pack.model import PackOptions
+from companion.pack.unrecorded import unrecorded_notice, unrecorded_tracks
 from companion.plan.catalogue import resolve_script
 from companion.plan.profile import SAMPLE_RATE, Energy
 from companion.plan.scripts import personalise
-from companion.voice.phrases import numbered, split_by_energy, unrecorded, walk_order
+from companion.session import make_session
+from companion.voice.phrases import numbered, numbers_said, split_by_energy, unrecorded, walk_order
 from companion.voice.recorded import CONSENT, RecordedVoice, script_phrases
 
 BASE = "http://127.0.0.1:8000"
@@ -122,3 +129,99 @@ def test_the_consent_note_names_no_command(client):
     page = html.unescape(client.get("/voices").text)
     assert CONSENT in page
     assert not re.search(r"\bcompanion \w+|--\w|\brun\b", CONSENT)
+
+
+def test_today_plays_again_in_the_voice_it_was_heard_in_naming_its_missing_phrases_first(client, tmp_path):
+    lacking = _mum_lacking_two()
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        journal.start_session(SessionRecord("settling", "low", "relax", 6.0, voice="Mum"))
+    today = html.unescape(client.get("/today").text)
+    assert "Settling, 6 minutes, in Mum's voice</button>" in today
+    form = {"action": "again", "again": "settling|low|6|Mum"}
+    answer = client.post("/today", data=form, headers=OURS)
+    assert answer.status_code == 200 and "Before it plays" in answer.text  # named before it plays, as on Listen
+    assert all(f"{p.number:03d}</strong> {p.text}" in html.unescape(answer.text) for p in lacking)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html.unescape(answer.text)))
+    assert fields == {**form, "anyway": "yes"}
+    anyway = client.post("/today", data=fields, headers=OURS)
+    assert anyway.status_code == 303 and anyway.headers["location"].startswith("/session/")
+    assert "Again: Settling, 6 minutes, in Mum's voice." in html.unescape(client.get(anyway.headers["location"]).text)
+
+
+def test_today_offers_a_session_whose_voice_is_gone_in_companions_voice_and_says_so(client, tmp_path):
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        journal.start_session(SessionRecord("settling", "low", "relax", 6.0, voice="Gran"))  # no such voice now
+    gone = "Gran's voice is no longer here, so it plays in companion's own voice."
+    today = html.unescape(client.get("/today").text)
+    assert "Settling, 6 minutes</button>" in today and gone in today
+    played = client.post("/today", data={"action": "again", "again": "settling|low|6|Gran"}, headers=OURS)
+    assert played.status_code == 303  # nothing to name: the bundled voice says every phrase
+    assert f"Again: Settling, 6 minutes. {gone}" in html.unescape(client.get(played.headers["location"]).text)
+
+
+def test_a_session_that_fills_in_names_the_phrases_in_one_notice_before_any_voice_is_made():
+    lacking = _mum_lacking_two()
+    heard: list = []
+    options = SessionOptions(script="settling", energy="low", voice="Mum", fill_with_tts=True)
+    session = make_session(options, wait_for_voice=False, notify=heard.append)  # no voice made yet
+    numbers = f"{lacking[0].number:03d}, {lacking[1].number:03d}"
+    said = f"Note: Mum's voice has no recording of 2 phrases this session says ({numbers}); "
+    said += "companion's own voice says them."
+    assert [n.text for n in heard if n.kind == "voice"] == [said] and heard[0].kind == "voice"  # first of all
+    assert session.notices == tuple(heard)
+    with pytest.raises(BadInput, match="has no take for 2 phrase"):  # without filling in: refused, as before
+        make_session(SessionOptions(script="settling", energy="low", voice="Mum"), wait_for_voice=False)
+    for p in lacking:
+        RecordedVoice("Mum").keep(p.text, TAKE, SAMPLE_RATE)
+    whole = make_session(options, wait_for_voice=False)
+    assert not [n for n in whole.notices if n.kind == "voice"]  # nothing filled in: nothing to say
+
+
+def test_the_notice_counts_many_phrases_briefly():
+    assert numbers_said([3, 7]) == "003, 007"
+    assert numbers_said(list(range(1, 21))) == "001, 002, 003, 004, 005, 006 and 14 more"
+
+
+class _Heard(Exception):
+    pass
+
+
+def test_a_pack_in_a_recorded_voice_names_what_it_lacks_before_anything_is_written(tmp_path):
+    lacking = _mum_lacking_two()
+    heard: list = []
+
+    def notify(notice) -> None:
+        heard.append(notice)
+        raise _Heard  # stop here: nothing may be written yet
+
+    opts = PackOptions(energies=("low",), scripts=("settling",), voice="Mum")
+    with pytest.raises(_Heard):
+        make_pack(tmp_path / "pack", opts, notify=notify)
+    assert not (tmp_path / "pack").exists()
+    numbers = f"{lacking[0].number:03d}, {lacking[1].number:03d}"
+    (notice,) = heard
+    assert notice.kind == "voice" and notice.text == (
+        f"Note: Mum's voice has no recording of 2 phrases the pack's tracks say (Settling {numbers}); "
+        "companion's own voice says them."
+    )
+    everything = unrecorded_tracks("Mum", choose_tracks(PackOptions()))  # the default pack: seven tracks
+    said = unrecorded_notice("Mum", everything).text
+    assert len(everything) == 7 and said.endswith("; and in 4 more tracks); companion's own voice says them.")
+    assert unrecorded_tracks(None, choose_tracks(opts)) == []  # the bundled voice lacks nothing
+
+
+def test_the_pack_page_names_the_missing_phrases_before_it_makes_the_pack(client):
+    lacking = _mum_lacking_two()
+    form = {"name": "Mum's rest", "energy": "low", "voice": "Mum", "format": "mp3"}
+    answer = client.post("/pack", data=form, headers=OURS)
+    assert answer.status_code == 200 and "Before the pack is made" in answer.text  # nothing made yet
+    text = html.unescape(answer.text)
+    for p in lacking:
+        assert f"{p.number:03d}</strong> {p.text}" in text
+    assert "Low energy: Settling" in text and "Low energy: Breathing easy" in text  # track by track
+    records = re.findall(r'class="play other record-them" href="([^"]+)"', text)
+    assert f"script=settling&energy=low&only={lacking[0].number}%2C{lacking[1].number}" in records[0]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', text))
+    assert fields == {**form, "anyway": "yes"}
+    anyway = client.post("/pack", data=fields, headers=OURS)
+    assert anyway.status_code == 303 and anyway.headers["location"].startswith("/file/")

@@ -181,6 +181,32 @@ def test_a_recorded_voice_names_its_missing_phrases_before_it_plays(app, tmp_pat
         _accessible(driver, "record-the-missing")
 
 
+@pytest.mark.slow("a real server and Chromium: a pack in a recorded voice names its missing phrases first")
+def test_a_pack_in_a_recorded_voice_names_its_missing_phrases_before_it_is_made(app, tmp_path):  # noqa: F811  (app: the fixture)
+    lacking = _voice_lacking_two(app)
+    with chromium(PHONE) as driver:
+        _open(driver, app, "/pack")
+        for level in ("medium", "high"):  # low energy only: its settling track lacks two phrases
+            driver.find_element("css selector", f"input[name=energy][value={level}]").click()
+        driver.find_element("css selector", "input[name=voice][value=Mum]").click()
+        _go(driver, driver.find_element("css selector", "form[action='/pack'] button[type=submit]"))
+        assert driver.find_element("tag name", "h1").text == "Before the pack is made"
+        first = driver.find_element("css selector", ".unrecorded-track")
+        assert first.find_element("tag name", "h2").text == "Low energy: Settling"
+        listed = [e.text for e in first.find_elements("css selector", "li")]
+        assert listed == [f"{p.number:03d} {p.text}" for p in lacking]
+        _accessible(driver, "pack-unrecorded")
+        record = first.find_element("css selector", ".record-them").get_attribute("href")
+        assert f"only={lacking[0].number}%2C{lacking[1].number}" in record
+        anyway = driver.find_element("id", "make-anyway")  # sends the same choices again (not pressed here:
+        # a pack takes minutes to make; tests/fast/test_voice_phrases.py follows it to its file page)
+        kept = anyway.find_element("xpath", "..").find_elements("css selector", "input[type=hidden]")
+        sent = {(e.get_attribute("name"), e.get_attribute("value")) for e in kept}
+        assert {("energy", "low"), ("voice", "Mum"), ("anyway", "yes")} <= sent and ("energy", "medium") not in sent
+        driver.get(record)  # record them now: exactly those two, the first of them first
+        assert driver.find_element("id", "phrase").text == lacking[0].text
+
+
 @pytest.mark.slow("a real server and Chromium: the Voices pages by energy, and an import's next step")
 def test_the_voices_pages_list_the_chosen_energys_phrases_first_and_say_what_next(app, tmp_path):  # noqa: F811  (app: the fixture)
     import soundfile as sf

@@ -166,6 +166,7 @@ def test_today_rendered_keeps_the_answers_but_not_as_before_a_session(tmp_path):
         "energy_score": 2,
         "breathless": None,
         "goal": "rest",
+        "voice": None,  # the bundled voice
     }
 
 
