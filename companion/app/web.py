@@ -65,6 +65,7 @@ class Heard:
     journal_id: int | None = None  # its session's row (Today and Listen; not a caregiver's)
     notes: str | None = None  # a caregiver's safety notes, beside the track
     record: SessionRecord | None = None  # the session as the journal keeps it, once planned
+    lines: list[list] = field(default_factory=list)  # its words as [start_s, end_s, text], as they are placed
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Made:
     name: str
     path: Path
     notes: Path | None = None
+    captions: Path | None = None  # its words as WebVTT, beside the track
     cards: list[dict] = field(default_factory=list)  # a pack's tracks, to play them in the page
     replaced: str | None = None  # said on its page: the earlier one it took the place of
 

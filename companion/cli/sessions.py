@@ -107,6 +107,9 @@ CUE_WORDS = {"region": "chime, next region", "interval": "chime", "two-minutes":
 def render(output: Path, yes: bool, **kw) -> None:
     """Write the session to an audio file (format from the suffix).
 
+    Its words go beside it as timed captions (WebVTT, rest.vtt beside rest.mp3), for a
+    player that shows them while it plays.
+
     \b
     Examples:
       companion render --energy low -o rest.mp3
@@ -117,6 +120,8 @@ def render(output: Path, yes: bool, **kw) -> None:
         session = make_session(_options(kw), confirm=ask_to_confirm(yes), notify=show_notice, progress=progress)
     written = render_session(session, output)
     click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
+    if written.captions is not None:
+        click.echo(f"Its words, timed as they are spoken, are beside it in {written.captions}.")
     if written.notes is not None:
         click.echo(f"The safety notes are beside it, in {written.notes}.")
 
