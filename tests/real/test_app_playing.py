@@ -26,6 +26,8 @@ PLAY_PAUSE = (
     "}).map(function (b) { return b.id; })"
 )
 ZOOM_200 = {"width": PHONE[0] // 2, "height": PHONE[1] // 2, "deviceScaleFactor": 2, "mobile": True}
+# a phone's own viewport: a headless window is never narrower than 500 px
+ON_A_PHONE = {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True}
 
 
 @pytest.fixture
@@ -90,6 +92,7 @@ def test_now_playing_is_one_calm_view_with_the_words_as_spoken(app, shared_cache
     from companion.session import make_plan
 
     with chromium(PHONE) as driver:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", ON_A_PHONE)
         job = _listen(driver, app)
         driver.find_element("id", "play").click()
         _wait(driver, "return document.getElementById('player').currentTime > 0.1", timeout=30)
@@ -148,7 +151,9 @@ def test_now_playing_is_one_calm_view_with_the_words_as_spoken(app, shared_cache
         time.sleep(0.2)
         assert axe_violations(driver) == []
         assert driver.execute_script(PLAY_PAUSE) == ["toggle"]
+        _shot(driver, "playing-desktop")
         driver.set_window_size(*PHONE)
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", ON_A_PHONE)
 
         # the words turned off stay off, on this page and the next time it opens
         driver.find_element("id", "words-toggle").click()

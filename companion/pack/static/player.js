@@ -87,7 +87,9 @@
     if (sleepAt === null || current < 0) { sleepLeft.textContent = ""; return; }
     var wait = sleepAt === "end" ? (audio.duration || Infinity) - audio.currentTime - SLEEP_FADE_S
       : (sleepAt - Date.now()) / 1000;
-    if (wait <= 0 && !sleepFading && !audio.paused) {
+    if (wait <= 0 && !sleepFading && audio.paused) {  // already paused when its time came: nothing to fade
+      sleepDone();
+    } else if (wait <= 0 && !sleepFading) {
       sleepFading = true;
       sleepLeft.textContent = "Fading out now.";
       var fadeS = sleepAt === "end" ? Math.max(wait + SLEEP_FADE_S, 0.1) : SLEEP_FADE_S;
