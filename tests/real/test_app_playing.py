@@ -174,9 +174,21 @@ def test_now_playing_is_one_calm_view_with_the_words_as_spoken(app, shared_cache
 @pytest.mark.slow("a real server, Chromium, and a sleep timer's half-minute fade")
 def test_the_sleep_timer_fades_out_over_its_time_then_pauses(app):
     with chromium(PHONE) as driver:
+        reduced = {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]}
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", reduced)  # the circle for one who asks for less motion
         _listen(driver, app)
         driver.find_element("id", "play").click()
         _wait(driver, "var a = document.getElementById('player'); return a.currentTime > 1 && a.volume > 0.99")
+        looks = set()
+        for _ in range(30):
+            looks.add(
+                driver.execute_script(
+                    "var c = document.getElementById('circle'); return [c.style.transform, c.style.opacity].join(' ')"
+                )
+            )
+            time.sleep(0.1)
+        assert {look.split()[0] for look in looks} == {"scale(1)"}  # it keeps its size
+        assert len(looks) > 5  # and its colour follows the breath
         fade_s = driver.execute_script("return window.companionPlayer.sleepFadeS")
         assert fade_s == 30
         driver.execute_script("window.companionPlayer.sleepIn(0.2)")  # the test's hook: no key offers seconds
