@@ -87,7 +87,9 @@ def test_pack_names_tags_cover_and_chapters(mp3_pack):
     assert files == [
         ".companion-pack.json",
         "01 Low energy - Settling - 6 min.mp3",
+        "01 Low energy - Settling - 6 min.vtt",
         "02 Low energy - Breathing easy - 6 min.mp3",
+        "02 Low energy - Breathing easy - 6 min.vtt",
         "Test pack - to print.pdf",
         "Test pack.m3u8",
         "cover.png",

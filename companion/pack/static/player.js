@@ -80,11 +80,12 @@
   function setSleep(value) {
     sleepAt = value === "" ? null : value === "end" ? "end" : Date.now() + Number(value) * 60000;
     sleepFading = false;
+    if (sleepLeft) { sleepLeft.textContent = ""; }
     sleepTick();
   }
   function sleepTick() {
     if (!sleepLeft) { return; }
-    if (sleepAt === null || current < 0) { sleepLeft.textContent = ""; return; }
+    if (sleepAt === null || current < 0) { return; }  // what it last said stays (it paused the sound)
     var wait = sleepAt === "end" ? (audio.duration || Infinity) - audio.currentTime - SLEEP_FADE_S
       : (sleepAt - Date.now()) / 1000;
     if (wait <= 0 && !sleepFading && audio.paused) {  // already paused when its time came: nothing to fade
@@ -140,7 +141,7 @@
 
   function play() {
     pausing = false;
-    if (sleepFading) { sleepAt = null; sleepFading = false; if (sleep) { sleep.value = ""; } sleepTick(); }
+    if (sleepFading) { setSleep(""); if (sleep) { sleep.value = ""; } }  // played again during its fade: the timer is off
     audio.volume = 0;
     var p = audio.play();
     if (p && p.catch) { p.catch(function () {}); }
