@@ -246,7 +246,7 @@ def render(
         with ExitStack() as stack:  # the files beside go in place last, after the audio
             for suffix, text in beside.items():
                 target = path.with_suffix(suffix)
-                stack.callback(placed.append, target)  # runs after its rename (exits run in reverse)
+                stack.push(lambda kind, *_, t=target: None if kind else placed.append(t))  # once it is in place
                 stack.enter_context(written_atomically(target)).write_text(text, encoding="utf-8")
             frames = write_audio()
             audio_written = True
@@ -255,7 +255,8 @@ def render(
             for done in [path, *placed]:
                 done.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise explain_write_error(exc, path.with_suffix(next(iter(beside)))) from None
+            failed = getattr(exc, "filename2", None) or path.with_suffix(next(iter(beside)))
+            raise explain_write_error(exc, Path(failed)) from None
         raise
     notes = path.with_suffix(".txt") if ".txt" in beside else None
     return Rendered(path, notes, frames, path.with_suffix(".vtt") if ".vtt" in beside else None)

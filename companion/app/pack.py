@@ -130,11 +130,11 @@ async def track(request: Request) -> Response:
 
 
 # -- issue 30: a pack's words, as the audio's captions and line by line in the page ---------
-def _words(entry: dict) -> dict[str, Any]:
+def _words(entry: dict[str, Any]) -> dict[str, Any]:
     return {"captions": entry.get("captions"), "lines": entry.get("lines", [])}
 
 
-def _page_words(job: str, card: dict) -> dict[str, Any]:
+def _page_words(job: str, card: dict[str, Any]) -> dict[str, Any]:
     src = f"/pack/{job}/captions/{card['i']}" if card.get("captions") else None
     return {"captions": src, "lines": card.get("lines", [])}
 

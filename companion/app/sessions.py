@@ -129,7 +129,7 @@ def _make(options: SessionOptions, state: AppState, job: Job, wait_for_voice: bo
     )
 
 
-def caption_rows(plan: SessionPlan) -> list[list]:
+def caption_rows(plan: SessionPlan) -> list[list[float | str]]:
     """The plan's words for the page: [start_s, end_s, text] of each line placed so far."""
     return [[round(c.start_s, 3), round(c.end_s, 3), c.text] for c in captions(plan)]
 
