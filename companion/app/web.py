@@ -65,7 +65,7 @@ class Heard:
     journal_id: int | None = None  # its session's row (Today and Listen; not a caregiver's)
     notes: str | None = None  # a caregiver's safety notes, beside the track
     record: SessionRecord | None = None  # the session as the journal keeps it, once planned
-    lines: list[list[float | str]] = field(default_factory=list)  # its words as [start_s, end_s, text], as they are placed
+    lines: list[list[float | str]] = field(default_factory=list)  # its words: [start_s, end_s, text] placed so far
 
 
 @dataclass
