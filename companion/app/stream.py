@@ -1,9 +1,8 @@
 """A session heard in the page within a second: its WAV is written in the order it plays,
 while its voice is still being made (the first line first, the rest ahead of the playhead,
-the same samples `render` writes), with its final length in the header from the start
-(the plan is exact to the sample), and
-served with range requests while it grows. A range not yet written waits for it; seeking
-works as for any file."""
+the same samples `render` writes), with its final length in the header from the start (the
+plan is exact to the sample), and served with range requests while it grows. A range not
+yet written waits for it; seeking works as for any file."""
 
 from __future__ import annotations
 
