@@ -9,6 +9,7 @@ rendered caregiver track never leaves without its notes beside it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from companion.errors import BadInput
 from companion.journal.store import SessionRecord
 from companion.modes import MODES, Mode, Part, get_mode
 from companion.options import SessionOptions, check_argument, check_callable, check_path
+from companion.output.captions import captions, webvtt
 from companion.output.sinks import FileSink, check_output_path, explain_write_error
 from companion.output.tags import ARTIST, TrackTags, chapters_of, write_tags
 from companion.plan.catalogue import builtin_scripts, default_cover, resolve_script
@@ -111,6 +113,7 @@ class Rendered:
     path: Path
     notes: Path | None  # the safety notes beside a caregiver track
     frames: int
+    captions: Path | None = None  # the words as WebVTT beside the track (a session with words)
 
 
 def make_plan(
@@ -212,8 +215,9 @@ def render(
     session: Session, path: str | Path, tags: TrackTags | None = None, progress: Progress | None = None
 ) -> Rendered:
     """Write the session to an audio file (format from the suffix), tagged (`tags`, else
-    track_tags(session)), and a caregiver track's safety notes beside it as `<stem>.txt`:
-    both or neither, never a half-written file. `progress(frames, total)` hears each block."""
+    track_tags(session)), with its words as timed text beside it as `<stem>.vtt` (WebVTT,
+    each line when it is spoken) and a caregiver track's safety notes as `<stem>.txt`: all
+    or none, never a half-written file. `progress(frames, total)` hears each block."""
     check_argument("session", session, isinstance(session, Session), "a Session (from make_session)")
     check_path("path", path)
     check_argument("tags", tags, tags is None or isinstance(tags, TrackTags), "TrackTags or None")
@@ -222,7 +226,12 @@ def render(
     session.finish_voice()
     tags = tags or track_tags(session)
     sink = FileSink(path, session.plan.sample_rate, session.plan.profile.channels, session.plan.fingerprint())
-    notes_text = session.safety_notes
+    beside: dict[str, str] = {}  # suffix -> text, put in place after the audio
+    if session.safety_notes is not None:
+        beside[".txt"] = session.safety_notes
+    lines = captions(session.plan)
+    if lines:
+        beside[".vtt"] = webvtt(lines)
 
     def counted(blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
         done, total = 0, session.plan.total_samples
@@ -236,22 +245,28 @@ def render(
         blocks = counted(session.blocks(QUANTUM, pcm16=sink.pcm16))
         return sink.write_all(blocks, finish=lambda tmp: write_tags(tmp, tags, path.suffix))
 
-    if notes_text is None:
+    if not beside:
         return Rendered(path, None, write_audio())
-    notes = path.with_suffix(".txt")
     audio_written = False
+    placed: list[Path] = []
     try:
-        with written_atomically(notes) as notes_tmp:  # the notes go in place last, after the audio
-            notes_tmp.write_text(notes_text, encoding="utf-8")
+        with ExitStack() as stack:  # the files beside go in place last, after the audio
+            for suffix, text in beside.items():
+                target = path.with_suffix(suffix)
+                stack.push(lambda kind, *_, t=target: None if kind else placed.append(t))  # once it is in place
+                stack.enter_context(written_atomically(target)).write_text(text, encoding="utf-8")
             frames = write_audio()
             audio_written = True
     except BaseException as exc:
-        if audio_written:  # the notes could not be put in place: take the audio away too
-            path.unlink(missing_ok=True)
+        if audio_written:  # a file beside could not be put in place: take the others away too
+            for done in [path, *placed]:
+                done.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise explain_write_error(exc, notes) from None
+            failed = getattr(exc, "filename2", None) or path.with_suffix(next(iter(beside)))
+            raise explain_write_error(exc, Path(failed)) from None
         raise
-    return Rendered(path, notes, frames)
+    notes = path.with_suffix(".txt") if ".txt" in beside else None
+    return Rendered(path, notes, frames, path.with_suffix(".vtt") if ".vtt" in beside else None)
 
 
 def _check_call(options: object, cache: object, narrator: object, **functions: object) -> None:

@@ -82,7 +82,7 @@ async def pack(request: Request) -> Response:
         for i, track in enumerate(result.tracks):
             entry = entries[track.file]
             flat = [x for cycle in entry["breaths"] for x in cycle]
-            made.cards.append({**card(i, track, entry), "file": track.file, "breaths": flat})
+            made.cards.append({**card(i, track, entry), "file": track.file, "breaths": flat, **_words(entry)})
         job.progress(1, 1, "Putting them in one file")
         _zip(result.folder, made.path, job)
 
@@ -129,7 +129,10 @@ async def play_here(request: Request) -> Response:
     if made.job.state != "done" or not made.cards:
         raise NotHere("not made")
     job = made.job.id
-    tracks = [{"src": f"/pack/{job}/track/{c['i']}", "label": c["label"], "breaths": c["breaths"]} for c in made.cards]
+    tracks = [
+        {"src": f"/pack/{job}/track/{c['i']}", "label": c["label"], "breaths": c["breaths"], **_page_words(job, c)}
+        for c in made.cards
+    ]
     notes = SAFETY_SCREEN if any(c["notes"] for c in made.cards) else None
     return page(request, "pack-play.html", made=made, cards=made.cards, tracks=script_json(tracks), notes=notes)
 
@@ -140,3 +143,22 @@ async def track(request: Request) -> Response:
     if made.job.state != "done" or not 0 <= i < len(made.cards):
         raise NotHere("no such track")
     return FileResponse(_folder(made) / made.cards[i]["file"])  # with range requests
+
+
+# -- issue 30: a pack's words, as the audio's captions and line by line in the page ---------
+def _words(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"captions": entry.get("captions"), "lines": entry.get("lines", [])}
+
+
+def _page_words(job: str, card: dict[str, Any]) -> dict[str, Any]:
+    src = f"/pack/{job}/captions/{card['i']}" if card.get("captions") else None
+    return {"captions": src, "lines": card.get("lines", [])}
+
+
+async def captions(request: Request) -> Response:
+    """A track's .vtt, for the page's <track kind="captions">."""
+    made = made_here(request)
+    i = request.path_params["i"]
+    if made.job.state != "done" or not 0 <= i < len(made.cards) or not made.cards[i].get("captions"):
+        raise NotHere("no such captions")
+    return FileResponse(_folder(made) / made.cards[i]["captions"], media_type="text/vtt")

@@ -117,6 +117,7 @@ def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None
         Route("/pack", read_or_sent(pack.pack), methods=BOTH),
         Route("/pack/{job}", pack.play_here, methods=GET),
         Route("/pack/{job}/track/{i:count}", pack.track, methods=GET),
+        Route("/pack/{job}/captions/{i:count}", pack.captions, methods=GET),  # issue 30
         Route("/voices", voices.voices, methods=GET),
         Route("/voices/phrases", voices.phrases, methods=GET),
         Route("/voices/import", sent(voices.import_voice), methods=["POST"]),

@@ -38,9 +38,11 @@ from companion.journal.again import PlayAgain, play_again
 from companion.journal.store import Journal, Ratings
 from companion.modes import CAREGIVER
 from companion.options import SessionOptions
+from companion.output.captions import captions
 from companion.pack.model import file_safe
 from companion.paths import OWNER_ONLY_DIR
 from companion.plan.checkin import ENERGY_NAMES, GOALS, KINDS, Answers, choose, options_for_kind
+from companion.plan.model import SessionPlan
 from companion.plan.profile import SAMPLE_RATE
 from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.session import Session, check_options, make_session, render
@@ -76,7 +78,7 @@ def start_hearing(
     NoRoom, before anything is made, when the disk has no room for it."""
 
     def work(job: Job) -> None:
-        session = _make(options, state, job)
+        session = _make(options, state, job, wait_for_voice=False)  # the voice is made as it plays
         heard.title = session.plan.script_title
         heard.breaths = [round(x, 3) for b in session.plan.breaths for x in (b.start_s, b.inhale_s, b.exhale_s)]
         heard.size = wav_size(session)
@@ -85,7 +87,7 @@ def start_hearing(
         if checkin is not None:
             with Journal(state.journal_path) as journal:
                 heard.journal_id = journal.start_session(heard.record, before)
-        write_wav(session, heard.wav, job)
+        write_wav(session, heard.wav, job, placed=lambda plan: setattr(heard, "lines", caption_rows(plan)))
 
     notes = SAFETY_SCREEN if options.mode == CAREGIVER.name else None
     state.forget_old_sounds()
@@ -107,7 +109,7 @@ def start_making(state: AppState, options: SessionOptions, who: str) -> Made:
         made.name = f"{file_safe(session.plan.script_title)}.mp3"
         writing = lambda done, total: job.progress(done, total, "Writing the file")  # noqa: E731
         rendered = render(session, made.path, progress=writing)
-        made.notes = rendered.notes
+        made.notes, made.captions = rendered.notes, rendered.captions
 
     job = state.jobs.new("file")
     made = Made(job, "session.mp3", state.work / job.id / "session.mp3")
@@ -119,13 +121,19 @@ def start_making(state: AppState, options: SessionOptions, who: str) -> Made:
     return made
 
 
-def _make(options: SessionOptions, state: AppState, job: Job) -> Session:
+def _make(options: SessionOptions, state: AppState, job: Job, wait_for_voice: bool = True) -> Session:
     job.progress(0, 1, "Preparing the voice")
     return make_session(
         options,
         confirm=lambda notes: state.safety_confirmed,  # the library's rule; the page only relays it
+        wait_for_voice=wait_for_voice,
         progress=lambda done, total: job.progress(done, total, "Preparing the voice"),
     )
+
+
+def caption_rows(plan: SessionPlan) -> list[list[float | str]]:
+    """The plan's words for the page: [start_s, end_s, text] of each line placed so far."""
+    return [[round(c.start_s, 3), round(c.end_s, 3), c.text] for c in captions(plan)]
 
 
 # -- Today ------------------------------------------------------------------------------
@@ -288,9 +296,11 @@ async def progress(request: Request) -> Response:
     made = state.made.get(job_id)
     if made is not None:
         answer["has_notes"] = made.notes is not None
+        answer["has_captions"] = made.captions is not None
     heard = state.heard.get(job_id)
     if heard is not None and heard.size:
         answer["track"] = {"src": f"/session/{job_id}/audio.wav", "label": heard.title, "breaths": heard.breaths}
+        answer["lines"] = heard.lines  # the words placed so far (all of them once the voice is made)
     return JSONResponse(answer)
 
 
@@ -339,8 +349,10 @@ async def file_page(request: Request) -> Response:
 async def file_download(request: Request) -> Response:
     made = made_here(request)
     which = request.path_params["which"]
-    path: Path | None = made.path if which == "audio" else made.notes
+    beside = {"audio": (made.path, made.name), "notes": (made.notes, ".txt"), "captions": (made.captions, ".vtt")}
+    path, name = beside.get(which, (None, ""))
     if made.job.state != "done" or path is None:
         raise NotHere("not made")
-    name = made.name if which == "audio" else Path(made.name).with_suffix(".txt").name
+    if which != "audio":
+        name = Path(made.name).with_suffix(name).name
     return FileResponse(path, filename=name)

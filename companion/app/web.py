@@ -57,6 +57,7 @@ class Heard:
     journal_id: int | None = None  # its session's row (Today and Listen; not a caregiver's)
     notes: str | None = None  # a caregiver's safety notes, beside the track
     record: SessionRecord | None = None  # the session as the journal keeps it, once planned
+    lines: list[list[float | str]] = field(default_factory=list)  # its words: [start_s, end_s, text] placed so far
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Made:
     name: str
     path: Path
     notes: Path | None = None
+    captions: Path | None = None  # its words as WebVTT, beside the track
     cards: list[dict] = field(default_factory=list)  # a pack's tracks, to play them in the page
     replaced: str | None = None  # said on its page: the earlier one it took the place of
 

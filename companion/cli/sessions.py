@@ -103,6 +103,9 @@ def _describe(plan: SessionPlan) -> str:
 def render(output: Path, yes: bool, **kw) -> None:
     """Write the session to an audio file (format from the suffix).
 
+    Its words go beside it as timed captions (WebVTT, rest.vtt beside rest.mp3), for a
+    player that shows them while it plays.
+
     \b
     Examples:
       companion render --energy low -o rest.mp3
@@ -113,6 +116,8 @@ def render(output: Path, yes: bool, **kw) -> None:
         session = make_session(_options(kw), confirm=ask_to_confirm(yes), notify=show_notice, progress=progress)
     written = render_session(session, output)
     click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
+    if written.captions is not None:
+        click.echo(f"Its words, timed as they are spoken, are beside it in {written.captions}.")
     if written.notes is not None:
         click.echo(f"The safety notes are beside it, in {written.notes}.")
 

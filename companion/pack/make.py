@@ -350,9 +350,10 @@ def _remove_unlisted(
         listed = manifest.tracks.get(t.file, {}).get("sound") == sounds[t.file]
         if not listed and _identity(folder / t.file) not in (None, before[t.file]):
             (folder / t.file).unlink(missing_ok=True)
-            notes = folder / Path(t.file).with_suffix(".txt")
-            if notes.exists() and notes.name not in {e.get("notes") for e in manifest.tracks.values()}:
-                notes.unlink()
+            for beside, key in ((".txt", "notes"), (".vtt", "captions")):
+                extra = folder / Path(t.file).with_suffix(beside)
+                if extra.exists() and extra.name not in {e.get(key) for e in manifest.tracks.values()}:
+                    extra.unlink()
 
 
 def _remove_partials(folder: Path, files: set[str]) -> None:
@@ -369,8 +370,9 @@ def _remove_stale(folder: Path, manifest: Manifest, wanted: set[str]) -> list[st
     for file in sorted((set(manifest.tracks) | set(manifest.earlier)) - wanted):
         entry = manifest.tracks.pop(file, None)
         notes = entry["notes"] if entry is not None else manifest.earlier.get(file)
+        words = entry.get("captions") if entry is not None else None
         manifest.earlier.pop(file, None)
-        for name in (file, notes):
+        for name in (file, notes, words):
             if name and Path(name).name == name:  # never a path outside the folder
                 try:
                     (folder / name).unlink(missing_ok=True)

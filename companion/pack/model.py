@@ -189,8 +189,8 @@ class Manifest:
                 return None
         except OSError:
             return None
-        notes = entry["notes"]
-        return entry if notes is None or (folder / notes).is_file() else None
+        beside = [entry["notes"], entry.get("captions")]  # the safety notes, the words
+        return entry if all(name is None or (folder / name).is_file() for name in beside) else None
 
     def same_sound(self, sound: str, besides: str) -> str | None:
         """Another finished file with this very sound (the same track under an earlier name)."""
@@ -215,6 +215,11 @@ def _entries_ok(tracks: object) -> bool:
         if isinstance(entry["bytes"], bool) or (
             entry["notes"] is not None and Path(entry["notes"]).name != entry["notes"]
         ):
+            return False
+        words = entry.get("captions")  # issue 30: optional, so an earlier release's record still holds
+        if not (words is None or isinstance(words, str) and Path(words).name == words):
+            return False
+        if not isinstance(entry.get("lines", []), list):
             return False
     return True
 

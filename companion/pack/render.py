@@ -24,6 +24,7 @@ from companion import interrupts
 from companion.atomic import written_atomically
 from companion.errors import CompanionError, OutputError
 from companion.options import SessionOptions
+from companion.output.captions import captions
 from companion.output.sinks import explain_write_error
 from companion.output.tags import ARTIST, Chapter, TrackTags, write_tags
 from companion.pack.model import Manifest, Track, file_hash, write_file
@@ -74,6 +75,9 @@ def make_track(job: Job, report: Report) -> dict:
         "sha256": file_hash(job.path),
         "bytes": job.path.stat().st_size,
         "notes": written.notes.name if written.notes is not None else None,
+        # issue 30: its words, as WebVTT beside it and for the page to show as they are spoken
+        "captions": written.captions.name if written.captions is not None else None,
+        "lines": [[round(c.start_s, 3), round(c.end_s, 3), c.text] for c in captions(plan)],
         "title": job.title,
         "duration_s": round(plan.duration_s, 3),
         # the page's breathing guide follows these: [start, in, out] seconds
@@ -148,11 +152,14 @@ def retag_track(folder: Path, source: str, track: Track, entry: dict, tags: list
     ends = starts[1:] + [entry["duration_s"]]
     chapters = tuple(Chapter(s, e, c[1]) for s, e, c in zip(starts, ends, entry["chapters"]))
     new_tags = TrackTags(title, album, ARTIST, number, total, purpose, cover, chapters)
-    notes = entry["notes"]
+    notes, words = entry["notes"], entry.get("captions")
     try:
         if notes is not None and source != track.file:
             notes = target.with_suffix(".txt").name
             write_file(folder / notes, (folder / entry["notes"]).read_bytes())
+        if words is not None and source != track.file:
+            words = target.with_suffix(".vtt").name
+            write_file(folder / words, (folder / entry["captions"]).read_bytes())
         with written_atomically(target) as tmp:
             shutil.copyfile(folder / source, tmp)
             write_tags(tmp, new_tags, target.suffix)
@@ -163,6 +170,7 @@ def retag_track(folder: Path, source: str, track: Track, entry: dict, tags: list
         "tags": tags,
         "title": title,
         "notes": notes,
+        "captions": words,
         "sha256": file_hash(target),
         "bytes": target.stat().st_size,
     }

@@ -282,6 +282,10 @@ def test_the_caregiver_track_waits_for_the_notes(app, tmp_path):
         )
         assert got[0] == SAFETY_SCREEN
         assert bytes(got[1]) == b"ID3"  # an MP3 with its tags, as render writes it
+        captions = driver.find_element("id", "captions-link")  # issue 30: and its words, as captions
+        assert captions.is_displayed() and captions.get_attribute("href").endswith("/captions")
+        words = driver.execute_script("return fetch(document.getElementById('captions-link').href).then(r => r.text())")
+        assert words.startswith("WEBVTT\n\n1\n00:00:0")
 
 
 @pytest.mark.slow("a real server and Chromium through every part of the journal")
