@@ -181,13 +181,11 @@ class SessionRenderer:
         if not self.accompaniment.has_bed:
             out[:] = centre[:, None]
             return out
-        steady = bed_g[0] if bed_g.min() == bed_g.max() else None  # most of a session: no fade, no words
-        bed_gain = self._interpolate(bed_g, n, gain_at) if steady is None else steady
+        steady = bed_g[0] == 1.0 and bed_g.min() == bed_g.max()
+        bed_gain = None if steady else self._interpolate(bed_g, n, gain_at)
         speech = None if speech_g is None else self._interpolate(speech_g, n, np.empty(n, np.float32))
         for c in range(self.channels):  # one channel at a time: contiguous arrays are fastest
-            self.accompaniment.bed(c, start, n, out=channel, speech=speech)
-            if steady != 1.0:
-                channel *= bed_gain
+            self.accompaniment.bed(c, start, n, out=channel, gain=bed_gain, speech=speech)
             np.add(channel, centre, out=out[:, c])
         return out
 
