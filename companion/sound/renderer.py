@@ -42,10 +42,12 @@ PCM16_SCALE = 32768.0
 # BS.1770 loudness of each layer at unit RMS (K-weighting lifts the tone's harmonics a
 # touch and cuts the bass of the noise). Constants, so a render never pays to measure them;
 # tests/test_render_audio.py measures them again and checks they still hold.
-LAYER_LUFS = {"tone": -0.87, "pink": -0.03, "brown": -0.62}
+LAYER_LUFS = {"tone": -0.71, "pink": 0.14, "brown": -0.31}
 # What each layer loses through a phone or tablet's small speaker (small_speaker_power): the
-# tone's fundamental is cut, its harmonics carry it; the cues level against both speakers.
-SMALL_SPEAKER_LOSS_DB = {"tone": 5.2, "pink": 1.8, "brown": 3.6}
+# tone's fundamental is cut, its harmonics carry it. About what the voice loses (1.5 dB), so a
+# phone keeps the balance of words and quiet (gentle returns, the loudness range); the cues
+# and the voice's returns level against both speakers.
+SMALL_SPEAKER_LOSS_DB = {"tone": 1.8, "pink": 1.7, "brown": 2.2}
 
 
 def mean_square(floor: float) -> float:
