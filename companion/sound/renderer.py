@@ -15,10 +15,10 @@ import numpy as np
 from companion import interrupts
 from companion.cache import ClipCache
 from companion.plan.model import SessionPlan
-from companion.sound.envelopes import BreathEnvelope, Ducker, SessionFade
+from companion.sound.envelopes import BreathEnvelope, Ducker, LeadIn, SessionFade
 from companion.sound.layers.accompaniment import Accompaniment
 from companion.sound.layers.chime import ChimeLayer
-from companion.sound.layers.narration import NarrationLayer
+from companion.sound.layers.narration import QUIET_BEFORE_S, NarrationLayer
 from companion.sound.loudness import db_to_gain
 from companion.sound.mixer import MASTER_CEILING_DB, limit
 
@@ -35,6 +35,12 @@ TONES_ONLY_LUFS = -23.0
 TONE_SWELL_FLOOR = 0.55
 BED_SWELL_FLOOR = 0.8
 UNDER_SPEECH_LUFS = -38.0  # where tone and bed sit while the voice speaks (10 dB under -28)
+DUCK_RELEASE_S = 1.5  # the bed and tone come back over this after the words
+# Before a line that returns after a long quiet the bed rises this much over these seconds (its
+# breath swells 1.9 dB): the quiet a listener has settled into grows by about 1 dB before
+# the words, so they come back as gently while speaking nearer their usual level.
+LEAD_IN_DB = 2.0
+LEAD_IN_S = 12.0
 # While the voice speaks the bed also gives up most of its speech band (0.7-4 kHz, 26 dB less)
 # and the tone, whose harmonics sit among the voice's, 10 dB more: what costs words in the mix,
 # measured with a speech recogniser, which then hears as many as in the voice alone.
@@ -109,12 +115,29 @@ class SessionRenderer:
         self.accompaniment = Accompaniment(
             self.sr, p.ambience, p.seed, tone_gain * scale, bed_gain * scale, p.channels, QUANTUM + 8192, cache
         )
-        self.voice = NarrationLayer([e.clips for e in plan.narration], voice, self.sr, accompaniment_lufs(plan))
+        lines = [e.clips for e in plan.narration]
+        self.voice = NarrationLayer(lines, voice, self.sr, self.quiet_lufs)
         self.breath = BreathEnvelope(plan.breaths)
         self.fade = SessionFade(self.total / self.sr, p.fade_in_s, p.fade_out_s, p.tail_silence_s)
+        # a line that returns after a long quiet: the bed rises gently before it
+        returning = {line_start for line_start, _ in self.voice.returns.values()}
+        self.lead_in = LeadIn(
+            [(e.start / self.sr, e.end / self.sr) for e in plan.narration if e.start in returning],
+            LEAD_IN_DB,
+            LEAD_IN_S,
+            release_s=DUCK_RELEASE_S,
+            ready_s=QUIET_BEFORE_S[0],
+        )
         # the voice always has the same quiet under it, however loud the bed is between words
+        # (and however soft a returning line is made, and however far the bed rose before it)
         duck_db = UNDER_SPEECH_LUFS - accompaniment_lufs(plan)
-        self.duck = Ducker([(e.start / self.sr, e.end / self.sr) for e in plan.narration], duck_db)
+        lead_db = [LEAD_IN_DB if e.start in returning else 0.0 for e in plan.narration]
+        self.duck = Ducker(
+            [(e.start / self.sr, e.end / self.sr) for e in plan.narration],
+            duck_db,
+            release_s=DUCK_RELEASE_S,
+            softer_db=lambda i: self.voice.softer_db(lines[i]) - lead_db[i],
+        )
         self.chimes = ChimeLayer(plan.cues, self.sr, self.under_lufs)  # levelled against the above
         self.ceiling = db_to_gain(MASTER_CEILING_DB) * scale
         # the limiter's reach: 20 ms, rounded so its context stays on the control grid
@@ -132,19 +155,19 @@ class SessionRenderer:
         share of the bed's speech band taken away (None while no words are near)."""
         t = (start + CONTROL * np.arange(n // CONTROL + 1)) / self.sr
         breath = self.breath(t)
-        dip = self.duck.dip(t)
-        common = 1 - (1 - self.duck.floor) * dip
+        dip, common = self.duck.shape(t)
         if not self.fade.is_open(t[0], t[-1]):
             common *= self.fade(t)
         tone = (TONE_SWELL_FLOOR + (1 - TONE_SWELL_FLOOR) * breath) * common * (1 - (1 - TONE_UNDER_SPEECH) * dip)
-        bed = (BED_SWELL_FLOOR + (1 - BED_SWELL_FLOOR) * breath) * common
+        bed = (BED_SWELL_FLOOR + (1 - BED_SWELL_FLOOR) * breath) * common * self.lead_in(t)
         speech = (SPEECH_BAND_DIP * dip).astype(np.float32) if dip.any() else None
         return tone.astype(np.float32), bed.astype(np.float32), speech
 
-    def under_lufs(self, start: int, stop: int, small_speaker: bool = False, tone: bool = True) -> float:
-        """The loudest momentary (400 ms) loudness within [start, stop) of the noise bed, with
-        the tone too when `tone`, on headphones or on a small speaker, from the gain curves:
-        each layer is at its share of the target when its curve's mean square is its swell's."""
+    def _accompaniment_power(self, start: int, stop: int, small_speaker: bool, tone: bool) -> np.ndarray:
+        """The K-weighted power of the noise bed (and the tone, when `tone`) at the control
+        points within [start, stop), from the gain curves: each layer is at its share of the
+        target when its curve's mean square is its swell's; on a small speaker each loses its
+        own share (SMALL_SPEAKER_LOSS_DB)."""
         start, stop = max(start, 0), min(stop, self.total)
         tone_g, bed_g, _ = self._gains(start, max(stop - start, CONTROL))
         tone_power, bed_power = layer_powers(self.plan)
@@ -155,10 +178,22 @@ class SessionRenderer:
         if self.accompaniment.has_bed:
             bed_loss = loss[self.plan.profile.ambience]
             power += bed_g.astype(np.float64) ** 2 * bed_power / mean_square(BED_SWELL_FLOOR) * bed_loss
+        return power
+
+    def under_lufs(self, start: int, stop: int, small_speaker: bool = False, tone: bool = True) -> float:
+        """The loudest momentary (400 ms) loudness within [start, stop) of the noise bed, with
+        the tone too when `tone`, on headphones or on a small speaker, from the gain curves."""
+        power = self._accompaniment_power(start, stop, small_speaker, tone)
         w = max(int(0.4 * self.sr) // CONTROL, 1)
         c = np.concatenate([[0.0], np.cumsum(power)])
         peak = float(((c[w:] - c[:-w]) / w).max()) if len(power) > w else float(power.mean())
         return 10 * np.log10(peak) if peak > 0 else -np.inf
+
+    def quiet_lufs(self, start: int, stop: int, small_speaker: bool = False) -> float:
+        """The loudness of the tone and bed over [start, stop) (what is under a returning
+        voice), on headphones or on a small speaker, from the gain curves."""
+        power = float(self._accompaniment_power(start, stop, small_speaker, True).mean())
+        return 10 * np.log10(power) if power > 0 else -np.inf
 
     def _scratch(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Reusable buffers per rendering thread (centre, gain, one channel, the frames): no
