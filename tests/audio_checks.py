@@ -24,6 +24,10 @@ __all__ = [
     "recognise",
     "words",
     "heard_share",
+    "breath_swells",
+    "returns_over_quiet",
+    "bed_autocorrelation",
+    "phrases_heard",
 ]
 
 
@@ -184,8 +188,139 @@ def words(text: str) -> list[str]:
 
 
 def heard_share(reference: list[str], heard: list[str]) -> float:
-    """The share of the script's words heard, in order (their longest common subsequence)."""
-    from difflib import SequenceMatcher
+    """The share of the script's words heard, in order (their longest common subsequence).
+    Worked out in full: difflib's matcher takes the longest run first and can pair a repeated
+    phrase with the wrong one, losing every match around it."""
+    if not reference or not heard:
+        return 0.0
+    row = [0] * (len(heard) + 1)
+    for word in reference:
+        diagonal = 0
+        for j, other in enumerate(heard):
+            diagonal, row[j + 1] = row[j + 1], diagonal + 1 if word == other else max(row[j + 1], row[j])
+    return row[-1] / len(reference)
 
-    blocks = SequenceMatcher(None, reference, heard, autojunk=False).get_matching_blocks()
-    return sum(b.size for b in blocks) / max(len(reference), 1)
+
+def _momentary_at(x: np.ndarray, sr: int, times_s, small_speaker: bool = False) -> np.ndarray:
+    """The momentary loudness (400 ms, K-weighted) of windows centred on these times."""
+    m = momentary(x, sr, hop_s=0.01, small_speaker=small_speaker)  # window i starts at i * 10 ms
+    index = np.clip(np.rint((np.asarray(times_s) - 0.2) / 0.01).astype(int), 0, len(m) - 1)
+    return m[index]
+
+
+def breath_swells(x: np.ndarray, sr: int, plan, small_speaker: bool = False, offset: int = 0) -> np.ndarray:
+    """For each breath wholly between words (and clear of the fades, the ducking and any
+    cue), how much the mix's momentary loudness rises from the in-breath's start to its
+    turn, in LU: what a listener told to breathe with the sound hears of the breath. `x` may
+    be a stretch of the session from sample `offset` on (only the breaths within it count)."""
+    busy = [(c.start / sr - 1.0, c.end / sr + 2.0) for c in plan.clips]
+    busy += [(c.at / sr - 0.5, c.at / sr + 7.0) for c in plan.cues]
+    p = plan.profile
+    first = max(p.fade_in_s, offset / sr) + 0.5
+    last = min(plan.duration_s - p.tail_silence_s - p.fade_out_s, (offset + len(x)) / sr) - 0.5
+    starts, turns = [], []
+    for b in plan.breaths:
+        a, e = b.start_s - 0.3, b.turn_s + 0.3
+        if a >= first and e <= last and not any(u < e and a < v for u, v in busy):
+            starts.append(b.start_s - offset / sr)
+            turns.append(b.turn_s - offset / sr)
+    if not starts:
+        return np.zeros(0)
+    return _momentary_at(x, sr, turns, small_speaker) - _momentary_at(x, sr, starts, small_speaker)
+
+
+def returns_over_quiet(
+    x: np.ndarray, sr: int, plan, after_s: float = 30.0, small_speaker: bool = False
+) -> list[list[float]]:
+    """For each line that comes back after `after_s` or more without words: each phrase's
+    loudest 400 ms over the quiet before the line (its loudness from 10 s to 1 s before), in
+    LU; through a small speaker when `small_speaker`."""
+    m = momentary(x, sr, hop_s=0.1, small_speaker=small_speaker)
+    found, quiet_since = [], 0.0
+    for entry in plan.narration:
+        start = entry.start / sr
+        if start - quiet_since >= after_s:
+            quiet = lufs(x[int((start - 10) * sr) : int((start - 1) * sr)], sr, small_speaker)
+            over = []
+            for c in entry.clips:
+                first, last = int(np.ceil(c.start / sr * 10)), int(np.floor((c.end / sr - 0.4) * 10))
+                over.append(float(m[first : max(last, first) + 1].max()) - quiet)
+            found.append(over)
+        quiet_since = entry.end / sr
+    return found
+
+
+def bed_autocorrelation(x: np.ndarray, sr: int, lags_s: tuple[float, float] = (1.0, 600.0)) -> float:
+    """The largest |autocorrelation| of a sound (mono) at any lag within `lags_s`: a noise bed
+    that comes round again is alike to itself one period later. Measured below 1 kHz, at
+    4 kHz sampling (a repeat is alike in every band), by FFT."""
+    import soxr
+
+    rate = 4000
+    y = soxr.resample(np.asarray(x, np.float32), sr, rate).astype(np.float64)
+    spectrum = np.fft.rfft(y, n=2 * len(y))
+    f = np.fft.rfftfreq(2 * len(y), 1 / rate)
+    spectrum[f > 1000] = 0
+    r = np.fft.irfft(np.abs(spectrum) ** 2)[: len(y)]
+    overlap = len(y) - np.arange(len(y))  # an unbiased estimate: each lag over its own overlap
+    r = r / overlap / (r[0] / len(y))
+    a, b = int(lags_s[0] * rate), min(int(lags_s[1] * rate), len(y) // 2)
+    return float(np.abs(r[a:b]).max())
+
+
+def phrases_heard(decoder, session, clips, sr: int = 44100) -> tuple[int, float, float]:
+    """How many of the script's words these phrases (a session's placed clips) hold, and how
+    many of them a recogniser hears in the voice alone and in the mix (its two channels folded
+    to one speaker), phrase by phrase from its first sample to its last: what the sound under
+    the words costs them. Only the quanta that hold the phrases are rendered."""
+    from companion.sound.renderer import QUANTUM, SessionRenderer
+
+    renderer = SessionRenderer(session.plan, session.voice_clip())
+    quanta: dict[int, np.ndarray] = {}
+    total, alone, in_mix = 0, 0.0, 0.0
+    for clip in clips:
+        first, last = clip.start // QUANTUM, -(-clip.end // QUANTUM)
+        for k in range(first, last):
+            if k not in quanta:
+                quanta[k] = renderer.quantum(k).mean(axis=1)
+        span = np.concatenate([quanta[k] for k in range(first, last)])
+        mix = span[clip.start - first * QUANTUM : clip.end - first * QUANTUM]
+        voice = np.zeros(clip.length, np.float32)
+        renderer.voice.add_into(voice, clip.start, renderer.centre_scale)
+        reference = words(clip.text)
+        total += len(reference)
+        alone += heard_share(reference, recognise(decoder, voice, sr)) * len(reference)
+        in_mix += heard_share(reference, recognise(decoder, mix, sr)) * len(reference)
+    return total, alone, in_mix
+
+
+def script_options(script, energy: str):
+    """Session options for a built-in script at an energy it offers, in its own mode (a
+    therapist's track 30 minutes long: its words are in its first and last 3 minutes)."""
+    from companion import SessionOptions
+
+    mode = script.modes[0]
+    return SessionOptions(
+        energy=energy,
+        script=script.name,
+        mode=mode,
+        minutes=30.0 if mode == "massage" else None,
+        safety_confirmed=mode == "caregiver",
+    )
+
+
+def sample_phrases(plan, sr: int = 44100, after_s: float = 30.0) -> list:
+    """Two phrases of a session to listen to: the first of the first line that returns after
+    a long quiet (the softest the voice is made, over the deepest dip of the bed), else of its
+    second line; and the first of its middle line."""
+    lines = plan.narration
+    if not lines:
+        return []
+    quiet_since, returning = 0.0, lines[min(1, len(lines) - 1)]
+    for entry in lines:
+        if entry.start / sr - quiet_since >= after_s:
+            returning = entry
+            break
+        quiet_since = entry.end / sr
+    middle = lines[len(lines) // 2]
+    return [returning.clips[0]] + ([middle.clips[0]] if middle is not returning else [])

@@ -13,7 +13,20 @@ import pytest
 
 from companion import SessionOptions, make_plan, make_session
 from companion.sound.renderer import QUANTUM, SessionRenderer
-from tests.audio_checks import heard_share, lufs, momentary, recognise, recogniser, small_speaker, words
+from tests.audio_checks import (
+    bed_autocorrelation,
+    breath_swells,
+    heard_share,
+    lufs,
+    momentary,
+    phrases_heard,
+    recognise,
+    recogniser,
+    sample_phrases,
+    script_options,
+    small_speaker,
+    words,
+)
 
 SR = 44100
 
@@ -23,10 +36,10 @@ def render(plan, voice=None) -> np.ndarray:
     return np.concatenate([r.quantum(k) for k in range(r.quanta)]).astype(np.float64)
 
 
-def render_span(plan, a: int, b: int) -> np.ndarray:
-    """Samples a to b of a tones-only session: only the quanta that hold them are made (any
-    quantum can be made on its own, the same as in the whole)."""
-    r = SessionRenderer(plan, None)
+def render_span(plan, a: int, b: int, voice=None) -> np.ndarray:
+    """Samples a to b of a session (tones-only, unless its `voice` is given): only the quanta
+    that hold them are made (any quantum can be made on its own, the same as in the whole)."""
+    r = SessionRenderer(plan, voice)
     first, last = a // QUANTUM, -(-b // QUANTUM)
     x = np.concatenate([r.quantum(k) for k in range(first, last)]).astype(np.float64)
     return x[a - first * QUANTUM : b - first * QUANTUM]
@@ -67,6 +80,55 @@ def test_every_layer_is_heard_on_a_small_speaker():
 
     for weight in (1.0, 1 / (1 + (400 / np.maximum(freqs, 1e-3)) ** 8)):  # headphones, then a phone
         assert centroid(brown, weight) < 0.7 * centroid(pink, weight)  # brown stays the darker bed
+
+
+def longest_quiet(plan) -> tuple[int, int]:
+    """The longest stretch of a session without words: from 2 s after a line (the bed is back)
+    to 1 s before the next (or to the fade-out), in samples."""
+    p = plan.profile
+    edges = [int(p.fade_in_s * SR)] + [x for e in plan.narration for x in (e.start, e.end)]
+    edges.append(int((plan.duration_s - p.fade_out_s - p.tail_silence_s) * SR))
+    gaps = [(a + 2 * SR, b - SR) for a, b in zip(edges[0::2], edges[1::2])]
+    return max(gaps, key=lambda g: g[1] - g[0])
+
+
+TONE_BETWEEN_WORDS_LUFS = -31.0  # half of the -28 LUFS between words (docs/sound.md)
+
+
+@pytest.mark.parametrize("energy", ["low", "medium", "high"])
+def test_the_breath_is_heard_in_the_whole_mix_on_both_speakers(energy):
+    """Between words the whole mix rises at each in-breath (its loudest 400 ms at the turn over
+    its quietest at the in-breath's start) by 3 dB or more on headphones and 2.5 dB or more
+    through a phone's small speaker, where the tone loses most; and the tone is no louder for
+    it: the noise bed swells with it."""
+    session = make_session(SessionOptions(energy=energy))
+    plan = session.plan
+    a, b = longest_quiet(plan)
+    assert b - a >= 40 * SR
+    mix = render_span(plan, a, b, session.voice_clip())
+    for small, least in ((False, 3.0), (True, 2.5)):
+        swells = breath_swells(mix, SR, plan, small_speaker=small, offset=a)
+        assert len(swells) >= 3, energy
+        assert np.median(swells) >= least, (energy, small, swells)
+    alone = replace(plan, profile=plan.profile.with_(ambience="none"))
+    tone = render_span(alone, a, b, session.voice_clip()) * np.sqrt(0.5)  # alone it has the bed's share too
+    assert lufs(tone, SR) <= TONE_BETWEEN_WORDS_LUFS + 0.3, energy
+
+
+def test_the_bed_never_comes_round_again():
+    """The noise bed has no period and no repetition to find: its autocorrelation stays under
+    0.2 at every lag from 1 s to 10 minutes (two summed loops of 32 and 45 s came round every
+    24 minutes, and were 0.5 alike 32 and 45 s apart), over 25 minutes of a session's bed."""
+    plan = make_session(SessionOptions(energy="medium", minutes=25, narration=False, ambience="brown")).plan
+    alone = replace(plan, profile=plan.profile.with_(ambience="none"))
+
+    def left_ear(p) -> np.ndarray:  # one channel, in single precision: 25 minutes is long
+        r = SessionRenderer(p, None)
+        return np.concatenate([r.quantum(k)[:, 0] for k in range(r.quanta)])
+
+    bed = left_ear(plan) - left_ear(alone) * np.float32(np.sqrt(0.5))  # alone the tone has the bed's share too
+    most = bed_autocorrelation(bed[10 * SR : -20 * SR], SR, (1.0, 600.0))
+    assert most < 0.2, most
 
 
 CUE_TRACKS = {
@@ -176,19 +238,22 @@ def test_low_energy_is_the_sparsest_in_words():
 
 
 @pytest.mark.slow("makes a session's voice from nothing while it plays")
-def test_first_words_on_time_from_an_empty_voice_cache(tmp_path, shared_cache):
+@pytest.mark.parametrize("energy", ["low", "high"])
+def test_first_words_on_time_from_an_empty_voice_cache(tmp_path, shared_cache, energy):
     """With nothing made yet, the tone starts at once and the voice is made in the order it is
     heard; the first line goes into the plan as soon as it is made, where the whole plan puts
     it, so the words come at the plan's first place and the sound is the same, sample for
     sample, as the session rendered with a warm cache. The output stands in for a sound card
     on a machine whose voice keeps ahead: it waits for a line's phrases before the playhead
-    reaches the line."""
+    reaches the line. High energy's fuller script (its longer first lines, its faster
+    breath) starts its words on time too: a cold `play --energy high` was once thought to
+    start without its voice."""
     from companion.cache import ClipCache
     from companion.live.player import Player
     from companion.plan.scripts import Entry
     from tests.paced_output import PacedOutput
 
-    options = SessionOptions(energy="low", minutes=3, seed=5)
+    options = SessionOptions(energy=energy, minutes=3, seed=5)
     warm_cache = ClipCache(shared_cache / "companion" / "clips")
     planned = make_session(options, cache=warm_cache).plan  # where the words go
     session = make_session(options, cache=ClipCache(tmp_path / "empty"), wait_for_voice=False)
@@ -219,11 +284,34 @@ def test_first_words_on_time_from_an_empty_voice_cache(tmp_path, shared_cache):
     worker.start()
     worker.join(timeout=300)
     assert not worker.is_alive()
-    first = next(i for i in session.script.items_for("low") if isinstance(i, Entry))
+    first = next(i for i in session.script.items_for(energy) if isinstance(i, Entry))
     assert made[0] == list(first.phrases) == [c.text for c in first_line.clips]  # the first line first, alone
     assert player.live.plan.narration == planned.narration  # the whole plan, exactly
     assert first_line.start == int(round(planned.profile.lead_in_s * SR))  # the words at 3 s
     heard = np.concatenate(output.blocks)[: planned.total_samples]
+    assert np.abs(heard[first_line.start : first_line.end]).max() > 0.3  # the voice, not the tone alone
     warm = make_session(options, cache=warm_cache)
     rendered = np.concatenate(list(warm.blocks(4096)))[:, 0]
     assert np.array_equal(heard, rendered)  # what was heard is the session, to the sample
+
+
+@pytest.mark.slow("a speech recogniser listens to two phrases of every script at every energy, alone and in the mix")
+def test_every_script_is_as_clear_in_the_mix_as_in_the_voice_alone():
+    """Every built-in script at each energy it offers: the words a recogniser hears in the mix
+    (one speaker's fold) are within 3 points of those it hears in the voice alone, over a
+    sample of phrases from each (a returning line's, softest, and a middle one; the full sweep
+    is benchmarks/speakers.py). Phrase by phrase, first sample to last: the pauses around
+    words are no words to mask, and a recogniser hears words in any quiet hum there."""
+    from companion.plan.catalogue import builtin_scripts
+
+    decoder = recogniser()
+    total, alone, in_mix = 0, 0.0, 0.0
+    for script in builtin_scripts():
+        for energy in script.energies:
+            session = make_session(script_options(script, energy))
+            n, a, m = phrases_heard(decoder, session, sample_phrases(session.plan))
+            total, alone, in_mix = total + n, alone + a, in_mix + m
+    heard_alone, heard_in_mix = alone / total, in_mix / total
+    print(f"{total} words heard: voice alone {heard_alone:.3f}, the mix {heard_in_mix:.3f}")
+    assert heard_alone > 0.6  # the recogniser works at all
+    assert heard_in_mix >= heard_alone - 0.03, (heard_alone, heard_in_mix)
