@@ -45,7 +45,7 @@ $(AXE): $(STAMP)
 
 # The fast layer alone: no neural voice, no subprocess, no system packages; seconds.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q tests/fast
+	$(BIN)/pytest -q -n auto tests/fast
 
 # The README's pictures of the app, taken by its browser tests
 screenshots: system-test $(STAMP) $(AXE)

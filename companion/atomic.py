@@ -2,37 +2,74 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from companion import interrupts
-from companion.errors import BadInput
+from companion.errors import BadInput, OutputError
 from companion.process import current_umask
 
 PARTIAL_SUFFIX = ".partial"
+FULL_BELOW = 1 << 20  # bytes free: a disk with less than this is full for our files
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
-def check_writable(path: Path, suffixes: Iterable[str]) -> Path:
+def disk_full(folder: Path) -> bool:
+    """True when the disk holding `folder` has (next to) no room left: what a failed write
+    means when its library says only "System error." or "disk I/O error"."""
+    try:
+        return shutil.disk_usage(folder).free < FULL_BELOW
+    except OSError:
+        return False
+
+
+def write_failed(exc: BaseException, path: Path, kept: str = "nothing was changed") -> OutputError:
+    """One line for a write of the person's own files that failed: a full disk said in words
+    (a library may say only "System error."), and what is as it was (`kept`)."""
+    if getattr(exc, "errno", None) in DISK_FULL or disk_full(path.parent):
+        return OutputError(f"the disk holding '{path.parent}' is full; free some space, then try again ({kept})")
+    return OutputError(f"could not write '{path}' ({getattr(exc, 'strerror', None) or exc}); {kept}")
+
+
+def check_writable(path: Path, suffixes: Iterable[str], field: str = "path") -> Path:
     """Refuse, before any work is done, a path that could not be written or whose suffix is
-    not one of `suffixes`."""
+    not one of `suffixes` (BadInput about `field`, the argument or option that gave it)."""
     suffixes = list(suffixes)
+
+    def refused(message: str) -> BadInput:
+        return BadInput(message, field=field, value=str(path), allowed=tuple(suffixes))
+
+    if "\x00" in str(path):
+        raise refused("a file name never holds a NUL character; choose another name")
     parent = path.parent  # "." for a bare file name
-    longest = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
+    try:
+        longest = os.pathconf(parent, "PC_NAME_MAX") if _is_dir(parent) else 255
+    except OSError:
+        longest = 255
     if len(os.fsencode(path.name)) > longest:
-        raise BadInput(f"the file name is too long for this system (at most {longest} bytes); choose a shorter one")
-    if path.is_dir():
+        raise refused(f"the file name is too long for this system (at most {longest} bytes); choose a shorter one")
+    if _is_dir(path):
         example = "session.mp3" if ".mp3" in suffixes else f"file{suffixes[0]}"
-        raise BadInput(f"'{path}' is a folder; give a file name such as '{path / example}'")
+        raise refused(f"'{path}' is a folder; give a file name such as '{path / example}'")
     if path.suffix.lower() not in suffixes:
-        raise BadInput(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(suffixes))
-    if not parent.is_dir():
-        raise BadInput(f"the folder '{parent}' does not exist; create it or choose another place")
+        raise refused(f"cannot tell the format of '{path}'; end the file name with " + ", ".join(suffixes))
+    if not _is_dir(parent):
+        raise refused(f"the folder '{parent}' does not exist; create it or choose another place")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise BadInput(f"cannot write in the folder '{parent}'; choose a folder you can write to")
+        raise refused(f"cannot write in the folder '{parent}'; choose a folder you can write to")
     return path
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, a folder that cannot be searched: none to write in
+        return False
 
 
 @contextmanager
@@ -55,6 +92,11 @@ def written_atomically(path: Path, private: bool = False) -> Iterator[Path]:
                 # the stem cut short: a name near the system's limit still has room for the temporary one
                 fd, name = tempfile.mkstemp(dir=parent, prefix=f".{path.stem[:64]}.", suffix=PARTIAL_SUFFIX)
             except OSError as exc:
+                if exc.errno in DISK_FULL:
+                    raise OutputError(
+                        f"the disk holding '{parent}' is full; free some space or choose another place "
+                        "(no file was written)"
+                    ) from None
                 raise BadInput(
                     f"cannot write in the folder '{parent}' ({exc.strerror}); choose a folder you can write to"
                 ) from None

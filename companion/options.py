@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import types
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from companion.errors import BadInput
@@ -47,20 +48,54 @@ class SessionOptions:
 
 def check_types(options: Any) -> None:
     """Every field of a dataclass of options holds a value of its declared type (an int where
-    a float is asked for, and a list where a tuple is, are taken; a bool is not a number)."""
+    a float is asked for, and a list where a tuple is, are taken; a bool is not a number),
+    and its text is text (see check_text)."""
     hints = get_type_hints(type(options))
     for f in fields(options):
         value = getattr(options, f.name)
         if isinstance(value, list):
             value = _tuples(value)
-            setattr(options, f.name, value)
+            object.__setattr__(options, f.name, value)  # a frozen dataclass's too
         if not _matches(value, hints[f.name]):
             raise BadInput(
-                f"'{f.name}' takes {_describe(hints[f.name])}, not {type(value).__name__} {value!r:.60}",
+                f"'{f.name}' takes {_describe(hints[f.name])}, not {shown(value)}",
                 field=f.name,
                 value=value,
                 allowed=_describe(hints[f.name]),
             )
+        for text in _texts(value):
+            check_text(f.name, text)
+
+
+def _texts(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, tuple):
+        return [t for v in value for t in _texts(v)]
+    return []
+
+
+def text_problem(text: str) -> str | None:
+    """What keeps a string from being kept or shown as text: a NUL (no file name, journal or
+    tag takes one), or bytes that are not UTF-8 (they reach Python as lone surrogates)."""
+    if "\x00" in text:
+        return "a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "bytes that are not UTF-8 text"
+    return None
+
+
+def check_text(field: str, text: str) -> None:
+    problem = text_problem(text)
+    if problem is not None:
+        raise BadInput(
+            f"the value given holds {problem}; give it as plain text",
+            field=field,
+            value=text,
+            allowed="text",
+        )
 
 
 def _tuples(value: object) -> object:
@@ -77,8 +112,8 @@ def _matches(value: object, hint: object) -> bool:
         return isinstance(value, bool)
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is float:  # a whole number too large for a float (10**400) is no length or rate
+        return isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool) and _fits(value))
     if origin is tuple:
         args = get_args(hint)
         if not isinstance(value, tuple):
@@ -89,6 +124,24 @@ def _matches(value: object, hint: object) -> bool:
     if isinstance(hint, type):
         return isinstance(value, hint)
     return True  # a hint this check does not know: the value's own use decides
+
+
+def _fits(number: int) -> bool:
+    try:
+        float(number)
+    except OverflowError:
+        return False
+    return True
+
+
+def shown(value: object) -> str:
+    """A value in a message: its type and the start of its repr (which an int of 5,000 digits
+    refuses to give)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        text = "(too long to show)"
+    return f"{type(value).__name__} {text:.60}"
 
 
 def _describe(hint: object) -> str:
@@ -109,7 +162,7 @@ def check_argument(field: str, value: object, ok: bool, allowed: str) -> None:
     """A public call's argument of the wrong kind: one BadInput naming it, before any work."""
     if not ok:
         raise BadInput(
-            f"'{field}' takes {allowed}, not {type(value).__name__} {value!r:.60}",
+            f"'{field}' takes {allowed}, not {shown(value)}",
             field=field,
             value=value,
             allowed=allowed,
@@ -121,4 +174,20 @@ def check_callable(field: str, value: object) -> None:
 
 
 def check_path(field: str, value: object) -> None:
-    check_argument(field, value, isinstance(value, (str, os.PathLike)) and str(value) != "", "a file or folder path")
+    text = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
+    check_argument(field, value, isinstance(text, str) and text != "", "a file or folder path")
+    if "\x00" in str(text):
+        raise BadInput("a file or folder path never holds a NUL character", field=field, value=value, allowed="a path")
+
+
+def user_path(text: str | os.PathLike, field: str) -> Path:
+    """A path as a person typed it, '~' expanded: one whose home folder is not here
+    ('~nobody/x') is refused, not left to fail deep inside."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        raise BadInput(
+            f"'{text}' starts with a home folder that is not on this machine; give the whole path",
+            field=field,
+            value=str(text),
+        ) from None

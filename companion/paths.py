@@ -4,11 +4,14 @@ these are looked up. A leaf: imports nothing of companion's."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import platformdirs
 
 APP = "companion"
+OWNER_ONLY_DIR = 0o700  # the modes of everything personal or working: readable by the user alone
+OWNER_ONLY_FILE = 0o600
 PACKAGE = Path(__file__).resolve().parent  # the installed package: its source is the program
 
 
@@ -40,10 +43,15 @@ def private_folder(folder: Path) -> Path:
     """A folder in the user's data folder, made (with every folder between) readable by the
     owner alone, whichever command makes it first; an existing one is made so too."""
     root = data_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # mode applies to the last part only
+    folder.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)  # mode applies to the last part only
     for part in (folder, *folder.parents):
         if part == root or root in part.parents:
-            part.chmod(0o700)
+            part.chmod(OWNER_ONLY_DIR)
         if part == root:
             break
     return folder
+
+
+def owner_only(path: str, flags: int) -> int:
+    """An opener for open(): a file it creates is the user's alone from its first byte."""
+    return os.open(path, flags, OWNER_ONLY_FILE)

@@ -188,6 +188,7 @@ def prepare_voice(*, cache: ClipCache | None = None, progress: Progress | None =
 def track_tags(session: Session, album: str = ALBUM, track: int | None = None, total: int | None = None) -> TrackTags:
     """What a player shows: the script's title with the energy and length, the cover, and a
     chapter at each section of the script (and each region of a therapist's track)."""
+    check_argument("session", session, isinstance(session, Session), "a Session (from make_session)")
     plan, profile = session.plan, session.profile
     title = f"{plan.script_title} ({profile.energy.value} energy, {profile.minutes:g} min)"
     return TrackTags(title, album, ARTIST, track, total, session.script.summary, default_cover(), chapters_of(plan))

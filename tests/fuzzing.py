@@ -20,3 +20,13 @@ _COMMON = dict(
 )
 FAST = settings(max_examples=5, **_COMMON)
 DEEP = settings(max_examples=100, **_COMMON)
+
+
+def after_listed(profile: settings, listed: int, least: int = 40) -> settings:
+    """The profile for a test that first tries `listed` explicit examples (every listed hostile
+    value, say): as many drawn ones as make up the profile's cases, and never fewer than
+    `least`, so each parameter still gets at least max_examples cases, part listed, part drawn.
+    Without listed examples, the profile as it is."""
+    if not listed:
+        return profile
+    return settings(profile, max_examples=max(least, profile.max_examples - listed))

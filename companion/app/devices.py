@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import threading
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput
-from companion.paths import data_dir, private_folder
+from companion.paths import data_dir, owner_only, private_folder
 
 CODE_DIGITS = 6
 CODE_VALID_S = 5 * 60
@@ -141,7 +140,7 @@ class Devices:
 
     def _write_down(self, what: str, device: Device) -> None:
         private_folder(self.folder)
-        with open(self.record, "a", encoding="utf-8", opener=lambda p, f: os.open(p, f, 0o600)) as f:
+        with open(self.record, "a", encoding="utf-8", opener=owner_only) as f:
             f.write(f"{_now()}  {what}  {device.name}\n")
 
     def all(self) -> list[Device]:

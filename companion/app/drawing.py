@@ -37,13 +37,14 @@ class Drawing:
     def __init__(self, apart: bool = True):
         self.apart = apart
         self._pool: ProcessPoolExecutor | None = None
+        self._worker: Future | None = None  # the drawing process's own number, asked once it starts
         self._lock = threading.Lock()
         self._closed = False
 
     def start(self) -> None:
         """Start the drawing process now (while nobody waits), small until its first picture."""
         if self.apart:
-            self._executor().submit(os.getpid)
+            self._executor()
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -52,6 +53,7 @@ class Drawing:
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")  # nothing of the server's threads copied
                 self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start, initargs=(os.getpid(),))
+                self._worker = self._pool.submit(os.getpid)  # one process, kept: close() ends it by number
             return self._pool
 
     async def __call__(self, work: Callable[..., T], *args: Any) -> T:
@@ -85,7 +87,7 @@ class Drawing:
 
     def _forget_pool(self) -> None:
         with self._lock:
-            pool, self._pool = self._pool, None
+            pool, self._pool, self._worker = self._pool, None, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
@@ -94,13 +96,13 @@ class Drawing:
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
+            worker, self._worker = self._worker, None
         if pool is None:
             return
-        workers = list(getattr(pool, "_processes", None) or {}).copy()
         pool.shutdown(wait=False, cancel_futures=True)
-        for pid in workers:
+        if worker is not None and worker.done() and worker.exception() is None:
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(worker.result(), signal.SIGKILL)
             except ProcessLookupError:
                 pass
 

@@ -64,6 +64,10 @@ LOCKED = (
     "<link rel='stylesheet' href='/static/player.css'><link rel='stylesheet' href='/static/app.css'></head>"
     "<body><main><h1>companion</h1><p class='intro'>{}</p></main></body></html>"
 )
+TOO_LARGE = (
+    "That is more than the app takes at once ({} MB). Go back, and send fewer or shorter "
+    "recordings at a time: each phrase's take is a few seconds."
+)
 NEEDS_LINK = "To open companion here, use the address that <strong>companion app</strong> opened or printed."
 OWNERS_ONLY = "This part of companion is open on the computer it runs on, not over the network."
 USED_LINK = (
@@ -162,7 +166,10 @@ class Guard:
         door = self.doors.get((scope.get("server") or ("", 0))[0])
         refusal = self._refusal(door, headers, method, path)
         if refusal is not None:
-            await _plain(send, *refusal)
+            status, words = refusal
+            # a person's too-large upload meets a calm page with what to do; the other refusals
+            # answer requests no page of companion's sends (another host, another site's form)
+            await (_page if status == 413 else _plain)(send, status, words)
             return
         assert door is not None
         public = path.startswith(PUBLIC)
@@ -239,8 +246,8 @@ class Guard:
             length = headers.get("content-length", "")
             if not length.isdigit():
                 return 411, "A change must say its length."
-            if int(length) > UPLOADS.get(path, self.max_body):
-                return 413, "That is more than the app takes at once."
+            if int(length) > (most := UPLOADS.get(path, self.max_body)):
+                return 413, TOO_LARGE.format(most >> 20)
         return None
 
     async def _start(self, scope: Scope, send: Send, headers: dict[str, str]) -> None:

@@ -12,6 +12,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from companion.paths import OWNER_ONLY_FILE
+
 try:
     import fcntl
 except ImportError:  # not a POSIX system: no lock, each app runs on its own
@@ -42,8 +44,8 @@ class Claim:
 
     def __init__(self, folder: Path):
         self.path = folder / LOCK
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.chmod(self.path, 0o600)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, OWNER_ONLY_FILE)
+        os.chmod(self.path, OWNER_ONLY_FILE)
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from companion.app.jobs import off_the_loop
-from companion.app.web import AppState, back_to, page, ratings_from, state_of, words
-from companion.errors import BadInput, CompanionError
+from companion.app.web import AppState, NotHere, back_to, page, ratings_from, state_of, words
+from companion.errors import BadInput
 from companion.journal.export import export_csv
 from companion.journal.report import REPORT_DAYS, gather, write_report
 from companion.journal.store import Entry, Journal
@@ -48,7 +48,7 @@ async def journal(request: Request) -> Response:
         ratings = ratings_from(form)
         with Journal(state_of(request).journal_path) as store:
             store.add(ratings)
-    except CompanionError as exc:
+    except BadInput as exc:  # the journal that cannot be used: the one error path's page (503)
         return _journal_page(request, 400, error=words(exc))
     return back_to("/journal?kept=1")
 
@@ -58,7 +58,7 @@ def _entry(request: Request) -> Entry:
     with Journal(state_of(request).journal_path, read_only=True) as store:
         entry = store.entry(entry_id)
     if entry is None:
-        raise LookupError("no such entry")
+        raise NotHere("no such entry")
     return entry
 
 
@@ -70,7 +70,7 @@ async def edit(request: Request) -> Response:
     try:
         with Journal(state_of(request).journal_path) as store:
             store.edit(entry.id, ratings_from(form))
-    except CompanionError as exc:
+    except BadInput as exc:
         return page(request, "edit.html", 400, entry=entry, error=words(exc))
     return back_to("/journal?kept=1")
 
@@ -85,7 +85,7 @@ async def delete(request: Request) -> Response:
 
 
 def _plot(entries: list[Entry], path: Path) -> None:
-    from companion.journal.pictures import plot_journal  # matplotlib: a second to import, off the loop too
+    from companion.pictures.draw import plot_journal  # matplotlib: a second to import, off the loop too
 
     plot_journal(entries, path)
 
@@ -104,7 +104,7 @@ async def chart(request: Request) -> Response:
     state = state_of(request)
     entries = _entries(state)
     if not entries:
-        raise LookupError("nothing to draw")
+        raise NotHere("nothing to draw")
     path = _own_file(state, "chart.png")
     await state.drawing(_plot, entries, path)
     return _file_answer(path, "image/png")
@@ -123,7 +123,7 @@ async def report(request: Request) -> Response:
         since, until = (_day(request.query_params.get(n)) for n in ("since", "until"))
         with Journal(state.journal_path, read_only=True) as store:
             summary = gather(store, since, until)
-    except CompanionError as exc:
+    except BadInput as exc:
         return _journal_page(request, 400, error=words(exc))
     if not summary.entries and not summary.sessions:
         error = f"The journal has nothing from {summary.since:%d %b %Y} to {summary.until:%d %b %Y}."

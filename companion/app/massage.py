@@ -20,14 +20,27 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import start_making
-from companion.app.web import AppState, back_to, chosen, fitted, known, number, page, state_of, who_asks, words
-from companion.errors import BadInput, CompanionError
+from companion.app.web import (
+    AppState,
+    NotHere,
+    back_to,
+    chosen,
+    fitted,
+    known,
+    number,
+    page,
+    state_of,
+    who_asks,
+    words,
+)
+from companion.errors import BadInput, CompanionError, OutputError
 from companion.live.player import play
 from companion.modes import MASSAGE
 from companion.options import AMBIENCES, SessionOptions
 from companion.output.devices import DeviceOutput
 from companion.output.stream import Status
 from companion.plan.model import SessionPlan
+from companion.plan.profile import MAX_MINUTES
 from companion.session import make_plan, make_session
 from companion.timefmt import clock
 
@@ -35,6 +48,10 @@ ROWS = 8  # regions the editor offers
 LENGTHS = (30, 45, 60, 90)  # minutes; the regions fit inside, the last running to the end
 COMMANDS = {"pause": "pause", "louder": "louder", "softer": "softer", "extend": "extend", "stop": "stop"}
 PICTURE_BYTES = 2 * MB
+FASTER_NOTE = (
+    "The sound output took the track faster than it plays, so it ended early: "
+    "this computer's sound output may not be a real speaker."
+)
 CUE_WORDS = {"region": "region chime", "interval": "chime", "two-minutes": "two-minute chime", "chime": "chime"}
 
 
@@ -49,6 +66,7 @@ class Live:
         self.title = ""
         self.error: str | None = None
         self.ended: str | None = None
+        self.note: str | None = None  # said with the end, as the command line says it
         self._send: Callable[[str], None] | None = None
         self.finished = threading.Event()
         threading.Thread(target=self._run, name="companion-live", daemon=True).start()
@@ -57,7 +75,10 @@ class Live:
         try:
             session = make_session(self.options, wait_for_voice=False)  # the tone starts at once
             self.title = session.plan.script_title
-            self.ended = play(session, self.output, view=self._view, keys=self._keys).ended
+            result = play(session, self.output, view=self._view, keys=self._keys)
+            if result.faster_than_real_time:
+                self.note = FASTER_NOTE
+            self.ended = result.ended
         except CompanionError as exc:
             self.error, self.ended = words(exc), "failed"
         except Exception as exc:  # a fault of ours: said plainly, the app goes on
@@ -90,7 +111,7 @@ class Live:
 
     def to_json(self) -> dict[str, Any]:
         status = self.status
-        answer: dict[str, Any] = {"title": self.title, "state": "starting", "error": self.error}
+        answer: dict[str, Any] = {"title": self.title, "state": "starting", "error": self.error, "note": self.note}
         if self.ended is not None:
             answer["state"] = "failed" if self.ended == "failed" else "ended"
         if status is None:
@@ -115,7 +136,7 @@ def _options(form: FormData) -> SessionOptions:
     regions: list[tuple[str, float]] = []
     for i in range(ROWS):
         name = str(form.get(f"region_{i}") or "").strip()
-        minutes = number(form, f"minutes_{i}", 0, 600)
+        minutes = number(form, f"minutes_{i}")  # each region's length and their sum: the library's rule
         if name and minutes is None:
             raise BadInput(f"give the minutes for '{name}'", field="regions", value=name)
         if minutes is not None and not name:
@@ -125,13 +146,20 @@ def _options(form: FormData) -> SessionOptions:
     return SessionOptions(
         mode=MASSAGE.name,
         regions=tuple(regions) or None,
-        minutes=number(form, "minutes", 1, 600),
+        minutes=number(form, "minutes"),  # a therapist's track's length: the library's rule
         ambience=chosen(form, "ambience", AMBIENCES) or "pink",
     )
 
 
 def _shown(state: AppState, **more: Any) -> dict[str, Any]:
-    return {"rows": range(ROWS), "lengths": LENGTHS, "ambiences": AMBIENCES, "live": state.live, **more}
+    return {
+        "rows": range(ROWS),
+        "lengths": LENGTHS,
+        "longest": MAX_MINUTES,
+        "ambiences": AMBIENCES,
+        "live": state.live,
+        **more,
+    }
 
 
 async def massage(request: Request) -> Response:
@@ -144,13 +172,17 @@ async def massage(request: Request) -> Response:
         options, note = fitted(_options(form))
         if action == "play" and state.live is not None and not state.live.finished.is_set():
             raise BadInput("a track is already playing on this computer; stop it first")
-    except CompanionError as exc:
+    except BadInput as exc:
         return page(request, "massage.html", 400, error=words(exc), form=form, **_shown(state))
     try:
         if action == "download":
             return back_to(f"/file/{start_making(state, options, who_asks(request)).job.id}")
         if action == "play":
-            state.live = Live(options)
+            try:
+                state.live = Live(options)
+            except OutputError as exc:  # no sound output here: the same track as a file instead
+                said = f"{words(exc)} The track can be made as an MP3 instead, to play on a phone or any speaker."
+                return page(request, "massage.html", 503, error=said, offer_file=True, form=form, **_shown(state))
             return back_to("/massage/live")
         job = state.jobs.new("plan")
         state.start(
@@ -177,7 +209,7 @@ def _png(state: AppState, job: Job) -> Path:
 
 
 def _plot_plan(plan: SessionPlan, path: Path) -> None:
-    from companion.journal.pictures import plot_plan  # matplotlib: in the drawing process
+    from companion.pictures.draw import plot_plan  # matplotlib: in the drawing process
 
     plot_plan(plan, path)
 
@@ -185,16 +217,19 @@ def _plot_plan(plan: SessionPlan, path: Path) -> None:
 async def picture(request: Request) -> Response:
     state = state_of(request)
     job = known(state.jobs.jobs, request.path_params["job"])
+    if job.title != "plan":  # another kind of work (a session, a file) has no picture
+        raise NotHere("no such plan")
     await asyncio.to_thread(job.finished.wait, 120)  # the page's <img> waits while it is drawn
-    if job.state != "done":
-        raise LookupError(job.message)
-    return FileResponse(_png(state, job), media_type="image/png")
+    drawn = _png(state, job)
+    if job.state != "done" or not drawn.is_file():
+        raise NotHere(job.message)
+    return FileResponse(drawn, media_type="image/png")
 
 
 def _live(request: Request) -> Live:
     live = state_of(request).live
     if live is None:
-        raise LookupError("nothing playing")
+        raise NotHere("nothing playing")
     return live
 
 
@@ -210,7 +245,7 @@ async def live_command(request: Request) -> Response:
     form = await request.form()
     name = str(form.get("action") or "")
     if name not in COMMANDS:
-        raise LookupError("no such control")
+        raise BadInput(f"the live track's keys are {', '.join(COMMANDS)}, not '{name[:40]}'", field="action")
     done = live.command(name)
     if request.headers.get("accept") == "application/json":
         return JSONResponse({"done": done, **live.to_json()})

@@ -13,12 +13,13 @@ from starlette.responses import FileResponse, Response
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import made_here
-from companion.app.web import AppState, Made, back_to, chosen, page, state_of, who_asks, words
+from companion.app.web import AppState, Made, NotHere, back_to, chosen, page, state_of, who_asks, words
 from companion.atomic import written_atomically
-from companion.errors import BadInput, CompanionError
+from companion.errors import BadInput
 from companion.pack.make import choose_tracks, make_pack
 from companion.pack.model import DEFAULT_NAME, FORMATS, Manifest, PackOptions, file_safe
 from companion.pack.page import card, script_json
+from companion.paths import OWNER_ONLY_DIR
 from companion.safety import SAFETY_SCREEN
 
 ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
@@ -56,7 +57,7 @@ async def pack(request: Request) -> Response:
         )
         if opts.caregiver and not state.safety_confirmed:
             raise BadInput("read and confirm the safety notes on the Caregiver page first; nothing was made")
-    except CompanionError as exc:
+    except BadInput as exc:
         return page(request, "pack.html", 400, error=words(exc), **_shown(state))
 
     def work(job: Job) -> None:
@@ -77,7 +78,7 @@ async def pack(request: Request) -> Response:
 
     job = state.jobs.new("pack")
     made = Made(job, f"{file_safe(opts.name)}.zip", state.work / job.id / "pack.zip")
-    made.path.parent.mkdir(mode=0o700)
+    made.path.parent.mkdir(mode=OWNER_ONLY_DIR)
     try:
         if state.start(job, work, who_asks(request), "pack", _pack_bytes(opts), made.path.parent):
             made.replaced = (
@@ -110,7 +111,7 @@ async def play_here(request: Request) -> Response:
     """A pack's tracks in this browser (a phone's too), with the one player."""
     made = made_here(request)
     if made.job.state != "done" or not made.cards:
-        raise LookupError("not made")
+        raise NotHere("not made")
     job = made.job.id
     tracks = [{"src": f"/pack/{job}/track/{c['i']}", "label": c["label"], "breaths": c["breaths"]} for c in made.cards]
     notes = SAFETY_SCREEN if any(c["notes"] for c in made.cards) else None
@@ -121,5 +122,5 @@ async def track(request: Request) -> Response:
     made = made_here(request)
     i = request.path_params["i"]
     if made.job.state != "done" or not 0 <= i < len(made.cards):
-        raise LookupError("no such track")
+        raise NotHere("no such track")
     return FileResponse(made.path.parent / "pack" / made.cards[i]["file"])  # with range requests

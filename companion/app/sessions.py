@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from companion.app.faults import answer, wants_json
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.stream import HEADER_BYTES, wav_response, wav_size, write_wav
@@ -19,6 +20,7 @@ from companion.app.web import (
     AppState,
     Heard,
     Made,
+    NotHere,
     back_to,
     chosen,
     fitted,
@@ -30,11 +32,12 @@ from companion.app.web import (
     who_asks,
     words,
 )
-from companion.errors import CompanionError
+from companion.errors import BadInput
 from companion.journal.store import Journal, Ratings
 from companion.modes import CAREGIVER
 from companion.options import SessionOptions
 from companion.pack.model import file_safe
+from companion.paths import OWNER_ONLY_DIR
 from companion.plan.checkin import GOALS, KINDS, Answers, choose, options_for_kind
 from companion.plan.profile import SAMPLE_RATE
 from companion.safety import SAFETY_SCREEN, confirm_safety
@@ -106,7 +109,7 @@ def start_making(state: AppState, options: SessionOptions, who: str) -> Made:
 
     job = state.jobs.new("file")
     made = Made(job, "session.mp3", state.work / job.id / "session.mp3")
-    made.path.parent.mkdir(mode=0o700)
+    made.path.parent.mkdir(mode=OWNER_ONLY_DIR)
     expected = int(seconds_and_channels(options)[0] * MP3_BYTES_PER_S) + MB  # and its cover, notes
     if state.start(job, work, who, "session", expected, made.path.parent):
         made.replaced = REPLACED_WORDS.format("session")
@@ -136,11 +139,11 @@ async def today(request: Request) -> Response:
             None if score is None else int(score),
             None if breathless is None else breathless == "yes",
             chosen(form, "goal", tuple(GOALS)),
-            number(form, "minutes", 1, 90),
+            number(form, "minutes"),
         )
         choice = choose(answers)
         options, note = fitted(choice.options())
-    except CompanionError as exc:
+    except BadInput as exc:
         return page(request, "today.html", 400, goals=GOALS, lengths=LENGTHS, error=words(exc))
     before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
@@ -165,13 +168,13 @@ async def listen(request: Request) -> Response:
         options = options_for_kind(
             kind,
             energy=chosen(form, "energy", tuple(e for e, _ in ENERGIES)) or "medium",
-            minutes=number(form, "minutes", 1, 90),
+            minutes=number(form, "minutes"),
             voice=voice,
             fill_with_tts=voice is not None,
             name=str(form.get("name") or "").strip() or None,
         )
         options, note = fitted(options)
-    except CompanionError as exc:
+    except BadInput as exc:
         return page(request, "listen.html", 400, error=words(exc), **shown)
     try:
         return _play_or_make(request, form, options, note or "")
@@ -204,7 +207,7 @@ async def caregiver(request: Request) -> Response:
         options = SessionOptions(mode=CAREGIVER.name, part=part, name=str(form.get("name") or "").strip() or None)
         options, note = fitted(options)
         confirm_safety(state.safety_confirmed, lambda notes: False)  # the library's rule, before any work
-    except CompanionError as exc:
+    except BadInput as exc:
         return page(request, "caregiver.html", 400, confirmed=state.safety_confirmed, error=words(exc), **shown)
     try:
         return _play_or_make(request, form, options, note or "")
@@ -225,7 +228,7 @@ async def session_page(request: Request) -> Response:
 async def session_audio(request: Request) -> Response:
     heard = _heard(request)
     if heard.size == 0:  # not planned yet: the page asks only once the job says it is ready
-        return Response("Not ready yet", 409)
+        return answer(request, 409, "The session is not ready yet: its page plays it as soon as it is.")
     return wav_response(request, heard.wav, heard.size, heard.job)
 
 
@@ -248,11 +251,10 @@ async def session_rating(request: Request) -> Response:
     heard = _heard(request)
     form = await request.form()
     moment = chosen(form, "moment", ("before", "after")) or "after"
-    wants_json = request.headers.get("accept") == "application/json"
     try:
         ratings = Ratings() if form.get("skip") else ratings_from(form)
-    except CompanionError as exc:
-        if wants_json:
+    except BadInput as exc:
+        if wants_json(request):
             return JSONResponse({"error": words(exc)}, 400)
         return page(request, "session.html", 400, heard=heard, job=heard.job, error=words(exc))
     heard_s = number(form, "heard_s", 0, 24 * 3600)
@@ -265,7 +267,7 @@ async def session_rating(request: Request) -> Response:
             if moment == "after":
                 ended = "finished" if form.get("ended") == "finished" else "stopped"
                 journal.finish_session(heard.journal_id, None if heard_s is None else heard_s / 60, ended)
-    if wants_json:
+    if wants_json(request):
         return JSONResponse({"kept": not ratings.empty})
     return back_to(f"/session/{heard.job.id}?kept={moment}")
 
@@ -290,6 +292,6 @@ async def file_download(request: Request) -> Response:
     which = request.path_params["which"]
     path: Path | None = made.path if which == "audio" else made.notes
     if made.job.state != "done" or path is None:
-        raise LookupError("not made")
+        raise NotHere("not made")
     name = made.name if which == "audio" else Path(made.name).with_suffix(".txt").name
     return FileResponse(path, filename=name)

@@ -16,11 +16,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from companion.app.jobs import Job
+from companion.paths import owner_only
 from companion.session import Session
 
 HEADER_BYTES = 44
 CHUNK = 256 * 1024
-RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})$")  # more digits than any file has bytes: unsatisfiable
 
 
 def wav_size(session: Session) -> int:
@@ -39,7 +40,7 @@ def write_wav(session: Session, path: Path, job: Job) -> int:
     """The session's sound, 16-bit, header first; the job's progress counts bytes on disk."""
     plan = session.plan
     size = wav_size(session)
-    with open(path, "wb", opener=lambda p, flags: os.open(p, flags, 0o600)) as f:
+    with open(path, "wb", opener=owner_only) as f:
         f.write(wav_header(plan.sample_rate, plan.profile.channels, plan.total_samples))
         f.flush()
         for block in session.blocks(8192, pcm16=True):

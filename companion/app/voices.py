@@ -19,8 +19,9 @@ from starlette.responses import Response
 
 from companion.app.jobs import Job
 from companion.app.sessions import made_here
-from companion.app.web import Made, back_to, chosen, page, save_upload, state_of, words
+from companion.app.web import Made, NotHere, back_to, chosen, page, save_upload, state_of, words
 from companion.errors import BadInput, CompanionError
+from companion.paths import OWNER_ONLY_DIR
 from companion.plan.catalogue import builtin_scripts, resolve_script
 from companion.plan.profile import SAMPLE_RATE, Energy
 from companion.plan.scripts import check_name
@@ -48,7 +49,7 @@ async def phrases(request: Request) -> Response:
     try:
         name = chosen(request.query_params, "script", tuple(n for n, _ in _scripts())) or "settling"
         listener = check_name(request.query_params.get("name") or None)
-    except CompanionError as exc:
+    except BadInput as exc:
         return page(request, "voices.html", 400, error=words(exc), **_shown())
     script = resolve_script(name, Energy.MEDIUM)
     return page(request, "phrases.html", script=script, phrases=script_phrases(script, listener))
@@ -68,12 +69,13 @@ def _walk(params: ImmutableMultiDict) -> tuple[RecordedVoice, str, str | None, l
 
 async def import_voice(request: Request) -> Response:
     state = state_of(request)
+    uploaded = state.work / f"import-{secrets.token_hex(8)}"  # the takes as sent, until they are cleaned
+    folder = uploaded / "takes"
     async with request.form(max_files=MAX_FILES) as form:
+        taken = False
         try:
             recorded, _, _, phrases = _walk(form)
-            job = state.jobs.new("voice")
-            folder = state.work / job.id / "takes"
-            folder.mkdir(parents=True, mode=0o700)
+            folder.mkdir(parents=True, mode=OWNER_ONLY_DIR)
             for upload in form.getlist("takes"):
                 if isinstance(upload, str) or not upload.filename:
                     continue
@@ -85,16 +87,26 @@ async def import_voice(request: Request) -> Response:
                     )
                 await save_upload(upload, folder / file_name, state.budget)
             files = numbered_files(folder)  # the same checks as `voice import`, before anything is kept
-        except CompanionError as exc:
+            taken = True
+        except BadInput as exc:
             return page(request, "voices.html", 400, error=words(exc), **_shown())
+        finally:
+            if not taken:  # refused, or failed (a full disk): nothing of it stays
+                shutil.rmtree(uploaded, ignore_errors=True)
 
     def work(job: Job) -> dict:
         job.progress(0, 1, "Checking and cleaning the takes")
-        recorded.create()
-        kept, problems = import_takes(recorded, files, phrases, SAMPLE_RATE)
-        lacking = recorded.lacking(phrases)
-        return {"kept": kept, "problems": problems, "lacking": lacking}
+        new = recorded.create()
+        try:
+            kept, problems = import_takes(recorded, files, phrases, SAMPLE_RATE)
+        finally:
+            shutil.rmtree(uploaded, ignore_errors=True)  # what was kept is in the voice's folder now
+            empty = new and recorded.takes() == 0
+            if empty:  # no take could be kept: no voice is left with none
+                recorded.remove()
+        return {"kept": kept, "problems": problems, "lacking": recorded.lacking(phrases), "no_voice": empty}
 
+    job = state.jobs.new("voice")
     made = Made(job, recorded.name, folder)
     state.made[job.id] = made
     state.jobs.run(job, work)
@@ -107,9 +119,10 @@ async def import_page(request: Request) -> Response:
 
 
 async def remove(request: Request) -> Response:
-    recorded = RecordedVoice(request.path_params["name"])
-    if not recorded.exists:
-        raise LookupError("no such voice")
+    name = request.path_params["name"]
+    if not RecordedVoice.known(name):  # a name no voice can have ('..', too long) names nothing
+        raise NotHere("no such voice")
+    recorded = RecordedVoice(name)
     if request.method == "GET":
         return page(request, "remove-voice.html", voice=recorded.name, takes=recorded.takes())
     recorded.remove()
@@ -118,6 +131,12 @@ async def remove(request: Request) -> Response:
 
 # -- Recording on a phone, phrase by phrase ---------------------------------------------
 RECORDED_SUFFIX = {"audio/webm": ".webm", "audio/ogg": ".ogg", "audio/mp4": ".m4a", "audio/wav": ".wav"}
+
+
+def _phrase_number(text: str, total: int) -> int:
+    if text.isascii() and text.isdigit() and len(text) < 6 and 1 <= int(text) <= total:
+        return int(text)
+    raise BadInput(f"the script has phrases 1 to {total}, not '{text[:20]}'", field="n", value=text)
 
 
 def _next_lacking(recorded: RecordedVoice, phrases: list[str], after: int = 0) -> int | None:
@@ -148,21 +167,23 @@ async def record(request: Request) -> Response:
     first without a take (so it resumes where it stopped)."""
     try:
         recorded, script_name, listener, phrases = _walk(request.query_params)
-        wanted = request.query_params.get("n")
-        n = int(wanted) if wanted and wanted.isdigit() and 1 <= int(wanted) <= len(phrases) else None
-    except CompanionError as exc:
+    except BadInput as exc:
         return page(request, "voices.html", 400, error=words(exc), **_shown())
-    n = n or _next_lacking(recorded, phrases)
+    n: int | None
+    try:
+        n = _phrase_number(request.query_params.get("n") or "", len(phrases))
+    except BadInput:  # none, or not one of this script's: where the takes stop
+        n = _next_lacking(recorded, phrases)
     return _walk_page(request, 200, recorded, script_name, listener, phrases, n)
 
 
 async def record_take(request: Request) -> Response:
+    folder = state_of(request).work / f"take-{secrets.token_hex(8)}"
     async with request.form(max_files=1) as form:
+        taken = False
         try:
             recorded, script_name, listener, phrases = _walk(form)
-            n = int(str(form.get("n") or "0"))
-            if not 1 <= n <= len(phrases):
-                raise BadInput(f"the script has phrases 1 to {len(phrases)}, not {n}", field="n", value=n)
+            n = _phrase_number(str(form.get("n") or ""), len(phrases))
             upload = form.get("take")
             if upload is None or isinstance(upload, str) or not upload.filename:
                 raise BadInput("record the phrase first, then keep it", field="take")
@@ -170,12 +191,15 @@ async def record_take(request: Request) -> Response:
             suffix = RECORDED_SUFFIX.get(kind) or Path(upload.filename).suffix.lower()
             if suffix not in FORMATS:
                 raise BadInput(f"a take is one of {', '.join(FORMATS)}, not '{suffix or kind}'", field="take")
-            folder = state_of(request).work / f"take-{secrets.token_hex(8)}"
-            folder.mkdir(mode=0o700)
+            folder.mkdir(mode=OWNER_ONLY_DIR)
             path = folder / f"{n:03d}{suffix}"  # named as `voice import` names it, for its messages
             await save_upload(upload, path, state_of(request).budget)
-        except (CompanionError, ValueError) as exc:
+            taken = True
+        except BadInput as exc:
             return page(request, "voices.html", 400, error=words(exc), **_shown())
+        finally:
+            if not taken:  # refused, or failed (a full disk): nothing of it stays
+                shutil.rmtree(folder, ignore_errors=True)
     redo: str | None = None
     new = recorded.create()
     try:  # checked and cleaned by the same code as `voice import`
@@ -185,7 +209,7 @@ async def record_take(request: Request) -> Response:
     except CompanionError as exc:
         redo = words(exc)
     finally:
-        shutil.rmtree(path.parent, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
         if new and recorded.takes() == 0:  # a first take not kept leaves no empty voice behind
             recorded.remove()
     if redo is not None:  # the same phrase again, saying why

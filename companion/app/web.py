@@ -3,6 +3,7 @@ a form's ratings, and a library error put into the page's words."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -22,7 +23,7 @@ from companion.app.devices import Devices, Pairing
 from companion.app.drawing import Drawing
 from companion.app.jobs import Job, Jobs
 from companion.app.room import DISK_BUDGET, FREE_FLOOR, Budget, NoRoom, Slots, mark_owner, remove, size_of, sweep
-from companion.errors import BadInput, DoesNotFit
+from companion.errors import BadInput, DoesNotFit, OutputError
 from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings, SessionRecord
 from companion.options import SessionOptions
 from companion.pack.page import GUIDE_NOTE, HONEST
@@ -224,12 +225,16 @@ def who_asks(request: Request) -> str:
     return f"device {device.id}" if device is not None else "this computer"
 
 
+class NotHere(LookupError):
+    """What an address names is not here (any more): the page for 'not here', status 404."""
+
+
 def known(table: Mapping[str, T], key: str) -> T:
-    """What an address names (a session, a file, a job), or LookupError: the page for 'not here'."""
+    """What an address names (a session, a file, a job), or NotHere."""
     try:
         return table[key]
     except KeyError:
-        raise LookupError(key) from None
+        raise NotHere(key) from None
 
 
 def state_of(request: Request) -> AppState:
@@ -238,7 +243,8 @@ def state_of(request: Request) -> AppState:
 
 async def save_upload(upload: UploadFile, path: Path, budget: Budget | None = None) -> None:
     """An uploaded file to disk a megabyte at a time (its size was bounded by the guard),
-    within the app's disk budget when given one (NoRoom, and nothing kept, when it is not)."""
+    within the app's disk budget when given one (NoRoom when it is not); one that cannot be
+    written is not kept in part, and the error says why in words."""
     hold = budget.hold(upload.size or 0, path) if budget is not None else None
     try:
         with open(path, "wb") as out:
@@ -246,6 +252,11 @@ async def save_upload(upload: UploadFile, path: Path, budget: Budget | None = No
                 out.write(chunk)
                 if hold is not None:
                     hold.check()
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        reason = "the disk is full; free some space" if full else f"{exc.strerror}; check the app's folder"
+        raise OutputError(f"the recording could not be kept on this computer ({reason}), then try again") from None
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -264,15 +275,19 @@ def words(exc: Exception) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def number(form: FormData, name: str, low: float, high: float) -> float | None:
-    """A form's number, or None when left empty; out of range or not a number is refused."""
+def number(form: FormData, name: str, low: float | None = None, high: float | None = None) -> float | None:
+    """A form's number, or None when left empty; not a number is refused, and out of range
+    when a range is given (none where the library checks it: a length, whose range depends
+    on the kind of session)."""
     text = str(form.get(name) or "").strip()
     if not text:
         return None
     try:
         value = float(text)
     except ValueError:
-        raise BadInput(f"'{text}' is not a number", field=name, value=text) from None
+        raise BadInput(f"'{text[:40]}' is not a number", field=name, value=text) from None
+    if low is None or high is None:
+        return value
     if not low <= value <= high:
         raise BadInput(f"{name.replace('_', ' ')} is {low:g} to {high:g}, not {value:g}", field=name, value=value)
     return value

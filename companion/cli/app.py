@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from companion.cli.options import Address
+
 if TYPE_CHECKING:
     from companion.app.instance import AlreadyRunning
     from companion.app.server import Serving
@@ -37,7 +39,9 @@ class Size(click.ParamType):
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="The port (default: a free one).")
 @click.option("--no-browser", is_flag=True, help="Only print the address to open.")
 @click.option("--lan", is_flag=True, help="Also serve your home network, for paired phones and tablets.")
-@click.option("--lan-address", metavar="ADDRESS", default=None, help="With --lan: this computer's address there.")
+@click.option(
+    "--lan-address", type=Address(), metavar="ADDRESS", default=None, help="With --lan: this computer's address there."
+)
 @click.option(
     "--disk-budget",
     type=Size(),

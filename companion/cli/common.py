@@ -35,11 +35,6 @@ def ask_to_confirm(yes: bool):
     return confirm
 
 
-def device_spec(spec: str | None) -> int | str | None:
-    """--device as sounddevice takes it: a number is an index, anything else a name."""
-    return int(spec) if spec is not None and spec.isdigit() else spec
-
-
 def show_notice(notice: Notice) -> None:
     """What the listener must see before it starts (the safety notes were shown when confirmed)."""
     if notice.kind != "safety":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from companion.cli.asking import (
     can_ask,
     confirmed,
 )
+from companion.cli.options import UserPath, plainly
 from companion.errors import BadInput
 from companion.journal.export import export_csv
 from companion.journal.store import SYMPTOMS, Journal, Ratings
@@ -103,7 +103,7 @@ def journal_show(since: str | None, limit: int | None, as_json: bool) -> None:
             if e.session.ended:
                 about += f", {e.session.ended}"
         if r.note:
-            note = shown_plainly(r.note)
+            note = plainly(r.note)
             about = f"{about}; {note}" if about else note
         when = e.at[:16].replace("T", " ")
         click.echo(
@@ -112,17 +112,8 @@ def journal_show(since: str | None, limit: int | None, as_json: bool) -> None:
         )
 
 
-def shown_plainly(text: str) -> str:
-    """A note on one line of the terminal, as typed: a line break, a tab or a control sequence
-    is shown escaped (\\n, \\x1b), never acted on (no faked rows, no changed window title)."""
-    return "".join(
-        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
-
-
 @journal.command("export")
-@click.option("--csv", "csv_path", type=click.Path(path_type=Path), required=True, metavar="FILE", help="CSV file.")
+@click.option("--csv", "csv_path", type=UserPath(), required=True, metavar="FILE", help="CSV file.")
 def journal_export(csv_path: Path) -> None:
     """Write the whole journal to a CSV file for the care team (readable by you alone).
 
@@ -130,14 +121,14 @@ def journal_export(csv_path: Path) -> None:
     Example:
       companion journal export --csv comfort.csv
     """
-    check_writable(csv_path, suffixes=(".csv",))
+    check_writable(csv_path, (".csv",), "csv")
     with Journal(read_only=True) as j:
         count = export_csv(j, csv_path)
     click.echo(f"Wrote {count} entries to {csv_path}.")
 
 
 @journal.command("plot")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, metavar="FILE.png", help="PNG file.")
+@click.option("-o", "--output", type=UserPath(), required=True, metavar="FILE.png", help="PNG file.")
 @click.option("--since", metavar="DATE", default=None, help="Only entries from this date (2026-11-01).")
 def journal_plot(output: Path, since: str | None) -> None:
     """Draw each rating over time, before and after a session joined.
@@ -146,9 +137,9 @@ def journal_plot(output: Path, since: str | None) -> None:
     Example:
       companion journal plot -o comfort.png
     """
-    from companion.journal.pictures import plot_journal
+    from companion.pictures.draw import plot_journal
 
-    check_writable(output, suffixes=(".png",))
+    check_writable(output, (".png",), "output")
     with Journal(read_only=True) as j:
         entries = j.entries(_since(since))
     if not entries:
@@ -168,7 +159,7 @@ def _day_arg(text: str | None, flag: str) -> date | None:
 
 
 @journal.command("report")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, metavar="FILE.pdf", help="PDF file.")
+@click.option("-o", "--output", type=UserPath(), required=True, metavar="FILE.pdf", help="PDF file.")
 @click.option("--since", metavar="DATE", default=None, help="The first day (default: four weeks up to --until).")
 @click.option("--until", metavar="DATE", default=None, help="The last day (default: today).")
 def journal_report(output: Path, since: str | None, until: str | None) -> None:
@@ -181,7 +172,7 @@ def journal_report(output: Path, since: str | None, until: str | None) -> None:
     """
     from companion.journal.report import gather, write_report
 
-    check_writable(output, suffixes=(".pdf",))
+    check_writable(output, (".pdf",), "output")
     with Journal(read_only=True) as j:
         report = gather(j, _day_arg(since, "--since"), _day_arg(until, "--until"))
     period = f"from {report.since:%d %b %Y} to {report.until:%d %b %Y}"

@@ -11,7 +11,7 @@ import sys
 import click
 
 from companion import interrupts
-from companion.cli.options import in_terms_of_flags
+from companion.cli.options import in_terms_of_flags, plainly
 from companion.errors import CompanionError, Interrupted, OutputError
 from companion.version import __version__
 
@@ -67,6 +67,10 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     interrupts.install()  # Ctrl-C, SIGTERM, SIGHUP: a flag the work checks (companion.interrupts)
+    if sys.stdout is not None and hasattr(sys.stdout, "reconfigure"):
+        # a file name typed with bytes that are not UTF-8 is printed back as those bytes,
+        # whatever the terminal's locale (a UTF-8 one would refuse them)
+        sys.stdout.reconfigure(errors="surrogateescape")
     try:
         interrupts.check()  # one that came while this module loaded
         # click's own main() would print a blank line on Ctrl-C before our one line: run it here
@@ -85,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         hint = ""
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             hint = f" (see '{exc.ctx.command_path} --help')"
-        click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+        click.echo(f"Error: {plainly(exc.format_message())}{hint}", err=True)
         code = 2
     except KeyboardInterrupt:
         interrupts.let_go()  # the command is ending: no second interrupt inside its one line
@@ -111,7 +115,7 @@ def _fail(exc: CompanionError, debug: bool, command: list[click.Command] | None 
         import traceback
 
         traceback.print_exception(exc)
-    click.echo(f"Error: {in_terms_of_flags(exc, _flags(command or [cli]))}", err=True)
+    click.echo(f"Error: {plainly(in_terms_of_flags(exc, _flags(command or [cli])))}", err=True)
     return exc.exit_code
 
 
@@ -127,9 +131,12 @@ def _invoked(args: list[str]) -> list[click.Command]:
 
 
 def _flags(chain: list[click.Command]) -> set[str]:
-    """The flags of the command that ran, so an error names a flag only where that command has it
-    ('scripts show nope' is not told to use --script, which only the session commands have)."""
-    return {opt for command in chain for param in command.params for opt in param.opts if opt.startswith("--")}
+    """The flags and arguments of the command that ran, so an error names a flag only where that
+    command has it ('scripts show nope' is not told to use --script, which only the session
+    commands have)."""
+    flags = {opt for command in chain for param in command.params for opt in param.opts if opt.startswith("--")}
+    arguments = {p.human_readable_name for c in chain for p in c.params if isinstance(p, click.Argument)}
+    return flags | arguments
 
 
 if __name__ == "__main__":

@@ -4,12 +4,14 @@ SessionOptions and their ranges from the library's own limits."""
 from __future__ import annotations
 
 import math
+import unicodedata
+from pathlib import Path
 
 import click
 
 from companion.errors import CompanionError, ScriptError
 from companion.modes import MASSAGE, MODES, PART_NAMES
-from companion.options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions
+from companion.options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions, text_problem
 from companion.plan.profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, PACING, Energy
 
 DEFAULTS = SessionOptions()  # every default below comes from here
@@ -138,13 +140,67 @@ def options(kw: dict) -> SessionOptions:
     return SessionOptions(**values, narration=not kw["no_narration"])
 
 
-# A library error names the field that was wrong; here is the flag a person types for it,
-# where that is not simply the field's name with dashes.
-FLAG_FOR_FIELD = {"mode": "--for", "safety_confirmed": "--yes", "narration": "--no-narration", "folder": "OUT_DIR"}
+class UserPath(click.Path):
+    """A file or folder as typed: click's, with a NUL refused in words (the system would raise)."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and "\x00" in value:
+            self.fail("a file or folder path never holds a NUL character", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class Device(click.ParamType):
+    """A sound output as sounddevice takes it: a small whole number is an index, anything else
+    part of a name (whether there is such an output is the library's to check)."""
+
+    name = "device"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):
+            return value
+        problem = text_problem(value)
+        if problem is not None:
+            self.fail(f"a sound output's name never holds {problem}", param, ctx)
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else value
+
+
+class Address(click.ParamType):
+    """This computer's address on a network, as the app listens there: four numbers (IPv4)."""
+
+    name = "address"
+
+    def convert(self, value, param, ctx):
+        import ipaddress
+
+        try:
+            return str(ipaddress.IPv4Address(value))
+        except ValueError:
+            self.fail(f"'{value}' is not an address such as 192.168.1.20", param, ctx)
+
+
+# A library error names the field that was wrong; here is how a person types it on the
+# command line, where that is not simply the field's name with dashes (or, for an argument,
+# in capitals): the first of these the command has.
+FLAG_FOR_FIELD = {
+    "mode": ("--for",),
+    "safety_confirmed": ("--yes",),
+    "narration": ("--no-narration",),
+    "folder": ("OUT_DIR", "FOLDER"),
+    "recordings": ("FOLDER",),
+    "mapping": ("--map",),
+    "ids": ("--id",),
+    "voice": ("--voice", "NAME"),
+    "script": ("--script", "SCRIPT", "NAME", "FILE"),
+    "path": ("--output", "PATH"),
+}
 
 
 def flag_for(exc: CompanionError, known: set[str]) -> str | None:
-    """The flag (with its value, where one value would do) that mends what `exc` is about."""
+    """The flag (with its value, where one value would do) that mends what `exc` is about;
+    `known` holds the command's flags and its arguments' names."""
     if exc.field is None or isinstance(exc, ScriptError):  # a script's own line, not an option
         return None
     one = exc.allowed[0] if isinstance(exc.allowed, tuple) and len(exc.allowed) == 1 else None
@@ -152,10 +208,20 @@ def flag_for(exc: CompanionError, known: set[str]) -> str | None:
         return f"--for {one}"
     if exc.field == "scripts" and one is not None:
         return f"--{one}"  # a therapist's or caregiver's script comes with --massage or --caregiver
-    flag = FLAG_FOR_FIELD.get(exc.field, "--" + exc.field.replace("_", "-"))
-    return flag if flag in known or not flag.startswith("--") else None
+    names = (*FLAG_FOR_FIELD.get(exc.field, ()), "--" + exc.field.replace("_", "-"), exc.field.upper())
+    return next((name for name in names if name in known), None)
 
 
 def in_terms_of_flags(exc: CompanionError, known: set[str]) -> str:
     flag = flag_for(exc, known)
     return f"{exc.message} ({flag})" if flag else exc.message
+
+
+def plainly(text: str) -> str:
+    """Text on one line of the terminal, as typed: a line break, a tab, a control sequence or a
+    byte that is not UTF-8 is shown escaped (\\n, \\x1b, \\udcff), never acted on (no faked
+    lines, no changed window title)."""
+    return "".join(
+        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )

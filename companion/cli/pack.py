@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from companion.cli.common import ask_to_confirm
+from companion.cli.options import UserPath
 from companion.cli.progress import ProgressBar
 from companion.pack.make import make_pack
 from companion.pack.model import DEFAULT_NAME, FORMATS, PackOptions
@@ -18,7 +19,7 @@ def _words(text: str | None) -> tuple[str, ...] | None:
 
 
 @click.command()
-@click.argument("out_dir", type=click.Path(path_type=Path), metavar="OUT_DIR")
+@click.argument("out_dir", type=UserPath(), metavar="OUT_DIR")
 @click.option(
     "--name", default=DEFAULT_NAME, show_default=True, help="The album name on every track and the page's title."
 )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from companion.cli.options import UserPath
 from companion.plan.catalogue import builtin_script, builtin_scripts
 from companion.plan.scripts import Entry, claim_warnings, load_script
 
@@ -67,7 +68,7 @@ def scripts_show(name: str) -> None:
 
 
 @scripts.command("check")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=UserPath())
 def scripts_check(file: Path) -> None:
     """Check a script file for mistakes (errors name the line).
 

@@ -9,14 +9,13 @@ import click
 
 from companion.cli.common import (
     ask_to_confirm,
-    device_spec,
     finish_in_journal,
     play_live,
     show_notice,
     start_in_journal,
 )
+from companion.cli.options import Device, UserPath, session_options
 from companion.cli.options import options as _options
-from companion.cli.options import session_options
 from companion.cli.progress import VoiceProgress
 from companion.errors import BadInput
 from companion.output.devices import DeviceOutput, NoDevice, no_output_reason, output_devices
@@ -30,9 +29,7 @@ from companion.timefmt import clock
 @click.command()
 @session_options
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
-@click.option(
-    "--plot", type=click.Path(path_type=Path), default=None, metavar="FILE.png", help="Also draw the session."
-)
+@click.option("--plot", type=UserPath(), default=None, metavar="FILE.png", help="Also draw the session.")
 @click.option("--with-audio", is_flag=True, help="With --plot: the rendered mix's loudness under it.")
 def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw) -> None:
     """Show the session plan (no audio is written); --plot draws it.
@@ -45,7 +42,7 @@ def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw) -> None:
     if with_audio and plot is None:
         raise BadInput("--with-audio goes with --plot FILE.png")
     if plot is not None:
-        check_output_path(plot, suffixes=(".png",))
+        check_output_path(plot, suffixes=(".png",), field="plot")
     with VoiceProgress() as progress:
         if with_audio:
             # made only to be measured, never heard: a caregiver's notes need no confirming here
@@ -54,7 +51,7 @@ def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw) -> None:
         else:
             plan = make_plan(_options(kw), progress=progress)
     if plot is not None:
-        from companion.journal.pictures import plot_plan
+        from companion.pictures.draw import plot_plan
         from companion.sound.loudness import short_term_of_blocks
 
         loudness = short_term_of_blocks(session.blocks(), plan.sample_rate) if with_audio else None
@@ -101,7 +98,7 @@ CUE_WORDS = {"region": "chime, next region", "interval": "chime", "two-minutes":
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=UserPath(),
     required=True,
     metavar="FILE",
     help="Where to write: .wav .flac .ogg .opus or .mp3.",
@@ -115,7 +112,7 @@ def render(output: Path, yes: bool, **kw) -> None:
       companion render --energy low -o rest.mp3
       companion render --energy high --minutes 20 --ambience brown -o evening.flac
     """
-    check_output_path(output)  # fail before any synthesis
+    check_output_path(output, field="output")  # fail before any synthesis
     with VoiceProgress() as progress:
         session = make_session(_options(kw), confirm=ask_to_confirm(yes), notify=show_notice, progress=progress)
     written = render_session(session, output)
@@ -126,12 +123,14 @@ def render(output: Path, yes: bool, **kw) -> None:
 
 @click.command()
 @session_options
-@click.option("--device", metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices').")
+@click.option(
+    "--device", type=Device(), metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices')."
+)
 @click.option("--quiet", is_flag=True, help="No view on screen: sound only.")
 @click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
 @click.option("--ask", is_flag=True, help="Ask how you feel before and after, for the comfort journal.")
 @click.pass_context
-def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, ask: bool, **kw) -> None:
+def play(ctx: click.Context, device: int | str | None, quiet: bool, yes: bool, ask: bool, **kw) -> None:
     """Play the session on the sound card, with gentle controls.
 
     \b
@@ -145,7 +144,7 @@ def play(ctx: click.Context, device: str | None, quiet: bool, yes: bool, ask: bo
     """
 
     try:
-        output = DeviceOutput(device=device_spec(device))
+        output = DeviceOutput(device=device)
     except NoDevice as exc:
         raise NoDevice(f"{exc}; write a file instead: {_render_hint(ctx, kw)}") from None
     # the tone starts at once; a voice still to be made is synthesised while it plays

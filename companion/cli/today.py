@@ -20,13 +20,12 @@ from companion.cli.asking import (
 )
 from companion.cli.common import (
     ask_to_confirm,
-    device_spec,
     finish_in_journal,
     play_live,
     show_notice,
     start_in_journal,
 )
-from companion.cli.options import FiniteFloat
+from companion.cli.options import Device, FiniteFloat, UserPath
 from companion.cli.progress import VoiceProgress
 from companion.errors import DoesNotFit
 from companion.journal.store import Journal, Ratings
@@ -34,7 +33,7 @@ from companion.options import SessionOptions
 from companion.output.devices import DeviceOutput
 from companion.output.sinks import check_output_path
 from companion.plan.checkin import GOALS, Answers, choose, offered_minutes
-from companion.session import Notice, Session, make_session
+from companion.session import Notice, Session, check_options, make_session
 from companion.session import render as render_session
 
 
@@ -45,8 +44,10 @@ from companion.session import render as render_session
 @click.option("--minutes", type=FiniteFloat(), default=None, help="How long (default by energy).")
 @click.option("--dry-run", is_flag=True, help="Only say what would be chosen, and why.")
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: the choice as one JSON object.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE", help="Write a file.")
-@click.option("--device", metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices').")
+@click.option("-o", "--output", type=UserPath(), default=None, metavar="FILE", help="Write a file.")
+@click.option(
+    "--device", type=Device(), metavar="NAME|INDEX", default=None, help="Sound output (see 'companion devices')."
+)
 @click.option("--quiet", is_flag=True, help="No view on screen while it plays.")
 @click.option("--mono", is_flag=True, help="One channel, for a single speaker.")
 def today(
@@ -57,7 +58,7 @@ def today(
     dry_run: bool,
     as_json: bool,
     output: Path | None,
-    device: str | None,
+    device: int | str | None,
     quiet: bool,
     mono: bool,
 ) -> None:
@@ -76,14 +77,14 @@ def today(
     if can_ask() and not as_json:
         answers = _ask_missing(answers)
     choice = choose(answers)
+    options = choice.options(mono=mono)
     if dry_run:
-        click.echo(json.dumps(choice.to_json(), indent=1) if as_json else choice.reason)
+        _say_what_would_be_made(choice.to_json(), options, as_json)
         return
     click.secho(choice.reason, bold=True)
     if output is not None:
-        check_output_path(output)
-    player = None if output is not None else DeviceOutput(device=device_spec(device))
-    options = choice.options(mono=mono)
+        check_output_path(output, field="output")
+    player = None if output is not None else DeviceOutput(device=device)
     try:
         session = _make(options, output is None)
     except DoesNotFit as exc:  # the chosen length is too short for the script: say so, and take the least that fits
@@ -109,6 +110,24 @@ def today(
     finish_in_journal(session_id, result)
     if result.exit_code:
         raise click.exceptions.Exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised
+
+
+def _say_what_would_be_made(choice: dict, options: SessionOptions, as_json: bool) -> None:
+    """The choice, checked as the real run checks it (nothing is made): what it would refuse is
+    refused here too, and a length too short for the words is lengthened as it would be."""
+    try:
+        check_options(options)
+        needs = None
+    except DoesNotFit as exc:
+        needs = exc.minutes
+        options.minutes = float(needs)
+        check_options(options)
+    if as_json:
+        click.echo(json.dumps({**choice, "minutes": options.minutes}, indent=1))
+        return
+    click.echo(choice["reason"])
+    if needs is not None:
+        click.echo(f"The words need {needs} minutes; it would be {needs} minutes long.")
 
 
 def _make(options: SessionOptions, live: bool, notify: Callable[[Notice], None] = show_notice) -> Session:

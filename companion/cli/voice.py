@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from companion.cli.asking import can_ask, confirmed, heading, keys_mode, wait_for
+from companion.cli.options import UserPath
 from companion.errors import BadInput
 from companion.plan.catalogue import resolve_script
 from companion.plan.profile import SAMPLE_RATE
@@ -142,9 +143,9 @@ def _stop_on_enter(stop: threading.Event) -> None:
 
 @voice.command("import")
 @click.argument("name")
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("folder", type=UserPath())
 @click.option("--script", "script_name", required=True, metavar="NAME|FILE", help="The script the files are for.")
-@click.option("--map", "mapping", type=click.Path(path_type=Path), default=None, help="A CSV of 'file,number'.")
+@click.option("--map", "mapping", type=UserPath(), default=None, help="A CSV of 'file,number'.")
 @click.option("--name", "listener", default=None, help="The listener's name, for lines that greet them by name.")
 def voice_import(name: str, folder: Path, script_name: str, mapping: Path | None, listener: str | None) -> None:
     """Import recordings made elsewhere: one file per phrase (wav, flac, ogg, mp3, m4a).
@@ -175,7 +176,7 @@ def voice_import(name: str, folder: Path, script_name: str, mapping: Path | None
 
 
 @voice.command("add")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=UserPath())
 @click.option("--name", default=None, help="The name to use with --voice (default: the file's name).")
 def voice_add(path: Path, name: str | None) -> None:
     """Add any Piper voice (its .onnx file, with the .onnx.json beside it) by name.

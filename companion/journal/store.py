@@ -22,8 +22,10 @@ from dataclasses import asdict, astuple, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from companion.atomic import DISK_FULL, disk_full
 from companion.errors import BadInput, CompanionError
-from companion.paths import data_dir, private_folder
+from companion.options import check_text
+from companion.paths import OWNER_ONLY_FILE, data_dir, private_folder
 
 SYMPTOMS = ("pain", "tiredness", "breathlessness", "anxiety", "wellbeing")
 QUESTIONS = {
@@ -35,6 +37,7 @@ QUESTIONS = {
 }
 MOMENTS = ("before", "after", "alone")
 MAX_NOTE = 500
+SQLITE_IOERR, SQLITE_FULL = 10, 13  # SQLite's primary result codes (sqlite3.h)
 BUSY_TIMEOUT_S = 10.0  # another writer holds the file: wait this long before saying so
 
 # Each entry takes the schema from version i to i + 1. Never edit one that has shipped: add one.
@@ -90,9 +93,23 @@ class Ratings:
         for name in SYMPTOMS:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10):
-                raise BadInput(f"a {name} rating is a whole number from 0 to 10, not '{value}'")
-        if self.note is not None and len(self.note) > MAX_NOTE:
-            raise BadInput(f"a note is at most {MAX_NOTE} characters; this one has {len(self.note)}")
+                raise BadInput(
+                    f"a {name} rating is a whole number from 0 to 10, not '{value}'",
+                    field=name,
+                    value=value,
+                    allowed=(0, 10),
+                )
+        if self.note is not None:
+            if not isinstance(self.note, str):
+                raise BadInput("a note is text", field="note", value=self.note, allowed="text")
+            check_text("note", self.note)
+            if len(self.note) > MAX_NOTE:
+                raise BadInput(
+                    f"a note is at most {MAX_NOTE} characters; this one has {len(self.note)}",
+                    field="note",
+                    value=self.note,
+                    allowed=(0, MAX_NOTE),
+                )
         return self
 
     @property
@@ -176,13 +193,19 @@ class Journal:
         try:
             private_folder(self.path.parent)
             # made owner-only before SQLite opens it: its WAL and shared-memory files take its mode
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, OWNER_ONLY_FILE))
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise JournalError(f"the journal '{self.path}' cannot be opened ({exc}); check that folder") from None
+        except OSError as exc:
+            if exc.errno in DISK_FULL:
+                raise _full(self.path) from None
+            raise JournalError(
+                f"the journal '{self.path}' cannot be opened ({exc.strerror}); check that folder"
+            ) from None
+        except sqlite3.Error as exc:
+            raise _explain(exc, self.path) from None
         try:
             try:
-                os.chmod(self.path, 0o600)
+                os.chmod(self.path, OWNER_ONLY_FILE)
             except OSError as exc:
                 raise JournalError(
                     f"the journal '{self.path}' cannot be written ({exc.strerror}); check that folder"
@@ -224,7 +247,8 @@ class Journal:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite has rolled back itself after a failed write
+                db.execute("ROLLBACK")
             raise
 
     def close(self) -> None:
@@ -246,9 +270,20 @@ class Journal:
         try:
             yield self._db
             self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
+        except BaseException as exc:
+            # SQLite ends the transaction itself when a write fails (a full disk): then there
+            # is nothing to roll back, and trying would hide why it failed
+            if self._db.in_transaction:
+                self._rollback()
+            if isinstance(exc, sqlite3.DatabaseError):  # a damaged page, a full disk: nothing is kept
+                raise _explain(exc, self.path) from None
             raise
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:  # none open: SQLite ended it itself on the error
+            pass
 
     # -- writing ---------------------------------------------------------------
     def start_session(self, record: SessionRecord, before: Ratings | None = None) -> int:
@@ -384,6 +419,11 @@ def _session_from(columns: Sequence) -> SessionRecord:
 
 def _explain(exc: sqlite3.Error, path: Path) -> CompanionError:
     text = str(exc)
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary result code
+    # a full disk is SQLITE_FULL while writing pages, but only "disk I/O error" while the
+    # write-ahead log or its index grows: look at the disk to say why
+    if code == SQLITE_FULL or (code == SQLITE_IOERR and disk_full(path.parent)):
+        return _full(path)
     if "locked" in text or "busy" in text:
         return JournalError(f"the journal is busy in another window for over {BUSY_TIMEOUT_S:g} s; try again")
     if "readonly" in text or "read-only" in text or "unable to open" in text:
@@ -391,3 +431,9 @@ def _explain(exc: sqlite3.Error, path: Path) -> CompanionError:
     if "not a database" in text or "malformed" in text:
         return JournalError(f"the journal '{path}' is damaged ({text}); move it aside to start a new one")
     return JournalError(f"the journal '{path}' cannot be used ({text})")
+
+
+def _full(path: Path) -> JournalError:
+    return JournalError(
+        f"the disk holding the journal '{path}' is full; free some space, then try again (nothing was changed)"
+    )

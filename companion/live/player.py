@@ -19,7 +19,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
@@ -78,8 +78,12 @@ def play(
     check_callable("view", view)
     check_callable("keys", keys)
     player = Player(session, output)
-    with _interrupts_to(player), keys(player.send) if keys is not None else nullcontext():
-        return player.run(view)
+    with _interrupts_to(player):  # from the moment keys are read, Ctrl-C is the player's
+        controls = keys(player.send) if keys is not None else nullcontext()
+        ok = all(callable(getattr(controls, m, None)) for m in ("__enter__", "__exit__"))
+        check_argument("keys", keys, ok, "a function that gives a context manager (see keys.TerminalKeys), or None")
+        with controls:
+            return player.run(view)
 
 
 @contextmanager
@@ -109,6 +113,8 @@ class Player:
         self.status = Status(session.plan, waiting_for_voice=session.voice_pending)
         self.commands: queue.Queue[str] = queue.Queue()
         self._voice: Future | None = None
+        self._making: Future | None = None  # the voice's work, kept once _voice is let go
+        self._voice_stopped = threading.Event()  # the session has ended: no more phrases are begun
         self._pool: ThreadPoolExecutor | None = None
         self._made: dict[str, tuple[str, int]] = {}  # the phrases made so far, by the voice's thread
         self._made_lock = threading.Lock()
@@ -162,7 +168,7 @@ class Player:
         if not self.session.voice_pending or narrator is None:  # tones only, or the voice is ready
             return
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="companion-voice")
-        self._voice = self._pool.submit(self._make_in_order, narrator)
+        self._voice = self._making = self._pool.submit(self._make_in_order, narrator)
 
     def _make_in_order(self, narrator) -> None:
         """The phrases in the order they are heard: the first line, then a few at a time."""
@@ -171,6 +177,8 @@ class Player:
         rest = [p for p in dict.fromkeys(self.session.phrases) if p not in first]
         batches = [list(first)] + [rest[k : k + IN_ORDER_BATCH] for k in range(0, len(rest), IN_ORDER_BATCH)]
         for batch in batches:
+            if self._voice_stopped.is_set():
+                return
             if batch:
                 made = narrator.clip_lengths(batch, SPEAKING_PACE)
                 with self._made_lock:
@@ -325,12 +333,18 @@ class Player:
             raise failure[0]
         return self.result()
 
-    def _stop_voice(self) -> None:
-        """A session that ends while its voice is still being made does not wait for the rest."""
+    def _stop_voice(self, within_s: float = 2.0) -> None:
+        """A session that ends while its voice is still being made does not wait for the rest:
+        no batch is begun after this, and the phrases under way end at the model's next step
+        (asked again until the voice's thread has ended, so that a batch it was just beginning
+        ends too, and the program can leave without waiting for it)."""
         if self._pool is None:
             return
-        if self._voice is not None and not self._voice.done():
-            stop = getattr(self.session.narrator, "stop", None)  # optional in the Narrator protocol
+        self._voice_stopped.set()
+        stop = getattr(self.session.narrator, "stop", None)  # optional in the Narrator protocol
+        deadline = time.monotonic() + within_s
+        while self._making is not None and not self._making.done() and time.monotonic() < deadline:
             if stop is not None:
                 stop()
+            wait([self._making], timeout=0.05)
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -58,10 +58,21 @@ def check_device(device: int | str | None) -> None:
         return
     import sounddevice as sd
 
+    refused = BadInput(
+        f"there is no sound output '{device}'; choose one of this computer's sound outputs",
+        field="device",
+        value=device,
+    )
+    if isinstance(device, bool) or not isinstance(device, (int, str)) or not 0 <= _index(device) < 2**31:
+        raise refused
     try:
         sd.query_devices(device, "output")
     except (ValueError, sd.PortAudioError):
-        raise BadInput(f"there is no sound output '{device}'; run 'companion devices' to see them") from None
+        raise refused from None
+
+
+def _index(device: int | str) -> int:
+    return device if isinstance(device, int) else 0
 
 
 def _output_channels(device: int | str | None) -> int:

@@ -6,7 +6,6 @@ import errno
 import hashlib
 import os
 import queue
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -18,7 +17,7 @@ import soundfile as sf
 import soxr
 
 from companion import interrupts
-from companion.atomic import check_writable, written_atomically
+from companion.atomic import DISK_FULL, check_writable, disk_full, written_atomically
 from companion.errors import OutputError
 
 # suffix -> (libsndfile format, subtype)
@@ -45,10 +44,10 @@ FFMPEG_ENCODERS = {
 }
 
 
-def check_output_path(path: Path, suffixes: Iterable[str] = FORMATS) -> Path:
+def check_output_path(path: Path, suffixes: Iterable[str] = FORMATS, field: str = "path") -> Path:
     """Refuse a path we could not write, before any work is done (an audio file unless other
-    `suffixes` are given)."""
-    return check_writable(path, suffixes)
+    `suffixes` are given); the error is about `field`, the argument or option that gave it."""
+    return check_writable(path, suffixes, field)
 
 
 def stream_serial(identity: str) -> int:
@@ -85,8 +84,10 @@ class FileSink:
                     frames = _encode_with_ffmpeg(tmp, blocks, self.file_rate, self.channels, encoder)
                 else:
                     level = {"compression_level": FLAC_LEVEL} if self.format == "FLAC" else {}
+                    # as bytes: a file name that is not UTF-8 is a file name all the same (soundfile would
+                    # encode a str strictly)
                     with sf.SoundFile(
-                        tmp, "w", self.file_rate, self.channels, self.subtype, format=self.format, **level
+                        os.fsencode(tmp), "w", self.file_rate, self.channels, self.subtype, format=self.format, **level
                     ) as f:
                         frames = _write_behind(f, blocks)
                 if finish is not None:
@@ -147,12 +148,7 @@ def _resampled(blocks: Iterable[np.ndarray], rate: int, to_rate: int, channels: 
 def explain_write_error(exc: Exception, path: Path) -> OutputError:
     """One line for a failed write. libsndfile says only "System error." on a full disk: look for ourselves."""
     parent = path.parent  # "." for a bare file name
-    code = getattr(exc, "errno", None)
-    try:
-        free: int | None = shutil.disk_usage(parent).free
-    except OSError:
-        free = None
-    if code == errno.ENOSPC or free is not None and free < 1 << 20:
+    if getattr(exc, "errno", None) in DISK_FULL or disk_full(parent):
         return OutputError(
             f"the disk holding '{parent}' is full; free some space or choose another place (no file was written)"
         )

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import base64
 import errno
+import math
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from companion.errors import BadInput
+from companion.options import check_types
 from companion.plan.model import SessionPlan
 
 ARTIST = "companion"
+
+
+MAX_CHAPTER_S = (2**32 - 1) / 1000  # ID3 keeps a chapter's times as 32-bit milliseconds
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,25 @@ class Chapter:
     start_s: float
     end_s: float
     title: str
+
+    def __post_init__(self) -> None:
+        check_types(self)  # a caller's own tags: refused where given, not deep in the tag writer
+        for name in ("start_s", "end_s"):
+            at = getattr(self, name)
+            if not (math.isfinite(at) and 0 <= at <= MAX_CHAPTER_S):
+                raise BadInput(
+                    f"a chapter's times are 0 to {MAX_CHAPTER_S:.0f} seconds, not {at:g}",
+                    field=name,
+                    value=at,
+                    allowed=(0, MAX_CHAPTER_S),
+                )
+        if self.end_s < self.start_s:
+            raise BadInput(
+                f"a chapter ends after it starts, not at {self.end_s:g} s before {self.start_s:g} s",
+                field="end_s",
+                value=self.end_s,
+                allowed=(self.start_s, MAX_CHAPTER_S),
+            )
 
 
 @dataclass(frozen=True)
@@ -37,6 +62,9 @@ class TrackTags:
     comment: str = ""
     cover_png: bytes | None = None
     chapters: tuple[Chapter, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        check_types(self)
 
 
 def chapters_of(plan: SessionPlan) -> tuple[Chapter, ...]:

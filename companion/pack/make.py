@@ -14,16 +14,16 @@ import glob
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from functools import cache
 from pathlib import Path
 
-from companion.atomic import PARTIAL_SUFFIX
+from companion.atomic import DISK_FULL, PARTIAL_SUFFIX, write_failed
 from companion.errors import BadInput, Interrupted
-from companion.journal.pictures import draw_cover
 from companion.modes import CAREGIVER, MASSAGE, RELAX
-from companion.options import SessionOptions, check_argument, check_callable, check_path
+from companion.options import SessionOptions, check_argument, check_callable, check_path, user_path
 from companion.output.tags import ARTIST
 from companion.pack.model import (
     FORMATS,
@@ -39,6 +39,7 @@ from companion.pack.model import (
 from companion.pack.page import write_page, write_playlist, write_printable
 from companion.pack.render import render_tracks, retag_track
 from companion.paths import PACKAGE
+from companion.pictures.draw import draw_cover
 from companion.plan.catalogue import resolve_script, script_for_group
 from companion.plan.profile import Energy, default_minutes, parse_energy
 from companion.plan.scripts import Script
@@ -68,7 +69,7 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
             value=opts.format,
             allowed=FORMATS,
         )
-    energies = sorted({parse_energy(e) for e in opts.energies}, key=list(Energy).index)
+    energies = sorted({parse_energy(e, "energies") for e in opts.energies}, key=list(Energy).index)
     if not energies:
         raise BadInput(
             "name at least one energy level, e.g. low and medium",
@@ -120,7 +121,10 @@ def _named_scripts(names: tuple[str, ...], energy: Energy) -> tuple[str, ...]:
     """The scripts named that are written for this energy level (relax scripts only)."""
     chosen = []
     for name in names:
-        script = resolve_script(name, energy)
+        try:
+            script = resolve_script(name, energy)
+        except BadInput as exc:  # the pack's own field: its scripts
+            raise BadInput(exc.message, field="scripts", value=name, allowed=exc.allowed) from None
         if "relax" not in script.modes:
             owner = "massage" if "massage" in script.modes else "caregiver"
             raise BadInput(
@@ -187,14 +191,30 @@ def make_pack(
     check_callable("progress", progress)
     opts = opts or PackOptions()
     name = check_name(opts.name)
-    folder = Path(folder).expanduser()
+    folder = user_path(folder, "folder")
     tracks = choose_tracks(opts)
     # every track checked (a script that cannot fit is refused) before anything is made
     scripts = {t.file: check_options(t.options)[1] for t in tracks}
     if opts.caregiver:
         confirm_safety(opts.safety_confirmed, confirm)
     tracks = [_confirmed(t) for t in tracks]
-    _prepare(folder)
+    made = _prepare(folder)
+    try:
+        return _make(folder, opts, name, tracks, scripts, progress)
+    except BaseException:
+        if made is not None and not any(p.suffix.lstrip(".") in FORMATS for p in folder.iterdir()):
+            shutil.rmtree(made, ignore_errors=True)  # the folders this run made, with no track in them
+        raise
+
+
+def _make(
+    folder: Path,
+    opts: PackOptions,
+    name: str,
+    tracks: list[Track],
+    scripts: dict[str, Script],
+    progress: Progress | None,
+) -> PackResult:
     manifest = Manifest.load(folder)
     notes = []
     if manifest.set_aside is not None:
@@ -261,12 +281,16 @@ def _confirmed(track: Track) -> Track:
     return replace(track, options=replace(track.options, safety_confirmed=True))
 
 
-def _prepare(folder: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise BadInput(f"'{folder}' is a file; give a folder for the pack", field="folder", value=str(folder))
+def _prepare(folder: Path) -> Path | None:
+    """The pack's folder, made if need be; the outermost folder this run made, if any."""
     try:
+        missing = [f for f in (folder, *folder.parents) if not f.exists()]
+        if not missing and not folder.is_dir():
+            raise BadInput(f"'{folder}' is a file; give a folder for the pack", field="folder", value=str(folder))
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise write_failed(exc, folder, "nothing was made") from None
         raise BadInput(
             f"cannot make the folder '{folder}' ({exc.strerror}); choose another place",
             field="folder",
@@ -278,6 +302,7 @@ def _prepare(folder: Path) -> None:
             field="folder",
             value=str(folder),
         )
+    return missing[-1] if missing else None
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

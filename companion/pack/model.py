@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from companion.atomic import written_atomically
-from companion.errors import BadInput, OutputError
+from companion.atomic import write_failed, written_atomically
+from companion.errors import BadInput
 from companion.options import SessionOptions, check_types
 
 FORMATS = ("mp3", "ogg", "opus", "flac")
@@ -85,7 +85,7 @@ Progress = Callable[[float, int], None]  # (tracks done, fractions included; tra
 
 def check_name(name: str) -> str:
     name = " ".join(name.split())
-    if not name or len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
+    if not name or len(name) > MAX_NAME or not name.isprintable():  # a line break or a control sequence
         raise BadInput(
             f"give the pack a name of 1 to {MAX_NAME} characters", field="name", value=name, allowed=(1, MAX_NAME)
         )
@@ -213,5 +213,5 @@ def write_file(path: Path, data: bytes | str) -> Path:
         with written_atomically(path) as tmp:
             tmp.write_bytes(content)
     except OSError as exc:
-        raise OutputError(f"could not write '{path}' ({exc.strerror}); run the same command again") from None
+        raise write_failed(exc, path, "the tracks made are kept: run the same command again") from None
     return path

@@ -1,9 +1,10 @@
 """What a pack's folder holds besides its tracks: a playlist, a large-print page to play them
 from (it works offline, straight from the folder), and a printable version of that page.
 
-The page is one file with its style and its few lines of script inside it: it fetches
-nothing, from anywhere. It is made from Jinja2 templates (templates/) with its style and
-script as files (static/), ready to be shared with the browser app. The caregiver's safety
+The page fetches nothing from anywhere: its style and script are files beside it in the
+pack's folder (the browser app serves the same two), and its content policy runs no script
+and applies no style written inside the page, so a name or a note that somehow held markup
+could never run. It is made from Jinja2 templates (templates/). The caregiver's safety
 notes come before the tracks. Each card says what its track is for and how long it is, with
 one large Play button; every track plays in one player along the bottom (seek bar, time left,
 15 s back and forward, lock-screen keys), where a circle grows and shrinks with that track's
@@ -23,6 +24,12 @@ from companion.pack.model import Track, file_safe, write_file
 from companion.printable import a4, paragraph
 
 HERE = Path(__file__).resolve().parent  # templates/ and static/ beside this module
+BESIDE = ("player.css", "player.js")  # the page's style and script, copied beside it
+# 'self' where the folder is served, file: where it is opened from a disk, content: on Android
+POLICY = (
+    "default-src 'none'; script-src 'self' file: content:; style-src 'self' file: content:; "
+    "media-src 'self' file: content:; img-src 'self' file: content:"
+)
 
 GUIDE_NOTE = "A circle grows as the tone rises (breathing in) and shrinks as it falls (breathing out)."
 HONEST = (
@@ -67,11 +74,14 @@ def write_page(
             honest=HONEST,
             printable=quote(printable),
             playlist=quote(playlist),
-            style=_static("player.css"),
-            script=_static("player.js"),
+            policy=POLICY,
+            style=BESIDE[0],
+            script=BESIDE[1],
             tracks=script_json(player),
         )
     )
+    for name in BESIDE:
+        write_file(folder / name, _static(name))
     return write_file(folder / "index.html", page)
 
 

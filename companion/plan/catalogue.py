@@ -10,6 +10,7 @@ from pathlib import Path
 
 from companion.errors import BadInput
 from companion.modes import RELAX, Mode, Part
+from companion.options import user_path
 from companion.paths import builtin
 from companion.plan.profile import Energy
 from companion.plan.scripts import Script, load_script
@@ -80,7 +81,14 @@ def resolve_script(
     """A built-in script by name, or a script file by path (None: the mode's default)."""
     if spec is None:
         return _load_builtin(default_script_name(mode, energy, part, breathless))
-    path = Path(spec).expanduser()
-    if spec not in builtin_names() and (path.suffix or "/" in spec or path.exists()):
+    path = user_path(spec, "script")
+    if spec not in builtin_names() and (path.suffix or "/" in spec or _exists(path)):
         return load_script(path)
     return builtin_script(spec)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for a file: no file of that name
+        return False

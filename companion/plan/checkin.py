@@ -34,9 +34,19 @@ class Answers:
 
     def check(self) -> Answers:
         if self.energy_score is not None and not 0 <= self.energy_score <= 10:
-            raise BadInput(f"the energy score is 0 (none) to 10 (plenty), not {self.energy_score}")
+            raise BadInput(
+                f"the energy score is 0 (none) to 10 (plenty), not {self.energy_score}",
+                field="energy_score",
+                value=self.energy_score,
+                allowed=(0, 10),
+            )
         if self.goal is not None and self.goal not in GOALS:
-            raise BadInput(f"a session is for {', '.join(GOALS)}; not '{self.goal}'")
+            raise BadInput(
+                f"a session is for {', '.join(GOALS)}; not '{self.goal}'",
+                field="goal",
+                value=self.goal,
+                allowed=tuple(GOALS),
+            )
         return self
 
 

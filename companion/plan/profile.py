@@ -127,13 +127,14 @@ class Profile:
         return replace(self, **changes)
 
 
-def parse_energy(name: str) -> Energy:
+def parse_energy(name: str, field: str = "energy") -> Energy:
+    """An energy level by its name (BadInput about `field`, the option that gave it)."""
     try:
         return Energy(name)
     except ValueError:
         raise BadInput(
             f"unknown energy level '{name}'; use low, medium or high",
-            field="energy",
+            field=field,
             value=name,
             allowed=tuple(e.value for e in Energy),
         ) from None

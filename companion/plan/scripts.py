@@ -136,7 +136,7 @@ def split_phrases(text: str) -> tuple[str, ...]:
 def read_text(path: Path) -> str:
     """A script file's text, or a clear error for missing, empty, binary or non-UTF-8 files."""
     name = str(path)
-    data = read_limited(path, "script file", MAX_SCRIPT_BYTES)
+    data = read_limited(path, "script file", MAX_SCRIPT_BYTES, field="script")
     if b"\x00" in data:
         raise ScriptError(name, None, "this is a binary file, not a plain-text script")
     try:
@@ -145,7 +145,11 @@ def read_text(path: Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise ScriptError(name, line, "not UTF-8 text; save the script as UTF-8") from None
     if not text.strip():
-        raise ScriptError(name, None, "the script is empty; see 'companion scripts show settling'")
+        raise ScriptError(
+            name,
+            None,
+            "the script is empty; begin it with a 'title:' line, then a section ('== Arriving') and its lines",
+        )
     return text
 
 

@@ -21,17 +21,17 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from companion.atomic import written_atomically
+from companion.atomic import write_failed, written_atomically
 from companion.errors import BadInput, VoiceError
-from companion.paths import data_dir, private_folder
+from companion.paths import OWNER_ONLY_DIR, data_dir, private_folder
 from companion.plan.scripts import Entry, Item, Script, personalise
 from companion.voice.narrator import Progress
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,39}$")
+NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9 _-]{0,39}\Z")  # \Z: a name never ends in a line break
 CONSENT = (
     "A recorded voice is someone's own voice. Record or import it only with their agreement, "
     "and keep it for the sessions it was made for. It stays on this machine, in a folder only "
-    "you can read; 'companion voice remove NAME' deletes it all."
+    "you can read, and removing the voice deletes it all."
 )
 
 
@@ -58,8 +58,10 @@ class RecordedVoice:
     """A recorded voice's folder: its takes, by phrase."""
 
     def __init__(self, name: str, root: Path | None = None):
-        if not NAME.match(name):
-            raise BadInput(f"a voice name is 1-40 letters, digits, spaces, '-' or '_', not '{name}'")
+        if not isinstance(name, str) or not NAME.match(name):
+            raise BadInput(
+                f"a voice name is 1-40 letters, digits, spaces, '-' or '_', not '{name}'", field="voice", value=name
+            )
         self.name = name
         self.folder = (root or voices_dir()) / name
 
@@ -73,13 +75,20 @@ class RecordedVoice:
         return (self.folder / "voice.json").is_file()
 
     def create(self) -> bool:
-        """Make the folder (owner-only); True when it is new (the consent note is due)."""
+        """Make the folder (owner-only); True when it is new (the consent note is due). A folder
+        that could not be made whole (a full disk) is not left half made."""
         if self.exists:
             return False
-        private_folder(self.folder)
-        self.folder.parent.chmod(0o700)
-        with written_atomically(self.folder / "voice.json", private=True) as tmp:
-            tmp.write_text(json.dumps({"name": self.name, "format": 1}), encoding="utf-8")
+        made = not self.folder.exists()
+        try:
+            private_folder(self.folder)
+            self.folder.parent.chmod(OWNER_ONLY_DIR)
+            with written_atomically(self.folder / "voice.json", private=True) as tmp:
+                tmp.write_text(json.dumps({"name": self.name, "format": 1}), encoding="utf-8")
+        except OSError as exc:
+            if made:
+                shutil.rmtree(self.folder, ignore_errors=True)
+            raise write_failed(exc, self.folder / "voice.json") from None
         return True
 
     def take_path(self, text: str) -> Path:
@@ -96,8 +105,11 @@ class RecordedVoice:
         return len(list(self.folder.glob("*.flac")))
 
     def keep(self, text: str, audio: np.ndarray, sample_rate: int) -> None:
-        with written_atomically(self.take_path(text), private=True) as tmp:
-            sf.write(tmp, audio, sample_rate, subtype="PCM_24", format="FLAC")
+        try:
+            with written_atomically(self.take_path(text), private=True) as tmp:
+                sf.write(tmp, audio, sample_rate, subtype="PCM_24", format="FLAC")
+        except (OSError, sf.LibsndfileError) as exc:  # libsndfile says only "System error." on a full disk
+            raise write_failed(exc, self.take_path(text), "the takes kept before it are kept") from None
 
     def load(self, text: str, sample_rate: int) -> np.ndarray:
         audio, rate = sf.read(self.take_path(text), dtype="float32")

@@ -44,7 +44,8 @@ def record(stop: threading.Event, on_level: Callable[[float], None] | None = Non
         stream = sd.InputStream(samplerate=RATE, channels=1, dtype="float32", blocksize=BLOCK, callback=callback)
     except (sd.PortAudioError, ValueError) as exc:
         raise BadInput(
-            f"no microphone could be opened ({exc}); import recordings instead: companion voice import"
+            f"no microphone could be opened ({exc}); import recordings made elsewhere instead",
+            field="microphone",
         ) from None
     taken: list[np.ndarray] = []
     held = 0

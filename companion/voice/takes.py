@@ -64,9 +64,11 @@ def check_recording(path: Path) -> None:
     if path.suffix.lower() in BY_FFMPEG:
         return  # its own decoder checks it, and stops at the longest a take may be
     try:
-        header = sf.info(str(path))
+        header = sf.info(os.fsencode(path))  # bytes: a name that is not UTF-8 is a name
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise BadInput(f"'{path.name}' cannot be read as audio ({exc}); export it again as WAV or MP3") from None
+        raise BadInput(
+            f"'{path.name}' cannot be read as audio ({exc}); export it again as WAV or MP3", field="recordings"
+        ) from None
     if not (MIN_TAKE_RATE <= header.samplerate <= MAX_TAKE_RATE and 1 <= header.channels <= MAX_TAKE_CHANNELS):
         raise BadInput(
             f"'{path.name}' says it has {header.channels} channel(s) at {header.samplerate} Hz, which no "
@@ -88,11 +90,13 @@ def decode(path: Path, most_s: float = 60.0) -> tuple[np.ndarray, int, float]:
     if path.suffix.lower() in BY_FFMPEG:
         return _decode_with_ffmpeg(path, most_s)
     try:
-        with sf.SoundFile(str(path)) as f:
+        with sf.SoundFile(os.fsencode(path)) as f:
             rate, length = f.samplerate, f.frames / f.samplerate
             audio = f.read(frames=int((most_s + 1) * rate), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise BadInput(f"'{path.name}' cannot be read as audio ({exc}); export it again as WAV or MP3") from None
+        raise BadInput(
+            f"'{path.name}' cannot be read as audio ({exc}); export it again as WAV or MP3", field="recordings"
+        ) from None
     return audio.mean(axis=1), rate, length
 
 
@@ -125,7 +129,7 @@ def _decode_with_ffmpeg(path: Path, most_s: float, rate: int = 44100) -> tuple[n
         timeout=120,
     )
     if done.returncode != 0:
-        raise BadInput(f"'{path.name}' cannot be read as audio; export it again as WAV or MP3")
+        raise BadInput(f"'{path.name}' cannot be read as audio; export it again as WAV or MP3", field="recordings")
     audio = np.frombuffer(done.stdout, dtype="<f4").copy()
     return audio, rate, len(audio) / rate
 
@@ -180,7 +184,9 @@ def import_takes(
     kept, problems = 0, []
     for number, path in sorted(files.items()):
         if not 1 <= number <= len(phrases):
-            raise BadInput(f"'{path.name}' is for phrase {number}, but the script has {len(phrases)} phrases")
+            raise BadInput(
+                f"'{path.name}' is for phrase {number}, but the script has {len(phrases)} phrases", field="recordings"
+            )
         text = phrases[number - 1]
         raw, rate, length = decode(path, longest_take_s(text))
         if length > longest_take_s(text):
@@ -212,22 +218,30 @@ def take_for(raw: np.ndarray, rate: int, text: str, sample_rate: int) -> tuple[n
 
 def numbered_files(folder: Path, mapping: Path | None = None) -> dict[int, Path]:
     """Phrase number -> file: files named by number (001.m4a), or a CSV of 'file,number'."""
-    if not folder.is_dir():
-        raise BadInput(f"'{folder}' is not a folder of recordings")
+    try:
+        names = sorted(os.listdir(folder))
+    except (OSError, ValueError):  # not a folder, missing, a name too long, a NUL
+        raise BadInput(f"'{folder}' is not a folder of recordings", field="folder", value=str(folder)) from None
     found: dict[int, Path] = {}
     if mapping is not None:
         found = _read_map(folder, mapping)
         missing = [p.name for p in found.values() if not p.is_file()]
         if missing:
-            raise BadInput(f"'{mapping.name}' names files that are not in the folder: {', '.join(missing[:3])}")
+            raise BadInput(
+                f"'{mapping.name}' names files that are not in the folder: {', '.join(missing[:3])}", field="mapping"
+            )
         for path in found.values():
             check_recording(path)
         return found
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() in FORMATS and path.stem.isdigit():
+    for path in (folder / name for name in names):
+        if path.suffix.lower() in FORMATS and path.stem.isascii() and path.stem.isdigit() and len(path.stem) < 10:
             found[int(path.stem)] = path
     if not found:
-        raise BadInput(f"no recordings named by phrase number (001.m4a, 002.mp3...) in '{folder}'")
+        raise BadInput(
+            f"no recordings named by phrase number (001.m4a, 002.mp3...) in '{folder}'",
+            field="folder",
+            value=str(folder),
+        )
     for path in found.values():
         check_recording(path)
     return found
@@ -238,7 +252,7 @@ def _read_map(folder: Path, mapping: Path) -> dict[int, Path]:
     longer than a file name, a number that is not one, a file outside the folder."""
     import csv
 
-    data = read_limited(mapping, "phrase list", MAX_MAP_BYTES)
+    data = read_limited(mapping, "phrase list", MAX_MAP_BYTES, field="mapping")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -249,16 +263,20 @@ def _read_map(folder: Path, mapping: Path) -> dict[int, Path]:
     try:
         rows = list(csv.reader(text.splitlines()))
     except csv.Error:
-        raise BadInput(f"'{mapping.name}' is not a list of 'file,number' lines (a field is far too long)") from None
+        raise BadInput(
+            f"'{mapping.name}' is not a list of 'file,number' lines (a field is far too long)", field="mapping"
+        ) from None
     for line, row in enumerate(rows, start=1):
         if len(row) != 2 or row[0].strip().lower() == "file":
             continue
         name, number_text = row[0].strip(), row[1].strip()
         if len(name) > 255 or len(number_text) > 9:
-            raise BadInput(f"'{mapping.name}', line {line}: a field is too long to be a file name or a number")
-        if not number_text.isdigit():
-            raise BadInput(f"'{mapping.name}', line {line}: '{number_text}' is not a phrase number")
+            raise BadInput(
+                f"'{mapping.name}', line {line}: a field is too long to be a file name or a number", field="mapping"
+            )
+        if not (number_text.isascii() and number_text.isdigit()):
+            raise BadInput(f"'{mapping.name}', line {line}: '{number_text}' is not a phrase number", field="mapping")
         if Path(name).name != name or name in ("", ".", ".."):
-            raise BadInput(f"'{mapping.name}', line {line}: '{name}' is not a file name in the folder")
+            raise BadInput(f"'{mapping.name}', line {line}: '{name}' is not a file name in the folder", field="mapping")
         found[int(number_text)] = folder / name
     return found

@@ -129,6 +129,8 @@ def test_the_guard_refuses_a_change_from_elsewhere(client, state, headers, statu
 def test_a_body_too_large_is_refused_before_it_is_read(client, state):
     answer = client.post("/journal", content=b"note=" + b"x" * 70_000, headers={**OURS})
     assert answer.status_code == 413
+    # a person meets a calm page that says what to do, in the app's own style
+    assert answer.headers["content-type"].startswith("text/html") and "Go back, and send fewer" in answer.text
     assert Journal(state.journal_path, read_only=True).entries() == []
 
 

@@ -256,3 +256,22 @@ def test_every_folder_and_file_in_the_data_folder_is_the_owners_whatever_comes_f
         j.add(Ratings(pain=1))
     for path in data_dir().iterdir():
         assert stat.S_IMODE(path.stat().st_mode) in (0o600, 0o700), path
+
+
+@pytest.mark.parametrize("minutes", ["0", "-3", "1000", "1.9"])
+def test_a_dry_run_refuses_what_the_real_run_refuses(minutes):
+    """--dry-run checks the choice as the real run does: it said "Settling, -3 minutes"."""
+    said = run_main("today", "--dry-run", "--energy-score", "2", f"--minutes={minutes}")
+    assert said.returncode == 2 and not said.stdout, said.stdout
+    assert said.stderr == f"Error: a session lasts 2 to 180 minutes, not {minutes} (--minutes)\n"
+
+
+def test_a_dry_run_says_the_length_the_words_need_as_the_real_run_would():
+    said = run_main("today", "--dry-run", "--energy-score", "5", "--minutes", "2")
+    assert said.returncode == 0, said.stderr
+    assert said.stdout.splitlines() == [
+        "Some energy: Body scan, 2 minutes",
+        "The words need 3 minutes; it would be 3 minutes long.",
+    ]
+    printed = json.loads(run_main("today", "--dry-run", "--json", "--energy-score", "5", "--minutes", "2").stdout)
+    assert printed["minutes"] == 3.0 and printed["answers"]["minutes"] == 2.0

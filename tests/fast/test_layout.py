@@ -33,6 +33,7 @@ ROOMS = [
     {"sound"},
     {"voice"},
     {"output", "journal"},
+    {"pictures"},
     {"session"},
     {"live"},
     {"pack"},
@@ -167,3 +168,42 @@ def test_nothing_is_imported_where_a_signal_raises_at_once():
             if isinstance(w, ast.With) and _interruptible(w):
                 imports = [n for n in ast.walk(w) if isinstance(n, (ast.Import, ast.ImportFrom))]
                 assert not imports, f"{path}:{w.lineno}: import before 'with interrupts.interruptible():'"
+
+
+FRONT_ENDS = {"cli", "app"}  # the rooms that may name a command or a flag: they word the library for a person
+COMMAND_WORDS = re.compile(
+    r"\bcompanion (app|devices|journal|pack|plan|play|render|scripts|today|voice)\b|(?<![\w-])--[a-z]"
+)
+
+
+def test_library_strings_name_no_command_and_no_flag():
+    """A library message is shown by every front end (a web page too): it names no command
+    and no flag; the front ends add their own words (docstrings and comments may)."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).parts
+        if parts[0] in FRONT_ENDS or "_builtin" in parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                if COMMAND_WORDS.search(node.value):
+                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.value[:80]!r}")
+    assert not found, "library strings that name a command or flag:\n" + "\n".join(found)
+
+
+def test_owner_only_modes_are_written_in_one_place():
+    """0o700 and 0o600 live in paths.py (OWNER_ONLY_DIR, OWNER_ONLY_FILE, owner_only): one
+    rule for what is the user's alone, not a number typed again in every module."""
+    for path in PACKAGE.rglob("*.py"):
+        if path.name != "paths.py" or path.parent != PACKAGE:
+            text = path.read_text(encoding="utf-8")
+            assert "0o700" not in text and "0o600" not in text, path

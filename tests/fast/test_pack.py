@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -168,8 +169,11 @@ def test_the_page_and_playlist_from_the_templates(tmp_path):
     assert html.count('href="#safety"') == 2  # each caregiver card leads to the notes
     assert "</script><b>" not in html.split("<ol", 1)[1].split("</ol>", 1)[0]
     csp = next(a["content"] for t, a in parsed.tags if t == "meta" and a.get("http-equiv"))
-    assert "default-src 'none'" in csp and "connect-src" not in csp
-    assert "requestAnimationFrame" in html and ".circle" in html  # style and script inlined
+    assert "default-src 'none'" in csp and "connect-src" not in csp and "unsafe-inline" not in csp
+    assert ("script", {"src": "player.js"}) in parsed.tags and "requestAnimationFrame" not in html  # none inside
+    assert "<style" not in html and not re.search(r"<[^>]*\s(on\w+|style)=", html)  # no handler or style inside
+    beside = {name: (tmp_path / name).read_text() for name in ("player.js", "player.css")}
+    assert "requestAnimationFrame" in beside["player.js"] and ".circle" in beside["player.css"]
     playlist = write_playlist(tmp_path, name, tracks, entries).read_text(encoding="utf-8").splitlines()
     assert playlist[0] == "#EXTM3U" and playlist[2].startswith("#EXTINF:360,") and playlist[3] == tracks[0].file
 

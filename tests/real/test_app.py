@@ -399,6 +399,10 @@ def test_massage_regions_picture_and_live_controls(app):
         driver.find_element("css selector", "button[value=stop]").click()
         _wait(driver, "return document.getElementById('live').dataset.state === 'ended'", timeout=60)
         assert driver.find_element("css selector", "button[value=stop]").get_attribute("disabled")
+        said = driver.find_element("id", "live-said").text  # the null device takes sound faster than it plays
+        assert said.startswith("Ended. The sound output took the track faster than it plays"), said
+        driver.refresh()  # and the page drawn anew says the same
+        assert driver.find_element("id", "live-said").text == said
 
 
 @pytest.mark.slow("a real server and Chromium; a small FLAC home pack made and zipped")

@@ -137,6 +137,7 @@ def test_a_closed_pipe_ends_quietly():
     child.stdout.read(10)
     child.stdout.close()  # the reader has gone, as with '| head -c 10'
     err = child.stderr.read().decode()
+    child.stderr.close()
     # the reader chose to stop: nothing failed, as with any pipeline (click's convention)
     assert child.wait(timeout=60) == 0 and err == "", err
 

@@ -71,8 +71,7 @@ print("done")
 def test_several_writers_at_once_lose_nothing():
     Journal().close()  # created first, so the writers race on writes, not on the schema
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, "40", f"w{k}"], stdout=subprocess.PIPE, text=True)
-        for k in range(4)
+        subprocess.Popen([sys.executable, "-c", WRITER, "40", f"w{k}"], stdout=subprocess.DEVNULL) for k in range(4)
     ]
     reads = 0
     while any(w.poll() is None for w in writers):  # a reader (a plot being drawn) meanwhile
@@ -105,6 +104,7 @@ def test_a_writer_killed_mid_transaction_loses_only_what_it_had_not_committed():
     assert child.stdout is not None and child.stdout.readline().strip() == "in the middle"
     child.send_signal(signal.SIGKILL)
     child.wait()
+    child.stdout.close()
     with Journal() as j:
         assert sorted(e.ratings.anxiety for e in j.entries()) == [0, 1, 2, 3, 4]
         j.add(Ratings(anxiety=5))  # and it takes new writes at once
@@ -323,3 +323,58 @@ def test_sigterm_to_a_journal_command_ends_as_promised():
     child.send_signal(signal.SIGTERM)
     _, err = child.communicate(timeout=10)
     assert child.returncode in (2, 130) and "Traceback" not in err
+
+
+def _fill(folder: Path) -> Path:
+    """Take every free byte of the disk holding `folder`; returns the file that holds them."""
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):
+        while True:
+            f.write(b"\0" * 1024)
+    return filler
+
+
+def _one_full_line(result) -> None:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: the disk holding the journal") and "is full; free some space" in lines[0]
+    assert "I/O" not in lines[0] and "Traceback" not in result.stderr
+
+
+def test_a_full_disk_while_the_journal_grows_is_said_in_words(tmp_path):
+    """The journal's log grows until the small disk is full (SQLite says SQLITE_FULL): the
+    library refuses that write in words, for every front end, and keeps the entries before it."""
+    from companion.journal.store import JournalError
+
+    for mount in mounted_tmpfs(tmp_path / "small", "size=128k"):
+        path = mount / "journal.sqlite3"
+        kept = 0
+        with Journal(path) as j, pytest.raises(JournalError) as refused:
+            for _ in range(1000):
+                j.add(Ratings(pain=3, note="n" * 500))
+                kept += 1
+        assert 1 <= kept < 1000
+        assert refused.value.message == (
+            f"the disk holding the journal '{path}' is full; free some space, then try again (nothing was changed)"
+        )
+        with Journal(path, read_only=True) as j:
+            assert len(j.entries()) == kept
+
+
+def test_a_journal_opened_on_a_full_disk_is_said_in_words_and_mends_with_room(tmp_path):
+    """Opening needs room for the write-ahead log and its index (SQLite says only "disk I/O
+    error" there): still the disk is named as full; nothing left behind trips the next run."""
+    with Journal() as j:
+        j.add(Ratings(pain=2, note="kept"))
+    source = journal_path().parent
+    for mount in mounted_tmpfs(tmp_path / "small", "size=256k"):
+        (mount / "companion").mkdir(mode=0o700)
+        shutil.copy2(source / "journal.sqlite3", mount / "companion" / "journal.sqlite3")  # closed: no log
+        env = {"XDG_DATA_HOME": str(mount)}
+        filler = _fill(mount)
+        _one_full_line(run_cli("journal", "add", "--pain", "3", env=env))
+        filler.unlink()
+        assert run_cli("journal", "add", "--pain", "3", env=env).returncode == 0
+        shown = run_cli("journal", "show", "--json", env=env)
+        assert shown.returncode == 0, shown.stderr
+        assert [(e["pain"], e["note"]) for e in json.loads(shown.stdout)] == [(3, None), (2, "kept")]

@@ -13,6 +13,7 @@
       fetch("/jobs/" + id, { headers: { accept: "application/json" } })
         .then(function (r) { return r.json(); })
         .then(function (job) {
+          if (job.error) { job = { state: "failed", message: job.error, percent: 0 }; }  // gone (the app was restarted)
           bar.value = job.percent;
           doing.textContent = job.state === "failed" ? job.message : job.doing;
           if (job.track && !added && play && player) {
@@ -86,7 +87,7 @@
     document.getElementById("live-title").textContent = state.title || "Starting";
     Object.keys(shown).forEach(function (k) { if (state[k] !== undefined) { document.getElementById(shown[k]).textContent = state[k]; } });
 
-    var said = state.error || state.said || (state.state === "ended" ? "Ended." : "");
+    var said = state.error || (state.state === "ended" ? ("Ended. " + (state.note || "")).trim() : state.said || "");
     document.getElementById("live-said").textContent = said;
     document.getElementById("live-pause").textContent = state.state === "paused" ? "Go on" : "Pause";
     Array.prototype.forEach.call(keys.querySelectorAll("button"), function (b) {
@@ -104,7 +105,10 @@
     var data = new FormData();
     data.append("action", event.submitter.value);
     fetch(keys.getAttribute("action"), { method: "POST", body: data, headers: { accept: "application/json" } })
-      .then(function (r) { return r.json(); }).then(show);
+      .then(function (r) { return r.json(); })
+      .then(function (answer) {  // the track's state, or why the key did nothing
+        if (answer.state) { show(answer); } else { document.getElementById("live-said").textContent = answer.error; }
+      });
   });
 })();
 
