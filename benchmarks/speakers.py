@@ -4,11 +4,13 @@ the loudness range, the noise bed's repetition, words a recogniser hears in the 
 for every built-in script at every energy, stereo folded to one speaker, the Ogg serial,
 words per minute and the wait for the first words.
 
-    .venv/bin/python benchmarks/speakers.py [--before REV]      (also run by: make bench)
+    .venv/bin/python benchmarks/speakers.py [--before REV] [--sample]    (also run by: make bench)
 
 With --before, the same measurements run on revision REV too (checked out beside this one,
 run from the same environment) and the two are printed side by side. The recogniser sweep
-listens to every phrase of 30 sessions twice (about 20 minutes a revision on two cores).
+listens to every phrase of 30 sessions twice (about 30 minutes of a core a revision); with
+--sample it listens only to the phrases the tests take from each session (two a session,
+about a minute), and leaves out the line-by-line figures.
 
 The small speaker is modelled as a 4th-order Butterworth high-pass at 400 Hz: a phone or
 tablet speaker passes little below that. The recogniser is PocketSphinx with its own US
@@ -212,16 +214,18 @@ def bed_figures(checks) -> dict:
     return out
 
 
-def _sweep_one(job: tuple[str, str]) -> tuple[str, str, int, float, float]:
-    """Every phrase of one session: (script, energy, words, heard alone, heard in the mix)."""
+def _sweep_one(job: tuple[str, str, bool]) -> tuple[str, str, int, float, float]:
+    """Every phrase of one session, or the tests' sample of them: (script, energy, words,
+    heard alone, heard in the mix)."""
     from companion import make_session
     from companion.plan.catalogue import builtin_script
 
     checks = _checks()
     decoder = _DECODER.setdefault("d", checks.recogniser())
-    name, energy = job
+    name, energy, sample = job
     session = make_session(checks.script_options(builtin_script(name), energy))
-    return (name, energy, *checks.phrases_heard(decoder, session, session.plan.clips))
+    clips = checks.sample_phrases(session.plan) if sample else session.plan.clips
+    return (name, energy, *checks.phrases_heard(decoder, session, clips))
 
 
 _DECODER: dict = {}
@@ -257,27 +261,29 @@ AUDITED = [("settling", "low"), ("breathlessness", "medium"), ("after-massage", 
 AUDITED += [("sleep", "medium"), ("body-scan", "medium"), ("caregiver-feet", "medium")]
 
 
-def word_figures(checks) -> dict:
-    """The recogniser on every phrase of every built-in script at every energy it offers, in
-    the mix (folded to one speaker) and in the voice alone, phrase by phrase (first sample to
-    last); and, for the sessions the last round's audit named, line by line with half a second
-    either side, as that audit measured."""
+def word_figures(checks, sample: bool = False) -> dict:
+    """The recogniser on every phrase of every built-in script at every energy it offers (or
+    on the tests' sample of them), in the mix (folded to one speaker) and in the voice alone,
+    phrase by phrase (first sample to last); and, unless `sample`, for the sessions the last
+    round's audit named, line by line with half a second either side, as that audit measured."""
     from concurrent.futures import ProcessPoolExecutor
 
     from companion.plan.catalogue import builtin_scripts
 
-    jobs = [(s.name, e) for s in builtin_scripts() for e in s.energies]
+    jobs = [(s.name, e, sample) for s in builtin_scripts() for e in s.energies]
     out: dict = {}
     with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         swept = list(pool.map(_sweep_one, jobs))
-        lines = list(pool.map(_lines_one, AUDITED))
+        lines = [] if sample else list(pool.map(_lines_one, AUDITED))
+    which = "the tests' sample of phrases" if sample else "every phrase"
     gaps = {}
     for name, energy, total, alone, in_mix in swept:
         gaps[f"{name} {energy}"] = 100 * (alone - in_mix) / max(total, 1)
         out[f"words lost in the mix, {name} {energy} (points)"] = gaps[f"{name} {energy}"]
     total = sum(t for *_, t, _, _ in swept)
-    out["words heard, every phrase of every script: voice alone (%)"] = 100 * sum(a for *_, a, _ in swept) / total
-    out["words heard, every phrase of every script: the mix (%)"] = 100 * sum(m for *_, m in swept) / total
+    out[f"words heard, {which} of every script: voice alone (%)"] = 100 * sum(a for *_, a, _ in swept) / total
+    out[f"words heard, {which} of every script: the mix (%)"] = 100 * sum(m for *_, m in swept) / total
+    out[f"words heard, {which} of every script (count)"] = total
     out["scripts and energies losing more than 3 points in the mix (count, of 30)"] = sum(g > 3 for g in gaps.values())
     out["most points lost in the mix, any script and energy"] = max(gaps.values())
     for name, energy, total, alone, in_mix in lines:
@@ -382,7 +388,7 @@ def first_words() -> dict:
     return out
 
 
-def measure() -> dict:
+def measure(sample: bool = False) -> dict:
     checks = _checks()
     figures: dict = {}
     for part in (
@@ -393,7 +399,7 @@ def measure() -> dict:
         lambda: fold_figures(checks),
         lambda: ogg_figures(checks),
         lambda: density_figures(checks),
-        lambda: word_figures(checks),
+        lambda: word_figures(checks, sample),
         first_words,
     ):
         figures.update(part())
@@ -403,10 +409,11 @@ def measure() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--before", help="a revision to measure beside this checkout")
+    parser.add_argument("--sample", action="store_true", help="the recogniser on the tests' sample of phrases only")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON (one tree)")
     args = parser.parse_args()
     if args.json:
-        print(json.dumps(measure()))
+        print(json.dumps(measure(args.sample)))
         return
     trees = {"after": HERE.parent}
     runs = {}
@@ -414,10 +421,11 @@ def main() -> None:
         from worktree import checkout
 
         with checkout(args.before) as tree:
-            runs["before"] = _run_in(tree)
-    runs["after"] = _run_in(trees["after"])
+            runs["before"] = _run_in(tree, args.sample)
+    runs["after"] = _run_in(trees["after"], args.sample)
     names = list(runs["after"])
     sides = f"; before = {args.before}, after = this checkout" if args.before else ""
+    sides += "; the recogniser on the tests' sample of phrases" if args.sample else ""
     print(f"machine: {os.cpu_count()} cores{sides}")
     width = max(len(n) for n in names)
     for name in names:
@@ -429,11 +437,10 @@ def main() -> None:
         print(row)
 
 
-def _run_in(tree: Path) -> dict:
+def _run_in(tree: Path, sample: bool) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--json"], cwd=tree, env=env, capture_output=True, text=True
-    )
+    command = [sys.executable, str(Path(__file__).resolve()), "--json"] + (["--sample"] if sample else [])
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
