@@ -9,7 +9,7 @@ rendered caregiver track never leaves without its notes beside it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ from companion.options import SessionOptions, check_argument, check_callable, ch
 from companion.output.sinks import FileSink, check_output_path, explain_write_error
 from companion.output.tags import ARTIST, TrackTags, chapters_of, write_tags
 from companion.plan.catalogue import builtin_scripts, default_cover, resolve_script
+from companion.plan.checkin import ENERGY_WORDS
 from companion.plan.layout import KnownLengths, build_plan, check_fits
 from companion.plan.model import SessionPlan
 from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE, Energy, Profile, make_profile, parse_energy
@@ -31,7 +32,8 @@ from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.sound.layers.accompaniment import prepare_bed
 from companion.sound.renderer import QUANTUM, SessionRenderer, blocks
 from companion.voice.narrator import Narrator, Progress
-from companion.voice.piper_voice import PiperNarrator, resolve_voice
+from companion.voice.phrases import filled_in_words, unrecorded
+from companion.voice.piper_voice import BUNDLED, PiperNarrator, resolve_voice
 from companion.voice.recorded import RecordedNarrator, RecordedVoice, script_phrases
 
 ALBUM = "companion sessions"  # a single render's album; a pack's is the pack's name
@@ -45,7 +47,8 @@ STOP_RULE = (
 class Notice:
     """Something the listener (or the caregiver) must see before the session starts."""
 
-    kind: str  # "safety" (caregiver notes), "name" (not used), "cache" (not writable), "pace" (adjusted), "stop-rule"
+    kind: str  # "safety" (caregiver notes), "name" (not used), "voice" (phrases a recorded voice lacks),
+    # "cache" (not writable), "pace" (adjusted), "stop-rule"
     text: str
 
 
@@ -73,8 +76,10 @@ class Session:
 
     def record(self, **checkin: object) -> SessionRecord:
         """The session as the comfort journal keeps it (`checkin`: the answers that chose it)."""
-        p = self.plan.profile
-        return SessionRecord(self.plan.script_name, p.energy.value, p.mode.name, round(p.minutes, 2), **checkin)  # type: ignore[arg-type]
+        p, voice = self.plan.profile, self.options.voice
+        voice = None if voice in BUNDLED else voice  # kept so that "play again" speaks in it again
+        record = SessionRecord(self.plan.script_name, p.energy.value, p.mode.name, round(p.minutes, 2), voice=voice)
+        return replace(record, **checkin)  # type: ignore[arg-type]
 
     def voice_clip(self) -> Callable[[str], np.ndarray] | None:
         return self.narrator.clip if self.narrator is not None else None
@@ -152,6 +157,8 @@ def make_session(
     if profile.mode.safety_notes:
         confirm_safety(opts.safety_confirmed, confirm)
     notices = _notices(profile, cache, script)
+    if script.filled_in:
+        notices = (Notice("voice", filled_in_words(str(opts.voice), script.filled_in)), *notices)
     if notify is not None:
         for notice in notices:
             notify(notice)
@@ -190,7 +197,7 @@ def track_tags(session: Session, album: str = ALBUM, track: int | None = None, t
     chapter at each section of the script (and each region of a therapist's track)."""
     check_argument("session", session, isinstance(session, Session), "a Session (from make_session)")
     plan, profile = session.plan, session.profile
-    title = f"{plan.script_title} ({profile.energy.value} energy, {profile.minutes:g} min)"
+    title = f"{plan.script_title} ({ENERGY_WORDS[profile.energy].lower()}, {profile.minutes:g} min)"
     return TrackTags(title, album, ARTIST, track, total, session.script.summary, default_cover(), chapters_of(plan))
 
 
@@ -357,6 +364,9 @@ def _narrator_for(
         if opts.name is not None and fill is None:
             script = recorded.sayable(script, original, opts.name)
         recorded.check(script.phrases_for(profile.energy.value))
+        if fill is not None:  # named before anything plays: the notice says which
+            filled = unrecorded(recorded.voice, original, profile.energy.value, opts.name)
+            script = replace(script, filled_in=tuple(p.number for p in filled))
         return recorded, script
     if opts.fill_with_tts:
         raise BadInput(

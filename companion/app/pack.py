@@ -13,6 +13,7 @@ from starlette.responses import FileResponse, Response
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import made_here
+from companion.app.unrecorded import unrecorded_before_packing
 from companion.app.web import AppState, Made, NotHere, back_to, chosen, page, state_of, who_asks, words
 from companion.atomic import written_atomically
 from companion.errors import BadInput
@@ -20,9 +21,11 @@ from companion.pack.make import choose_tracks, make_pack
 from companion.pack.model import DEFAULT_NAME, FORMATS, Manifest, PackOptions, file_safe
 from companion.pack.page import card, script_json
 from companion.paths import OWNER_ONLY_DIR
+from companion.plan.checkin import ENERGY_NAMES
 from companion.safety import SAFETY_SCREEN
+from companion.voice.recorded import list_voices
 
-ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
+ENERGIES = tuple((level.value, name) for level, name in ENERGY_NAMES.items())  # the check-in's words
 BYTES_PER_S = {"mp3": 24_000, "ogg": 20_000, "opus": 12_000, "flac": 110_000}  # stereo, above what each gives
 FORMAT_WORDS = {"mp3": "MP3 (any phone)", "ogg": "Ogg", "opus": "Opus (smallest)", "flac": "FLAC (lossless)"}
 
@@ -30,6 +33,7 @@ FORMAT_WORDS = {"mp3": "MP3 (any phone)", "ogg": "Ogg", "opus": "Opus (smallest)
 def _shown(state: AppState, **more: Any) -> dict[str, Any]:
     formats = [(f, FORMAT_WORDS[f]) for f in FORMATS]
     return {
+        "voices": [v.name for v in list_voices()],  # a loved one's recorded voices, as Listen offers them
         "energies": ENERGIES,
         "formats": formats,
         "default_name": DEFAULT_NAME,
@@ -54,14 +58,20 @@ async def pack(request: Request) -> Response:
             format=chosen(form, "format", FORMATS) or "mp3",
             massage=form.get("massage") == "yes",
             caregiver=form.get("caregiver") == "yes",
+            voice=chosen(form, "voice", tuple(v.name for v in list_voices())),
         )
         if opts.caregiver and not state.safety_confirmed:
             raise BadInput("read and confirm the safety notes on the Caregiver page first; nothing was made")
+        # issue 30: a recorded voice's missing phrases are named before the pack is made
+        missing = unrecorded_before_packing(opts) if form.get("anyway") != "yes" else None
     except BadInput as exc:
         return page(request, "pack.html", 400, error=words(exc), **_shown(state))
+    if missing is not None:
+        fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
+        return page(request, "pack-unrecorded.html", missing=missing, fields=fields)
 
     def work(job: Job) -> None:
-        folder = made.path.parent / "pack"
+        folder = _folder(made)
         result = make_pack(
             folder,
             opts,
@@ -77,7 +87,8 @@ async def pack(request: Request) -> Response:
         _zip(result.folder, made.path, job)
 
     job = state.jobs.new("pack")
-    made = Made(job, f"{file_safe(opts.name)}.zip", state.work / job.id / "pack.zip")
+    # the .zip and the folder inside it named after the pack: two packs unpack side by side
+    made = Made(job, f"{file_safe(opts.name)}.zip", state.work / job.id / "download.zip")
     made.path.parent.mkdir(mode=OWNER_ONLY_DIR)
     try:
         if state.start(job, work, who_asks(request), "pack", _pack_bytes(opts), made.path.parent):
@@ -88,6 +99,11 @@ async def pack(request: Request) -> Response:
         return page(request, "pack.html", 503, error=words(exc), **_shown(state))
     state.made[job.id] = made
     return back_to(f"/file/{job.id}")
+
+
+def _folder(made: Made) -> Path:
+    """Where the pack's tracks are made: a folder named as the pack (the .zip's one folder)."""
+    return made.path.parent / "tracks" / made.name.removesuffix(".zip")
 
 
 def _pack_bytes(opts: PackOptions) -> int:
@@ -123,4 +139,4 @@ async def track(request: Request) -> Response:
     i = request.path_params["i"]
     if made.job.state != "done" or not 0 <= i < len(made.cards):
         raise NotHere("no such track")
-    return FileResponse(made.path.parent / "pack" / made.cards[i]["file"])  # with range requests
+    return FileResponse(_folder(made) / made.cards[i]["file"])  # with range requests

@@ -29,13 +29,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from companion import interrupts
-from companion.app import journal, massage, pack, pairing, sessions, voices
+from companion.app import home, journal, massage, pack, pairing, sessions, voices
 from companion.app.announce import Announcement, local_name
 from companion.app.faults import HANDLERS, Faults, quiet_form_parser
 from companion.app.guard import Door, Guard, Owner
 from companion.app.instance import Claim, Running
 from companion.app.room import DISK_BUDGET
-from companion.app.web import HERE, AppState, back_to
+from companion.app.web import HERE, AppState
 from companion.errors import BadInput, OutputError
 from companion.pack.page import HERE as PACK_HERE
 from companion.paths import data_dir, private_folder
@@ -90,17 +90,14 @@ def sent(page: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], 
     return answer
 
 
-async def _home(request: Request) -> Response:
-    return back_to("/today")
-
-
 async def _cover(request: Request) -> Response:
     return Response(default_cover(), media_type="image/png")
 
 
 def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None) -> Guard:
     routes = [
-        Route("/", _home, methods=GET),
+        Route("/", home.home, methods=GET),
+        Route("/who", read_or_sent(home.who), methods=BOTH),
         Route("/cover.png", _cover, methods=GET),
         Route("/today", read_or_sent(sessions.today), methods=BOTH),
         Route("/listen", read_or_sent(sessions.listen), methods=BOTH),
@@ -113,6 +110,7 @@ def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None
         Route("/jobs/{job}", sessions.progress, methods=GET),
         Route("/massage", read_or_sent(massage.massage), methods=BOTH),
         Route("/massage/plan/{job}.png", massage.picture, methods=GET),
+        Route("/massage/plan/{job}.html", massage.plan_markup, methods=GET),
         Route("/massage/live", massage.live_page, methods=GET),
         Route("/massage/live", sent(massage.live_command), methods=["POST"]),
         Route("/massage/live/events", massage.live_events, methods=GET),

@@ -16,6 +16,7 @@ from companion.app.faults import answer, wants_json
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.stream import HEADER_BYTES, wav_response, wav_size, write_wav
+from companion.app.unrecorded import unrecorded_before_playing
 from companion.app.web import (
     AppState,
     Heard,
@@ -32,19 +33,20 @@ from companion.app.web import (
     who_asks,
     words,
 )
-from companion.errors import BadInput
+from companion.errors import BadInput, CompanionError
+from companion.journal.again import PlayAgain, play_again
 from companion.journal.store import Journal, Ratings
 from companion.modes import CAREGIVER
 from companion.options import SessionOptions
 from companion.pack.model import file_safe
 from companion.paths import OWNER_ONLY_DIR
-from companion.plan.checkin import GOALS, KINDS, Answers, choose, options_for_kind
+from companion.plan.checkin import ENERGY_NAMES, GOALS, KINDS, Answers, choose, options_for_kind
 from companion.plan.profile import SAMPLE_RATE
 from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.session import Session, check_options, make_session, render
 from companion.voice.recorded import list_voices
 
-ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
+ENERGIES = tuple((level.value, name) for level, name in ENERGY_NAMES.items())  # the check-in's words
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
 MP3_BYTES_PER_S = 24_000  # 192 kbit/s: above what the MP3s' quality setting gives (about 165)
 REPLACED_WORDS = "Your earlier {} was still being made on this device; it has stopped, and this one takes its place."
@@ -127,11 +129,51 @@ def _make(options: SessionOptions, state: AppState, job: Job) -> Session:
 
 
 # -- Today ------------------------------------------------------------------------------
+def _again(state: AppState) -> PlayAgain:
+    """Today's "play again": the library's pick from the journal (the page only shows it)."""
+    try:
+        with Journal(state.journal_path, read_only=True) as journal:
+            return play_again(journal)
+    except CompanionError:  # a journal that cannot be read: the questions still choose (its page says why)
+        return PlayAgain((), ())
+
+
+def _today_page(request: Request, status: int = 200, **values: Any) -> Response:
+    again = _again(state_of(request))
+    goals = [(goal, said.capitalize()) for goal, said in GOALS.items()]  # the check-in's words
+    return page(request, "today.html", status, goals=goals, lengths=LENGTHS, again=again, **values)
+
+
+async def _play_again(request: Request, form: FormData) -> Response:
+    """One tap: the same session as before (its script, energy, length and voice), kept in the
+    journal; a recorded voice's missing phrases are named first, as on Listen."""
+    state = state_of(request)
+    chosen_again = _again(state).find(str(form.get("again") or ""))
+    if chosen_again is None:
+        gone = "That session is no longer in the list; choose another, or answer the questions."
+        return _today_page(request, 400, error=gone)
+    options, note = fitted(chosen_again.options())
+    missing = unrecorded_before_playing(options) if form.get("anyway") != "yes" else None
+    if missing is not None:
+        fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
+        return page(request, "unrecorded.html", missing=missing, fields=fields, again="/today", making=False)
+    in_voice = f", {chosen_again.in_voice}" if chosen_again.in_voice else ""
+    said = [f"Again: {chosen_again.title}, {options.minutes:g} minutes{in_voice}.", chosen_again.voice_note, note]
+    reason = " ".join(s for s in said if s)
+    try:
+        heard = start_hearing(state, options, reason, who_asks(request), checkin={})
+    except NoRoom as exc:
+        return _today_page(request, 503, error=words(exc))
+    return back_to(f"/session/{heard.job.id}")
+
+
 async def today(request: Request) -> Response:
     state = state_of(request)
     if request.method == "GET":
-        return page(request, "today.html", goals=GOALS, lengths=LENGTHS)
+        return _today_page(request)
     form = await request.form()
+    if form.get("action") == "again":
+        return await _play_again(request, form)
     try:
         score = number(form, "energy_score", 0, 10)
         breathless = chosen(form, "breathless", ("yes", "no"))
@@ -144,14 +186,14 @@ async def today(request: Request) -> Response:
         choice = choose(answers)
         options, note = fitted(choice.options())
     except BadInput as exc:
-        return page(request, "today.html", 400, goals=GOALS, lengths=LENGTHS, error=words(exc))
+        return _today_page(request, 400, error=words(exc))
     before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
     reason = choice.reason + "." + (f" {note}" if note else "")
     try:
         heard = start_hearing(state, options, reason, who_asks(request), checkin, before)
     except NoRoom as exc:
-        return page(request, "today.html", 503, goals=GOALS, lengths=LENGTHS, error=words(exc))
+        return _today_page(request, 503, error=words(exc))
     return back_to(f"/session/{heard.job.id}")
 
 
@@ -159,8 +201,9 @@ async def today(request: Request) -> Response:
 async def listen(request: Request) -> Response:
     voices = [v.name for v in list_voices()]
     shown: dict[str, Any] = {"kinds": KINDS, "energies": ENERGIES, "lengths": LENGTHS, "voices": voices}
-    if request.method == "GET":
-        return page(request, "listen.html", **shown)
+    if request.method == "GET":  # a voice and energy may be chosen already (after recording)
+        picked = {k: request.query_params.get(k) for k in ("voice", "energy")}
+        return page(request, "listen.html", picked=picked, **shown)
     form = await request.form()
     try:
         kind = chosen(form, "kind", tuple(KINDS)) or "relax"
@@ -176,6 +219,12 @@ async def listen(request: Request) -> Response:
         options, note = fitted(options)
     except BadInput as exc:
         return page(request, "listen.html", 400, error=words(exc), **shown)
+    # issue 30, part 6: the phrases a recorded voice lacks are named before anything plays
+    missing = unrecorded_before_playing(options) if form.get("anyway") != "yes" else None
+    if missing is not None:
+        fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
+        making = form.get("action") == "download"
+        return page(request, "unrecorded.html", missing=missing, fields=fields, again="/listen", making=making)
     try:
         return _play_or_make(request, form, options, note or "")
     except NoRoom as exc:

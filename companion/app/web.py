@@ -22,9 +22,10 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from companion.app.devices import Devices, Pairing
 from companion.app.drawing import Drawing
 from companion.app.jobs import Job, Jobs
+from companion.app.roles import ALL_PAGES, Choices, page_name, pages_for, role_of
 from companion.app.room import DISK_BUDGET, FREE_FLOOR, Budget, NoRoom, Slots, mark_owner, remove, size_of, sweep
 from companion.errors import BadInput, DoesNotFit, OutputError
-from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings, SessionRecord
+from companion.journal.store import MOMENT_WORDS, QUESTIONS, SYMPTOMS, Ratings, SessionRecord
 from companion.options import SessionOptions
 from companion.pack.page import GUIDE_NOTE, HONEST
 from companion.pack.page import HERE as PACK_HERE
@@ -39,16 +40,7 @@ REPLACED = {  # said on a page whose work was still under way when the same devi
     "pack": "Stopped: a newer pack was asked for on this device, and took its place.",
     "picture": "Stopped: a newer picture was asked for.",
 }
-PAGES = (
-    ("/today", "Today"),
-    ("/listen", "Listen"),
-    ("/caregiver", "Caregiver"),
-    ("/massage", "Massage"),
-    ("/journal", "Journal"),
-    ("/voices", "Voices"),
-    ("/pack", "Pack"),
-)
-OWNER_PAGES = (("/devices", "Devices"),)  # on this computer only
+PAGES = ALL_PAGES  # every section's page and name (roles.py orders them for each person)
 RATING_WORDS = {**QUESTIONS, "wellbeing": "Wellbeing"}  # the page says 0 best, 10 worst beside it
 
 
@@ -93,6 +85,7 @@ class AppState:
         self.lan_address = lan_address  # where a phone opens the app (--lan), else None
         self.pairing = Pairing() if lan_address else None
         self.devices = Devices(journal_path.parent if journal_path else None) if lan_address else None
+        self.choices = Choices(journal_path.parent if journal_path else None)  # who uses this computer
         self.heard: dict[str, Heard] = {}
         self.made: dict[str, Made] = {}
         self.safety_confirmed = False  # once, for this run of the app
@@ -196,9 +189,6 @@ def templates() -> Environment:
     return env
 
 
-MOMENT_WORDS = {"before": "before a session", "after": "after a session", "alone": "on its own"}
-
-
 def when(at: str) -> str:
     """An entry's time as a person says it: Monday 30 November, 19:05."""
     moment = datetime.fromisoformat(at)
@@ -212,10 +202,15 @@ def rating_text(ratings: Ratings) -> str:
 
 def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
     values.setdefault("error", None)
-    pages = PAGES + (OWNER_PAGES if request.scope.get("companion.owner") else ())
+    first, rest = pages_for(role_of(request), owner=bool(request.scope.get("companion.owner")))
     if "companion.device" in request.scope and request.scope["companion.device"] is None:
-        pages = ()  # an unpaired device: the pairing page, and nothing to go to
-    html = templates().get_template(name).render(pages=pages, here=request.url.path, **values)
+        first, rest = (), ()  # an unpaired device: the pairing page, and nothing to go to
+    here = request.url.path
+    html = (
+        templates()
+        .get_template(name)
+        .render(pages=first, more_pages=rest, here=here, here_name=page_name(here, first + rest), **values)
+    )
     return HTMLResponse(html, status)
 
 

@@ -19,6 +19,7 @@ from companion.cli.options import UserPath, plainly
 from companion.errors import BadInput
 from companion.journal.export import export_csv
 from companion.journal.store import SYMPTOMS, Journal, Ratings
+from companion.timefmt import counted
 
 
 @click.group()
@@ -124,7 +125,7 @@ def journal_export(csv_path: Path) -> None:
     check_writable(csv_path, (".csv",), "csv")
     with Journal(read_only=True) as j:
         count = export_csv(j, csv_path)
-    click.echo(f"Wrote {count} entries to {csv_path}.")
+    click.echo(f"Wrote {counted(count, 'entry', 'entries')} to {csv_path}.")
 
 
 @journal.command("plot")
@@ -146,7 +147,7 @@ def journal_plot(output: Path, since: str | None) -> None:
         click.echo("The journal has no entries to draw yet; nothing was written.")
         return
     plot_journal(entries, output)
-    click.echo(f"Drew {len(entries)} entries in {output}.")
+    click.echo(f"Drew {counted(len(entries), 'entry', 'entries')} in {output}.")
 
 
 def _day_arg(text: str | None, flag: str) -> date | None:

@@ -20,6 +20,7 @@ from companion.cli.progress import VoiceProgress
 from companion.errors import BadInput
 from companion.output.devices import DeviceOutput, NoDevice, no_output_reason, output_devices
 from companion.output.sinks import check_output_path
+from companion.plan.cues import cue_words
 from companion.plan.model import SessionPlan
 from companion.session import make_plan, make_session
 from companion.session import render as render_session
@@ -84,13 +85,8 @@ def _describe(plan: SessionPlan) -> str:
     if plan.regions:
         lines.append("regions: " + ", ".join(f"{name} from {clock(at / sr)}" for at, name in plan.regions))
     for cue in plan.cues:
-        lines.append(
-            f"  {clock(cue.at / sr, decimals=1):>7}  [{CUE_WORDS[cue.kind]}{': ' + cue.region if cue.region else ''}]"
-        )
+        lines.append(f"  {clock(cue.at / sr, decimals=1):>7}  [{cue_words(cue)}]")
     return "\n".join(lines)
-
-
-CUE_WORDS = {"region": "chime, next region", "interval": "chime", "two-minutes": "two minutes left", "chime": "chime"}
 
 
 @click.command()

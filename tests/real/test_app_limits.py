@@ -196,7 +196,7 @@ def test_a_second_app_over_the_same_journal_opens_the_running_one(shared_cache, 
         with chromium(PHONE) as driver:
             driver.get(app.start)
             driver.get(app.start)  # used already, but this browser is in: straight to the app
-            assert urlsplit(driver.current_url).path == "/today"
+            assert urlsplit(driver.current_url).path == "/who"  # which asks, until answered, who uses it
         second = run_cli("app", "--no-browser", env=env, timeout=30)
         assert second.returncode == 0 and second.stderr == "", second.stderr
         assert f"already open over this journal (process {app.proc.pid})" in second.stdout
@@ -204,8 +204,8 @@ def test_a_second_app_over_the_same_journal_opens_the_running_one(shared_cache, 
         assert address.startswith(app.base + "/start?token=") and address != app.start
         with chromium(PHONE) as driver:  # a browser without the app's cookie: the address lets it in once
             driver.get(address)
-            assert urlsplit(driver.current_url).path == "/today"
-            _accessible(driver, "today-again")
+            assert urlsplit(driver.current_url).path == "/who"
+            _accessible(driver, "who-again")
         with chromium(PHONE) as driver:
             driver.get(address)
             assert "used already" in driver.find_element("tag name", "main").text

@@ -137,7 +137,7 @@ def test_pack_track_is_the_session_render_makes(mp3_pack, tmp_path):
     packed = next(out.glob("01 *.mp3"))
     assert np.array_equal(read(packed)[0], read(single)[0])  # the same sound; only the tags differ
     tags = mutagen.File(single)
-    assert str(tags["TIT2"]) == "Settling and breath awareness (low energy, 6 min)"
+    assert str(tags["TIT2"]) == "Settling (low energy, 6 min)"
     assert str(tags["TALB"]) == "companion sessions"
 
 
@@ -169,7 +169,7 @@ def test_render_tags_and_chapters_in_every_format(tmp_path):
         assert float(chapters[1]["start_time"]) == pytest.approx(plan["sections"][1]["start_s"], abs=0.001)
         found = probed["format"].get("tags") or probed["streams"][0]["tags"]  # Ogg: the stream's own
         tags = {k.lower(): v for k, v in found.items()}
-        assert tags["title"] == "Settling and breath awareness (low energy, 2 min)", suffix
+        assert tags["title"] == "Settling (low energy, 2 min)", suffix
         assert tags["artist"] == "companion", suffix
         tagged = mutagen.File(out)
         if suffix in ("ogg", "opus"):

@@ -171,3 +171,33 @@
     });
   });
 })();
+
+// issue 30 part 1: the Menu (a <details>, which opens without script) closes on Escape, its
+// focus back on Menu, and when a tap or the focus goes elsewhere on the page.
+(function () {
+  "use strict";
+  var menu = document.getElementById("menu");
+  if (!menu) { return; }
+  var summary = menu.querySelector("summary");
+  menu.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && menu.open) { menu.open = false; summary.focus(); }
+  });
+  document.addEventListener("click", function (e) { if (menu.open && !menu.contains(e.target)) { menu.open = false; } });
+  document.addEventListener("focusin", function (e) { if (menu.open && !menu.contains(e.target)) { menu.open = false; } });
+})();
+
+// Issue 30, part 5: a massage plan's picture (HTML and SVG made by the server), put in the
+// page once the plan is made; the form above keeps its rows meanwhile.
+(function () {
+  var box = document.getElementById("plan-picture");
+  if (!box) { return; }
+  fetch(box.dataset.src, { headers: { accept: "text/html" } }).then(function (r) {
+    return r.text().then(function (text) { return r.ok ? text : Promise.reject(text); });
+  }).then(function (html) {
+    box.innerHTML = html;
+    box.setAttribute("aria-busy", "false");
+  }, function () {
+    box.querySelector(".doing").textContent = "The plan could not be made. Please try again.";
+    box.setAttribute("aria-busy", "false");
+  });
+})();

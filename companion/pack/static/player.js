@@ -170,7 +170,7 @@
   function setTheme(dim) {
     root.classList.toggle("dim", dim);
     root.classList.toggle("light", !dim);
-    theme.setAttribute("aria-pressed", dim ? "true" : "false");
+    theme.textContent = dim ? "Brighten the page" : "Dim the page";  // what a press will do (issue 30)
   }
   var chosen = store === null ? null : store.getItem("companion-theme");
   var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
