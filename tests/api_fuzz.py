@@ -204,7 +204,7 @@ class Calls:
 
 
 SESSION = {"energy": "low", "minutes": 2.0, "mono": True}
-PACK = {"energies": ("low",), "scripts": ("settling",), "format": "ogg", "jobs": 1}  # as the pack template
+PACK = {"energies": ("low",), "scripts": ("settling",), "format": "flac", "jobs": 1}  # as the pack template
 TAGS = {"title": "A title", "album": "An album"}
 
 

@@ -107,8 +107,12 @@ class Jobs:
         finally:
             job.finished.set()
 
-    def stop(self) -> None:
-        """Ask every job to stop, and wait for them (they stop at their next step)."""
+    def ask_to_stop(self) -> None:
+        """Every job stops at its next step; nothing waits for them here."""
         for job in list(self.jobs.values()):
             job.stop.set()
+
+    def stop(self) -> None:
+        """Ask every job to stop, and wait for them (they stop at their next step)."""
+        self.ask_to_stop()
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -304,14 +304,22 @@ def _serve(
         if ready is not None:
             ready(Serving(address, bool(opened), pair_at, by_name))
 
+    def when_stopping() -> None:
+        # the server's graceful second and the work's own winding down, side by side
+        while not server.should_exit:
+            threading.Event().wait(0.05)
+        state.jobs.ask_to_stop()
+        preparing.terminate()  # a half-made phrase is never kept: the cache writes whole files
+
     threading.Thread(target=when_ready, daemon=True).start()
     announcement = Announcement(lan_ip, port) if lan and lan_ip else None
     preparing = prepare_voice_in_background()
+    threading.Thread(target=when_stopping, daemon=True).start()
     try:
         with _hanging_up_stops(server):
             server.run(sockets=sockets)
     finally:
-        preparing.terminate()  # a half-made phrase is never kept: the cache writes whole files
+        preparing.terminate()
         try:
             preparing.wait(timeout=1)
         except subprocess.TimeoutExpired:

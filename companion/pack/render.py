@@ -30,6 +30,8 @@ from companion.pack.model import Manifest, Track, file_hash, write_file
 from companion.process import end_with_parent
 from companion.voice.piper_voice import cpu_count, use_threads
 
+STOP_GRACE_S = 0.5  # a stopped pack's workers end by then, whatever they were doing
+
 Report = Callable[[str, float], None]  # (track file, fraction made)
 
 
@@ -106,6 +108,12 @@ def render_tracks(
         manifest.save()
         report(file, 1.0)
 
+    def pulse() -> None:
+        # heard while the workers start and load the voice, with no news yet: an app's job
+        # stops at its next progress report, so one is due every tenth of a second
+        if progress is not None:
+            progress(sum(fractions.values()), len(todo))
+
     order = [
         Job(
             t.file,
@@ -127,7 +135,7 @@ def render_tracks(
         for job in order:
             finished(job.file, make_track(job, report))
     else:
-        _in_parallel(order, jobs, report, finished)
+        _in_parallel(order, jobs, report, finished, pulse)
 
 
 def retag_track(folder: Path, source: str, track: Track, entry: dict, tags: list, cover: bytes) -> dict:
@@ -160,7 +168,9 @@ def retag_track(folder: Path, source: str, track: Track, entry: dict, tags: list
     }
 
 
-def _in_parallel(order: list[Job], jobs: int, report: Report, finished: Callable[[str, dict], None]) -> None:
+def _in_parallel(
+    order: list[Job], jobs: int, report: Report, finished: Callable[[str, dict], None], pulse: Callable[[], None]
+) -> None:
     context = multiprocessing.get_context("spawn")  # nothing of this process's threads or locks is copied
     events, stop = context.Queue(), context.Event()
     initargs = (events, stop, cpu_count() // jobs, os.getpid())
@@ -176,6 +186,7 @@ def _in_parallel(order: list[Job], jobs: int, report: Report, finished: Callable
             while pending:
                 done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
                 _drain(events, report, pids)
+                pulse()
                 for future in done:
                     finished(futures[future].file, _result(future))
                     recorded.add(futures[future].file)
@@ -185,15 +196,27 @@ def _in_parallel(order: list[Job], jobs: int, report: Report, finished: Callable
         # is not enough: the stop flag keeps a worker from starting one, and ends the one it
         # has at its next progress report; the signal ends one making the voice sooner.
         stop.set()
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        _signal(pids, signal.SIGTERM)
+        for future in futures:
+            future.cancel()  # those not started
+        # A worker still starting, or loading the voice, hears the signal only when that call
+        # returns, seconds later: it is given a moment, then ended (what it half-wrote is a
+        # hidden temporary file, removed here or by the next run).
+        if wait([f for f in futures if not f.done()], timeout=STOP_GRACE_S).not_done:
+            _drain(events, lambda file, fraction: None, pids)
+            _signal(pids, signal.SIGKILL)
         pool.shutdown(wait=True, cancel_futures=True)
         _keep_what_finished(futures, recorded, finished)
         raise
     pool.shutdown(wait=True)
+
+
+def _signal(pids: set[int], signum: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
 
 
 def _keep_what_finished(futures: dict[Future, Job], recorded: set[str], finished: Callable[[str, dict], None]) -> None:
