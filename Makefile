@@ -65,7 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/synthesis.py
 	$(BIN)/python benchmarks/loudness.py
-	$(BIN)/python benchmarks/speakers.py --before 8a9db8e
+	$(BIN)/python benchmarks/speakers.py --before d39d241
 	$(BIN)/python benchmarks/plot_loudness.py
 	$(BIN)/python benchmarks/pack.py
 	$(BIN)/python benchmarks/app.py

@@ -1,11 +1,16 @@
-"""Figures for the README's loudness section: each layer on headphones and on a phone's small
-speaker, cues over what is under them, the voice's returns, words a recogniser hears in the
-mix and alone, stereo folded to one speaker, words per minute and the wait for the first words.
+"""Figures for docs/sound.md: each layer on headphones and on a phone's small speaker, cues over
+what is under them, the voice's returns on both speakers, the breath heard in the whole mix,
+the loudness range, the noise bed's repetition, words a recogniser hears in the mix and alone
+for every built-in script at every energy, stereo folded to one speaker, the Ogg serial,
+words per minute and the wait for the first words.
 
-    .venv/bin/python benchmarks/speakers.py [--before REV]      (also run by: make bench)
+    .venv/bin/python benchmarks/speakers.py [--before REV] [--sample]    (also run by: make bench)
 
 With --before, the same measurements run on revision REV too (checked out beside this one,
-run from the same environment) and the two are printed side by side.
+run from the same environment) and the two are printed side by side. The recogniser sweep
+listens to every phrase of 30 sessions twice (about 30 minutes of a core a revision); with
+--sample it listens only to the phrases the tests take from each session (two a session,
+about a minute), and leaves out the line-by-line figures.
 
 The small speaker is modelled as a 4th-order Butterworth high-pass at 400 Hz: a phone or
 tablet speaker passes little below that. The recogniser is PocketSphinx with its own US
@@ -83,32 +88,32 @@ def speaker_figures(checks) -> dict:
     return out
 
 
+def render(plan, voice=None, channel: int | None = None) -> np.ndarray:
+    """The whole session (float32, as rendered: a long one is large), or one channel of it."""
+    from companion.sound.renderer import SessionRenderer
+
+    r = SessionRenderer(plan, voice)
+    return np.concatenate([r.quantum(k) if channel is None else r.quantum(k)[:, channel] for k in range(r.quanta)])
+
+
 def cue_figures(checks) -> dict:
     """Each cue: the loudest 400 ms in the 3 s after it over the loudest in the 10 s before
-    (the whole mix), and the cue alone over the noise bed alone before it."""
+    (the whole mix), and the cue alone over the noise bed alone before it. The layers apart
+    are renders of the same plan without them (the tone alone has the bed's share too)."""
     from companion import SessionOptions, make_session
-    from companion.sound.renderer import SessionRenderer
 
     out = {}
     for kind in ("pink", "brown"):
         opts = SessionOptions(mode="massage", minutes=10, narration=False, ambience=kind, regions="a:4,b:4")
         plan = make_session(opts).plan
-
-        def mix(p, tone=True, bed=True):
-            r = SessionRenderer(p, None)
-            if not tone:
-                r.accompaniment._tone[:] = 0
-            if not bed:
-                for loops in r.accompaniment._loops:
-                    for loop in loops:
-                        loop[:] = 0
-            return np.concatenate([r.quantum(k) for k in range(r.quanta)]).astype(np.float64)
-
-        with_cues, quiet = mix(plan), mix(replace(plan, cues=[]))
-        bed_alone = mix(replace(plan, cues=[]), tone=False)
-        cue_alone = with_cues - quiet
-        for speaker, shape in (("headphones", lambda x: x), ("small speaker", lambda x: checks.small_speaker(x, SR))):
-            m_mix, m_cue, m_bed = (checks.momentary(shape(x), SR) for x in (with_cues, cue_alone, bed_alone))
+        quiet_plan = replace(plan, cues=[])
+        with_cues, quiet = render(plan), render(quiet_plan)
+        tone = render(replace(quiet_plan, profile=plan.profile.with_(ambience="none"))) * np.sqrt(0.5)
+        bed_alone, cue_alone = quiet - tone, with_cues - quiet
+        for speaker, small in (("headphones", False), ("small speaker", True)):
+            m_mix, m_cue, m_bed = (
+                checks.momentary(x, SR, small_speaker=small) for x in (with_cues, cue_alone, bed_alone)
+            )
             for cue in plan.cues:
                 at = int(round(cue.at / SR * 10))
                 label = "two-minutes" if cue.kind == "two-minutes" else "region"
@@ -119,78 +124,173 @@ def cue_figures(checks) -> dict:
     return out
 
 
-RETURN_SESSIONS = [
-    (None, "low"),
-    (None, "medium"),
-    (None, "high"),
-    ("body-scan", "medium"),
-    ("calm-place", "medium"),
-    ("calm-place", "high"),
-    ("settling", "low"),
-    ("breathlessness", "medium"),
+SESSIONS = [
+    ("relax low", dict(energy="low")),
+    ("relax medium", dict(energy="medium")),
+    ("relax high", dict(energy="high")),
+    ("relax low, brown", dict(energy="low", ambience="brown")),
+    ("relax medium, brown", dict(energy="medium", ambience="brown")),
+    ("relax high, brown", dict(energy="high", ambience="brown")),
+    ("body-scan medium", dict(script="body-scan", energy="medium")),
+    ("calm-place medium", dict(script="calm-place", energy="medium")),
+    ("settling low", dict(script="settling", energy="low")),
+    ("breathlessness medium", dict(script="breathlessness", energy="medium")),
+    ("caregiver hands", dict(mode="caregiver", part="hands", safety_confirmed=True)),
+    ("massage 30 min", dict(mode="massage", minutes=30)),
 ]
 
 
-def return_figures(checks) -> dict:
-    """Every return of the voice after 30 s or more without words: each phrase of its first
-    line, the loudest 400 ms over the quiet (the 10 s before)."""
+def session_figures(checks) -> dict:
+    """Whole narrated sessions, each rendered once: the voice's returns after 30 s or more
+    without words (each phrase of the returning line, its loudest 400 ms over the quiet of
+    the 10 s before it), on headphones and through the small speaker; the voice's level over
+    its spoken lines; the loudness range on both; and the breath in the whole mix (how much its
+    momentary loudness rises from each in-breath's start to its turn, between words)."""
     from companion import SessionOptions, make_session
 
-    first, rest, over = [], [], 0
-    returns = 0
-    sessions = [SessionOptions(script=s, energy=e) for s, e in RETURN_SESSIONS]
-    sessions.append(SessionOptions(mode="caregiver", part="hands", safety_confirmed=True))
-    for opts in sessions:
-        session = make_session(opts)
-        x = np.concatenate(list(session.blocks(131072))).astype(np.float64)
-        m = checks.momentary(x, SR)
-        quiet_since = 0.0
-        for entry in session.plan.narration:
-            start = entry.start / SR
-            if start - quiet_since >= 30:
-                returns += 1
-                quiet = checks.lufs(x[int((start - 10) * SR) : int((start - 1) * SR)], SR)
-                loud = [
-                    m[int(c.start / SR * 10) : max(int(c.end / SR * 10) - 3, int(c.start / SR * 10) + 1)].max()
-                    for c in entry.clips
-                ]
-                first.append(loud[0] - quiet)
-                rest.extend(v - quiet for v in loud[1:])
-                over += any(v - quiet > 10 for v in loud)
-            quiet_since = entry.end / SR
-    return {
-        "returns after 30 s of quiet (count)": returns,
-        "returns with a phrase of the line > 10 LU over the quiet (count)": over,
-        "first phrase over the quiet, loudest (LU)": max(first),
-        "rest of the line over the quiet, median (LU)": float(np.median(rest)) if rest else float("nan"),
-        "rest of the line over the quiet, loudest (LU)": max(rest) if rest else float("nan"),
-    }
+    out: dict = {}
+    over = {False: [], True: []}
+    first, rest, returns = [], [], 0
+    voices, ranges, swells = {}, {False: {}, True: {}}, {False: {}, True: {}}
+    for label, kwargs in SESSIONS:
+        session = make_session(SessionOptions(**kwargs))
+        plan = session.plan
+        x = np.concatenate(list(session.blocks(131072)))
+        for small in (False, True):
+            found = checks.returns_over_quiet(x, SR, plan, small_speaker=small)
+            over[small] += found
+            if not small:
+                returns += len(found)
+                first += [phrases[0] for phrases in found]
+                rest += [v for phrases in found for v in phrases[1:]]
+            ranges[small][label] = checks.loudness_range(x, SR, small_speaker=small)
+            swells[small][label] = float(np.median(checks.breath_swells(x, SR, plan, small_speaker=small)))
+        voices[label] = checks.lufs(np.concatenate([x[e.start : e.end] for e in plan.narration]), SR)
+    out["returns after 30 s of quiet (count)"] = returns
+    for small, speaker in ((False, "headphones"), (True, "small speaker")):
+        out[f"returns with a phrase > 10 LU over the quiet, {speaker} (count)"] = sum(max(p) > 10 for p in over[small])
+        out[f"loudest phrase of a returning line over the quiet, {speaker} (LU)"] = max(max(p) for p in over[small])
+    out["first phrase over the quiet, loudest (LU)"] = max(first)
+    out["rest of the line over the quiet, median (LU)"] = float(np.median(rest)) if rest else float("nan")
+    for label in ("relax low", "relax medium", "relax high", "caregiver hands", "massage 30 min"):
+        out[f"voice over its spoken lines, {label} (LUFS)"] = voices[label]
+    out["voice over its spoken lines, quietest session (LUFS)"] = min(voices.values())
+    for small, speaker in ((False, "headphones"), (True, "small speaker")):
+        for label in ("relax medium", "relax medium, brown"):
+            out[f"loudness range, {label}, {speaker} (LU)"] = ranges[small][label]
+        narrated = [v for k, v in ranges[small].items() if not k.startswith("massage")]
+        out[f"loudness range, widest narrated session, {speaker} (LU)"] = max(narrated)
+    for small, speaker in ((False, "headphones"), (True, "small speaker")):
+        for label in ("relax low", "relax medium", "relax high"):
+            out[f"the mix's breath swell, {label}, {speaker} (dB, median)"] = swells[small][label]
+        out[f"the mix's breath swell, least of every session, {speaker} (dB, median)"] = min(swells[small].values())
+    # the tone alone between words, against its share of the -28 LUFS under the voice
+    plan = make_session(SessionOptions(energy="medium")).plan
+    voice = make_session(SessionOptions(energy="medium")).voice_clip()
+    silent = lambda key: np.zeros_like(voice(key))  # noqa: E731
+    tone = render(replace(plan, profile=plan.profile.with_(ambience="none")), silent, channel=0) * np.sqrt(0.5)
+    busy = np.zeros(len(tone), bool)
+    for e in plan.narration:
+        busy[max(e.start - 11 * SR, 0) : e.end + 3 * SR] = True  # the words, the ducking, the lead-in
+    busy[: 6 * SR] = busy[-20 * SR :] = True
+    out["the tone alone between words, relax medium (LUFS)"] = checks.lufs(tone[~busy] * np.sqrt(2), SR)
+    return out
 
 
-def word_figures(checks) -> dict:
-    """The recogniser on each line of the session: the mix (folded to mono) and the voice alone."""
+def bed_figures(checks) -> dict:
+    """The noise bed alone (a 25-minute tones-only session less its tone, one ear): how alike
+    it is to itself at any lag from 1 s to 10 minutes."""
     from companion import SessionOptions, make_session
-    from companion.sound.renderer import SessionRenderer
 
     out = {}
-    d = checks.recogniser()
-    for label, opts in (
-        ("body-scan, medium", SessionOptions(energy="medium", script="body-scan")),
-        ("caregiver feet", SessionOptions(mode="caregiver", part="feet", safety_confirmed=True)),
-    ):
-        session = make_session(opts)
-        plan = session.plan
-        mix = np.concatenate(list(session.blocks(131072))).mean(axis=1)
-        voice = np.zeros(plan.total_samples, np.float32)
-        SessionRenderer(plan, session.voice_clip()).voice.add_into(voice, 0)
-        ref, heard_mix, heard_voice = [], [], []
-        for e in plan.narration:
-            a, b = max(e.start - SR // 2, 0), e.end + SR // 2
-            ref += checks.words(e.text)
-            heard_mix += checks.recognise(d, mix[a:b], SR)
-            heard_voice += checks.recognise(d, voice[a:b], SR)
-        out[f"{label}: words heard, voice alone (%)"] = 100 * checks.heard_share(ref, heard_voice)
-        out[f"{label}: words heard, the mix (%)"] = 100 * checks.heard_share(ref, heard_mix)
+    for kind in ("pink", "brown"):
+        plan = make_session(SessionOptions(energy="medium", minutes=25, narration=False, ambience=kind)).plan
+        bed = render(plan)[:, 0] - render(replace(plan, profile=plan.profile.with_(ambience="none")))[:, 0] * np.sqrt(
+            0.5
+        )
+        out[f"{kind} bed: most autocorrelation, lags 1 s to 10 min"] = checks.bed_autocorrelation(
+            bed[10 * SR : -20 * SR], SR, (1.0, 600.0)
+        )
+    return out
+
+
+def _sweep_one(job: tuple[str, str, bool]) -> tuple[str, str, int, float, float]:
+    """Every phrase of one session, or the tests' sample of them: (script, energy, words,
+    heard alone, heard in the mix)."""
+    from companion import make_session
+    from companion.plan.catalogue import builtin_script
+
+    checks = _checks()
+    decoder = _DECODER.setdefault("d", checks.recogniser())
+    name, energy, sample = job
+    session = make_session(checks.script_options(builtin_script(name), energy))
+    clips = checks.sample_phrases(session.plan) if sample else session.plan.clips
+    return (name, energy, *checks.phrases_heard(decoder, session, clips))
+
+
+_DECODER: dict = {}
+
+
+def _lines_one(job: tuple[str, str]) -> tuple[str, str, int, float, float]:
+    """Every line of one session, each from 0.5 s before its words to 0.5 s after (as the
+    audit of the last round measured): (script, energy, words, heard alone, in the mix)."""
+    from companion import make_session
+    from companion.plan.catalogue import builtin_script
+    from companion.sound.renderer import SessionRenderer
+
+    checks = _checks()
+    decoder = _DECODER.setdefault("d", checks.recogniser())
+    name, energy = job
+    session = make_session(checks.script_options(builtin_script(name), energy))
+    plan = session.plan
+    renderer = SessionRenderer(plan, session.voice_clip())
+    mix = np.concatenate([renderer.quantum(k) for k in range(renderer.quanta)]).mean(axis=1)
+    voice = np.zeros(len(mix), np.float32)
+    renderer.voice.add_into(voice, 0, renderer.centre_scale)
+    total, alone, in_mix = 0, 0.0, 0.0
+    for e in plan.narration:
+        a, b = max(e.start - SR // 2, 0), e.end + SR // 2
+        reference = checks.words(e.text)
+        total += len(reference)
+        alone += checks.heard_share(reference, checks.recognise(decoder, voice[a:b], SR)) * len(reference)
+        in_mix += checks.heard_share(reference, checks.recognise(decoder, mix[a:b], SR)) * len(reference)
+    return name, energy, total, alone, in_mix
+
+
+AUDITED = [("settling", "low"), ("breathlessness", "medium"), ("after-massage", "medium"), ("calm-place", "high")]
+AUDITED += [("sleep", "medium"), ("body-scan", "medium"), ("caregiver-feet", "medium")]
+
+
+def word_figures(checks, sample: bool = False) -> dict:
+    """The recogniser on every phrase of every built-in script at every energy it offers (or
+    on the tests' sample of them), in the mix (folded to one speaker) and in the voice alone,
+    phrase by phrase (first sample to last); and, unless `sample`, for the sessions the last
+    round's audit named, line by line with half a second either side, as that audit measured."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from companion.plan.catalogue import builtin_scripts
+
+    jobs = [(s.name, e, sample) for s in builtin_scripts() for e in s.energies]
+    out: dict = {}
+    with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        swept = list(pool.map(_sweep_one, jobs))
+        lines = [] if sample else list(pool.map(_lines_one, AUDITED))
+    which = "the tests' sample of phrases" if sample else "every phrase"
+    gaps = {}
+    for name, energy, total, alone, in_mix in swept:
+        gaps[f"{name} {energy}"] = 100 * (alone - in_mix) / max(total, 1)
+        out[f"words lost in the mix, {name} {energy} (points)"] = gaps[f"{name} {energy}"]
+    total = sum(t for *_, t, _, _ in swept)
+    out[f"words heard, {which} of every script: voice alone (%)"] = 100 * sum(a for *_, a, _ in swept) / total
+    out[f"words heard, {which} of every script: the mix (%)"] = 100 * sum(m for *_, m in swept) / total
+    out[f"words heard, {which} of every script (count)"] = total
+    out["scripts and energies losing more than 3 points in the mix (count, of 30)"] = sum(g > 3 for g in gaps.values())
+    out["most points lost in the mix, any script and energy"] = max(gaps.values())
+    for name, energy, total, alone, in_mix in lines:
+        out[f"words heard line by line, {name} {energy}: voice alone / the mix (%)"] = (
+            100 * alone / total,
+            100 * in_mix / total,
+        )
     return out
 
 
@@ -220,6 +320,28 @@ def fold_figures(checks) -> dict:
     n = 30 * SR
     left, right = (acc.bed(c, 0, n, np.empty(n, np.float32)).astype(np.float64) for c in (0, 1))
     out["noise bed: correlation between the ears"] = float(np.corrcoef(left, right)[0, 1])
+    return out
+
+
+def ogg_figures(checks) -> dict:
+    """A 2-minute tones-only session written twice as Opus and as Ogg Vorbis: the stream's
+    serial number, and whether the same session gave the same bytes."""
+    import re
+
+    from companion import SessionOptions, make_session, render
+
+    out = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for suffix in (".opus", ".ogg"):
+            files = [Path(folder) / f"{k}{suffix}" for k in range(2)]
+            for path in files:
+                render(make_session(SessionOptions(energy="low", minutes=2, narration=False, seed=3)), path)
+            data = files[0].read_bytes()
+            serials = {
+                int.from_bytes(data[m.start() + 14 : m.start() + 18], "little") for m in re.finditer(b"OggS\0", data)
+            }
+            out[f"{suffix[1:]}: stream serial 0 (1 = yes)"] = float(0 in serials)
+            out[f"{suffix[1:]}: the same session, the same bytes (1 = yes)"] = float(data == files[1].read_bytes())
     return out
 
 
@@ -266,16 +388,18 @@ def first_words() -> dict:
     return out
 
 
-def measure() -> dict:
+def measure(sample: bool = False) -> dict:
     checks = _checks()
     figures: dict = {}
     for part in (
         lambda: speaker_figures(checks),
         lambda: cue_figures(checks),
-        lambda: return_figures(checks),
+        lambda: session_figures(checks),
+        lambda: bed_figures(checks),
         lambda: fold_figures(checks),
+        lambda: ogg_figures(checks),
         lambda: density_figures(checks),
-        lambda: word_figures(checks),
+        lambda: word_figures(checks, sample),
         first_words,
     ):
         figures.update(part())
@@ -285,10 +409,11 @@ def measure() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--before", help="a revision to measure beside this checkout")
+    parser.add_argument("--sample", action="store_true", help="the recogniser on the tests' sample of phrases only")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON (one tree)")
     args = parser.parse_args()
     if args.json:
-        print(json.dumps(measure()))
+        print(json.dumps(measure(args.sample)))
         return
     trees = {"after": HERE.parent}
     runs = {}
@@ -296,25 +421,26 @@ def main() -> None:
         from worktree import checkout
 
         with checkout(args.before) as tree:
-            runs["before"] = _run_in(tree)
-    runs["after"] = _run_in(trees["after"])
+            runs["before"] = _run_in(tree, args.sample)
+    runs["after"] = _run_in(trees["after"], args.sample)
     names = list(runs["after"])
     sides = f"; before = {args.before}, after = this checkout" if args.before else ""
+    sides += "; the recogniser on the tests' sample of phrases" if args.sample else ""
     print(f"machine: {os.cpu_count()} cores{sides}")
     width = max(len(n) for n in names)
     for name in names:
         row = f"{name:{width}}"
         for side in runs:
             value = runs[side].get(name, float("nan"))
-            row += f"  {side} {value:7.1f}"
+            shown = " / ".join(f"{v:.1f}" for v in value) if isinstance(value, list) else f"{value:7.2f}"
+            row += f"  {side} {shown:>11}"
         print(row)
 
 
-def _run_in(tree: Path) -> dict:
+def _run_in(tree: Path, sample: bool) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--json"], cwd=tree, env=env, capture_output=True, text=True
-    )
+    command = [sys.executable, str(Path(__file__).resolve()), "--json"] + (["--sample"] if sample else [])
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -24,6 +24,10 @@ __all__ = [
     "recognise",
     "words",
     "heard_share",
+    "breath_swells",
+    "returns_over_quiet",
+    "bed_autocorrelation",
+    "phrases_heard",
 ]
 
 
@@ -48,7 +52,7 @@ def max_step_near(x: np.ndarray, index: int, width: int) -> float:
     return float(np.max(np.abs(np.diff(x[lo : hi + 1], axis=0))))
 
 
-def small_speaker(x: np.ndarray, sr: int) -> np.ndarray:
+def small_speaker_of(x: np.ndarray, sr: int) -> np.ndarray:
     """What a phone or tablet's small speaker plays of a sound: a 4th-order Butterworth
     high-pass at 400 Hz (filtered in time here, apart from the program's own model of it)."""
     from scipy.signal import butter, sosfilt
@@ -56,12 +60,16 @@ def small_speaker(x: np.ndarray, sr: int) -> np.ndarray:
     return sosfilt(butter(4, 400, "highpass", fs=sr, output="sos"), np.asarray(x, np.float64), axis=0)
 
 
-def loudness_range(x: np.ndarray, sr: int) -> float:
+small_speaker = small_speaker_of  # the name the tests know
+
+
+def loudness_range(x: np.ndarray, sr: int, small_speaker: bool = False) -> float:
     """Loudness range in LU (EBU Tech 3342): the spread, 10th to 95th percentile, of the 3 s
     short-term loudness every 0.1 s, gated at -70 LUFS and at 20 LU under their mean power.
     Worked out from running sums: pyloudnorm's own loops over every 3 s block took 20 s for a
-    30-minute track (tests/fast/test_audio_checks.py checks the two agree)."""
-    short_term = momentary(x, sr, hop_s=0.1, window_s=3.0)
+    30-minute track (tests/fast/test_audio_checks.py checks the two agree). As heard through
+    a small speaker when `small_speaker`."""
+    short_term = momentary(x, sr, hop_s=0.1, window_s=3.0, small_speaker=small_speaker)
     loud = short_term[short_term >= -70.0]
     if len(loud) == 0:
         return float("nan")
@@ -88,26 +96,30 @@ def true_peak_db(x: np.ndarray, sr: int = 44100, chunk: int = 1 << 20) -> float:
     return 20 * np.log10(peak) if peak > 0 else -np.inf
 
 
-def _k_weighting_sos(sr: int) -> np.ndarray:
+def _k_weighting_sos(sr: int, small_speaker: bool = False) -> np.ndarray:
     """BS.1770's K-weighting at `sr` as second-order sections: pyloudnorm's meter's high
-    shelf, then its high pass."""
+    shelf, then its high pass; after a small speaker's high-pass (small_speaker's) when asked."""
     import pyloudnorm
+    from scipy.signal import butter
 
     stages = (
         pyloudnorm.IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"),
         pyloudnorm.IIRfilter(0.0, 0.5, 38.0, sr, "high_pass"),
     )
-    return np.array([np.concatenate([s.b, s.a]) / s.a[0] for s in stages])
+    sos = np.array([np.concatenate([s.b, s.a]) / s.a[0] for s in stages])
+    return np.concatenate([butter(4, 400, "highpass", fs=sr, output="sos"), sos]) if small_speaker else sos
 
 
-def _block_powers(x: np.ndarray, sr: int, block: int, chunk_blocks: int = 64) -> np.ndarray:
+def _block_powers(
+    x: np.ndarray, sr: int, block: int, chunk_blocks: int = 64, small_speaker: bool = False
+) -> np.ndarray:
     """The K-weighted power, channels summed, of each whole `block` frames, filtered a chunk
     at a time (a float64 copy of a long track would take gigabytes)."""
     from scipy.signal import sosfilt
 
     if x.ndim == 1:
         x = x[:, None]
-    sos = _k_weighting_sos(sr)
+    sos = _k_weighting_sos(sr, small_speaker)
     state = np.zeros((len(sos), 2, x.shape[1]))
     step = block * chunk_blocks
     sums = []
@@ -118,27 +130,30 @@ def _block_powers(x: np.ndarray, sr: int, block: int, chunk_blocks: int = 64) ->
     return np.concatenate(sums) if sums else np.zeros(0)
 
 
-def momentary(x: np.ndarray, sr: int, hop_s: float = 0.1, window_s: float = 0.4) -> np.ndarray:
+def momentary(
+    x: np.ndarray, sr: int, hop_s: float = 0.1, window_s: float = 0.4, small_speaker: bool = False
+) -> np.ndarray:
     """EBU momentary loudness (400 ms, K-weighted, channels' powers summed) every `hop_s`
     seconds; element i covers [i * hop_s, i * hop_s + window_s) s. `window_s` 3 gives the
     short-term loudness. Summed in blocks that divide both hop and window, so nothing holds a
-    value per sample."""
+    value per sample. Through a small speaker when `small_speaker`."""
     w, hop = int(window_s * sr), max(int(hop_s * sr), 1)
     block = math.gcd(w, hop)
-    power = _block_powers(x, sr, block)
+    power = _block_powers(x, sr, block, small_speaker=small_speaker)
     k, step = w // block, hop // block
     c = np.concatenate([[0.0], np.cumsum(power)])
     starts = np.arange(0, max(len(power) - k, 0) + 1, step)
     return -0.691 + 10 * np.log10(np.maximum((c[starts + k] - c[starts]) / w, 1e-20))
 
 
-def lufs(x: np.ndarray, sr: int) -> float:
+def lufs(x: np.ndarray, sr: int, small_speaker: bool = False) -> float:
     """Integrated loudness (BS.1770: 400 ms blocks every 100 ms, gated at -70 LUFS and 10 LU
     under their mean) from the momentary loudness; pyloudnorm's loop over the blocks took 6 s
-    for a 30-minute track. A sound shorter than a block goes to pyloudnorm, tiled."""
+    for a 30-minute track. A sound shorter than a block goes to pyloudnorm, tiled. Through a
+    small speaker when `small_speaker`."""
     if len(x) < int(0.4 * sr):
-        return loudness.lufs(x, sr)
-    blocks = momentary(x, sr)
+        return loudness.lufs(small_speaker_of(x, sr) if small_speaker else x, sr)
+    blocks = momentary(x, sr, small_speaker=small_speaker)
     power = 10 ** ((blocks[blocks >= -70.0] + 0.691) / 10)
     if len(power) == 0:
         return float("-inf")
@@ -173,8 +188,154 @@ def words(text: str) -> list[str]:
 
 
 def heard_share(reference: list[str], heard: list[str]) -> float:
-    """The share of the script's words heard, in order (their longest common subsequence)."""
-    from difflib import SequenceMatcher
+    """The share of the script's words heard, in order (their longest common subsequence).
+    Worked out in full: difflib's matcher takes the longest run first and can pair a repeated
+    phrase with the wrong one, losing every match around it."""
+    if not reference or not heard:
+        return 0.0
+    row = [0] * (len(heard) + 1)
+    for word in reference:
+        diagonal = 0
+        for j, other in enumerate(heard):
+            diagonal, row[j + 1] = row[j + 1], diagonal + 1 if word == other else max(row[j + 1], row[j])
+    return row[-1] / len(reference)
 
-    blocks = SequenceMatcher(None, reference, heard, autojunk=False).get_matching_blocks()
-    return sum(b.size for b in blocks) / max(len(reference), 1)
+
+def _momentary_at(x: np.ndarray, sr: int, times_s, small_speaker: bool = False) -> np.ndarray:
+    """The momentary loudness (400 ms, K-weighted) of windows centred on these times."""
+    m = momentary(x, sr, hop_s=0.01, small_speaker=small_speaker)  # window i starts at i * 10 ms
+    index = np.clip(np.rint((np.asarray(times_s) - 0.2) / 0.01).astype(int), 0, len(m) - 1)
+    return m[index]
+
+
+def breath_swells(x: np.ndarray, sr: int, plan, small_speaker: bool = False, offset: int = 0) -> np.ndarray:
+    """For each breath wholly between words (and clear of the fades, the ducking and any
+    cue), how much the mix's momentary loudness rises from the in-breath's start to its
+    turn, in LU: what a listener told to breathe with the sound hears of the breath. `x` may
+    be a stretch of the session from sample `offset` on (only the breaths within it count)."""
+    busy = [(c.start / sr - 1.0, c.end / sr + 2.0) for c in plan.clips]
+    busy += [(c.at / sr - 0.5, c.at / sr + 7.0) for c in plan.cues]
+    p = plan.profile
+    first = max(p.fade_in_s, offset / sr) + 0.5
+    last = min(plan.duration_s - p.tail_silence_s - p.fade_out_s, (offset + len(x)) / sr) - 0.5
+    starts, turns = [], []
+    for b in plan.breaths:
+        a, e = b.start_s - 0.3, b.turn_s + 0.3
+        if a >= first and e <= last and not any(u < e and a < v for u, v in busy):
+            starts.append(b.start_s - offset / sr)
+            turns.append(b.turn_s - offset / sr)
+    if not starts:
+        return np.zeros(0)
+    return _momentary_at(x, sr, turns, small_speaker) - _momentary_at(x, sr, starts, small_speaker)
+
+
+def returns_over_quiet(
+    x: np.ndarray, sr: int, plan, after_s: float = 30.0, small_speaker: bool = False
+) -> list[list[float]]:
+    """For each line that comes back after `after_s` or more without words: each phrase's
+    loudest 400 ms over the quiet before the line (its loudness from 10 s to 1 s before), in
+    LU; through a small speaker when `small_speaker`."""
+    m = momentary(x, sr, hop_s=0.1, small_speaker=small_speaker)
+    found, quiet_since = [], 0.0
+    for entry in plan.narration:
+        start = entry.start / sr
+        if start - quiet_since >= after_s:
+            quiet = lufs(x[int((start - 10) * sr) : int((start - 1) * sr)], sr, small_speaker)
+            over = []
+            for c in entry.clips:
+                first, last = int(np.ceil(c.start / sr * 10)), int(np.floor((c.end / sr - 0.4) * 10))
+                over.append(float(m[first : max(last, first) + 1].max()) - quiet)
+            found.append(over)
+        quiet_since = entry.end / sr
+    return found
+
+
+def bed_autocorrelation(x: np.ndarray, sr: int, lags_s: tuple[float, float] = (1.0, 600.0)) -> float:
+    """The largest |autocorrelation| of a sound (mono) at any lag within `lags_s`: a noise bed
+    that comes round again is alike to itself one period later. Measured below 1 kHz, at
+    4 kHz sampling (a repeat is alike in every band), by FFT."""
+    import soxr
+
+    rate = 4000
+    y = soxr.resample(np.asarray(x, np.float32), sr, rate).astype(np.float64)
+    spectrum = np.fft.rfft(y, n=2 * len(y))
+    f = np.fft.rfftfreq(2 * len(y), 1 / rate)
+    spectrum[f > 1000] = 0
+    r = np.fft.irfft(np.abs(spectrum) ** 2)[: len(y)]
+    overlap = len(y) - np.arange(len(y))  # an unbiased estimate: each lag over its own overlap
+    r = r / overlap / (r[0] / len(y))
+    a, b = int(lags_s[0] * rate), min(int(lags_s[1] * rate), len(y) // 2)
+    return float(np.abs(r[a:b]).max())
+
+
+def phrases_heard(decoder, session, clips, sr: int = 44100) -> tuple[int, float, float]:
+    """How many of the script's words these phrases (a session's placed clips) hold, and how
+    many of them a recogniser hears in the voice alone and in the mix (its two channels folded
+    to one speaker), phrase by phrase from its first sample to its last: what the sound under
+    the words costs them. Only the quanta that hold the phrases are rendered."""
+    from companion.sound.renderer import QUANTUM, SessionRenderer
+
+    renderer = SessionRenderer(session.plan, session.voice_clip())
+    quanta: dict[int, np.ndarray] = {}
+    total, alone, in_mix = 0, 0.0, 0.0
+    for clip in clips:
+        first, last = clip.start // QUANTUM, -(-clip.end // QUANTUM)
+        for k in range(first, last):
+            if k not in quanta:
+                quanta[k] = renderer.quantum(k).mean(axis=1)
+        span = np.concatenate([quanta[k] for k in range(first, last)])
+        mix = span[clip.start - first * QUANTUM : clip.end - first * QUANTUM]
+        voice = np.zeros(clip.length, np.float32)
+        renderer.voice.add_into(voice, clip.start, renderer.centre_scale)
+        reference = words(clip.text)
+        total += len(reference)
+        alone += heard_share(reference, _heard_alone(decoder, voice, sr)) * len(reference)
+        in_mix += heard_share(reference, recognise(decoder, mix, sr)) * len(reference)
+    return total, alone, in_mix
+
+
+_ALONE: dict[bytes, list[str]] = {}
+
+
+def _heard_alone(decoder, voice: np.ndarray, sr: int) -> list[str]:
+    """What the recogniser hears in a phrase of the voice alone: the same phrase at the same
+    level, sample for sample, is heard again from the last time (many scripts share phrases
+    across energies), so only the mixes cost a hearing each."""
+    import hashlib
+
+    key = hashlib.sha1(np.ascontiguousarray(voice).tobytes()).digest()
+    if key not in _ALONE:
+        _ALONE[key] = recognise(decoder, voice, sr)
+    return _ALONE[key]
+
+
+def script_options(script, energy: str):
+    """Session options for a built-in script at an energy it offers, in its own mode (a
+    therapist's track 30 minutes long: its words are in its first and last 3 minutes)."""
+    from companion import SessionOptions
+
+    mode = script.modes[0]
+    return SessionOptions(
+        energy=energy,
+        script=script.name,
+        mode=mode,
+        minutes=30.0 if mode == "massage" else None,
+        safety_confirmed=mode == "caregiver",
+    )
+
+
+def sample_phrases(plan, sr: int = 44100, after_s: float = 30.0) -> list:
+    """Two phrases of a session to listen to: the first of the first line that returns after
+    a long quiet (the softest the voice is made, over the deepest dip of the bed), else of its
+    second line; and the first of its middle line."""
+    lines = plan.narration
+    if not lines:
+        return []
+    quiet_since, returning = 0.0, lines[min(1, len(lines) - 1)]
+    for entry in lines:
+        if entry.start / sr - quiet_since >= after_s:
+            returning = entry
+            break
+        quiet_since = entry.end / sr
+    middle = lines[len(lines) // 2]
+    return [returning.clips[0]] + ([middle.clips[0]] if middle is not returning else [])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from companion.plan.breathing import BreathCycle
@@ -52,27 +54,80 @@ class SessionFade:
 
 
 class Ducker:
-    """Dips the tone and bed while the voice speaks: down before the words, up after."""
+    """Dips the tone and bed while the voice speaks: down before the words, up after.
+
+    `softer_db(i)` (optional) says how much softer than usual the voice speaks in span i (a
+    line that returns after a long quiet is softened): the bed dips that much further there,
+    so the voice always has the same room over what is under it."""
 
     def __init__(
-        self, spans_s: list[tuple[float, float]], depth_db: float = -8.0, attack_s: float = 0.5, release_s: float = 1.5
+        self,
+        spans_s: list[tuple[float, float]],
+        depth_db: float = -8.0,
+        attack_s: float = 0.5,
+        release_s: float = 1.5,
+        softer_db: Callable[[int], float] | None = None,
     ):
         self.spans = np.array(spans_s, dtype=np.float64).reshape(-1, 2)
+        self.depth_db = depth_db
         self.floor = 10 ** (depth_db / 20)
         self.attack, self.release = attack_s, release_s
+        self.softer_db = softer_db
+        self._floors: dict[int, float] = {}
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        return 1 - (1 - self.floor) * self.dip(t)
+        return self.shape(t)[1]
 
     def dip(self, t: np.ndarray) -> np.ndarray:
         """0 outside the words, 1 while the voice speaks, with raised-cosine ramps between."""
-        dip = np.zeros_like(t)
+        return self.shape(t)[0]
+
+    def span_floor(self, i: int) -> float:
+        """The gain under span i's words."""
+        if self.softer_db is None:
+            return self.floor
+        floor = self._floors.get(i)
+        if floor is None:
+            floor = self._floors[i] = 10 ** ((self.depth_db + min(self.softer_db(i), 0.0)) / 20)
+        return floor
+
+    def shape(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The dip (0 to 1, see `dip`) and the gain it gives, at times t (seconds, ascending)."""
+        dip, gain = np.zeros_like(t), np.ones_like(t)
         if not len(self.spans) or not len(t):
-            return dip
-        lo = np.searchsorted(self.spans[:, 1], t[0] - self.release, side="left")
-        hi = np.searchsorted(self.spans[:, 0], t[-1] + self.attack, side="right")
-        for start, end in self.spans[lo:hi]:
+            return dip, gain
+        lo = int(np.searchsorted(self.spans[:, 1], t[0] - self.release, side="left"))
+        hi = int(np.searchsorted(self.spans[:, 0], t[-1] + self.attack, side="right"))
+        for i in range(lo, hi):
+            start, end = self.spans[i]
             into = raised_cosine((t - (start - self.attack)) / self.attack)
             out_of = 1 - raised_cosine((t - end) / self.release)
-            dip = np.maximum(dip, np.minimum(into, out_of))
-        return dip
+            here = np.minimum(into, out_of)
+            dip = np.maximum(dip, here)
+            gain = np.minimum(gain, 1 - (1 - self.span_floor(i)) * here)
+        return dip, gain
+
+
+class LeadIn:
+    """Raises the noise bed gently before a line that returns after a long quiet, and keeps it
+    up until that line has been spoken: a slow lead-in, so the words come over a quiet that
+    has already grown a little rather than out of the stillest moment. `spans_s` are the
+    returning lines (start, end) in seconds; the rise ends `ready_s` before the words."""
+
+    def __init__(
+        self, spans_s: list[tuple[float, float]], rise_db: float, rise_s: float, release_s: float, ready_s: float
+    ):
+        self.spans = np.array(spans_s, dtype=np.float64).reshape(-1, 2)
+        self.top = 10 ** (rise_db / 20)
+        self.rise, self.release, self.ready = rise_s, release_s, ready_s
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        lead = np.zeros_like(t)
+        if len(self.spans) and len(t):
+            lo = int(np.searchsorted(self.spans[:, 1], t[0] - self.release, side="left"))
+            hi = int(np.searchsorted(self.spans[:, 0], t[-1] + self.ready + self.rise, side="right"))
+            for start, end in self.spans[lo:hi]:
+                up = raised_cosine((t - (start - self.ready - self.rise)) / self.rise)
+                down = 1 - raised_cosine((t - end) / self.release)
+                lead = np.maximum(lead, np.minimum(up, down))
+        return 1 + (self.top - 1) * lead

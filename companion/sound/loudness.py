@@ -72,6 +72,21 @@ def _window_lufs(power: np.ndarray, w: int) -> np.ndarray:
     return -0.691 + 10 * np.log10(np.maximum((c[w:] - c[:-w]) / w, 1e-20))
 
 
+def momentary_series(x: np.ndarray, sr: int, hop: int, small_speaker: bool = False) -> np.ndarray:
+    """The momentary loudness (LUFS) of a short mono sound in windows of about 400 ms starting
+    every `hop` samples: window k covers chunks k to k + w - 1 of `hop` samples, the sound
+    followed by silence to cover the last (one window for each chunk of the sound). Weighted
+    in the frequency domain over the whole sound (through the small speaker when
+    `small_speaker`), so the weighting is as fine as the sound is long."""
+    w = max(int(round(0.4 * sr / hop)), 1)
+    x = np.asarray(x, dtype=np.float64)
+    n = -(-len(x) // hop) * hop + (w - 1) * hop
+    freqs = np.fft.rfftfreq(n, 1 / sr)
+    weight = k_weighting_power(freqs) * (small_speaker_power(freqs) if small_speaker else 1.0)
+    y = np.fft.irfft(np.fft.rfft(x, n) * np.sqrt(weight), n)
+    return _window_lufs(np.square(y).reshape(-1, hop).sum(axis=1) / hop, w)
+
+
 def momentary_peak(x: np.ndarray, sr: int, hop_s: float = 0.1, small_speaker: bool = False) -> float:
     """The loudest 400 ms (in steps of `hop_s`) of a short mono sound, in LUFS, K-weighted in
     the frequency domain (through the small speaker when `small_speaker`). For clips and

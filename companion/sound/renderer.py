@@ -15,10 +15,10 @@ import numpy as np
 from companion import interrupts
 from companion.cache import ClipCache
 from companion.plan.model import SessionPlan
-from companion.sound.envelopes import BreathEnvelope, Ducker, SessionFade
+from companion.sound.envelopes import BreathEnvelope, Ducker, LeadIn, SessionFade
 from companion.sound.layers.accompaniment import Accompaniment
 from companion.sound.layers.chime import ChimeLayer
-from companion.sound.layers.narration import NarrationLayer
+from companion.sound.layers.narration import QUIET_BEFORE_S, NarrationLayer
 from companion.sound.loudness import db_to_gain
 from companion.sound.mixer import MASTER_CEILING_DB, limit
 
@@ -27,25 +27,39 @@ CONTROL = 128  # gains are computed every 128 samples (2.9 ms) and interpolated 
 BED_UNDER_VOICE_LUFS = -28.0  # 10 LU under the -18 LUFS voice: words stay clear, returns stay gentle
 TONES_ONLY_LUFS = -23.0
 # The tone carries the breath: it hums softly between breaths and swells to full at each turn
-# (5 dB). The noise bed stays level under it, so the whole mix stays even (narrated sessions
-# within 10 LU of loudness range, docs/defaults.md), and a steady bed costs the render
-# almost nothing between words.
+# (5 dB). The noise bed swells with it, more gently (2 dB): with a level bed the whole mix
+# rose only 2.4 dB at each in-breath on headphones and 1.5 dB on a phone, where the tone
+# loses most (a listener told to breathe with the sound could barely hear it rise); now it
+# rises over 3 dB on both. Each layer keeps its mean level, so the tone between words is no
+# louder than before.
 TONE_SWELL_FLOOR = 0.55
-BED_SWELL_FLOOR = 1.0
-UNDER_SPEECH_LUFS = -38.0  # where tone and bed sit while the voice speaks (10 dB under -28)
+BED_SWELL_FLOOR = 0.8
+# Where tone and bed sit while the voice speaks: 20 dB under their level between words, out
+# of the way of the words (hearing that has aged needs more room over a bed than young ears;
+# over 1000 words of every script a speech recogniser lost 4.5 points of them with the bed
+# 10 dB under, 1.7 with it 17 dB under, 0.8 at 20). The dip comes and goes in smooth ramps:
+# the bed steps back for the voice and comes back after it.
+UNDER_SPEECH_LUFS = -48.0
+DUCK_RELEASE_S = 1.5  # the bed and tone come back over this after the words
+# Before a line that returns after a long quiet the bed rises this much over these seconds (its
+# breath swells 1.9 dB): the quiet a listener has settled into grows by about 1 dB before
+# the words, so they come back as gently while speaking nearer their usual level.
+LEAD_IN_DB = 2.0
+LEAD_IN_S = 12.0
 # While the voice speaks the bed also gives up most of its speech band (0.7-4 kHz, 26 dB less)
-# and the tone, whose harmonics sit among the voice's, 10 dB more: what costs words in the mix,
-# measured with a speech recogniser, which then hears as many as in the voice alone.
+# and the tone, whose harmonics sit among the voice's, 10 dB more.
 SPEECH_BAND_DIP = 0.95
 TONE_UNDER_SPEECH = 10 ** (-10 / 20)
 PCM16_SCALE = 32768.0
 # BS.1770 loudness of each layer at unit RMS (K-weighting lifts the tone's harmonics a
 # touch and cuts the bass of the noise). Constants, so a render never pays to measure them;
 # tests/test_render_audio.py measures them again and checks they still hold.
-LAYER_LUFS = {"tone": -0.87, "pink": -0.03, "brown": -0.62}
+LAYER_LUFS = {"tone": -0.71, "pink": 0.14, "brown": -0.31}
 # What each layer loses through a phone or tablet's small speaker (small_speaker_power): the
-# tone's fundamental is cut, its harmonics carry it; the cues level against both speakers.
-SMALL_SPEAKER_LOSS_DB = {"tone": 5.2, "pink": 1.8, "brown": 3.6}
+# tone's fundamental is cut, its harmonics carry it. About what the voice loses (1.5 dB), so a
+# phone keeps the balance of words and quiet (gentle returns, the loudness range); the cues
+# and the voice's returns level against both speakers.
+SMALL_SPEAKER_LOSS_DB = {"tone": 1.8, "pink": 1.7, "brown": 2.2}
 
 
 def mean_square(floor: float) -> float:
@@ -105,12 +119,29 @@ class SessionRenderer:
         self.accompaniment = Accompaniment(
             self.sr, p.ambience, p.seed, tone_gain * scale, bed_gain * scale, p.channels, QUANTUM + 8192, cache
         )
-        self.voice = NarrationLayer([e.clips for e in plan.narration], voice, self.sr, accompaniment_lufs(plan))
+        lines = [e.clips for e in plan.narration]
+        self.voice = NarrationLayer(lines, voice, self.sr, self.quiet_lufs)
         self.breath = BreathEnvelope(plan.breaths)
         self.fade = SessionFade(self.total / self.sr, p.fade_in_s, p.fade_out_s, p.tail_silence_s)
+        # a line that returns after a long quiet: the bed rises gently before it
+        returning = {line_start for line_start, _ in self.voice.returns.values()}
+        self.lead_in = LeadIn(
+            [(e.start / self.sr, e.end / self.sr) for e in plan.narration if e.start in returning],
+            LEAD_IN_DB,
+            LEAD_IN_S,
+            release_s=DUCK_RELEASE_S,
+            ready_s=QUIET_BEFORE_S[0],
+        )
         # the voice always has the same quiet under it, however loud the bed is between words
+        # (and however soft a returning line is made, and however far the bed rose before it)
         duck_db = UNDER_SPEECH_LUFS - accompaniment_lufs(plan)
-        self.duck = Ducker([(e.start / self.sr, e.end / self.sr) for e in plan.narration], duck_db)
+        lead_db = [LEAD_IN_DB if e.start in returning else 0.0 for e in plan.narration]
+        self.duck = Ducker(
+            [(e.start / self.sr, e.end / self.sr) for e in plan.narration],
+            duck_db,
+            release_s=DUCK_RELEASE_S,
+            softer_db=lambda i: self.voice.softer_db(lines[i]) - lead_db[i],
+        )
         self.chimes = ChimeLayer(plan.cues, self.sr, self.under_lufs)  # levelled against the above
         self.ceiling = db_to_gain(MASTER_CEILING_DB) * scale
         # the limiter's reach: 20 ms, rounded so its context stays on the control grid
@@ -128,19 +159,19 @@ class SessionRenderer:
         share of the bed's speech band taken away (None while no words are near)."""
         t = (start + CONTROL * np.arange(n // CONTROL + 1)) / self.sr
         breath = self.breath(t)
-        dip = self.duck.dip(t)
-        common = 1 - (1 - self.duck.floor) * dip
+        dip, common = self.duck.shape(t)
         if not self.fade.is_open(t[0], t[-1]):
             common *= self.fade(t)
         tone = (TONE_SWELL_FLOOR + (1 - TONE_SWELL_FLOOR) * breath) * common * (1 - (1 - TONE_UNDER_SPEECH) * dip)
-        bed = (BED_SWELL_FLOOR + (1 - BED_SWELL_FLOOR) * breath) * common
+        bed = (BED_SWELL_FLOOR + (1 - BED_SWELL_FLOOR) * breath) * common * self.lead_in(t)
         speech = (SPEECH_BAND_DIP * dip).astype(np.float32) if dip.any() else None
         return tone.astype(np.float32), bed.astype(np.float32), speech
 
-    def under_lufs(self, start: int, stop: int, small_speaker: bool = False, tone: bool = True) -> float:
-        """The loudest momentary (400 ms) loudness within [start, stop) of the noise bed, with
-        the tone too when `tone`, on headphones or on a small speaker, from the gain curves:
-        each layer is at its share of the target when its curve's mean square is its swell's."""
+    def _accompaniment_power(self, start: int, stop: int, small_speaker: bool, tone: bool) -> np.ndarray:
+        """The K-weighted power of the noise bed (and the tone, when `tone`) at the control
+        points within [start, stop), from the gain curves: each layer is at its share of the
+        target when its curve's mean square is its swell's; on a small speaker each loses its
+        own share (SMALL_SPEAKER_LOSS_DB)."""
         start, stop = max(start, 0), min(stop, self.total)
         tone_g, bed_g, _ = self._gains(start, max(stop - start, CONTROL))
         tone_power, bed_power = layer_powers(self.plan)
@@ -151,10 +182,22 @@ class SessionRenderer:
         if self.accompaniment.has_bed:
             bed_loss = loss[self.plan.profile.ambience]
             power += bed_g.astype(np.float64) ** 2 * bed_power / mean_square(BED_SWELL_FLOOR) * bed_loss
+        return power
+
+    def under_lufs(self, start: int, stop: int, small_speaker: bool = False, tone: bool = True) -> float:
+        """The loudest momentary (400 ms) loudness within [start, stop) of the noise bed, with
+        the tone too when `tone`, on headphones or on a small speaker, from the gain curves."""
+        power = self._accompaniment_power(start, stop, small_speaker, tone)
         w = max(int(0.4 * self.sr) // CONTROL, 1)
         c = np.concatenate([[0.0], np.cumsum(power)])
         peak = float(((c[w:] - c[:-w]) / w).max()) if len(power) > w else float(power.mean())
         return 10 * np.log10(peak) if peak > 0 else -np.inf
+
+    def quiet_lufs(self, start: int, stop: int, small_speaker: bool = False) -> float:
+        """The loudness of the tone and bed over [start, stop) (what is under a returning
+        voice), on headphones or on a small speaker, from the gain curves."""
+        power = float(self._accompaniment_power(start, stop, small_speaker, True).mean())
+        return 10 * np.log10(power) if power > 0 else -np.inf
 
     def _scratch(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Reusable buffers per rendering thread (centre, gain, one channel, the frames): no
@@ -181,13 +224,11 @@ class SessionRenderer:
         if not self.accompaniment.has_bed:
             out[:] = centre[:, None]
             return out
-        steady = bed_g[0] if bed_g.min() == bed_g.max() else None  # most of a session: no fade, no words
-        bed_gain = self._interpolate(bed_g, n, gain_at) if steady is None else steady
+        steady = bed_g[0] == 1.0 and bed_g.min() == bed_g.max()
+        bed_gain = None if steady else self._interpolate(bed_g, n, gain_at)
         speech = None if speech_g is None else self._interpolate(speech_g, n, np.empty(n, np.float32))
         for c in range(self.channels):  # one channel at a time: contiguous arrays are fastest
-            self.accompaniment.bed(c, start, n, out=channel, speech=speech)
-            if steady != 1.0:
-                channel *= bed_gain
+            self.accompaniment.bed(c, start, n, out=channel, gain=bed_gain, speech=speech)
             np.add(channel, centre, out=out[:, c])
         return out
 

@@ -132,12 +132,15 @@ def test_another_narrator_speaks_without_changing_the_planner_or_renderer(tmp_pa
     stereo = np.concatenate(list(session.blocks())).astype(np.float64)
     assert len(stereo) == plan.total_samples
     x = stereo.sum(axis=1) / np.sqrt(2)  # the voice is centred: each ear has it at 1/sqrt(2)
-    # every clip sounds exactly where the plan puts it, over a quiet (ducked) tone
+    # every clip sounds exactly where the plan puts it, over a quiet (ducked) tone; a line that
+    # comes back after a long quiet is made softer where it is loud, never louder
     for clip in plan.clips:
         heard = x[clip.start : clip.end]
         own = narrator.clip(clip.key).astype(np.float64)
         assert np.corrcoef(heard, own)[0, 1] > 0.9, clip.text
-        assert np.max(np.abs(heard - own)) < 0.3 * np.max(np.abs(own)), clip.text
+        assert np.sqrt(np.mean(heard**2)) <= 1.02 * np.sqrt(np.mean(own**2)), clip.text
+        if np.sqrt(np.mean(heard**2)) > 0.98 * np.sqrt(np.mean(own**2)):  # as made
+            assert np.max(np.abs(heard - own)) < 0.3 * np.max(np.abs(own)), clip.text
         late = x[clip.start + SR // 200 : clip.end + SR // 200]  # 5 ms off: no longer the clip
         assert np.corrcoef(late, own)[0, 1] < 0.5, clip.text
     assert companion.make_plan(opts, narrator=narrator).to_json() == plan.to_json()

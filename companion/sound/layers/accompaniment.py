@@ -1,12 +1,20 @@
-"""The breath tone and the ambience bed, as seamless loops.
+"""The breath tone and the ambience bed.
 
-The tone is one second (a whole number of cycles) read round and round; it is centred. The
-bed is two noise loops per channel, 32 s and 45 s, whose sum repeats only every 24 minutes.
-In stereo each ear's loops share part of their noise (EARS_SHARE of the power) and draw the
+The tone is one second (a whole number of cycles) read round and round; it is centred.
+
+The bed never repeats: each ear has one noise loop (LOOP_S long), read in stretches of
+SEGMENT_S seconds, each from its own place in the loop (fixed by the seed and the stretch's
+number, so any sample can be made on its own), and each stretch fades into the next over
+CROSSFADE_S with equal power. Stretches from unrelated places of a noise are unrelated, so
+the bed has no period at all and nothing a listener could hear come round again (its
+autocorrelation stays near 0 at every lag past a few milliseconds), where two summed loops
+of 32 and 45 s repeated every 24 minutes and were 0.5 alike 32 and 45 s apart. One loop
+read once a sample costs what two loops added did.
+
+In stereo each ear's loop shares part of its noise (EARS_SHARE of the power) and draws the
 rest apart: on headphones the bed sounds wide and open instead of sitting inside the head,
 and a phone that plays both channels on one speaker keeps the bed's level (two unrelated
-noises would lose 3 dB there). Reading a block costs a slice of the tone and one addition
-of two loop slices; while the voice speaks, one more for the speech band it takes away.
+noises would lose 3 dB there). Both ears read the same places, so that share holds.
 """
 
 from __future__ import annotations
@@ -14,10 +22,13 @@ from __future__ import annotations
 import numpy as np
 
 from companion.cache import ClipCache
+from companion.sound.envelopes import raised_cosine
 from companion.sound.layers.noise import cached_noise_loop
 from companion.sound.layers.tone import tone_table
 
-LOOP_S = (32, 45)
+LOOP_S = 60
+SEGMENT_S = 8
+CROSSFADE_S = 1.0
 # The correlation of the two ears' noise: their sum (a phone's one speaker, (L + R) / sqrt 2)
 # keeps (1 + 0.7) / 2 of the bed's power, 0.7 dB under the mono bed, instead of 3 dB.
 EARS_SHARE = 0.7
@@ -28,22 +39,72 @@ OTHER_EAR = (1 - np.sqrt(1 - EARS_SHARE**2)) / EARS_SHARE
 
 def own_noise(
     ambience: str, sample_rate: int, seed: int, channels: int, cache: ClipCache | None
-) -> list[list[tuple[np.ndarray, np.ndarray]]]:
-    """Each channel's own noise, loop and speech band, for each loop length: channel c's is
-    parts (2c, 2c + 1), so channel 0 alone is the mono bed."""
-    return [
-        [
-            cached_noise_loop(ambience, seconds * sample_rate, sample_rate, seed, part + 2 * c, cache)
-            for part, seconds in enumerate(LOOP_S)
-        ]
-        for c in range(channels)
-    ]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each channel's own noise loop and its speech band: channel 0's alone is the mono bed."""
+    return [cached_noise_loop(ambience, LOOP_S * sample_rate, sample_rate, seed, c, cache) for c in range(channels)]
 
 
 def prepare_bed(ambience: str, seed: int, sample_rate: int, cache: ClipCache) -> None:
     """Make a stereo bed's noise loops now and keep them in the cache (a first session then
     starts without waiting for them)."""
     own_noise(ambience, sample_rate, seed, 2, cache)
+
+
+def _mixed(x: int) -> int:
+    """splitmix64's finaliser: a well-stirred 64-bit number from any whole number."""
+    x &= 0xFFFFFFFFFFFFFFFF
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return x ^ (x >> 31)
+
+
+class Segments:
+    """Where in the loop each stretch of the bed is read, and how stretches fade into one
+    another: a pure function of the sample index."""
+
+    def __init__(self, sample_rate: int, seed: int, loop: int):
+        self.length, self.fade, self.loop, self.seed = (
+            SEGMENT_S * sample_rate,
+            int(CROSSFADE_S * sample_rate),
+            loop,
+            seed,
+        )
+        # Stretch k starts reading at k * length + jitter(k), the jitter drawn from alternate
+        # halves of the loop for even and odd k: two neighbours are then always at least
+        # `apart` samples from reading on where the other left off, so no crossfade ever
+        # joins a noise to itself (which would swell by up to 3 dB).
+        self.apart = sample_rate // 4
+
+    def offset(self, k: int) -> int:
+        """Where stretch k reads its first sample, in the loop."""
+        half = self.loop // 2
+        jitter = _mixed(self.seed * 0x9E3779B97F4A7C15 + k) % (half - self.apart) + (half if k % 2 else 0)
+        return (k * self.length + jitter) % self.loop
+
+    def pieces(self, start: int, stop: int):
+        """(k, first, last, where in the loop) for each stretch k heard within [start, stop),
+        in order: each piece is one slice of the loop."""
+        k = (start - self.fade) // self.length
+        while k * self.length < stop:
+            a, b = max(start, k * self.length), min(stop, (k + 1) * self.length + self.fade)
+            i = (self.offset(k) + a - k * self.length) % self.loop
+            while a < b:  # split where the loop comes round
+                cut = min(b, a + self.loop - i)
+                yield k, a, cut, i
+                a, i = cut, 0
+            k += 1
+
+    def weight(self, k: int, a: int, b: int) -> np.ndarray | None:
+        """Stretch k's gain over samples [a, b): rising over its first `fade` samples and
+        falling over the `fade` after its end, with equal power (the stretches are
+        unrelated noise); None where it is 1 throughout."""
+        begin, end = k * self.length, (k + 1) * self.length
+        if a >= begin + self.fade and b <= end:
+            return None
+        t = np.arange(a, b, dtype=np.float64)
+        rising = raised_cosine((t - begin) / self.fade)
+        falling = raised_cosine((t - end) / self.fade, falling=True)
+        return np.sin(0.5 * np.pi * np.minimum(rising, falling)).astype(np.float32)
 
 
 class Accompaniment:
@@ -68,52 +129,69 @@ class Accompaniment:
         self.channels = channels
         self.has_bed = ambience != "none"
         self.bed_peak = 0.0
-        # per channel, its two loops and their speech bands (each padded by max_block, so a
-        # block is one slice): kept apart, one contiguous array each, which numpy adds fastest
-        self._loops: list[list[np.ndarray]] = []
-        self._bands: list[list[np.ndarray]] = []
-        self._lengths = [seconds * sr for seconds in LOOP_S]
+        # per channel, its loop and the loop's speech band: kept apart, one contiguous array
+        # each, which numpy reads fastest
+        self._loops: list[np.ndarray] = []
+        self._bands: list[np.ndarray] = []
+        self._length = LOOP_S * sr
+        self.segments = Segments(sr, seed, self._length)
         if not self.has_bed:
             return
-        half = bed_gain * np.sqrt(0.5)  # two unit-RMS halves make a unit-RMS bed
         own = own_noise(ambience, sr, seed, channels, cache)
         mix = (
-            (half, 0.0)
+            (bed_gain, 0.0)
             if channels == 1
-            else (half / np.sqrt(1 + OTHER_EAR**2), half * OTHER_EAR / np.sqrt(1 + OTHER_EAR**2))
+            else (bed_gain / np.sqrt(1 + OTHER_EAR**2), bed_gain * OTHER_EAR / np.sqrt(1 + OTHER_EAR**2))
         )
         for c in range(channels):
-            loops: list[np.ndarray] = []
-            bands: list[np.ndarray] = []
-            for part, n in enumerate(self._lengths):
-                for which, into in ((0, loops), (1, bands)):
-                    # written straight into the padded array a block is sliced from: a long bed
-                    # is large, and copies of it would double the render's memory
-                    x = np.empty(n + max_block, np.float32)
-                    np.multiply(own[c][part][which], np.float32(mix[0]), out=x[:n])
-                    if mix[1]:
-                        x[:n] += own[1 - c][part][which] * np.float32(mix[1])
-                    x[n:] = x[:max_block]
-                    into.append(x)
-            # a bound on |block|, the speech band taken away or not
-            self.bed_peak = max(self.bed_peak, sum((float(np.max(np.abs(x))) for x in loops + bands), 0.0))
-            self._loops.append(loops)
-            self._bands.append(bands)
+            for which, into in ((0, self._loops), (1, self._bands)):
+                x = np.multiply(own[c][which], np.float32(mix[0]))
+                if mix[1]:
+                    x += own[1 - c][which] * np.float32(mix[1])
+                into.append(x)
+            # a bound on |sample|: two stretches at most (whose equal-power gains sum to at
+            # most sqrt 2), the speech band taken away or not
+            peak = float(np.max(np.abs(self._loops[c]))) + float(np.max(np.abs(self._bands[c])))
+            self.bed_peak = max(self.bed_peak, np.sqrt(2) * peak)
 
     def tone(self, start: int, n: int) -> np.ndarray:
         """Tone samples [start, start + n) at its peak gain (a view: do not write into it)."""
         i = start % self._period
         return self._tone[i : i + n]
 
-    def bed(self, channel: int, start: int, n: int, out: np.ndarray, speech: np.ndarray | None = None) -> np.ndarray:
+    def bed(
+        self,
+        channel: int,
+        start: int,
+        n: int,
+        out: np.ndarray,
+        gain: np.ndarray | None = None,
+        speech: np.ndarray | None = None,
+    ) -> np.ndarray:
         """One channel's bed samples [start, start + n), into `out` (the loops stay untouched).
+        `gain`: per sample, the bed's gain (its swell, the ducking, the fades), else 1;
         `speech`: per sample, the share of the speech band to take away (0 keeps it all)."""
-        (na, nb), (a, b) = self._lengths, self._loops[channel]
-        i, j = start % na, start % nb
-        np.add(a[i : i + n], b[j : j + n], out=out[:n])
-        if speech is not None:
-            ba, bb = self._bands[channel]
-            band = np.add(ba[i : i + n], bb[j : j + n])
-            band *= speech[:n]
-            out[:n] -= band
+        loop, band = self._loops[channel], self._bands[channel]
+        filled = 0  # out[:filled] holds the stretches so far
+        for k, a, b, i in self.segments.pieces(start, start + n):
+            lo, hi = a - start, b - start
+            w = self.segments.weight(k, a, b)
+            if gain is not None:
+                w = gain[lo:hi] if w is None else w * gain[lo:hi]
+            # most blocks lie inside one stretch: written straight into `out`
+            into = out[lo:hi] if filled <= lo else np.empty(hi - lo, np.float32)
+            if w is None:
+                np.copyto(into, loop[i : i + hi - lo])
+            else:
+                np.multiply(loop[i : i + hi - lo], w, out=into)
+            if speech is not None:
+                taken = band[i : i + hi - lo] * speech[lo:hi]
+                if w is not None:
+                    taken *= w
+                into -= taken
+            if filled > lo:  # the stretch before still fades out here
+                joined = min(filled, hi)
+                out[lo:joined] += into[: joined - lo]
+                out[joined:hi] = into[joined - lo :]
+            filled = max(filled, hi)
         return out[:n]

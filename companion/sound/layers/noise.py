@@ -14,7 +14,7 @@ import numpy as np
 
 from companion.cache import ClipCache, clip_key
 
-NOISE_VERSION = 3  # bump when the shaping below changes: it is part of the cache key
+NOISE_VERSION = 4  # bump when the shaping below changes: it is part of the cache key
 LOWEST_HZ = 20.0  # nothing below: no speaker plays it, and it only uses headroom
 # Where speech lives: a recogniser (and a listener) loses words to noise here first.
 SPEECH_BAND_HZ = (700.0, 4000.0)
@@ -23,11 +23,14 @@ SPEECH_BAND_HZ = (700.0, 4000.0)
 def _shape(freqs: np.ndarray, kind: str) -> np.ndarray:
     f = np.maximum(freqs, np.float32(1.0))  # below 20 Hz is zero anyway
     if kind == "brown":
-        # darker than pink (-4.8 dB an octave, most of it 120-2000 Hz), but not sub-bass: a
-        # phone's speaker keeps the bed's character and loses about 3.6 dB of it, not 10.7
-        tilt, hp, lp = f**-0.8, 120.0, 2000.0
+        # darker than pink (-4.2 dB an octave, most of it 180-1800 Hz), but not sub-bass: a
+        # phone's speaker keeps the bed's character and loses about 2.2 dB of it. A bed that
+        # loses more there than the voice (1.5 dB) widens a session's loudness range on a
+        # phone by the difference: -4.8 dB an octave from 120 Hz lost 3.6 dB, and the deep
+        # bed before that 10.7.
+        tilt, hp, lp = f**-0.7, 180.0, 1800.0
     else:
-        tilt, hp, lp = 1 / np.sqrt(f), 60.0, 3000.0
+        tilt, hp, lp = 1 / np.sqrt(f), 60.0, 3500.0
     shape = tilt / np.sqrt(1 + (hp / f) ** 8) / np.sqrt(1 + (f / lp) ** 4)
     return np.where(f < LOWEST_HZ, 0.0, shape)
 
