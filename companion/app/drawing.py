@@ -17,8 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from companion.errors import OutputError
-from companion.process import end_with_parent
+from companion import OutputError, end_with_parent
 
 T = TypeVar("T")
 
@@ -115,7 +114,7 @@ class _Failed:
 def _guarded(work: Callable[..., T], *args: Any) -> T | _Failed:
     """In the drawing process: a failure comes back as data (a library error is kept whole;
     anything else by its kind), never as a traceback on the app's terminal."""
-    from companion.errors import CompanionError
+    from companion import CompanionError
 
     try:
         return work(*args)

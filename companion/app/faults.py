@@ -24,8 +24,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from companion import CompanionError
 from companion.app.web import PAGES, page, words
-from companion.errors import CompanionError
 
 PACKAGE = Path(__file__).resolve().parents[1]  # companion/
 JSON_PATHS = ("/jobs/",)  # asked for by the pages' own script only

@@ -11,12 +11,12 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
+from companion import REPORT_DAYS, BadInput, Journal, write_report
+from companion import JournalEntry as Entry
+from companion import export_journal as export_csv
+from companion import gather_report as gather
 from companion.app.jobs import off_the_loop
 from companion.app.web import AppState, NotHere, back_to, page, ratings_from, state_of, words
-from companion.errors import BadInput
-from companion.journal.export import export_csv
-from companion.journal.report import REPORT_DAYS, gather, write_report
-from companion.journal.store import Entry, Journal
 
 SHOWN = 60  # the latest entries listed; the CSV export has them all
 
@@ -85,7 +85,7 @@ async def delete(request: Request) -> Response:
 
 
 def _plot(entries: list[Entry], path: Path) -> None:
-    from companion.pictures.draw import plot_journal  # matplotlib: a second to import, off the loop too
+    from companion import plot_journal
 
     plot_journal(entries, path)
 

@@ -17,6 +17,22 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
+from companion import (
+    AMBIENCES,
+    MASSAGE,
+    MAX_MINUTES,
+    BadInput,
+    CompanionError,
+    DeviceOutput,
+    OutputError,
+    SessionOptions,
+    SessionPlan,
+    Status,
+    clock,
+    make_plan,
+    make_session,
+    play,
+)
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import start_making
@@ -33,16 +49,6 @@ from companion.app.web import (
     who_asks,
     words,
 )
-from companion.errors import BadInput, CompanionError, OutputError
-from companion.live.player import play
-from companion.modes import MASSAGE
-from companion.options import AMBIENCES, SessionOptions
-from companion.output.devices import DeviceOutput
-from companion.output.stream import Status
-from companion.plan.model import SessionPlan
-from companion.plan.profile import MAX_MINUTES
-from companion.session import make_plan, make_session
-from companion.timefmt import clock
 
 ROWS = 8  # regions the editor offers
 LENGTHS = (30, 45, 60, 90)  # minutes; the regions fit inside, the last running to the end
@@ -209,7 +215,7 @@ def _png(state: AppState, job: Job) -> Path:
 
 
 def _plot_plan(plan: SessionPlan, path: Path) -> None:
-    from companion.pictures.draw import plot_plan  # matplotlib: in the drawing process
+    from companion import plot_plan
 
     plot_plan(plan, path)
 

@@ -10,17 +10,25 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from companion import DEFAULT_PACK_NAME as DEFAULT_NAME
+from companion import (
+    OWNER_ONLY_DIR,
+    SAFETY_SCREEN,
+    BadInput,
+    PackOptions,
+    choose_tracks,
+    file_safe,
+    make_pack,
+    script_json,
+    written_atomically,
+)
+from companion import PACK_FORMATS as FORMATS
+from companion import PackManifest as Manifest
+from companion import pack_card as card
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import made_here
 from companion.app.web import AppState, Made, NotHere, back_to, chosen, page, state_of, who_asks, words
-from companion.atomic import written_atomically
-from companion.errors import BadInput
-from companion.pack.make import choose_tracks, make_pack
-from companion.pack.model import DEFAULT_NAME, FORMATS, Manifest, PackOptions, file_safe
-from companion.pack.page import card, script_json
-from companion.paths import OWNER_ONLY_DIR
-from companion.safety import SAFETY_SCREEN
 
 ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
 BYTES_PER_S = {"mp3": 24_000, "ogg": 20_000, "opus": 12_000, "flac": 110_000}  # stereo, above what each gives

@@ -8,10 +8,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from companion import BadInput
 from companion.app.devices import CODE_VALID_S, TooSoon, device_name
 from companion.app.guard import DEVICE_COOKIE, session_cookie
 from companion.app.web import AppState, back_to, page, state_of, words
-from companion.errors import BadInput
 
 DEVICE_DAYS = 365  # a paired device stays paired until it is removed (or a year unused)
 

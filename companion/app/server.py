@@ -28,7 +28,8 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from companion import interrupts
+from companion import PACK_PAGE_FOLDER as PACK_HERE
+from companion import BadInput, OutputError, data_dir, default_cover, interrupts, private_folder
 from companion.app import journal, massage, pack, pairing, sessions, voices
 from companion.app.announce import Announcement, local_name
 from companion.app.faults import HANDLERS, Faults, quiet_form_parser
@@ -36,10 +37,6 @@ from companion.app.guard import Door, Guard, Owner
 from companion.app.instance import Claim, Running
 from companion.app.room import DISK_BUDGET
 from companion.app.web import HERE, AppState, back_to
-from companion.errors import BadInput, OutputError
-from companion.pack.page import HERE as PACK_HERE
-from companion.paths import data_dir, private_folder
-from companion.plan.catalogue import default_cover
 
 HOST = "127.0.0.1"
 GET, BOTH = ["GET"], ["GET", "POST"]

@@ -12,6 +12,28 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from companion import (
+    CAREGIVER,
+    OWNER_ONLY_DIR,
+    SAFETY_SCREEN,
+    SAMPLE_RATE,
+    BadInput,
+    Journal,
+    Ratings,
+    Session,
+    SessionOptions,
+    check_options,
+    confirm_safety,
+    file_safe,
+    make_session,
+    options_for_kind,
+    render,
+)
+from companion import CHECK_IN_GOALS as GOALS
+from companion import SESSION_KINDS as KINDS
+from companion import CheckInAnswers as Answers
+from companion import check_in as choose
+from companion import recorded_voices as list_voices
 from companion.app.faults import answer, wants_json
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
@@ -32,17 +54,6 @@ from companion.app.web import (
     who_asks,
     words,
 )
-from companion.errors import BadInput
-from companion.journal.store import Journal, Ratings
-from companion.modes import CAREGIVER
-from companion.options import SessionOptions
-from companion.pack.model import file_safe
-from companion.paths import OWNER_ONLY_DIR
-from companion.plan.checkin import GOALS, KINDS, Answers, choose, options_for_kind
-from companion.plan.profile import SAMPLE_RATE
-from companion.safety import SAFETY_SCREEN, confirm_safety
-from companion.session import Session, check_options, make_session, render
-from companion.voice.recorded import list_voices
 
 ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"

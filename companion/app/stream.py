@@ -15,9 +15,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
+from companion import Session, owner_only
 from companion.app.jobs import Job
-from companion.paths import owner_only
-from companion.session import Session
 
 HEADER_BYTES = 44
 CHUNK = 256 * 1024

@@ -17,16 +17,26 @@ from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 
+from companion import (
+    OWNER_ONLY_DIR,
+    SAMPLE_RATE,
+    BadInput,
+    CompanionError,
+    Energy,
+    RecordedVoice,
+    builtin_scripts,
+    import_takes,
+    numbered_files,
+    resolve_script,
+    script_phrases,
+)
+from companion import RECORDING_CONSENT as CONSENT
+from companion import TAKE_FORMATS as FORMATS
+from companion import check_spoken_name as check_name
+from companion import recorded_voices as list_voices
 from companion.app.jobs import Job
 from companion.app.sessions import made_here
 from companion.app.web import Made, NotHere, back_to, chosen, page, save_upload, state_of, words
-from companion.errors import BadInput, CompanionError
-from companion.paths import OWNER_ONLY_DIR
-from companion.plan.catalogue import builtin_scripts, resolve_script
-from companion.plan.profile import SAMPLE_RATE, Energy
-from companion.plan.scripts import check_name
-from companion.voice.recorded import CONSENT, RecordedVoice, list_voices, script_phrases
-from companion.voice.takes import FORMATS, import_takes, numbered_files
 
 MAX_FILES = 300  # more phrases than any built-in script has
 TAKE_NAME = re.compile(r"^\d{1,4}\.[A-Za-z0-9]{2,4}$")  # 001.m4a: a phrase's number and a format

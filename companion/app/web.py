@@ -19,17 +19,26 @@ from starlette.datastructures import FormData, ImmutableMultiDict, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from companion import (
+    GUIDE_NOTE,
+    STOP_RULE,
+    SYMPTOMS,
+    BadInput,
+    DoesNotFit,
+    OutputError,
+    Ratings,
+    SessionOptions,
+    SessionRecord,
+    cache_dir,
+    check_options,
+)
+from companion import HONEST_NOTE as HONEST
+from companion import PACK_PAGE_FOLDER as PACK_HERE
+from companion import RATING_QUESTIONS as QUESTIONS
 from companion.app.devices import Devices, Pairing
 from companion.app.drawing import Drawing
 from companion.app.jobs import Job, Jobs
 from companion.app.room import DISK_BUDGET, FREE_FLOOR, Budget, NoRoom, Slots, mark_owner, remove, size_of, sweep
-from companion.errors import BadInput, DoesNotFit, OutputError
-from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings, SessionRecord
-from companion.options import SessionOptions
-from companion.pack.page import GUIDE_NOTE, HONEST
-from companion.pack.page import HERE as PACK_HERE
-from companion.paths import cache_dir
-from companion.session import STOP_RULE, check_options
 
 HERE = Path(__file__).resolve().parent
 T = TypeVar("T")

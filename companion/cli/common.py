@@ -10,14 +10,9 @@ from collections.abc import Callable
 
 import click
 
-from companion import interrupts
+from companion import BadInput, Journal, Notice, Output, PlayResult, Ratings, Session, interrupts
+from companion import play as play_session
 from companion.cli.asking import ask_ratings, can_ask
-from companion.errors import BadInput
-from companion.journal.store import Journal, Ratings
-from companion.live.player import PlayResult
-from companion.live.player import play as play_session
-from companion.output.stream import Output
-from companion.session import Notice, Session
 
 
 def ask_to_confirm(yes: bool):

@@ -9,10 +9,23 @@ from pathlib import Path
 
 import click
 
-from companion.errors import CompanionError, ScriptError
-from companion.modes import MASSAGE, MODES, PART_NAMES
-from companion.options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions, text_problem
-from companion.plan.profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, PACING, Energy
+from companion import (
+    AMBIENCES,
+    DEFAULT_CHIME_EVERY,
+    MASSAGE,
+    MAX_BREATH_RATE,
+    MAX_MINUTES,
+    MIN_BREATH_RATE,
+    MIN_MINUTES,
+    MODES,
+    PACING,
+    PART_NAMES,
+    CompanionError,
+    Energy,
+    ScriptError,
+    SessionOptions,
+    text_problem,
+)
 
 DEFAULTS = SessionOptions()  # every default below comes from here
 BY_ENERGY_MINUTES = " / ".join(f"{p.default_minutes:g}" for p in PACING.values())

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
+from companion import DEFAULT_PACK_NAME as DEFAULT_NAME
+from companion import PACK_FORMATS as FORMATS
+from companion import PackOptions, make_pack
 from companion.cli.common import ask_to_confirm
 from companion.cli.options import UserPath
 from companion.cli.progress import ProgressBar
-from companion.pack.make import make_pack
-from companion.pack.model import DEFAULT_NAME, FORMATS, PackOptions
 
 
 def _words(text: str | None) -> tuple[str, ...] | None:

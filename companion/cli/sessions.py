@@ -7,6 +7,19 @@ from pathlib import Path
 
 import click
 
+from companion import (
+    BadInput,
+    DeviceOutput,
+    NoDevice,
+    SessionPlan,
+    check_output_path,
+    clock,
+    make_plan,
+    make_session,
+    no_output_reason,
+    output_devices,
+)
+from companion import render as render_session
 from companion.cli.common import (
     ask_to_confirm,
     finish_in_journal,
@@ -17,13 +30,6 @@ from companion.cli.common import (
 from companion.cli.options import Device, UserPath, session_options
 from companion.cli.options import options as _options
 from companion.cli.progress import VoiceProgress
-from companion.errors import BadInput
-from companion.output.devices import DeviceOutput, NoDevice, no_output_reason, output_devices
-from companion.output.sinks import check_output_path
-from companion.plan.model import SessionPlan
-from companion.session import make_plan, make_session
-from companion.session import render as render_session
-from companion.timefmt import clock
 
 
 @click.command()
@@ -51,8 +57,7 @@ def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw) -> None:
         else:
             plan = make_plan(_options(kw), progress=progress)
     if plot is not None:
-        from companion.pictures.draw import plot_plan
-        from companion.sound.loudness import short_term_of_blocks
+        from companion import plot_plan, short_term_of_blocks
 
         loudness = short_term_of_blocks(session.blocks(), plan.sample_rate) if with_audio else None
         plot_plan(plan, plot, loudness)

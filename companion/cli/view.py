@@ -7,10 +7,7 @@ import sys
 
 import numpy as np
 
-from companion.output.stream import Status
-from companion.plan.model import SessionPlan
-from companion.sound.envelopes import BreathEnvelope
-from companion.timefmt import clock
+from companion import BreathEnvelope, SessionPlan, Status, clock
 
 _envelopes: dict[int, tuple[SessionPlan, BreathEnvelope]] = {}
 

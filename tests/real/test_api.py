@@ -1,5 +1,6 @@
 """The library API, used as a program would use it: no command line in between."""
 
+import os
 import re
 import signal
 import subprocess
@@ -176,3 +177,18 @@ def test_a_session_made_to_play_at_once_still_renders_whole(tmp_path):
     x, _ = read(written.path)
     voice = lufs(spans(x, SR, [(e.start / SR, e.end / SR) for e in session.plan.narration]), SR)
     assert voice == pytest.approx(-18, abs=1.5)
+
+
+def test_the_journal_example_runs_as_written(tmp_path):
+    """The API page's second example (the check-in, the journal and its papers, recorded
+    voices), run as a program would run it, in a user data folder of its own."""
+    page = (ROOT / "docs" / "api.md").read_text()
+    example = re.search(r"## The journal, the check-in.*?```python\n(.*?)```", page, re.S).group(1)
+    env = {**os.environ, **{f"XDG_{k}_HOME": str(tmp_path / k.lower()) for k in ("DATA", "CACHE", "CONFIG")}}
+    done = subprocess.run(
+        [sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == ["Low energy and short of breath: Breathing easy, 6 minutes", "1 entries; 4"]
+    assert {"journal.png", "for-the-team.pdf", "journal.csv"} <= {p.name for p in tmp_path.iterdir()}
+    assert (tmp_path / "data" / "companion" / "journal.sqlite3").exists()
