@@ -8,7 +8,7 @@ import math
 import numpy as np
 import soundfile as sf
 
-from companion.sound import loudness
+from companion.dsp import levels
 
 __all__ = [
     "read",
@@ -137,7 +137,7 @@ def lufs(x: np.ndarray, sr: int) -> float:
     under their mean) from the momentary loudness; pyloudnorm's loop over the blocks took 6 s
     for a 30-minute track. A sound shorter than a block goes to pyloudnorm, tiled."""
     if len(x) < int(0.4 * sr):
-        return loudness.lufs(x, sr)
+        return levels.lufs(x, sr)
     blocks = momentary(x, sr)
     power = 10 ** ((blocks[blocks >= -70.0] + 0.691) / 10)
     if len(power) == 0:

@@ -1,31 +1,11 @@
-"""Loudness measured while rendering: integrated loudness (ITU-R BS.1770 via pyloudnorm) of
-clips, and the loudest moments of clips, chimes and the bed, K-weighted in the frequency
+"""Loudness measured while rendering (integrated loudness of a clip is companion.dsp.levels):
+the loudest moments of clips, chimes and the bed, K-weighted in the frequency
 domain. The meters only the tests use (loudness range, true peak, momentary loudness of a
 whole mix) live in tests/audio_checks.py."""
 
 from __future__ import annotations
 
 import numpy as np
-
-_METERS: dict = {}
-
-
-def lufs(x: np.ndarray, sr: int) -> float:
-    """Integrated loudness in LUFS; -inf for silence. Short signals are tiled to 0.5 s."""
-    import pyloudnorm  # slow to import: only where loudness is measured
-
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    if len(x) < sr // 2:
-        x = np.tile(x, (int(np.ceil(sr / 2 / max(len(x), 1))), 1))
-    meter = _METERS.setdefault(sr, pyloudnorm.Meter(sr))
-    return float(meter.integrated_loudness(x))
-
-
-def db_to_gain(db: float) -> float:
-    return float(10 ** (db / 20))
-
 
 # ITU-R BS.1770's K-weighting as the standard gives it: two biquads at 48 kHz (a high shelf
 # of about +4 dB above 1.5 kHz, and a high pass at 38 Hz).

@@ -14,12 +14,12 @@ import numpy as np
 
 from companion import interrupts
 from companion.cache import ClipCache
+from companion.dsp.levels import db_to_gain
 from companion.plan.model import SessionPlan
 from companion.sound.envelopes import BreathEnvelope, Ducker, SessionFade
 from companion.sound.layers.accompaniment import Accompaniment
 from companion.sound.layers.chime import ChimeLayer
 from companion.sound.layers.narration import NarrationLayer
-from companion.sound.loudness import db_to_gain
 from companion.sound.mixer import MASTER_CEILING_DB, limit
 
 QUANTUM = 131072  # internal block (3 s): large enough that Python overhead is small

@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
-from companion.sound.envelopes import raised_cosine
-from companion.sound.loudness import db_to_gain, lufs
-from companion.sound.mixer import smooth_within
+from companion.dsp.levels import db_to_gain, lufs
+from companion.dsp.shapes import raised_cosine, smooth_within
 
 VOICE_LUFS = -18.0
 CLIP_CEILING_DBTP = -2.0  # leaves room for the quiet bed under the voice; master ceiling is -1

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from companion.dsp.levels import lufs
 from companion.errors import BadInput
-from companion.sound.loudness import lufs
 from companion.textfiles import read_limited
 from companion.voice.clips import prepare_clip
 from companion.voice.recorded import RecordedVoice

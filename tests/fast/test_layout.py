@@ -30,6 +30,7 @@ ROOMS = [
         "version",
         "printable",
     },
+    {"dsp"},
     {"plan"},
     {"sound"},
     {"voice"},
@@ -92,6 +93,19 @@ def test_imports_run_downward_only():
             if RANK[room(target)] > RANK[room(name)]:
                 upward.append(f"{name} imports {target}")
     assert not upward, "imports that run upward:\n" + "\n".join(upward)
+
+
+def test_voice_and_sound_stand_side_by_side_on_dsp():
+    """voice/ makes the clips and sound/ mixes them: neither imports the other (a clip reaches
+    the renderer as a function); the signal helpers both need live in dsp/, below both."""
+    mods = modules()
+    crossing = [
+        f"{name} imports {target}"
+        for name, path in mods.items()
+        for target in imports_of(path, set(mods))
+        if {room(name), room(target)} == {"sound", "voice"}
+    ]
+    assert not crossing, "voice and sound reach into each other:\n" + "\n".join(crossing)
 
 
 def test_no_import_circles():

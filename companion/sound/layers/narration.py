@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from companion.dsp.levels import db_to_gain
 from companion.errors import VoiceError
 from companion.plan.model import PlacedClip
-from companion.sound.loudness import db_to_gain, momentary_peak
+from companion.sound.loudness import momentary_peak
 
 # After a long quiet the voice comes back softly: every phrase of its first line has its
 # loudest 400 ms at most this far over the quiet bed before it, so the words never jump far
