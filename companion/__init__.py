@@ -42,11 +42,23 @@ _EXPORTS = {
     # Options: their choices and ranges
     "Energy": "companion.plan.profile",
     "PACING": "companion.plan.profile",
+    "GENTLE_FLOOR": "companion.plan.profile",
     "SAMPLE_RATE": "companion.plan.profile",
-    "MIN_MINUTES": "companion.plan.profile",
-    "MAX_MINUTES": "companion.plan.profile",
-    "MIN_BREATH_RATE": "companion.plan.profile",
-    "MAX_BREATH_RATE": "companion.plan.profile",
+    "MIN_MINUTES": "companion.options",
+    "MAX_MINUTES": "companion.options",
+    "MIN_BREATH_RATE": "companion.options",
+    "MAX_BREATH_RATE": "companion.options",
+    "MIN_EXHALE_RATIO": "companion.options",
+    "MAX_EXHALE_RATIO": "companion.options",
+    "MIN_CHIME_EVERY": "companion.options",
+    "MAX_CHIME_EVERY": "companion.options",
+    "MIN_REGION_MINUTES": "companion.options",
+    "LEAST_SCORE": "companion.options",
+    "MOST_SCORE": "companion.options",
+    "SPOKEN_NAME_CHARS": "companion.plan.scripts:NAME_CHARS",
+    "VOICE_NAME_CHARS": "companion.voice.recorded",
+    "NOTE_CHARS": "companion.journal.store:MAX_NOTE",
+    "PACK_NAME_CHARS": "companion.pack.model:MAX_NAME",
     "AMBIENCES": "companion.options",
     "DEFAULT_CHIME_EVERY": "companion.options",
     "text_problem": "companion.options",
@@ -160,18 +172,25 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     from companion.journal.export import export_csv as export_journal
     from companion.journal.report import CareTeamReport, REPORT_DAYS, gather as gather_report, write_report
     from companion.journal.store import (
-        Journal, Entry as JournalEntry, QUESTIONS as RATING_QUESTIONS, Ratings, SYMPTOMS, SessionRecord
+        Journal, Entry as JournalEntry, MAX_NOTE as NOTE_CHARS, QUESTIONS as RATING_QUESTIONS,
+        Ratings, SYMPTOMS, SessionRecord
     )
     from companion.live.player import PlayResult, play
     from companion.modes import CAREGIVER, MASSAGE, MODES, Mode, PART_NAMES
-    from companion.options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions, text_problem
+    from companion.options import (
+        AMBIENCES, DEFAULT_CHIME_EVERY, LEAST_SCORE, MAX_BREATH_RATE, MAX_CHIME_EVERY, MAX_EXHALE_RATIO, MAX_MINUTES,
+        MIN_BREATH_RATE, MIN_CHIME_EVERY, MIN_EXHALE_RATIO, MIN_MINUTES, MIN_REGION_MINUTES, MOST_SCORE,
+        SessionOptions, text_problem
+    )
     from companion.output.devices import DeviceOutput, NoDevice, no_output_reason, output_devices
     from companion.output.sinks import check_output_path
     from companion.output.stream import Output, Status
     from companion.output.tags import Chapter, TrackTags
     from companion.pack.make import PackResult, choose_tracks, make_pack
     from companion.pack.model import (
-        DEFAULT_NAME as DEFAULT_PACK_NAME, FORMATS as PACK_FORMATS, Manifest as PackManifest, PackOptions,
+        DEFAULT_NAME as DEFAULT_PACK_NAME, FORMATS as PACK_FORMATS, Manifest as PackManifest,
+        MAX_NAME as PACK_NAME_CHARS,
+        PackOptions,
         file_safe
     )
     from companion.pack.page import (
@@ -188,11 +207,10 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         choose as check_in, offered_minutes, options_for_kind
     )
     from companion.plan.model import SessionPlan
-    from companion.plan.profile import (
-        Energy, MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, PACING, SAMPLE_RATE
-    )
+    from companion.plan.profile import Energy, GENTLE_FLOOR, PACING, SAMPLE_RATE
     from companion.plan.scripts import (
-        Entry as ScriptEntry, check_name as check_spoken_name, claim_warnings, load_script, personalise
+        Entry as ScriptEntry, NAME_CHARS as SPOKEN_NAME_CHARS, check_name as check_spoken_name, claim_warnings,
+        load_script, personalise
     )
     from companion.process import end_with_parent
     from companion.safety import SAFETY_SCREEN, confirm_safety
@@ -206,7 +224,8 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     from companion.voice.narrator import Narrator
     from companion.voice.piper_voice import add_voice, added_voice_path, list_added_voices
     from companion.voice.recorded import (
-        CONSENT as RECORDING_CONSENT, RecordedVoice, list_voices as recorded_voices, script_phrases
+        CONSENT as RECORDING_CONSENT, RecordedVoice, VOICE_NAME_CHARS, list_voices as recorded_voices,
+        script_phrases
     )
     from companion.voice.recorder import RATE as RECORDING_RATE, level_bar, play_back, record as record_take
     from companion.voice.takes import FORMATS as TAKE_FORMATS, import_takes, numbered_files, take_for
@@ -234,14 +253,16 @@ def __dir__() -> list[str]:
 __all__ = [
     "AMBIENCES", "BadInput", "BreathEnvelope", "CAREGIVER", "CHECK_IN_GOALS", "CareTeamReport", "Chapter",
     "CheckInAnswers", "CheckInChoice", "CompanionError", "DEFAULT_CHIME_EVERY", "DEFAULT_PACK_NAME",
-    "DeviceOutput", "DoesNotFit", "Energy", "GUIDE_NOTE", "HONEST_NOTE", "Interrupted", "Journal", "JournalEntry",
-    "MASSAGE", "MAX_BREATH_RATE", "MAX_MINUTES", "MIN_BREATH_RATE", "MIN_MINUTES", "MODES", "Mode", "Narrator",
-    "NoDevice", "Notice", "OWNER_ONLY_DIR", "OWNER_ONLY_FILE", "Output", "OutputError", "PACING", "PACK_FORMATS",
-    "PACK_PAGE_FOLDER", "PART_NAMES", "PackManifest", "PackOptions", "PackResult", "PlayResult",
-    "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE", "REPORT_DAYS", "Ratings", "RecordedVoice",
-    "Rendered", "SAFETY_SCREEN", "SAMPLE_RATE", "SESSION_KINDS", "STOP_RULE", "SYMPTOMS", "ScriptEntry",
-    "ScriptError", "Session", "SessionOptions", "SessionPlan", "SessionRecord", "Status", "TAKE_FORMATS",
-    "TrackTags", "add_voice", "added_voice_path", "builtin_folder", "builtin_script", "builtin_scripts",
+    "DeviceOutput", "DoesNotFit", "Energy", "GENTLE_FLOOR", "GUIDE_NOTE", "HONEST_NOTE", "Interrupted", "Journal",
+    "JournalEntry", "LEAST_SCORE", "MASSAGE", "MAX_BREATH_RATE", "MAX_CHIME_EVERY", "MAX_EXHALE_RATIO",
+    "MAX_MINUTES", "MIN_BREATH_RATE", "MIN_CHIME_EVERY", "MIN_EXHALE_RATIO", "MIN_MINUTES", "MIN_REGION_MINUTES",
+    "MODES", "MOST_SCORE", "Mode", "NOTE_CHARS", "Narrator", "NoDevice", "Notice", "OWNER_ONLY_DIR",
+    "OWNER_ONLY_FILE", "Output", "OutputError", "PACING", "PACK_FORMATS", "PACK_NAME_CHARS", "PACK_PAGE_FOLDER",
+    "PART_NAMES", "PackManifest", "PackOptions", "PackResult", "PlayResult", "RATING_QUESTIONS",
+    "RECORDING_CONSENT", "RECORDING_RATE", "REPORT_DAYS", "Ratings", "RecordedVoice", "Rendered", "SAFETY_SCREEN",
+    "SAMPLE_RATE", "SESSION_KINDS", "SPOKEN_NAME_CHARS", "STOP_RULE", "SYMPTOMS", "ScriptEntry", "ScriptError",
+    "Session", "SessionOptions", "SessionPlan", "SessionRecord", "Status", "TAKE_FORMATS", "TrackTags",
+    "VOICE_NAME_CHARS", "add_voice", "added_voice_path", "builtin_folder", "builtin_script", "builtin_scripts",
     "cache_dir", "check_in", "check_options", "check_output_path", "check_spoken_name", "check_writable",
     "choose_tracks", "claim_warnings", "clock", "confirm_safety", "data_dir", "default_cover", "end_with_parent",
     "export_journal", "file_safe", "gather_report", "import_takes", "interrupts", "level_bar",

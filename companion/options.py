@@ -15,8 +15,16 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from companion.errors import BadInput
 
+# Each option's choices and range, declared here once: the library checks them, and the command
+# line, the app's forms and the docs read them from here (defaults are SessionOptions' own).
 AMBIENCES = ("pink", "brown", "none")
+MIN_MINUTES, MAX_MINUTES = 2.0, 180.0  # a session's length (a mode may ask for more: modes.py)
+MIN_BREATH_RATE, MAX_BREATH_RATE = 4.5, 40.0  # the listener's own rate: anything a person might breathe at
+MIN_EXHALE_RATIO, MAX_EXHALE_RATIO = 1.0, 2.0  # the out-breath over the in-breath
+MIN_CHIME_EVERY, MAX_CHIME_EVERY = 5.0, 60.0  # minutes between a massage track's chimes (or 0: none)
 DEFAULT_CHIME_EVERY = 15.0  # massage tracks without regions: a soft chime every 15 minutes
+MIN_REGION_MINUTES = 1.0  # each massage region
+LEAST_SCORE, MOST_SCORE = 0, 10  # each journal rating, and the check-in's energy score
 Regions = tuple[tuple[str, float], ...]  # (region, minutes) in order
 
 

@@ -37,6 +37,7 @@ from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import start_making
 from companion.app.web import (
+    DEFAULTS,
     AppState,
     NotHere,
     back_to,
@@ -51,6 +52,7 @@ from companion.app.web import (
 )
 
 ROWS = 8  # regions the editor offers
+AMBIENCE_WORDS = {"pink": "Soft", "brown": "Deep", "none": "Tone only"}  # the app's words for the library's
 LENGTHS = (30, 45, 60, 90)  # minutes; the regions fit inside, the last running to the end
 COMMANDS = {"pause": "pause", "louder": "louder", "softer": "softer", "extend": "extend", "stop": "stop"}
 PICTURE_BYTES = 2 * MB
@@ -153,7 +155,7 @@ def _options(form: FormData) -> SessionOptions:
         mode=MASSAGE.name,
         regions=tuple(regions) or None,
         minutes=number(form, "minutes"),  # a therapist's track's length: the library's rule
-        ambience=chosen(form, "ambience", AMBIENCES) or "pink",
+        ambience=chosen(form, "ambience", AMBIENCES) or DEFAULTS.ambience,
     )
 
 
@@ -162,7 +164,7 @@ def _shown(state: AppState, **more: Any) -> dict[str, Any]:
         "rows": range(ROWS),
         "lengths": LENGTHS,
         "longest": MAX_MINUTES,
-        "ambiences": AMBIENCES,
+        "ambiences": [(a, AMBIENCE_WORDS[a]) for a in AMBIENCES],
         "live": state.live,
         **more,
     }

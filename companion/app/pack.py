@@ -28,9 +28,20 @@ from companion import pack_card as card
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import made_here
-from companion.app.web import AppState, Made, NotHere, back_to, chosen, page, state_of, who_asks, words
+from companion.app.web import (
+    ENERGIES,
+    PACK_DEFAULTS,
+    AppState,
+    Made,
+    NotHere,
+    back_to,
+    chosen,
+    page,
+    state_of,
+    who_asks,
+    words,
+)
 
-ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
 BYTES_PER_S = {"mp3": 24_000, "ogg": 20_000, "opus": 12_000, "flac": 110_000}  # stereo, above what each gives
 FORMAT_WORDS = {"mp3": "MP3 (any phone)", "ogg": "Ogg", "opus": "Opus (smallest)", "flac": "FLAC (lossless)"}
 
@@ -59,7 +70,7 @@ async def pack(request: Request) -> Response:
         opts = PackOptions(
             name=str(form.get("name") or "").strip() or DEFAULT_NAME,
             energies=energies,
-            format=chosen(form, "format", FORMATS) or "mp3",
+            format=chosen(form, "format", FORMATS) or PACK_DEFAULTS.format,
             massage=form.get("massage") == "yes",
             caregiver=form.get("caregiver") == "yes",
         )

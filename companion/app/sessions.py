@@ -14,6 +14,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from companion import (
     CAREGIVER,
+    LEAST_SCORE,
+    MOST_SCORE,
     OWNER_ONLY_DIR,
     SAFETY_SCREEN,
     SAMPLE_RATE,
@@ -39,6 +41,8 @@ from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.stream import HEADER_BYTES, wav_response, wav_size, write_wav
 from companion.app.web import (
+    DEFAULTS,
+    ENERGIES,
     AppState,
     Heard,
     Made,
@@ -55,7 +59,7 @@ from companion.app.web import (
     words,
 )
 
-ENERGIES = (("low", "Low"), ("medium", "Some"), ("high", "Good"))
+GOAL_CHOICES = tuple((goal, said[:1].upper() + said[1:]) for goal, said in GOALS.items())
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
 MP3_BYTES_PER_S = 24_000  # 192 kbit/s: above what the MP3s' quality setting gives (about 165)
 REPLACED_WORDS = "Your earlier {} was still being made on this device; it has stopped, and this one takes its place."
@@ -141,10 +145,10 @@ def _make(options: SessionOptions, state: AppState, job: Job) -> Session:
 async def today(request: Request) -> Response:
     state = state_of(request)
     if request.method == "GET":
-        return page(request, "today.html", goals=GOALS, lengths=LENGTHS)
+        return page(request, "today.html", goals=GOAL_CHOICES, lengths=LENGTHS)
     form = await request.form()
     try:
-        score = number(form, "energy_score", 0, 10)
+        score = number(form, "energy_score", LEAST_SCORE, MOST_SCORE)
         breathless = chosen(form, "breathless", ("yes", "no"))
         answers = Answers(
             None if score is None else int(score),
@@ -155,14 +159,14 @@ async def today(request: Request) -> Response:
         choice = choose(answers)
         options, note = fitted(choice.options())
     except BadInput as exc:
-        return page(request, "today.html", 400, goals=GOALS, lengths=LENGTHS, error=words(exc))
-    before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
+        return page(request, "today.html", 400, goals=GOAL_CHOICES, lengths=LENGTHS, error=words(exc))
+    before = Ratings(tiredness=MOST_SCORE - answers.energy_score) if answers.energy_score is not None else None
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
     reason = choice.reason + "." + (f" {note}" if note else "")
     try:
         heard = start_hearing(state, options, reason, who_asks(request), checkin, before)
     except NoRoom as exc:
-        return page(request, "today.html", 503, goals=GOALS, lengths=LENGTHS, error=words(exc))
+        return page(request, "today.html", 503, goals=GOAL_CHOICES, lengths=LENGTHS, error=words(exc))
     return back_to(f"/session/{heard.job.id}")
 
 
@@ -174,11 +178,11 @@ async def listen(request: Request) -> Response:
         return page(request, "listen.html", **shown)
     form = await request.form()
     try:
-        kind = chosen(form, "kind", tuple(KINDS)) or "relax"
+        kind = chosen(form, "kind", tuple(KINDS)) or next(iter(KINDS))  # the first is the usual
         voice = chosen(form, "voice", tuple(voices))
         options = options_for_kind(
             kind,
-            energy=chosen(form, "energy", tuple(e for e, _ in ENERGIES)) or "medium",
+            energy=chosen(form, "energy", tuple(e for e, _ in ENERGIES)) or DEFAULTS.energy,
             minutes=number(form, "minutes"),
             voice=voice,
             fill_with_tts=voice is not None,
@@ -203,7 +207,12 @@ def _play_or_make(request: Request, form: FormData, options: SessionOptions, rea
 # -- Caregiver --------------------------------------------------------------------------
 async def caregiver(request: Request) -> Response:
     state = state_of(request)
-    shown: dict[str, Any] = {"notes": SAFETY_SCREEN, "parts": [p.name for p in CAREGIVER.parts]}
+    parts = [p.name for p in CAREGIVER.parts]  # the first is the usual
+    shown: dict[str, Any] = {
+        "notes": SAFETY_SCREEN,
+        "parts": parts,
+        "part_choices": [(p, p.capitalize()) for p in parts],
+    }
     if request.method == "GET":
         return page(request, "caregiver.html", confirmed=state.safety_confirmed, **shown)
     form = await request.form()
@@ -214,7 +223,7 @@ async def caregiver(request: Request) -> Response:
             return page(request, "caregiver.html", 400, confirmed=False, error=error, **shown)
         return back_to("/caregiver#part")
     try:
-        part = chosen(form, "part", tuple(shown["parts"])) or "hands"
+        part = chosen(form, "part", tuple(parts)) or parts[0]
         options = SessionOptions(mode=CAREGIVER.name, part=part, name=str(form.get("name") or "").strip() or None)
         options, note = fitted(options)
         confirm_safety(state.safety_confirmed, lambda notes: False)  # the library's rule, before any work

@@ -20,12 +20,23 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from companion import (
+    DEFAULT_CHIME_EVERY,
     GUIDE_NOTE,
+    LEAST_SCORE,
+    MASSAGE,
+    MIN_REGION_MINUTES,
+    MOST_SCORE,
+    NOTE_CHARS,
+    PACK_NAME_CHARS,
+    SPOKEN_NAME_CHARS,
     STOP_RULE,
     SYMPTOMS,
+    VOICE_NAME_CHARS,
     BadInput,
     DoesNotFit,
+    Energy,
     OutputError,
+    PackOptions,
     Ratings,
     SessionOptions,
     SessionRecord,
@@ -41,6 +52,23 @@ from companion.app.jobs import Job, Jobs
 from companion.app.room import DISK_BUDGET, FREE_FLOOR, Budget, NoRoom, Slots, mark_owner, remove, size_of, sweep
 
 HERE = Path(__file__).resolve().parent
+# Every default, range and length a form shows is the library's (tests/fast/test_app_forms.py):
+DEFAULTS = SessionOptions()
+PACK_DEFAULTS = PackOptions()
+ENERGY_WORDS = {"low": "Low", "medium": "Some", "high": "Good"}  # the app's words for the library's levels
+ENERGIES = tuple((e.value, ENERGY_WORDS[e.value]) for e in Energy)
+LIMITS = {
+    "defaults": DEFAULTS,
+    "pack_defaults": PACK_DEFAULTS,
+    "scores": range(LEAST_SCORE, MOST_SCORE + 1),
+    "spoken_name_chars": SPOKEN_NAME_CHARS,
+    "voice_name_chars": VOICE_NAME_CHARS,
+    "note_chars": NOTE_CHARS,
+    "pack_name_chars": PACK_NAME_CHARS,
+    "min_region_minutes": MIN_REGION_MINUTES,
+    "chime_every": DEFAULT_CHIME_EVERY,
+    "massage_minutes": MASSAGE.minutes,
+}
 T = TypeVar("T")
 KEPT_SOUNDS = 3  # sessions whose sound stays ready to play again while the app runs
 REPLACED = {  # said on a page whose work was still under way when the same device asked for more
@@ -202,6 +230,7 @@ def templates() -> Environment:
     env.globals.update(
         stop_rule=STOP_RULE, guide_note=GUIDE_NOTE, honest=HONEST, symptoms=SYMPTOMS, rating_words=RATING_WORDS
     )
+    env.globals.update(LIMITS)
     return env
 
 

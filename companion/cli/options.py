@@ -12,14 +12,20 @@ import click
 from companion import (
     AMBIENCES,
     DEFAULT_CHIME_EVERY,
+    GENTLE_FLOOR,
     MASSAGE,
     MAX_BREATH_RATE,
+    MAX_CHIME_EVERY,
+    MAX_EXHALE_RATIO,
     MAX_MINUTES,
     MIN_BREATH_RATE,
+    MIN_CHIME_EVERY,
+    MIN_EXHALE_RATIO,
     MIN_MINUTES,
     MODES,
     PACING,
     PART_NAMES,
+    SPOKEN_NAME_CHARS,
     CompanionError,
     Energy,
     ScriptError,
@@ -77,13 +83,16 @@ def session_options(f):
             default=None,
             help=f"Your own breaths per minute ({MIN_BREATH_RATE:g} to {MAX_BREATH_RATE:g}): the pace starts there.",
         ),
-        click.option("--breathless", is_flag=True, help="Breathlessness-safe pacing (never below 8/min)."),
+        click.option(
+            "--breathless", is_flag=True, help=f"Breathlessness-safe pacing (never below {GENTLE_FLOOR:g}/min)."
+        ),
         click.option(
             "--exhale-ratio",
             type=FiniteFloat(),
             default=DEFAULTS.exhale_ratio,
             show_default=True,
-            help="How much longer each out-breath is than the in-breath (1 to 2).",
+            help=f"How much longer each out-breath is than the in-breath "
+            f"({MIN_EXHALE_RATIO:g} to {MAX_EXHALE_RATIO:g}).",
         ),
         click.option(
             "--voice",
@@ -126,13 +135,15 @@ def session_options(f):
             "--chime-every",
             type=FiniteFloat(),
             default=None,
-            help=f"Massage without regions: minutes between chimes, 5 to 60 "
+            help=f"Massage without regions: minutes between chimes, {MIN_CHIME_EVERY:g} to {MAX_CHIME_EVERY:g} "
             f"(default {DEFAULT_CHIME_EVERY:g}; 0 for none).",
         ),
         click.option("--mono", is_flag=True, help="One channel, for a single speaker (default: stereo, the bed wide)."),
         click.option("--guided", is_flag=True, help="Massage: slow the breath gently, as relax sessions do."),
         click.option(
-            "--name", default=None, help="A first name (up to 40 letters), for scripts that greet the listener by name."
+            "--name",
+            default=None,
+            help=f"A first name (up to {SPOKEN_NAME_CHARS} letters), for scripts that greet the listener by name.",
         ),
         click.option(
             "--seed",

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from companion.atomic import DISK_FULL, disk_full
 from companion.errors import BadInput, CompanionError
-from companion.options import check_text
+from companion.options import LEAST_SCORE, MOST_SCORE, check_text
 from companion.paths import OWNER_ONLY_FILE, data_dir, private_folder
 
 SYMPTOMS = ("pain", "tiredness", "breathlessness", "anxiety", "wellbeing")
@@ -92,12 +92,14 @@ class Ratings:
     def check(self) -> Ratings:
         for name in SYMPTOMS:
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not LEAST_SCORE <= value <= MOST_SCORE
+            ):
                 raise BadInput(
-                    f"a {name} rating is a whole number from 0 to 10, not '{value}'",
+                    f"a {name} rating is a whole number from {LEAST_SCORE} to {MOST_SCORE}, not '{value}'",
                     field=name,
                     value=value,
-                    allowed=(0, 10),
+                    allowed=(LEAST_SCORE, MOST_SCORE),
                 )
         if self.note is not None:
             if not isinstance(self.note, str):

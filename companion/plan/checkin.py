@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from companion.errors import BadInput
 from companion.modes import RELAX
-from companion.options import SessionOptions
+from companion.options import LEAST_SCORE, MOST_SCORE, SessionOptions
 from companion.plan.catalogue import builtin_script, default_script_name, script_for_group
 from companion.plan.profile import Energy, default_minutes
 
@@ -33,12 +33,12 @@ class Answers:
     minutes: float | None = None
 
     def check(self) -> Answers:
-        if self.energy_score is not None and not 0 <= self.energy_score <= 10:
+        if self.energy_score is not None and not LEAST_SCORE <= self.energy_score <= MOST_SCORE:
             raise BadInput(
-                f"the energy score is 0 (none) to 10 (plenty), not {self.energy_score}",
+                f"the energy score is {LEAST_SCORE} (none) to {MOST_SCORE} (plenty), not {self.energy_score}",
                 field="energy_score",
                 value=self.energy_score,
-                allowed=(0, 10),
+                allowed=(LEAST_SCORE, MOST_SCORE),
             )
         if self.goal is not None and self.goal not in GOALS:
             raise BadInput(

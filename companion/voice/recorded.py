@@ -27,7 +27,8 @@ from companion.paths import OWNER_ONLY_DIR, data_dir, private_folder
 from companion.plan.scripts import Entry, Item, Script, personalise
 from companion.voice.narrator import Progress
 
-NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9 _-]{0,39}\Z")  # \Z: a name never ends in a line break
+VOICE_NAME_CHARS = 40
+NAME = re.compile(rf"\A[A-Za-z0-9][A-Za-z0-9 _-]{{0,{VOICE_NAME_CHARS - 1}}}\Z")  # \Z: never ends in a line break
 CONSENT = (
     "A recorded voice is someone's own voice. Record or import it only with their agreement, "
     "and keep it for the sessions it was made for. It stays on this machine, in a folder only "
