@@ -129,7 +129,7 @@ _EXPORTS = {
     "level_bar": "companion.voice.recorder",
     # Home packs
     "PackOptions": "companion.pack.model",
-    "PackResult": "companion.pack.make",
+    "PackResult": "companion.pack.model",
     "make_pack": "companion.pack.make",
     "choose_tracks": "companion.pack.make",
     "PackManifest": "companion.pack.model:Manifest",
@@ -186,12 +186,11 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     from companion.output.sinks import check_output_path
     from companion.output.stream import Output, Status
     from companion.output.tags import Chapter, TrackTags
-    from companion.pack.make import PackResult, choose_tracks, make_pack
+    from companion.pack.make import choose_tracks, make_pack
     from companion.pack.model import (
         DEFAULT_NAME as DEFAULT_PACK_NAME, FORMATS as PACK_FORMATS, Manifest as PackManifest,
         MAX_NAME as PACK_NAME_CHARS,
-        PackOptions,
-        file_safe
+        PackOptions, PackResult, file_safe
     )
     from companion.pack.page import (
         GUIDE_NOTE, HONEST as HONEST_NOTE, HERE as PACK_PAGE_FOLDER, card as pack_card, script_json

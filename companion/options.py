@@ -163,7 +163,7 @@ def _describe(hint: object) -> str:
         inner = _describe(args[0]) if len(args) == 2 and args[1] is Ellipsis else ", ".join(map(_describe, args))
         return f"a tuple of ({inner})"
     names = {bool: "True or False", int: "a whole number", float: "a number", str: "text"}
-    return names.get(hint, getattr(hint, "__name__", str(hint)))  # type: ignore[call-overload]
+    return str(names.get(hint, getattr(hint, "__name__", str(hint))))  # type: ignore[call-overload]
 
 
 def check_argument(field: str, value: object, ok: bool, allowed: str) -> None:
@@ -188,7 +188,7 @@ def check_path(field: str, value: object) -> None:
         raise BadInput("a file or folder path never holds a NUL character", field=field, value=value, allowed="a path")
 
 
-def user_path(text: str | os.PathLike, field: str) -> Path:
+def user_path(text: str | os.PathLike[str], field: str) -> Path:
     """A path as a person typed it, '~' expanded: one whose home folder is not here
     ('~nobody/x') is refused, not left to fail deep inside."""
     try:

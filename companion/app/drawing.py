@@ -36,7 +36,7 @@ class Drawing:
     def __init__(self, apart: bool = True):
         self.apart = apart
         self._pool: ProcessPoolExecutor | None = None
-        self._worker: Future | None = None  # the drawing process's own number, asked once it starts
+        self._worker: Future[int] | None = None  # the drawing process's own number, asked once it starts
         self._lock = threading.Lock()
         self._closed = False
 
@@ -69,14 +69,14 @@ class Drawing:
             return work(*args)
         return self._answer(self._submitted(work, *args).result())
 
-    def _submitted(self, work: Callable[..., T], *args: Any) -> Future:
+    def _submitted(self, work: Callable[..., T], *args: Any) -> Future[T | _Failed]:
         try:
             return self._executor().submit(_guarded, work, *args)
         except BrokenProcessPool:
             self._forget_pool()
             return self._executor().submit(_guarded, work, *args)
 
-    def _answer(self, result: Any) -> Any:
+    def _answer(self, result: T | _Failed) -> T:
         if isinstance(result, _Failed):
             if isinstance(result.error, OutputError):
                 raise result.error

@@ -62,7 +62,7 @@ class Job:
         self.why_stopped = why
         self.stop.set()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "state": self.state,
             "doing": self.doing,

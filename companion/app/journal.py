@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,7 +27,7 @@ def _entries(state: AppState) -> list[Entry]:
         return journal.entries(limit=SHOWN)
 
 
-def _journal_page(request: Request, status: int = 200, **values) -> Response:
+def _journal_page(request: Request, status: int = 200, **values: Any) -> Response:
     until = date.today()
     return page(
         request,
@@ -142,7 +143,7 @@ def _day(text: str | None) -> date | None:
         raise BadInput(f"a day is written like 2026-11-01, not '{text[:20]}'", field="day", value=text) from None
 
 
-def _file_answer(path, kind: str, download: str | None = None) -> Response:
+def _file_answer(path: Path, kind: str, download: str | None = None) -> Response:
     """The file's bytes, then the file gone: nothing private is left in the app's folder."""
     body = path.read_bytes()
     path.unlink()

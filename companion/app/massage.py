@@ -235,7 +235,7 @@ async def picture(request: Request) -> Response:
 
 
 def _live(request: Request) -> Live:
-    live = state_of(request).live
+    live: Live | None = state_of(request).live
     if live is None:
         raise NotHere("nothing playing")
     return live

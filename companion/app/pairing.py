@@ -5,6 +5,8 @@ the code and a name for the device."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -29,7 +31,7 @@ async def devices(request: Request) -> Response:
     return page(request, "devices.html", **_devices_shown(state, request.query_params.get("done")))
 
 
-def _devices_shown(state: AppState, done: str | None = None, code: str | None = None) -> dict:
+def _devices_shown(state: AppState, done: str | None = None, code: str | None = None) -> dict[str, Any]:
     address = state.lan_address
     return {
         "address": address,

@@ -176,7 +176,7 @@ def home_network_address() -> str:
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         probe.connect(("192.0.2.1", 9))
-        return probe.getsockname()[0]
+        return str(probe.getsockname()[0])
     except OSError:
         raise BadInput("no home network was found here; give this computer's address on it", field="lan") from None
     finally:
@@ -193,7 +193,7 @@ class Serving:
     by_name: str | None  # the same, by the name announced there
 
 
-def prepare_voice_in_background() -> subprocess.Popen:
+def prepare_voice_in_background() -> subprocess.Popen[bytes]:
     """The voice's built-in phrases made in a low-priority process of its own while the app
     is open (the voice model's memory goes with it when it is done): a session chosen later
     then speaks at once. Nothing is made when they are ready already."""

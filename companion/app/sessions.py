@@ -81,7 +81,7 @@ def start_hearing(
     options: SessionOptions,
     reason: str,
     who: str,
-    checkin: dict | None = None,
+    checkin: dict[str, Any] | None = None,
     before: Ratings | None = None,
 ) -> Heard:
     """Make the session in a job and write its WAV as it plays; a check-in's session (its

@@ -65,7 +65,7 @@ async def phrases(request: Request) -> Response:
     return page(request, "phrases.html", script=script, phrases=script_phrases(script, listener))
 
 
-def _walk(params: ImmutableMultiDict) -> tuple[RecordedVoice, str, str | None, list[str]]:
+def _walk(params: ImmutableMultiDict[str, Any]) -> tuple[RecordedVoice, str, str | None, list[str]]:
     """The voice, script, listener's name and phrases that takes (uploaded, or recorded one at
     a time) are for."""
     name = str(params.get("voice") or "").strip()
@@ -104,7 +104,7 @@ async def import_voice(request: Request) -> Response:
             if not taken:  # refused, or failed (a full disk): nothing of it stays
                 shutil.rmtree(uploaded, ignore_errors=True)
 
-    def work(job: Job) -> dict:
+    def work(job: Job) -> dict[str, Any]:
         job.progress(0, 1, "Checking and cleaning the takes")
         new = recorded.create()
         try:
@@ -155,7 +155,16 @@ def _next_lacking(recorded: RecordedVoice, phrases: list[str], after: int = 0) -
     return next((i for i in lacking if i > after), lacking[0] if lacking else None)
 
 
-def _walk_page(request: Request, status: int, recorded, script_name, listener, phrases, n, **more) -> Response:
+def _walk_page(
+    request: Request,
+    status: int,
+    recorded: RecordedVoice,
+    script_name: str,
+    listener: str | None,
+    phrases: list[str],
+    n: int | None,
+    **more: Any,
+) -> Response:
     return page(
         request,
         "record.html",

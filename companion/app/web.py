@@ -112,7 +112,7 @@ class Made:
     name: str
     path: Path
     notes: Path | None = None
-    cards: list[dict] = field(default_factory=list)  # a pack's tracks, to play them in the page
+    cards: list[dict[str, Any]] = field(default_factory=list)  # a pack's tracks, to play them in the page
     replaced: str | None = None  # said on its page: the earlier one it took the place of
 
 
@@ -276,7 +276,8 @@ def known(table: Mapping[str, T], key: str) -> T:
 
 
 def state_of(request: Request) -> AppState:
-    return request.app.state.companion
+    state: AppState = request.app.state.companion  # put there by make_app
+    return state
 
 
 async def save_upload(upload: UploadFile, path: Path, budget: Budget | None = None) -> None:
@@ -342,7 +343,7 @@ def ratings_from(form: FormData) -> Ratings:
     return Ratings(**values, note=note).check()
 
 
-def chosen(form: ImmutableMultiDict, name: str, allowed: tuple[str, ...]) -> str | None:
+def chosen(form: ImmutableMultiDict[str, Any], name: str, allowed: tuple[str, ...]) -> str | None:
     value = str(form.get(name) or "") or None
     if value is not None and value not in allowed:
         raise BadInput(f"'{value}' is not one of {', '.join(allowed)}", field=name, value=value, allowed=allowed)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from companion.app.server import Serving
 
 
-class Size(click.ParamType):
+class Size(click.ParamType[int, object]):
     """A size on disk as people write it: 500MB, 2GB, 1.5 GB."""
 
     name = "size"

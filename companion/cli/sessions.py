@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -37,7 +38,7 @@ from companion.cli.progress import VoiceProgress
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @click.option("--plot", type=UserPath(), default=None, metavar="FILE.png", help="Also draw the session.")
 @click.option("--with-audio", is_flag=True, help="With --plot: the rendered mix's loudness under it.")
-def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw) -> None:
+def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw: Any) -> None:
     """Show the session plan (no audio is written); --plot draws it.
 
     \b
@@ -109,7 +110,7 @@ CUE_WORDS = {"region": "chime, next region", "interval": "chime", "two-minutes":
     help="Where to write: .wav .flac .ogg .opus or .mp3.",
 )
 @click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
-def render(output: Path, yes: bool, **kw) -> None:
+def render(output: Path, yes: bool, **kw: Any) -> None:
     """Write the session to an audio file (format from the suffix).
 
     \b
@@ -135,7 +136,7 @@ def render(output: Path, yes: bool, **kw) -> None:
 @click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
 @click.option("--ask", is_flag=True, help="Ask how you feel before and after, for the comfort journal.")
 @click.pass_context
-def play(ctx: click.Context, device: int | str | None, quiet: bool, yes: bool, ask: bool, **kw) -> None:
+def play(ctx: click.Context, /, device: int | str | None, quiet: bool, yes: bool, ask: bool, **kw: Any) -> None:
     """Play the session on the sound card, with gentle controls.
 
     \b
@@ -161,7 +162,7 @@ def play(ctx: click.Context, device: int | str | None, quiet: bool, yes: bool, a
     ctx.exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised; the line above said how long it played
 
 
-def _render_hint(ctx: click.Context, kw: dict) -> str:
+def _render_hint(ctx: click.Context, kw: dict[str, Any]) -> str:
     """The render command that makes the same session as a file (options left at their defaults are left out)."""
     import shlex
 

@@ -121,7 +121,7 @@ def today(
         raise click.exceptions.Exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised
 
 
-def _say_what_would_be_made(choice: dict, options: SessionOptions, as_json: bool) -> None:
+def _say_what_would_be_made(choice: dict[str, Any], options: SessionOptions, as_json: bool) -> None:
     """The choice, checked as the real run checks it (nothing is made): what it would refuse is
     refused here too, and a length too short for the words is lengthened as it would be."""
     try:

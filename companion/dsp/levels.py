@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-_METERS: dict = {}
+_METERS: dict[int, Any] = {}  # pyloudnorm's meter for each sample rate
 
 
 def lufs(x: np.ndarray, sr: int) -> float:

@@ -10,13 +10,13 @@ def raised_cosine(x: np.ndarray, falling: bool = False) -> np.ndarray:
     """0 -> 1 smoothly as x goes 0 -> 1 (clipped outside); 1 -> 0 when `falling`.
     The one shape of every fade, ramp and edge in companion: no corners, so no clicks."""
     c = 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
-    return 0.5 + c if falling else 0.5 - c
+    return np.asarray(0.5 + c if falling else 0.5 - c)
 
 
 def _box(x: np.ndarray, width: int) -> np.ndarray:
     """Moving average over `width` samples, 'valid' part only (O(n) with a running sum)."""
     c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
-    return (c[width:] - c[:-width]) / width
+    return np.asarray((c[width:] - c[:-width]) / width)
 
 
 def smooth_within(x: np.ndarray, h: int) -> np.ndarray:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, astuple, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from companion.atomic import DISK_FULL, disk_full
 from companion.errors import BadInput, CompanionError
@@ -143,7 +144,7 @@ class Entry:
     session_id: int | None
     session: SessionRecord | None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "at": self.at,
@@ -233,7 +234,7 @@ class Journal:
                 f"the journal '{self.path}' was written by a newer companion (schema {version}); "
                 "update companion to read it (it was left unchanged)"
             )
-        return version
+        return int(version)
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         version = self._check_version(db)
@@ -259,7 +260,7 @@ class Journal:
     def __enter__(self) -> Journal:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @contextmanager
@@ -374,7 +375,7 @@ class Journal:
             "s.energy_score, s.breathless, s.goal "
             "FROM ratings r LEFT JOIN sessions s ON s.id = r.session_id"
         )
-        args: list = []
+        args: list[object] = []
         if since is not None:
             query += " WHERE r.at >= ?"
             args.append(since)
@@ -412,7 +413,7 @@ class Journal:
         return [(row[0], _session_from(row[1:])) for row in rows]
 
 
-def _session_from(columns: Sequence) -> SessionRecord:
+def _session_from(columns: Sequence[Any]) -> SessionRecord:
     """A session's columns, script to goal in the table's order, as its record."""
     script, energy, mode, planned, heard, ended, score, breathless, goal = columns
     breathless = None if breathless is None else bool(breathless)

@@ -10,8 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, OutputError
@@ -33,7 +38,7 @@ LABELS = {
 }
 
 
-def _pyplot():
+def _pyplot() -> ModuleType:
     with environment({"MPLCONFIGDIR": str(cache_dir() / "matplotlib")}):  # read as matplotlib loads
         import matplotlib
 
@@ -56,7 +61,7 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path: Path, private: bool = False) -> None:
+def _save(fig: Figure, path: Path, private: bool = False) -> None:
     """`private`: health data (the journal's picture), readable by the owner alone."""
     if path.suffix.lower() != ".png":
         raise BadInput(f"a picture is written as PNG; end the file name with .png, not '{path.name}'")

@@ -9,6 +9,7 @@ what the session is for picks the script. Every answer may be skipped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from companion.errors import BadInput
 from companion.modes import RELAX
@@ -59,12 +60,12 @@ class Choice:
     breathless: bool
     reason: str
 
-    def options(self, **more) -> SessionOptions:
+    def options(self, **more: Any) -> SessionOptions:
         return SessionOptions(
             energy=self.energy.value, minutes=self.minutes, script=self.script, breathless=self.breathless, **more
         )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "energy": self.energy.value,
             "script": self.script,
@@ -112,7 +113,7 @@ def choose(answers: Answers) -> Choice:
 KINDS = {"relax": "Relax", "sleep": "Sleep", "breathing": "Breathing easy", "after-massage": "After a massage"}
 
 
-def options_for_kind(kind: str, **more) -> SessionOptions:
+def options_for_kind(kind: str, **more: Any) -> SessionOptions:
     """A relax session of this kind: its own script, or for breathing easy the gentlest
     pacing (which chooses the breathing-easy script); `more` are the other options."""
     if kind not in KINDS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import Any
 
 from companion.errors import BadInput
 from companion.modes import Mode, Part, get_mode
@@ -134,7 +135,7 @@ class Profile:
         """The closing quiet, the fade-out and the digital silence after it: no words here."""
         return int(round((self.closing_quiet_s + self.fade_out_s + self.tail_silence_s) * self.sample_rate))
 
-    def with_(self, **changes) -> Profile:
+    def with_(self, **changes: Any) -> Profile:
         return replace(self, **changes)
 
 

@@ -21,7 +21,7 @@ class BreathEnvelope:
 
     def phase(self, t: np.ndarray) -> np.ndarray:
         """Breath phase: an even whole number at each in-breath's start, odd at each turn."""
-        return np.interp(t, self.knots_t, self.knots_u)
+        return np.asarray(np.interp(t, self.knots_t, self.knots_u))
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         return 0.5 - 0.5 * np.cos(np.pi * self.phase(t))

@@ -25,4 +25,4 @@ def limit(x: np.ndarray, h: int, ceiling: float) -> np.ndarray:
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
     held = minimum_filter1d(need, size=2 * h + 1, mode="nearest")
     gain = np.minimum(smooth_within(held[h:-h], h), 1.0).astype(np.float32)
-    return x[2 * h : -2 * h] * (gain if x.ndim == 1 else gain[:, None])
+    return np.asarray(x[2 * h : -2 * h] * (gain if x.ndim == 1 else gain[:, None]))

@@ -171,7 +171,9 @@ class SessionRenderer:
         out += np.repeat(g[:-1], CONTROL)
         return out
 
-    def _mix(self, start: int, n: int, gains: tuple | None = None) -> np.ndarray:
+    def _mix(
+        self, start: int, n: int, gains: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
+    ) -> np.ndarray:
         """The mix of [start, start + n) as (n, channels), in this thread's scratch buffers."""
         tone_g, bed_g, speech_g = self._gains(start, n) if gains is None else gains
         centre, gain_at, channel, out = self._scratch(n)
@@ -210,7 +212,7 @@ class SessionRenderer:
             else:
                 out = limit(wide, self.h, self.ceiling)[:n]
         if pcm16:  # already in 16-bit units and under the ceiling: round, no clipping needed
-            return np.rint(out, out=np.empty(out.shape, np.int16), casting="unsafe")
+            return np.asarray(np.rint(out, out=np.empty(out.shape, np.int16), casting="unsafe"))
         return out.copy() if out.base is not None else out
 
 

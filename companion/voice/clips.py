@@ -40,7 +40,7 @@ def oversampled_peaks(x: np.ndarray, sr: int) -> np.ndarray:
     up = np.abs(soxr.resample(x, sr, sr * 4, quality="HQ"))
     up = np.pad(up, (0, max(len(x) * 4 - len(up), 0)))[: len(x) * 4]
     # four strided views, not a reshape and a reduce over four: this runs for every phrase
-    return np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4]))
+    return np.asarray(np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4])))
 
 
 def limit_clip(x: np.ndarray, ceiling_db: float, hold_s: float = 0.02, sr: int = 44100) -> tuple[np.ndarray, bool]:

@@ -139,7 +139,7 @@ def high_pass(audio: np.ndarray, rate: int) -> np.ndarray:
     from scipy.signal import butter, sosfiltfilt
 
     sos = butter(2, HIGH_PASS_HZ, "highpass", fs=rate, output="sos")
-    return sosfiltfilt(sos, np.asarray(audio, dtype=np.float64)).astype(np.float32)
+    return np.asarray(sosfiltfilt(sos, np.asarray(audio, dtype=np.float64)), dtype=np.float32)
 
 
 def check_take(raw: np.ndarray, filtered: np.ndarray, rate: int, text: str) -> str | None:

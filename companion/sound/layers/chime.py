@@ -63,7 +63,7 @@ def bell(hz: float, sample_rate: int) -> np.ndarray:
     x[:attack] *= raised_cosine(np.arange(attack) / attack)
     release = int(0.5 * sample_rate)
     x[-release:] *= raised_cosine(np.arange(release) / release, falling=True)
-    return x / np.max(np.abs(x))
+    return np.asarray(x / np.max(np.abs(x)))
 
 
 def chime_sound(kind: str, sample_rate: int) -> np.ndarray:
