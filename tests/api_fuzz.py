@@ -222,9 +222,14 @@ class Calls:
         }[owner]
 
 
-SESSION = {"energy": "low", "minutes": 2.0, "mono": True}
-PACK = {"energies": ("low",), "scripts": ("settling",), "format": "ogg", "jobs": 1}  # as the pack template
-TAGS = {"title": "A title", "album": "An album"}
+SESSION: dict[str, Any] = {"energy": "low", "minutes": 2.0, "mono": True}
+PACK: dict[str, Any] = {
+    "energies": ("low",),
+    "scripts": ("settling",),
+    "format": "ogg",
+    "jobs": 1,
+}  # as the pack template
+TAGS: dict[str, Any] = {"title": "A title", "album": "An album"}
 
 
 class _QuickOutput:

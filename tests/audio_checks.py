@@ -4,6 +4,9 @@ needs none of them)."""
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -27,14 +30,14 @@ __all__ = [
 ]
 
 
-def read(path) -> tuple[np.ndarray, int]:
+def read(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     """Frames as (n, channels) for a stereo file, (n,) for a mono one, as float32: exact for
     16-bit samples, and half the memory of float64 for a long track."""
     x, sr = sf.read(str(path), dtype="float32", always_2d=True)
     return (x if x.shape[1] > 1 else x[:, 0]), sr
 
 
-def spans(x: np.ndarray, sr: int, ranges) -> np.ndarray:
+def spans(x: np.ndarray, sr: int, ranges: Iterable[tuple[float, float]]) -> np.ndarray:
     return np.concatenate([x[int(a * sr) : int(b * sr)] for a, b in ranges])
 
 
@@ -147,14 +150,14 @@ def lufs(x: np.ndarray, sr: int) -> float:
     return float(-0.691 + 10 * np.log10(kept.mean()))
 
 
-def recogniser():
+def recogniser() -> Any:  # a pocketsphinx Decoder (pocketsphinx has no annotations)
     """A speech recogniser independent of the voice: PocketSphinx with its own US English model."""
-    from pocketsphinx import Decoder
+    from pocketsphinx import Decoder  # type: ignore[import-untyped]
 
     return Decoder(loglevel="FATAL")
 
 
-def recognise(decoder, x: np.ndarray, sr: int) -> list[str]:
+def recognise(decoder: Any, x: np.ndarray, sr: int) -> list[str]:
     """The words a recogniser hears in a mono sound."""
     import soxr
 

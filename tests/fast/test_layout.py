@@ -248,7 +248,7 @@ def test_front_ends_import_only_the_public_api_and_their_own_modules():
                     found += [
                         f"{where}:{node.lineno}: {a.name} is not public" for a in node.names if a.name not in public
                     ]
-                elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("companion."):
+                elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("companion."):
                     if node.module.split(".")[1] not in own:
                         found.append(f"{where}:{node.lineno}: from {node.module} import ...")
                 elif isinstance(node, ast.Import):
