@@ -36,6 +36,10 @@ _EXPORTS = {
     "SessionPlan": "companion.plan.model",
     "play": "companion.live.player",
     "PlayResult": "companion.live.player",
+    "blocks_in_order": "companion.live.ahead",
+    "Caption": "companion.output.captions",
+    "plan_captions": "companion.output.captions:captions",
+    "cue_words": "companion.plan.cues",
     "Narrator": "companion.voice.narrator",
     "Chapter": "companion.output.tags",
     "TrackTags": "companion.output.tags",
@@ -96,6 +100,8 @@ _EXPORTS = {
     "CHECK_IN_GOALS": "companion.plan.checkin:GOALS",
     "SESSION_KINDS": "companion.plan.checkin:KINDS",
     "options_for_kind": "companion.plan.checkin",
+    "ENERGY_NAMES": "companion.plan.checkin",
+    "ENERGY_WORDS": "companion.plan.checkin",
     "offered_minutes": "companion.plan.checkin",
     # The comfort journal
     "Journal": "companion.journal.store",
@@ -104,6 +110,9 @@ _EXPORTS = {
     "SessionRecord": "companion.journal.store",
     "SYMPTOMS": "companion.journal.store",
     "RATING_QUESTIONS": "companion.journal.store:QUESTIONS",
+    "MOMENT_WORDS": "companion.journal.store",
+    "PlayAgain": "companion.journal.again",
+    "play_again": "companion.journal.again",
     "export_journal": "companion.journal.export:export_csv",
     "CareTeamReport": "companion.journal.report",
     "REPORT_DAYS": "companion.journal.report",
@@ -111,6 +120,8 @@ _EXPORTS = {
     "write_report": "companion.journal.report",
     "plot_journal": "companion.pictures.draw",
     "plot_plan": "companion.pictures.draw",
+    "journal_chart": "companion.pictures.markup",
+    "plan_picture": "companion.pictures.markup",
     # Voices: added Piper voices and recorded ones
     "add_voice": "companion.voice.piper_voice",
     "added_voice_path": "companion.voice.piper_voice",
@@ -127,6 +138,11 @@ _EXPORTS = {
     "record_take": "companion.voice.recorder:record",
     "play_back": "companion.voice.recorder",
     "level_bar": "companion.voice.recorder",
+    "NumberedPhrase": "companion.voice.phrases:Phrase",
+    "phrases_by_energy": "companion.voice.phrases:split_by_energy",
+    "recording_order": "companion.voice.phrases:walk_order",
+    "unrecorded_phrases": "companion.voice.phrases:unrecorded",
+    "unrecorded_tracks": "companion.pack.unrecorded",
     # Home packs
     "PackOptions": "companion.pack.model",
     "PackResult": "companion.pack.model",
@@ -160,6 +176,7 @@ _EXPORTS = {
     "check_writable": "companion.atomic",
     "end_with_parent": "companion.process",
     "clock": "companion.timefmt",
+    "counted": "companion.timefmt",
 }
 _SUBMODULES = {"interrupts"}  # the cancellation flag a front end sets from its signal handlers
 
@@ -169,12 +186,14 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     from companion import interrupts
     from companion.atomic import check_writable, written_atomically
     from companion.errors import BadInput, CompanionError, DoesNotFit, Interrupted, OutputError, ScriptError
+    from companion.journal.again import PlayAgain, play_again
     from companion.journal.export import export_csv as export_journal
     from companion.journal.report import CareTeamReport, REPORT_DAYS, gather as gather_report, write_report
     from companion.journal.store import (
-        Journal, Entry as JournalEntry, MAX_NOTE as NOTE_CHARS, QUESTIONS as RATING_QUESTIONS,
+        Journal, Entry as JournalEntry, MAX_NOTE as NOTE_CHARS, MOMENT_WORDS, QUESTIONS as RATING_QUESTIONS,
         Ratings, SYMPTOMS, SessionRecord
     )
+    from companion.live.ahead import blocks_in_order
     from companion.live.player import PlayResult, play
     from companion.modes import CAREGIVER, MASSAGE, MODES, Mode, PART_NAMES
     from companion.options import (
@@ -182,6 +201,7 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         MIN_BREATH_RATE, MIN_CHIME_EVERY, MIN_EXHALE_RATIO, MIN_MINUTES, MIN_REGION_MINUTES, MOST_SCORE,
         SessionOptions, text_problem
     )
+    from companion.output.captions import Caption, captions as plan_captions
     from companion.output.devices import DeviceOutput, NoDevice, no_output_reason, output_devices
     from companion.output.sinks import check_output_path
     from companion.output.stream import Output, Status
@@ -195,16 +215,19 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     from companion.pack.page import (
         GUIDE_NOTE, HONEST as HONEST_NOTE, HERE as PACK_PAGE_FOLDER, card as pack_card, script_json
     )
+    from companion.pack.unrecorded import unrecorded_tracks
     from companion.paths import (
         OWNER_ONLY_DIR, OWNER_ONLY_FILE, builtin as builtin_folder, cache_dir, data_dir, owner_only,
         private_folder
     )
     from companion.pictures.draw import plot_journal, plot_plan
+    from companion.pictures.markup import journal_chart, plan_picture
     from companion.plan.catalogue import builtin_script, builtin_scripts, default_cover, resolve_script
     from companion.plan.checkin import (
-        GOALS as CHECK_IN_GOALS, Answers as CheckInAnswers, Choice as CheckInChoice, KINDS as SESSION_KINDS,
-        choose as check_in, offered_minutes, options_for_kind
+        ENERGY_NAMES, ENERGY_WORDS, GOALS as CHECK_IN_GOALS, Answers as CheckInAnswers, Choice as CheckInChoice,
+        KINDS as SESSION_KINDS, choose as check_in, offered_minutes, options_for_kind
     )
+    from companion.plan.cues import cue_words
     from companion.plan.model import SessionPlan
     from companion.plan.profile import Energy, GENTLE_FLOOR, PACING, SAMPLE_RATE
     from companion.plan.scripts import (
@@ -219,8 +242,12 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     )
     from companion.sound.envelopes import BreathEnvelope
     from companion.sound.loudness import short_term_of_blocks
-    from companion.timefmt import clock
+    from companion.timefmt import clock, counted
     from companion.voice.narrator import Narrator
+    from companion.voice.phrases import (
+        Phrase as NumberedPhrase, split_by_energy as phrases_by_energy, unrecorded as unrecorded_phrases,
+        walk_order as recording_order
+    )
     from companion.voice.piper_voice import add_voice, added_voice_path, list_added_voices
     from companion.voice.recorded import (
         CONSENT as RECORDING_CONSENT, RecordedVoice, VOICE_NAME_CHARS, list_voices as recorded_voices,
@@ -250,25 +277,28 @@ def __dir__() -> list[str]:
 
 # fmt: off
 __all__ = [
-    "AMBIENCES", "BadInput", "BreathEnvelope", "CAREGIVER", "CHECK_IN_GOALS", "CareTeamReport", "Chapter",
-    "CheckInAnswers", "CheckInChoice", "CompanionError", "DEFAULT_CHIME_EVERY", "DEFAULT_PACK_NAME",
-    "DeviceOutput", "DoesNotFit", "Energy", "GENTLE_FLOOR", "GUIDE_NOTE", "HONEST_NOTE", "Interrupted", "Journal",
-    "JournalEntry", "LEAST_SCORE", "MASSAGE", "MAX_BREATH_RATE", "MAX_CHIME_EVERY", "MAX_EXHALE_RATIO",
-    "MAX_MINUTES", "MIN_BREATH_RATE", "MIN_CHIME_EVERY", "MIN_EXHALE_RATIO", "MIN_MINUTES", "MIN_REGION_MINUTES",
-    "MODES", "MOST_SCORE", "Mode", "NOTE_CHARS", "Narrator", "NoDevice", "Notice", "OWNER_ONLY_DIR",
-    "OWNER_ONLY_FILE", "Output", "OutputError", "PACING", "PACK_FORMATS", "PACK_NAME_CHARS", "PACK_PAGE_FOLDER",
-    "PART_NAMES", "PackManifest", "PackOptions", "PackResult", "PlayResult", "RATING_QUESTIONS",
-    "RECORDING_CONSENT", "RECORDING_RATE", "REPORT_DAYS", "Ratings", "RecordedVoice", "Rendered", "SAFETY_SCREEN",
-    "SAMPLE_RATE", "SESSION_KINDS", "SPOKEN_NAME_CHARS", "STOP_RULE", "SYMPTOMS", "ScriptEntry", "ScriptError",
-    "Session", "SessionOptions", "SessionPlan", "SessionRecord", "Status", "TAKE_FORMATS", "TrackTags",
-    "VOICE_NAME_CHARS", "add_voice", "added_voice_path", "builtin_folder", "builtin_script", "builtin_scripts",
-    "cache_dir", "check_in", "check_options", "check_output_path", "check_spoken_name", "check_writable",
-    "choose_tracks", "claim_warnings", "clock", "confirm_safety", "data_dir", "default_cover", "end_with_parent",
-    "export_journal", "file_safe", "gather_report", "import_takes", "interrupts", "level_bar",
-    "list_added_voices", "load_script", "make_pack", "make_plan", "make_session", "no_output_reason",
-    "numbered_files", "offered_minutes", "options_for_kind", "output_devices", "owner_only", "pack_card",
-    "personalise", "play", "play_back", "plot_journal", "plot_plan", "prepare_voice", "private_folder",
-    "record_take", "recorded_voices", "render", "resolve_script", "script_json", "script_phrases",
-    "short_term_of_blocks", "take_for", "text_problem", "track_tags", "write_report", "written_atomically",
+    "AMBIENCES", "BadInput", "BreathEnvelope", "CAREGIVER", "CHECK_IN_GOALS", "Caption", "CareTeamReport",
+    "Chapter", "CheckInAnswers", "CheckInChoice", "CompanionError", "DEFAULT_CHIME_EVERY", "DEFAULT_PACK_NAME",
+    "DeviceOutput", "DoesNotFit", "ENERGY_NAMES", "ENERGY_WORDS", "Energy", "GENTLE_FLOOR", "GUIDE_NOTE",
+    "HONEST_NOTE", "Interrupted", "Journal", "JournalEntry", "LEAST_SCORE", "MASSAGE", "MAX_BREATH_RATE",
+    "MAX_CHIME_EVERY", "MAX_EXHALE_RATIO", "MAX_MINUTES", "MIN_BREATH_RATE", "MIN_CHIME_EVERY", "MIN_EXHALE_RATIO",
+    "MIN_MINUTES", "MIN_REGION_MINUTES", "MODES", "MOMENT_WORDS", "MOST_SCORE", "Mode", "NOTE_CHARS", "Narrator",
+    "NoDevice", "Notice", "NumberedPhrase", "OWNER_ONLY_DIR", "OWNER_ONLY_FILE", "Output", "OutputError", "PACING",
+    "PACK_FORMATS", "PACK_NAME_CHARS", "PACK_PAGE_FOLDER", "PART_NAMES", "PackManifest", "PackOptions",
+    "PackResult", "PlayAgain", "PlayResult", "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE",
+    "REPORT_DAYS", "Ratings", "RecordedVoice", "Rendered", "SAFETY_SCREEN", "SAMPLE_RATE", "SESSION_KINDS",
+    "SPOKEN_NAME_CHARS", "STOP_RULE", "SYMPTOMS", "ScriptEntry", "ScriptError", "Session", "SessionOptions",
+    "SessionPlan", "SessionRecord", "Status", "TAKE_FORMATS", "TrackTags", "VOICE_NAME_CHARS", "add_voice",
+    "added_voice_path", "blocks_in_order", "builtin_folder", "builtin_script", "builtin_scripts", "cache_dir",
+    "check_in", "check_options", "check_output_path", "check_spoken_name", "check_writable", "choose_tracks",
+    "claim_warnings", "clock", "confirm_safety", "counted", "cue_words", "data_dir", "default_cover",
+    "end_with_parent", "export_journal", "file_safe", "gather_report", "import_takes", "interrupts",
+    "journal_chart", "level_bar", "list_added_voices", "load_script", "make_pack", "make_plan", "make_session",
+    "no_output_reason", "numbered_files", "offered_minutes", "options_for_kind", "output_devices", "owner_only",
+    "pack_card", "personalise", "phrases_by_energy", "plan_captions", "plan_picture", "play", "play_again",
+    "play_back", "plot_journal", "plot_plan", "prepare_voice", "private_folder", "record_take", "recorded_voices",
+    "recording_order", "render", "resolve_script", "script_json", "script_phrases", "short_term_of_blocks",
+    "take_for", "text_problem", "track_tags", "unrecorded_phrases", "unrecorded_tracks", "write_report",
+    "written_atomically",
 ]
 # fmt: on

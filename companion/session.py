@@ -9,7 +9,8 @@ rendered caregiver track never leaves without its notes beside it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +21,11 @@ from companion.errors import BadInput
 from companion.journal.store import SessionRecord
 from companion.modes import MODES, Mode, Part, get_mode
 from companion.options import SessionOptions, check_argument, check_callable, check_path
+from companion.output.captions import captions, webvtt
 from companion.output.sinks import FileSink, check_output_path, explain_write_error
 from companion.output.tags import ARTIST, TrackTags, chapters_of, write_tags
 from companion.plan.catalogue import builtin_scripts, default_cover, resolve_script
+from companion.plan.checkin import ENERGY_WORDS
 from companion.plan.layout import KnownLengths, build_plan, check_fits
 from companion.plan.model import SessionPlan
 from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE, Energy, Profile, make_profile, parse_energy
@@ -31,7 +34,8 @@ from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.sound.layers.accompaniment import prepare_bed
 from companion.sound.renderer import QUANTUM, SessionRenderer, blocks
 from companion.voice.narrator import Narrator, Progress
-from companion.voice.piper_voice import PiperNarrator, resolve_voice
+from companion.voice.phrases import filled_in_words, unrecorded
+from companion.voice.piper_voice import BUNDLED, PiperNarrator, resolve_voice
 from companion.voice.recorded import RecordedNarrator, RecordedVoice, script_phrases
 
 ALBUM = "companion sessions"  # a single render's album; a pack's is the pack's name
@@ -45,7 +49,8 @@ STOP_RULE = (
 class Notice:
     """Something the listener (or the caregiver) must see before the session starts."""
 
-    kind: str  # "safety" (caregiver notes), "name" (not used), "cache" (not writable), "pace" (adjusted), "stop-rule"
+    kind: str  # "safety" (caregiver notes), "name" (not used), "voice" (phrases a recorded voice lacks),
+    # "cache" (not writable), "pace" (adjusted), "stop-rule"
     text: str
 
 
@@ -73,8 +78,10 @@ class Session:
 
     def record(self, **checkin: object) -> SessionRecord:
         """The session as the comfort journal keeps it (`checkin`: the answers that chose it)."""
-        p = self.plan.profile
-        return SessionRecord(self.plan.script_name, p.energy.value, p.mode.name, round(p.minutes, 2), **checkin)  # type: ignore[arg-type]
+        p, voice = self.plan.profile, self.options.voice
+        voice = None if voice in BUNDLED else voice  # kept so that "play again" speaks in it again
+        record = SessionRecord(self.plan.script_name, p.energy.value, p.mode.name, round(p.minutes, 2), voice=voice)
+        return replace(record, **checkin)  # type: ignore[arg-type]
 
     def voice_clip(self) -> Callable[[str], np.ndarray] | None:
         return self.narrator.clip if self.narrator is not None else None
@@ -106,6 +113,7 @@ class Rendered:
     path: Path
     notes: Path | None  # the safety notes beside a caregiver track
     frames: int
+    captions: Path | None = None  # the words as WebVTT beside the track (a session with words)
 
 
 def make_plan(
@@ -152,6 +160,8 @@ def make_session(
     if profile.mode.safety_notes:
         confirm_safety(opts.safety_confirmed, confirm)
     notices = _notices(profile, cache, script)
+    if script.filled_in:
+        notices = (Notice("voice", filled_in_words(str(opts.voice), script.filled_in)), *notices)
     if notify is not None:
         for notice in notices:
             notify(notice)
@@ -190,7 +200,7 @@ def track_tags(session: Session, album: str = ALBUM, track: int | None = None, t
     chapter at each section of the script (and each region of a therapist's track)."""
     check_argument("session", session, isinstance(session, Session), "a Session (from make_session)")
     plan, profile = session.plan, session.profile
-    title = f"{plan.script_title} ({profile.energy.value} energy, {profile.minutes:g} min)"
+    title = f"{plan.script_title} ({ENERGY_WORDS[profile.energy].lower()}, {profile.minutes:g} min)"
     return TrackTags(title, album, ARTIST, track, total, session.script.summary, default_cover(), chapters_of(plan))
 
 
@@ -205,8 +215,9 @@ def render(
     session: Session, path: str | Path, tags: TrackTags | None = None, progress: Progress | None = None
 ) -> Rendered:
     """Write the session to an audio file (format from the suffix), tagged (`tags`, else
-    track_tags(session)), and a caregiver track's safety notes beside it as `<stem>.txt`:
-    both or neither, never a half-written file. `progress(frames, total)` hears each block."""
+    track_tags(session)), with its words as timed text beside it as `<stem>.vtt` (WebVTT,
+    each line when it is spoken) and a caregiver track's safety notes as `<stem>.txt`: all
+    or none, never a half-written file. `progress(frames, total)` hears each block."""
     check_argument("session", session, isinstance(session, Session), "a Session (from make_session)")
     check_path("path", path)
     check_argument("tags", tags, tags is None or isinstance(tags, TrackTags), "TrackTags or None")
@@ -215,7 +226,12 @@ def render(
     session.finish_voice()
     tags = tags or track_tags(session)
     sink = FileSink(path, session.plan.sample_rate, session.plan.profile.channels, session.plan.fingerprint())
-    notes_text = session.safety_notes
+    beside: dict[str, str] = {}  # suffix -> text, put in place after the audio
+    if session.safety_notes is not None:
+        beside[".txt"] = session.safety_notes
+    lines = captions(session.plan)
+    if lines:
+        beside[".vtt"] = webvtt(lines)
 
     def counted(blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
         done, total = 0, session.plan.total_samples
@@ -229,22 +245,28 @@ def render(
         blocks = counted(session.blocks(QUANTUM, pcm16=sink.pcm16))
         return sink.write_all(blocks, finish=lambda tmp: write_tags(tmp, tags, path.suffix))
 
-    if notes_text is None:
+    if not beside:
         return Rendered(path, None, write_audio())
-    notes = path.with_suffix(".txt")
     audio_written = False
+    placed: list[Path] = []
     try:
-        with written_atomically(notes) as notes_tmp:  # the notes go in place last, after the audio
-            notes_tmp.write_text(notes_text, encoding="utf-8")
+        with ExitStack() as stack:  # the files beside go in place last, after the audio
+            for suffix, text in beside.items():
+                target = path.with_suffix(suffix)
+                stack.push(lambda kind, *_, t=target: None if kind else placed.append(t))  # once it is in place
+                stack.enter_context(written_atomically(target)).write_text(text, encoding="utf-8")
             frames = write_audio()
             audio_written = True
     except BaseException as exc:
-        if audio_written:  # the notes could not be put in place: take the audio away too
-            path.unlink(missing_ok=True)
+        if audio_written:  # a file beside could not be put in place: take the others away too
+            for done in [path, *placed]:
+                done.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise explain_write_error(exc, notes) from None
+            failed = getattr(exc, "filename2", None) or path.with_suffix(next(iter(beside)))
+            raise explain_write_error(exc, Path(failed)) from None
         raise
-    return Rendered(path, notes, frames)
+    notes = path.with_suffix(".txt") if ".txt" in beside else None
+    return Rendered(path, notes, frames, path.with_suffix(".vtt") if ".vtt" in beside else None)
 
 
 def _check_call(options: object, cache: object, narrator: object, **functions: object) -> None:
@@ -357,6 +379,9 @@ def _narrator_for(
         if opts.name is not None and fill is None:
             script = recorded.sayable(script, original, opts.name)
         recorded.check(script.phrases_for(profile.energy.value))
+        if fill is not None:  # named before anything plays: the notice says which
+            filled = unrecorded(recorded.voice, original, profile.energy.value, opts.name)
+            script = replace(script, filled_in=tuple(p.number for p in filled))
         return recorded, script
     if opts.fill_with_tts:
         raise BadInput(

@@ -875,7 +875,7 @@ def make_templates(folder: Path) -> str:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(session, "PiperNarrator", FakePiper)
-        make_pack(folder / "pack", PackOptions(energies=("low",), scripts=("settling",), format="ogg", jobs=1))
+        make_pack(folder / "pack", PackOptions(energies=("low",), scripts=("settling",), format="flac", jobs=1))
     hostile_files(folder / "ws")
     make_data_template(folder / "data")
     return "made"

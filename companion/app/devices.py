@@ -108,6 +108,7 @@ class Device:
     token_hash: str
     paired_at: str
     last_used: str
+    role: str | None = None  # who uses this device (see roles.py): asked on its first visit
 
 
 class Devices:
@@ -176,6 +177,13 @@ class Devices:
         for tell in self.on_remove:
             tell(device_id)
         return True
+
+    def set_role(self, device_id: str, role: str) -> None:
+        with self._lock:
+            device = self._devices.get(device_id)
+            if device is not None:
+                device.role = role
+                self._save()
 
     def knows(self, device_id: str) -> bool:
         return device_id in self._devices

@@ -1,9 +1,11 @@
-"""Charts, the care-team report and a massage plan's picture are drawn apart from the server,
-so it answers every other request meanwhile (a small file in milliseconds, not after the
-drawing). Matplotlib and the PDF writer hold Python's lock for tens of milliseconds at a time,
-so a thread beside the server is not enough: the app draws in one process of its own, started
-with the app (small until its first picture) and ended with it. Without it (the fast tests, a program that
-embeds the app) the drawing runs in a worker thread."""
+"""The care-team report and the PNG files to keep (the journal's chart, a massage plan) are
+drawn apart from the server (the pages' own pictures are HTML and SVG, made in about half a
+millisecond: pictures/markup.py), so it answers every other request meanwhile (a small file
+in milliseconds, not after the drawing). Matplotlib and the PDF writer hold Python's lock for
+tens of milliseconds at a time, so a thread beside the server is not enough: the app draws in
+one process of its own, started with the app (small until its first picture) and ended with
+it. Without it (the fast tests, a program that embeds the app) the drawing runs in a worker
+thread."""
 
 from __future__ import annotations
 

@@ -16,6 +16,8 @@ from companion import CompanionError, Interrupted
 MAX_KEPT = 50  # finished jobs remembered (their pages may still ask); older ones are forgotten
 T = TypeVar("T")
 _DRAWING = threading.Semaphore(2)  # CPU work at once, whoever asks: one per core here
+# what a status line says once the work is done: never the last step's words beside a full bar
+DONE_WORDS = {"session": "Ready", "file": "Your file is ready.", "pack": "Your pack is ready."}
 
 
 async def off_the_loop(work: Callable[..., T], *args: Any) -> T:
@@ -97,7 +99,7 @@ class Jobs:
     def _run(self, job: Job, work: Callable[[Job], Any]) -> None:
         try:
             job.result = work(job)
-            job.done, job.state = job.total, "done"
+            job.done, job.doing, job.state = job.total, DONE_WORDS.get(job.title, "Done."), "done"
         except CompanionError as exc:
             job.state, job.message = "failed", str(exc)
         except Exception as exc:  # a fault of ours: said plainly, the app goes on
@@ -105,8 +107,12 @@ class Jobs:
         finally:
             job.finished.set()
 
-    def stop(self) -> None:
-        """Ask every job to stop, and wait for them (they stop at their next step)."""
+    def ask_to_stop(self) -> None:
+        """Every job stops at its next step; nothing waits for them here."""
         for job in list(self.jobs.values()):
             job.stop.set()
+
+    def stop(self) -> None:
+        """Ask every job to stop, and wait for them (they stop at their next step)."""
+        self.ask_to_stop()
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from companion import REPORT_DAYS, BadInput, Journal, write_report
+from companion import REPORT_DAYS, BadInput, Journal, journal_chart, write_report
 from companion import JournalEntry as Entry
 from companion import export_journal as export_csv
 from companion import gather_report as gather
@@ -29,11 +29,13 @@ def _entries(state: AppState) -> list[Entry]:
 
 def _journal_page(request: Request, status: int = 200, **values: Any) -> Response:
     until = date.today()
+    entries = _entries(state_of(request))
     return page(
         request,
         "journal.html",
         status,
-        entries=_entries(state_of(request)),
+        entries=entries,
+        chart=journal_chart(entries) if entries else None,  # about half a millisecond: made here
         since=until - timedelta(days=REPORT_DAYS - 1),
         until=until,
         kept=request.query_params.get("kept"),

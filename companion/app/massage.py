@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from companion import (
     AMBIENCES,
@@ -29,8 +29,10 @@ from companion import (
     SessionPlan,
     Status,
     clock,
+    cue_words,
     make_plan,
     make_session,
+    plan_picture,
     play,
 )
 from companion.app.jobs import Job
@@ -60,7 +62,6 @@ FASTER_NOTE = (
     "The sound output took the track faster than it plays, so it ended early: "
     "this computer's sound output may not be a real speaker."
 )
-CUE_WORDS = {"region": "region chime", "interval": "chime", "two-minutes": "two-minute chime", "chime": "chime"}
 
 
 class Live:
@@ -132,7 +133,7 @@ class Live:
         answer.update(
             left=clock(max(plan.total_samples - at, 0) / rate),
             region=plan.section_at(at),
-            next_chime=f"{CUE_WORDS.get(cue.kind, 'chime')} in {clock((cue.at - at) / rate)}" if cue else "none",
+            next_chime=f"{cue_words(cue)}, in {clock((cue.at - at) / rate)}" if cue else "none",
             volume="full" if status.volume_db >= 0 else f"{status.volume_db:g} dB",
             said=status.acks[-1] if status.heard_recently() else "",
             waiting_for_voice=status.waiting_for_voice,
@@ -193,23 +194,15 @@ async def massage(request: Request) -> Response:
                 return page(request, "massage.html", 503, error=said, offer_file=True, form=form, **_shown(state))
             return back_to("/massage/live")
         job = state.jobs.new("plan")
-        state.start(
-            job,
-            lambda job: _picture(state, options, job),
-            who_asks(request),
-            "picture",
-            PICTURE_BYTES,
-            _png(state, job),
-        )
+        state.start(job, lambda job: _plan(options, job), who_asks(request), "picture", PICTURE_BYTES, _png(state, job))
     except NoRoom as exc:
         return page(request, "massage.html", 503, error=words(exc), form=form, **_shown(state))
     return page(request, "massage.html", form=form, picture=job.id, note=note, **_shown(state))
 
 
-def _picture(state: AppState, options: SessionOptions, job: Job) -> None:
-    plan = make_plan(options, progress=lambda done, total: job.progress(done, total, "Preparing the voice"))
-    job.progress(1, 1, "Drawing")
-    state.drawing.run(_plot_plan, plan, _png(state, job))
+def _plan(options: SessionOptions, job: Job) -> SessionPlan:
+    """The track's plan (its result), shown in the page; drawn as a PNG only when asked for."""
+    return make_plan(options, progress=lambda done, total: job.progress(done, total, "Preparing the voice"))
 
 
 def _png(state: AppState, job: Job) -> Path:
@@ -222,15 +215,29 @@ def _plot_plan(plan: SessionPlan, path: Path) -> None:
     plot_plan(plan, path)
 
 
-async def picture(request: Request) -> Response:
-    state = state_of(request)
-    job = known(state.jobs.jobs, request.path_params["job"])
+async def _planned(request: Request) -> tuple[Job, SessionPlan]:
+    """The plan a page asks for, once it is made (the voice's lengths first: seconds at most)."""
+    job = known(state_of(request).jobs.jobs, request.path_params["job"])
     if job.title != "plan":  # another kind of work (a session, a file) has no picture
         raise NotHere("no such plan")
-    await asyncio.to_thread(job.finished.wait, 120)  # the page's <img> waits while it is drawn
-    drawn = _png(state, job)
-    if job.state != "done" or not drawn.is_file():
+    await asyncio.to_thread(job.finished.wait, 120)
+    if job.state != "done":
         raise NotHere(job.message)
+    return job, job.result
+
+
+async def plan_markup(request: Request) -> Response:
+    """The plan as the page shows it: HTML and SVG, made in about half a millisecond."""
+    _, plan = await _planned(request)
+    return HTMLResponse(plan_picture(plan))
+
+
+async def picture(request: Request) -> Response:
+    state = state_of(request)
+    job, plan = await _planned(request)
+    drawn = _png(state, job)
+    if not drawn.is_file():  # drawn once, the first time it is asked for
+        await state.drawing(_plot_plan, plan, drawn)
     return FileResponse(drawn, media_type="image/png")
 
 

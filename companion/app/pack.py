@@ -25,9 +25,11 @@ from companion import (
 from companion import PACK_FORMATS as FORMATS
 from companion import PackManifest as Manifest
 from companion import pack_card as card
+from companion import recorded_voices as list_voices
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import made_here
+from companion.app.unrecorded import unrecorded_before_packing
 from companion.app.web import (
     ENERGIES,
     PACK_DEFAULTS,
@@ -49,6 +51,7 @@ FORMAT_WORDS = {"mp3": "MP3 (any phone)", "ogg": "Ogg", "opus": "Opus (smallest)
 def _shown(state: AppState, **more: Any) -> dict[str, Any]:
     formats = [(f, FORMAT_WORDS[f]) for f in FORMATS]
     return {
+        "voices": [v.name for v in list_voices()],  # a loved one's recorded voices, as Listen offers them
         "energies": ENERGIES,
         "formats": formats,
         "default_name": DEFAULT_NAME,
@@ -73,14 +76,20 @@ async def pack(request: Request) -> Response:
             format=chosen(form, "format", FORMATS) or PACK_DEFAULTS.format,
             massage=form.get("massage") == "yes",
             caregiver=form.get("caregiver") == "yes",
+            voice=chosen(form, "voice", tuple(v.name for v in list_voices())),
         )
         if opts.caregiver and not state.safety_confirmed:
             raise BadInput("read and confirm the safety notes on the Caregiver page first; nothing was made")
+        # issue 30: a recorded voice's missing phrases are named before the pack is made
+        missing = unrecorded_before_packing(opts) if form.get("anyway") != "yes" else None
     except BadInput as exc:
         return page(request, "pack.html", 400, error=words(exc), **_shown(state))
+    if missing is not None:
+        fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
+        return page(request, "pack-unrecorded.html", missing=missing, fields=fields)
 
     def work(job: Job) -> None:
-        folder = made.path.parent / "pack"
+        folder = _folder(made)
         result = make_pack(
             folder,
             opts,
@@ -91,12 +100,13 @@ async def pack(request: Request) -> Response:
         for i, track in enumerate(result.tracks):
             entry = entries[track.file]
             flat = [x for cycle in entry["breaths"] for x in cycle]
-            made.cards.append({**card(i, track, entry), "file": track.file, "breaths": flat})
+            made.cards.append({**card(i, track, entry), "file": track.file, "breaths": flat, **_words(entry)})
         job.progress(1, 1, "Putting them in one file")
         _zip(result.folder, made.path, job)
 
     job = state.jobs.new("pack")
-    made = Made(job, f"{file_safe(opts.name)}.zip", state.work / job.id / "pack.zip")
+    # the .zip and the folder inside it named after the pack: two packs unpack side by side
+    made = Made(job, f"{file_safe(opts.name)}.zip", state.work / job.id / "download.zip")
     made.path.parent.mkdir(mode=OWNER_ONLY_DIR)
     try:
         if state.start(job, work, who_asks(request), "pack", _pack_bytes(opts), made.path.parent):
@@ -107,6 +117,11 @@ async def pack(request: Request) -> Response:
         return page(request, "pack.html", 503, error=words(exc), **_shown(state))
     state.made[job.id] = made
     return back_to(f"/file/{job.id}")
+
+
+def _folder(made: Made) -> Path:
+    """Where the pack's tracks are made: a folder named as the pack (the .zip's one folder)."""
+    return made.path.parent / "tracks" / made.name.removesuffix(".zip")
 
 
 def _pack_bytes(opts: PackOptions) -> int:
@@ -132,7 +147,10 @@ async def play_here(request: Request) -> Response:
     if made.job.state != "done" or not made.cards:
         raise NotHere("not made")
     job = made.job.id
-    tracks = [{"src": f"/pack/{job}/track/{c['i']}", "label": c["label"], "breaths": c["breaths"]} for c in made.cards]
+    tracks = [
+        {"src": f"/pack/{job}/track/{c['i']}", "label": c["label"], "breaths": c["breaths"], **_page_words(job, c)}
+        for c in made.cards
+    ]
     notes = SAFETY_SCREEN if any(c["notes"] for c in made.cards) else None
     return page(request, "pack-play.html", made=made, cards=made.cards, tracks=script_json(tracks), notes=notes)
 
@@ -142,4 +160,23 @@ async def track(request: Request) -> Response:
     i = request.path_params["i"]
     if made.job.state != "done" or not 0 <= i < len(made.cards):
         raise NotHere("no such track")
-    return FileResponse(made.path.parent / "pack" / made.cards[i]["file"])  # with range requests
+    return FileResponse(_folder(made) / made.cards[i]["file"])  # with range requests
+
+
+# -- issue 30: a pack's words, as the audio's captions and line by line in the page ---------
+def _words(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"captions": entry.get("captions"), "lines": entry.get("lines", [])}
+
+
+def _page_words(job: str, card: dict[str, Any]) -> dict[str, Any]:
+    src = f"/pack/{job}/captions/{card['i']}" if card.get("captions") else None
+    return {"captions": src, "lines": card.get("lines", [])}
+
+
+async def captions(request: Request) -> Response:
+    """A track's .vtt, for the page's <track kind="captions">."""
+    made = made_here(request)
+    i = request.path_params["i"]
+    if made.job.state != "done" or not 0 <= i < len(made.cards) or not made.cards[i].get("captions"):
+        raise NotHere("no such captions")
+    return FileResponse(_folder(made) / made.cards[i]["captions"], media_type="text/vtt")

@@ -81,7 +81,7 @@ async def pair(request: Request) -> Response:
         error = "That code is not right, or it is more than five minutes old. Ask for a new one on the computer."
         return page(request, "pair.html", 400, error=error, paired=False)
     device, token = state.devices.add(name)
-    answer = back_to("/today")
+    answer = back_to("/")  # the device's own first page: the question who uses it, the first time
     answer.headers.append("set-cookie", session_cookie(DEVICE_COOKIE, token, DEVICE_DAYS * 86400))
     return answer
 

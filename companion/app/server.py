@@ -30,13 +30,13 @@ from starlette.staticfiles import StaticFiles
 
 from companion import PACK_PAGE_FOLDER as PACK_HERE
 from companion import BadInput, OutputError, data_dir, default_cover, interrupts, private_folder
-from companion.app import journal, massage, pack, pairing, sessions, voices
+from companion.app import home, journal, massage, pack, pairing, sessions, voices
 from companion.app.announce import Announcement, local_name
 from companion.app.faults import HANDLERS, Faults, quiet_form_parser
 from companion.app.guard import Door, Guard, Owner
 from companion.app.instance import Claim, Running
 from companion.app.room import DISK_BUDGET
-from companion.app.web import HERE, AppState, back_to
+from companion.app.web import HERE, AppState
 
 HOST = "127.0.0.1"
 GET, BOTH = ["GET"], ["GET", "POST"]
@@ -87,17 +87,14 @@ def sent(page: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], 
     return answer
 
 
-async def _home(request: Request) -> Response:
-    return back_to("/today")
-
-
 async def _cover(request: Request) -> Response:
     return Response(default_cover(), media_type="image/png")
 
 
 def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None) -> Guard:
     routes = [
-        Route("/", _home, methods=GET),
+        Route("/", home.home, methods=GET),
+        Route("/who", read_or_sent(home.who), methods=BOTH),
         Route("/cover.png", _cover, methods=GET),
         Route("/today", read_or_sent(sessions.today), methods=BOTH),
         Route("/listen", read_or_sent(sessions.listen), methods=BOTH),
@@ -110,12 +107,14 @@ def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None
         Route("/jobs/{job}", sessions.progress, methods=GET),
         Route("/massage", read_or_sent(massage.massage), methods=BOTH),
         Route("/massage/plan/{job}.png", massage.picture, methods=GET),
+        Route("/massage/plan/{job}.html", massage.plan_markup, methods=GET),
         Route("/massage/live", massage.live_page, methods=GET),
         Route("/massage/live", sent(massage.live_command), methods=["POST"]),
         Route("/massage/live/events", massage.live_events, methods=GET),
         Route("/pack", read_or_sent(pack.pack), methods=BOTH),
         Route("/pack/{job}", pack.play_here, methods=GET),
         Route("/pack/{job}/track/{i:count}", pack.track, methods=GET),
+        Route("/pack/{job}/captions/{i:count}", pack.captions, methods=GET),  # issue 30
         Route("/voices", voices.voices, methods=GET),
         Route("/voices/phrases", voices.phrases, methods=GET),
         Route("/voices/import", sent(voices.import_voice), methods=["POST"]),
@@ -303,14 +302,22 @@ def _serve(
         if ready is not None:
             ready(Serving(address, bool(opened), pair_at, by_name))
 
+    def when_stopping() -> None:
+        # the server's graceful second and the work's own winding down, side by side
+        while not server.should_exit:
+            threading.Event().wait(0.05)
+        state.jobs.ask_to_stop()
+        preparing.terminate()  # a half-made phrase is never kept: the cache writes whole files
+
     threading.Thread(target=when_ready, daemon=True).start()
     announcement = Announcement(lan_ip, port) if lan and lan_ip else None
     preparing = prepare_voice_in_background()
+    threading.Thread(target=when_stopping, daemon=True).start()
     try:
         with _hanging_up_stops(server):
             server.run(sockets=sockets)
     finally:
-        preparing.terminate()  # a half-made phrase is never kept: the cache writes whole files
+        preparing.terminate()
         try:
             preparing.wait(timeout=1)
         except subprocess.TimeoutExpired:

@@ -20,26 +20,32 @@ from companion import (
     SAFETY_SCREEN,
     SAMPLE_RATE,
     BadInput,
+    CompanionError,
     Journal,
+    PlayAgain,
     Ratings,
     Session,
     SessionOptions,
+    SessionPlan,
     check_options,
     confirm_safety,
     file_safe,
     make_session,
     options_for_kind,
+    play_again,
     render,
 )
 from companion import CHECK_IN_GOALS as GOALS
 from companion import SESSION_KINDS as KINDS
 from companion import CheckInAnswers as Answers
 from companion import check_in as choose
+from companion import plan_captions as captions
 from companion import recorded_voices as list_voices
 from companion.app.faults import answer, wants_json
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.stream import HEADER_BYTES, wav_response, wav_size, write_wav
+from companion.app.unrecorded import unrecorded_before_playing
 from companion.app.web import (
     DEFAULTS,
     ENERGIES,
@@ -59,7 +65,6 @@ from companion.app.web import (
     words,
 )
 
-GOAL_CHOICES = tuple((goal, said[:1].upper() + said[1:]) for goal, said in GOALS.items())
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
 MP3_BYTES_PER_S = 24_000  # 192 kbit/s: above what the MP3s' quality setting gives (about 165)
 REPLACED_WORDS = "Your earlier {} was still being made on this device; it has stopped, and this one takes its place."
@@ -89,7 +94,7 @@ def start_hearing(
     NoRoom, before anything is made, when the disk has no room for it."""
 
     def work(job: Job) -> None:
-        session = _make(options, state, job)
+        session = _make(options, state, job, wait_for_voice=False)  # the voice is made as it plays
         heard.title = session.plan.script_title
         heard.breaths = [round(x, 3) for b in session.plan.breaths for x in (b.start_s, b.inhale_s, b.exhale_s)]
         heard.size = wav_size(session)
@@ -98,7 +103,7 @@ def start_hearing(
         if checkin is not None:
             with Journal(state.journal_path) as journal:
                 heard.journal_id = journal.start_session(heard.record, before)
-        write_wav(session, heard.wav, job)
+        write_wav(session, heard.wav, job, placed=lambda plan: setattr(heard, "lines", caption_rows(plan)))
 
     notes = SAFETY_SCREEN if options.mode == CAREGIVER.name else None
     state.forget_old_sounds()
@@ -120,7 +125,7 @@ def start_making(state: AppState, options: SessionOptions, who: str) -> Made:
         made.name = f"{file_safe(session.plan.script_title)}.mp3"
         writing = lambda done, total: job.progress(done, total, "Writing the file")  # noqa: E731
         rendered = render(session, made.path, progress=writing)
-        made.notes = rendered.notes
+        made.notes, made.captions = rendered.notes, rendered.captions
 
     job = state.jobs.new("file")
     made = Made(job, "session.mp3", state.work / job.id / "session.mp3")
@@ -132,21 +137,67 @@ def start_making(state: AppState, options: SessionOptions, who: str) -> Made:
     return made
 
 
-def _make(options: SessionOptions, state: AppState, job: Job) -> Session:
+def _make(options: SessionOptions, state: AppState, job: Job, wait_for_voice: bool = True) -> Session:
     job.progress(0, 1, "Preparing the voice")
     return make_session(
         options,
         confirm=lambda notes: state.safety_confirmed,  # the library's rule; the page only relays it
+        wait_for_voice=wait_for_voice,
         progress=lambda done, total: job.progress(done, total, "Preparing the voice"),
     )
 
 
+def caption_rows(plan: SessionPlan) -> list[list[float | str]]:
+    """The plan's words for the page: [start_s, end_s, text] of each line placed so far."""
+    return [[round(c.start_s, 3), round(c.end_s, 3), c.text] for c in captions(plan)]
+
+
 # -- Today ------------------------------------------------------------------------------
+def _again(state: AppState) -> PlayAgain:
+    """Today's "play again": the library's pick from the journal (the page only shows it)."""
+    try:
+        with Journal(state.journal_path, read_only=True) as journal:
+            return play_again(journal)
+    except CompanionError:  # a journal that cannot be read: the questions still choose (its page says why)
+        return PlayAgain((), ())
+
+
+def _today_page(request: Request, status: int = 200, **values: Any) -> Response:
+    again = _again(state_of(request))
+    goals = [(goal, said.capitalize()) for goal, said in GOALS.items()]  # the check-in's words
+    return page(request, "today.html", status, goals=goals, lengths=LENGTHS, again=again, **values)
+
+
+async def _play_again(request: Request, form: FormData) -> Response:
+    """One tap: the same session as before (its script, energy, length and voice), kept in the
+    journal; a recorded voice's missing phrases are named first, as on Listen."""
+    state = state_of(request)
+    chosen_again = _again(state).find(str(form.get("again") or ""))
+    if chosen_again is None:
+        gone = "That session is no longer in the list; choose another, or answer the questions."
+        return _today_page(request, 400, error=gone)
+    options, note = fitted(chosen_again.options())
+    missing = unrecorded_before_playing(options) if form.get("anyway") != "yes" else None
+    if missing is not None:
+        fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
+        return page(request, "unrecorded.html", missing=missing, fields=fields, again="/today", making=False)
+    in_voice = f", {chosen_again.in_voice}" if chosen_again.in_voice else ""
+    said = [f"Again: {chosen_again.title}, {options.minutes:g} minutes{in_voice}.", chosen_again.voice_note, note]
+    reason = " ".join(s for s in said if s)
+    try:
+        heard = start_hearing(state, options, reason, who_asks(request), checkin={})
+    except NoRoom as exc:
+        return _today_page(request, 503, error=words(exc))
+    return back_to(f"/session/{heard.job.id}")
+
+
 async def today(request: Request) -> Response:
     state = state_of(request)
     if request.method == "GET":
-        return page(request, "today.html", goals=GOAL_CHOICES, lengths=LENGTHS)
+        return _today_page(request)
     form = await request.form()
+    if form.get("action") == "again":
+        return await _play_again(request, form)
     try:
         score = number(form, "energy_score", LEAST_SCORE, MOST_SCORE)
         breathless = chosen(form, "breathless", ("yes", "no"))
@@ -159,14 +210,14 @@ async def today(request: Request) -> Response:
         choice = choose(answers)
         options, note = fitted(choice.options())
     except BadInput as exc:
-        return page(request, "today.html", 400, goals=GOAL_CHOICES, lengths=LENGTHS, error=words(exc))
+        return _today_page(request, 400, error=words(exc))
     before = Ratings(tiredness=MOST_SCORE - answers.energy_score) if answers.energy_score is not None else None
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
     reason = choice.reason + "." + (f" {note}" if note else "")
     try:
         heard = start_hearing(state, options, reason, who_asks(request), checkin, before)
     except NoRoom as exc:
-        return page(request, "today.html", 503, goals=GOAL_CHOICES, lengths=LENGTHS, error=words(exc))
+        return _today_page(request, 503, error=words(exc))
     return back_to(f"/session/{heard.job.id}")
 
 
@@ -174,8 +225,9 @@ async def today(request: Request) -> Response:
 async def listen(request: Request) -> Response:
     voices = [v.name for v in list_voices()]
     shown: dict[str, Any] = {"kinds": KINDS, "energies": ENERGIES, "lengths": LENGTHS, "voices": voices}
-    if request.method == "GET":
-        return page(request, "listen.html", **shown)
+    if request.method == "GET":  # a voice and energy may be chosen already (after recording)
+        picked = {k: request.query_params.get(k) for k in ("voice", "energy")}
+        return page(request, "listen.html", picked=picked, **shown)
     form = await request.form()
     try:
         kind = chosen(form, "kind", tuple(KINDS)) or next(iter(KINDS))  # the first is the usual
@@ -191,6 +243,12 @@ async def listen(request: Request) -> Response:
         options, note = fitted(options)
     except BadInput as exc:
         return page(request, "listen.html", 400, error=words(exc), **shown)
+    # issue 30, part 6: the phrases a recorded voice lacks are named before anything plays
+    missing = unrecorded_before_playing(options) if form.get("anyway") != "yes" else None
+    if missing is not None:
+        fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
+        making = form.get("action") == "download"
+        return page(request, "unrecorded.html", missing=missing, fields=fields, again="/listen", making=making)
     try:
         return _play_or_make(request, form, options, note or "")
     except NoRoom as exc:
@@ -259,9 +317,11 @@ async def progress(request: Request) -> Response:
     made = state.made.get(job_id)
     if made is not None:
         answer["has_notes"] = made.notes is not None
+        answer["has_captions"] = made.captions is not None
     heard = state.heard.get(job_id)
     if heard is not None and heard.size:
         answer["track"] = {"src": f"/session/{job_id}/audio.wav", "label": heard.title, "breaths": heard.breaths}
+        answer["lines"] = heard.lines  # the words placed so far (all of them once the voice is made)
     return JSONResponse(answer)
 
 
@@ -310,8 +370,10 @@ async def file_page(request: Request) -> Response:
 async def file_download(request: Request) -> Response:
     made = made_here(request)
     which = request.path_params["which"]
-    path: Path | None = made.path if which == "audio" else made.notes
+    beside = {"audio": (made.path, made.name), "notes": (made.notes, ".txt"), "captions": (made.captions, ".vtt")}
+    path, name = beside.get(which, (None, ""))
     if made.job.state != "done" or path is None:
         raise NotHere("not made")
-    name = made.name if which == "audio" else Path(made.name).with_suffix(".txt").name
+    if which != "audio":
+        name = Path(made.name).with_suffix(name).name
     return FileResponse(path, filename=name)

@@ -1,7 +1,8 @@
 """A session heard in the page within a second: its WAV is written in the order it plays,
-with its final length in the header from the start (the plan is exact to the sample), and
-served with range requests while it grows. A range not yet written waits for it; seeking
-works as for any file."""
+while its voice is still being made (the first line first, the rest ahead of the playhead,
+the same samples `render` writes), with its final length in the header from the start (the
+plan is exact to the sample), and served with range requests while it grows. A range not
+yet written waits for it; seeking works as for any file."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import asyncio
 import os
 import re
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from companion import Session, owner_only
+from companion import Session, SessionPlan, blocks_in_order, owner_only
 from companion.app.jobs import Job
 
 HEADER_BYTES = 44
@@ -35,14 +36,17 @@ def wav_header(rate: int, channels: int, frames: int) -> bytes:
     return riff + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", data)
 
 
-def write_wav(session: Session, path: Path, job: Job) -> int:
-    """The session's sound, 16-bit, header first; the job's progress counts bytes on disk."""
+def write_wav(session: Session, path: Path, job: Job, placed: Callable[[SessionPlan], None] | None = None) -> int:
+    """The session's sound, 16-bit, header first, in playing order while its voice is made
+    (the first line first): `placed(plan)` hears each plan with more words in place. The
+    job's progress counts bytes on disk."""
     plan = session.plan
     size = wav_size(session)
     with open(path, "wb", opener=owner_only) as f:
         f.write(wav_header(plan.sample_rate, plan.profile.channels, plan.total_samples))
         f.flush()
-        for block in session.blocks(8192, pcm16=True):
+        waiting = lambda: job.progress(f.tell(), size, "Ready")  # noqa: E731  (raises once the job is stopped)
+        for block in blocks_in_order(session, 8192, pcm16=True, placed=placed, waiting=waiting):
             f.write(block.astype("<i2", copy=False).tobytes())
             f.flush()  # a reader sees each block as soon as it is made
             job.progress(f.tell(), size, "Ready")

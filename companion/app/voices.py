@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from companion import (
+    ENERGY_WORDS,
     OWNER_ONLY_DIR,
     SAMPLE_RATE,
     BadInput,
@@ -32,8 +33,11 @@ from companion import (
 )
 from companion import RECORDING_CONSENT as CONSENT
 from companion import TAKE_FORMATS as FORMATS
+from companion import NumberedPhrase as Phrase
 from companion import check_spoken_name as check_name
+from companion import phrases_by_energy as split_by_energy
 from companion import recorded_voices as list_voices
+from companion import recording_order as walk_order
 from companion.app.jobs import Job
 from companion.app.sessions import made_here
 from companion.app.web import Made, NotHere, back_to, chosen, page, save_upload, state_of, words
@@ -46,9 +50,31 @@ def _scripts() -> list[tuple[str, str]]:
     return [(s.name, s.title) for s in builtin_scripts()]
 
 
+Params = ImmutableMultiDict[str, Any]  # a page's query or form
+ENERGIES = tuple((e.value, ENERGY_WORDS[e]) for e in Energy)  # a recording's energy: its phrases first
+
+
 def _shown(**more: Any) -> dict[str, Any]:
     voices = [(v.name, v.takes()) for v in list_voices()]
-    return {"consent": CONSENT, "voices": voices, "scripts": _scripts(), "formats": ", ".join(FORMATS), **more}
+    return {
+        "consent": CONSENT,
+        "voices": voices,
+        "scripts": _scripts(),
+        "energies": ENERGIES,
+        "formats": ", ".join(FORMATS),
+        **more,
+    }
+
+
+def _energy(params: Params) -> str | None:
+    return chosen(params, "energy", tuple(e for e, _ in ENERGIES))
+
+
+def _only(params: Params) -> list[int] | None:
+    """The phrase numbers a walk is limited to ("3,17": those a session lacks), if any."""
+    text = str(params.get("only") or "")
+    numbers = [int(n) for n in text.split(",") if n.isascii() and n.isdigit() and len(n) < 6]
+    return numbers or None
 
 
 async def voices(request: Request) -> Response:
@@ -62,7 +88,10 @@ async def phrases(request: Request) -> Response:
     except BadInput as exc:
         return page(request, "voices.html", 400, error=words(exc), **_shown())
     script = resolve_script(name, Energy.MEDIUM)
-    return page(request, "phrases.html", script=script, phrases=script_phrases(script, listener))
+    energy = _energy(request.query_params) or Energy.LOW.value
+    spoken, rest = split_by_energy(script, energy, listener)
+    said = dict(ENERGIES)[energy].lower()
+    return page(request, "phrases.html", script=script, spoken=spoken, rest=rest, energy_words=said)
 
 
 def _walk(params: ImmutableMultiDict[str, Any]) -> tuple[RecordedVoice, str, str | None, list[str]]:
@@ -77,6 +106,25 @@ def _walk(params: ImmutableMultiDict[str, Any]) -> tuple[RecordedVoice, str, str
     return recorded, script_name, listener, script_phrases(resolve_script(script_name, Energy.MEDIUM), listener)
 
 
+def _order(params: Params, script_name: str, listener: str | None) -> list[int]:
+    """The walk's phrase numbers in order: the chosen energy's first, or only those asked for."""
+    script = resolve_script(script_name, Energy.MEDIUM)
+    return walk_order(script, _energy(params), listener, _only(params))
+
+
+def _lacking_after_import(
+    recorded: RecordedVoice, script_name: str, listener: str | None, energy: str | None
+) -> dict[str, Any]:
+    """What is still to record after an import: the chosen energy's phrases apart from the rest."""
+    script = resolve_script(script_name, Energy.MEDIUM)
+    spoken, rest = split_by_energy(script, energy or Energy.LOW.value, listener)
+
+    def missing(phrases: list[Phrase]) -> list[int]:
+        return [p.number for p in phrases if not recorded.has(p.text)]
+
+    return {"spoken": missing(spoken), "rest": missing(rest), "energy": energy or Energy.LOW.value}
+
+
 async def import_voice(request: Request) -> Response:
     state = state_of(request)
     uploaded = state.work / f"import-{secrets.token_hex(8)}"  # the takes as sent, until they are cleaned
@@ -84,7 +132,8 @@ async def import_voice(request: Request) -> Response:
     async with request.form(max_files=MAX_FILES) as form:
         taken = False
         try:
-            recorded, _, _, phrases = _walk(form)
+            recorded, script_name, listener, phrases = _walk(form)
+            energy = _energy(form)
             folder.mkdir(parents=True, mode=OWNER_ONLY_DIR)
             for upload in form.getlist("takes"):
                 if isinstance(upload, str) or not upload.filename:
@@ -114,7 +163,18 @@ async def import_voice(request: Request) -> Response:
             empty = new and recorded.takes() == 0
             if empty:  # no take could be kept: no voice is left with none
                 recorded.remove()
-        return {"kept": kept, "problems": problems, "lacking": recorded.lacking(phrases), "no_voice": empty}
+        still = _lacking_after_import(recorded, script_name, listener, energy)
+        walk = {"voice": recorded.name, "script": script_name, "name": listener or "", "energy": still["energy"]}
+        return {
+            "kept": kept,
+            "problems": problems,
+            "lacking": recorded.lacking(phrases),
+            "still": still,
+            "energy_words": dict(ENERGIES)[still["energy"]].lower(),
+            "record": urlencode(walk),
+            "listen": urlencode({"voice": recorded.name, "energy": still["energy"]}),
+            "no_voice": empty,
+        }
 
     job = state.jobs.new("voice")
     made = Made(job, recorded.name, folder)
@@ -149,10 +209,13 @@ def _phrase_number(text: str, total: int) -> int:
     raise BadInput(f"the script has phrases 1 to {total}, not '{text[:20]}'", field="n", value=text)
 
 
-def _next_lacking(recorded: RecordedVoice, phrases: list[str], after: int = 0) -> int | None:
-    """The first phrase after `after` (1-based) with no take yet, else the first before it."""
-    lacking = recorded.lacking(phrases)
-    return next((i for i in lacking if i > after), lacking[0] if lacking else None)
+def _next_lacking(recorded: RecordedVoice, phrases: list[str], order: list[int], after: int = 0) -> int | None:
+    """The first phrase after `after` (a number) in the walk's order with no take yet, else
+    the first before it."""
+    lacking = set(recorded.lacking(phrases))
+    todo = [n for n in order if n in lacking]
+    later = order[order.index(after) + 1 :] if after in order else order
+    return next((n for n in later if n in lacking), todo[0] if todo else None)
 
 
 def _walk_page(
@@ -163,8 +226,11 @@ def _walk_page(
     listener: str | None,
     phrases: list[str],
     n: int | None,
+    params: Params,
     **more: Any,
 ) -> Response:
+    order = _order(params, script_name, listener)
+    at = order.index(n) if n in order else -1
     return page(
         request,
         "record.html",
@@ -177,6 +243,12 @@ def _walk_page(
         total=len(phrases),
         text=phrases[n - 1] if n else None,
         kept=len(phrases) - len(recorded.lacking(phrases)),
+        energy=_energy(params) or "",
+        energy_words=dict(ENERGIES).get(_energy(params) or "", "").lower(),
+        only=",".join(str(i) for i in _only(params) or ()),
+        walk_total=len(order),
+        next_in_walk=order[(at + 1) % len(order)] if order else 1,
+        walk_kept=len([i for i in order if recorded.has(phrases[i - 1])]),
         **more,
     )
 
@@ -192,8 +264,8 @@ async def record(request: Request) -> Response:
     try:
         n = _phrase_number(request.query_params.get("n") or "", len(phrases))
     except BadInput:  # none, or not one of this script's: where the takes stop
-        n = _next_lacking(recorded, phrases)
-    return _walk_page(request, 200, recorded, script_name, listener, phrases, n)
+        n = _next_lacking(recorded, phrases, _order(request.query_params, script_name, listener))
+    return _walk_page(request, 200, recorded, script_name, listener, phrases, n, request.query_params)
 
 
 async def record_take(request: Request) -> Response:
@@ -232,7 +304,9 @@ async def record_take(request: Request) -> Response:
         if new and recorded.takes() == 0:  # a first take not kept leaves no empty voice behind
             recorded.remove()
     if redo is not None:  # the same phrase again, saying why
-        return _walk_page(request, 400, recorded, script_name, listener, phrases, n, redo=redo)
-    following = _next_lacking(recorded, phrases, after=n)
-    query = urlencode({"voice": recorded.name, "script": script_name, "name": listener or "", "kept": n})
+        return _walk_page(request, 400, recorded, script_name, listener, phrases, n, form, redo=redo)
+    following = _next_lacking(recorded, phrases, _order(form, script_name, listener), after=n)
+    walk = {"voice": recorded.name, "script": script_name, "name": listener or "", "kept": n}
+    walk |= {key: str(form.get(key)) for key in ("energy", "only") if form.get(key)}
+    query = urlencode(walk)
     return back_to(f"/voices/record?{query}" + (f"&n={following}" if following else ""))

@@ -21,10 +21,12 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from companion import (
     DEFAULT_CHIME_EVERY,
+    ENERGY_NAMES,
     GUIDE_NOTE,
     LEAST_SCORE,
     MASSAGE,
     MIN_REGION_MINUTES,
+    MOMENT_WORDS,
     MOST_SCORE,
     NOTE_CHARS,
     PACK_NAME_CHARS,
@@ -34,7 +36,6 @@ from companion import (
     VOICE_NAME_CHARS,
     BadInput,
     DoesNotFit,
-    Energy,
     OutputError,
     PackOptions,
     Ratings,
@@ -49,14 +50,14 @@ from companion import RATING_QUESTIONS as QUESTIONS
 from companion.app.devices import Devices, Pairing
 from companion.app.drawing import Drawing
 from companion.app.jobs import Job, Jobs
+from companion.app.roles import ALL_PAGES, Choices, page_name, pages_for, role_of
 from companion.app.room import DISK_BUDGET, FREE_FLOOR, Budget, NoRoom, Slots, mark_owner, remove, size_of, sweep
 
 HERE = Path(__file__).resolve().parent
 # Every default, range and length a form shows is the library's (tests/fast/test_app_forms.py):
 DEFAULTS = SessionOptions()
 PACK_DEFAULTS = PackOptions()
-ENERGY_WORDS = {"low": "Low", "medium": "Some", "high": "Good"}  # the app's words for the library's levels
-ENERGIES = tuple((e.value, ENERGY_WORDS[e.value]) for e in Energy)
+ENERGIES = tuple((level.value, name) for level, name in ENERGY_NAMES.items())  # the check-in's words
 LIMITS = {
     "defaults": DEFAULTS,
     "pack_defaults": PACK_DEFAULTS,
@@ -76,16 +77,7 @@ REPLACED = {  # said on a page whose work was still under way when the same devi
     "pack": "Stopped: a newer pack was asked for on this device, and took its place.",
     "picture": "Stopped: a newer picture was asked for.",
 }
-PAGES = (
-    ("/today", "Today"),
-    ("/listen", "Listen"),
-    ("/caregiver", "Caregiver"),
-    ("/massage", "Massage"),
-    ("/journal", "Journal"),
-    ("/voices", "Voices"),
-    ("/pack", "Pack"),
-)
-OWNER_PAGES = (("/devices", "Devices"),)  # on this computer only
+PAGES = ALL_PAGES  # every section's page and name (roles.py orders them for each person)
 RATING_WORDS = {**QUESTIONS, "wellbeing": "Wellbeing"}  # the page says 0 best, 10 worst beside it
 
 
@@ -102,6 +94,7 @@ class Heard:
     journal_id: int | None = None  # its session's row (Today and Listen; not a caregiver's)
     notes: str | None = None  # a caregiver's safety notes, beside the track
     record: SessionRecord | None = None  # the session as the journal keeps it, once planned
+    lines: list[list[float | str]] = field(default_factory=list)  # its words: [start_s, end_s, text] placed so far
 
 
 @dataclass
@@ -112,6 +105,7 @@ class Made:
     name: str
     path: Path
     notes: Path | None = None
+    captions: Path | None = None  # its words as WebVTT, beside the track
     cards: list[dict[str, Any]] = field(default_factory=list)  # a pack's tracks, to play them in the page
     replaced: str | None = None  # said on its page: the earlier one it took the place of
 
@@ -130,6 +124,7 @@ class AppState:
         self.lan_address = lan_address  # where a phone opens the app (--lan), else None
         self.pairing = Pairing() if lan_address else None
         self.devices = Devices(journal_path.parent if journal_path else None) if lan_address else None
+        self.choices = Choices(journal_path.parent if journal_path else None)  # who uses this computer
         self.heard: dict[str, Heard] = {}
         self.made: dict[str, Made] = {}
         self.safety_confirmed = False  # once, for this run of the app
@@ -234,9 +229,6 @@ def templates() -> Environment:
     return env
 
 
-MOMENT_WORDS = {"before": "before a session", "after": "after a session", "alone": "on its own"}
-
-
 def when(at: str) -> str:
     """An entry's time as a person says it: Monday 30 November, 19:05."""
     moment = datetime.fromisoformat(at)
@@ -250,10 +242,15 @@ def rating_text(ratings: Ratings) -> str:
 
 def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
     values.setdefault("error", None)
-    pages = PAGES + (OWNER_PAGES if request.scope.get("companion.owner") else ())
+    first, rest = pages_for(role_of(request), owner=bool(request.scope.get("companion.owner")))
     if "companion.device" in request.scope and request.scope["companion.device"] is None:
-        pages = ()  # an unpaired device: the pairing page, and nothing to go to
-    html = templates().get_template(name).render(pages=pages, here=request.url.path, **values)
+        first, rest = (), ()  # an unpaired device: the pairing page, and nothing to go to
+    here = request.url.path
+    html = (
+        templates()
+        .get_template(name)
+        .render(pages=first, more_pages=rest, here=here, here_name=page_name(here, first + rest), **values)
+    )
     return HTMLResponse(html, status)
 
 

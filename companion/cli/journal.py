@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from companion import SYMPTOMS, BadInput, Journal, Ratings, check_writable, interrupts
+from companion import SYMPTOMS, BadInput, Journal, Ratings, check_writable, counted, interrupts
 from companion import export_journal as export_csv
 from companion.cli.asking import (
     ask_ratings,
@@ -121,7 +121,7 @@ def journal_export(csv_path: Path) -> None:
     check_writable(csv_path, (".csv",), "csv")
     with Journal(read_only=True) as j:
         count = export_csv(j, csv_path)
-    click.echo(f"Wrote {count} entries to {csv_path}.")
+    click.echo(f"Wrote {counted(count, 'entry', 'entries')} to {csv_path}.")
 
 
 @journal.command("plot")
@@ -143,7 +143,7 @@ def journal_plot(output: Path, since: str | None) -> None:
         click.echo("The journal has no entries to draw yet; nothing was written.")
         return
     plot_journal(entries, output)
-    click.echo(f"Drew {len(entries)} entries in {output}.")
+    click.echo(f"Drew {counted(len(entries), 'entry', 'entries')} in {output}.")
 
 
 def _day_arg(text: str | None, flag: str) -> date | None:

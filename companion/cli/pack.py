@@ -9,8 +9,8 @@ import click
 
 from companion import DEFAULT_PACK_NAME as DEFAULT_NAME
 from companion import PACK_FORMATS as FORMATS
-from companion import PackOptions, make_pack
-from companion.cli.common import ask_to_confirm
+from companion import PackOptions, counted, make_pack
+from companion.cli.common import ask_to_confirm, show_notice
 from companion.cli.options import UserPath
 from companion.cli.progress import ProgressBar
 
@@ -45,6 +45,12 @@ def _words(text: str | None) -> tuple[str, ...] | None:
 @click.option(
     "--caregiver", is_flag=True, help="Add the caregiver's hand and foot massage tracks (safety notes first)."
 )
+@click.option(
+    "--voice",
+    metavar="NAME|FILE",
+    default=None,
+    help="'joe' (bundled, default), a recorded voice (the bundled voice says what it lacks) or a Piper .onnx file.",
+)
 @click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
 def pack(
     out_dir: Path,
@@ -55,6 +61,7 @@ def pack(
     jobs: int | None,
     massage: bool,
     caregiver: bool,
+    voice: str | None,
     yes: bool,
 ) -> None:
     """Make a folder of ready tracks to copy to a phone, a tablet or a player: tagged, with
@@ -76,13 +83,15 @@ def pack(
         massage=massage,
         caregiver=caregiver,
         jobs=jobs,
+        voice=voice,
     )
     with ProgressBar("Making the pack", "tracks", time_left=True) as progress:
-        result = make_pack(out_dir, options, confirm=ask_to_confirm(yes), progress=progress)
+        # a recorded voice's missing phrases are named before anything is written
+        result = make_pack(out_dir, options, confirm=ask_to_confirm(yes), notify=show_notice, progress=progress)
     for note in result.notes:
         click.echo(f"Note: {note}", err=True)
     made, kept, retagged = len(result.made), len(result.kept), len(result.retagged)
-    done = f"Made {made} track{'s' if made != 1 else ''}" + (f", kept {kept} already made" if kept else "")
+    done = f"Made {counted(made, 'track')}" + (f", kept {kept} already made" if kept else "")
     if retagged:
         done += f" ({retagged} with new tags or a new name, not made again)"
     click.echo(f"{done}, in {result.folder}.")

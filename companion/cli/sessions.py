@@ -15,6 +15,7 @@ from companion import (
     SessionPlan,
     check_output_path,
     clock,
+    cue_words,
     make_plan,
     make_session,
     no_output_reason,
@@ -90,13 +91,8 @@ def _describe(plan: SessionPlan) -> str:
     if plan.regions:
         lines.append("regions: " + ", ".join(f"{name} from {clock(at / sr)}" for at, name in plan.regions))
     for cue in plan.cues:
-        lines.append(
-            f"  {clock(cue.at / sr, decimals=1):>7}  [{CUE_WORDS[cue.kind]}{': ' + cue.region if cue.region else ''}]"
-        )
+        lines.append(f"  {clock(cue.at / sr, decimals=1):>7}  [{cue_words(cue)}]")
     return "\n".join(lines)
-
-
-CUE_WORDS = {"region": "chime, next region", "interval": "chime", "two-minutes": "two minutes left", "chime": "chime"}
 
 
 @click.command()
@@ -113,6 +109,9 @@ CUE_WORDS = {"region": "chime, next region", "interval": "chime", "two-minutes":
 def render(output: Path, yes: bool, **kw: Any) -> None:
     """Write the session to an audio file (format from the suffix).
 
+    Its words go beside it as timed captions (WebVTT, rest.vtt beside rest.mp3), for a
+    player that shows them while it plays.
+
     \b
     Examples:
       companion render --energy low -o rest.mp3
@@ -123,6 +122,8 @@ def render(output: Path, yes: bool, **kw: Any) -> None:
         session = make_session(_options(kw), confirm=ask_to_confirm(yes), notify=show_notice, progress=progress)
     written = render_session(session, output)
     click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
+    if written.captions is not None:
+        click.echo(f"Its words, timed as they are spoken, are beside it in {written.captions}.")
     if written.notes is not None:
         click.echo(f"The safety notes are beside it, in {written.notes}.")
 

@@ -18,6 +18,7 @@ from companion import (
     RecordedVoice,
     add_voice,
     added_voice_path,
+    counted,
     import_takes,
     level_bar,
     list_added_voices,
@@ -78,11 +79,12 @@ def voice_phrases(script: str, listener: str | None, energy: str | None) -> None
     everything = len(script_phrases(found, name))
     if energy is None:
         click.echo(
-            f"{everything} phrases for every energy level; --energy low lists what a low-energy session needs.",
+            f"{counted(everything, 'phrase')} for every energy level; "
+            "--energy low lists what a low-energy session needs.",
             err=True,
         )
     else:
-        click.echo(f"{len(numbered)} of the {everything} phrases are spoken at {energy} energy.", err=True)
+        click.echo(f"{len(numbered)} of the {counted(everything, 'phrase')} are spoken at {energy} energy.", err=True)
 
 
 @voice.command("record")
@@ -107,7 +109,7 @@ def voice_record(name: str, script_name: str, listener: str | None) -> None:
     todo = [(i, phrases[i - 1]) for i in recorded.lacking(phrases)]
     if recorded.create():
         click.echo(CONSENT)
-    click.echo(f"{len(todo)} of {len(phrases)} phrases to record for '{name}'.")
+    click.echo(f"{len(todo)} of {counted(len(phrases), 'phrase')} to record for '{name}'.")
     with keys_mode():
         for number, text in todo:
             if not _record_phrase(recorded, number, len(phrases), text):
@@ -215,7 +217,7 @@ def voice_list() -> None:
     if not found:
         click.echo("No recorded voices yet; see 'companion voice import --help'.")
     for v in found:
-        click.echo(f"{v.name}  ({v.takes()} takes)")
+        click.echo(f"{v.name}  ({counted(v.takes(), 'take')})")
     for name in list_added_voices():
         click.echo(f"{name}  (a Piper voice)")
 
@@ -232,7 +234,7 @@ def voice_show(name: str) -> None:
     from companion import builtin_scripts
 
     recorded = _existing(name)
-    click.echo(f"{recorded.name}: {recorded.takes()} takes, in {recorded.folder}")
+    click.echo(f"{recorded.name}: {counted(recorded.takes(), 'take')}, in {recorded.folder}")
     for script in builtin_scripts():
         phrases = script_phrases(script)
         lacking = recorded.lacking(phrases)
@@ -256,7 +258,7 @@ def voice_remove(name: str, yes: bool) -> None:
     recorded = RecordedVoice(name) if model is None else None
     if recorded is not None and not recorded.exists:
         raise BadInput(f"no voice named '{name}'; see 'companion voice list'")
-    what = f"the voice '{name}'" + (f" and all {recorded.takes()} takes" if recorded is not None else "")
+    what = f"the voice '{name}'" + (f" and its {counted(recorded.takes(), 'take')}" if recorded is not None else "")
     if not confirmed(f"Delete {what}?", yes, f"delete {what}"):
         click.echo("Nothing was deleted.")
         return
@@ -298,4 +300,5 @@ def voice_prepare(quiet: bool) -> None:
         click.echo("Preparing the voice for every built-in script…")
     made = prepare_voice()
     if not quiet:
-        click.echo(f"The voice is ready: {made} phrases made now." if made else "The voice was ready already.")
+        made_now = f"The voice is ready: {counted(made, 'phrase')} made now."
+        click.echo(made_now if made else "The voice was ready already.")

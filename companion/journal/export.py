@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import astuple
+from dataclasses import astuple, fields
 from pathlib import Path
 
 from companion.atomic import written_atomically
 from companion.errors import OutputError
-from companion.journal.store import SYMPTOMS, Journal
+from companion.journal.store import SYMPTOMS, Journal, SessionRecord
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 HEADER = [
     "id", "at", "moment", *SYMPTOMS, "note", "session_id", "script", "energy", "mode",
-    "minutes_planned", "minutes_heard", "ended", "energy_score", "breathless", "goal",
+    "minutes_planned", "minutes_heard", "ended", "energy_score", "breathless", "goal", "voice",
 ]  # fmt: skip
 
 
@@ -28,7 +28,7 @@ def export_csv(journal: Journal, path: Path) -> int:
             writer.writerow(HEADER)
             for e in entries:
                 s = e.session
-                session_cols = ["" if v is None else v for v in astuple(s)] if s else [""] * 9
+                session_cols = ["" if v is None else v for v in astuple(s)] if s else [""] * len(fields(SessionRecord))
                 ratings = ["" if getattr(e.ratings, n) is None else getattr(e.ratings, n) for n in SYMPTOMS]
                 row = [e.id, e.at, e.moment, *ratings, e.ratings.note or "", e.session_id or "", *session_cols]
                 writer.writerow([_inert(cell) for cell in row])

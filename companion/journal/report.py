@@ -19,6 +19,7 @@ from companion.errors import BadInput, OutputError
 from companion.journal.store import QUESTIONS, SYMPTOMS, Entry, Journal, SessionRecord
 from companion.plan.catalogue import builtin_scripts
 from companion.printable import FONT, a4, paragraph
+from companion.timefmt import counted, days_with_entries
 
 REPORT_DAYS = 28  # the period unless told: the four weeks before a visit
 MAX_DAYS_SHOWN = 12  # rows of the day-by-day table that fit on the one page
@@ -90,7 +91,7 @@ def session_lines(report: CareTeamReport) -> list[str]:
     heard = sum(record.minutes_heard or 0 for _, record in report.sessions)
     first = _count(len(report.sessions), "session")
     if heard:
-        first += f", {heard:.0f} minutes listened to here"
+        first += f", {counted(round(heard), 'minute')} listened to here"
     named = used.most_common(MOST_SCRIPTS)
     which = "; ".join(f"{title}: {_times(n)}" for title, n in named)
     others = len(used) - len(named)
@@ -150,7 +151,7 @@ def write_report(report: CareTeamReport, path: Path) -> None:
     period = f"{_long(report.since)} to {_long(report.until)}"
     count = len(report.entries)
     paragraph(pdf, TITLE, 18, bold=True, after=1)
-    paragraph(pdf, f"{period}: {count} entr{'ies' if count != 1 else 'y'}.", 12, after=4)
+    paragraph(pdf, f"{period}: {counted(count, 'entry', 'entries')}.", 12, after=4)
     for heading, lines in (
         ("The ratings", rating_lines(report)),
         ("Sessions", session_lines(report)),
@@ -159,8 +160,7 @@ def write_report(report: CareTeamReport, path: Path) -> None:
         paragraph(pdf, heading, 13, bold=True, after=1)
         paragraph(pdf, "\n".join(lines), 10.5, after=3)
     rows, days = day_rows(report)
-    shown = f"the last {len(rows)} of {days}" if days > len(rows) else f"all {days}"
-    paragraph(pdf, f"Day by day ({shown} days with entries)", 13, bold=True, after=1)
+    paragraph(pdf, f"Day by day ({days_with_entries(len(rows), days)} with entries)", 13, bold=True, after=1)
     pdf.set_font(FONT, "", 8.5)
     header = ["Day", *(name.capitalize() for name in SYMPTOMS), "Notes"]
     with pdf.table(col_widths=(21, 10, 20, 28, 15, 20, 60), line_height=4.6, text_align="LEFT") as table:
@@ -190,7 +190,7 @@ def _label(name: str) -> str:
 
 
 def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
+    return counted(n, word)
 
 
 def _times(n: int) -> str:

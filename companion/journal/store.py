@@ -37,6 +37,7 @@ QUESTIONS = {
     "wellbeing": "Wellbeing (0 best, 10 worst)",
 }
 MOMENTS = ("before", "after", "alone")
+MOMENT_WORDS = {"before": "before a session", "after": "after a session", "alone": "on its own"}
 MAX_NOTE = 500
 SQLITE_IOERR, SQLITE_FULL = 10, 13  # SQLite's primary result codes (sqlite3.h)
 BUSY_TIMEOUT_S = 10.0  # another writer holds the file: wait this long before saying so
@@ -70,6 +71,10 @@ MIGRATIONS: tuple[str, ...] = (
         note TEXT CHECK (length(note) <= 500)
     );
     CREATE INDEX ratings_at ON ratings(at);
+    """,
+    # the voice a session spoke in (None: the bundled one), so "play again" keeps a loved one's
+    """
+    ALTER TABLE sessions ADD COLUMN voice TEXT;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -131,6 +136,7 @@ class SessionRecord:
     energy_score: int | None = None  # the check-in's answers, when it chose the session
     breathless: bool | None = None
     goal: str | None = None
+    voice: str | None = None  # a recorded voice's name or a Piper voice file; None: the bundled voice
 
 
 @dataclass(frozen=True)
@@ -294,7 +300,7 @@ class Journal:
         with self._write() as db:
             cur = db.execute(
                 "INSERT INTO sessions (started_at, script, energy, mode, minutes_planned, minutes_heard, ended, "
-                "energy_score, breathless, goal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "energy_score, breathless, goal, voice) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (now(), *astuple(record)),
             )
         session_id = int(cur.lastrowid or 0)
@@ -372,7 +378,7 @@ class Journal:
         query = (
             "SELECT r.id, r.at, r.moment, r.pain, r.tiredness, r.breathlessness, r.anxiety, r.wellbeing, r.note, "
             "r.session_id, s.script, s.energy, s.mode, s.minutes_planned, s.minutes_heard, s.ended, "
-            "s.energy_score, s.breathless, s.goal "
+            "s.energy_score, s.breathless, s.goal, s.voice "
             "FROM ratings r LEFT JOIN sessions s ON s.id = r.session_id"
         )
         args: list[object] = []
@@ -395,7 +401,7 @@ class Journal:
             ratings = Ratings(*row[3:9])
             session = None
             if row[9] is not None and row[10] is not None:
-                session = _session_from(row[10:19])
+                session = _session_from(row[10:20])
             found.append(Entry(row[0], row[1], row[2], ratings, row[9], session))
         return found
 
@@ -404,7 +410,7 @@ class Journal:
         `until` ISO dates or times (`until` itself excluded)."""
         query = (
             "SELECT started_at, script, energy, mode, minutes_planned, minutes_heard, ended, energy_score, "
-            "breathless, goal FROM sessions WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id"
+            "breathless, goal, voice FROM sessions WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id"
         )
         try:
             rows = self._db.execute(query, (since or "", until or "\uffff")).fetchall()
@@ -412,12 +418,24 @@ class Journal:
             raise _explain(exc, self.path) from None
         return [(row[0], _session_from(row[1:])) for row in rows]
 
+    def session_rows(self) -> list[tuple[int, str, SessionRecord]]:
+        """Every session as (id, start in local time, record), oldest first."""
+        query = (
+            "SELECT id, started_at, script, energy, mode, minutes_planned, minutes_heard, ended, energy_score, "
+            "breathless, goal, voice FROM sessions ORDER BY started_at, id"
+        )
+        try:
+            rows = self._db.execute(query).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _explain(exc, self.path) from None
+        return [(row[0], row[1], _session_from(row[2:])) for row in rows]
+
 
 def _session_from(columns: Sequence[Any]) -> SessionRecord:
-    """A session's columns, script to goal in the table's order, as its record."""
-    script, energy, mode, planned, heard, ended, score, breathless, goal = columns
+    """A session's columns, script to voice in the table's order, as its record."""
+    script, energy, mode, planned, heard, ended, score, breathless, goal, voice = columns
     breathless = None if breathless is None else bool(breathless)
-    return SessionRecord(script, energy, mode, planned, heard, ended, score, breathless, goal)
+    return SessionRecord(script, energy, mode, planned, heard, ended, score, breathless, goal, voice)
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> CompanionError:

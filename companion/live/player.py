@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from companion.errors import BadInput, DoesNotFit
+from companion.live.ahead import playing_order
 from companion.live.swaps import SWITCH_FADE_S, LiveSession
 from companion.live.transport import Transport
 from companion.options import check_argument, check_callable
@@ -34,13 +35,11 @@ from companion.plan.extend import extend_plan
 from companion.plan.layout import plan_so_far
 from companion.plan.model import SessionPlan
 from companion.plan.profile import SPEAKING_PACE
-from companion.plan.scripts import Entry
 from companion.session import Session
 from companion.sound.layers.chime import CUE_LOOK_AHEAD_S, CUE_LOOK_BACK_S
 from companion.voice.narrator import Narrator
 
 EXTEND_S = 5 * 60
-IN_ORDER_BATCH = 4  # phrases made at a time after the first line (each batch on every core)
 # a new line changes the sound a little before its words (the bed dips 0.5 s before them)
 CHANGES_BEFORE_S = 0.6
 
@@ -173,11 +172,7 @@ class Player:
 
     def _make_in_order(self, narrator: Narrator) -> None:
         """The phrases in the order they are heard: the first line, then a few at a time."""
-        energy = self.profile.energy.value
-        first = next((i.phrases for i in self.session.script.items_for(energy) if isinstance(i, Entry)), ())
-        rest = [p for p in dict.fromkeys(self.session.phrases) if p not in first]
-        batches = [list(first)] + [rest[k : k + IN_ORDER_BATCH] for k in range(0, len(rest), IN_ORDER_BATCH)]
-        for batch in batches:
+        for batch in playing_order(self.session):
             if self._voice_stopped.is_set():
                 return
             if batch:

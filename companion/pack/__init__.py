@@ -4,5 +4,5 @@ worker processes (render) and the page, playlist and PDF (page, with its templat
 static files beside it).
 
 May import: session, output, journal (the cover), voice, plan and the leaves; make imports
-render and page, and both of those import only model.
+render and page, and both of those import only model; unrecorded only model.
 """

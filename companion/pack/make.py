@@ -39,15 +39,18 @@ from companion.pack.model import (
 )
 from companion.pack.page import write_page, write_playlist, write_printable
 from companion.pack.render import render_tracks, retag_track
+from companion.pack.unrecorded import unrecorded_notice, unrecorded_tracks
 from companion.paths import PACKAGE
 from companion.pictures.draw import draw_cover
 from companion.plan.catalogue import resolve_script, script_for_group
+from companion.plan.checkin import ENERGY_WORDS
 from companion.plan.profile import Energy, default_minutes, parse_energy
 from companion.plan.scripts import Script
 from companion.safety import SAFETY_SCREEN, confirm_safety
-from companion.session import STOP_RULE, check_options
+from companion.session import STOP_RULE, Notice, check_options
 from companion.voice.piper_voice import resolve_voice
 from companion.voice.pronounce import load_fixups
+from companion.voice.recorded import RecordedVoice
 
 SLEEP_MINUTES = 20.0  # long enough to fall asleep to; the sleep script fades slowly into quiet
 
@@ -81,7 +84,7 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
     rows: list[tuple[str, str, SessionOptions]] = []  # (group, script, options)
     gentlest = energies[0]
     for energy in energies:
-        group = f"{energy.value.capitalize()} energy"
+        group = ENERGY_WORDS[energy]  # as the check-in says it: "Some energy"
         minutes = default_minutes(RELAX, energy)
         names = _named_scripts(opts.scripts, energy) if opts.scripts else DEFAULT_SCRIPTS[energy]
         if opts.scripts is None and energy is gentlest:
@@ -106,16 +109,34 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
             "none of the scripts named is written for the energy levels chosen", field="scripts", value=opts.scripts
         )
     tracks = []
-    for number, (group, name, options) in enumerate(rows, start=1):
+    for number, (group, name, plain) in enumerate(rows, start=1):
+        options = _in_voice(plain, opts.voice)
         short, purpose = _about(name, options)
         # two digits always: adding tracks to a pack never renames the ones it has
-        file = f"{number:02d} {group} - {file_safe(short)} - {options.minutes:g} min.{opts.format}"
+        named = file_safe(short)  # a name that begins with its group says it once: "Massage - welcome..."
+        named = named if named.startswith(f"{group} - ") else f"{group} - {named}"
+        file = f"{number:02d} {named} - {options.minutes:g} min.{opts.format}"
         tracks.append(Track(number, group, short, purpose, options, file))
     return tracks
 
 
 def _relax(energy: Energy, script: str, minutes: float) -> SessionOptions:
     return SessionOptions(energy=energy.value, script=script, minutes=minutes, breathless=script == BREATHING_EASY)
+
+
+def _in_voice(options: SessionOptions, voice: str | None) -> SessionOptions:
+    """A track in the pack's voice: a recorded voice's missing phrases said by the bundled one."""
+    if voice is None:
+        return options
+    return replace(options, voice=voice, fill_with_tts=RecordedVoice.known(voice))
+
+
+def voice_identity(voice: str | None) -> str:
+    """The identity of a track's voice: a recorded voice's takes (and the bundled voice that
+    fills in), else the Piper voice's."""
+    if voice is not None and RecordedVoice.known(voice):
+        return f"{RecordedVoice(voice).identity()}+{resolve_voice(None).identity}"
+    return resolve_voice(voice).identity
 
 
 def _named_scripts(names: tuple[str, ...], energy: Energy) -> tuple[str, ...]:
@@ -149,7 +170,7 @@ def sound_hash(track: Track, script: Script, fmt: str) -> str:
     """Everything a track's sound depends on: the program, its options, its script's text, the
     voice and its pronunciations, and the format. The same hash means the same sound; its tags
     (album, number, total) are kept apart, so a change of those only re-tags the file."""
-    voice = resolve_voice(track.options.voice).identity
+    voice = voice_identity(track.options.voice)
     fixups = [asdict(f) for f in load_fixups()]
     blob = {
         "program": program_hash(),
@@ -181,14 +202,17 @@ def make_pack(
     opts: PackOptions | None = None,
     *,
     confirm: Callable[[str], bool] | None = None,
+    notify: Callable[[Notice], None] | None = None,
     progress: Progress | None = None,
 ) -> PackResult:
     """Make (or bring up to date) a pack in `folder`. Everything is checked before anything is
     made; the caregiver tracks need their safety notes confirmed (`confirm(notes)`, or
-    opts.safety_confirmed). `progress(done, total)` hears how far the renders are."""
+    opts.safety_confirmed). `notify(notice)` hears, before anything is written, which phrases a
+    recorded voice lacks. `progress(done, total)` hears how far the renders are."""
     check_path("folder", folder)
     check_argument("opts", opts, opts is None or isinstance(opts, PackOptions), "PackOptions or None")
     check_callable("confirm", confirm)
+    check_callable("notify", notify)
     check_callable("progress", progress)
     opts = opts or PackOptions()
     name = check_name(opts.name)
@@ -199,6 +223,8 @@ def make_pack(
     if opts.caregiver:
         confirm_safety(opts.safety_confirmed, confirm)
     tracks = [_confirmed(t) for t in tracks]
+    if notify is not None and (notice := unrecorded_notice(str(opts.voice), unrecorded_tracks(opts.voice, tracks))):
+        notify(notice)
     made = _prepare(folder)
     try:
         return _make(folder, opts, name, tracks, scripts, progress)
@@ -329,9 +355,10 @@ def _remove_unlisted(
         listed = manifest.tracks.get(t.file, {}).get("sound") == sounds[t.file]
         if not listed and _identity(folder / t.file) not in (None, before[t.file]):
             (folder / t.file).unlink(missing_ok=True)
-            notes = folder / Path(t.file).with_suffix(".txt")
-            if notes.exists() and notes.name not in {e.get("notes") for e in manifest.tracks.values()}:
-                notes.unlink()
+            for beside, key in ((".txt", "notes"), (".vtt", "captions")):
+                extra = folder / Path(t.file).with_suffix(beside)
+                if extra.exists() and extra.name not in {e.get(key) for e in manifest.tracks.values()}:
+                    extra.unlink()
 
 
 def _remove_partials(folder: Path, files: set[str]) -> None:
@@ -348,8 +375,9 @@ def _remove_stale(folder: Path, manifest: Manifest, wanted: set[str]) -> list[st
     for file in sorted((set(manifest.tracks) | set(manifest.earlier)) - wanted):
         entry = manifest.tracks.pop(file, None)
         notes = entry["notes"] if entry is not None else manifest.earlier.get(file)
+        words = entry.get("captions") if entry is not None else None
         manifest.earlier.pop(file, None)
-        for name in (file, notes):
+        for name in (file, notes, words):
             if name and Path(name).name == name:  # never a path outside the folder
                 try:
                     (folder / name).unlink(missing_ok=True)

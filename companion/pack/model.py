@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ class PackOptions:
     format: str = "mp3"
     massage: bool = False  # add a therapist's track
     caregiver: bool = False  # add the caregiver's hand and foot tracks (their safety notes confirmed)
+    voice: str | None = None  # None: the bundled voice; else a recorded voice's name (the bundled voice
+    # says the phrases it lacks) or a Piper .onnx file, as SessionOptions.voice
     jobs: int | None = None  # renders at once; None: one per core
     safety_confirmed: bool = False
 
@@ -93,9 +96,29 @@ def check_name(name: str) -> str:
     return name
 
 
-def file_safe(text: str) -> str:
-    """A name every player and file system takes: no slashes, colons or other reserved marks."""
-    return re.sub(r'[\\/:*?"<>|]+', "-", text).strip(" .") or "pack"
+SEPARATORS = re.compile(r"\s*[\\/:|]+\s*")  # marks that part a name: " - " in their place
+DROPPED = re.compile(r"[*?<>\x00-\x1f\x7f]")  # marks no file system takes, and control characters
+DASHES_AND_SPACES = re.compile(r"[ -]*(?: -|- )[ -]*")  # a run of both: one dash between spaces
+WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"{d}{i}" for d in ("COM", "LPT") for i in range(1, 10))}
+MAX_FILE_NAME = 120  # bytes: a file name's stem, with room for a suffix and a folder on any file system
+
+
+def file_safe(text: str, fallback: str = "pack") -> str:
+    """A file or folder name every player and file system takes (FAT, NTFS, ext4, APFS), with
+    no stray punctuation: "Massage: welcome and closing" is "Massage - welcome and closing".
+    A colon, slash or bar parts the words with a dash; question marks, stars, angle brackets
+    and control characters go; double quotes become single ones. No dot, space or dash at
+    either end, no name Windows keeps for a device (CON, NUL, COM1...), at most
+    MAX_FILE_NAME bytes; `fallback` when nothing is left."""
+    name = unicodedata.normalize("NFC", text).replace('"', "'")
+    name = SEPARATORS.sub(" - ", DROPPED.sub(" ", name))
+    name = " ".join(name.split())
+    name = DASHES_AND_SPACES.sub(" - ", name)  # "welcome- and", "a -- b": "welcome - and", "a - b"
+    encoded = name.encode("utf-8")[:MAX_FILE_NAME]
+    name = encoded.decode("utf-8", errors="ignore").strip(" .-")
+    if name.split(".")[0].strip().upper() in WINDOWS_DEVICES:
+        name = f"File {name}"
+    return name or fallback
 
 
 # What a finished track's manifest entry holds, and of what type (anything else: damaged).
@@ -167,8 +190,8 @@ class Manifest:
                 return None
         except OSError:
             return None
-        notes = entry["notes"]
-        return entry if notes is None or (folder / notes).is_file() else None
+        beside = [entry["notes"], entry.get("captions")]  # the safety notes, the words
+        return entry if all(name is None or (folder / name).is_file() for name in beside) else None
 
     def same_sound(self, sound: str, besides: str) -> str | None:
         """Another finished file with this very sound (the same track under an earlier name)."""
@@ -193,6 +216,11 @@ def _entries_ok(tracks: object) -> bool:
         if isinstance(entry["bytes"], bool) or (
             entry["notes"] is not None and Path(entry["notes"]).name != entry["notes"]
         ):
+            return False
+        words = entry.get("captions")  # issue 30: optional, so an earlier release's record still holds
+        if not (words is None or isinstance(words, str) and Path(words).name == words):
+            return False
+        if not isinstance(entry.get("lines", []), list):
             return False
     return True
 

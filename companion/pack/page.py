@@ -60,7 +60,13 @@ def write_page(
     # what the player needs of each track: its file, its name and its breaths (flat triples)
     cards = [card(i, t, e) for i, (t, e) in enumerate(zip(tracks, entries))]
     player = [
-        {"src": quote(t.file), "label": card["label"], "breaths": [x for cycle in e["breaths"] for x in cycle]}
+        {
+            "src": quote(t.file),
+            "label": card["label"],
+            "breaths": [x for cycle in e["breaths"] for x in cycle],
+            "captions": quote(e["captions"]) if e.get("captions") else None,  # the .vtt beside it
+            "lines": e.get("lines", []),  # the same words, shown as they are spoken (a file page may not load a .vtt)
+        }
         for t, e, card in zip(tracks, entries, cards)
     ]
     page = (

@@ -27,11 +27,14 @@ from companion import interrupts
 from companion.atomic import written_atomically
 from companion.errors import CompanionError, OutputError
 from companion.options import SessionOptions
+from companion.output.captions import captions
 from companion.output.sinks import explain_write_error
 from companion.output.tags import ARTIST, Chapter, TrackTags, write_tags
 from companion.pack.model import Manifest, Track, file_hash, write_file
 from companion.process import end_with_parent
 from companion.voice.piper_voice import cpu_count, use_threads
+
+STOP_GRACE_S = 0.5  # a stopped pack's workers end by then, whatever they were doing
 
 Report = Callable[[str, float], None]  # (track file, fraction made)
 Events: TypeAlias = "multiprocessing.queues.Queue[tuple[str, Any]]"  # from the workers: their pids, their progress
@@ -77,6 +80,9 @@ def make_track(job: Job, report: Report) -> dict[str, Any]:
         "sha256": file_hash(job.path),
         "bytes": job.path.stat().st_size,
         "notes": written.notes.name if written.notes is not None else None,
+        # issue 30: its words, as WebVTT beside it and for the page to show as they are spoken
+        "captions": written.captions.name if written.captions is not None else None,
+        "lines": [[round(c.start_s, 3), round(c.end_s, 3), c.text] for c in captions(plan)],
         "title": job.title,
         "duration_s": round(plan.duration_s, 3),
         # the page's breathing guide follows these: [start, in, out] seconds
@@ -111,6 +117,12 @@ def render_tracks(
         manifest.save()
         report(file, 1.0)
 
+    def pulse() -> None:
+        # heard while the workers start and load the voice, with no news yet: an app's job
+        # stops at its next progress report, so one is due every tenth of a second
+        if progress is not None:
+            progress(sum(fractions.values()), len(todo))
+
     order = [
         Job(
             t.file,
@@ -132,7 +144,7 @@ def render_tracks(
         for job in order:
             finished(job.file, make_track(job, report))
     else:
-        _in_parallel(order, jobs, report, finished)
+        _in_parallel(order, jobs, report, finished, pulse)
 
 
 def retag_track(
@@ -147,11 +159,14 @@ def retag_track(
     ends = starts[1:] + [entry["duration_s"]]
     chapters = tuple(Chapter(s, e, c[1]) for s, e, c in zip(starts, ends, entry["chapters"]))
     new_tags = TrackTags(title, album, ARTIST, number, total, purpose, cover, chapters)
-    notes = entry["notes"]
+    notes, words = entry["notes"], entry.get("captions")
     try:
         if notes is not None and source != track.file:
             notes = target.with_suffix(".txt").name
             write_file(folder / notes, (folder / entry["notes"]).read_bytes())
+        if words is not None and source != track.file:
+            words = target.with_suffix(".vtt").name
+            write_file(folder / words, (folder / entry["captions"]).read_bytes())
         with written_atomically(target) as tmp:
             shutil.copyfile(folder / source, tmp)
             write_tags(tmp, new_tags, target.suffix)
@@ -162,12 +177,19 @@ def retag_track(
         "tags": tags,
         "title": title,
         "notes": notes,
+        "captions": words,
         "sha256": file_hash(target),
         "bytes": target.stat().st_size,
     }
 
 
-def _in_parallel(order: list[Job], jobs: int, report: Report, finished: Callable[[str, dict[str, Any]], None]) -> None:
+def _in_parallel(
+    order: list[Job],
+    jobs: int,
+    report: Report,
+    finished: Callable[[str, dict[str, Any]], None],
+    pulse: Callable[[], None],
+) -> None:
     context = multiprocessing.get_context("spawn")  # nothing of this process's threads or locks is copied
     events, stop = context.Queue(), context.Event()
     initargs = (events, stop, cpu_count() // jobs, os.getpid())
@@ -183,6 +205,7 @@ def _in_parallel(order: list[Job], jobs: int, report: Report, finished: Callable
             while pending:
                 done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
                 _drain(events, report, pids)
+                pulse()
                 for future in done:
                     finished(futures[future].file, _result(future))
                     recorded.add(futures[future].file)
@@ -192,15 +215,27 @@ def _in_parallel(order: list[Job], jobs: int, report: Report, finished: Callable
         # is not enough: the stop flag keeps a worker from starting one, and ends the one it
         # has at its next progress report; the signal ends one making the voice sooner.
         stop.set()
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        _signal(pids, signal.SIGTERM)
+        for future in futures:
+            future.cancel()  # those not started
+        # A worker still starting, or loading the voice, hears the signal only when that call
+        # returns, seconds later: it is given a moment, then ended (what it half-wrote is a
+        # hidden temporary file, removed here or by the next run).
+        if wait([f for f in futures if not f.done()], timeout=STOP_GRACE_S).not_done:
+            _drain(events, lambda file, fraction: None, pids)
+            _signal(pids, signal.SIGKILL)
         pool.shutdown(wait=True, cancel_futures=True)
         _keep_what_finished(futures, recorded, finished)
         raise
     pool.shutdown(wait=True)
+
+
+def _signal(pids: set[int], signum: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
 
 
 def _keep_what_finished(

@@ -7,11 +7,10 @@ cache folder, so nothing is written elsewhere. The same input gives the same ima
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,22 +19,18 @@ if TYPE_CHECKING:
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, OutputError
-from companion.journal.store import SYMPTOMS, Entry
+from companion.journal.store import MOMENT_WORDS, SYMPTOMS, Entry
 from companion.paths import cache_dir
+from companion.pictures.facts import LABELS, SCALE, PlanFacts, journal_facts, plan_facts
 from companion.plan.model import SessionPlan
 from companion.process import environment
+from companion.timefmt import clock
 
 INK, SOFT, WORDS, CUE, BREATH = "#1f3a4a", "#9fb7c4", "#f0c987", "#7a4988", "#3f7f6f"
 FONT = 15
 SIZE_IN = (13.0, 9.0)
 DPI = 90
-LABELS = {
-    "pain": "Pain",
-    "tiredness": "Tiredness",
-    "breathlessness": "Breathlessness",
-    "anxiety": "Anxiety",
-    "wellbeing": "Wellbeing (0 best)",
-}
+SAID_WIDTH = 120  # characters of a spoken line in a row of the list beneath a plan
 
 
 def _pyplot() -> ModuleType:
@@ -61,6 +56,13 @@ def _pyplot() -> ModuleType:
     return plt
 
 
+def _dates() -> Any:
+    """matplotlib's dates module (its locators and formatters are untyped)."""
+    import matplotlib.dates
+
+    return matplotlib.dates
+
+
 def _save(fig: Figure, path: Path, private: bool = False) -> None:
     """`private`: health data (the journal's picture), readable by the owner alone."""
     if path.suffix.lower() != ".png":
@@ -74,33 +76,35 @@ def _save(fig: Figure, path: Path, private: bool = False) -> None:
 
 
 def plot_journal(entries: list[Entry], path: Path) -> None:
-    """Each rating over time, one row each; a session's before and after joined by a line."""
+    """Each rating over time, one row each, the days named along the time axis; a session's
+    before and after joined by a line."""
     if not entries:
         raise BadInput("the journal is empty: there is nothing to draw yet")
     plt = _pyplot()
+    fig = journal_figure(plt, entries)
+    _save(fig, path, private=True)
+    plt.close(fig)
+
+
+def journal_figure(plt: Any, entries: list[Entry]) -> Any:
+    """The journal's picture as a matplotlib figure (its words can be read back from it)."""
+    dates = _dates()
+    facts = journal_facts(entries)
     fig, axes = plt.subplots(len(SYMPTOMS), 1, figsize=SIZE_IN, sharex=True)
-    times = {e.id: datetime.fromisoformat(e.at) for e in entries}
     for ax, name in zip(axes, SYMPTOMS):
-        rated = [e for e in entries if getattr(e.ratings, name) is not None]
-        by_session: dict[int, list[Entry]] = defaultdict(list)
-        for e in rated:
-            if e.session_id is not None:
-                by_session[e.session_id].append(e)
-        for pair in by_session.values():
-            if len(pair) > 1:
-                pair.sort(key=lambda e: (e.at, e.id))
-                ax.plot([times[e.id] for e in pair], [getattr(e.ratings, name) for e in pair], color=SOFT, lw=2)
+        for a, b in facts.pairs(name):
+            ax.plot([a.at, b.at], [a.value, b.value], color=SOFT, lw=2)
         for moment, marker, colour in (("before", "o", SOFT), ("after", "o", INK), ("alone", "D", BREATH)):
-            shown = [e for e in rated if e.moment == moment]
+            shown = [p for p in facts.rows[name] if p.moment == moment]
             if shown:
                 ax.plot(
-                    [times[e.id] for e in shown],
-                    [getattr(e.ratings, name) for e in shown],
+                    [p.at for p in shown],
+                    [p.value for p in shown],
                     marker,
                     color=colour,
                     ms=9,
                     ls="none",
-                    label=moment,
+                    label=MOMENT_WORDS[moment],
                 )
         ax.set_ylim(-0.5, 10.5)
         ax.set_yticks([0, 5, 10])
@@ -108,6 +112,14 @@ def plot_journal(entries: list[Entry], path: Path) -> None:
         ax.grid(axis="y", color="#eeeeee")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
+    days = max((facts.end - facts.start).days, 1)
+    axes[-1].set_xlim(facts.start, facts.end)
+    if days == 1:  # one day: named once, under its middle
+        axes[-1].set_xticks([facts.start + timedelta(hours=12)])
+    else:
+        axes[-1].xaxis.set_major_locator(dates.DayLocator(interval=max(1, days // 6)))
+    with_year = facts.start.year != (facts.end - timedelta(days=1)).year
+    axes[-1].xaxis.set_major_formatter(dates.DateFormatter("%-d %b %Y" if with_year else "%-d %b"))
     handles, labels = [], []
     for ax in axes:
         for h, label in zip(*ax.get_legend_handles_labels()):
@@ -115,72 +127,114 @@ def plot_journal(entries: list[Entry], path: Path) -> None:
                 handles.append(h)
                 labels.append(label)
     fig.legend(handles, labels, loc="upper right", frameon=False, ncol=3)
-    fig.suptitle("How you have felt (0 none, 10 the worst)", x=0.02, ha="left")
+    fig.suptitle(f"How you have felt {facts.span} ({SCALE})", x=0.02, ha="left")
     fig.autofmt_xdate()
     fig.tight_layout(rect=(0, 0, 1, 0.95))
-    _save(fig, path, private=True)
-    plt.close(fig)
+    return fig
 
 
 def plot_plan(plan: SessionPlan, path: Path, loudness: np.ndarray | None = None) -> None:
-    """The session: breath pace over time, where the words fall (first words of each line),
-    sections, cues and fades; with `loudness` (short-term LUFS every 0.1 s) the mix under it."""
+    """The session: breath pace over time, each region (or section) named, the chimes in
+    words, where the words fall, and every spoken line whole beneath; with `loudness`
+    (short-term LUFS every 0.1 s) the mix under it."""
     plt = _pyplot()
+    fig = plan_figure(plt, plan, loudness)
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plan_figure(plt: Any, plan: SessionPlan, loudness: np.ndarray | None = None) -> Any:
+    """A plan's picture as a matplotlib figure (its words can be read back from it)."""
+    facts = plan_facts(plan)
     rows = 2 if loudness is not None else 1
-    fig, axes = plt.subplots(rows, 1, figsize=(SIZE_IN[0], 5.5 * rows), sharex=True, squeeze=False)
+    said = _said_lines(facts)
+    ratios = [5.5] * rows + ([0.6 + 0.32 * len(said)] if said else [])
+    fig, axes = plt.subplots(
+        len(ratios), 1, figsize=(SIZE_IN[0], sum(ratios)), squeeze=False, gridspec_kw={"height_ratios": ratios}
+    )
     ax = axes[0][0]
-    total_min = plan.duration_s / 60
+    total_min = facts.minutes
     minutes = [b.start_s / 60 for b in plan.breaths] + [plan.breaths[-1].end_s / 60]
     rates = [b.rate for b in plan.breaths] + [plan.breaths[-1].rate]
     ax.step(minutes, rates, where="post", color=BREATH, lw=3)
     ax.set_ylabel("breaths a minute")
     low, high = min(rates), max(rates)
     ax.set_ylim(low - 3, high + 3.5)
-    p = plan.profile
-    ax.axvspan(0, p.fade_in_s / 60, color=SOFT, alpha=0.35, lw=0)
-    ax.axvspan(total_min - (p.fade_out_s + p.tail_silence_s) / 60, total_min, color=SOFT, alpha=0.35, lw=0)
-    sr = plan.sample_rate
+    for fade in facts.fades:
+        ax.axvspan(fade.start_s / 60, fade.end_s / 60, color=SOFT, alpha=0.35, lw=0)
+    for line in facts.words:
+        ax.axvspan(line.start_s / 60, line.end_s / 60, ymin=0.0, ymax=0.12, color=WORDS, lw=0)
+    above_words = low - 3 + 0.13 * (high - low + 6.5)  # the words' spans fill the lowest 12 %
+    ax.text(0, above_words, " spoken words", fontsize=FONT - 3, color=INK, va="bottom")
     char_min = total_min / 95  # about how many minutes one character of a label covers
-    words_rows = _Rows(3)
-    for entry in plan.narration:
-        a, b = entry.start / sr / 60, entry.end / sr / 60
-        ax.axvspan(a, b, ymin=0.0, ymax=0.12, color=WORDS, lw=0)
-        words = " ".join(entry.text.split()[:3])
-        width = len(words) * char_min * 0.75  # the smaller type
-        at = min(a, total_min - width)  # a label near the end stays inside the picture
-        row = words_rows.place(at, at + width)
-        if row is not None:  # a label with no room is left out: the span still shows
-            ax.text(at, low - 2.2 + row * 0.55, words, fontsize=FONT - 5, color=INK, clip_on=True)
-    section_rows = _Rows(2)
-    for start, name in plan.sections:
-        at = start / sr / 60
-        ax.axvline(at, color="#dddddd", lw=1)
-        width = len(name) * char_min
+    part_rows = _Rows(3)
+    for part in facts.parts:
+        at = part.start_s / 60
+        if at > 0:
+            ax.axvline(at, color="#dddddd", lw=1)
+        label = f" {part.label} ({clock(part.start_s)})"
+        width = len(label) * char_min
+        shown_at = max(min(at, total_min - width), 0)
+        row = part_rows.place(shown_at, shown_at + width)
+        if row is None:  # no room beside the others: the lowest row, over what is there
+            row = 2
+        ax.text(shown_at, high + 2.8 - row * 0.6, label, fontsize=FONT - 2, color=INK, clip_on=True)
+    chime_rows = _Rows(2)
+    for chime in facts.chimes:
+        at = chime.at_s / 60
+        ax.axvline(at, color=CUE, lw=1.5, ls="--")
+        if chime.begins:  # said by the region's own label, at the same line
+            continue
+        label = chime.label
+        width = len(label) * char_min * 0.85
         shown_at = min(at, total_min - width)
-        row = section_rows.place(shown_at, shown_at + width)
-        if row is not None:
-            ax.text(shown_at, high + 2.6 - row * 0.5, name, fontsize=FONT - 2, color=INK, clip_on=True)
-    for cue in plan.cues:
-        ax.axvline(cue.at / sr / 60, color=CUE, lw=1.5, ls="--")
-        ax.text(cue.at / sr / 60, high + 1.6, f" {cue.region or cue.kind}", color=CUE, fontsize=FONT - 3)
-    ax.set_title(f"{plan.script_title}: {total_min:g} minutes, {p.energy.value} energy", loc="left")
+        row = chime_rows.place(shown_at, shown_at + width)
+        if row is not None:  # a label with no room is left out: the line still shows
+            ax.text(shown_at, high + 1.0 - row * 0.6, f" {label}", color=CUE, fontsize=FONT - 3)
+    ax.set_title(f"{facts.title}: {facts.summary}", loc="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if loudness is not None:
-        lax = axes[1][0]
-        t = (np.arange(len(loudness)) * 0.1 + 1.5) / 60
-        lax.plot(t, np.maximum(loudness, -60), color=INK, lw=1.2)
-        lax.set_ylim(-50, -10)
-        lax.set_ylabel("loudness (LUFS)")
-        for cue in plan.cues:
-            lax.axvline(cue.at / sr / 60, color=CUE, lw=1.5, ls="--")
-        for side in ("top", "right"):
-            lax.spines[side].set_visible(False)
-    axes[-1][0].set_xlim(0, total_min)
-    axes[-1][0].set_xlabel("minutes")
+        _loudness(axes[1][0], plan, loudness)
+    for row_axes in axes[:rows]:
+        row_axes[0].set_xlim(0, total_min)
+    axes[rows - 1][0].set_xlabel("minutes" + ("   (dashed lines: chimes)" if facts.chimes else ""))
+    if said:
+        _spoken(axes[-1][0], said)
     fig.tight_layout()
-    _save(fig, path)
-    plt.close(fig)
+    return fig
+
+
+def _loudness(lax: Any, plan: SessionPlan, loudness: np.ndarray) -> None:
+    t = (np.arange(len(loudness)) * 0.1 + 1.5) / 60
+    lax.plot(t, np.maximum(loudness, -60), color=INK, lw=1.2)
+    lax.set_ylim(-50, -10)
+    lax.set_ylabel("loudness (LUFS)")
+    for cue in plan.cues:
+        lax.axvline(cue.at / plan.sample_rate / 60, color=CUE, lw=1.5, ls="--")
+    for side in ("top", "right"):
+        lax.spines[side].set_visible(False)
+
+
+def _said_lines(facts: PlanFacts) -> list[str]:
+    """Every spoken line whole, with its time; a long one goes on over the next row."""
+    import textwrap
+
+    rows = []
+    for line in facts.words:
+        wrapped = textwrap.wrap(line.label, SAID_WIDTH) or [""]
+        rows.append(f"{clock(line.start_s):>6}  {wrapped[0]}")
+        rows += [f"{'':>6}  {more}" for more in wrapped[1:]]
+    return rows
+
+
+def _spoken(ax: Any, rows: list[str]) -> None:
+    ax.axis("off")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(len(rows) + 0.3, -0.9)
+    ax.text(0, -0.6, "What is said", fontsize=FONT, color=INK, weight="bold")
+    for i, row in enumerate(rows):
+        ax.text(0, i + 0.5, row, fontsize=FONT - 4, color=INK)
 
 
 class _Rows:

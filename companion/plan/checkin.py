@@ -21,7 +21,8 @@ GOALS = {"rest": "to rest", "sleep": "for sleep", "after-massage": "after a mass
 
 # energy score (0-10, 10 = plenty) -> level: the lowest score of each band
 ENERGY_BANDS = ((7, Energy.HIGH), (4, Energy.MEDIUM), (0, Energy.LOW))
-ENERGY_WORDS = {Energy.LOW: "Low energy", Energy.MEDIUM: "Some energy", Energy.HIGH: "Good energy"}
+ENERGY_NAMES = {Energy.LOW: "Low", Energy.MEDIUM: "Some", Energy.HIGH: "Good"}  # as a person says how much they have
+ENERGY_WORDS = {level: f"{name} energy" for level, name in ENERGY_NAMES.items()}
 # lengths offered for each level (the middle one is the level's usual length)
 OFFERED_MINUTES = {Energy.LOW: (4.0, 6.0, 10.0), Energy.MEDIUM: (8.0, 12.0, 15.0), Energy.HIGH: (15.0, 20.0, 30.0)}
 

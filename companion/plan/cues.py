@@ -6,6 +6,14 @@ from companion.plan.model import Cue
 from companion.plan.profile import Profile
 
 TWO_MINUTES_S = 120
+CUE_WORDS = {"region": "chime", "interval": "chime", "two-minutes": "chime: two minutes left", "chime": "chime"}
+
+
+def cue_words(cue: Cue) -> str:
+    """A cue as a person says it: "chime: legs" (the region that begins), "chime: two minutes left"."""
+    if cue.kind == "region" and cue.region:
+        return f"chime: {cue.region}"
+    return CUE_WORDS.get(cue.kind, "chime")
 
 
 def mode_cues(profile: Profile) -> list[Cue]:

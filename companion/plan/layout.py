@@ -254,6 +254,13 @@ def plan_so_far(profile: Profile, script: Script, known: dict[str, tuple[str, in
     """The plan with only the lines whose places the phrases made so far already fix: each
     where the whole plan will put it, however long the phrases still to make turn out
     (between the short and the long guess). Live play speaks these while the rest is made."""
+    return settled_so_far(profile, script, known)[0]
+
+
+def settled_so_far(profile: Profile, script: Script, known: dict[str, tuple[str, int]]) -> tuple[SessionPlan, int]:
+    """plan_so_far, and the first sample at which the whole plan may still differ from it:
+    the earliest place, under either guess, of the first line not yet fixed, of a cue the
+    guesses disagree on, or of a breath they disagree on (the sound before it is final)."""
     sr = profile.sample_rate
     try:
         short, long = (
@@ -261,7 +268,7 @@ def plan_so_far(profile: Profile, script: Script, known: dict[str, tuple[str, in
             for guess in (ShortEstimate(sr), LongEstimate(sr))
         )
     except DoesNotFit:
-        return build_plan(profile, script, None)
+        return build_plan(profile, script, None), 0
     fixed: list[NarrationEntry] = []
     for a, b in zip(short.narration, long.narration):
         if a != b or not all(c.key for c in a.clips):
@@ -270,7 +277,14 @@ def plan_so_far(profile: Profile, script: Script, known: dict[str, tuple[str, in
     cues = [c for c in short.cues if c in long.cues]
     sections = [s for s in short.sections if s in long.sections and any(e.start == s[0] for e in fixed)]
     p = short
-    return SessionPlan(p.profile, script.name, script.title, p.total_samples, fixed, p.breaths, cues, sections)
+    plan = SessionPlan(p.profile, script.name, script.title, p.total_samples, fixed, p.breaths, cues, sections)
+    n = len(fixed)
+    unsettled = [g.narration[n].start for g in (short, long) if len(g.narration) > n]
+    unsettled += [c.at for c in set(short.cues) ^ set(long.cues)]
+    unsettled += [int(a.start_s * sr) for a, b in zip(short.breaths, long.breaths) if a != b]
+    if len(short.narration) != len(long.narration) and n == min(len(short.narration), len(long.narration)):
+        unsettled.append(0 if n == 0 else fixed[-1].end)  # a line only one guess keeps: after the last fixed one
+    return plan, int(min(unsettled, default=p.total_samples))
 
 
 def check_fits(profile: Profile, script: Script) -> None:

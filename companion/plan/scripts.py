@@ -2,7 +2,7 @@
 
 Format (see scripts/README.md for the full guide)::
 
-    title: Settling and breath awareness
+    title: Settling
     energies: low medium high
     modes: relax
 
@@ -105,7 +105,8 @@ class Script:
     ending: str = "gentle"
     unused_name: str | None = None  # a name was given, but this script greets nobody by name
     unrecorded_name: str | None = None  # a recorded voice has no take of its lines with this name
-    short: str = ""  # its name on a card, in a file name and in the check-in's sentence
+    filled_in: tuple[int, ...] = ()  # the numbers of the phrases a recorded voice lacks, said by the bundled one
+    short: str = ""  # an older script's name for cards and files; the built-in ones have one name, the title
     purpose: str = ""  # when to listen to it, on a card
     group: str = "rest"  # one of GROUPS
 

@@ -102,6 +102,15 @@ class RecordedVoice:
         """The numbers (from 1) of the phrases with no take yet."""
         return [i for i, text in enumerate(phrases, start=1) if not self.has(text)]
 
+    def identity(self) -> str:
+        """What the voice's sound depends on: its takes (names, sizes, times), so a new or
+        changed take makes a pack's tracks again."""
+        digest = hashlib.sha256(self.name.encode())
+        for take in sorted(self.folder.glob("*.flac")):
+            info = take.stat()
+            digest.update(f"{take.name}:{info.st_size}:{info.st_mtime_ns}".encode())
+        return f"recorded:{digest.hexdigest()}"
+
     def takes(self) -> int:
         return len(list(self.folder.glob("*.flac")))
 

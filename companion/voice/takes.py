@@ -21,6 +21,7 @@ import soundfile as sf
 from companion.dsp.levels import lufs
 from companion.errors import BadInput
 from companion.textfiles import read_limited
+from companion.timefmt import counted
 from companion.voice.clips import prepare_clip
 from companion.voice.recorded import RecordedVoice
 
@@ -185,7 +186,8 @@ def import_takes(
     for number, path in sorted(files.items()):
         if not 1 <= number <= len(phrases):
             raise BadInput(
-                f"'{path.name}' is for phrase {number}, but the script has {len(phrases)} phrases", field="recordings"
+                f"'{path.name}' is for phrase {number}, but the script has {counted(len(phrases), 'phrase')}",
+                field="recordings",
             )
         text = phrases[number - 1]
         raw, rate, length = decode(path, longest_take_s(text))

@@ -70,6 +70,39 @@ def test_migrates_an_old_file_and_refuses_a_newer_one(monkeypatch):
     assert path.read_bytes() == before  # refused, not changed
 
 
+def test_a_journal_of_schema_one_gains_the_sessions_voice_in_place_once(monkeypatch):
+    """A journal as the release before the voice column made it (schema 1, WAL, its rows
+    written with its own INSERTs) is migrated in place: every row kept, voice unknown (None)."""
+    path = journal_path()
+    with monkeypatch.context() as old:
+        old.setattr(journal_module, "MIGRATIONS", journal_module.MIGRATIONS[:1])
+        old.setattr(journal_module, "SCHEMA_VERSION", 1)
+        Journal().close()
+    assert user_version(path) == 1
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "INSERT INTO sessions (started_at, script, energy, mode, minutes_planned, minutes_heard, ended, "
+            "energy_score, breathless, goal) VALUES ('2026-12-01T10:00:00+00:00', 'settling', 'low', 'relax', "
+            "6.0, 5.5, 'finished', 3, 1, 'rest')"
+        )
+        db.execute(
+            "INSERT INTO ratings (at, session_id, moment, anxiety, note) "
+            "VALUES ('2026-12-01T10:00:00+00:00', 1, 'before', 7, 'kept')"
+        )
+    inode = path.stat().st_ino
+    with Journal() as j:
+        ((started, record),) = j.sessions()
+        (entry,) = j.entries()
+        second = j.start_session(SessionRecord("sleep", "medium", "relax", 20.0, voice="Mum"))
+    assert user_version(path) == SCHEMA_VERSION == 2 and path.stat().st_ino == inode  # in place
+    assert started == "2026-12-01T10:00:00+00:00"
+    assert record == SessionRecord("settling", "low", "relax", 6.0, 5.5, "finished", 3, True, "rest", None)
+    assert (entry.ratings.anxiety, entry.ratings.note, entry.session) == (7, "kept", record)
+    with Journal() as j:  # opened again: nothing to do (a second ALTER would fail on the column)
+        assert [r.voice for _, r in j.sessions()] == [None, "Mum"] and second == 2
+    assert user_version(path) == 2
+
+
 def test_a_damaged_file_gets_one_line_and_is_left_alone():
     journal_path().parent.mkdir(parents=True)
     journal_path().write_bytes(b"this is not a database" * 100)
@@ -128,7 +161,7 @@ def test_show_export_and_forget_from_the_command_line(tmp_path):
         (Answers(0), "low", "settling", 6, "Low energy: Settling, 6 minutes"),
         (Answers(3, False, "rest"), "low", "settling", 6, "Low energy, to rest: Settling, 6 minutes"),
         (Answers(4), "medium", "body-scan", 12, "Some energy: Body scan, 12 minutes"),
-        (Answers(6, goal="sleep"), "medium", "sleep", 12, "Some energy, for sleep: Drifting to sleep, 12 minutes"),
+        (Answers(6, goal="sleep"), "medium", "sleep", 12, "Some energy, for sleep: Drifting towards sleep, 12 minutes"),
         (Answers(7), "high", "calm-place", 20, "Good energy: A calm place, 20 minutes"),
         (
             Answers(10, goal="after-massage", minutes=15),

@@ -8,6 +8,7 @@ import json
 import re
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 
 from companion.pack.make import choose_tracks
@@ -22,25 +23,25 @@ def test_the_default_pack_is_a_good_one():
     assert names == [
         "01 Low energy - Settling - 6 min.mp3",
         "02 Low energy - Breathing easy - 6 min.mp3",
-        "03 Medium energy - Body scan - 12 min.mp3",
-        "04 Medium energy - After a massage - 12 min.mp3",
-        "05 High energy - A calm place - 20 min.mp3",
-        "06 High energy - A thankful moment - 20 min.mp3",
-        "07 Sleep - Drifting to sleep - 20 min.mp3",
+        "03 Some energy - Body scan - 12 min.mp3",
+        "04 Some energy - After a massage - 12 min.mp3",
+        "05 Good energy - A calm place - 20 min.mp3",
+        "06 Good energy - A thankful moment - 20 min.mp3",
+        "07 Sleep - Drifting towards sleep - 20 min.mp3",
     ]
     breathing = tracks[1].options
     assert breathing.script == "breathlessness" and breathing.breathless and breathing.energy == "low"
     assert tracks[-1].options.energy == "low"  # sleep: the gentlest pacing and fewest words
     every = choose_tracks(PackOptions(massage=True, caregiver=True, format="ogg"))
     assert [t.file for t in every[-3:]] == [
-        "08 Massage - Therapist's track - 60 min.ogg",
+        "08 Massage - welcome and closing - 60 min.ogg",
         "09 Caregiver - Hand massage - 12 min.ogg",
         "10 Caregiver - Foot massage - 16 min.ogg",
     ]
     assert every[0].file.startswith("01 ")  # two digits always: adding tracks renames none
     # the breathing-easy track goes with the gentlest level chosen
     medium_up = choose_tracks(PackOptions(energies=("high", "medium")))
-    assert medium_up[0].group == "Medium energy" and medium_up[2].short == "Breathing easy"
+    assert medium_up[0].group == "Some energy" and medium_up[2].short == "Breathing easy"
 
 
 @pytest.mark.parametrize(
@@ -203,3 +204,18 @@ def test_an_interrupt_stops_the_pack_with_its_own_words(tmp_path, monkeypatch):
         make.make_pack(tmp_path / "pack", PackOptions(energies=("low",), scripts=("settling",), format="flac"))
     assert "none was finished" in ended.value.message
     assert not list((tmp_path / "pack").glob("*.flac"))
+
+
+def test_a_pack_in_a_recorded_voice_fills_what_it_lacks_and_is_made_again(tmp_path, monkeypatch):
+    from companion.pack.make import voice_identity
+    from companion.voice.recorded import RecordedVoice
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    mum = RecordedVoice("Mum")
+    mum.create()
+    tracks = choose_tracks(PackOptions(energies=("low",), voice="Mum"))
+    assert all(t.options.voice == "Mum" and t.options.fill_with_tts for t in tracks)  # the bundled voice fills in
+    assert all(t.options.voice is None for t in choose_tracks(PackOptions(energies=("low",))))
+    before = voice_identity("Mum")
+    mum.keep("Welcome.", np.zeros(4410, dtype=np.float32), 44100)
+    assert voice_identity("Mum") != before  # a new take: the pack's tracks are made again

@@ -70,7 +70,7 @@ def test_the_report_says_what_the_journal_holds_in_plain_words(tmp_path, clock):
     assert "Pain: rated 3 times, 2 to 6; around 5 early in the period, 2 late in it." in text
     assert "Tiredness: rated once, always 5." in text
     assert "3 sessions, 16 minutes listened to here." in text
-    assert "Settling and breath awareness: twice; A gentle body scan: once." in text
+    assert "Settling: twice; Body scan: once." in text
     assert "Anxiety, before and after 3 sessions: lower after 1, the same after 1, higher after 1." in text
     assert "Wellbeing, before and after 1 session: lower after 1." in text
     assert "a hard night" in text and "before the period" not in text
@@ -126,3 +126,17 @@ def test_the_command_writes_nothing_for_an_empty_period_and_names_a_bad_date(tmp
         j.add(Ratings(pain=3))
     made = run_main("journal", "report", "-o", str(out))
     assert made.returncode == 0 and made.stdout.startswith(f"Wrote {out}: 1 entry from ") and out.exists()
+
+
+def test_one_day_is_one_day(tmp_path, clock):
+    """A journal of one day says "1 day" and "1 entry", never "all 1 days"."""
+    with Journal() as j:
+        clock(0)
+        sid = j.start_session(SessionRecord("settling", "low", "relax", 6))
+        j.finish_session(sid, 1.0, "stopped")
+        j.add(Ratings(pain=3), "after", sid)
+        report = gather(j, until=LAST_DAY)
+    write_report(report, tmp_path / "report.pdf")
+    text = text_of(tmp_path / "report.pdf")[1]
+    assert "Day by day (1 day with entries)" in text and "all 1" not in text
+    assert ": 1 entry." in text and "1 session, 1 minute listened to here." in text

@@ -72,7 +72,7 @@ def test_a_caregiver_session_is_never_made_without_its_safety_notes(tmp_path):
     written = companion.render(session, tmp_path / "hands.ogg")
     assert written.notes == tmp_path / "hands.txt"
     assert written.notes is not None and written.notes.read_text() == companion.SAFETY_SCREEN
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["hands.ogg", "hands.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hands.ogg", "hands.txt", "hands.vtt"]  # the words beside
 
 
 def test_caregiver_audio_and_notes_are_written_both_or_neither(tmp_path):

@@ -196,7 +196,7 @@ def test_a_second_app_over_the_same_journal_opens_the_running_one(shared_cache, 
         with chromium(PHONE) as driver:
             driver.get(app.start)
             driver.get(app.start)  # used already, but this browser is in: straight to the app
-            assert urlsplit(driver.current_url).path == "/today"
+            assert urlsplit(driver.current_url).path == "/who"  # which asks, until answered, who uses it
         second = run_cli("app", "--no-browser", env=env, timeout=30)
         assert second.returncode == 0 and second.stderr == "", second.stderr
         assert f"already open over this journal (process {app.proc.pid})" in second.stdout
@@ -204,8 +204,8 @@ def test_a_second_app_over_the_same_journal_opens_the_running_one(shared_cache, 
         assert address.startswith(app.base + "/start?token=") and address != app.start
         with chromium(PHONE) as driver:  # a browser without the app's cookie: the address lets it in once
             driver.get(address)
-            assert urlsplit(driver.current_url).path == "/today"
-            _accessible(driver, "today-again")
+            assert urlsplit(driver.current_url).path == "/who"
+            _accessible(driver, "who-again")
         with chromium(PHONE) as driver:
             driver.get(address)
             assert "used already" in driver.find_element("tag name", "main").text
@@ -216,3 +216,48 @@ def test_a_second_app_over_the_same_journal_opens_the_running_one(shared_cache, 
         (line,) = lan.stderr.strip().splitlines()
         assert line.startswith(f"Error: companion app is already running over this journal, at {app.base}"), line
         assert "without the home network" in line and "Ctrl-C" in line
+
+
+def _children(pid: int) -> set[int]:
+    kids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.add(int(stat.parent.name))
+    return kids
+
+
+@pytest.mark.slow("a real server making a pack from an empty voice cache, stopped as its workers start")
+def test_ctrl_c_ends_the_app_at_once_while_a_pack_is_made_from_cold(xdg_cache, null_audio_home, tmp_path):
+    """The pack's workers start and load the voice, which takes seconds and hears no signal:
+    the app must not wait for them."""
+    import http.cookiejar
+    import signal
+    import urllib.parse
+    import urllib.request
+
+    with running_app(xdg_cache, tmp_path / "data", null_audio_home) as app:  # an empty cache: the voice is made
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        browser.open(app.start).read()
+        fields = [("name", "Rest"), ("energy", "low"), ("energy", "medium"), ("format", "mp3"), ("massage", "yes")]
+        form = urllib.request.Request(
+            app.base + "/pack", urllib.parse.urlencode(fields).encode(), headers={"Origin": app.base}
+        )
+        assert "/file/" in browser.open(form).url
+        deadline = time.monotonic() + 60
+        while len(workers := _children(app.proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the drawing process and the pack's workers, as they start
+        assert len(workers) >= 2, workers
+        time.sleep(0.3)
+        asked = time.monotonic()
+        app.proc.send_signal(signal.SIGINT)
+        app.proc.wait(timeout=10)
+        took = time.monotonic() - asked
+        assert took < 2.0, f"took {took:.1f} s"
+        deadline = time.monotonic() + 2  # a worker ended with the app is gone once reaped
+        while (left := [pid for pid in workers if Path(f"/proc/{pid}").exists()]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not left, left

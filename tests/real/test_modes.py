@@ -36,7 +36,7 @@ def test_massage_track_chimes_at_region_changes_and_speaks_only_at_the_ends():
     ]
     text = run_cli("plan", "--for", "massage", "--minutes", "30", "--regions", "back:10,legs:8,feet:5").stdout
     assert "regions: back from 0:00, legs from 10:00, feet from 18:00" in text
-    assert "10:00.0  [chime, next region: legs]" in text and "28:00.0  [two minutes left]" in text
+    assert "10:00.0  [chime: legs]" in text and "28:00.0  [chime: two minutes left]" in text  # plan/cues.py's words
     spoken = p["narration"]
     welcome = [e for e in spoken if e["section"] == "Welcome"]
     closing = [e for e in spoken if e["section"] == "Closing"]

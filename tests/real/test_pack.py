@@ -87,7 +87,9 @@ def test_pack_names_tags_cover_and_chapters(mp3_pack):
     assert files == [
         ".companion-pack.json",
         "01 Low energy - Settling - 6 min.mp3",
+        "01 Low energy - Settling - 6 min.vtt",
         "02 Low energy - Breathing easy - 6 min.mp3",
+        "02 Low energy - Breathing easy - 6 min.vtt",
         "Test pack - to print.pdf",
         "Test pack.m3u8",
         "cover.png",
@@ -137,7 +139,7 @@ def test_pack_track_is_the_session_render_makes(mp3_pack, tmp_path):
     packed = next(out.glob("01 *.mp3"))
     assert np.array_equal(read(packed)[0], read(single)[0])  # the same sound; only the tags differ
     tags = mutagen.File(single)
-    assert str(tags["TIT2"]) == "Settling and breath awareness (low energy, 6 min)"
+    assert str(tags["TIT2"]) == "Settling (low energy, 6 min)"
     assert str(tags["TALB"]) == "companion sessions"
 
 
@@ -169,7 +171,7 @@ def test_render_tags_and_chapters_in_every_format(tmp_path):
         assert float(chapters[1]["start_time"]) == pytest.approx(plan["sections"][1]["start_s"], abs=0.001)
         found = probed["format"].get("tags") or probed["streams"][0]["tags"]  # Ogg: the stream's own
         tags = {k.lower(): v for k, v in found.items()}
-        assert tags["title"] == "Settling and breath awareness (low energy, 2 min)", suffix
+        assert tags["title"] == "Settling (low energy, 2 min)", suffix
         assert tags["artist"] == "companion", suffix
         tagged = mutagen.File(out)
         if suffix in ("ogg", "opus"):
@@ -252,9 +254,25 @@ def test_page_in_a_real_browser(flac_pack, tmp_path):
             assert scale == pytest.approx(_guide_size(breaths, shown), abs=0.01)  # the track's own breaths
         driver.save_screenshot(str(shot))
         assert _share_of(_png_pixels(shot), (0x8F, 0xD1, 0xBD)) > 0.003  # the guide shows while it plays
+        _the_words_as_spoken(driver, out, manifest["01 Low energy - Settling - 6 min.flac"])
         _the_one_player(driver, out, tmp_path)
         sources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
         assert all(s.startswith("file://") for s in sources), sources
+
+
+def _the_words_as_spoken(driver, out: Path, entry: dict) -> None:
+    """Each track's words beside it as WebVTT, given to the audio as its captions, and shown
+    in the panel line by line at the times the plan gave them."""
+    vtt = out / entry["captions"]
+    assert vtt.name == "01 Low energy - Settling - 6 min.vtt" and vtt.read_text().startswith("WEBVTT\n")
+    track = driver.execute_script("var t = document.querySelector('audio track'); return [t.kind, t.src]")
+    assert track == ["captions", vtt.as_uri()]
+    start, end, text = entry["lines"][2]
+    driver.execute_script(f"document.querySelector('audio').currentTime = {start + 0.3}")
+    deadline = time.monotonic() + 5
+    while driver.find_element("id", "words").text != text and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert driver.find_element("id", "words").text == text
 
 
 def _the_one_player(driver, out: Path, tmp_path: Path) -> None:

@@ -150,6 +150,8 @@ def test_a_session_in_a_recorded_voice_keeps_the_plan_timing_and_levels(tmp_path
     assert "--fill-with-tts" in refused.stderr and not out.exists()  # listed before anything is made
     made = run_cli(*args, "--fill-with-tts", "-o", str(out))
     assert made.returncode == 0, made.stderr
+    said = f"Note: gran's voice has no recording of 1 phrase this session says ({len(texts):03d}); companion's own"
+    assert made.stdout.startswith(said) and made.stdout.index(said) < made.stdout.index("Wrote")  # named first
     plan = json.loads(run_cli("plan", "--json", *args[1:], "--fill-with-tts").stdout)
     x, sr = read(out)
     assert len(x) == plan["total_samples"] == 3 * 60 * sr
@@ -161,6 +163,28 @@ def test_a_session_in_a_recorded_voice_keeps_the_plan_timing_and_levels(tmp_path
     assert first["text"] == "Welcome." and first["end_s"] - first["start_s"] == pytest.approx(len(take) / sr, abs=1e-4)
     heard = x[int(round(first["start_s"] * sr)) :][: len(take)].sum(axis=1)
     assert np.corrcoef(heard, take)[0, 1] > 0.9  # the take itself, where the plan puts it
+
+
+def test_a_pack_in_a_recorded_voice_names_what_it_lacks_before_it_is_made(tmp_path):
+    from companion.plan.catalogue import resolve_script
+    from companion.plan.profile import SAMPLE_RATE, Energy
+    from companion.voice.phrases import split_by_energy
+
+    mum = RecordedVoice("Mum")
+    mum.create()
+    spoken, _ = split_by_energy(resolve_script("settling", Energy.MEDIUM), "low")
+    take = (0.1 * np.sin(np.arange(SAMPLE_RATE) * 0.05)).astype(np.float32)  # kept as the library keeps takes
+    for p in spoken[2:]:
+        mum.keep(p.text, take, SAMPLE_RATE)
+    out = tmp_path / "pack"
+    made = run_cli("pack", str(out), "--energies", "low", "--scripts", "settling", "--format", "flac", "--voice", "Mum")
+    assert made.returncode == 0, made.stderr
+    numbers = f"{spoken[0].number:03d}, {spoken[1].number:03d}"
+    assert made.stdout.startswith(
+        f"Note: Mum's voice has no recording of 2 phrases the pack's tracks say (Settling {numbers}); "
+        "companion's own voice says them.\n"
+    )
+    assert [p.name for p in out.glob("*.flac")] == ["01 Low energy - Settling - 6 min.flac"]
 
 
 def test_remove_leaves_nothing_behind(tmp_path, script):

@@ -8,7 +8,7 @@
   function follow(id) {
     var bar = document.getElementById("bar"), doing = document.getElementById("doing");
     var play = document.getElementById("play"), links = document.getElementById("links");
-    var added = false;
+    var added = false, linesKnown = -1;
     function ask() {
       fetch("/jobs/" + id, { headers: { accept: "application/json" } })
         .then(function (r) { return r.json(); })
@@ -24,12 +24,19 @@
             var title = document.getElementById("title");
             if (title) { title.textContent = job.track.label; document.title = job.track.label + " · companion"; }
           }
+          // issue 30, now playing: the words placed so far, for the player to show as they are spoken
+          if (added && job.lines && job.lines.length !== linesKnown) {
+            linesKnown = job.lines.length;
+            player.lines(job.track.src, job.lines);
+          }
           if (job.state === "failed") { box.classList.add("failed"); doing.setAttribute("role", "alert"); return; }
           if (job.state === "done") {
             if (box.dataset.reload) { window.location.reload(); return; }  // the page says what came of it
             if (links) { links.hidden = false; }
             var notes = document.getElementById("notes-link");
             if (notes) { notes.hidden = !job.has_notes; }
+            var words = document.getElementById("captions-link");
+            if (words) { words.hidden = !job.has_captions; }
             return;
           }
           window.setTimeout(ask, added ? 1000 : 300);
@@ -44,6 +51,7 @@
   function finished(ended) {
     if (!after || !after.hidden) { return; }
     var audio = player ? player.audio : null;
+    if (ended === "stopped" && player) { player.pause(); }  // finished listening: the sound stops too
     var form = after.querySelector("form");
     form.elements.heard_s.value = audio && audio.currentTime ? String(Math.round(audio.currentTime)) : "";
     form.elements.ended.value = ended;
@@ -169,5 +177,35 @@
       mic.hidden = true;
       document.getElementById("file-way").hidden = false;
     });
+  });
+})();
+
+// issue 30 part 1: the Menu (a <details>, which opens without script) closes on Escape, its
+// focus back on Menu, and when a tap or the focus goes elsewhere on the page.
+(function () {
+  "use strict";
+  var menu = document.getElementById("menu");
+  if (!menu) { return; }
+  var summary = menu.querySelector("summary");
+  menu.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && menu.open) { menu.open = false; summary.focus(); }
+  });
+  document.addEventListener("click", function (e) { if (menu.open && !menu.contains(e.target)) { menu.open = false; } });
+  document.addEventListener("focusin", function (e) { if (menu.open && !menu.contains(e.target)) { menu.open = false; } });
+})();
+
+// Issue 30, part 5: a massage plan's picture (HTML and SVG made by the server), put in the
+// page once the plan is made; the form above keeps its rows meanwhile.
+(function () {
+  var box = document.getElementById("plan-picture");
+  if (!box) { return; }
+  fetch(box.dataset.src, { headers: { accept: "text/html" } }).then(function (r) {
+    return r.text().then(function (text) { return r.ok ? text : Promise.reject(text); });
+  }).then(function (html) {
+    box.innerHTML = html;
+    box.setAttribute("aria-busy", "false");
+  }, function () {
+    box.querySelector(".doing").textContent = "The plan could not be made. Please try again.";
+    box.setAttribute("aria-busy", "false");
   });
 })();

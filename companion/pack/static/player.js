@@ -2,7 +2,11 @@
 // breathing circle follows the playing track's own breath schedule, read from its clock
 // (currentTime): it stays with the tone after a seek, and stands still while paused. Play and
 // pause fade the sound in and out; where each track was left is kept on this device and
-// found again; lock-screen and headset keys work through the Media Session API.
+// found again; lock-screen and headset keys work through the Media Session API. The words
+// being spoken show line by line, timed from the session's plan (a track's `lines`: [start,
+// end, text], the same as the .vtt beside it), unless turned off; a sleep timer fades the
+// sound out over SLEEP_FADE_S and pauses it. On the app's session page (`.stage`) the player
+// is the page's whole "now playing" view, and the one pause/play control while it plays.
 (function () {
   "use strict";
   var data = document.getElementById("tracks-data");
@@ -13,8 +17,12 @@
   var elapsed = document.getElementById("elapsed"), left = document.getElementById("left");
   var buttons = Array.prototype.slice.call(document.querySelectorAll(".card .play[data-i]"));
   var theme = document.getElementById("theme"), root = document.documentElement;
-  var FADE_MS = 800, SKIP_S = 15;
+  var FADE_MS = 800, SKIP_S = 15, SLEEP_FADE_S = 30, LINGER_S = 1.5;
   var current = -1, fader = null, savedAt = 0, pausing = false;
+  var stage = now.classList.contains("stage"), words = document.getElementById("words");
+  var wordsToggle = document.getElementById("words-toggle"), sleep = document.getElementById("sleep");
+  var sleepLeft = document.getElementById("sleep-left"), sleepAt = null, sleepFading = false, shownLine = -1;
+  var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var store = null;
   try { store = window.localStorage; store.getItem("x"); } catch (e) { store = null; }
 
@@ -30,10 +38,72 @@
 
   function draw() {
     if (current < 0) { return; }
-    var t = audio.currentTime;
-    circle.style.transform = "scale(" + size(tracks[current].breaths, t).toFixed(3) + ")";
+    var t = audio.currentTime, s = size(tracks[current].breaths, t);
+    if (still) {  // reduced motion: the circle keeps its size and its colour deepens and fades
+      circle.style.transform = stage ? "scale(1)" : "scale(0.8)";
+      circle.style.opacity = (0.35 + 1.3 * (s - 0.5)).toFixed(3);
+    } else {
+      circle.style.transform = "scale(" + (stage ? 0.6 + 0.8 * (s - 0.5) : s).toFixed(3) + ")";
+    }
     circle.dataset.t = t.toFixed(3);  // the moment the circle shows (a test reads it)
+    showWords(t);
     if (!audio.paused) { window.requestAnimationFrame(draw); }
+  }
+
+  // -- the words, as they are spoken -----------------------------------------------
+  function lineAt(lines, t) {  // the line being spoken, or just said (until the next begins)
+    for (var i = lines.length - 1; i >= 0; i--) {
+      if (lines[i][0] <= t) { return t < lines[i][1] + LINGER_S ? i : -1; }
+    }
+    return -1;
+  }
+  function showWords(t) {
+    if (!words) { return; }
+    var lines = current >= 0 ? tracks[current].lines || [] : [];
+    var i = lineAt(lines, t);
+    if (i !== shownLine) { shownLine = i; words.textContent = i < 0 ? "" : lines[i][2]; }
+  }
+  function wordsOn(on) {
+    if (!words) { return; }
+    words.hidden = !on;
+    if (wordsToggle) { wordsToggle.setAttribute("aria-pressed", on ? "true" : "false"); }
+  }
+  function captionsFor(i) {  // a pack's .vtt, as the audio's own captions (players that show them)
+    Array.prototype.forEach.call(audio.querySelectorAll("track"), function (t) { t.remove(); });
+    if (!tracks[i].captions) { return; }
+    var track = document.createElement("track");
+    track.kind = "captions"; track.srclang = "en"; track.label = "Words"; track.src = tracks[i].captions;
+    audio.appendChild(track);
+  }
+
+  // -- the sleep timer: a 30-second fade, then pause ---------------------------------
+  function setSleep(value) {
+    sleepAt = value === "" ? null : value === "end" ? "end" : Date.now() + Number(value) * 60000;
+    sleepFading = false;
+    if (sleepLeft) { sleepLeft.textContent = ""; }
+    sleepTick();
+  }
+  function sleepTick() {
+    if (!sleepLeft) { return; }
+    if (sleepAt === null || current < 0) { return; }  // what it last said stays (it paused the sound)
+    var wait = sleepAt === "end" ? (audio.duration || Infinity) - audio.currentTime - SLEEP_FADE_S
+      : (sleepAt - Date.now()) / 1000;
+    if (wait <= 0 && !sleepFading && audio.paused) {  // already paused when its time came: nothing to fade
+      sleepDone();
+    } else if (wait <= 0 && !sleepFading) {
+      sleepFading = true;
+      sleepLeft.textContent = "Fading out now.";
+      var fadeS = sleepAt === "end" ? Math.max(wait + SLEEP_FADE_S, 0.1) : SLEEP_FADE_S;
+      fade(0, function () { audio.pause(); sleepDone(); }, fadeS * 1000);
+    } else if (!sleepFading) {
+      sleepLeft.textContent = sleepAt === "end" ? "Fading out at the end of this session."
+        : "Fading out in " + Math.max(1, Math.ceil(wait / 60)) + " min.";
+    }
+  }
+  function sleepDone() {
+    sleepAt = null; sleepFading = false;
+    if (sleep) { sleep.value = ""; }
+    if (sleepLeft) { sleepLeft.textContent = "The sleep timer paused the sound."; }
   }
 
   function clock(s) {
@@ -49,6 +119,7 @@
     seek.setAttribute("aria-valuetext", clock(t) + " of " + clock(d));
     elapsed.textContent = clock(t);
     left.textContent = clock(d - t) + " left";
+    showWords(t);
   }
 
   function key(i) { return "companion-position:" + tracks[i].src; }
@@ -58,11 +129,11 @@
     try { store.setItem(key(current), String(audio.currentTime)); } catch (e) { /* full: no resume */ }
   }
 
-  function fade(to, then) {
+  function fade(to, then, ms) {
     if (fader !== null) { window.clearInterval(fader); }
-    var from = audio.volume, start = Date.now();
+    var from = audio.volume, start = Date.now(), length = ms || FADE_MS;
     fader = window.setInterval(function () {
-      var u = Math.min((Date.now() - start) / FADE_MS, 1);
+      var u = Math.min((Date.now() - start) / length, 1);
       audio.volume = from + (to - from) * ease(u);
       if (u >= 1) { window.clearInterval(fader); fader = null; if (then) { then(); } }
     }, 20);
@@ -70,6 +141,7 @@
 
   function play() {
     pausing = false;
+    if (sleepFading) { setSleep(""); if (sleep) { sleep.value = ""; } }  // played again during its fade: the timer is off
     audio.volume = 0;
     var p = audio.play();
     if (p && p.catch) { p.catch(function () {}); }
@@ -82,6 +154,11 @@
     var on = current >= 0 && !audio.paused;
     buttons.forEach(function (b, i) {
       var playing = on && i === current;
+      if (stage && b.id !== "toggle") {  // the page's own Play gives way to the one control below
+        var gone = i === current;
+        if (gone && document.activeElement === b) { toggle.focus(); }
+        b.hidden = gone;
+      }
       b.textContent = playing ? "Pause" : "Play";
       b.setAttribute("aria-pressed", playing ? "true" : "false");
       b.setAttribute("aria-label", (playing ? "Pause: " : "Play: ") + tracks[i].label);
@@ -91,6 +168,7 @@
   }
 
   function room() {  // the page keeps the panel's height free: focus and the last card stay in view
+    if (stage) { return; }  // in the page, not over it
     var h = now.hidden ? 0 : now.offsetHeight + 8;
     root.style.scrollPaddingBottom = h + "px";
     document.body.style.paddingBottom = h + "px";
@@ -109,9 +187,14 @@
     keep();
     current = i;
     audio.src = tracks[i].src;
+    captionsFor(i);
+    shownLine = -1;
     title.textContent = tracks[i].label;
+    var first = now.hidden;
     now.hidden = false;
     room();
+    labels();
+    if (stage && first) { now.scrollIntoView({ block: "start" }); }
     mediaSession(i);
     play();
   }
@@ -129,8 +212,29 @@
   // the app's pages: a track made while the page is open, with its own Play button
   window.companionPlayer = {
     audio: audio,
-    add: function (track, button) { tracks.push(track); buttons.push(button); bind(button, tracks.length - 1); labels(); }
+    add: function (track, button) { tracks.push(track); buttons.push(button); bind(button, tracks.length - 1); labels(); },
+    lines: function (src, lines) {  // a track's words as they become known (the voice still being made)
+      tracks.forEach(function (t) { if (t.src === src) { t.lines = lines; } });
+      shownLine = -1;
+      showWords(audio.currentTime);
+    },
+    pause: function () { if (!audio.paused && !pausing) { pause(); } },
+    sleepFadeS: SLEEP_FADE_S,
+    sleepIn: function (seconds) { sleepAt = Date.now() + seconds * 1000; sleepFading = false; }  // tests only: no key offers it
   };
+  if (wordsToggle) {
+    var wordsKept = store === null ? null : store.getItem("companion-words");
+    wordsOn(wordsKept !== "off");
+    wordsToggle.addEventListener("click", function () {
+      var on = words.hidden;
+      wordsOn(on);
+      if (store !== null) { try { store.setItem("companion-words", on ? "on" : "off"); } catch (e) { /* kept for now only */ } }
+    });
+  }
+  if (sleep) {
+    sleep.addEventListener("change", function () { setSleep(sleep.value); });
+    window.setInterval(sleepTick, 250);
+  }
   toggle.addEventListener("click", playOrPause);
   document.getElementById("back").addEventListener("click", function () { skip(-SKIP_S); });
   document.getElementById("forward").addEventListener("click", function () { skip(SKIP_S); });
@@ -170,7 +274,7 @@
   function setTheme(dim) {
     root.classList.toggle("dim", dim);
     root.classList.toggle("light", !dim);
-    theme.setAttribute("aria-pressed", dim ? "true" : "false");
+    theme.textContent = dim ? "Brighten the page" : "Dim the page";  // what a press will do (issue 30)
   }
   var chosen = store === null ? null : store.getItem("companion-theme");
   var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
