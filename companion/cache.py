@@ -59,7 +59,7 @@ class ClipCache:
                 _discard(path)
                 return None
             self._checked.add(key)
-        return clip
+        return np.asarray(clip)
 
     def has(self, key: str) -> bool:
         """True when the entry is there and sound (it is read once to check)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from companion.errors import BadInput
+from companion.options import MIN_MINUTES
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ RELAX = Mode(
     name="relax",
     summary="a guided relaxation for the listener",
     minutes=None,
-    least_minutes=2.0,
+    least_minutes=MIN_MINUTES,
     script=None,
     bed_under_words=True,
     guided=True,
@@ -79,7 +80,7 @@ CAREGIVER = Mode(
     name="caregiver",
     summary="a guided, very light hand or foot massage by a family member",
     minutes=None,
-    least_minutes=2.0,
+    least_minutes=MIN_MINUTES,
     script=None,
     bed_under_words=True,
     guided=True,

@@ -15,8 +15,16 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from companion.errors import BadInput
 
+# Each option's choices and range, declared here once: the library checks them, and the command
+# line, the app's forms and the docs read them from here (defaults are SessionOptions' own).
 AMBIENCES = ("pink", "brown", "none")
+MIN_MINUTES, MAX_MINUTES = 2.0, 180.0  # a session's length (a mode may ask for more: modes.py)
+MIN_BREATH_RATE, MAX_BREATH_RATE = 4.5, 40.0  # the listener's own rate: anything a person might breathe at
+MIN_EXHALE_RATIO, MAX_EXHALE_RATIO = 1.0, 2.0  # the out-breath over the in-breath
+MIN_CHIME_EVERY, MAX_CHIME_EVERY = 5.0, 60.0  # minutes between a massage track's chimes (or 0: none)
 DEFAULT_CHIME_EVERY = 15.0  # massage tracks without regions: a soft chime every 15 minutes
+MIN_REGION_MINUTES = 1.0  # each massage region
+LEAST_SCORE, MOST_SCORE = 0, 10  # each journal rating, and the check-in's energy score
 Regions = tuple[tuple[str, float], ...]  # (region, minutes) in order
 
 
@@ -155,7 +163,7 @@ def _describe(hint: object) -> str:
         inner = _describe(args[0]) if len(args) == 2 and args[1] is Ellipsis else ", ".join(map(_describe, args))
         return f"a tuple of ({inner})"
     names = {bool: "True or False", int: "a whole number", float: "a number", str: "text"}
-    return names.get(hint, getattr(hint, "__name__", str(hint)))  # type: ignore[call-overload]
+    return str(names.get(hint, getattr(hint, "__name__", str(hint))))  # type: ignore[call-overload]
 
 
 def check_argument(field: str, value: object, ok: bool, allowed: str) -> None:
@@ -180,7 +188,7 @@ def check_path(field: str, value: object) -> None:
         raise BadInput("a file or folder path never holds a NUL character", field=field, value=value, allowed="a path")
 
 
-def user_path(text: str | os.PathLike, field: str) -> Path:
+def user_path(text: str | os.PathLike[str], field: str) -> Path:
     """A path as a person typed it, '~' expanded: one whose home folder is not here
     ('~nobody/x') is refused, not left to fail deep inside."""
     try:

@@ -4,11 +4,20 @@ needs none of them)."""
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import soundfile as sf
 
-from companion.sound import loudness
+from companion.dsp import levels
+
+if TYPE_CHECKING:
+    from companion.options import SessionOptions
+    from companion.plan.model import PlacedClip, SessionPlan
+    from companion.plan.scripts import Script
+    from companion.session import Session
 
 __all__ = [
     "read",
@@ -31,14 +40,14 @@ __all__ = [
 ]
 
 
-def read(path) -> tuple[np.ndarray, int]:
+def read(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     """Frames as (n, channels) for a stereo file, (n,) for a mono one, as float32: exact for
     16-bit samples, and half the memory of float64 for a long track."""
     x, sr = sf.read(str(path), dtype="float32", always_2d=True)
     return (x if x.shape[1] > 1 else x[:, 0]), sr
 
 
-def spans(x: np.ndarray, sr: int, ranges) -> np.ndarray:
+def spans(x: np.ndarray, sr: int, ranges: Iterable[tuple[float, float]]) -> np.ndarray:
     return np.concatenate([x[int(a * sr) : int(b * sr)] for a, b in ranges])
 
 
@@ -152,7 +161,7 @@ def lufs(x: np.ndarray, sr: int, small_speaker: bool = False) -> float:
     for a 30-minute track. A sound shorter than a block goes to pyloudnorm, tiled. Through a
     small speaker when `small_speaker`."""
     if len(x) < int(0.4 * sr):
-        return loudness.lufs(small_speaker_of(x, sr) if small_speaker else x, sr)
+        return levels.lufs(small_speaker_of(x, sr) if small_speaker else x, sr)
     blocks = momentary(x, sr, small_speaker=small_speaker)
     power = 10 ** ((blocks[blocks >= -70.0] + 0.691) / 10)
     if len(power) == 0:
@@ -162,14 +171,14 @@ def lufs(x: np.ndarray, sr: int, small_speaker: bool = False) -> float:
     return float(-0.691 + 10 * np.log10(kept.mean()))
 
 
-def recogniser():
+def recogniser() -> Any:  # a pocketsphinx Decoder (pocketsphinx has no annotations)
     """A speech recogniser independent of the voice: PocketSphinx with its own US English model."""
-    from pocketsphinx import Decoder
+    from pocketsphinx import Decoder  # type: ignore[import-untyped]
 
     return Decoder(loglevel="FATAL")
 
 
-def recognise(decoder, x: np.ndarray, sr: int) -> list[str]:
+def recognise(decoder: Any, x: np.ndarray, sr: int) -> list[str]:
     """The words a recogniser hears in a mono sound."""
     import soxr
 
@@ -201,14 +210,16 @@ def heard_share(reference: list[str], heard: list[str]) -> float:
     return row[-1] / len(reference)
 
 
-def _momentary_at(x: np.ndarray, sr: int, times_s, small_speaker: bool = False) -> np.ndarray:
+def _momentary_at(x: np.ndarray, sr: int, times_s: Iterable[float], small_speaker: bool = False) -> np.ndarray:
     """The momentary loudness (400 ms, K-weighted) of windows centred on these times."""
     m = momentary(x, sr, hop_s=0.01, small_speaker=small_speaker)  # window i starts at i * 10 ms
     index = np.clip(np.rint((np.asarray(times_s) - 0.2) / 0.01).astype(int), 0, len(m) - 1)
     return m[index]
 
 
-def breath_swells(x: np.ndarray, sr: int, plan, small_speaker: bool = False, offset: int = 0) -> np.ndarray:
+def breath_swells(
+    x: np.ndarray, sr: int, plan: SessionPlan, small_speaker: bool = False, offset: int = 0
+) -> np.ndarray:
     """For each breath wholly between words (and clear of the fades, the ducking and any
     cue), how much the mix's momentary loudness rises from the in-breath's start to its
     turn, in LU: what a listener told to breathe with the sound hears of the breath. `x` may
@@ -230,7 +241,7 @@ def breath_swells(x: np.ndarray, sr: int, plan, small_speaker: bool = False, off
 
 
 def returns_over_quiet(
-    x: np.ndarray, sr: int, plan, after_s: float = 30.0, small_speaker: bool = False
+    x: np.ndarray, sr: int, plan: SessionPlan, after_s: float = 30.0, small_speaker: bool = False
 ) -> list[list[float]]:
     """For each line that comes back after `after_s` or more without words: each phrase's
     loudest 400 ms over the quiet before the line (its loudness from 10 s to 1 s before), in
@@ -268,7 +279,7 @@ def bed_autocorrelation(x: np.ndarray, sr: int, lags_s: tuple[float, float] = (1
     return float(np.abs(r[a:b]).max())
 
 
-def phrases_heard(decoder, session, clips, sr: int = 44100) -> tuple[int, float, float]:
+def phrases_heard(decoder: Any, session: Session, clips: list[PlacedClip], sr: int = 44100) -> tuple[int, float, float]:
     """How many of the script's words these phrases (a session's placed clips) hold, and how
     many of them a recogniser hears in the voice alone and in the mix (its two channels folded
     to one speaker), phrase by phrase from its first sample to its last: what the sound under
@@ -297,7 +308,7 @@ def phrases_heard(decoder, session, clips, sr: int = 44100) -> tuple[int, float,
 _ALONE: dict[bytes, list[str]] = {}
 
 
-def _heard_alone(decoder, voice: np.ndarray, sr: int) -> list[str]:
+def _heard_alone(decoder: Any, voice: np.ndarray, sr: int) -> list[str]:
     """What the recogniser hears in a phrase of the voice alone: the same phrase at the same
     level, sample for sample, is heard again from the last time (many scripts share phrases
     across energies), so only the mixes cost a hearing each."""
@@ -309,7 +320,7 @@ def _heard_alone(decoder, voice: np.ndarray, sr: int) -> list[str]:
     return _ALONE[key]
 
 
-def script_options(script, energy: str):
+def script_options(script: Script, energy: str) -> SessionOptions:
     """Session options for a built-in script at an energy it offers, in its own mode (a
     therapist's track 30 minutes long: its words are in its first and last 3 minutes)."""
     from companion import SessionOptions
@@ -324,7 +335,7 @@ def script_options(script, energy: str):
     )
 
 
-def sample_phrases(plan, sr: int = 44100, after_s: float = 30.0) -> list:
+def sample_phrases(plan: SessionPlan, sr: int = 44100, after_s: float = 30.0) -> list[PlacedClip]:
     """Two phrases of a session to listen to: the first of the first line that returns after
     a long quiet (the softest the voice is made, over the deepest dip of the bed), else of its
     second line; and the first of its middle line."""

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.remote.webdriver import WebDriver
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -43,7 +44,7 @@ def chromium(size: tuple[int, int] = PHONE, extra: tuple[str, ...] = ()) -> Iter
         driver.quit()
 
 
-def axe_violations(driver) -> list[str]:
+def axe_violations(driver: WebDriver) -> list[str]:
     """axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is now: each violation, named
     with the elements it found. The script is given to the page (the app's content policy
     would refuse to load it), so it runs as the page's own."""
@@ -60,7 +61,7 @@ def axe_violations(driver) -> list[str]:
     return list(result)
 
 
-def small_targets(driver) -> list[str]:
+def small_targets(driver: WebDriver) -> list[str]:
     """Every control smaller than 44x44 CSS px (a radio or checkbox counts by its label's key)."""
     return driver.execute_script(
         "var small = [];"
@@ -76,11 +77,11 @@ def small_targets(driver) -> list[str]:
     )
 
 
-def sideways_scroll(driver) -> int:
+def sideways_scroll(driver: WebDriver) -> int:
     return driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-def off_screen(driver) -> list[str]:
+def off_screen(driver: WebDriver) -> list[str]:
     """Every visible control not wholly inside the window's width (the skip link waits off it)."""
     return driver.execute_script(
         "var out = [], w = document.documentElement.clientWidth;"

@@ -14,6 +14,7 @@ door's test.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -242,7 +243,7 @@ def fragments(door: Door, real: bool) -> st.SearchStrategy[list[str]]:
     assert isinstance(param, click.Option)
     long = max(param.opts, key=len)
     one = st.one_of(
-        *(given.map(lambda v, o=o: [o, v]) for o in param.opts),
+        *(given.map(functools.partial(_with_flag, o)) for o in param.opts),
         given.map(lambda v: [f"{long}={v}"]),
         st.just([long]),  # its value left out, at the end of the line
     )
@@ -298,7 +299,7 @@ BASE: dict[tuple[str, ...], dict[str, list[str]]] = {
     ("voice", "show"): {"name": ["mum"]},
 }
 # What only a real run does: its base must not be a dry run when these are fuzzed
-REAL_RUN_ONLY = {("today",): {"output": "dry_run", "device": "dry_run"}}
+REAL_RUN_ONLY: dict[tuple[str, ...], dict[str, str]] = {("today",): {"output": "dry_run", "device": "dry_run"}}
 AFTER_ROOT = ["scripts", "list"]  # the root's own flags go before a command
 
 
@@ -561,8 +562,8 @@ def run_in_process(args: list[str], timeout: float) -> Ran:
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
             sys.unraisablehook = hook
-            interrupts._pending = interrupts._raised = False
-            interrupts._deferring = 0
+            interrupts._cancelled.clear()  # the run's flag, and whether it raised, end with it
+            interrupts._raised = False
         stdout = out.getvalue().decode("utf-8", "surrogateescape")
         stderr = err.getvalue().decode("utf-8", "surrogateescape")
     warned = [
@@ -612,7 +613,7 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
 
     monkeypatch.setattr(app_command, "_say_where", stop_once_ready)
     monkeypatch.setattr(os, "nice", lambda increment: 0)
-    played = common.play_session
+    played = common.play_session  # type: ignore[attr-defined]  # the command line's own name for it
 
     def stopped_at_once(session, output, view=None, keys=None):
         """A session played as a person stops it at once, with q (a second of play each would
@@ -904,3 +905,7 @@ def base_errors_fixture(workspace, in_process) -> dict[tuple[str, ...], str | No
         if path in REFUSED_BASES and path not in _BASE_ERRORS:
             _BASE_ERRORS[path] = base_error(path, command, workspace, 60)
     return _BASE_ERRORS
+
+
+def _with_flag(flag: str, value: str) -> list[str]:
+    return [flag, value]

@@ -9,9 +9,11 @@ profile, at least 100 cases per parameter.
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import HealthCheck, settings
 
-_COMMON = dict(
+_COMMON: dict[str, Any] = dict(
     database=None,
     derandomize=True,
     deadline=None,  # speed is measured in benchmarks/, never in a test

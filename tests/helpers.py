@@ -13,7 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,13 +30,13 @@ def warm_library_voice(cache: ClipCache) -> None:
     prepare_voice(cache=cache)
 
 
-def run_wide(tmp_path_factory) -> Path:
+def run_wide(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The folder all the workers of this run share (each worker has its own below it)."""
     base = tmp_path_factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def made_once(tmp_path_factory, name: str, make: Callable[[Path], str]) -> tuple[Path, str]:
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], str]) -> tuple[Path, str]:
     """A folder that `make(folder)` fills once for the whole run, and what it returned: the
     first worker to ask makes it under a lock, the others wait for it (as long as making it
     would have taken them) and read it. Its users only read it."""
@@ -51,7 +51,7 @@ def made_once(tmp_path_factory, name: str, make: Callable[[Path], str]) -> tuple
     return folder, said.read_text()
 
 
-def mounted_tmpfs(mount: Path, options: str):
+def mounted_tmpfs(mount: Path, options: str) -> Iterator[Path]:
     """A real small (or read-only) file system for fault tests: yields its folder, then unmounts."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
@@ -66,7 +66,9 @@ def mounted_tmpfs(mount: Path, options: str):
             subprocess.run(["umount", "--lazy", str(mount)], check=False)  # still busy: detached all the same
 
 
-def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600):
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """Run the real command in a child process, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "companion", *args],
@@ -95,12 +97,12 @@ def start_cli(*args: str, env: dict | None = None) -> subprocess.Popen:
 _SPAWNED: list[subprocess.Popen] = []  # every child a test started: none outlives it
 
 
-def spawn_in_pty(*args: str, env: dict | None = None):
+def spawn_in_pty(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], int]:
     """Run the command on a pseudo-terminal, as if typed by a person: (child, master fd)."""
     return spawn_argv_in_pty([sys.executable, "-m", "companion", *args], env)
 
 
-def spawn_argv_in_pty(argv: list[str], env: dict | None = None):
+def spawn_argv_in_pty(argv: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], int]:
     master, slave = pty.openpty()
     child = subprocess.Popen(
         argv,
@@ -147,7 +149,9 @@ def run_main(*args: str) -> Ran:
     return Ran(code, out.getvalue(), err.getvalue())
 
 
-def assert_clean_failure(result, out_dir: Path, status: int = 2, words: str = ""):
+def assert_clean_failure(
+    result: Ran | subprocess.CompletedProcess[str], out_dir: Path, status: int = 2, words: str = ""
+) -> None:
     """One line, 'Error: ...', the status, no traceback, and nothing left in `out_dir`."""
     lines = result.stderr.strip().splitlines()
     assert result.returncode == status, result.stderr

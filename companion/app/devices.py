@@ -18,9 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from companion.atomic import written_atomically
-from companion.errors import BadInput
-from companion.paths import data_dir, owner_only, private_folder
+from companion import BadInput, data_dir, owner_only, private_folder, written_atomically
 
 CODE_DIGITS = 6
 CODE_VALID_S = 5 * 60

@@ -19,8 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from companion.errors import OutputError
-from companion.process import end_with_parent
+from companion import OutputError, end_with_parent
 
 T = TypeVar("T")
 
@@ -39,7 +38,7 @@ class Drawing:
     def __init__(self, apart: bool = True):
         self.apart = apart
         self._pool: ProcessPoolExecutor | None = None
-        self._worker: Future | None = None  # the drawing process's own number, asked once it starts
+        self._worker: Future[int] | None = None  # the drawing process's own number, asked once it starts
         self._lock = threading.Lock()
         self._closed = False
 
@@ -72,14 +71,14 @@ class Drawing:
             return work(*args)
         return self._answer(self._submitted(work, *args).result())
 
-    def _submitted(self, work: Callable[..., T], *args: Any) -> Future:
+    def _submitted(self, work: Callable[..., T], *args: Any) -> Future[T | _Failed]:
         try:
             return self._executor().submit(_guarded, work, *args)
         except BrokenProcessPool:
             self._forget_pool()
             return self._executor().submit(_guarded, work, *args)
 
-    def _answer(self, result: Any) -> Any:
+    def _answer(self, result: T | _Failed) -> T:
         if isinstance(result, _Failed):
             if isinstance(result.error, OutputError):
                 raise result.error
@@ -117,7 +116,7 @@ class _Failed:
 def _guarded(work: Callable[..., T], *args: Any) -> T | _Failed:
     """In the drawing process: a failure comes back as data (a library error is kept whole;
     anything else by its kind), never as a traceback on the app's terminal."""
-    from companion.errors import CompanionError
+    from companion import CompanionError
 
     try:
         return work(*args)

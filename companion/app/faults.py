@@ -24,8 +24,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from companion import CompanionError
 from companion.app.web import PAGES, page, words
-from companion.errors import CompanionError
 
 PACKAGE = Path(__file__).resolve().parents[1]  # companion/
 JSON_PATHS = ("/jobs/",)  # asked for by the pages' own script only
@@ -131,13 +131,13 @@ class Faults:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = False
 
-        async def sending(message: dict) -> None:
+        async def sending(message: dict[str, Any]) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)

@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from companion.paths import OWNER_ONLY_FILE
+from companion import OWNER_ONLY_FILE
 
 try:
     import fcntl

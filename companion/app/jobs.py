@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from companion.errors import CompanionError, Interrupted
+from companion import CompanionError, Interrupted
 
 MAX_KEPT = 50  # finished jobs remembered (their pages may still ask); older ones are forgotten
 T = TypeVar("T")
@@ -64,7 +64,7 @@ class Job:
         self.why_stopped = why
         self.stop.set()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "state": self.state,
             "doing": self.doing,

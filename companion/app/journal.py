@@ -7,17 +7,17 @@ from __future__ import annotations
 import secrets
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from companion import REPORT_DAYS, BadInput, Journal, journal_chart, write_report
+from companion import JournalEntry as Entry
+from companion import export_journal as export_csv
+from companion import gather_report as gather
 from companion.app.jobs import off_the_loop
 from companion.app.web import AppState, NotHere, back_to, page, ratings_from, state_of, words
-from companion.errors import BadInput
-from companion.journal.export import export_csv
-from companion.journal.report import REPORT_DAYS, gather, write_report
-from companion.journal.store import Entry, Journal
-from companion.pictures.markup import journal_chart
 
 SHOWN = 60  # the latest entries listed; the CSV export has them all
 
@@ -27,7 +27,7 @@ def _entries(state: AppState) -> list[Entry]:
         return journal.entries(limit=SHOWN)
 
 
-def _journal_page(request: Request, status: int = 200, **values) -> Response:
+def _journal_page(request: Request, status: int = 200, **values: Any) -> Response:
     until = date.today()
     entries = _entries(state_of(request))
     return page(
@@ -88,7 +88,7 @@ async def delete(request: Request) -> Response:
 
 
 def _plot(entries: list[Entry], path: Path) -> None:
-    from companion.pictures.draw import plot_journal  # matplotlib: a second to import, off the loop too
+    from companion import plot_journal
 
     plot_journal(entries, path)
 
@@ -145,7 +145,7 @@ def _day(text: str | None) -> date | None:
         raise BadInput(f"a day is written like 2026-11-01, not '{text[:20]}'", field="day", value=text) from None
 
 
-def _file_answer(path, kind: str, download: str | None = None) -> Response:
+def _file_answer(path: Path, kind: str, download: str | None = None) -> Response:
     """The file's bytes, then the file gone: nothing private is left in the app's folder."""
     body = path.read_bytes()
     path.unlink()

@@ -17,10 +17,29 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 
+from companion import (
+    AMBIENCES,
+    MASSAGE,
+    MAX_MINUTES,
+    BadInput,
+    CompanionError,
+    DeviceOutput,
+    OutputError,
+    SessionOptions,
+    SessionPlan,
+    Status,
+    clock,
+    cue_words,
+    make_plan,
+    make_session,
+    plan_picture,
+    play,
+)
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import start_making
 from companion.app.web import (
+    DEFAULTS,
     AppState,
     NotHere,
     back_to,
@@ -33,20 +52,9 @@ from companion.app.web import (
     who_asks,
     words,
 )
-from companion.errors import BadInput, CompanionError, OutputError
-from companion.live.player import play
-from companion.modes import MASSAGE
-from companion.options import AMBIENCES, SessionOptions
-from companion.output.devices import DeviceOutput
-from companion.output.stream import Status
-from companion.pictures.markup import plan_picture
-from companion.plan.cues import cue_words
-from companion.plan.model import SessionPlan
-from companion.plan.profile import MAX_MINUTES
-from companion.session import make_plan, make_session
-from companion.timefmt import clock
 
 ROWS = 8  # regions the editor offers
+AMBIENCE_WORDS = {"pink": "Soft", "brown": "Deep", "none": "Tone only"}  # the app's words for the library's
 LENGTHS = (30, 45, 60, 90)  # minutes; the regions fit inside, the last running to the end
 COMMANDS = {"pause": "pause", "louder": "louder", "softer": "softer", "extend": "extend", "stop": "stop"}
 PICTURE_BYTES = 2 * MB
@@ -148,7 +156,7 @@ def _options(form: FormData) -> SessionOptions:
         mode=MASSAGE.name,
         regions=tuple(regions) or None,
         minutes=number(form, "minutes"),  # a therapist's track's length: the library's rule
-        ambience=chosen(form, "ambience", AMBIENCES) or "pink",
+        ambience=chosen(form, "ambience", AMBIENCES) or DEFAULTS.ambience,
     )
 
 
@@ -157,7 +165,7 @@ def _shown(state: AppState, **more: Any) -> dict[str, Any]:
         "rows": range(ROWS),
         "lengths": LENGTHS,
         "longest": MAX_MINUTES,
-        "ambiences": AMBIENCES,
+        "ambiences": [(a, AMBIENCE_WORDS[a]) for a in AMBIENCES],
         "live": state.live,
         **more,
     }
@@ -202,7 +210,7 @@ def _png(state: AppState, job: Job) -> Path:
 
 
 def _plot_plan(plan: SessionPlan, path: Path) -> None:
-    from companion.pictures.draw import plot_plan  # matplotlib: in the drawing process
+    from companion import plot_plan
 
     plot_plan(plan, path)
 
@@ -234,7 +242,7 @@ async def picture(request: Request) -> Response:
 
 
 def _live(request: Request) -> Live:
-    live = state_of(request).live
+    live: Live | None = state_of(request).live
     if live is None:
         raise NotHere("nothing playing")
     return live

@@ -10,22 +10,40 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from companion import DEFAULT_PACK_NAME as DEFAULT_NAME
+from companion import (
+    OWNER_ONLY_DIR,
+    SAFETY_SCREEN,
+    BadInput,
+    PackOptions,
+    choose_tracks,
+    file_safe,
+    make_pack,
+    script_json,
+    written_atomically,
+)
+from companion import PACK_FORMATS as FORMATS
+from companion import PackManifest as Manifest
+from companion import pack_card as card
+from companion import recorded_voices as list_voices
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import made_here
 from companion.app.unrecorded import unrecorded_before_packing
-from companion.app.web import AppState, Made, NotHere, back_to, chosen, page, state_of, who_asks, words
-from companion.atomic import written_atomically
-from companion.errors import BadInput
-from companion.pack.make import choose_tracks, make_pack
-from companion.pack.model import DEFAULT_NAME, FORMATS, Manifest, PackOptions, file_safe
-from companion.pack.page import card, script_json
-from companion.paths import OWNER_ONLY_DIR
-from companion.plan.checkin import ENERGY_NAMES
-from companion.safety import SAFETY_SCREEN
-from companion.voice.recorded import list_voices
+from companion.app.web import (
+    ENERGIES,
+    PACK_DEFAULTS,
+    AppState,
+    Made,
+    NotHere,
+    back_to,
+    chosen,
+    page,
+    state_of,
+    who_asks,
+    words,
+)
 
-ENERGIES = tuple((level.value, name) for level, name in ENERGY_NAMES.items())  # the check-in's words
 BYTES_PER_S = {"mp3": 24_000, "ogg": 20_000, "opus": 12_000, "flac": 110_000}  # stereo, above what each gives
 FORMAT_WORDS = {"mp3": "MP3 (any phone)", "ogg": "Ogg", "opus": "Opus (smallest)", "flac": "FLAC (lossless)"}
 
@@ -55,7 +73,7 @@ async def pack(request: Request) -> Response:
         opts = PackOptions(
             name=str(form.get("name") or "").strip() or DEFAULT_NAME,
             energies=energies,
-            format=chosen(form, "format", FORMATS) or "mp3",
+            format=chosen(form, "format", FORMATS) or PACK_DEFAULTS.format,
             massage=form.get("massage") == "yes",
             caregiver=form.get("caregiver") == "yes",
             voice=chosen(form, "voice", tuple(v.name for v in list_voices())),

@@ -5,13 +5,15 @@ the code and a name for the device."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
+from companion import BadInput
 from companion.app.devices import CODE_VALID_S, TooSoon, device_name
 from companion.app.guard import DEVICE_COOKIE, session_cookie
 from companion.app.web import AppState, back_to, page, state_of, words
-from companion.errors import BadInput
 
 DEVICE_DAYS = 365  # a paired device stays paired until it is removed (or a year unused)
 
@@ -29,7 +31,7 @@ async def devices(request: Request) -> Response:
     return page(request, "devices.html", **_devices_shown(state, request.query_params.get("done")))
 
 
-def _devices_shown(state: AppState, done: str | None = None, code: str | None = None) -> dict:
+def _devices_shown(state: AppState, done: str | None = None, code: str | None = None) -> dict[str, Any]:
     address = state.lan_address
     return {
         "address": address,

@@ -20,8 +20,7 @@ from pathlib import Path
 
 from starlette.requests import Request
 
-from companion.atomic import written_atomically
-from companion.paths import data_dir, private_folder
+from companion import data_dir, private_folder, written_atomically
 
 ROLES: dict[str, str] = {  # a role's value, and how the question names it
     "listener": "I am the listener",

@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from companion import CompanionError
 from companion.app.jobs import Job
-from companion.errors import CompanionError
 
 GB, MB = 1000**3, 1000**2
 DISK_BUDGET = 2 * GB

@@ -28,7 +28,8 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from companion import interrupts
+from companion import PACK_PAGE_FOLDER as PACK_HERE
+from companion import BadInput, OutputError, data_dir, default_cover, interrupts, private_folder
 from companion.app import home, journal, massage, pack, pairing, sessions, voices
 from companion.app.announce import Announcement, local_name
 from companion.app.faults import HANDLERS, Faults, quiet_form_parser
@@ -36,10 +37,6 @@ from companion.app.guard import Door, Guard, Owner
 from companion.app.instance import Claim, Running
 from companion.app.room import DISK_BUDGET
 from companion.app.web import HERE, AppState
-from companion.errors import BadInput, OutputError
-from companion.pack.page import HERE as PACK_HERE
-from companion.paths import data_dir, private_folder
-from companion.plan.catalogue import default_cover
 
 HOST = "127.0.0.1"
 GET, BOTH = ["GET"], ["GET", "POST"]
@@ -178,7 +175,7 @@ def home_network_address() -> str:
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         probe.connect(("192.0.2.1", 9))
-        return probe.getsockname()[0]
+        return str(probe.getsockname()[0])
     except OSError:
         raise BadInput("no home network was found here; give this computer's address on it", field="lan") from None
     finally:
@@ -195,7 +192,7 @@ class Serving:
     by_name: str | None  # the same, by the name announced there
 
 
-def prepare_voice_in_background() -> subprocess.Popen:
+def prepare_voice_in_background() -> subprocess.Popen[bytes]:
     """The voice's built-in phrases made in a low-priority process of its own while the app
     is open (the voice model's memory goes with it when it is done): a session chosen later
     then speaks at once. Nothing is made when they are ready already."""

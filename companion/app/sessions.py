@@ -12,12 +12,43 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from companion import (
+    CAREGIVER,
+    LEAST_SCORE,
+    MOST_SCORE,
+    OWNER_ONLY_DIR,
+    SAFETY_SCREEN,
+    SAMPLE_RATE,
+    BadInput,
+    CompanionError,
+    Journal,
+    PlayAgain,
+    Ratings,
+    Session,
+    SessionOptions,
+    SessionPlan,
+    check_options,
+    confirm_safety,
+    file_safe,
+    make_session,
+    options_for_kind,
+    play_again,
+    render,
+)
+from companion import CHECK_IN_GOALS as GOALS
+from companion import SESSION_KINDS as KINDS
+from companion import CheckInAnswers as Answers
+from companion import check_in as choose
+from companion import plan_captions as captions
+from companion import recorded_voices as list_voices
 from companion.app.faults import answer, wants_json
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.stream import HEADER_BYTES, wav_response, wav_size, write_wav
 from companion.app.unrecorded import unrecorded_before_playing
 from companion.app.web import (
+    DEFAULTS,
+    ENERGIES,
     AppState,
     Heard,
     Made,
@@ -33,22 +64,7 @@ from companion.app.web import (
     who_asks,
     words,
 )
-from companion.errors import BadInput, CompanionError
-from companion.journal.again import PlayAgain, play_again
-from companion.journal.store import Journal, Ratings
-from companion.modes import CAREGIVER
-from companion.options import SessionOptions
-from companion.output.captions import captions
-from companion.pack.model import file_safe
-from companion.paths import OWNER_ONLY_DIR
-from companion.plan.checkin import ENERGY_NAMES, GOALS, KINDS, Answers, choose, options_for_kind
-from companion.plan.model import SessionPlan
-from companion.plan.profile import SAMPLE_RATE
-from companion.safety import SAFETY_SCREEN, confirm_safety
-from companion.session import Session, check_options, make_session, render
-from companion.voice.recorded import list_voices
 
-ENERGIES = tuple((level.value, name) for level, name in ENERGY_NAMES.items())  # the check-in's words
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
 MP3_BYTES_PER_S = 24_000  # 192 kbit/s: above what the MP3s' quality setting gives (about 165)
 REPLACED_WORDS = "Your earlier {} was still being made on this device; it has stopped, and this one takes its place."
@@ -70,7 +86,7 @@ def start_hearing(
     options: SessionOptions,
     reason: str,
     who: str,
-    checkin: dict | None = None,
+    checkin: dict[str, Any] | None = None,
     before: Ratings | None = None,
 ) -> Heard:
     """Make the session in a job and write its WAV as it plays; a check-in's session (its
@@ -183,7 +199,7 @@ async def today(request: Request) -> Response:
     if form.get("action") == "again":
         return await _play_again(request, form)
     try:
-        score = number(form, "energy_score", 0, 10)
+        score = number(form, "energy_score", LEAST_SCORE, MOST_SCORE)
         breathless = chosen(form, "breathless", ("yes", "no"))
         answers = Answers(
             None if score is None else int(score),
@@ -195,7 +211,7 @@ async def today(request: Request) -> Response:
         options, note = fitted(choice.options())
     except BadInput as exc:
         return _today_page(request, 400, error=words(exc))
-    before = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
+    before = Ratings(tiredness=MOST_SCORE - answers.energy_score) if answers.energy_score is not None else None
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
     reason = choice.reason + "." + (f" {note}" if note else "")
     try:
@@ -214,11 +230,11 @@ async def listen(request: Request) -> Response:
         return page(request, "listen.html", picked=picked, **shown)
     form = await request.form()
     try:
-        kind = chosen(form, "kind", tuple(KINDS)) or "relax"
+        kind = chosen(form, "kind", tuple(KINDS)) or next(iter(KINDS))  # the first is the usual
         voice = chosen(form, "voice", tuple(voices))
         options = options_for_kind(
             kind,
-            energy=chosen(form, "energy", tuple(e for e, _ in ENERGIES)) or "medium",
+            energy=chosen(form, "energy", tuple(e for e, _ in ENERGIES)) or DEFAULTS.energy,
             minutes=number(form, "minutes"),
             voice=voice,
             fill_with_tts=voice is not None,
@@ -249,7 +265,12 @@ def _play_or_make(request: Request, form: FormData, options: SessionOptions, rea
 # -- Caregiver --------------------------------------------------------------------------
 async def caregiver(request: Request) -> Response:
     state = state_of(request)
-    shown: dict[str, Any] = {"notes": SAFETY_SCREEN, "parts": [p.name for p in CAREGIVER.parts]}
+    parts = [p.name for p in CAREGIVER.parts]  # the first is the usual
+    shown: dict[str, Any] = {
+        "notes": SAFETY_SCREEN,
+        "parts": parts,
+        "part_choices": [(p, p.capitalize()) for p in parts],
+    }
     if request.method == "GET":
         return page(request, "caregiver.html", confirmed=state.safety_confirmed, **shown)
     form = await request.form()
@@ -260,7 +281,7 @@ async def caregiver(request: Request) -> Response:
             return page(request, "caregiver.html", 400, confirmed=False, error=error, **shown)
         return back_to("/caregiver#part")
     try:
-        part = chosen(form, "part", tuple(shown["parts"])) or "hands"
+        part = chosen(form, "part", tuple(parts)) or parts[0]
         options = SessionOptions(mode=CAREGIVER.name, part=part, name=str(form.get("name") or "").strip() or None)
         options, note = fitted(options)
         confirm_safety(state.safety_confirmed, lambda notes: False)  # the library's rule, before any work

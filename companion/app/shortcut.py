@@ -11,9 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
-from companion.atomic import written_atomically
-from companion.errors import OutputError
-from companion.paths import builtin
+from companion import OutputError, written_atomically
+from companion import builtin_folder as builtin
 
 ENTRY = "companion.desktop"
 ICON = "companion.png"  # named by its full path in the entry: no icon theme size to fit

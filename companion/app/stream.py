@@ -16,11 +16,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
+from companion import Session, SessionPlan, blocks_in_order, owner_only
 from companion.app.jobs import Job
-from companion.live.ahead import blocks_in_order
-from companion.paths import owner_only
-from companion.plan.model import SessionPlan
-from companion.session import Session
 
 HEADER_BYTES = 44
 CHUNK = 256 * 1024

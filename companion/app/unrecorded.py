@@ -8,14 +8,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from companion.options import SessionOptions
-from companion.pack.make import choose_tracks
-from companion.pack.model import PackOptions
-from companion.pack.unrecorded import unrecorded_tracks
-from companion.plan.catalogue import resolve_script
-from companion.session import check_options
-from companion.voice.phrases import unrecorded
-from companion.voice.recorded import RecordedVoice
+from companion import (
+    PackOptions,
+    RecordedVoice,
+    SessionOptions,
+    check_options,
+    choose_tracks,
+    resolve_script,
+    unrecorded_tracks,
+)
+from companion import unrecorded_phrases as unrecorded
 
 
 def unrecorded_before_playing(options: SessionOptions) -> dict[str, Any] | None:

@@ -17,18 +17,30 @@ from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 
+from companion import (
+    ENERGY_WORDS,
+    OWNER_ONLY_DIR,
+    SAMPLE_RATE,
+    BadInput,
+    CompanionError,
+    Energy,
+    RecordedVoice,
+    builtin_scripts,
+    import_takes,
+    numbered_files,
+    resolve_script,
+    script_phrases,
+)
+from companion import RECORDING_CONSENT as CONSENT
+from companion import TAKE_FORMATS as FORMATS
+from companion import NumberedPhrase as Phrase
+from companion import check_spoken_name as check_name
+from companion import phrases_by_energy as split_by_energy
+from companion import recorded_voices as list_voices
+from companion import recording_order as walk_order
 from companion.app.jobs import Job
 from companion.app.sessions import made_here
 from companion.app.web import Made, NotHere, back_to, chosen, page, save_upload, state_of, words
-from companion.errors import BadInput, CompanionError
-from companion.paths import OWNER_ONLY_DIR
-from companion.plan.catalogue import builtin_scripts, resolve_script
-from companion.plan.checkin import ENERGY_WORDS
-from companion.plan.profile import SAMPLE_RATE, Energy
-from companion.plan.scripts import check_name
-from companion.voice.phrases import Phrase, split_by_energy, walk_order
-from companion.voice.recorded import CONSENT, RecordedVoice, list_voices, script_phrases
-from companion.voice.takes import FORMATS, import_takes, numbered_files
 
 MAX_FILES = 300  # more phrases than any built-in script has
 TAKE_NAME = re.compile(r"^\d{1,4}\.[A-Za-z0-9]{2,4}$")  # 001.m4a: a phrase's number and a format
@@ -82,7 +94,7 @@ async def phrases(request: Request) -> Response:
     return page(request, "phrases.html", script=script, spoken=spoken, rest=rest, energy_words=said)
 
 
-def _walk(params: ImmutableMultiDict) -> tuple[RecordedVoice, str, str | None, list[str]]:
+def _walk(params: ImmutableMultiDict[str, Any]) -> tuple[RecordedVoice, str, str | None, list[str]]:
     """The voice, script, listener's name and phrases that takes (uploaded, or recorded one at
     a time) are for."""
     name = str(params.get("voice") or "").strip()
@@ -141,7 +153,7 @@ async def import_voice(request: Request) -> Response:
             if not taken:  # refused, or failed (a full disk): nothing of it stays
                 shutil.rmtree(uploaded, ignore_errors=True)
 
-    def work(job: Job) -> dict:
+    def work(job: Job) -> dict[str, Any]:
         job.progress(0, 1, "Checking and cleaning the takes")
         new = recorded.create()
         try:

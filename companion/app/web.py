@@ -19,20 +19,57 @@ from starlette.datastructures import FormData, ImmutableMultiDict, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from companion import (
+    DEFAULT_CHIME_EVERY,
+    ENERGY_NAMES,
+    GUIDE_NOTE,
+    LEAST_SCORE,
+    MASSAGE,
+    MIN_REGION_MINUTES,
+    MOMENT_WORDS,
+    MOST_SCORE,
+    NOTE_CHARS,
+    PACK_NAME_CHARS,
+    SPOKEN_NAME_CHARS,
+    STOP_RULE,
+    SYMPTOMS,
+    VOICE_NAME_CHARS,
+    BadInput,
+    DoesNotFit,
+    OutputError,
+    PackOptions,
+    Ratings,
+    SessionOptions,
+    SessionRecord,
+    cache_dir,
+    check_options,
+)
+from companion import HONEST_NOTE as HONEST
+from companion import PACK_PAGE_FOLDER as PACK_HERE
+from companion import RATING_QUESTIONS as QUESTIONS
 from companion.app.devices import Devices, Pairing
 from companion.app.drawing import Drawing
 from companion.app.jobs import Job, Jobs
 from companion.app.roles import ALL_PAGES, Choices, page_name, pages_for, role_of
 from companion.app.room import DISK_BUDGET, FREE_FLOOR, Budget, NoRoom, Slots, mark_owner, remove, size_of, sweep
-from companion.errors import BadInput, DoesNotFit, OutputError
-from companion.journal.store import MOMENT_WORDS, QUESTIONS, SYMPTOMS, Ratings, SessionRecord
-from companion.options import SessionOptions
-from companion.pack.page import GUIDE_NOTE, HONEST
-from companion.pack.page import HERE as PACK_HERE
-from companion.paths import cache_dir
-from companion.session import STOP_RULE, check_options
 
 HERE = Path(__file__).resolve().parent
+# Every default, range and length a form shows is the library's (tests/fast/test_app_forms.py):
+DEFAULTS = SessionOptions()
+PACK_DEFAULTS = PackOptions()
+ENERGIES = tuple((level.value, name) for level, name in ENERGY_NAMES.items())  # the check-in's words
+LIMITS = {
+    "defaults": DEFAULTS,
+    "pack_defaults": PACK_DEFAULTS,
+    "scores": range(LEAST_SCORE, MOST_SCORE + 1),
+    "spoken_name_chars": SPOKEN_NAME_CHARS,
+    "voice_name_chars": VOICE_NAME_CHARS,
+    "note_chars": NOTE_CHARS,
+    "pack_name_chars": PACK_NAME_CHARS,
+    "min_region_minutes": MIN_REGION_MINUTES,
+    "chime_every": DEFAULT_CHIME_EVERY,
+    "massage_minutes": MASSAGE.minutes,
+}
 T = TypeVar("T")
 KEPT_SOUNDS = 3  # sessions whose sound stays ready to play again while the app runs
 REPLACED = {  # said on a page whose work was still under way when the same device asked for more
@@ -69,7 +106,7 @@ class Made:
     path: Path
     notes: Path | None = None
     captions: Path | None = None  # its words as WebVTT, beside the track
-    cards: list[dict] = field(default_factory=list)  # a pack's tracks, to play them in the page
+    cards: list[dict[str, Any]] = field(default_factory=list)  # a pack's tracks, to play them in the page
     replaced: str | None = None  # said on its page: the earlier one it took the place of
 
 
@@ -188,6 +225,7 @@ def templates() -> Environment:
     env.globals.update(
         stop_rule=STOP_RULE, guide_note=GUIDE_NOTE, honest=HONEST, symptoms=SYMPTOMS, rating_words=RATING_WORDS
     )
+    env.globals.update(LIMITS)
     return env
 
 
@@ -235,7 +273,8 @@ def known(table: Mapping[str, T], key: str) -> T:
 
 
 def state_of(request: Request) -> AppState:
-    return request.app.state.companion
+    state: AppState = request.app.state.companion  # put there by make_app
+    return state
 
 
 async def save_upload(upload: UploadFile, path: Path, budget: Budget | None = None) -> None:
@@ -301,7 +340,7 @@ def ratings_from(form: FormData) -> Ratings:
     return Ratings(**values, note=note).check()
 
 
-def chosen(form: ImmutableMultiDict, name: str, allowed: tuple[str, ...]) -> str | None:
+def chosen(form: ImmutableMultiDict[str, Any], name: str, allowed: tuple[str, ...]) -> str | None:
     value = str(form.get(name) or "") or None
     if value is not None and value not in allowed:
         raise BadInput(f"'{value}' is not one of {', '.join(allowed)}", field=name, value=value, allowed=allowed)

@@ -10,6 +10,7 @@ May import: anything in the package below it. Only the `companion` command (main
 and companion/__main__ import it.
 """
 
+import gc
 import os
 
 
@@ -27,4 +28,14 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from companion.cli.main import main as run
 
-    run(argv)
+    try:
+        run(argv)
+    except SystemExit as leaving:
+        if leaving.code == 130:
+            # Stopped: Python's shutdown need not walk every object the work made (numpy's,
+            # the renderer's) to collect them once more. That walk was most of the CPU between
+            # a Ctrl-C and the exit, which a busy machine stretched past two seconds; what the
+            # work keeps is written and closed already. Here, where the process ends, and not
+            # in main(), which a caller may run in a process that goes on.
+            gc.freeze()
+        raise

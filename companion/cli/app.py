@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from companion.app.server import Serving
 
 
-class Size(click.ParamType):
+class Size(click.ParamType[int, object]):
     """A size on disk as people write it: 500MB, 2GB, 1.5 GB."""
 
     name = "size"
@@ -70,10 +70,9 @@ def app(port: int, no_browser: bool, lan: bool, lan_address: str | None, disk_bu
         click.echo(f"companion is in your desktop's menu now ({entry}).")
         click.echo("One click opens it in your web browser, with a window that stops it when closed.")
         return
-    from companion import interrupts
+    from companion import Interrupted, interrupts
     from companion.app.instance import AlreadyRunning
     from companion.app.server import serve
-    from companion.errors import Interrupted
 
     try:
         serve(
@@ -95,8 +94,8 @@ def app(port: int, no_browser: bool, lan: bool, lan_address: str | None, disk_bu
 def _open_the_running_one(already: AlreadyRunning, port: int, lan: bool, open_browser: bool) -> None:
     """A second `companion app` over the same journal: the running one is opened (or its
     address said), unless it was asked for what the running one does not do."""
+    from companion import BadInput
     from companion.app.server import can_open_browser
-    from companion.errors import BadInput
 
     running = already.running
     if running is None:

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
-from companion import interrupts
-from companion.journal.store import QUESTIONS, SYMPTOMS, Ratings
+from companion import RATING_QUESTIONS as QUESTIONS
+from companion import SYMPTOMS, Ratings, interrupts
 
 T = TypeVar("T")
 SKIP = object()  # Enter
@@ -34,7 +34,7 @@ def confirmed(question: str, yes: bool, action: str) -> bool:
     if yes:
         return True
     if not can_ask():
-        from companion.errors import BadInput
+        from companion import BadInput
 
         raise BadInput(f"to {action}, confirm with --yes")
     with interrupts.interruptible():

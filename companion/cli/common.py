@@ -7,20 +7,16 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import click
 
-from companion import interrupts
+from companion import BadInput, Journal, Notice, Output, PlayResult, Ratings, Session, Status, interrupts
+from companion import play as play_session
 from companion.cli.asking import ask_ratings, can_ask
-from companion.errors import BadInput
-from companion.journal.store import Journal, Ratings
-from companion.live.player import PlayResult
-from companion.live.player import play as play_session
-from companion.output.stream import Output
-from companion.session import Notice, Session
 
 
-def ask_to_confirm(yes: bool):
+def ask_to_confirm(yes: bool) -> Callable[[str], bool]:
     """The caregiver safety notes: shown, then confirmed once (--yes, or at a prompt)."""
 
     def confirm(notes: str) -> bool:
@@ -45,7 +41,7 @@ def play_live(session: Session, output: Output, quiet: bool) -> PlayResult:
     """Play with the view on screen (unless quiet) and the keys (on a terminal); say what to know."""
     from companion.cli.view import AcksOnly, PlainView, RichView
 
-    view: Callable = AcksOnly() if quiet else RichView() if sys.stdout.isatty() else PlainView()
+    view: Callable[[Status], None] = AcksOnly() if quiet else RichView() if sys.stdout.isatty() else PlainView()
     keys = None
     if sys.stdin.isatty():
         from companion.cli.keys import TerminalKeys
@@ -76,7 +72,7 @@ def _play_ignoring_late_presses(play: Callable[[], PlayResult]) -> PlayResult:
     previous = signal.getsignal(signal.SIGINT)
     ended_by_interrupt = False
 
-    def late(signum, frame) -> None:
+    def late(signum: int, frame: object) -> None:
         if not ended_by_interrupt:
             interrupts.handler(signum, frame)
 
@@ -93,7 +89,7 @@ def _play_ignoring_late_presses(play: Callable[[], PlayResult]) -> PlayResult:
     return result
 
 
-def start_in_journal(session: Session, ask: bool, before: Ratings | None = None, **checkin) -> int:
+def start_in_journal(session: Session, ask: bool, before: Ratings | None = None, **checkin: Any) -> int:
     """The session's row in the journal, with how the listener feels before it (asked on a
     terminal when `ask`, else the ratings given)."""
     if ask and can_ask():

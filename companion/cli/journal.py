@@ -8,18 +8,14 @@ from pathlib import Path
 
 import click
 
-from companion import interrupts
-from companion.atomic import check_writable
+from companion import SYMPTOMS, BadInput, Journal, Ratings, check_writable, counted, interrupts
+from companion import export_journal as export_csv
 from companion.cli.asking import (
     ask_ratings,
     can_ask,
     confirmed,
 )
 from companion.cli.options import UserPath, plainly
-from companion.errors import BadInput
-from companion.journal.export import export_csv
-from companion.journal.store import SYMPTOMS, Journal, Ratings
-from companion.timefmt import counted
 
 
 @click.group()
@@ -138,7 +134,7 @@ def journal_plot(output: Path, since: str | None) -> None:
     Example:
       companion journal plot -o comfort.png
     """
-    from companion.pictures.draw import plot_journal
+    from companion import plot_journal
 
     check_writable(output, (".png",), "output")
     with Journal(read_only=True) as j:
@@ -171,7 +167,8 @@ def journal_report(output: Path, since: str | None, until: str | None) -> None:
     Example:
       companion journal report -o report.pdf --since 2026-11-01
     """
-    from companion.journal.report import gather, write_report
+    from companion import gather_report as gather
+    from companion import write_report
 
     check_writable(output, (".pdf",), "output")
     with Journal(read_only=True) as j:

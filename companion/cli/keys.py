@@ -7,6 +7,7 @@ import select
 import sys
 import threading
 from collections.abc import Callable
+from typing import Any, TextIO
 
 KEYMAP = {
     " ": "pause",
@@ -29,11 +30,11 @@ class TerminalKeys:
     """Reads keys in cbreak mode (Ctrl-C still interrupts) on a background thread and hands
     each command to `send`. A lone Escape stops; the escape sequences of arrow keys do not."""
 
-    def __init__(self, send: Callable[[str], None], stream=None):
+    def __init__(self, send: Callable[[str], None], stream: TextIO | None = None) -> None:
         self.send = send
         self.stream = stream or sys.stdin
         self._stop = threading.Event()
-        self._saved: list | None = None  # the terminal settings to restore
+        self._saved: list[Any] | None = None  # the terminal settings to restore
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> TerminalKeys:
@@ -47,7 +48,7 @@ class TerminalKeys:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         import termios
 
         self._stop.set()

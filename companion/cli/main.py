@@ -10,10 +10,8 @@ import sys
 
 import click
 
-from companion import interrupts
+from companion import CompanionError, Interrupted, OutputError, __version__, interrupts
 from companion.cli.options import in_terms_of_flags, plainly
-from companion.errors import CompanionError, Interrupted, OutputError
-from companion.version import __version__
 
 
 class _Commands(click.Group):

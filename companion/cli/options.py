@@ -4,29 +4,52 @@ SessionOptions and their ranges from the library's own limits."""
 from __future__ import annotations
 
 import math
+import os
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from companion.errors import CompanionError, ScriptError
-from companion.modes import MASSAGE, MODES, PART_NAMES
-from companion.options import AMBIENCES, DEFAULT_CHIME_EVERY, SessionOptions, text_problem
-from companion.plan.profile import MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, PACING, Energy
+from companion import (
+    AMBIENCES,
+    DEFAULT_CHIME_EVERY,
+    GENTLE_FLOOR,
+    MASSAGE,
+    MAX_BREATH_RATE,
+    MAX_CHIME_EVERY,
+    MAX_EXHALE_RATIO,
+    MAX_MINUTES,
+    MIN_BREATH_RATE,
+    MIN_CHIME_EVERY,
+    MIN_EXHALE_RATIO,
+    MIN_MINUTES,
+    MODES,
+    PACING,
+    PART_NAMES,
+    SPOKEN_NAME_CHARS,
+    CompanionError,
+    Energy,
+    ScriptError,
+    SessionOptions,
+    text_problem,
+)
 
 DEFAULTS = SessionOptions()  # every default below comes from here
+F = TypeVar("F", bound=Callable[..., Any])
 BY_ENERGY_MINUTES = " / ".join(f"{p.default_minutes:g}" for p in PACING.values())
 
 
-class FiniteFloat(click.ParamType):
+class FiniteFloat(click.ParamType[float, object]):
     """A number; 'nan' and 'inf' are not numbers a person means. Its range is the library's
     to check (one check, one message, for every front end)."""
 
     name = "float"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
         try:
-            number = float(value)
+            number = float(value)  # type: ignore[arg-type]  # a str, or a number given as the default
         except (TypeError, ValueError):
             self.fail(f"'{value}' is not a number", param, ctx)
         if not math.isfinite(number):
@@ -34,7 +57,7 @@ class FiniteFloat(click.ParamType):
         return number
 
 
-def session_options(f):
+def session_options(f: F) -> F:
     """The SESSION OPTIONS shared by plan and render."""
     options = [
         click.option(
@@ -64,13 +87,16 @@ def session_options(f):
             default=None,
             help=f"Your own breaths per minute ({MIN_BREATH_RATE:g} to {MAX_BREATH_RATE:g}): the pace starts there.",
         ),
-        click.option("--breathless", is_flag=True, help="Breathlessness-safe pacing (never below 8/min)."),
+        click.option(
+            "--breathless", is_flag=True, help=f"Breathlessness-safe pacing (never below {GENTLE_FLOOR:g}/min)."
+        ),
         click.option(
             "--exhale-ratio",
             type=FiniteFloat(),
             default=DEFAULTS.exhale_ratio,
             show_default=True,
-            help="How much longer each out-breath is than the in-breath (1 to 2).",
+            help=f"How much longer each out-breath is than the in-breath "
+            f"({MIN_EXHALE_RATIO:g} to {MAX_EXHALE_RATIO:g}).",
         ),
         click.option(
             "--voice",
@@ -113,13 +139,15 @@ def session_options(f):
             "--chime-every",
             type=FiniteFloat(),
             default=None,
-            help=f"Massage without regions: minutes between chimes, 5 to 60 "
+            help=f"Massage without regions: minutes between chimes, {MIN_CHIME_EVERY:g} to {MAX_CHIME_EVERY:g} "
             f"(default {DEFAULT_CHIME_EVERY:g}; 0 for none).",
         ),
         click.option("--mono", is_flag=True, help="One channel, for a single speaker (default: stereo, the bed wide)."),
         click.option("--guided", is_flag=True, help="Massage: slow the breath gently, as relax sessions do."),
         click.option(
-            "--name", default=None, help="A first name (up to 40 letters), for scripts that greet the listener by name."
+            "--name",
+            default=None,
+            help=f"A first name (up to {SPOKEN_NAME_CHARS} letters), for scripts that greet the listener by name.",
         ),
         click.option(
             "--seed",
@@ -134,7 +162,7 @@ def session_options(f):
     return f
 
 
-def options(kw: dict) -> SessionOptions:
+def options(kw: dict[str, Any]) -> SessionOptions:
     """SessionOptions from the session options' values (all of them, by name)."""
     values = {k: v for k, v in kw.items() if k != "no_narration"}
     return SessionOptions(**values, narration=not kw["no_narration"])
@@ -146,37 +174,41 @@ class UserPath(click.Path):
     def __init__(self) -> None:
         super().__init__(path_type=Path)
 
-    def convert(self, value, param, ctx):
+    def convert(
+        self, value: str | os.PathLike[str], param: click.Parameter | None, ctx: click.Context | None
+    ) -> str | bytes | os.PathLike[str]:
         if isinstance(value, str) and "\x00" in value:
             self.fail("a file or folder path never holds a NUL character", param, ctx)
         return super().convert(value, param, ctx)
 
 
-class Device(click.ParamType):
+class Device(click.ParamType[int | str, object]):
     """A sound output as sounddevice takes it: a small whole number is an index, anything else
     part of a name (whether there is such an output is the library's to check)."""
 
     name = "device"
 
-    def convert(self, value, param, ctx):
-        if not isinstance(value, str):
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int | str:
+        if isinstance(value, int):
             return value
+        if not isinstance(value, str):
+            self.fail(f"'{value}' is not a sound output", param, ctx)
         problem = text_problem(value)
         if problem is not None:
             self.fail(f"a sound output's name never holds {problem}", param, ctx)
         return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else value
 
 
-class Address(click.ParamType):
+class Address(click.ParamType[str, object]):
     """This computer's address on a network, as the app listens there: four numbers (IPv4)."""
 
     name = "address"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> str:
         import ipaddress
 
         try:
-            return str(ipaddress.IPv4Address(value))
+            return str(ipaddress.IPv4Address(str(value)))
         except ValueError:
             self.fail(f"'{value}' is not an address such as 192.168.1.20", param, ctx)
 

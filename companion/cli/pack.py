@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
+from companion import DEFAULT_PACK_NAME as DEFAULT_NAME
+from companion import PACK_FORMATS as FORMATS
+from companion import PackOptions, counted, make_pack
 from companion.cli.common import ask_to_confirm, show_notice
 from companion.cli.options import UserPath
 from companion.cli.progress import ProgressBar
-from companion.pack.make import make_pack
-from companion.pack.model import DEFAULT_NAME, FORMATS, PackOptions
-from companion.timefmt import counted
 
 
 def _words(text: str | None) -> tuple[str, ...] | None:

@@ -15,7 +15,7 @@ class ProgressBar:
         self._bar: Any = None  # a rich Progress once the first item is being made
         self._task: Any = None
 
-    def __enter__(self):
+    def __enter__(self) -> ProgressBar | None:
         return self if sys.stderr.isatty() else None
 
     def __call__(self, done: float, total: int) -> None:
@@ -31,7 +31,7 @@ class ProgressBar:
             self._task = self._bar.add_task(self.label, total=total)
         self._bar.update(self._task, completed=done)
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from companion import ScriptEntry as Entry
+from companion import builtin_script, builtin_scripts, claim_warnings, load_script
 from companion.cli.options import UserPath
-from companion.plan.catalogue import builtin_script, builtin_scripts
-from companion.plan.scripts import Entry, claim_warnings, load_script
 
 
 @click.group()

@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
+from companion import (
+    BadInput,
+    DeviceOutput,
+    NoDevice,
+    SessionPlan,
+    check_output_path,
+    clock,
+    cue_words,
+    make_plan,
+    make_session,
+    no_output_reason,
+    output_devices,
+)
+from companion import render as render_session
 from companion.cli.common import (
     ask_to_confirm,
     finish_in_journal,
@@ -17,14 +32,6 @@ from companion.cli.common import (
 from companion.cli.options import Device, UserPath, session_options
 from companion.cli.options import options as _options
 from companion.cli.progress import VoiceProgress
-from companion.errors import BadInput
-from companion.output.devices import DeviceOutput, NoDevice, no_output_reason, output_devices
-from companion.output.sinks import check_output_path
-from companion.plan.cues import cue_words
-from companion.plan.model import SessionPlan
-from companion.session import make_plan, make_session
-from companion.session import render as render_session
-from companion.timefmt import clock
 
 
 @click.command()
@@ -32,7 +39,7 @@ from companion.timefmt import clock
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @click.option("--plot", type=UserPath(), default=None, metavar="FILE.png", help="Also draw the session.")
 @click.option("--with-audio", is_flag=True, help="With --plot: the rendered mix's loudness under it.")
-def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw) -> None:
+def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw: Any) -> None:
     """Show the session plan (no audio is written); --plot draws it.
 
     \b
@@ -52,8 +59,7 @@ def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw) -> None:
         else:
             plan = make_plan(_options(kw), progress=progress)
     if plot is not None:
-        from companion.pictures.draw import plot_plan
-        from companion.sound.loudness import short_term_of_blocks
+        from companion import plot_plan, short_term_of_blocks
 
         loudness = short_term_of_blocks(session.blocks(), plan.sample_rate) if with_audio else None
         plot_plan(plan, plot, loudness)
@@ -100,7 +106,7 @@ def _describe(plan: SessionPlan) -> str:
     help="Where to write: .wav .flac .ogg .opus or .mp3.",
 )
 @click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
-def render(output: Path, yes: bool, **kw) -> None:
+def render(output: Path, yes: bool, **kw: Any) -> None:
     """Write the session to an audio file (format from the suffix).
 
     Its words go beside it as timed captions (WebVTT, rest.vtt beside rest.mp3), for a
@@ -131,7 +137,7 @@ def render(output: Path, yes: bool, **kw) -> None:
 @click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
 @click.option("--ask", is_flag=True, help="Ask how you feel before and after, for the comfort journal.")
 @click.pass_context
-def play(ctx: click.Context, device: int | str | None, quiet: bool, yes: bool, ask: bool, **kw) -> None:
+def play(ctx: click.Context, /, device: int | str | None, quiet: bool, yes: bool, ask: bool, **kw: Any) -> None:
     """Play the session on the sound card, with gentle controls.
 
     \b
@@ -157,7 +163,7 @@ def play(ctx: click.Context, device: int | str | None, quiet: bool, yes: bool, a
     ctx.exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised; the line above said how long it played
 
 
-def _render_hint(ctx: click.Context, kw: dict) -> str:
+def _render_hint(ctx: click.Context, kw: dict[str, Any]) -> str:
     """The render command that makes the same session as a file (options left at their defaults are left out)."""
     import shlex
 

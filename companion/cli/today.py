@@ -9,6 +9,23 @@ from typing import Any
 
 import click
 
+from companion import CHECK_IN_GOALS as GOALS
+from companion import CheckInAnswers as Answers
+from companion import (
+    DeviceOutput,
+    DoesNotFit,
+    Journal,
+    Notice,
+    Ratings,
+    Session,
+    SessionOptions,
+    check_options,
+    check_output_path,
+    make_session,
+    offered_minutes,
+)
+from companion import check_in as choose
+from companion import render as render_session
 from companion.cli.asking import (
     SCORE_HELP,
     SCORE_KEYS,
@@ -27,14 +44,6 @@ from companion.cli.common import (
 )
 from companion.cli.options import Device, FiniteFloat, UserPath
 from companion.cli.progress import VoiceProgress
-from companion.errors import DoesNotFit
-from companion.journal.store import Journal, Ratings
-from companion.options import SessionOptions
-from companion.output.devices import DeviceOutput
-from companion.output.sinks import check_output_path
-from companion.plan.checkin import GOALS, Answers, choose, offered_minutes
-from companion.session import Notice, Session, check_options, make_session
-from companion.session import render as render_session
 
 
 @click.command()
@@ -112,7 +121,7 @@ def today(
         raise click.exceptions.Exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised
 
 
-def _say_what_would_be_made(choice: dict, options: SessionOptions, as_json: bool) -> None:
+def _say_what_would_be_made(choice: dict[str, Any], options: SessionOptions, as_json: bool) -> None:
     """The choice, checked as the real run checks it (nothing is made): what it would refuse is
     refused here too, and a length too short for the words is lengthened as it would be."""
     try:

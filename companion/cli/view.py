@@ -4,13 +4,14 @@ guide that grows with the in-breath and shrinks with the out-breath, in step wit
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from companion.output.stream import Status
-from companion.plan.model import SessionPlan
-from companion.sound.envelopes import BreathEnvelope
-from companion.timefmt import clock
+if TYPE_CHECKING:
+    from rich.panel import Panel
+
+from companion import BreathEnvelope, SessionPlan, Status, clock
 
 _envelopes: dict[int, tuple[SessionPlan, BreathEnvelope]] = {}
 
@@ -45,9 +46,9 @@ ENDINGS = {"finished": "Finished.", "stopped": "Stopped."}  # an interrupt or a 
 class PlainView:
     """For a pipe or a log: a few plain lines, no escape codes."""
 
-    def __init__(self, out=None):
+    def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
-        self._section = None
+        self._section: str | None = None
         self._started = False
         self._stopping = False
         self._acks = 0  # acknowledgements already printed
@@ -75,7 +76,7 @@ class AcksOnly:
     """--quiet: nothing on screen but a brief word for each key pressed, so a person with busy
     hands knows it was heard."""
 
-    def __init__(self, out=None):
+    def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
         self._acks = 0
         self._seen: tuple[bool, float, bool] = (False, 0.0, False)  # paused, volume, stopping
@@ -100,7 +101,7 @@ class RichView:
 
     KEYS = "space pause · + / - volume · e five more minutes · q end gently"
 
-    def __init__(self):
+    def __init__(self) -> None:
         from rich.console import Console
         from rich.live import Live
 
@@ -116,7 +117,7 @@ class RichView:
         if status.done:
             self.live.stop()
 
-    def render(self, status: Status):
+    def render(self, status: Status) -> Panel:
         from rich.align import Align
         from rich.console import Group
         from rich.panel import Panel

@@ -9,17 +9,31 @@ from pathlib import Path
 
 import click
 
+from companion import RECORDING_CONSENT as CONSENT
+from companion import RECORDING_RATE as RATE
+from companion import (
+    SAMPLE_RATE,
+    BadInput,
+    Energy,
+    RecordedVoice,
+    add_voice,
+    added_voice_path,
+    counted,
+    import_takes,
+    level_bar,
+    list_added_voices,
+    numbered_files,
+    personalise,
+    play_back,
+    resolve_script,
+    script_phrases,
+    take_for,
+)
+from companion import check_spoken_name as check_name
+from companion import record_take as record
+from companion import recorded_voices as list_voices
 from companion.cli.asking import can_ask, confirmed, heading, keys_mode, wait_for
 from companion.cli.options import UserPath
-from companion.errors import BadInput
-from companion.plan.catalogue import resolve_script
-from companion.plan.profile import SAMPLE_RATE
-from companion.plan.scripts import Energy, check_name, personalise
-from companion.timefmt import counted
-from companion.voice.piper_voice import add_voice, added_voice_path, list_added_voices
-from companion.voice.recorded import CONSENT, RecordedVoice, list_voices, script_phrases
-from companion.voice.recorder import RATE, level_bar, play_back, record
-from companion.voice.takes import import_takes, numbered_files, take_for
 
 
 @click.group()
@@ -217,7 +231,7 @@ def voice_show(name: str) -> None:
     Example:
       companion voice show mum
     """
-    from companion.plan.catalogue import builtin_scripts
+    from companion import builtin_scripts
 
     recorded = _existing(name)
     click.echo(f"{recorded.name}: {counted(recorded.takes(), 'take')}, in {recorded.folder}")
@@ -278,7 +292,7 @@ def voice_prepare(quiet: bool) -> None:
     Example:
       companion voice prepare
     """
-    from companion.session import prepare_voice
+    from companion import prepare_voice
 
     if hasattr(os, "nice"):
         os.nice(10)  # a background chore: whatever else runs comes first

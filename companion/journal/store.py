@@ -21,10 +21,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, astuple, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from companion.atomic import DISK_FULL, disk_full
 from companion.errors import BadInput, CompanionError
-from companion.options import check_text
+from companion.options import LEAST_SCORE, MOST_SCORE, check_text
 from companion.paths import OWNER_ONLY_FILE, data_dir, private_folder
 
 SYMPTOMS = ("pain", "tiredness", "breathlessness", "anxiety", "wellbeing")
@@ -97,12 +98,14 @@ class Ratings:
     def check(self) -> Ratings:
         for name in SYMPTOMS:
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not LEAST_SCORE <= value <= MOST_SCORE
+            ):
                 raise BadInput(
-                    f"a {name} rating is a whole number from 0 to 10, not '{value}'",
+                    f"a {name} rating is a whole number from {LEAST_SCORE} to {MOST_SCORE}, not '{value}'",
                     field=name,
                     value=value,
-                    allowed=(0, 10),
+                    allowed=(LEAST_SCORE, MOST_SCORE),
                 )
         if self.note is not None:
             if not isinstance(self.note, str):
@@ -147,7 +150,7 @@ class Entry:
     session_id: int | None
     session: SessionRecord | None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "at": self.at,
@@ -237,7 +240,7 @@ class Journal:
                 f"the journal '{self.path}' was written by a newer companion (schema {version}); "
                 "update companion to read it (it was left unchanged)"
             )
-        return version
+        return int(version)
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         version = self._check_version(db)
@@ -263,7 +266,7 @@ class Journal:
     def __enter__(self) -> Journal:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @contextmanager
@@ -378,7 +381,7 @@ class Journal:
             "s.energy_score, s.breathless, s.goal, s.voice "
             "FROM ratings r LEFT JOIN sessions s ON s.id = r.session_id"
         )
-        args: list = []
+        args: list[object] = []
         if since is not None:
             query += " WHERE r.at >= ?"
             args.append(since)
@@ -428,7 +431,7 @@ class Journal:
         return [(row[0], row[1], _session_from(row[2:])) for row in rows]
 
 
-def _session_from(columns: Sequence) -> SessionRecord:
+def _session_from(columns: Sequence[Any]) -> SessionRecord:
     """A session's columns, script to voice in the table's order, as its record."""
     script, energy, mode, planned, heard, ended, score, breathless, goal, voice = columns
     breathless = None if breathless is None else bool(breathless)

@@ -23,7 +23,8 @@ from companion.plan.profile import SPEAKING_PACE
 from companion.plan.scripts import Entry
 from companion.session import Session
 from companion.sound.layers.chime import CUE_LOOK_AHEAD_S
-from companion.sound.renderer import PCM16_SCALE, QUANTUM, SessionRenderer
+from companion.sound.layers.narration import QUIET_BEFORE_S, RETURN_AFTER_S
+from companion.sound.renderer import LEAD_IN_S, PCM16_SCALE, QUANTUM, SessionRenderer
 
 IN_ORDER_BATCH = 4  # phrases made at a time after the first line (each batch on every core)
 REACH_BACK_S = 1.0  # how far before a new line its sound may begin (the bed dips 0.5 s ahead; the limiter's look)
@@ -127,7 +128,7 @@ def _quanta(
             else:
                 sofar, until = settled_so_far(session.profile, session.script, maker.so_far())
                 near = [c.at for c in sofar.cues if _levelled_near(c.at, until, sr)]
-                settled = max(settled, min([until - int(REACH_BACK_S * sr), *near]))
+                settled = max(settled, min([_untouched_before(sofar, until, sr), *near]))
                 if len(sofar.narration) > len(plan.narration) or plan is session.plan:
                     plan = sofar
             if renderer.plan is not plan:
@@ -139,6 +140,17 @@ def _quanta(
                     waiting()
                 maker.more.wait(WAIT_S)
         yield renderer.quantum(index, pcm16)
+
+
+def _untouched_before(sofar: SessionPlan, until: int, sr: int) -> int:
+    """The sound before this sample stays as it is whatever lines come at `until` or later:
+    the bed dips REACH_BACK_S before any line, and rises over the lead-in (and the quiet it
+    is measured over) before one that returns after a long quiet, which comes no sooner than
+    RETURN_AFTER_S after the last line placed."""
+    last_end = sofar.narration[-1].end if sofar.narration else 0
+    back = int(REACH_BACK_S * sr)
+    returning = max(until, last_end + int(RETURN_AFTER_S * sr))
+    return min(until - back, returning - int((QUIET_BEFORE_S[0] + LEAD_IN_S) * sr) - back)
 
 
 def _levelled_near(at: int, until: int, sr: int) -> bool:

@@ -37,6 +37,7 @@ from companion.plan.model import SessionPlan
 from companion.plan.profile import SPEAKING_PACE
 from companion.session import Session
 from companion.sound.layers.chime import CUE_LOOK_AHEAD_S, CUE_LOOK_BACK_S
+from companion.voice.narrator import Narrator
 
 EXTEND_S = 5 * 60
 # a new line changes the sound a little before its words (the bed dips 0.5 s before them)
@@ -62,7 +63,7 @@ def play(
     output: Output,
     *,
     view: Callable[[Status], None] | None = None,
-    keys: Callable[[Callable[[str], None]], AbstractContextManager] | None = None,
+    keys: Callable[[Callable[[str], None]], AbstractContextManager[object]] | None = None,
 ) -> PlayResult:
     """Play a session to the end (or until stopped) and say how it ended.
 
@@ -111,8 +112,8 @@ class Player:
         self.transport = Transport(self.profile.sample_rate)
         self.status = Status(session.plan, waiting_for_voice=session.voice_pending)
         self.commands: queue.Queue[str] = queue.Queue()
-        self._voice: Future | None = None
-        self._making: Future | None = None  # the voice's work, kept once _voice is let go
+        self._voice: Future[None] | None = None
+        self._making: Future[None] | None = None  # the voice's work, kept once _voice is let go
         self._voice_stopped = threading.Event()  # the session has ended: no more phrases are begun
         self._pool: ThreadPoolExecutor | None = None
         self._made: dict[str, tuple[str, int]] = {}  # the phrases made so far, by the voice's thread
@@ -169,7 +170,7 @@ class Player:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="companion-voice")
         self._voice = self._making = self._pool.submit(self._make_in_order, narrator)
 
-    def _make_in_order(self, narrator) -> None:
+    def _make_in_order(self, narrator: Narrator) -> None:
         """The phrases in the order they are heard: the first line, then a few at a time."""
         for batch in playing_order(self.session):
             if self._voice_stopped.is_set():

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from companion.dsp.shapes import raised_cosine
 from companion.plan.model import SessionPlan
 from companion.session import Session
-from companion.sound.envelopes import raised_cosine
 from companion.sound.renderer import QUANTUM, SessionRenderer
 
 SWITCH_FADE_S = 3.0  # crossfade when the plan changes under the playhead (extend, voice ready)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from companion.sound.envelopes import raised_cosine
+from companion.dsp.shapes import raised_cosine
 
 PAUSE_FADE_S = 1.0
 STOP_FADE_S = 3.0

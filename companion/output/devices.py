@@ -25,7 +25,7 @@ PORTAUDIO_MISSING = (
 )
 
 
-def output_devices() -> list[dict]:
+def output_devices() -> list[dict[str, Any]]:
     """The sound outputs PortAudio can see (empty when there is none, or no PortAudio)."""
     try:
         import sounddevice as sd
@@ -99,14 +99,13 @@ class DeviceOutput:
     def play(self, blocks: Iterable[Block], status: Status) -> None:
         import sounddevice as sd
 
-        q: queue.Queue = queue.Queue(maxsize=QUEUE_BLOCKS)
+        q: queue.Queue[Block | None] = queue.Queue(maxsize=QUEUE_BLOCKS)  # None: the end
         done = threading.Event()
-        end = object()
 
         dry = [False]  # counting dry spells, not callbacks: a device that pulls fast calls very often
         blocks, channels = self._fitted(blocks, status.plan.profile.channels)
 
-        def callback(outdata, frames, _time, _status) -> None:
+        def callback(outdata: np.ndarray, frames: int, _time: object, _status: object) -> None:
             status.taken += frames
             try:
                 item = q.get_nowait()
@@ -117,7 +116,7 @@ class DeviceOutput:
                 dry[0] = True
                 return
             dry[0] = False
-            if item is end:
+            if item is None:
                 outdata.fill(0)
                 raise sd.CallbackStop
             block, at = item
@@ -132,7 +131,7 @@ class DeviceOutput:
             if q.full():
                 break
 
-        def hand_over(item: object) -> bool:
+        def hand_over(item: Block | None) -> bool:
             """Queue one item; False when playing must end (aborted). A stream that ends
             by itself before the session does has died (unplugged, a broken pipe)."""
             while not self._abort.is_set():
@@ -149,7 +148,7 @@ class DeviceOutput:
             self.first_block_at = time.monotonic()
             status.started_at = self.first_block_at
             if all(hand_over(item) for item in items):
-                hand_over(end)
+                hand_over(None)
             while not done.wait(0.1):
                 if self._abort.is_set():
                     stream.abort()
@@ -163,7 +162,9 @@ class DeviceOutput:
             return ((b.mean(axis=1, keepdims=True) * gain, at) for b, at in blocks), 1
         return blocks, channels
 
-    def _stream(self, channels: int, callback: Callable, finished: Callable[[], None]) -> Any:
+    def _stream(
+        self, channels: int, callback: Callable[[np.ndarray, int, object, object], None], finished: Callable[[], None]
+    ) -> Any:
         import sounddevice as sd
 
         try:

@@ -168,7 +168,7 @@ def _discard(path: str) -> None:
 def _write_behind(f: sf.SoundFile, blocks: Iterable[np.ndarray]) -> int:
     """Write on a second thread while this one renders the next blocks: each write is one
     long call into libsndfile that lets go of the GIL, so the two cores share the work."""
-    pending: queue.Queue = queue.Queue(maxsize=8)
+    pending: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=8)
     failure: list[BaseException] = []
     stopped = threading.Event()
 

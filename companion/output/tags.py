@@ -15,10 +15,16 @@ import math
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from companion.errors import BadInput
 from companion.options import check_types
 from companion.plan.model import SessionPlan
+
+if TYPE_CHECKING:
+    from mutagen.flac import Picture
+    from mutagen.id3 import ID3
+    from mutagen.id3._util import ID3SaveConfig
 
 ARTIST = "companion"
 
@@ -150,23 +156,23 @@ def _write_id3(path: Path, tags: TrackTags, wave: bool) -> None:
         id3.save(path, v2_version=4)
 
 
-def _chapters_in_time_order(id3) -> None:
+def _chapters_in_time_order(id3: ID3) -> None:
     """mutagen writes frames ordered by their size, so chapters with longer titles came later;
     a reader that lists chapters as stored (ffprobe, some players) showed them out of order.
     The other frames keep mutagen's order; the chapters follow them, in time order."""
     from mutagen.id3 import ID3
     from mutagen.id3._tags import save_frame  # mutagen's own encoder of one frame
 
-    def write(config) -> bytearray:
+    def write(config: ID3SaveConfig) -> bytearray:
         frames = list(id3.values())
         rest = ID3()
         for frame in frames:
             if frame.FrameID != "CHAP":
                 rest.add(frame)
         chapters = sorted((f for f in frames if f.FrameID == "CHAP"), key=lambda f: (f.start_time, f.element_id))
-        return rest._write(config) + bytearray().join(save_frame(f, config=config) for f in chapters)
+        return bytearray(rest._write(config) + bytearray().join(save_frame(f, config=config) for f in chapters))
 
-    id3._write = write
+    id3._write = write  # type: ignore[method-assign]  # this one tag's writer, not mutagen's
 
 
 def _vorbis_fields(tags: TrackTags) -> dict[str, list[str]]:
@@ -183,7 +189,7 @@ def _vorbis_fields(tags: TrackTags) -> dict[str, list[str]]:
     return fields
 
 
-def _picture(png: bytes):
+def _picture(png: bytes) -> Picture:
     from mutagen.flac import Picture
 
     picture = Picture()

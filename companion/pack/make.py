@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from companion.atomic import DISK_FULL, PARTIAL_SUFFIX, write_failed
 from companion.errors import BadInput, Interrupted
@@ -182,7 +183,7 @@ def sound_hash(track: Track, script: Script, fmt: str) -> str:
     return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def tags_for(track: Track, album: str, total: int) -> list:
+def tags_for(track: Track, album: str, total: int) -> list[Any]:
     return [album, track.title, track.number, total, track.purpose]
 
 
@@ -341,7 +342,11 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 
 def _remove_unlisted(
-    folder: Path, todo: list[Track], before: dict[str, tuple[int, int] | None], manifest: Manifest, sounds: dict
+    folder: Path,
+    todo: list[Track],
+    before: dict[str, tuple[int, int] | None],
+    manifest: Manifest,
+    sounds: dict[str, str],
 ) -> None:
     """A signal can land after a track is put in place but before it is listed: interrupted
     means not made, so a file this run put there unlisted goes again (the next run makes it),

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from companion.atomic import write_failed, written_atomically
 from companion.errors import BadInput
@@ -142,7 +143,7 @@ class Manifest:
     names files an older record listed: removed once the pack is complete, never before."""
 
     path: Path
-    tracks: dict[str, dict] = field(default_factory=dict)
+    tracks: dict[str, dict[str, Any]] = field(default_factory=dict)
     earlier: dict[str, str | None] = field(default_factory=dict)  # file -> its notes
     set_aside: Path | None = None  # a damaged record, moved aside to be rebuilt
 
@@ -178,7 +179,7 @@ class Manifest:
             aside = path
         return cls(path, set_aside=aside)
 
-    def intact(self, file: str, sound: str) -> dict | None:
+    def intact(self, file: str, sound: str) -> dict[str, Any] | None:
         """The entry of a finished track with this sound whose file is as it was written."""
         entry = self.tracks.get(file)
         if entry is None or entry["sound"] != sound:

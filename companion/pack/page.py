@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader
@@ -38,7 +39,7 @@ HONEST = (
 )
 
 
-def write_playlist(folder: Path, name: str, tracks: list[Track], entries: list[dict]) -> Path:
+def write_playlist(folder: Path, name: str, tracks: list[Track], entries: list[dict[str, Any]]) -> Path:
     """An extended M3U in UTF-8 (.m3u8), with paths relative to itself: it plays from any copy."""
     lines = ["#EXTM3U", f"#PLAYLIST:{name}"]
     for track, entry in zip(tracks, entries):
@@ -50,7 +51,7 @@ def write_page(
     folder: Path,
     name: str,
     tracks: list[Track],
-    entries: list[dict],
+    entries: list[dict[str, Any]],
     stop_rule: str,
     safety_notes: str | None,
     printable: str,
@@ -106,7 +107,7 @@ def script_json(value: object) -> str:
     return json.dumps(value, separators=(",", ":")).replace("<", "\\u003c")
 
 
-def card(i: int, track: Track, entry: dict) -> dict:
+def card(i: int, track: Track, entry: dict[str, Any]) -> dict[str, Any]:
     """What a track's card shows (the page's, and the app's page of a pack)."""
     minutes = f"{track.minutes:g} minutes"
     return {
@@ -124,7 +125,12 @@ def card(i: int, track: Track, entry: dict) -> dict:
 
 
 def write_printable(
-    folder: Path, name: str, tracks: list[Track], entries: list[dict], stop_rule: str, safety_notes: str | None
+    folder: Path,
+    name: str,
+    tracks: list[Track],
+    entries: list[dict[str, Any]],
+    stop_rule: str,
+    safety_notes: str | None,
 ) -> Path:
     """The page on paper (A4, large type): the caregiver's safety notes first, then the
     tracks on a page of their own."""

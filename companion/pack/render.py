@@ -10,6 +10,8 @@ made is then removed (it was only ever a temporary file), and every finished one
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.queues
+import multiprocessing.synchronize
 import os
 import queue
 import shutil
@@ -19,6 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from companion import interrupts
 from companion.atomic import written_atomically
@@ -34,6 +37,8 @@ from companion.voice.piper_voice import cpu_count, use_threads
 STOP_GRACE_S = 0.5  # a stopped pack's workers end by then, whatever they were doing
 
 Report = Callable[[str, float], None]  # (track file, fraction made)
+Events: TypeAlias = "multiprocessing.queues.Queue[tuple[str, Any]]"  # from the workers: their pids, their progress
+Stop = multiprocessing.synchronize.Event
 
 
 @dataclass(frozen=True)
@@ -48,10 +53,10 @@ class Job:
     total: int
     cover: bytes
     sound: str
-    tags: list
+    tags: list[Any]  # the track's tags as the manifest records them (JSON)
 
 
-def make_track(job: Job, report: Report) -> dict:
+def make_track(job: Job, report: Report) -> dict[str, Any]:
     """Render one track (tagged, with a caregiver track's notes beside it) and return its
     manifest entry: the hash of its inputs, and what the page shows of it."""
     from companion.session import make_session, render, track_tags
@@ -94,7 +99,7 @@ def render_tracks(
     cover: bytes,
     manifest: Manifest,
     sounds: dict[str, str],
-    tags: dict[str, list],
+    tags: dict[str, list[Any]],
     jobs: int | None,
     progress: Callable[[float, int], None] | None,
 ) -> None:
@@ -107,7 +112,7 @@ def render_tracks(
         if progress is not None:
             progress(sum(fractions.values()), len(todo))
 
-    def finished(file: str, entry: dict) -> None:
+    def finished(file: str, entry: dict[str, Any]) -> None:
         manifest.tracks[file] = entry
         manifest.save()
         report(file, 1.0)
@@ -142,7 +147,9 @@ def render_tracks(
         _in_parallel(order, jobs, report, finished, pulse)
 
 
-def retag_track(folder: Path, source: str, track: Track, entry: dict, tags: list, cover: bytes) -> dict:
+def retag_track(
+    folder: Path, source: str, track: Track, entry: dict[str, Any], tags: list[Any], cover: bytes
+) -> dict[str, Any]:
     """A finished track whose sound is right but whose tags (or name) are not: a copy with the
     new tags put in place whole, under its new name; the source stays until the pack is
     complete. Seconds, where rendering it again would take a minute."""
@@ -177,14 +184,18 @@ def retag_track(folder: Path, source: str, track: Track, entry: dict, tags: list
 
 
 def _in_parallel(
-    order: list[Job], jobs: int, report: Report, finished: Callable[[str, dict], None], pulse: Callable[[], None]
+    order: list[Job],
+    jobs: int,
+    report: Report,
+    finished: Callable[[str, dict[str, Any]], None],
+    pulse: Callable[[], None],
 ) -> None:
     context = multiprocessing.get_context("spawn")  # nothing of this process's threads or locks is copied
     events, stop = context.Queue(), context.Event()
     initargs = (events, stop, cpu_count() // jobs, os.getpid())
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=initargs)
     pids: set[int] = set()
-    futures: dict[Future, Job] = {}
+    futures: dict[Future[dict[str, Any]], Job] = {}
     recorded: set[str] = set()
     try:
         # Ctrl-C and SIGTERM are noted, then raised between waits, never inside the pool's locks
@@ -227,7 +238,9 @@ def _signal(pids: set[int], signum: int) -> None:
             pass
 
 
-def _keep_what_finished(futures: dict[Future, Job], recorded: set[str], finished: Callable[[str, dict], None]) -> None:
+def _keep_what_finished(
+    futures: dict[Future[dict[str, Any]], Job], recorded: set[str], finished: Callable[[str, dict[str, Any]], None]
+) -> None:
     """A track that was completed as we stopped is on disk: list it, so the next run keeps it."""
     for future, job in futures.items():
         if job.file in recorded or not future.done() or future.cancelled() or future.exception() is not None:
@@ -238,14 +251,14 @@ def _keep_what_finished(futures: dict[Future, Job], recorded: set[str], finished
             pass  # the manifest could not be written: the next run makes the track again
 
 
-def _result(future: Future) -> dict:
+def _result(future: Future[dict[str, Any]]) -> dict[str, Any]:
     try:
         return future.result()
     except BrokenProcessPool:
         raise OutputError("a render stopped unexpectedly (out of memory?); run the same command again") from None
 
 
-def _drain(events, report: Report, pids: set[int]) -> None:
+def _drain(events: Events, report: Report, pids: set[int]) -> None:
     while True:
         try:
             what, value = events.get_nowait()
@@ -258,12 +271,12 @@ def _drain(events, report: Report, pids: set[int]) -> None:
 
 
 # In each worker process:
-_events = None
-_stop = None
+_events: Events | None = None
+_stop: Stop | None = None
 _busy = False
 
 
-def _start(events, stop, threads: int, parent: int) -> None:
+def _start(events: Events, stop: Stop, threads: int, parent: int) -> None:
     global _events, _stop
     _end_with(parent)
     _events, _stop = events, stop
@@ -280,7 +293,7 @@ def _end_with(parent: int) -> None:
     end_with_parent(parent, signal.SIGKILL)
 
 
-def _on_signal(signum, frame) -> None:
+def _on_signal(signum: int, frame: object) -> None:
     """Working: end the track through KeyboardInterrupt (its temporary file is removed). Idle:
     nothing to do; the pool's own message ends the process. (Ending it here instead could
     leave one of the pool's locks held for ever: another worker then hangs.)"""
@@ -300,7 +313,7 @@ class TrackFailed(CompanionError):
         return str(self.args[0])
 
 
-def _work(job: Job) -> dict:
+def _work(job: Job) -> dict[str, Any]:
     global _busy
     assert _events is not None and _stop is not None
     events, stop = _events, _stop

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, OutputError
@@ -29,7 +33,7 @@ DPI = 90
 SAID_WIDTH = 120  # characters of a spoken line in a row of the list beneath a plan
 
 
-def _pyplot() -> Any:
+def _pyplot() -> ModuleType:
     with environment({"MPLCONFIGDIR": str(cache_dir() / "matplotlib")}):  # read as matplotlib loads
         import matplotlib
 
@@ -59,7 +63,7 @@ def _dates() -> Any:
     return matplotlib.dates
 
 
-def _save(fig: Any, path: Path, private: bool = False) -> None:
+def _save(fig: Figure, path: Path, private: bool = False) -> None:
     """`private`: health data (the journal's picture), readable by the owner alone."""
     if path.suffix.lower() != ".png":
         raise BadInput(f"a picture is written as PNG; end the file name with .png, not '{path.name}'")

@@ -9,10 +9,11 @@ what the session is for picks the script. Every answer may be skipped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from companion.errors import BadInput
 from companion.modes import RELAX
-from companion.options import SessionOptions
+from companion.options import LEAST_SCORE, MOST_SCORE, SessionOptions
 from companion.plan.catalogue import builtin_script, default_script_name, script_for_group
 from companion.plan.profile import Energy, default_minutes
 
@@ -34,12 +35,12 @@ class Answers:
     minutes: float | None = None
 
     def check(self) -> Answers:
-        if self.energy_score is not None and not 0 <= self.energy_score <= 10:
+        if self.energy_score is not None and not LEAST_SCORE <= self.energy_score <= MOST_SCORE:
             raise BadInput(
-                f"the energy score is 0 (none) to 10 (plenty), not {self.energy_score}",
+                f"the energy score is {LEAST_SCORE} (none) to {MOST_SCORE} (plenty), not {self.energy_score}",
                 field="energy_score",
                 value=self.energy_score,
-                allowed=(0, 10),
+                allowed=(LEAST_SCORE, MOST_SCORE),
             )
         if self.goal is not None and self.goal not in GOALS:
             raise BadInput(
@@ -60,12 +61,12 @@ class Choice:
     breathless: bool
     reason: str
 
-    def options(self, **more) -> SessionOptions:
+    def options(self, **more: Any) -> SessionOptions:
         return SessionOptions(
             energy=self.energy.value, minutes=self.minutes, script=self.script, breathless=self.breathless, **more
         )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "energy": self.energy.value,
             "script": self.script,
@@ -113,7 +114,7 @@ def choose(answers: Answers) -> Choice:
 KINDS = {"relax": "Relax", "sleep": "Sleep", "breathing": "Breathing easy", "after-massage": "After a massage"}
 
 
-def options_for_kind(kind: str, **more) -> SessionOptions:
+def options_for_kind(kind: str, **more: Any) -> SessionOptions:
     """A relax session of this kind: its own script, or for breathing easy the gentlest
     pacing (which chooses the breathing-easy script); `more` are the other options."""
     if kind not in KINDS:

@@ -18,7 +18,7 @@ from companion.plan.breathing import breath_schedule
 from companion.plan.cues import mode_cues
 from companion.plan.model import Cue, NarrationEntry, PlacedClip, SessionPlan
 from companion.plan.profile import COMMA_PAUSE, SPEAKING_PACE, Profile
-from companion.plan.scripts import Breathe, Chime, Entry, Pause, Script
+from companion.plan.scripts import Breathe, Chime, Entry, Item, Pause, Script
 from companion.timefmt import clock
 
 SLEEP_FADE_S = 30.0
@@ -115,7 +115,7 @@ def build_plan(
     )
 
 
-def _timeline(items: list, lengths: dict[str, tuple[str, int]], profile: Profile) -> list[_Spoken | _Quiet]:
+def _timeline(items: list[Item], lengths: dict[str, tuple[str, int]], profile: Profile) -> list[_Spoken | _Quiet]:
     """The script's lines and the quiet between them, in order, at their first lengths."""
     sr, pacing = profile.sample_rate, profile.pacing
     timeline: list[_Spoken | _Quiet] = []
@@ -293,12 +293,12 @@ def check_fits(profile: Profile, script: Script) -> None:
     build_plan(profile, script, ShortEstimate(profile.sample_rate), check_words=False)
 
 
-def _add_implicit_stretch(timeline: list, samples: int) -> None:
+def _add_implicit_stretch(timeline: list[_Spoken | _Quiet], samples: int) -> None:
     """A script with no [breathe] gets one stretch before its last section (or last line)."""
-    spoken = [i for i, t in enumerate(timeline) if isinstance(t, _Spoken)]
-    last_section = timeline[spoken[-1]].entry.section
-    first_of_last = next(i for i in spoken if timeline[i].entry.section == last_section)
-    at = first_of_last if first_of_last > 0 else spoken[-1]
+    spoken = [(i, t) for i, t in enumerate(timeline) if isinstance(t, _Spoken)]
+    last_section = spoken[-1][1].entry.section
+    first_of_last = next(i for i, t in spoken if t.entry.section == last_section)
+    at = first_of_last if first_of_last > 0 else spoken[-1][0]
     if at == 0:
         timeline.append(_Quiet(samples, samples, True, last_section))
         return
@@ -310,11 +310,11 @@ def _add_implicit_stretch(timeline: list, samples: int) -> None:
         timeline.insert(at, _Quiet(samples, samples, True, last_section))
 
 
-def _needed(timeline: list) -> int:
+def _needed(timeline: list[_Spoken | _Quiet]) -> int:
     return sum(t.samples if isinstance(t, _Quiet) else t.length for t in timeline)
 
 
-def _fit(timeline: list, budget: int, profile: Profile, script: Script) -> int:
+def _fit(timeline: list[_Spoken | _Quiet], budget: int, profile: Profile, script: Script) -> int:
     """Make the timeline fit the budget: drop optional lines, then shorten quiet. Returns drops."""
     dropped = 0
     while _needed(timeline) > budget:
@@ -323,9 +323,10 @@ def _fit(timeline: list, budget: int, profile: Profile, script: Script) -> int:
             break
         i = optional[-1]  # the latest optional line goes first
         del timeline[i]
-        if i < len(timeline) and isinstance(timeline[i], _Quiet) and i > 0 and isinstance(timeline[i - 1], _Quiet):
+        a, b = (timeline[i - 1], timeline[i]) if 0 < i < len(timeline) else (None, None)
+        if isinstance(a, _Quiet) and isinstance(b, _Quiet):
             # merge the quiet before and after the dropped line, keeping the longer
-            a, b = timeline[i - 1], timeline.pop(i)
+            del timeline[i]
             a.samples, a.least, a.grows = max(a.samples, b.samples), max(a.least, b.least), a.grows or b.grows
         dropped += 1
     over = _needed(timeline) - budget
@@ -354,7 +355,7 @@ def _fit(timeline: list, budget: int, profile: Profile, script: Script) -> int:
     return dropped
 
 
-def _grow(timeline: list, budget: int) -> None:
+def _grow(timeline: list[_Spoken | _Quiet], budget: int) -> None:
     """Share the spare time out among the breathing-only stretches, to the sample."""
     spare = budget - _needed(timeline)
     stretches = [t for t in timeline if isinstance(t, _Quiet) and t.grows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from companion.plan.breathing import BreathCycle
 from companion.plan.profile import Profile
@@ -86,7 +87,7 @@ class SessionPlan:
         blob = json.dumps([self.to_json(), [c.key for c in self.clips]], sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         sr = self.sample_rate
         p = self.profile
         return {

@@ -5,15 +5,27 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import Any
 
 from companion.errors import BadInput
 from companion.modes import Mode, Part, get_mode
-from companion.options import AMBIENCES, DEFAULT_CHIME_EVERY, Regions, SessionOptions
+from companion.options import (
+    AMBIENCES,
+    DEFAULT_CHIME_EVERY,
+    MAX_BREATH_RATE,
+    MAX_CHIME_EVERY,
+    MAX_EXHALE_RATIO,
+    MAX_MINUTES,
+    MIN_BREATH_RATE,
+    MIN_CHIME_EVERY,
+    MIN_EXHALE_RATIO,
+    MIN_MINUTES,
+    MIN_REGION_MINUTES,
+    Regions,
+    SessionOptions,
+)
 
 SAMPLE_RATE = 44100
-MIN_MINUTES, MAX_MINUTES = 2.0, 180.0
-# The listener's own rate: anything a person might really breathe at.
-MIN_BREATH_RATE, MAX_BREATH_RATE = 4.5, 40.0
 
 
 class Energy(str, Enum):
@@ -123,7 +135,7 @@ class Profile:
         """The closing quiet, the fade-out and the digital silence after it: no words here."""
         return int(round((self.closing_quiet_s + self.fade_out_s + self.tail_silence_s) * self.sample_rate))
 
-    def with_(self, **changes) -> Profile:
+    def with_(self, **changes: Any) -> Profile:
         return replace(self, **changes)
 
 
@@ -166,12 +178,13 @@ def make_profile(opts: SessionOptions, part: Part | None = None) -> Profile:
             value=breath_rate,
             allowed=(MIN_BREATH_RATE, MAX_BREATH_RATE),
         )
-    if not (math.isfinite(opts.exhale_ratio) and 1.0 <= opts.exhale_ratio <= 2.0):
+    if not (math.isfinite(opts.exhale_ratio) and MIN_EXHALE_RATIO <= opts.exhale_ratio <= MAX_EXHALE_RATIO):
         raise BadInput(
-            f"the out-breath is 1 to 2 times the in-breath, not {opts.exhale_ratio:g}",
+            f"the out-breath is {MIN_EXHALE_RATIO:g} to {MAX_EXHALE_RATIO:g} times the in-breath, "
+            f"not {opts.exhale_ratio:g}",
             field="exhale_ratio",
             value=opts.exhale_ratio,
-            allowed=(1.0, 2.0),
+            allowed=(MIN_EXHALE_RATIO, MAX_EXHALE_RATIO),
         )
     if opts.ambience not in AMBIENCES:
         raise BadInput(
@@ -211,10 +224,10 @@ def parse_regions(regions: str | Regions, minutes: float) -> Regions:
             length = float(value)
         except ValueError:
             length = float("nan")
-        if not name or not (math.isfinite(length) and length >= 1):
+        if not name or not (math.isfinite(length) and length >= MIN_REGION_MINUTES):
             raise BadInput(
                 f"cannot read the region '{name}:{value}'; give each region a name and its minutes, "
-                'like "back:15,legs:10,feet:10" (each at least 1 minute)',
+                f'like "back:15,legs:10,feet:10" (each at least {MIN_REGION_MINUTES:g} minute)',
                 field="regions",
                 value=regions,
             )
@@ -244,11 +257,12 @@ def check_minutes(minutes: float, mode: Mode) -> None:
 
 
 def _check_chime_every(minutes: float) -> float:
-    if not (math.isfinite(minutes) and (minutes == 0 or 5 <= minutes <= 60)):
+    if not (math.isfinite(minutes) and (minutes == 0 or MIN_CHIME_EVERY <= minutes <= MAX_CHIME_EVERY)):
         raise BadInput(
-            f"a chime comes every 5 to 60 minutes (or 0 for none), not every {minutes:g}",
+            f"a chime comes every {MIN_CHIME_EVERY:g} to {MAX_CHIME_EVERY:g} minutes (or 0 for none), "
+            f"not every {minutes:g}",
             field="chime_every",
             value=minutes,
-            allowed=(5, 60),
+            allowed=(MIN_CHIME_EVERY, MAX_CHIME_EVERY),
         )
     return float(minutes)

@@ -39,6 +39,7 @@ HEADER_KEYS = {"title", "energies", "modes", "summary", "ending", "short", "purp
 GROUPS = ("rest", "sleep", "breathing", "after-massage", "massage", "caregiver")
 ENDINGS = ("gentle", "sleep")  # sleep: a long fade into quiet, with no call to wake
 NAME = "{name}"
+NAME_CHARS = 40  # a name to be spoken (the name option): a first name, a nickname
 MAX_SCRIPT_BYTES = 256 * 1024  # a script is a few pages of text (the built-in ones are under 3 KB)
 # One breath of speech: the built-in phrases have at most 10 words. A longer phrase would take
 # long to synthesise, would be said in one rush, and could not be interrupted part-way.
@@ -312,13 +313,14 @@ def _fill(phrase: str, name: str | None) -> str:
 
 
 def check_name(name: str | None) -> str | None:
-    """A name to be spoken: letters, spaces, hyphens and apostrophes, at most 40 characters."""
+    """A name to be spoken: letters, spaces, hyphens and apostrophes, at most NAME_CHARS."""
     if name is None:
         return None
     name = " ".join(name.split())
-    if not name or len(name) > 40 or not re.fullmatch(r"[^\W\d_]+(?:[ '\-’][^\W\d_]+)*", name):
+    if not name or len(name) > NAME_CHARS or not re.fullmatch(r"[^\W\d_]+(?:[ '\-’][^\W\d_]+)*", name):
         raise BadInput(
-            "a name to be spoken is a first name: letters, spaces, hyphens or apostrophes, up to 40 characters",
+            "a name to be spoken is a first name: letters, spaces, hyphens or apostrophes, "
+            f"up to {NAME_CHARS} characters",
             field="name",
             value=name,
         )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from companion.dsp.shapes import raised_cosine
 from companion.plan.breathing import BreathCycle
 
 
@@ -22,17 +23,10 @@ class BreathEnvelope:
 
     def phase(self, t: np.ndarray) -> np.ndarray:
         """Breath phase: an even whole number at each in-breath's start, odd at each turn."""
-        return np.interp(t, self.knots_t, self.knots_u)
+        return np.asarray(np.interp(t, self.knots_t, self.knots_u))
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         return 0.5 - 0.5 * np.cos(np.pi * self.phase(t))
-
-
-def raised_cosine(x: np.ndarray, falling: bool = False) -> np.ndarray:
-    """0 -> 1 smoothly as x goes 0 -> 1 (clipped outside); 1 -> 0 when `falling`.
-    The one shape of every fade, ramp and edge in companion: no corners, so no clicks."""
-    c = 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
-    return 0.5 + c if falling else 0.5 - c
 
 
 class SessionFade:

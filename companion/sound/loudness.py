@@ -1,31 +1,13 @@
-"""Loudness measured while rendering: integrated loudness (ITU-R BS.1770 via pyloudnorm) of
-clips, and the loudest moments of clips, chimes and the bed, K-weighted in the frequency
+"""Loudness measured while rendering (integrated loudness of a clip is companion.dsp.levels):
+the loudest moments of clips, chimes and the bed, K-weighted in the frequency
 domain. The meters only the tests use (loudness range, true peak, momentary loudness of a
 whole mix) live in tests/audio_checks.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
-
-_METERS: dict = {}
-
-
-def lufs(x: np.ndarray, sr: int) -> float:
-    """Integrated loudness in LUFS; -inf for silence. Short signals are tiled to 0.5 s."""
-    import pyloudnorm  # slow to import: only where loudness is measured
-
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    if len(x) < sr // 2:
-        x = np.tile(x, (int(np.ceil(sr / 2 / max(len(x), 1))), 1))
-    meter = _METERS.setdefault(sr, pyloudnorm.Meter(sr))
-    return float(meter.integrated_loudness(x))
-
-
-def db_to_gain(db: float) -> float:
-    return float(10 ** (db / 20))
-
 
 # ITU-R BS.1770's K-weighting as the standard gives it: two biquads at 48 kHz (a high shelf
 # of about +4 dB above 1.5 kHz, and a high pass at 38 Hz).
@@ -41,7 +23,7 @@ def k_weighting_power(freqs_hz: np.ndarray) -> np.ndarray:
     h = np.ones_like(z)
     for b, a in _K_WEIGHTING:
         h *= (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
-    return np.abs(h) ** 2
+    return np.asarray(np.abs(h) ** 2)
 
 
 SMALL_SPEAKER_HZ = 400.0
@@ -63,13 +45,13 @@ def _chunk_powers(x: np.ndarray, sr: int, hop: int, small_speaker: bool = False)
     weight[1 : (hop + 1) // 2] *= 2  # the negative frequencies' share
     frames = x[: len(x) // hop * hop].reshape(-1, hop, x.shape[1])
     spectrum = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    return np.einsum("kfc,f->k", spectrum, weight) / (hop * hop)
+    return np.asarray(np.einsum("kfc,f->k", spectrum, weight) / (hop * hop))
 
 
 def _window_lufs(power: np.ndarray, w: int) -> np.ndarray:
     """Loudness of every run of `w` consecutive chunk powers."""
     c = np.concatenate([[0.0], np.cumsum(power)])
-    return -0.691 + 10 * np.log10(np.maximum((c[w:] - c[:-w]) / w, 1e-20))
+    return np.asarray(-0.691 + 10 * np.log10(np.maximum((c[w:] - c[:-w]) / w, 1e-20)))
 
 
 def momentary_series(x: np.ndarray, sr: int, hop: int, small_speaker: bool = False) -> np.ndarray:
@@ -99,7 +81,9 @@ def momentary_peak(x: np.ndarray, sr: int, hop_s: float = 0.1, small_speaker: bo
     return float(_window_lufs(_chunk_powers(x[:, None], sr, hop, small_speaker), w).max())
 
 
-def short_term_of_blocks(blocks, sr: int, hop_s: float = 0.1, window_s: float = 3.0) -> np.ndarray:
+def short_term_of_blocks(
+    blocks: Iterable[np.ndarray], sr: int, hop_s: float = 0.1, window_s: float = 3.0
+) -> np.ndarray:
     """Short-term loudness (3 s windows every 0.1 s) of a stream of (frames, channels) blocks,
     in constant memory: only each 0.1 s chunk's power is kept. For pictures of long sessions;
     within a fraction of a LU of `momentary(..., 3.0)`."""

@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from companion.dsp.shapes import smooth_within
+
 MASTER_CEILING_DB = -1.5  # sample-peak ceiling; with band-limited beds the true peak stays <= -1 dBTP
-
-
-def _box(x: np.ndarray, width: int) -> np.ndarray:
-    """Moving average over `width` samples, 'valid' part only (O(n) with a running sum)."""
-    c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
-    return (c[width:] - c[:-width]) / width
-
-
-def smooth_within(x: np.ndarray, h: int) -> np.ndarray:
-    """Smooth with a triangle reaching h samples either side; 'valid' part (len(x) - 2h).
-
-    The triangle (two boxes of h + 1) is a normalised, non-negative window of reach h,
-    so a gain min-filtered over +-h and then smoothed here never exceeds what any
-    sample needs, and it moves in gentle ramps.
-    """
-    return _box(_box(x, h + 1), h + 1)
 
 
 def limit(x: np.ndarray, h: int, ceiling: float) -> np.ndarray:
@@ -39,4 +25,4 @@ def limit(x: np.ndarray, h: int, ceiling: float) -> np.ndarray:
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
     held = minimum_filter1d(need, size=2 * h + 1, mode="nearest")
     gain = np.minimum(smooth_within(held[h:-h], h), 1.0).astype(np.float32)
-    return x[2 * h : -2 * h] * (gain if x.ndim == 1 else gain[:, None])
+    return np.asarray(x[2 * h : -2 * h] * (gain if x.ndim == 1 else gain[:, None]))

@@ -14,12 +14,12 @@ import numpy as np
 
 from companion import interrupts
 from companion.cache import ClipCache
+from companion.dsp.levels import db_to_gain
 from companion.plan.model import SessionPlan
 from companion.sound.envelopes import BreathEnvelope, Ducker, LeadIn, SessionFade
 from companion.sound.layers.accompaniment import Accompaniment
 from companion.sound.layers.chime import ChimeLayer
 from companion.sound.layers.narration import QUIET_BEFORE_S, NarrationLayer
-from companion.sound.loudness import db_to_gain
 from companion.sound.mixer import MASTER_CEILING_DB, limit
 
 QUANTUM = 131072  # internal block (3 s): large enough that Python overhead is small
@@ -214,7 +214,9 @@ class SessionRenderer:
         out += np.repeat(g[:-1], CONTROL)
         return out
 
-    def _mix(self, start: int, n: int, gains: tuple | None = None) -> np.ndarray:
+    def _mix(
+        self, start: int, n: int, gains: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
+    ) -> np.ndarray:
         """The mix of [start, start + n) as (n, channels), in this thread's scratch buffers."""
         tone_g, bed_g, speech_g = self._gains(start, n) if gains is None else gains
         centre, gain_at, channel, out = self._scratch(n)
@@ -251,7 +253,7 @@ class SessionRenderer:
             else:
                 out = limit(wide, self.h, self.ceiling)[:n]
         if pcm16:  # already in 16-bit units and under the ceiling: round, no clipping needed
-            return np.rint(out, out=np.empty(out.shape, np.int16), casting="unsafe")
+            return np.asarray(np.rint(out, out=np.empty(out.shape, np.int16), casting="unsafe"))
         return out.copy() if out.base is not None else out
 
 

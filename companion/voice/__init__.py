@@ -5,5 +5,6 @@ recorded takes and their import (recorded), recording from a microphone (recorde
 clip preparation they share (clips: levelling, edges, limiting) and the pronunciation
 fix-ups (pronounce).
 
-May import: sound (to level clips), plan (a script's phrases) and the leaves.
+May import: dsp (to level and edge clips), plan (a script's phrases) and the leaves; not
+sound, which mixes the clips this room makes.
 """

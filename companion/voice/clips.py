@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
-from companion.sound.envelopes import raised_cosine
-from companion.sound.loudness import db_to_gain, lufs
-from companion.sound.mixer import smooth_within
+from companion.dsp.levels import db_to_gain, lufs
+from companion.dsp.shapes import raised_cosine, smooth_within
 
 VOICE_LUFS = -18.0
 CLIP_CEILING_DBTP = -2.0  # leaves room for the quiet bed under the voice; master ceiling is -1
@@ -41,7 +40,7 @@ def oversampled_peaks(x: np.ndarray, sr: int) -> np.ndarray:
     up = np.abs(soxr.resample(x, sr, sr * 4, quality="HQ"))
     up = np.pad(up, (0, max(len(x) * 4 - len(up), 0)))[: len(x) * 4]
     # four strided views, not a reshape and a reduce over four: this runs for every phrase
-    return np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4]))
+    return np.asarray(np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4])))
 
 
 def limit_clip(x: np.ndarray, ceiling_db: float, hold_s: float = 0.02, sr: int = 44100) -> tuple[np.ndarray, bool]:

@@ -11,6 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -164,14 +165,14 @@ def list_added_voices() -> list[str]:
 
 
 @cache
-def load_voice(spec: VoiceSpec):
+def load_voice(spec: VoiceSpec) -> Any:  # a piper.PiperVoice: piper has no annotations
     """The loaded Piper voice, once per process: loading takes about a third of a second,
     and a program making many sessions (a pack, the tests) would pay it for each."""
     with environment(TELEMETRY_OFF):
         return _load_voice(spec)
 
 
-def _load_voice(spec: VoiceSpec):
+def _load_voice(spec: VoiceSpec) -> Any:
     import onnxruntime
     from piper import PiperVoice
     from piper.config import PiperConfig
@@ -195,7 +196,7 @@ def _load_voice(spec: VoiceSpec):
     return PiperVoice(session=session, config=config)
 
 
-def _run_options():
+def _run_options() -> Any:  # an onnxruntime.RunOptions (untyped)
     """Options for one batch of the model's runs, through which stop() ends them. ONNX Runtime
     may be imported here first, and its first import decides on telemetry: hold it off."""
     with environment(TELEMETRY_OFF):
@@ -226,7 +227,7 @@ class PiperNarrator:
         self.cache = cache or ClipCache()
         self.synthesised = 0  # phrases synthesised in this process (tests read it)
         self._known: dict[str, tuple[str, float]] = {}  # key -> (text, length_scale) handed out
-        self._runs: set = set()  # the model's run options of each synthesis under way (stop() ends them)
+        self._runs: set[Any] = set()  # the model's run options of each synthesis under way (stop() ends them)
         self._runs_lock = threading.Lock()
 
     def key(self, text: str, length_scale: float) -> str:
@@ -240,16 +241,16 @@ class PiperNarrator:
         )
 
     @property
-    def _voice(self):
+    def _voice(self) -> Any:
         return load_voice(self.spec)
 
-    def _synthesise(self, phoneme_ids: list[list[int]], length_scale: float, run) -> np.ndarray:
+    def _synthesise(self, phoneme_ids: list[list[int]], length_scale: float, run: Any) -> np.ndarray:
         voice = self._voice
         parts = [self._audio(voice, ids, length_scale, run) for ids in phoneme_ids]
         raw = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         return prepare_clip(np.clip(raw, -1, 1), voice.config.sample_rate, self.sample_rate)
 
-    def _audio(self, voice, ids: list[int], length_scale: float, run) -> np.ndarray:
+    def _audio(self, voice: Any, ids: list[int], length_scale: float, run: Any) -> np.ndarray:
         """The model's raw audio for one sentence's phoneme ids. The model is run here rather
         than through Piper's phoneme_ids_to_audio so that `run` can end it part-way: a phrase
         can take seconds on a busy machine, and Ctrl-C must not wait for it."""
@@ -329,7 +330,7 @@ class PiperNarrator:
         length_scale: float,
         found: dict[str, tuple[str, int]],
         progress: Progress | None,
-        run,
+        run: Any,
     ) -> None:
         voice = self._voice
         try:
@@ -340,7 +341,7 @@ class PiperNarrator:
         except RuntimeError as exc:  # espeak-ng cannot speak the language the settings name
             raise BadInput(f"the voice '{self.spec.label}' cannot be used: {exc}; check its settings file") from None
 
-        def work(job):
+        def work(job: tuple[str, str, list[list[int]]]) -> tuple[str, str, int]:
             text, key, ids = job
             try:
                 clip = self._synthesise(ids, length_scale, run)

@@ -25,9 +25,10 @@ from companion.atomic import write_failed, written_atomically
 from companion.errors import BadInput, VoiceError
 from companion.paths import OWNER_ONLY_DIR, data_dir, private_folder
 from companion.plan.scripts import Entry, Item, Script, personalise
-from companion.voice.narrator import Progress
+from companion.voice.narrator import Narrator, Progress
 
-NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9 _-]{0,39}\Z")  # \Z: a name never ends in a line break
+VOICE_NAME_CHARS = 40
+NAME = re.compile(rf"\A[A-Za-z0-9][A-Za-z0-9 _-]{{0,{VOICE_NAME_CHARS - 1}}}\Z")  # \Z: never ends in a line break
 CONSENT = (
     "A recorded voice is someone's own voice. Record or import it only with their agreement, "
     "and keep it for the sessions it was made for. It stays on this machine, in a folder only "
@@ -124,7 +125,7 @@ class RecordedVoice:
         audio, rate = sf.read(self.take_path(text), dtype="float32")
         if rate != sample_rate:
             raise VoiceError(f"the take for '{text}' is at {rate} Hz, not {sample_rate}; import it again")
-        return audio
+        return np.asarray(audio)
 
     def remove(self) -> None:
         shutil.rmtree(self.folder)
@@ -141,7 +142,7 @@ class RecordedNarrator:
     """Speaks with a recorded voice; phrases without a take come from `fill` (the synthetic
     voice) when given, else the session is refused with the list of what is missing."""
 
-    def __init__(self, voice: RecordedVoice, sample_rate: int, fill=None):
+    def __init__(self, voice: RecordedVoice, sample_rate: int, fill: Narrator | None = None) -> None:
         self.voice, self.sample_rate, self.fill = voice, sample_rate, fill
         self._takes: dict[str, np.ndarray] = {}  # by key, once loaded
 
@@ -182,7 +183,7 @@ class RecordedNarrator:
     ) -> dict[str, tuple[str, int]]:
         self.check(texts)
         missing = self.missing(texts)
-        found = self.fill.clip_lengths(missing, length_scale, progress) if missing else {}
+        found = self.fill.clip_lengths(missing, length_scale, progress) if missing and self.fill else {}
         for text in dict.fromkeys(texts):
             if text not in found:
                 key = f"rec:{self.voice.name}:{phrase_key(text)}"
@@ -197,6 +198,8 @@ class RecordedNarrator:
 
     def clip(self, key: str) -> np.ndarray:
         if not key.startswith("rec:"):
+            if self.fill is None:
+                raise VoiceError("a phrase was asked for that this voice never gave; make the session again")
             return self.fill.clip(key)
         if key not in self._takes:
             raise VoiceError("a phrase was asked for that this voice never gave; make the session again")

@@ -34,7 +34,7 @@ def record(stop: threading.Event, on_level: Callable[[float], None] | None = Non
     # (ALSA's null and file devices) fills it and then waits: it is taken in real time below
     blocks: queue.Queue[np.ndarray] = queue.Queue(maxsize=64)
 
-    def callback(indata, frames, _time, _status) -> None:
+    def callback(indata: np.ndarray, frames: int, _time: object, _status: object) -> None:
         try:
             blocks.put_nowait(indata[:, 0].copy())
         except queue.Full:

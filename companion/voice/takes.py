@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from companion.dsp.levels import lufs
 from companion.errors import BadInput
-from companion.sound.loudness import lufs
 from companion.textfiles import read_limited
 from companion.timefmt import counted
 from companion.voice.clips import prepare_clip
@@ -140,7 +140,7 @@ def high_pass(audio: np.ndarray, rate: int) -> np.ndarray:
     from scipy.signal import butter, sosfiltfilt
 
     sos = butter(2, HIGH_PASS_HZ, "highpass", fs=rate, output="sos")
-    return sosfiltfilt(sos, np.asarray(audio, dtype=np.float64)).astype(np.float32)
+    return np.asarray(sosfiltfilt(sos, np.asarray(audio, dtype=np.float64)), dtype=np.float32)
 
 
 def check_take(raw: np.ndarray, filtered: np.ndarray, rate: int, text: str) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from companion.cli.common import start_in_journal
 from companion.journal.again import Again, pick, play_again
 from companion.journal.store import Entry, Journal, Ratings, SessionRecord
@@ -15,7 +17,7 @@ def _session(i: int, script: str, energy: str = "low", minutes: float = 6, mode:
     return (i, f"2026-12-0{1 + i // 10}T1{i % 10}:00:00", SessionRecord(script, energy, mode, minutes))
 
 
-def _rating(session_id: int, moment: str, **values: int) -> Entry:
+def _rating(session_id: int, moment: str, **values: Any) -> Entry:
     return Entry(0, "2026-12-01T10:00:00", moment, Ratings(**values), session_id, None)
 
 
@@ -74,7 +76,8 @@ def test_play_again_has_the_same_options_and_a_key(tmp_path):
         journal.start_session(SessionRecord("sleep", "medium", "relax", 20.0))
         chosen = play_again(journal)
     assert [a.key for a in chosen.recent] == ["sleep|medium|20", "settling|low|6"]
-    assert chosen.find("settling|low|6").said == "You felt calmer after it once."
+    settling = chosen.find("settling|low|6")
+    assert settling is not None and settling.said == "You felt calmer after it once."
     assert chosen.find("nothing|low|6") is None
 
 

@@ -329,7 +329,7 @@ def test_wrong_codes_bring_a_pause_for_their_sender_alone_that_grows_to_five_min
         pairing.try_code(code, "10.0.0.66")  # even the right code waits, from that sender
     assert first.value.seconds == pytest.approx(FIRST_PAUSE_S)
     assert pairing.try_code(code, "10.0.0.7") is True  # the owner's phone, elsewhere, pairs at once
-    waits = []
+    waits: list[float] = []
     for _ in range(8):  # 60, 120, 240 s, then five minutes at most
         clock.t += waits[-1] if waits else FIRST_PAUSE_S
         assert pairing.try_code(wrong, "10.0.0.66") is False
@@ -391,7 +391,7 @@ def lan(tmp_path, owner):
 
 def _pair(state, here, phone) -> None:
     page = here.post("/devices/code", headers=OURS).text
-    code = re.search(r'class="code"[^>]*>(\d{6})<', page).group(1)
+    code = _pairing_code(page)
     paired = phone.post("/pair", data={"code": code, "name": "Anna's phone"}, headers={"origin": LAN})
     assert paired.status_code == 303 and "HttpOnly" in paired.headers["set-cookie"]
 
@@ -455,7 +455,7 @@ def test_a_paired_device_works_until_it_is_removed(lan):
 def test_wrong_codes_on_the_pairing_page_pause_their_sender_and_a_new_code_starts_afresh(lan):
     state, here, phone = lan
     page = here.post("/devices/code", headers=OURS).text
-    code = re.search(r'class="code"[^>]*>(\d{6})<', page).group(1)
+    code = _pairing_code(page)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(FREE_TRIES):
         assert phone.post("/pair", data={"code": wrong, "name": "x"}, headers={"origin": LAN}).status_code == 400
@@ -465,7 +465,7 @@ def test_wrong_codes_on_the_pairing_page_pause_their_sender_and_a_new_code_start
         paired = other.post("/pair", data={"code": code, "name": "Anna's phone"}, headers={"origin": LAN})
         assert paired.status_code == 303  # another device is not made to wait
     page = here.post("/devices/code", headers=OURS).text
-    code = re.search(r'class="code"[^>]*>(\d{6})<', page).group(1)
+    code = _pairing_code(page)
     assert phone.post("/pair", data={"code": code, "name": "Ben's tablet"}, headers={"origin": LAN}).status_code == 303
     assert [d.name for d in state.devices.all()] == ["Anna's phone", "Ben's tablet"]
 
@@ -474,7 +474,7 @@ def test_wrong_codes_on_the_pairing_page_pause_their_sender_and_a_new_code_start
 def test_a_blank_device_name_is_refused_and_the_code_still_pairs(lan, name):
     state, here, phone = lan
     page = here.post("/devices/code", headers=OURS).text
-    code = re.search(r'class="code"[^>]*>(\d{6})<', page).group(1)
+    code = _pairing_code(page)
     refused = phone.post("/pair", data={"code": code, "name": name}, headers={"origin": LAN})
     assert refused.status_code == 400 and "Give the device a name" in html.unescape(refused.text)
     assert state.devices.all() == []
@@ -540,3 +540,10 @@ def test_only_the_latest_sessions_keep_their_sound_on_disk(state):
     state.forget_old_sounds()
     assert [h.wav.exists() for h in made] == [False, False] + [True] * KEPT_SOUNDS
     assert list(state.heard.values()) == made[2:]
+
+
+def _pairing_code(page: str) -> str:
+    """The six-digit code the owner's pairing page shows."""
+    shown = re.search(r'class="code"[^>]*>(\d{6})<', page)
+    assert shown is not None, "no pairing code on the page"
+    return shown.group(1)

@@ -41,7 +41,7 @@ def client(state):
     with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as client:
         assert client.get(f"/start?token={owner.token}").status_code == 303
         yield client
-    assert client.app.app.state.faults == []  # type: ignore[attr-defined]  # no page failed on our side
+    assert client.app.app.state.faults == []  # no page failed on our side
 
 
 def _alert(answer) -> str:
@@ -155,14 +155,14 @@ def test_a_fault_of_ours_is_a_calm_page_that_the_tests_still_see(client, monkeyp
     import companion.app.journal as journal_page
 
     def broken(state):
-        return {}["a key a defect looks for"]
+        return dict[str, int]()["a key a defect looks for"]
 
     monkeypatch.setattr(journal_page, "_entries", broken)
     answer = client.get("/journal")
     assert answer.status_code == 500 and "Something went wrong inside companion" in _alert(answer)
     assert "Traceback" not in answer.text and "KeyError" not in answer.text and "a key" not in answer.text
     assert client.get("/journal", headers={"accept": "application/json"}).json()["status"] == 500
-    faults = client.app.app.state.faults  # type: ignore[attr-defined]
+    faults = client.app.app.state.faults
     assert len(faults) == 2 and all(f.startswith("KeyError at companion/app/journal.py:") for f in faults)
     err = capsys.readouterr().err
     assert err.count("Error: a page failed inside companion (KeyError at") == 2 and "a key" not in err

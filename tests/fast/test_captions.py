@@ -25,7 +25,7 @@ def test_render_writes_the_words_beside_the_audio_timed_as_the_plan_places_them(
     read = webvtt.read(str(written.captions))  # a reader of its own: the file is WebVTT
     plan = session.plan
     assert len(read) == len(plan.narration) > 3
-    for cue, line in zip(read, plan.narration):
+    for cue, line in zip(read.captions, plan.narration):
         assert abs(_seconds(cue.start) - line.start / plan.sample_rate) <= 0.0005
         assert abs(_seconds(cue.end) - line.end / plan.sample_rate) <= 0.0005
         assert cue.text == " ".join(line.text.split())

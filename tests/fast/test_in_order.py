@@ -46,7 +46,7 @@ def test_the_blocks_made_in_playing_order_are_the_whole_plans_samples():
     assert session.voice_pending
     placed: list[int] = []
     made: list[tuple[int, int]] = []  # (blocks handed out, batches made) each time a block goes
-    out = []
+    out: list[np.ndarray] = []
 
     def waiting() -> None:
         voice.go.release()  # one more batch each time a block waits for the voice

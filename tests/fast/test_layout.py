@@ -4,6 +4,7 @@ imports another in a circle (a newcomer reads the folders top-down, as the pipel
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -29,6 +30,7 @@ ROOMS = [
         "version",
         "printable",
     },
+    {"dsp"},
     {"plan"},
     {"sound"},
     {"voice"},
@@ -37,9 +39,10 @@ ROOMS = [
     {"session"},
     {"live"},
     {"pack"},
+    {"__init__"},  # the public API: the library's names for every caller, the front ends too
     {"app"},
     {"cli"},
-    {"__init__", "__main__"},
+    {"__main__"},
 ]
 RANK = {room: rank for rank, rooms in enumerate(ROOMS) for room in rooms}
 
@@ -90,6 +93,19 @@ def test_imports_run_downward_only():
             if RANK[room(target)] > RANK[room(name)]:
                 upward.append(f"{name} imports {target}")
     assert not upward, "imports that run upward:\n" + "\n".join(upward)
+
+
+def test_voice_and_sound_stand_side_by_side_on_dsp():
+    """voice/ makes the clips and sound/ mixes them: neither imports the other (a clip reaches
+    the renderer as a function); the signal helpers both need live in dsp/, below both."""
+    mods = modules()
+    crossing = [
+        f"{name} imports {target}"
+        for name, path in mods.items()
+        for target in imports_of(path, set(mods))
+        if {room(name), room(target)} == {"sound", "voice"}
+    ]
+    assert not crossing, "voice and sound reach into each other:\n" + "\n".join(crossing)
 
 
 def test_no_import_circles():
@@ -207,3 +223,56 @@ def test_owner_only_modes_are_written_in_one_place():
         if path.name != "paths.py" or path.parent != PACKAGE:
             text = path.read_text(encoding="utf-8")
             assert "0o700" not in text and "0o600" not in text, path
+
+
+# -- the public-API line: the front ends use the library as any caller would ------------------
+
+
+def _own_rooms(front_end: str) -> tuple[str, ...]:
+    """A front end's own modules; the command line's `companion app` starts the app's server."""
+    return ("app", "cli") if front_end == "cli" else ("app",)
+
+
+def test_front_ends_import_only_the_public_api_and_their_own_modules():
+    """companion/cli and companion/app import names from `companion` (its __all__) and modules
+    of their own room: what a front end needs of the library is the library's to offer, under a
+    public name (companion/__init__.py), not reached for inside it."""
+    public = set(companion.__all__) | {"__version__"}
+    found = []
+    for front_end in sorted(FRONT_ENDS):
+        own = _own_rooms(front_end)
+        for path in sorted((PACKAGE / front_end).rglob("*.py")):
+            where = path.relative_to(PACKAGE)
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module == "companion":
+                    found += [
+                        f"{where}:{node.lineno}: {a.name} is not public" for a in node.names if a.name not in public
+                    ]
+                elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("companion."):
+                    if node.module.split(".")[1] not in own:
+                        found.append(f"{where}:{node.lineno}: from {node.module} import ...")
+                elif isinstance(node, ast.Import):
+                    for a in node.names:
+                        if a.name.startswith("companion.") and a.name.split(".")[1] not in own:
+                            found.append(f"{where}:{node.lineno}: import {a.name}")
+    assert not found, "front ends reaching past the public API:\n" + "\n".join(found)
+
+
+def test_the_public_names_are_declared_alike_for_callers_and_checkers():
+    """companion/__init__.py names each public name three times (the lazy table, the type
+    checkers' imports, __all__): the three agree, and each name is what the table says."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    checked = {
+        (alias.asname or alias.name)
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for imp in node.body
+        if isinstance(imp, ast.ImportFrom)
+        for alias in imp.names
+    }
+    declared = set(companion._EXPORTS) | companion._SUBMODULES
+    assert checked == declared, f"only in one: {sorted(checked ^ declared)}"
+    assert sorted(companion.__all__) == sorted(declared)
+    for name, where in companion._EXPORTS.items():
+        module, _, attr = where.partition(":")
+        assert getattr(companion, name) is getattr(importlib.import_module(module), attr or name), name

@@ -122,7 +122,11 @@ def test_a_damaged_record_is_set_aside_with_one_note_and_made_anew(tmp_path, dam
     (tmp_path / MANIFEST).write_bytes(damage)
     manifest = Manifest.load(tmp_path)
     assert manifest.tracks == {} and manifest.set_aside == tmp_path / (MANIFEST + ".damaged")
-    assert manifest.set_aside.read_bytes() == damage and not (tmp_path / MANIFEST).exists()
+    assert (
+        manifest.set_aside is not None
+        and manifest.set_aside.read_bytes() == damage
+        and not (tmp_path / MANIFEST).exists()
+    )
 
 
 def test_an_older_record_lists_its_files_for_tidying_only(tmp_path):

@@ -25,6 +25,11 @@ def _text(root: ET.Element) -> str:
     return " ".join(" ".join(root.itertext()).split())  # a no-break space read as a space
 
 
+def _found(element: ET.Element | None) -> ET.Element:
+    assert element is not None, "not in the markup"
+    return element
+
+
 def _svg_texts(root: ET.Element) -> list[str]:
     return [(t.text or "").replace("\xa0", " ") for t in root.iter(f"{SVG}text")]
 
@@ -52,11 +57,11 @@ def test_the_journal_chart_names_its_days_its_ratings_and_its_moments():
         assert said in words
     assert "Tiredness" not in words  # never rated: no empty strip
     strips = [s for s in root.iter(f"{SVG}svg") if s.get("role") == "img"]
-    assert [s.find(f"{SVG}title").text.replace("\xa0", " ") for s in strips] == [
+    assert [(_found(s.find(f"{SVG}title")).text or "").replace("\xa0", " ") for s in strips] == [
         "Pain: 3 ratings, from 30 Nov to 7 Dec; the first 6, the latest 3.",
         "Anxiety: 1 rating, on 30 Nov; the first 3, the latest 3.",
     ]
-    assert all(s.get("aria-labelledby") == s.find(f"{SVG}title").get("id") for s in strips)
+    assert all(s.get("aria-labelledby") == _found(s.find(f"{SVG}title")).get("id") for s in strips)
     assert len([line for line in root.iter(f"{SVG}line") if line.get("class") == "pair"]) == 1  # before-after
 
 
@@ -97,7 +102,7 @@ def test_the_plan_names_every_region_and_says_it_plainly():
     assert labels[-1] == "Chimes legs at 6:00; two minutes left at 10:00"
     words = _text(root)
     assert "12 minutes, some energy" in words and "medium" not in words and "two-minutes" not in words
-    heard = [_text(li) for li in root.find(".//ol[@class='plan-heard']")]
+    heard = [_text(li) for li in _found(root.find(".//ol[@class='plan-heard']"))]
     assert "0:00 Region: back" in heard and "6:00 Region: legs, with a chime" in heard
     assert "10:00 Chime: two minutes left" in heard
     for line in plan.narration:  # every spoken line, whole

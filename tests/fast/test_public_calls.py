@@ -3,10 +3,14 @@ any work: a second front end (the browser app) hands the library whatever a form
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import companion
-from companion import BadInput, PackOptions, SessionOptions
+from companion import BadInput, SessionOptions
+
+untyped: Any = companion  # a caller without type hints: a wrong type reaches the library
 
 WRONG_OPTIONS = [
     ("minutes", "6"),
@@ -62,7 +66,8 @@ def test_options_that_belong_to_another_mode_name_the_mode():
     for options in (SessionOptions(part="feet"), SessionOptions(regions="back:5"), SessionOptions(guided=True)):
         with pytest.raises(BadInput) as caught:
             companion.make_plan(options)
-        assert caught.value.field == "mode" and len(caught.value.allowed) == 1
+        allowed = caught.value.allowed
+        assert caught.value.field == "mode" and isinstance(allowed, tuple) and len(allowed) == 1
 
 
 def test_regions_as_pairs_are_the_same_as_text():
@@ -76,23 +81,23 @@ def test_regions_as_pairs_are_the_same_as_text():
 @pytest.mark.parametrize(
     ("call", "field"),
     [
-        (lambda: companion.make_session("low"), "options"),
-        (lambda: companion.make_session(SessionOptions(narration=False), cache="/tmp"), "cache"),
-        (lambda: companion.make_session(SessionOptions(narration=False), narrator=object()), "narrator"),
-        (lambda: companion.make_session(SessionOptions(narration=False), confirm=True), "confirm"),
-        (lambda: companion.make_session(SessionOptions(narration=False), wait_for_voice=None), "wait_for_voice"),
-        (lambda: companion.make_plan(SessionOptions(narration=False), progress="yes"), "progress"),
-        (lambda: companion.render("session", "x.wav"), "session"),
-        (lambda: companion.prepare_voice(cache="/tmp"), "cache"),
-        (lambda: companion.prepare_voice(progress=3), "progress"),
-        (lambda: companion.play("session", None), "session"),
-        (lambda: companion.make_pack(None), "folder"),
-        (lambda: companion.make_pack("pack", {"name": "x"}), "opts"),
-        (lambda: PackOptions(name=None), "name"),
-        (lambda: PackOptions(jobs=0), "jobs"),
-        (lambda: PackOptions(jobs=1.5), "jobs"),
-        (lambda: PackOptions(energies="low"), "energies"),
-        (lambda: PackOptions(massage="no"), "massage"),
+        (lambda: untyped.make_session("low"), "options"),
+        (lambda: untyped.make_session(SessionOptions(narration=False), cache="/tmp"), "cache"),
+        (lambda: untyped.make_session(SessionOptions(narration=False), narrator=object()), "narrator"),
+        (lambda: untyped.make_session(SessionOptions(narration=False), confirm=True), "confirm"),
+        (lambda: untyped.make_session(SessionOptions(narration=False), wait_for_voice=None), "wait_for_voice"),
+        (lambda: untyped.make_plan(SessionOptions(narration=False), progress="yes"), "progress"),
+        (lambda: untyped.render("session", "x.wav"), "session"),
+        (lambda: untyped.prepare_voice(cache="/tmp"), "cache"),
+        (lambda: untyped.prepare_voice(progress=3), "progress"),
+        (lambda: untyped.play("session", None), "session"),
+        (lambda: untyped.make_pack(None), "folder"),
+        (lambda: untyped.make_pack("pack", {"name": "x"}), "opts"),
+        (lambda: untyped.PackOptions(name=None), "name"),
+        (lambda: untyped.PackOptions(jobs=0), "jobs"),
+        (lambda: untyped.PackOptions(jobs=1.5), "jobs"),
+        (lambda: untyped.PackOptions(energies="low"), "energies"),
+        (lambda: untyped.PackOptions(massage="no"), "massage"),
     ],
 )
 def test_public_calls_refuse_wrong_arguments(call, field):
@@ -104,8 +109,8 @@ def test_public_calls_refuse_wrong_arguments(call, field):
 def test_render_and_play_refuse_a_missing_path_or_output(tmp_path):
     session = companion.make_session(SessionOptions(narration=False, minutes=2))
     for call, field in (
-        (lambda: companion.render(session, None), "path"),
-        (lambda: companion.play(session, None), "output"),
+        (lambda: untyped.render(session, None), "path"),
+        (lambda: untyped.play(session, None), "output"),
     ):
         with pytest.raises(BadInput) as caught:
             call()
@@ -120,6 +125,11 @@ def test_a_caregiver_session_is_refused_until_confirmed():
     assert caught.value.field == "safety_confirmed"
     with pytest.raises(BadInput):
         companion.make_session(options, confirm=lambda notes: False)
-    shown = []
-    companion.make_session(options, confirm=lambda notes: shown.append(notes) or True)
+    shown: list[str] = []
+
+    def confirm(notes: str) -> bool:
+        shown.append(notes)
+        return True
+
+    companion.make_session(options, confirm=confirm)
     assert shown == [companion.SAFETY_SCREEN]

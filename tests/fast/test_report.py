@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import stat
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -85,7 +86,7 @@ def test_a_full_month_with_long_notes_still_fits_one_page(tmp_path, clock):
     with Journal() as j:
         for day in range(40):
             clock(day, 8)
-            ratings = {name: rng.randint(0, 10) for name in store.SYMPTOMS}
+            ratings: dict[str, Any] = {name: rng.randint(0, 10) for name in store.SYMPTOMS}
             j.add(Ratings(**ratings, note="slept well after the walk by the river with Ann, " * 8))
             clock(day, 17)
             after = Ratings(**{name: rng.randint(0, 10) for name in store.SYMPTOMS}, note="quieter " * 20)

@@ -32,11 +32,12 @@ def test_parse_good_script(tmp_path):
     assert s.title == "Test" and s.energies == ("low", "high") and s.modes == ("relax",)
     kinds = [type(i) for i in s.items]
     assert kinds == [Entry, Entry, Entry, Entry, Pause, Breathe, Breathe]
-    assert s.items[3].optional
+    entry, pause, breathe, last = s.items[3], s.items[4], s.items[5], s.items[-1]
+    assert isinstance(entry, Entry) and entry.optional
     low = [i.text for i in s.items_for("low") if isinstance(i, Entry)]
     assert "Only for low. Quiet." in low and not any("high" in t for t in low)
-    assert s.items[-1].energies == frozenset({"low"}) and s.items[-1].min_s is None
-    assert s.items[4].seconds == 7 and s.items[5].min_s == 30
+    assert isinstance(last, Breathe) and last.energies == frozenset({"low"}) and last.min_s is None
+    assert isinstance(pause, Pause) and isinstance(breathe, Breathe) and pause.seconds == 7 and breathe.min_s == 30
 
 
 def test_phrases():

@@ -99,7 +99,9 @@ def test_listen_names_the_missing_phrases_before_it_plays(client):
     text = html.unescape(answer.text)
     for p in lacking:
         assert f"{p.number:03d}</strong> {p.text}" in text
-    record = re.search(r'id="record-them" href="([^"]+)"', text).group(1)
+    found = re.search(r'id="record-them" href="([^"]+)"', text)
+    assert found is not None, "no link to record them"
+    record = found.group(1)
     assert f"only={lacking[0].number}%2C{lacking[1].number}" in record and "energy=low" in record
     walk = client.get(record)
     assert (
@@ -205,7 +207,9 @@ def test_a_pack_in_a_recorded_voice_names_what_it_lacks_before_anything_is_writt
         "companion's own voice says them."
     )
     everything = unrecorded_tracks("Mum", choose_tracks(PackOptions()))  # the default pack: seven tracks
-    said = unrecorded_notice("Mum", everything).text
+    found = unrecorded_notice("Mum", everything)
+    assert found is not None
+    said = found.text
     assert len(everything) == 7 and said.endswith("; and in 4 more tracks); companion's own voice says them.")
     assert unrecorded_tracks(None, choose_tracks(opts)) == []  # the bundled voice lacks nothing
 

@@ -1,5 +1,6 @@
 """The library API, used as a program would use it: no command line in between."""
 
+import os
 import re
 import signal
 import subprocess
@@ -22,7 +23,7 @@ SR = 44100
 def test_the_readme_example_runs_as_written(tmp_path):
     """The API page's example, run as a program would run it (sound through the null device)."""
     page = (ROOT / "docs" / "api.md").read_text()
-    example = re.search(r"# The library API.*?```python\n(.*?)```", page, re.S).group(1)
+    example = _example(page, "# The library API")
     done = subprocess.run([sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert companion.STOP_RULE in done.stdout and "finished 6.0 minutes heard" in done.stdout
@@ -57,15 +58,20 @@ def test_a_caregiver_session_is_never_made_without_its_safety_notes(tmp_path):
     opts = companion.SessionOptions(mode="caregiver", part="hands", minutes=4)
     with pytest.raises(companion.BadInput, match="safety notes read and confirmed"):
         companion.make_session(opts)
-    shown = []
+    shown: list[str] = []
+
+    def refuse(notes: str) -> bool:
+        shown.append(notes)
+        return False
+
     with pytest.raises(companion.BadInput, match="not confirmed; nothing was made"):
-        companion.make_session(opts, confirm=lambda notes: shown.append(notes) or False)
+        companion.make_session(opts, confirm=refuse)
     assert shown == [companion.SAFETY_SCREEN]
     session = companion.make_session(opts, confirm=lambda notes: True)
     assert session.notices[0] == companion.Notice("safety", companion.SAFETY_SCREEN)
     written = companion.render(session, tmp_path / "hands.ogg")
     assert written.notes == tmp_path / "hands.txt"
-    assert written.notes.read_text() == companion.SAFETY_SCREEN
+    assert written.notes is not None and written.notes.read_text() == companion.SAFETY_SCREEN
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hands.ogg", "hands.txt", "hands.vtt"]  # the words beside
 
 
@@ -179,3 +185,25 @@ def test_a_session_made_to_play_at_once_still_renders_whole(tmp_path):
     x, _ = read(written.path)
     voice = lufs(spans(x, SR, [(e.start / SR, e.end / SR) for e in session.plan.narration]), SR)
     assert voice == pytest.approx(-18, abs=1.5)
+
+
+def test_the_journal_example_runs_as_written(tmp_path):
+    """The API page's second example (the check-in, the journal and its papers, recorded
+    voices), run as a program would run it, in a user data folder of its own."""
+    page = (ROOT / "docs" / "api.md").read_text()
+    example = _example(page, "## The journal, the check-in")
+    env = {**os.environ, **{f"XDG_{k}_HOME": str(tmp_path / k.lower()) for k in ("DATA", "CACHE", "CONFIG")}}
+    done = subprocess.run(
+        [sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == ["Low energy and short of breath: Breathing easy, 6 minutes", "1 entries; 4"]
+    assert {"journal.png", "for-the-team.pdf", "journal.csv"} <= {p.name for p in tmp_path.iterdir()}
+    assert (tmp_path / "data" / "companion" / "journal.sqlite3").exists()
+
+
+def _example(page: str, heading: str) -> str:
+    """The first Python block under `heading` on a docs page."""
+    block = re.search(re.escape(heading) + r".*?```python\n(.*?)```", page, re.S)
+    assert block is not None, f"no Python example under {heading!r}"
+    return block.group(1)

@@ -17,6 +17,7 @@ import os
 import re
 import select
 import time
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -61,7 +62,11 @@ class Walk:
         self.app = running
         self.lan = f"http://{LAN_ADDRESS}:{running.port}"
         # a connection a request: on a kept-alive one, uvicorn's h11 answers each request ~45 ms late
-        fresh = {"follow_redirects": False, "timeout": 30, "limits": httpx2.Limits(max_keepalive_connections=0)}
+        fresh: dict[str, Any] = {
+            "follow_redirects": False,
+            "timeout": 30,
+            "limits": httpx2.Limits(max_keepalive_connections=0),
+        }
         self.clients = {
             "owner": httpx2.Client(base_url=running.base, headers={"cookie": _cookie(running)}, **fresh),
             "paired": httpx2.Client(base_url=self.lan, **fresh),

@@ -112,11 +112,13 @@ def test_the_app_announces_and_answers_on_its_own_network_only(networks, shared_
         for ns, me in ((HOME_NS, HOME_DEVICE), (OTHER_NS, OTHER_DEVICE))
     }
     for listener in listeners.values():
+        assert listener.stdout is not None
         assert listener.stdout.readline().strip() == "listening"
     env = {"XDG_CACHE_HOME": str(shared_cache), "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(null_audio_home)}
     app = _in(
         APP_NS, sys.executable, "-m", "companion", "app", "--no-browser", "--lan", "--lan-address", HOME_IP, env=env
     )
+    assert app.stdout is not None and app.stderr is not None
     try:
         deadline = time.monotonic() + 20
         while "/start?token=" not in (line := app.stdout.readline()) and time.monotonic() < deadline:

@@ -2,9 +2,10 @@
 
 import numpy as np
 
+from companion.options import SessionOptions
 from companion.output.devices import DeviceOutput, output_devices
 from companion.output.stream import BLOCK, Status
-from companion.session import SessionOptions, make_plan
+from companion.session import make_plan
 from tests.helpers import run_cli
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from companion.cache import ClipCache
 from companion.live.player import Player
-from companion.session import SessionOptions, make_session
+from companion.options import SessionOptions
+from companion.session import make_session
 from tests.helpers import mounted_tmpfs, run_cli
 from tests.paced_output import PacedOutput
 
@@ -134,6 +135,7 @@ def test_a_closed_pipe_ends_quietly():
     # three hours of breaths: far more JSON than a pipe holds, so the writer is still writing
     args = ["plan", "--json", "--for", "massage", "--minutes", "180", "--no-narration"]
     child = subprocess.Popen([sys.executable, "-m", "companion", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
     child.stdout.read(10)
     child.stdout.close()  # the reader has gone, as with '| head -c 10'
     err = child.stderr.read().decode()

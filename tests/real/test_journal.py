@@ -106,7 +106,7 @@ def test_a_writer_killed_mid_transaction_loses_only_what_it_had_not_committed():
     child.wait()
     child.stdout.close()
     with Journal() as j:
-        assert sorted(e.ratings.anxiety for e in j.entries()) == [0, 1, 2, 3, 4]
+        assert sorted(e.ratings.anxiety or 0 for e in j.entries()) == [0, 1, 2, 3, 4]
         j.add(Ratings(anxiety=5))  # and it takes new writes at once
         assert len(j.entries()) == 6
     with contextlib.closing(sqlite3.connect(journal_path())) as db:
@@ -219,7 +219,7 @@ def test_pictures_of_the_journal_and_of_a_session(tmp_path):
     assert not np.array_equal(picture(first), picture(changed))
 
     plain, heard = tmp_path / "plan.png", tmp_path / "heard.png"
-    args = ("plan", "--for", "massage", "--minutes", "12", "--regions", "back:6,legs:6")
+    args = ["plan", "--for", "massage", "--minutes", "12", "--regions", "back:6,legs:6"]
     assert run_cli(*args, "--plot", str(plain)).returncode == 0
     assert run_cli(*args, "--plot", str(heard), "--with-audio").returncode == 0
     (plain_h, plain_w), (heard_h, heard_w) = picture(plain).shape[:2], picture(heard).shape[:2]

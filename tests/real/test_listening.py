@@ -10,8 +10,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from companion.options import SessionOptions
 from companion.plan.catalogue import builtin_scripts
-from companion.session import SessionOptions, make_session
+from companion.plan.scripts import Entry
+from companion.session import make_session
 from companion.sound.renderer import QUANTUM, SessionRenderer
 from companion.voice.pronounce import as_said, load_fixups
 from tests.audio_checks import breath_swells, loudness_range, lufs, max_step_near, momentary
@@ -192,6 +194,7 @@ def test_phrasing_whole_sentences_short_comma_breaths_unhurried_rate():
     fixups = load_fixups()
     session = make_session(SessionOptions(energy="medium", script="body-scan"))
     narrator = session.narrator
+    assert narrator is not None
     commas = [c for c in session.plan.clips if "," in c.text.rstrip(",")]
     assert len(commas) >= 5
     for clip in commas:
@@ -207,7 +210,9 @@ def test_phrasing_whole_sentences_short_comma_breaths_unhurried_rate():
     rates = {}
     for energy in ("low", "high"):
         s = make_session(SessionOptions(energy=energy, script="settling"))
-        spoken = sum(_voiced_seconds(np.asarray(s.narrator.clip(c.key), np.float64)) for c in s.plan.clips)
+        voice = s.narrator
+        assert voice is not None
+        spoken = sum(_voiced_seconds(np.asarray(voice.clip(c.key), np.float64)) for c in s.plan.clips)
         rates[energy] = sum(_syllables(as_said(c.text, fixups)) for c in s.plan.clips) / spoken
     assert 2.5 <= min(rates.values()) and max(rates.values()) <= 4.0, rates  # syllables a second, while voiced
 
@@ -273,7 +278,7 @@ def test_builtin_pronunciation_fixups_are_used_and_work():
 
     fixups = load_fixups()
     voice = load_voice(resolve_voice(None))
-    lines = [i.text for s in builtin_scripts() for i in s.items if hasattr(i, "phrases")]
+    lines = [i.text for s in builtin_scripts() for i in s.items if isinstance(i, Entry)]
     expected = {"use only": "jˈuːz"}
     assert {f.written for f in fixups} == set(expected)
     for fix in fixups:

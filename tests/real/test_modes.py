@@ -9,10 +9,11 @@ import pytest
 
 from companion.errors import DoesNotFit
 from companion.modes import MODES
+from companion.options import SessionOptions
 from companion.plan.catalogue import builtin_scripts
 from companion.plan.scripts import Entry
 from companion.safety import SAFETY_SCREEN
-from companion.session import SessionOptions, make_session
+from companion.session import make_session
 from companion.sound.layers.chime import chime_sound
 from tests.audio_checks import loudness_range, lufs, max_step_near, read, rms_db, spans, true_peak_db
 from tests.helpers import plan_json, run_cli, spawn_in_pty

@@ -6,7 +6,8 @@ import json
 
 from companion.cli.view import PlainView
 from companion.live.player import Player
-from companion.session import SessionOptions, make_session
+from companion.options import SessionOptions
+from companion.session import make_session
 from tests.helpers import run_cli
 from tests.paced_output import PacedOutput
 

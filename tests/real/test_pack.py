@@ -234,7 +234,8 @@ def test_page_in_a_real_browser(flac_pack, tmp_path):
 
         cards[0].find_element(By.CSS_SELECTOR, ".play").click()
         breaths = manifest["01 Low energy - Settling - 6 min.flac"]["breaths"]
-        seen, log = [], []
+        seen: list[tuple[float, float, float]] = []
+        log: list[object] = []
         deadline = time.monotonic() + 20
         while len(seen) < 12 and time.monotonic() < deadline:
             time.sleep(0.35)

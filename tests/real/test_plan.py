@@ -3,8 +3,9 @@ line prints. The layout itself is tested with a fake voice in tests/fast/test_pl
 
 import pytest
 
+from companion.options import SessionOptions
 from companion.plan.catalogue import builtin_scripts
-from companion.session import SessionOptions, make_plan
+from companion.session import make_plan
 from tests.helpers import plan_json
 
 

@@ -16,8 +16,9 @@ import pytest
 
 from companion.cli.view import RichView, breath_now
 from companion.live.player import Player
+from companion.options import SessionOptions
 from companion.output.stream import BLOCK
-from companion.session import Session, SessionOptions, make_plan, make_session
+from companion.session import Session, make_plan, make_session
 from companion.sound.renderer import blocks
 from tests.audio_checks import rms_db
 from tests.helpers import spawn_in_pty
@@ -104,12 +105,12 @@ def test_pause_fades_out_holds_still_and_fades_back():
     assert all(b <= a + 1e-6 for a, b in zip(fade, fade[1:]))
     assert_no_clicks(out, player)
     # the session clock stood still: positions continue where they stopped
-    assert out.positions[last + 1] == out.positions[first - 1] + BLOCK
+    assert out.positions[last + 1] == _at(out, first - 1) + BLOCK
     rise = [gain(i) for i in range(last + 1, last + 49)]
     assert rise[0] < 0.01 and rise[-1] == pytest.approx(1, abs=0.01)  # and back in about a second
     assert all(b >= a - 1e-6 for a, b in zip(rise, rise[1:]))
     # and the whole session was still heard, to its last sample
-    assert out.positions[-1] + BLOCK >= player.live.total
+    assert _at(out, -1) + BLOCK >= player.live.total
 
 
 def test_volume_steps_down_smoothly():
@@ -129,7 +130,7 @@ def test_extend_adds_five_minutes_and_moves_the_closing():
     player, out = play(opts, [(40, "extend")])
     after = player.live.plan
     assert after.total_samples == before.total_samples + 5 * 60 * SR
-    assert out.positions[-1] + BLOCK >= after.total_samples  # it really played 8 minutes
+    assert _at(out, -1) + BLOCK >= after.total_samples  # it really played 8 minutes
     closing_before = before.narration[-1].start
     closing_after = after.narration[-1].start
     assert closing_after - closing_before == 5 * 60 * SR
@@ -148,7 +149,7 @@ def test_extending_a_massage_track_moves_the_two_minute_cue():
     plan = player.live.plan
     assert plan.total_samples == 17 * 60 * SR
     assert [(c.at, c.kind) for c in plan.cues] == [(5 * 60 * SR, "region"), (15 * 60 * SR, "two-minutes")]
-    assert out.positions[-1] + BLOCK >= plan.total_samples
+    assert _at(out, -1) + BLOCK >= plan.total_samples
 
 
 def test_gentle_stop_fades_over_three_seconds():
@@ -187,7 +188,7 @@ def test_cold_cache_the_tone_starts_before_the_voice(tmp_path):
     assert first[0] is True  # sound started while the voice was being synthesised
     plan = player.live.plan
     assert plan.narration and plan.narration[0].start >= 3 * SR  # at the plan's place, or later if need be
-    assert out.positions[-1] + BLOCK >= plan.total_samples
+    assert _at(out, -1) + BLOCK >= plan.total_samples
     spoken = np.concatenate([out.audio[e.start : e.end] for e in plan.narration])
     assert rms_db(spoken) > rms_db(out.audio[: int(2.5 * SR)]) + 6  # the words were really heard
 
@@ -237,9 +238,9 @@ def test_words_that_turn_out_longer_than_guessed_lengthen_the_session(tmp_path, 
     assert result.lengthened_to is not None and result.lengthened_to >= 3
     assert result.minutes_heard == pytest.approx(result.lengthened_to, abs=0.01)
     plan = player.live.plan
-    assert plan.total_samples == player.lengthened_to * 60 * SR
+    assert player.lengthened_to is not None and plan.total_samples == player.lengthened_to * 60 * SR
     assert plan.narration and plan.narration[-1].end < plan.total_samples - 9 * SR  # words before the fade
-    assert out.positions[-1] + BLOCK >= plan.total_samples  # it played to the end
+    assert _at(out, -1) + BLOCK >= plan.total_samples  # it played to the end
     assert_no_clicks(out, player)
 
 
@@ -356,3 +357,10 @@ def test_plain_output_when_not_a_terminal(null_audio_home):
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout
     assert "Playing Settling" in result.stdout and "Finished." in result.stdout
+
+
+def _at(out: PacedOutput, i: int) -> int:
+    """Where in the session the output's i-th block was (a held block has no place)."""
+    at = out.positions[i]
+    assert at is not None, f"block {i} was held"
+    return at

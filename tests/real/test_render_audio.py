@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from companion.options import SessionOptions
 from companion.plan.profile import SPEAKING_PACE
-from companion.session import SessionOptions, make_session
+from companion.session import make_session
 from companion.sound.envelopes import BreathEnvelope
 from companion.sound.mixer import limit
 from companion.sound.renderer import TONE_SWELL_FLOOR
@@ -218,7 +219,7 @@ def test_loudness_agrees_with_ffmpeg(low_session):
         timeout=120,
     )
     summary = result.stderr[result.stderr.rindex("Summary:") :]
-    read_out = {k: float(re.search(rf"{k}:\s+(-?[\d.]+)", summary).group(1)) for k in ("I", "LRA", "Peak")}
+    read_out = {k: float(re.findall(rf"{k}:\s+(-?[\d.]+)", summary)[0]) for k in ("I", "LRA", "Peak")}
     assert read_out["I"] == pytest.approx(lufs(x, sr), abs=0.2)
     assert read_out["LRA"] == pytest.approx(loudness_range(x, sr), abs=0.5)
     assert read_out["Peak"] == pytest.approx(true_peak_db(x), abs=0.3)

@@ -259,6 +259,7 @@ def test_first_words_on_time_from_an_empty_voice_cache(tmp_path, shared_cache):
     session = make_session(options, cache=ClipCache(tmp_path / "empty"), wait_for_voice=False)
     assert session.voice_pending and not session.plan.narration
     narrator = session.narrator
+    assert narrator is not None
     made: list[list[str]] = []
     real = narrator.clip_lengths
 

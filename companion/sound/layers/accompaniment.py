@@ -19,10 +19,12 @@ noises would lose 3 dB there). Both ears read the same places, so that share hol
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from companion.cache import ClipCache
-from companion.sound.envelopes import raised_cosine
+from companion.dsp.shapes import raised_cosine
 from companion.sound.layers.noise import cached_noise_loop
 from companion.sound.layers.tone import tone_table
 
@@ -81,7 +83,7 @@ class Segments:
         jitter = _mixed(self.seed * 0x9E3779B97F4A7C15 + k) % (half - self.apart) + (half if k % 2 else 0)
         return (k * self.length + jitter) % self.loop
 
-    def pieces(self, start: int, stop: int):
+    def pieces(self, start: int, stop: int) -> Iterator[tuple[int, int, int, int]]:
         """(k, first, last, where in the loop) for each stretch k heard within [start, stop),
         in order: each piece is one slice of the loop."""
         k = (start - self.fade) // self.length
@@ -104,7 +106,8 @@ class Segments:
         t = np.arange(a, b, dtype=np.float64)
         rising = raised_cosine((t - begin) / self.fade)
         falling = raised_cosine((t - end) / self.fade, falling=True)
-        return np.sin(0.5 * np.pi * np.minimum(rising, falling)).astype(np.float32)
+        weight: np.ndarray = np.sin(0.5 * np.pi * np.minimum(rising, falling)).astype(np.float32)
+        return weight
 
 
 class Accompaniment:

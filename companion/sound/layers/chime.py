@@ -19,9 +19,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from companion.dsp.levels import db_to_gain
+from companion.dsp.shapes import raised_cosine
 from companion.plan.model import Cue
-from companion.sound.envelopes import raised_cosine
-from companion.sound.loudness import db_to_gain, momentary_peak
+from companion.sound.loudness import momentary_peak
 
 # (frequency ratio, amplitude, seconds to fall 60 dB): a soft, slightly bell-like timbre, with
 # a bell's hum an octave under the strike. The hum gives the chime body on headphones and,
@@ -62,7 +63,7 @@ def bell(hz: float, sample_rate: int) -> np.ndarray:
     x[:attack] *= raised_cosine(np.arange(attack) / attack)
     release = int(0.5 * sample_rate)
     x[-release:] *= raised_cosine(np.arange(release) / release, falling=True)
-    return x / np.max(np.abs(x))
+    return np.asarray(x / np.max(np.abs(x)))
 
 
 def chime_sound(kind: str, sample_rate: int) -> np.ndarray:

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from companion.dsp.shapes import smooth_within
 from companion.errors import VoiceError
 from companion.plan.model import PlacedClip
 from companion.sound.loudness import momentary_series
-from companion.sound.mixer import smooth_within
 
 # After a long quiet the voice comes back softly: every phrase of its first line has its
 # loudest 400 ms at most this far over the quiet before it (the 10 s before the line), on

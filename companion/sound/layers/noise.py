@@ -42,7 +42,7 @@ def speech_band(freqs: np.ndarray) -> np.ndarray:
     octaves = np.log2(np.maximum(freqs, np.float32(1e-3)))
     rise = np.clip((octaves - np.log2(lo)) / 0.5 + 1, 0, 1)
     fall = np.clip((np.log2(hi) - octaves) / 0.5 + 1, 0, 1)
-    return (0.5 - 0.5 * np.cos(np.pi * rise)) * (0.5 - 0.5 * np.cos(np.pi * fall))
+    return np.asarray((0.5 - 0.5 * np.cos(np.pi * rise)) * (0.5 - 0.5 * np.cos(np.pi * fall)))
 
 
 @lru_cache(maxsize=4)

@@ -20,4 +20,4 @@ def tone_table(sample_rate: int, hz: int = TONE_HZ) -> np.ndarray:
     """One second of the tone at unit RMS; a whole number of cycles, so it loops seamlessly."""
     n = np.arange(sample_rate, dtype=np.float64)
     table = sum(a * np.sin(2 * np.pi * hz * k * n / sample_rate) for k, a in PARTIALS)
-    return (table / np.sqrt(np.mean(table**2))).astype(np.float32)
+    return np.asarray(table / np.sqrt(np.mean(table**2)), dtype=np.float32)
