@@ -125,7 +125,10 @@ def process_env(workspace, shared_cache, null_audio_home, tmp_path, tmp_path_fac
     """The real voice's warm cache, linked (its files are replaced whole, never changed in place),
     so that what a case leaves in it is this case's alone."""
     cache = tmp_path / "cache"
-    shutil.copytree(shared_cache, cache, copy_function=os.link)
+    # not what other tests' programs are writing there now: a running app's working folder,
+    # a file still being written
+    busy = shutil.ignore_patterns("app-*", "*.partial")
+    shutil.copytree(shared_cache, cache, copy_function=os.link, ignore=busy)
     workspace.cache = cache
     return {
         **os.environ,

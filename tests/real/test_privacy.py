@@ -47,4 +47,4 @@ def test_a_cold_render_opens_no_network_socket_and_writes_only_its_own_files(tmp
     assert {p.name for p in (folders["cache"] / "companion").iterdir()} == {"clips"}
     for name in ("home", "data", "config"):
         assert list(folders[name].iterdir()) == [], name
-    assert [p.name for p in folders["out"].iterdir()] == ["s.wav"]
+    assert sorted(p.name for p in folders["out"].iterdir()) == ["s.vtt", "s.wav"]  # the sound and its words

@@ -37,7 +37,13 @@ def test_duration_to_the_sample_in_every_format(tmp_path):
         x, _ = read(out)
         assert len(x) == expected, suffix
         assert true_peak_db(x) <= -1.0, suffix
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.flac", "s.mp3", "s.ogg", "s.wav"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "s.flac",
+        "s.mp3",
+        "s.ogg",
+        "s.vtt",
+        "s.wav",
+    ]  # one .vtt: the same words
 
 
 def test_voice_loudness_bed_level_and_peaks(low_session):
