@@ -110,6 +110,7 @@ def test_the_tone_between_words_is_no_louder_for_the_breath_in_the_mix(energy):
     assert len(swells) >= 3 and np.median(swells) >= 3.0, (energy, swells)  # and it still carries the breath
 
 
+@pytest.mark.slow("makes and reads 25 minutes of one ear's bed: a 10-minute lag needs twice that, and more")
 def test_the_bed_never_comes_round_again():
     """The noise bed has no period and no repetition to find: its autocorrelation stays under
     0.2 at every lag from 1 s to 10 minutes (two summed loops of 32 and 45 s came round every
