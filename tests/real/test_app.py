@@ -107,6 +107,18 @@ def app(request, shared_cache, null_audio_home, tmp_path, tmp_path_factory):
         yield stack.enter_context(running_app(shared_cache, tmp_path / "data", null_audio_home, *lan))
 
 
+def _named_and_asked_who(phone, app: App) -> None:
+    """A phone whose code is typed: named "Anna's phone", then asked who uses it (the carer),
+    its answer kept as its own, not the computer's."""
+    phone.find_element("id", "name").send_keys("Anna's phone")
+    _go(phone, phone.find_element("css selector", "button[type=submit]"))
+    assert urlsplit(phone.current_url).path == "/who"  # the phone is asked who uses it, for itself
+    _go(phone, phone.find_element("css selector", "button[value=caregiver]"))
+    assert urlsplit(phone.current_url).path == "/caregiver"
+    assert not (app.data / "companion" / "app-choices.json").exists()  # the computer's own stays unasked
+    assert json.loads((app.data / "companion" / "devices.json").read_text())[0]["role"] == "caregiver"
+
+
 def _wait(driver, script: str, timeout: float = 30, every: float = 0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -713,13 +725,7 @@ def test_a_phone_across_the_room_pairs_and_works_the_massage_remote(app):
         assert urlsplit(phone.current_url).path == "/pair"
         _accessible(phone, "pair")
         phone.find_element("id", "code").send_keys(code)
-        phone.find_element("id", "name").send_keys("Anna's phone")
-        _go(phone, phone.find_element("css selector", "button[type=submit]"))
-        assert urlsplit(phone.current_url).path == "/who"  # the phone is asked who uses it, for itself
-        _go(phone, phone.find_element("css selector", "button[value=caregiver]"))
-        assert urlsplit(phone.current_url).path == "/caregiver"
-        assert not (app.data / "companion" / "app-choices.json").exists()  # the computer's own stays unasked
-        assert json.loads((app.data / "companion" / "devices.json").read_text())[0]["role"] == "caregiver"
+        _named_and_asked_who(phone, app)
         phone.get(lan_base + "/journal")
         assert "private note" in phone.find_element("css selector", ".entries").text
         computer.get(app.base + "/devices")
@@ -862,13 +868,7 @@ def test_wrong_codes_from_one_device_leave_the_owners_phone_free_to_pair(app):
         assert "Give the device a name" in phone.find_element("css selector", ".error").text
         _accessible(phone, "pair-refused")
         phone.find_element("id", "code").send_keys(code)  # the same code: it was not used up
-        phone.find_element("id", "name").send_keys("Anna's phone")
-        _go(phone, phone.find_element("css selector", "button[type=submit]"))
-        assert urlsplit(phone.current_url).path == "/who"  # the phone is asked who uses it, for itself
-        _go(phone, phone.find_element("css selector", "button[value=caregiver]"))
-        assert urlsplit(phone.current_url).path == "/caregiver"
-        assert not (app.data / "companion" / "app-choices.json").exists()  # the computer's own stays unasked
-        assert json.loads((app.data / "companion" / "devices.json").read_text())[0]["role"] == "caregiver"
+        _named_and_asked_who(phone, app)
     log = (app.data / "companion" / "devices.log").read_text().splitlines()
     assert [line.split("  ")[1:] for line in log] == [["paired", "Anna's phone"]]
 
