@@ -139,7 +139,7 @@ async def import_voice(request: Request) -> Response:
                 if isinstance(upload, str) or not upload.filename:
                     continue
                 file_name = Path(upload.filename).name
-                if not TAKE_NAME.match(file_name):
+                if not TAKE_NAME.fullmatch(file_name):  # fullmatch: '$' lets a newline through
                     raise BadInput(
                         f"'{file_name[:60]}' is not named by its phrase's number (001.m4a, 002.mp3...)",
                         field="recordings",

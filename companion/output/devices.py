@@ -11,11 +11,13 @@ from typing import Any
 import numpy as np
 
 from companion.errors import BadInput, OutputError
+from companion.options import check_argument
 from companion.output.stream import BLOCK, Status
 from companion.plan.profile import SAMPLE_RATE
 
 Block = tuple[np.ndarray, int | None]  # samples and the session position (None: held)
 
+RATES = "a whole number of samples a second, 8000 to 192000"  # what sound cards offer
 QUEUE_BLOCKS = 6  # about half a second rendered ahead of the playhead (6 x 4096 frames)
 
 
@@ -89,6 +91,8 @@ class DeviceOutput:
     audio callback only copies a block out and notes where the playhead is."""
 
     def __init__(self, sample_rate: int = SAMPLE_RATE, device: int | str | None = None):
+        rate_ok = isinstance(sample_rate, int) and not isinstance(sample_rate, bool)
+        check_argument("sample_rate", sample_rate, rate_ok and 8000 <= sample_rate <= 192000, RATES)
         if not output_devices():
             raise NoDevice(no_output_reason())
         check_device(device)

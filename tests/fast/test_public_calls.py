@@ -98,6 +98,9 @@ def test_regions_as_pairs_are_the_same_as_text():
         (lambda: untyped.PackOptions(jobs=1.5), "jobs"),
         (lambda: untyped.PackOptions(energies="low"), "energies"),
         (lambda: untyped.PackOptions(massage="no"), "massage"),
+        (lambda: untyped.DeviceOutput(0), "sample_rate"),
+        (lambda: untyped.DeviceOutput(44100.0), "sample_rate"),
+        (lambda: untyped.DeviceOutput(True), "sample_rate"),
     ],
 )
 def test_public_calls_refuse_wrong_arguments(call, field):
