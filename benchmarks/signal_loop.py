@@ -40,6 +40,7 @@ ALL = [
 
 
 def spin(stop: multiprocessing.synchronize.Event) -> None:
+    os.setsid()  # another program, in a session of its own (see tests/real/test_signals.py busy_machine)
     while not stop.is_set():
         pass
 
