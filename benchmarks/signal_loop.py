@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from companion.process import end_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,8 +42,9 @@ ALL = [
 ]
 
 
-def spin(stop: multiprocessing.synchronize.Event) -> None:
+def spin(stop: multiprocessing.synchronize.Event, parent: int) -> None:
     os.setsid()  # another program, in a session of its own (see tests/real/test_signals.py busy_machine)
+    end_with_parent(parent, signal.SIGKILL)  # out of the loop's session: never outlives it
     while not stop.is_set():
         pass
 
@@ -55,7 +59,8 @@ def main() -> int:
     tests = ALL if args.all else QUICK
 
     stop = multiprocessing.Event()
-    spinners = [multiprocessing.Process(target=spin, args=(stop,), daemon=True) for _ in range(os.cpu_count() or 2)]
+    me = os.getpid()
+    spinners = [multiprocessing.Process(target=spin, args=(stop, me), daemon=True) for _ in range(os.cpu_count() or 2)]
     for p in spinners:
         p.start()
     started, passed, failed = time.monotonic(), 0, 0

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from companion.live.transport import STOP_FADE_S
+from companion.process import end_with_parent
 from tests.helpers import run_cli, start_cli
 
 SIGTERM_BIT = 1 << (signal.SIGTERM - 1)
@@ -31,8 +32,9 @@ def handlers_in(pid: int) -> bool:
     return bool(int(caught.split()[1], 16) & SIGTERM_BIT)
 
 
-def spin(stop) -> None:
+def spin(stop, parent: int) -> None:
     os.setsid()  # another program, in a session of its own (see busy_machine)
+    end_with_parent(parent, signal.SIGKILL)  # out of the test's session: never outlives it
     while not stop.is_set():
         pass
 
@@ -45,7 +47,7 @@ def busy_machine():
     sessions first (Linux's autogroup, on here), spinners in the command's own session took
     its share from within (a command answered with a twentieth of a core)."""
     stop = multiprocessing.Event()
-    spinners = [multiprocessing.Process(target=spin, args=(stop,)) for _ in range(os.cpu_count() or 2)]
+    spinners = [multiprocessing.Process(target=spin, args=(stop, os.getpid())) for _ in range(os.cpu_count() or 2)]
     for p in spinners:
         p.start()
     try:
