@@ -112,59 +112,78 @@ def _stop_at(sig: int, moment: float, folder: Path) -> None:
     assert not out.exists() and not [p for p in folder.iterdir() if p.name.startswith(".")], where
 
 
-def stopped_while_the_voice_is_made(command: list[str], session: list[str], sig: int, tmp_path: Path, env: dict):
-    """Run `command` with `session`'s flags twice, each time from a voice cache holding only the
-    tone's parts, and send `sig` once the voice has made its first phrase (more under way):
-    each run's (seconds it took to end, exit code, standard error)."""
-    tones = tmp_path / "tones-cache"  # the tone's noise loops, so that any new clip is the voice's
-    made = run_cli(
-        "render", "--no-narration", *session, "-o", str(tmp_path / "tones.wav"), env={"XDG_CACHE_HOME": str(tones)}
-    )
-    assert made.returncode == 0, made.stderr
-    (tmp_path / "tones.wav").unlink()
-    rng = random.Random(sig)
-    for i in range(2):
-        cache = shutil.copytree(tones, tmp_path / f"cache{i}")
-        clips = cache / "companion" / "clips"
-        parts = len(list(clips.rglob("*.npy")))
-        child = start_cli(*command, *session, env={**env, "XDG_CACHE_HOME": str(cache)}, own_session=True)
-        deadline = time.monotonic() + 60
-        while len(list(clips.rglob("*.npy"))) <= parts and child.poll() is None:
-            assert time.monotonic() < deadline, "the voice made no phrase in a minute"
-            time.sleep(0.01)
-        with busy_machine():  # from here on: the phrases under way are made on a busy machine
-            time.sleep(rng.uniform(0, 1.0))  # phrases under way on both cores
-            sent = time.monotonic()
-            child.send_signal(sig)
-            _, err = child.communicate(timeout=60)
-            took = time.monotonic() - sent
-        left = [p for p in clips.rglob("*") if p.is_file()]
-        assert all(p.suffix == ".npy" for p in left), left  # no clip left half-written
-        yield took, child.returncode, err
+@pytest.fixture(scope="module")
+def tones(tmp_path_factory):
+    """A cache folder holding only a session's tone and bed (its noise loops), made once per
+    session's flags for the tests here: copied, any new clip in it is then the voice's."""
+    made: dict[tuple[str, ...], Path] = {}
+
+    def cache_for(session: list[str]) -> Path:
+        if tuple(session) not in made:
+            folder = tmp_path_factory.mktemp("tones")
+            out = folder / "tones.flac"
+            env = {"XDG_CACHE_HOME": str(folder / "cache")}
+            done = run_cli("render", "--no-narration", *session, "-o", str(out), env=env)
+            assert done.returncode == 0, done.stderr
+            made[tuple(session)] = folder / "cache"
+        return made[tuple(session)]
+
+    return cache_for
 
 
-@pytest.mark.slow("makes the voice from cold 4 times on a machine kept busy, each stopped part-way")
+def stopped_while_the_voice_is_made(
+    command: list[str], session: list[str], sig: int, tmp_path: Path, env: dict, tones: Path
+) -> tuple[float, int, str, str]:
+    """Run `command` with `session`'s flags from a voice cache holding only the tone's parts,
+    and send `sig` at a random moment once the voice has made its first phrase (more under
+    way): (seconds it took to end, exit code, standard error, when it was stopped). Once a run: each start loads
+    the voice from cold, and a new moment each run covers more of them than two fixed ones."""
+    cache = shutil.copytree(tones, tmp_path / "cache")
+    clips = cache / "companion" / "clips"
+    parts = len(list(clips.rglob("*.npy")))
+    child = start_cli(*command, *session, env={**env, "XDG_CACHE_HOME": str(cache)}, own_session=True)
+    deadline = time.monotonic() + 60
+    while len(list(clips.rglob("*.npy"))) <= parts and child.poll() is None:
+        assert time.monotonic() < deadline, "the voice made no phrase in a minute"
+        time.sleep(0.01)
+    moment = random.SystemRandom().uniform(0, 1.0)  # phrases under way on both cores
+    with busy_machine():  # from here on: the phrases under way are made on a busy machine
+        time.sleep(moment)
+        sent = time.monotonic()
+        child.send_signal(sig)
+        _, err = child.communicate(timeout=60)
+        took = time.monotonic() - sent
+    left = [p for p in clips.rglob("*") if p.is_file()]
+    assert all(p.suffix == ".npy" for p in left), left  # no clip left half-written
+    return took, child.returncode, err, f"stopped {moment:.2f} s after the first phrase"
+
+
+@pytest.mark.slow("makes the voice from cold twice on a machine kept busy, each stopped part-way")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
-def test_a_signal_while_the_voice_is_made_ends_within_two_seconds(sig, tmp_path):
+def test_a_signal_while_the_voice_is_made_ends_within_two_seconds(sig, tmp_path, tones):
     """A phrase can take seconds to synthesise on a busy machine: a signal must not wait for it,
     nor for the phrases after it."""
     out = tmp_path / "s.wav"
     session = ["--energy", "low", "--minutes", "3", "--seed", "1"]
-    for took, code, err in stopped_while_the_voice_is_made(["render", "-o", str(out)], session, sig, tmp_path, {}):
-        assert took < 2.0, f"took {took:.1f} s"
-        assert code == 130, err
-        assert "Traceback" not in err and err.strip().splitlines() == [err.strip()] and err.startswith("Error: ")
-        assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    render = ["render", "-o", str(out)]
+    took, code, err, when = stopped_while_the_voice_is_made(render, session, sig, tmp_path, {}, tones(session))
+    assert took < 2.0, f"took {took:.1f} s, {when}"
+    assert code == 130, (when, err)
+    assert "Traceback" not in err and err.strip().splitlines() == [err.strip()] and err.startswith("Error: "), when
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")], when
 
 
-@pytest.mark.slow("plays twice from a cold voice on a machine kept busy, each stopped part-way")
-def test_a_session_stopped_while_its_voice_is_made_ends_after_its_fade(tmp_path, null_audio_home):
+@pytest.mark.slow("plays from a cold voice on a machine kept busy, stopped part-way")
+def test_a_session_stopped_while_its_voice_is_made_ends_after_its_fade(tmp_path, null_audio_home, tones):
     """`play` speaks once its voice is ready and plays the tone meanwhile: stopped then, the
     closing fade plays out and the command ends, without waiting for phrases nobody will hear
     (it once waited half a minute)."""
     session = ["--energy", "high", "--minutes", "5", "--seed", "1"]
     env = {"HOME": str(null_audio_home)}
-    for took, code, err in stopped_while_the_voice_is_made(["play", "--quiet"], session, signal.SIGTERM, tmp_path, env):
-        assert took < STOP_FADE_S + 2.0, f"took {took:.1f} s"
-        assert code == 130, err
-        assert "Traceback" not in err and err.startswith("Stopped gently after"), err
+    play = ["play", "--quiet"]
+    took, code, err, when = stopped_while_the_voice_is_made(
+        play, session, signal.SIGTERM, tmp_path, env, tones(session)
+    )
+    assert took < STOP_FADE_S + 2.0, f"took {took:.1f} s, {when}"
+    assert code == 130, (when, err)
+    assert "Traceback" not in err and err.startswith("Stopped gently after"), (when, err)
