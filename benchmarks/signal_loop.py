@@ -146,6 +146,9 @@ def main() -> int:
             cwd=ROOT,
             capture_output=True,
             text=True,
+            # a loop stopped by a signal stops its pytest as Ctrl-C would: the commands it
+            # started (each in a session of its own) are ended by its own clean-up
+            preexec_fn=lambda: end_with_parent(me, signal.SIGINT),
         )
     finally:
         stop.set()
