@@ -136,8 +136,9 @@ def stopped_while_the_voice_is_made(
 ) -> tuple[float, int, str, str]:
     """Run `command` with `session`'s flags from a voice cache holding only the tone's parts,
     and send `sig` at a random moment once the voice has made its first phrase (more under
-    way): (seconds it took to end, exit code, standard error, when it was stopped). Once a run: each start loads
-    the voice from cold, and a new moment each run covers more of them than two fixed ones."""
+    way): (seconds it took to end, exit code, standard error, when it was stopped). Once a
+    run: each start loads the voice from cold, and a new moment each run covers more of them
+    than two fixed ones."""
     cache = shutil.copytree(tones, tmp_path / "cache")
     clips = cache / "companion" / "clips"
     parts = len(list(clips.rglob("*.npy")))
