@@ -268,6 +268,11 @@ def __getattr__(name: str) -> object:
     else:
         raise AttributeError(f"module 'companion' has no attribute '{name}'")
     globals()[name] = value
+    # A front end loads its library modules by name, one after another: a signal that came
+    # while one loaded is answered here, not after the last of them (numpy, the voice, the
+    # renderer: the start's longest wait). The handler only sets a flag, so no import is cut
+    # part-way; check() raises only where a signal came and the program asked for the flag.
+    importlib.import_module("companion.interrupts").check()
     return value
 
 

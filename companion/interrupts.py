@@ -67,6 +67,15 @@ def let_go() -> None:
             signal.signal(sig, signal.SIG_IGN)
 
 
+def again() -> None:
+    """Note again an interrupt that check() raised where nothing could answer it yet (the
+    command line's own modules loading, before its answer is in place): the next check()
+    raises it once more."""
+    global _raised
+    _raised = False
+    _cancelled.set()
+
+
 def cancelled() -> bool:
     """A signal has come that no check() has raised yet."""
     return _cancelled.is_set()

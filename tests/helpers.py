@@ -80,15 +80,18 @@ def run_cli(
     )
 
 
-def start_cli(*args: str, env: dict | None = None) -> subprocess.Popen:
+def start_cli(*args: str, env: dict | None = None, own_session: bool = False) -> subprocess.Popen:
     """Start the real command in a child process (its output in text pipes), to be signalled
-    or waited for; its pipes are closed after the test."""
+    or waited for; its pipes are closed after the test. `own_session`: as typed in a terminal
+    of its own, which a desktop's scheduler shares the cores with as one (autogroup), apart
+    from the programs of other sessions."""
     child = subprocess.Popen(
         [sys.executable, "-m", "companion", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        start_new_session=own_session,
     )
     _SPAWNED.append(child)
     return child

@@ -26,7 +26,15 @@ def main(argv: list[str] | None = None) -> None:
     # never does: one thread saves 0.13 s of CPU (a fifth) of every command and of each of a
     # pack's workers, which inherit it. Set before numpy loads; a user's own choice stands.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from companion.cli.main import main as run
+    try:
+        from companion.cli.main import main as run
+    except KeyboardInterrupt:
+        # a signal while its modules loaded, raised between two of them (companion.__getattr__)
+        # before the answer to it had loaded: load the rest, now that the flag is clear, and
+        # let run() answer it at its first step
+        from companion.cli.main import main as run
+
+        interrupts.again()
 
     try:
         run(argv)

@@ -112,8 +112,11 @@ def test_interrupt_during_cold_synthesis_ends_promptly(out_dir, tmp_path):
 # Interrupts at random moments of a write: an exception raised by a signal handler inside the
 # writer queue's locks used to leave both threads waiting for ever (a CI run hung this way).
 # Before the fix this hung or broke a lock well within 1500 rounds; it runs in a child so a hang fails fast.
+# A hang is a round that does not end: 20 s for one (a few milliseconds of work) ends the child
+# with every thread's stack. A time for all 1500 measured a busy machine instead: 60 s, which
+# the signal loop under load once used up with the rounds still going (30 s when less loaded).
 INTERRUPT_STORM = """
-import itertools, random, signal, sys, tempfile
+import faulthandler, itertools, random, signal, sys, tempfile
 from pathlib import Path
 import numpy as np
 from companion import interrupts
@@ -124,6 +127,7 @@ folder = Path(tempfile.mkdtemp())
 block = np.zeros(4096, np.int16)
 random.seed(1)
 for _ in range(int(sys.argv[1])):
+    faulthandler.dump_traceback_later(20, exit=True)  # a round that hangs: its stacks, then the end
     try:
         signal.setitimer(signal.ITIMER_REAL, random.uniform(0.001, 0.01))
         FileSink(folder / "s.wav", 44100).write_all(itertools.repeat(block))
@@ -131,11 +135,13 @@ for _ in range(int(sys.argv[1])):
         pass
     signal.setitimer(signal.ITIMER_REAL, 0)
     assert not list(folder.iterdir()), list(folder.iterdir())
+faulthandler.cancel_dump_traceback_later()
 print("ok")
 """
 
 
 @pytest.mark.slow("starts renders and interrupts each at a random moment")
 def test_interrupts_at_random_moments_never_hang_a_write():
-    result = subprocess.run([sys.executable, "-c", INTERRUPT_STORM, "1500"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
+    storm = [sys.executable, "-c", INTERRUPT_STORM, "1500"]
+    result = subprocess.run(storm, capture_output=True, text=True, timeout=600)  # a hang ends it in 20 s
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-6000:]

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from companion import interrupts
 from companion.cache import ClipCache
 from companion.dsp.shapes import raised_cosine
 from companion.sound.layers.noise import cached_noise_loop
@@ -140,6 +141,9 @@ class Accompaniment:
         self.segments = Segments(sr, seed, self._length)
         if not self.has_bed:
             return
+        # a tenth of a second of work before the first quantum: a signal is answered between
+        # its steps, not after them all
+        interrupts.check()
         own = own_noise(ambience, sr, seed, channels, cache)
         mix = (
             (bed_gain, 0.0)
@@ -147,6 +151,7 @@ class Accompaniment:
             else (bed_gain / np.sqrt(1 + OTHER_EAR**2), bed_gain * OTHER_EAR / np.sqrt(1 + OTHER_EAR**2))
         )
         for c in range(channels):
+            interrupts.check()
             for which, into in ((0, self._loops), (1, self._bands)):
                 x = np.multiply(own[c][which], np.float32(mix[0]))
                 if mix[1]:
