@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from companion.cache import ClipCache
 from companion.errors import BadInput, CompanionError, VoiceError
+from companion.options import check_argument
 from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE
 from companion.process import end_with_parent
 from companion.voice.piper_voice import PiperNarrator, VoiceSpec, resolve_voice
@@ -41,6 +42,7 @@ def voice_ready(cache: ClipCache | None = None) -> bool:
     a name) needs no voice process."""
     from companion.session import builtin_phrases
 
+    check_argument("cache", cache, cache is None or isinstance(cache, ClipCache), "a ClipCache or None")
     narrator = PiperNarrator(resolve_voice(None), SAMPLE_RATE, cache or ClipCache())
     return narrator.ready(builtin_phrases(), SPEAKING_PACE)
 

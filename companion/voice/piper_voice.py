@@ -21,7 +21,7 @@ from companion import interrupts
 from companion.atomic import write_failed, written_atomically
 from companion.cache import ClipCache, clip_key
 from companion.errors import BadInput, VoiceError
-from companion.options import user_path
+from companion.options import check_argument, user_path
 from companion.paths import data_dir, private_folder
 from companion.process import environment
 from companion.textfiles import read_limited
@@ -231,6 +231,8 @@ _apart: Apart | None = None  # set by synthesise_apart
 def synthesise_apart(apart: Apart | None) -> None:
     """Have every Piper voice in this process make its phrases in `apart` (None: here again)."""
     global _apart
+    ok = apart is None or all(callable(getattr(apart, m, None)) for m in ("lengths", "stop"))
+    check_argument("apart", apart, ok, "a VoiceProcess or None")
     _apart = apart
 
 
