@@ -89,7 +89,7 @@ def test_a_renderer_is_freed_once_dropped_and_a_later_plan_shares_its_bed():
     later = renderer.for_plan(session.plan)
     assert later.accompaniment is renderer.accompaniment
     assert np.array_equal(later.quantum(1), renderer.quantum(1))
-    gone = [weakref.ref(renderer), weakref.ref(later), weakref.ref(renderer.accompaniment)]
+    gone: list[weakref.ref[object]] = [weakref.ref(renderer), weakref.ref(later), weakref.ref(renderer.accompaniment)]
     gc.collect()
     gc.disable()
     try:
