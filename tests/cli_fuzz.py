@@ -594,7 +594,7 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
 
     monkeypatch.setattr(session, "PiperNarrator", FakePiper)
     monkeypatch.setattr(server, "prepare_voice_in_background", _NoProcess)
-    monkeypatch.setattr(voicing, "voice_ready", lambda: True)  # the fake voice needs no process
+    monkeypatch.setattr(voicing, "voice_ready", lambda stopping=None: True)  # the fake voice needs no process
     if not sound_output:  # the fast layer: matplotlib's first font scan (a fresh machine's) starts a process
         import companion.pack.make as pack_make
         from companion.paths import builtin

@@ -328,6 +328,7 @@ def _serve(
         while not server.should_exit:
             threading.Event().wait(0.05)
         state.jobs.ask_to_stop()
+        state.voicing.winding_down()
         preparing.terminate()  # a half-made phrase is never kept: the cache writes whole files
 
     threading.Thread(target=when_ready, daemon=True).start()

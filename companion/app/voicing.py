@@ -23,6 +23,7 @@ class Voicing:
         self.process = VoiceProcess() if apart else None
         self._all_made = False  # every built-in phrase found made: nothing to warm again
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # the check ends early: the app stops at once
 
     def start(self) -> None:
         """The app serves: its voices are made in the process from now on, which starts now
@@ -40,8 +41,8 @@ class Voicing:
 
         def check() -> None:
             try:
-                self._all_made = voice_ready()
-                if not self._all_made:
+                self._all_made = voice_ready(stopping=self._closing.is_set)
+                if not self._all_made and not self._closing.is_set():
                     process.warm()
             except Exception:  # a voice or cache that cannot be used: the session says why, later
                 pass
@@ -50,7 +51,12 @@ class Voicing:
 
         threading.Thread(target=check, name="companion-voice-ready", daemon=True).start()
 
+    def winding_down(self) -> None:
+        """The app is stopping: a check under way ends at its next phrase."""
+        self._closing.set()
+
     def close(self) -> None:
+        self._closing.set()
         if self.process is not None:
             synthesise_apart(None)
             self.process.close()

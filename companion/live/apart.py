@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from companion.cache import ClipCache
 from companion.errors import BadInput, CompanionError, VoiceError
-from companion.options import check_argument
+from companion.options import check_argument, check_callable
 from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE
 from companion.process import end_with_parent
 from companion.voice.piper_voice import PiperNarrator, VoiceSpec, resolve_voice
@@ -37,14 +37,19 @@ T = TypeVar("T")
 Lengths = dict[str, tuple[str, int]]
 
 
-def voice_ready(cache: ClipCache | None = None) -> bool:
+def voice_ready(cache: ClipCache | None = None, stopping: Callable[[], bool] | None = None) -> bool:
     """Every built-in phrase of the bundled voice is made already: a session in it (said without
-    a name) needs no voice process."""
+    a name) needs no voice process. A quarter of a second on a warm cache: `stopping()`, asked
+    between phrases, ends it early (False: not known) when the program is closing."""
     from companion.session import builtin_phrases
 
     check_argument("cache", cache, cache is None or isinstance(cache, ClipCache), "a ClipCache or None")
+    check_callable("stopping", stopping)
     narrator = PiperNarrator(resolve_voice(None), SAMPLE_RATE, cache or ClipCache())
-    return narrator.ready(builtin_phrases(), SPEAKING_PACE)
+    for phrase in builtin_phrases():
+        if (stopping is not None and stopping()) or not narrator.ready([phrase], SPEAKING_PACE):
+            return False
+    return True
 
 
 class VoiceProcess:
