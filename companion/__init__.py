@@ -37,6 +37,9 @@ _EXPORTS = {
     "play": "companion.live.player",
     "PlayResult": "companion.live.player",
     "blocks_in_order": "companion.live.ahead",
+    "VoiceProcess": "companion.live.apart",
+    "voice_ready": "companion.live.apart",
+    "synthesise_apart": "companion.voice.piper_voice",
     "Caption": "companion.output.captions",
     "plan_captions": "companion.output.captions:captions",
     "cue_words": "companion.plan.cues",
@@ -194,6 +197,7 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         Ratings, SYMPTOMS, SessionRecord
     )
     from companion.live.ahead import blocks_in_order
+    from companion.live.apart import VoiceProcess, voice_ready
     from companion.live.player import PlayResult, play
     from companion.modes import CAREGIVER, MASSAGE, MODES, Mode, PART_NAMES
     from companion.options import (
@@ -248,7 +252,7 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         Phrase as NumberedPhrase, split_by_energy as phrases_by_energy, unrecorded as unrecorded_phrases,
         walk_order as recording_order
     )
-    from companion.voice.piper_voice import add_voice, added_voice_path, list_added_voices
+    from companion.voice.piper_voice import add_voice, added_voice_path, list_added_voices, synthesise_apart
     from companion.voice.recorded import (
         CONSENT as RECORDING_CONSENT, RecordedVoice, VOICE_NAME_CHARS, list_voices as recorded_voices,
         script_phrases
@@ -293,7 +297,8 @@ __all__ = [
     "PackResult", "PlayAgain", "PlayResult", "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE",
     "REPORT_DAYS", "Ratings", "RecordedVoice", "Rendered", "SAFETY_SCREEN", "SAMPLE_RATE", "SESSION_KINDS",
     "SPOKEN_NAME_CHARS", "STOP_RULE", "SYMPTOMS", "ScriptEntry", "ScriptError", "Session", "SessionOptions",
-    "SessionPlan", "SessionRecord", "Status", "TAKE_FORMATS", "TrackTags", "VOICE_NAME_CHARS", "add_voice",
+    "SessionPlan", "SessionRecord", "Status", "TAKE_FORMATS", "TrackTags", "VOICE_NAME_CHARS", "VoiceProcess",
+    "add_voice",
     "added_voice_path", "blocks_in_order", "builtin_folder", "builtin_script", "builtin_scripts", "cache_dir",
     "check_in", "check_options", "check_output_path", "check_spoken_name", "check_writable", "choose_tracks",
     "claim_warnings", "clock", "confirm_safety", "counted", "cue_words", "data_dir", "default_cover",
@@ -303,7 +308,7 @@ __all__ = [
     "pack_card", "personalise", "phrases_by_energy", "plan_captions", "plan_picture", "play", "play_again",
     "play_back", "plot_journal", "plot_plan", "prepare_voice", "private_folder", "record_take", "recorded_voices",
     "recording_order", "render", "resolve_script", "script_json", "script_phrases", "short_term_of_blocks",
-    "take_for", "text_problem", "track_tags", "unrecorded_phrases", "unrecorded_tracks", "write_report",
-    "written_atomically",
+    "synthesise_apart", "take_for", "text_problem", "track_tags", "unrecorded_phrases", "unrecorded_tracks",
+    "voice_ready", "write_report", "written_atomically",
 ]
 # fmt: on

@@ -214,6 +214,8 @@ class Calls:
             "make_plan": session_args,
             "make_session": session_args,
             "prepare_voice": {},
+            "voice_ready": {},
+            "synthesise_apart": {},  # None, the valid value these calls give, makes the voice here
             "render": {"session": self.session, "path": self.ws / "out" / "s.wav"},
             "track_tags": {"session": self.session},
             "play": {"session": self.session, "output": _QuickOutput()},

@@ -578,7 +578,7 @@ def run_in_process(args: list[str], timeout: float) -> Ran:
 def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
     """What a case in this process needs that a real process does not: the fake voice where the
     bundled one would speak, `app` stopped as Ctrl-C stops it once it serves (without the
-    voice-preparing process it starts), `voice prepare` kept from lowering the tests' own
+    voice-preparing process it starts, nor its voice's own process), `voice prepare` kept from lowering the tests' own
     priority, and a session that plays stopped at once (q). With `sound_output`
     False (the fast layer: a session takes a second to play even on a null output) the
     machine has none, as on a server."""
@@ -587,12 +587,14 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
         monkeypatch.setenv("HOME", str(tmp_path_factory.getbasetemp() / "home-without-sound"))
 
     import companion.app.server as server
+    import companion.app.voicing as voicing
     import companion.cli.app as app_command
     import companion.cli.common as common
     import companion.session as session
 
     monkeypatch.setattr(session, "PiperNarrator", FakePiper)
     monkeypatch.setattr(server, "prepare_voice_in_background", _NoProcess)
+    monkeypatch.setattr(voicing, "voice_ready", lambda stopping=None: True)  # the fake voice needs no process
     if not sound_output:  # the fast layer: matplotlib's first font scan (a fresh machine's) starts a process
         import companion.pack.make as pack_make
         from companion.paths import builtin

@@ -208,6 +208,25 @@ def prepare_voice_in_background() -> subprocess.Popen[bytes]:
     return child
 
 
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+LARGE_BLOCK = 1 << 20
+
+
+def large_blocks_given_back() -> None:
+    """Each block of a megabyte or more (a session's quanta, its bed while it is made) in a
+    mapping of its own, given back to the system when freed. glibc raises that threshold as a
+    program frees large blocks, after which they come from the heap, and a server that stays
+    open keeps the high-water mark of every session it made (measured: 95 MB after a first
+    session from an empty cache, 68 MB with this). Elsewhere than glibc, nothing is done."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")  # by name: finding it otherwise runs other programs
+        libc.mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK)
+    except (OSError, AttributeError):
+        pass
+
+
 @contextmanager
 def _hanging_up_stops(server: Any) -> Iterator[None]:
     """SIGHUP (the terminal window closed: the desktop shortcut's window) stops the server as
@@ -265,6 +284,7 @@ def _serve(
 ) -> None:
     import uvicorn
 
+    large_blocks_given_back()
     sock = free_socket(port)
     port = sock.getsockname()[1]
     sockets = [sock]
@@ -272,7 +292,7 @@ def _serve(
         lan_ip = lan_ip or home_network_address()
         sockets.append(free_socket(port, lan_ip))
     pair_at = f"http://{lan_ip}:{port}/pair" if lan else None
-    owner, state = Owner(), AppState(journal_path, pair_at, draw_apart=True, disk_budget=disk_budget)
+    owner, state = Owner(), AppState(journal_path, pair_at, draw_apart=True, disk_budget=disk_budget, voice_apart=True)
     base = f"http://{HOST}:{port}"
     address = owner.start_address(base)
 
@@ -296,6 +316,7 @@ def _serve(
         if not server.started:
             return
         state.drawing.start()
+        state.voicing.start()  # the voice loaded before anyone presses Play (issue 30, part 4)
         say_where()
         opened = open_browser and can_open_browser() and webbrowser.open(address)
         by_name = f"http://{local_name()}:{port}/pair" if pair_at else None
@@ -307,6 +328,7 @@ def _serve(
         while not server.should_exit:
             threading.Event().wait(0.05)
         state.jobs.ask_to_stop()
+        state.voicing.winding_down()
         preparing.terminate()  # a half-made phrase is never kept: the cache writes whole files
 
     threading.Thread(target=when_ready, daemon=True).start()

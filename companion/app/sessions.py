@@ -194,6 +194,7 @@ async def _play_again(request: Request, form: FormData) -> Response:
 async def today(request: Request) -> Response:
     state = state_of(request)
     if request.method == "GET":
+        state.voicing.ready_it()  # the voice loaded while the questions are read, before Play
         return _today_page(request)
     form = await request.form()
     if form.get("action") == "again":
@@ -226,6 +227,7 @@ async def listen(request: Request) -> Response:
     voices = [v.name for v in list_voices()]
     shown: dict[str, Any] = {"kinds": KINDS, "energies": ENERGIES, "lengths": LENGTHS, "voices": voices}
     if request.method == "GET":  # a voice and energy may be chosen already (after recording)
+        state_of(request).voicing.ready_it()
         picked = {k: request.query_params.get(k) for k in ("voice", "energy")}
         return page(request, "listen.html", picked=picked, **shown)
     form = await request.form()
@@ -272,6 +274,7 @@ async def caregiver(request: Request) -> Response:
         "part_choices": [(p, p.capitalize()) for p in parts],
     }
     if request.method == "GET":
+        state.voicing.ready_it()
         return page(request, "caregiver.html", confirmed=state.safety_confirmed, **shown)
     form = await request.form()
     if form.get("action") == "confirm":

@@ -52,6 +52,7 @@ from companion.app.drawing import Drawing
 from companion.app.jobs import Job, Jobs
 from companion.app.roles import ALL_PAGES, Choices, page_name, pages_for, role_of
 from companion.app.room import DISK_BUDGET, FREE_FLOOR, Budget, NoRoom, Slots, mark_owner, remove, size_of, sweep
+from companion.app.voicing import Voicing
 
 HERE = Path(__file__).resolve().parent
 # Every default, range and length a form shows is the library's (tests/fast/test_app_forms.py):
@@ -118,9 +119,11 @@ class AppState:
         draw_apart: bool = False,
         disk_budget: int = DISK_BUDGET,
         free_floor: int = FREE_FLOOR,
+        voice_apart: bool = False,
     ):
         self.jobs = Jobs()
         self.drawing = Drawing(apart=draw_apart)  # the app draws in a process of its own (see drawing.py)
+        self.voicing = Voicing(apart=voice_apart)  # and makes the voice in another (see voicing.py)
         self.lan_address = lan_address  # where a phone opens the app (--lan), else None
         self.pairing = Pairing() if lan_address else None
         self.devices = Devices(journal_path.parent if journal_path else None) if lan_address else None
@@ -202,6 +205,7 @@ class AppState:
         if self.live is not None:
             self.live.close()
         self.drawing.close()
+        self.voicing.close()  # a voice under way ends at once: nothing waits for it
         self.jobs.stop()
         shutil.rmtree(self.work, ignore_errors=True)
 

@@ -132,7 +132,7 @@ def _quanta(
                 if len(sofar.narration) > len(plan.narration) or plan is session.plan:
                     plan = sofar
             if renderer.plan is not plan:
-                renderer = SessionRenderer(plan, session.voice_clip(), session.cache, scale)
+                renderer = renderer.for_plan(plan)  # the bed made once
                 if placed is not None and plan.narration:
                     placed(plan)
             if settled < end:

@@ -8,7 +8,9 @@ same, sample for sample, for any block size.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 
@@ -110,17 +112,23 @@ class SessionRenderer:
         voice: Callable[[str], np.ndarray] | None,
         cache: ClipCache | None = None,
         scale: float = 1.0,
+        accompaniment: Accompaniment | None = None,
     ):
         p = plan.profile
         self.plan, self.sr, self.total, self.scale = plan, p.sample_rate, plan.total_samples, scale
         self.channels = p.channels
         self.centre_scale = scale / np.sqrt(p.channels)  # a centred sound, as loud in stereo as in mono
-        tone_gain, bed_gain = layer_gains(plan)
-        self.accompaniment = Accompaniment(
-            self.sr, p.ambience, p.seed, tone_gain * scale, bed_gain * scale, p.channels, QUANTUM + 8192, cache
-        )
+        self._voice_clip, self._cache = voice, cache
+        if accompaniment is None:
+            tone_gain, bed_gain = layer_gains(plan)
+            accompaniment = Accompaniment(
+                self.sr, p.ambience, p.seed, tone_gain * scale, bed_gain * scale, p.channels, QUANTUM + 8192, cache
+            )
+        self.accompaniment = accompaniment
         lines = [e.clips for e in plan.narration]
-        self.voice = NarrationLayer(lines, voice, self.sr, self.quiet_lufs)
+        # the layers call back into the renderer weakly: no reference cycle keeps its loops
+        # (tens of MB) alive after it is dropped, until a full garbage collection finds them
+        self.voice = NarrationLayer(lines, voice, self.sr, _weakly(self.quiet_lufs))
         self.breath = BreathEnvelope(plan.breaths)
         self.fade = SessionFade(self.total / self.sr, p.fade_in_s, p.fade_out_s, p.tail_silence_s)
         # a line that returns after a long quiet: the bed rises gently before it
@@ -136,19 +144,27 @@ class SessionRenderer:
         # (and however soft a returning line is made, and however far the bed rose before it)
         duck_db = UNDER_SPEECH_LUFS - accompaniment_lufs(plan)
         lead_db = [LEAD_IN_DB if e.start in returning else 0.0 for e in plan.narration]
+        narration = self.voice
         self.duck = Ducker(
             [(e.start / self.sr, e.end / self.sr) for e in plan.narration],
             duck_db,
             release_s=DUCK_RELEASE_S,
-            softer_db=lambda i: self.voice.softer_db(lines[i]) - lead_db[i],
+            softer_db=lambda i: narration.softer_db(lines[i]) - lead_db[i],
         )
-        self.chimes = ChimeLayer(plan.cues, self.sr, self.under_lufs)  # levelled against the above
+        self.chimes = ChimeLayer(plan.cues, self.sr, _weakly(self.under_lufs))  # levelled against the above
         self.ceiling = db_to_gain(MASTER_CEILING_DB) * scale
         # the limiter's reach: 20 ms, rounded so its context stays on the control grid
         self.h = -(-int(0.02 * self.sr) // (CONTROL // 2)) * (CONTROL // 2)
         ramp = np.arange(CONTROL, dtype=np.float32) / CONTROL
         self._ramps = np.tile(ramp, (QUANTUM + 4 * self.h) // CONTROL)
         self._local = threading.local()
+
+    def for_plan(self, plan: SessionPlan) -> SessionRenderer:
+        """This session's renderer for another plan of it with the same profile (more of its
+        lines placed): the same tone and bed, not made again (a stereo bed is about 40 MB)."""
+        if plan.profile != self.plan.profile:
+            raise ValueError("another profile needs a renderer of its own")
+        return SessionRenderer(plan, self._voice_clip, self._cache, self.scale, self.accompaniment)
 
     @property
     def quanta(self) -> int:
@@ -255,6 +271,23 @@ class SessionRenderer:
         if pcm16:  # already in 16-bit units and under the ceiling: round, no clipping needed
             return np.asarray(np.rint(out, out=np.empty(out.shape, np.int16), casting="unsafe"))
         return out.copy() if out.base is not None else out
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _weakly(method: Callable[P, R]) -> Callable[P, R]:
+    """A bound method called through a weak reference to its object."""
+    ref = weakref.WeakMethod(method)
+
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        bound = ref()
+        if bound is None:
+            raise ReferenceError("the renderer is gone")
+        return bound(*args, **kwargs)
+
+    return call
 
 
 def blocks(

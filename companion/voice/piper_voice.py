@@ -7,11 +7,13 @@ import json
 import os
 import threading
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
+from concurrent.futures import TimeoutError as NotYet
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -19,7 +21,7 @@ from companion import interrupts
 from companion.atomic import write_failed, written_atomically
 from companion.cache import ClipCache, clip_key
 from companion.errors import BadInput, VoiceError
-from companion.options import user_path
+from companion.options import check_argument, user_path
 from companion.paths import data_dir, private_folder
 from companion.process import environment
 from companion.textfiles import read_limited
@@ -206,6 +208,34 @@ def _run_options() -> Any:  # an onnxruntime.RunOptions (untyped)
         return onnxruntime.RunOptions()
 
 
+class Apart(Protocol):
+    """Where phrases are made apart from this process (live.apart.VoiceProcess)."""
+
+    def lengths(
+        self,
+        spec: VoiceSpec,
+        sample_rate: int,
+        root: Path,
+        fixups: tuple[FixUp, ...],
+        texts: Sequence[str],
+        length_scale: float,
+    ) -> Future[Any]: ...
+
+    def stop(self) -> None: ...
+
+
+APART_CHUNK = 4  # phrases asked for at a time: progress is heard, and a stop answered, between them
+_apart: Apart | None = None  # set by synthesise_apart
+
+
+def synthesise_apart(apart: Apart | None) -> None:
+    """Have every Piper voice in this process make its phrases in `apart` (None: here again)."""
+    global _apart
+    ok = apart is None or all(callable(getattr(apart, m, None)) for m in ("lengths", "stop"))
+    check_argument("apart", apart, ok, "a VoiceProcess or None")
+    _apart = apart
+
+
 class PiperNarrator:
     """Synthesises phrases with Piper, deterministically, and caches the ready clips."""
 
@@ -229,6 +259,8 @@ class PiperNarrator:
         self._known: dict[str, tuple[str, float]] = {}  # key -> (text, length_scale) handed out
         self._runs: set[Any] = set()  # the model's run options of each synthesis under way (stop() ends them)
         self._runs_lock = threading.Lock()
+        self._asked_apart = 0  # calls waiting on the voice's own process (stop() ends it)
+        self._stops = 0  # how many times stop() was called: a call under way sees it change
 
     def key(self, text: str, length_scale: float) -> str:
         return clip_key(
@@ -263,13 +295,27 @@ class PiperNarrator:
             inputs["sid"] = np.array([getattr(voice.config, "default_speaker_id", 0)], dtype=np.int64)
         return np.asarray(voice.session.run(None, inputs, run)[0], dtype=np.float32).ravel()
 
+    def warm_up(self) -> None:
+        """Load the model and the clip tools, and make one short phrase without keeping it: the
+        first phonemising and the model's first run are slow, and a first line should not wait."""
+        tools = threading.Thread(target=load_tools, name="companion-tools")
+        tools.start()  # imported beside the model's loading
+        voice = self._voice
+        tools.join()
+        ids = [voice.phonemes_to_ids(p) for p in voice.phonemize("Rest.") if p]
+        self._synthesise(ids, 1.0, _run_options())
+
     def stop(self) -> None:
         """End every synthesis under way at the model's next step (another thread may call
         this: a session stopped while its voice is made must not wait for phrases nobody will
         hear). The calls under way raise VoiceError; later calls synthesise as usual."""
         with self._runs_lock:
+            self._stops += 1
             for run in self._runs:
                 run.terminate = True
+            apart = _apart if self._asked_apart else None
+        if apart is not None:
+            apart.stop()
 
     def ready(self, texts: Sequence[str], length_scale: float) -> bool:
         return all(self.cache.has(self.key(t, length_scale)) for t in texts)
@@ -306,6 +352,9 @@ class PiperNarrator:
                 found[text] = (key, len(clip))
         if not missing:
             return found
+        apart = _apart
+        if apart is not None and self.cache.check_writable() is None:  # the other process reads the same files
+            return self._made_apart(apart, list(missing), length_scale, found, progress)
         run = _run_options()
         with self._runs_lock:
             self._runs.add(run)
@@ -322,6 +371,54 @@ class PiperNarrator:
             with self._runs_lock:
                 self._runs.discard(run)
         return found
+
+    def _made_apart(
+        self,
+        apart: Apart,
+        texts: list[str],
+        length_scale: float,
+        found: dict[str, tuple[str, int]],
+        progress: Progress | None,
+    ) -> dict[str, tuple[str, int]]:
+        """The missing phrases made in the voice's own process, a few at a time (in the order
+        asked: the first line first). Ctrl-C is answered within a tenth of a second."""
+        stops = self._stops
+        with self._runs_lock:
+            self._asked_apart += 1
+        try:
+            for k in range(0, len(texts), APART_CHUNK):
+                chunk = texts[k : k + APART_CHUNK]
+                made, synthesised = self._ask_apart(apart, chunk, length_scale, stops)
+                found.update(made)
+                self.synthesised += synthesised
+                if progress is not None:
+                    progress(k + len(chunk), len(texts))
+        finally:
+            with self._runs_lock:
+                self._asked_apart -= 1
+        return found
+
+    def _ask_apart(
+        self, apart: Apart, chunk: list[str], length_scale: float, stops: int
+    ) -> tuple[dict[str, tuple[str, int]], int]:
+        for attempt in range(2):  # another narrator's stop may end the process under this one: once more
+            future = apart.lengths(self.spec, self.sample_rate, self.cache.root, self.fixups, chunk, length_scale)
+            try:
+                while True:
+                    try:
+                        answer = future.result(timeout=0.1)
+                        break
+                    except NotYet:
+                        interrupts.check()
+            except (BrokenProcessPool, CancelledError):
+                if self._stops != stops or attempt:
+                    raise VoiceError("the voice was stopped before every phrase was made") from None
+                continue
+            if hasattr(answer, "raise_it"):  # a library error there: raised here, in its words
+                answer.raise_it()
+            made, synthesised = answer
+            return made, synthesised
+        raise AssertionError("unreachable")
 
     def _synthesise_missing(
         self,

@@ -4,7 +4,9 @@ phrases made so far settle it."""
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -76,3 +78,22 @@ def test_what_is_settled_never_moves_when_the_rest_of_the_voice_arrives():
         assert sofar.narration == whole.narration[: len(sofar.narration)]
         assert all(e.start >= until for e in whole.narration[len(sofar.narration) :])
     assert len(known) == len(dict.fromkeys(everything))
+
+
+def test_a_renderer_is_freed_once_dropped_and_a_later_plan_shares_its_bed():
+    """The stream makes a renderer for each plan with more lines placed: they share one tone
+    and bed (tens of MB, made once), and each is freed the moment it is dropped, with no
+    reference cycle left for a later full garbage collection (the app's memory stays flat)."""
+    session = make_session(SessionOptions(energy="low", minutes=4), narrator=FakeNarrator())
+    renderer = session.renderer()
+    later = renderer.for_plan(session.plan)
+    assert later.accompaniment is renderer.accompaniment
+    assert np.array_equal(later.quantum(1), renderer.quantum(1))
+    gone: list[weakref.ref[object]] = [weakref.ref(renderer), weakref.ref(later), weakref.ref(renderer.accompaniment)]
+    gc.collect()
+    gc.disable()
+    try:
+        del renderer, later
+        assert [ref() for ref in gone] == [None, None, None]
+    finally:
+        gc.enable()

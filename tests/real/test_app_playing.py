@@ -214,6 +214,22 @@ def test_the_sleep_timer_fades_out_over_its_time_then_pauses(app):
         assert "sleep timer" in driver.find_element("id", "sleep-left").text
 
 
+def _maps_onnxruntime(pid: int) -> bool:
+    return "libonnxruntime" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def _voice_process(server: int) -> int | None:
+    """The app's voice process (issue 30, part 4), once it has loaded ONNX Runtime: a child of
+    the server's, apart from `voice prepare` (a command of its own) and the drawing process."""
+    for task in Path(f"/proc/{server}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(OSError):
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+                if b"multiprocessing" in command and _maps_onnxruntime(int(child)):
+                    return int(child)
+    return None
+
+
 @pytest.mark.slow("a real server making a session's voice from nothing, and render making it again")
 def test_the_page_stream_from_an_empty_cache_is_the_rendered_session(null_audio_home, tmp_path):
     from companion.cache import ClipCache
@@ -221,6 +237,11 @@ def test_the_page_stream_from_an_empty_cache_is_the_rendered_session(null_audio_
 
     cold = tmp_path / "cold-cache"
     with running_app(cold, tmp_path / "data", null_audio_home) as app, chromium(PHONE) as driver:
+        # the voice is loaded before Play, in a process of its own: the server never holds it
+        deadline = time.monotonic() + 60
+        while _voice_process(app.proc.pid) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _voice_process(app.proc.pid) is not None
         job = _listen(driver, app)
         cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
         where = urlsplit(app.base)
@@ -230,6 +251,7 @@ def test_the_page_stream_from_an_empty_cache_is_the_rendered_session(null_audio_
             answer = conn.getresponse()
             assert answer.status == 200
             streamed, rate = sf.read(io.BytesIO(answer.read()), dtype="int16", always_2d=True)
+        assert not _maps_onnxruntime(app.proc.pid)
     session = make_session(_listened(), cache=ClipCache(cold / "companion" / "clips"))
     render(session, tmp_path / "rendered.wav")
     rendered, _ = sf.read(tmp_path / "rendered.wav", dtype="int16", always_2d=True)
