@@ -267,6 +267,11 @@ BASE: dict[tuple[str, ...], dict[str, list[str]]] = {
         "since": ["--since", "2000-01-01"],
         "until": ["--until", "2000-01-02"],
     },
+    ("people", "add"): {"name": ["Cy"]},
+    ("people", "default"): {"name": ["Bea"]},
+    ("people", "export"): {"name": ["Bea"], "output": ["-o", "{ws}/out/bea.zip"]},
+    ("people", "remove"): {"name": ["Bea"], "yes": ["--yes"]},
+    ("people", "rename"): {"name": ["Bea"], "new_name": ["Bee"]},
     ("pack",): {
         "out_dir": ["{ws}/pack"],
         "energies": ["--energies", "low"],

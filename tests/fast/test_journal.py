@@ -155,7 +155,7 @@ def test_show_export_and_forget_from_the_command_line(tmp_path):
     assert run_main("journal", "forget", "--id", str(first), "--yes").stdout.startswith("Removed 1 entry")
     assert len(json.loads(run_main("journal", "show", "--json").stdout)) == 2
     assert run_main("journal", "forget", "--all", "--yes").returncode == 0
-    assert run_main("journal", "show").stdout.strip() == "The journal is empty."
+    assert run_main("journal", "show").stdout.strip() == "Listener's journal is empty."
 
 
 @pytest.mark.parametrize(
@@ -259,7 +259,9 @@ def test_show_escapes_a_notes_control_characters_and_gives_each_entrys_id():
         second = j.add(Ratings(anxiety=3, note="line one\n2026-01-01 00:00  alone  9 9 9 9 9  fake\x1b]0;title\x07"))
     table = run_main("journal", "show").stdout
     lines = table.splitlines()
-    assert len(lines) == 3  # a header and two rows: no row faked by a line break
+    assert len(lines) == 4  # whose journal, a header and two rows: no row faked by a line break
+    assert lines[0] == "Listener's journal"
+    lines = lines[1:]
     assert "\x1b" not in table and "\x07" not in table
     assert "line one\\n2026-01-01" in table and "\\x1b]0;title\\x07" in table
     assert lines[1].split()[0] == str(second) and lines[2].split()[0] == str(first)
