@@ -130,6 +130,7 @@ _EXPORTS = {
     "check_person_name": "companion.people.store",
     "Preferences": "companion.people.choices",
     "MassagePlan": "companion.people.choices",
+    "PLAN_NAME_CHARS": "companion.people.choices",
     "preferences": "companion.people.choices",
     "set_preferences": "companion.people.choices",
     "massage_plans": "companion.people.choices",
@@ -236,7 +237,8 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         private_folder
     )
     from companion.people.choices import (
-        MassagePlan, Preferences, massage_plans, preferences, remove_massage_plan, save_massage_plan, set_preferences
+        PLAN_NAME_CHARS, MassagePlan, Preferences, massage_plans, preferences, remove_massage_plan, save_massage_plan,
+        set_preferences
     )
     from companion.people.store import NAME_CHARS as PERSON_NAME_CHARS, People, PeopleError, Person, check_person_name
     from companion.pictures.draw import plot_journal, plot_plan
@@ -303,7 +305,7 @@ __all__ = [
     "MAX_CHIME_EVERY", "MAX_EXHALE_RATIO", "MAX_MINUTES", "MIN_BREATH_RATE", "MIN_CHIME_EVERY", "MIN_EXHALE_RATIO",
     "MIN_MINUTES", "MIN_REGION_MINUTES", "MODES", "MOMENT_WORDS", "MOST_SCORE", "MassagePlan", "Mode", "NOTE_CHARS",
     "Narrator", "NoDevice", "Notice", "NumberedPhrase", "OWNER_ONLY_DIR", "OWNER_ONLY_FILE", "Output",
-    "OutputError", "PACING", "PACK_FORMATS", "PACK_NAME_CHARS", "PACK_PAGE_FOLDER", "PART_NAMES",
+    "OutputError", "PACING", "PACK_FORMATS", "PACK_NAME_CHARS", "PACK_PAGE_FOLDER", "PLAN_NAME_CHARS", "PART_NAMES",
     "PERSON_NAME_CHARS", "PackManifest", "PackOptions", "PackResult", "People", "PeopleError", "Person",
     "PlayAgain", "PlayResult", "Preferences", "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE",
     "REPORT_DAYS", "Ratings", "RecordedVoice", "Rendered", "SAFETY_SCREEN", "SAMPLE_RATE", "SESSION_KINDS",

@@ -18,8 +18,8 @@ from companion.cli.options import UserPath, plainly
 def person(made: bool = True) -> Person:
     """The person the command is for: --person, else the default one. `made` False for a
     command that only reads (a new install is then not written to)."""
-    root = click.get_current_context().find_root()
-    who = (root.obj or {}).get("person")
+    context = click.get_current_context(silent=True)  # none: called as a library would be
+    who = (context.find_root().obj or {}).get("person") if context is not None else None
     return People().get(who, made)
 
 
