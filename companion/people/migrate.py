@@ -21,8 +21,8 @@ MOVED = ("journal.sqlite3", "journal.sqlite3-wal", "journal.sqlite3-shm", "voice
 
 def move_older_files(root: Path, folder: Path, name: str) -> None:
     """Move what an older install kept in `root` into the first person's `folder`."""
-    private_folder(folder)
     try:
+        private_folder(folder)
         for item in MOVED:
             _move(root / item, folder / item)
     except OSError as exc:

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from companion.atomic import written_atomically
-from companion.errors import BadInput, CompanionError
+from companion.atomic import DISK_FULL, written_atomically
+from companion.errors import BadInput, CompanionError, OutputError
 from companion.options import check_text
 from companion.paths import data_dir, owner_only, private_folder
 from companion.people.migrate import MOVED, move_older_files
@@ -105,6 +105,11 @@ class People:
         a new install stays untouched (its one person, not yet made, has no files to read)."""
         if not made and self._unmade():
             return self._person({"id": UNMADE, "name": FIRST_NAME})
+        if not made and not self.index.exists():  # an older install, perhaps on a read-only disk
+            try:
+                self._ready()
+            except (PeopleError, OutputError):  # it cannot be moved: it is read where it is
+                return Person(UNMADE, FIRST_NAME, self.root)
         data = self._ready()
         return self._person(next(p for p in data["people"] if p["id"] == data["default"]))
 
@@ -251,17 +256,32 @@ class People:
         return dict(data)
 
     def _write(self, data: dict[str, Any]) -> None:
-        private_folder(self.root)
         data["version"] = INDEX_VERSION
-        with written_atomically(self.index, private=True) as tmp:
-            tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        try:
+            private_folder(self.root)
+            with written_atomically(self.index, private=True) as tmp:
+                tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        except (OSError, BadInput, OutputError) as exc:  # a read-only or full disk, a folder not the user's
+            raise self._cannot_write(exc) from None
+
+    def _cannot_write(self, exc: Exception) -> PeopleError:
+        if (isinstance(exc, OSError) and exc.errno in DISK_FULL) or isinstance(exc, OutputError):
+            return PeopleError(
+                f"the disk holding the list of people in '{self.root}' is full; free some space, then try again "
+                "(nothing was changed)"
+            )
+        why = exc.strerror if isinstance(exc, OSError) else str(exc)
+        return PeopleError(f"the list of people in '{self.root}' cannot be written ({why}); check that folder")
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """One process changes the index at a time (another window, the app)."""
-        private_folder(self.root)
-        lock = self.root / LOCK
-        with open(lock, "a", opener=owner_only) as handle:
+        try:
+            private_folder(self.root)
+            handle = open(self.root / LOCK, "a", opener=owner_only)
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
+        with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield

@@ -18,7 +18,7 @@ import pytest
 
 from companion.app.room import OWNER_FILE
 from tests.browser import PHONE, axe_violations, chromium, small_targets
-from tests.helpers import mounted_tmpfs, run_cli, start_cli
+from tests.helpers import default_person, mounted_tmpfs, run_cli, start_cli
 from tests.real.test_app import App, _cookie, _go, _wait
 
 MB = 1 << 20
@@ -183,4 +183,4 @@ def test_an_import_whose_every_take_fails_leaves_no_voice(tmp_path, shared_cache
         assert axe_violations(driver) == []
         driver.get(app.base + "/voices")
         assert "None yet." in driver.find_element("tag name", "main").text
-    assert not (app.data / "companion" / "voices" / "Mum").exists()
+    assert not (default_person(app.data) / "voices" / "Mum").exists()
