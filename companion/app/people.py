@@ -10,10 +10,12 @@ People page (this computer only, as the Devices page is)."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -84,8 +86,15 @@ async def export(request: Request) -> Response:
         raise NotYours("no such person")
     folder = Path(tempfile.mkdtemp(dir=state.work))
     path = folder / f"{file_safe(person.name)}.zip"
-    await off_the_loop(export_person, person, path)
-    return FileResponse(path, filename=path.name, media_type="application/zip")
+    try:
+        await off_the_loop(export_person, person, path)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    # health data: gone from the app's folder once sent
+    return FileResponse(
+        path, filename=path.name, media_type="application/zip", background=BackgroundTask(shutil.rmtree, folder)
+    )
 
 
 def _shown(request: Request, status: int = 200, **values: Any) -> Response:

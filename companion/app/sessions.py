@@ -344,6 +344,8 @@ async def session_rating(request: Request) -> Response:
             return JSONResponse({"error": words(exc)}, 400)
         return page(request, "session.html", 400, heard=heard, job=heard.job, error=words(exc))
     heard_s = number(form, "heard_s", 0, 24 * 3600)
+    if heard.journal is not None and not heard.journal.parent.is_dir():  # its person was removed meanwhile
+        raise NotHere("the person this session was for is no longer here")
     with Journal(heard.journal or person_of(request).journal_path) as journal:
         if heard.journal_id is None and heard.record is not None and not ratings.empty:
             heard.journal_id = journal.start_session(heard.record)

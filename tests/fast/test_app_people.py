@@ -190,3 +190,26 @@ def test_a_phone_limited_to_one_person_sees_that_person_alone(app):
     for path in PAGES[:-1]:
         gone = phone.get(path)
         assert gone.status_code == 404 and ada.id not in gone.text and "Ada" not in gone.text, path
+
+
+def test_a_session_rated_after_its_person_was_removed_brings_back_nothing_of_theirs(app):
+    from companion import SessionRecord
+    from companion.app.web import Heard
+
+    state, here, _ = app
+    bea = state.people.add("Bea")
+    job = state.jobs.new("session")
+    record = SessionRecord("settling", "low", "relax", 6.0)
+    state.heard[job.id] = Heard(job, state.work / f"{job.id}.wav", record=record, journal=bea.journal_path)
+    state.people.forget(bea.id)
+    rated = here.post(f"/session/{job.id}/rating", data={"moment": "after", "pain": "2"}, headers=OURS)
+    assert rated.status_code == 404 and not bea.folder.exists()
+    assert Journal(state.people.default().journal_path, read_only=True).entries() == []  # nor in anyone else's
+
+
+def test_an_export_leaves_nothing_in_the_apps_folder(app):
+    state, here, _ = app
+    ada = state.people.add("Ada")
+    fill(state, ada, ada.id)
+    assert here.get(f"/people/{ada.id}/export.zip").status_code == 200
+    assert not list(state.work.rglob("*.zip"))
