@@ -138,7 +138,8 @@ def test_a_damaged_journal_is_said_as_the_command_line_says_it(tmp_path, shared_
         )
         assert answer[0] == 503 and "is damaged" in answer[1]
         _go(driver, driver.find_element("link text", "Back to Journal"))
-    assert journal.read_bytes() == damaged  # nothing in the file was changed
+    moved = default_person(tmp_path / "data") / "journal.sqlite3"  # the first person's now, moved as it was
+    assert moved.read_bytes() == damaged and not journal.exists()  # nothing in the file was changed
 
 
 @pytest.mark.slow("a real server with no sound output, Chromium, and the massage track begun as an MP3")
