@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/plot_loudness.py
 	$(BIN)/python benchmarks/pack.py
 	$(BIN)/python benchmarks/app.py
+	$(BIN)/python benchmarks/people.py
 	$(BIN)/python benchmarks/pictures.py
 
 clean:

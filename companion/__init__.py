@@ -125,6 +125,21 @@ _EXPORTS = {
     "plot_plan": "companion.pictures.draw",
     "journal_chart": "companion.pictures.markup",
     "plan_picture": "companion.pictures.markup",
+    # People: many listeners, each kept apart (issue 33)
+    "People": "companion.people.store",
+    "Person": "companion.people.store",
+    "PeopleError": "companion.people.store",
+    "PERSON_NAME_CHARS": "companion.people.store:NAME_CHARS",
+    "check_person_name": "companion.people.store",
+    "Preferences": "companion.people.choices",
+    "MassagePlan": "companion.people.choices",
+    "PLAN_NAME_CHARS": "companion.people.choices",
+    "preferences": "companion.people.choices",
+    "set_preferences": "companion.people.choices",
+    "massage_plans": "companion.people.choices",
+    "save_massage_plan": "companion.people.choices",
+    "remove_massage_plan": "companion.people.choices",
+    "export_person": "companion.journal.record",
     # Voices: added Piper voices and recorded ones
     "add_voice": "companion.voice.piper_voice",
     "added_voice_path": "companion.voice.piper_voice",
@@ -191,6 +206,7 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     from companion.errors import BadInput, CompanionError, DoesNotFit, Interrupted, OutputError, ScriptError
     from companion.journal.again import PlayAgain, play_again
     from companion.journal.export import export_csv as export_journal
+    from companion.journal.record import export_person
     from companion.journal.report import CareTeamReport, REPORT_DAYS, gather as gather_report, write_report
     from companion.journal.store import (
         Journal, Entry as JournalEntry, MAX_NOTE as NOTE_CHARS, MOMENT_WORDS, QUESTIONS as RATING_QUESTIONS,
@@ -224,6 +240,11 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         OWNER_ONLY_DIR, OWNER_ONLY_FILE, builtin as builtin_folder, cache_dir, data_dir, owner_only,
         private_folder
     )
+    from companion.people.choices import (
+        PLAN_NAME_CHARS, MassagePlan, Preferences, massage_plans, preferences, remove_massage_plan, save_massage_plan,
+        set_preferences
+    )
+    from companion.people.store import NAME_CHARS as PERSON_NAME_CHARS, People, PeopleError, Person, check_person_name
     from companion.pictures.draw import plot_journal, plot_plan
     from companion.pictures.markup import journal_chart, plan_picture
     from companion.plan.catalogue import builtin_script, builtin_scripts, default_cover, resolve_script
@@ -291,23 +312,25 @@ __all__ = [
     "DeviceOutput", "DoesNotFit", "ENERGY_NAMES", "ENERGY_WORDS", "Energy", "GENTLE_FLOOR", "GUIDE_NOTE",
     "HONEST_NOTE", "Interrupted", "Journal", "JournalEntry", "LEAST_SCORE", "MASSAGE", "MAX_BREATH_RATE",
     "MAX_CHIME_EVERY", "MAX_EXHALE_RATIO", "MAX_MINUTES", "MIN_BREATH_RATE", "MIN_CHIME_EVERY", "MIN_EXHALE_RATIO",
-    "MIN_MINUTES", "MIN_REGION_MINUTES", "MODES", "MOMENT_WORDS", "MOST_SCORE", "Mode", "NOTE_CHARS", "Narrator",
-    "NoDevice", "Notice", "NumberedPhrase", "OWNER_ONLY_DIR", "OWNER_ONLY_FILE", "Output", "OutputError", "PACING",
-    "PACK_FORMATS", "PACK_NAME_CHARS", "PACK_PAGE_FOLDER", "PART_NAMES", "PackManifest", "PackOptions",
-    "PackResult", "PlayAgain", "PlayResult", "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE",
+    "MIN_MINUTES", "MIN_REGION_MINUTES", "MODES", "MOMENT_WORDS", "MOST_SCORE", "MassagePlan", "Mode", "NOTE_CHARS",
+    "Narrator", "NoDevice", "Notice", "NumberedPhrase", "OWNER_ONLY_DIR", "OWNER_ONLY_FILE", "Output",
+    "OutputError", "PACING", "PACK_FORMATS", "PACK_NAME_CHARS", "PACK_PAGE_FOLDER", "PLAN_NAME_CHARS", "PART_NAMES",
+    "PERSON_NAME_CHARS", "PackManifest", "PackOptions", "PackResult", "People", "PeopleError", "Person",
+    "PlayAgain", "PlayResult", "Preferences", "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE",
     "REPORT_DAYS", "Ratings", "RecordedVoice", "Rendered", "SAFETY_SCREEN", "SAMPLE_RATE", "SESSION_KINDS",
     "SPOKEN_NAME_CHARS", "STOP_RULE", "SYMPTOMS", "ScriptEntry", "ScriptError", "Session", "SessionOptions",
     "SessionPlan", "SessionRecord", "Status", "TAKE_FORMATS", "TrackTags", "VOICE_NAME_CHARS", "VoiceProcess",
     "add_voice",
     "added_voice_path", "blocks_in_order", "builtin_folder", "builtin_script", "builtin_scripts", "cache_dir",
-    "check_in", "check_options", "check_output_path", "check_spoken_name", "check_writable", "choose_tracks",
-    "claim_warnings", "clock", "confirm_safety", "counted", "cue_words", "data_dir", "default_cover",
-    "end_with_parent", "export_journal", "file_safe", "gather_report", "import_takes", "interrupts",
+    "check_in", "check_options", "check_output_path", "check_person_name", "check_spoken_name", "check_writable",
+    "choose_tracks", "claim_warnings", "clock", "confirm_safety", "counted", "cue_words", "data_dir", "default_cover",
+    "end_with_parent", "export_journal", "export_person", "file_safe", "gather_report", "import_takes", "interrupts",
     "journal_chart", "level_bar", "list_added_voices", "load_script", "make_pack", "make_plan", "make_session",
-    "no_output_reason", "numbered_files", "offered_minutes", "options_for_kind", "output_devices", "owner_only",
-    "pack_card", "personalise", "phrases_by_energy", "plan_captions", "plan_picture", "play", "play_again",
-    "play_back", "plot_journal", "plot_plan", "prepare_voice", "private_folder", "record_take", "recorded_voices",
-    "recording_order", "render", "resolve_script", "script_json", "script_phrases", "short_term_of_blocks",
+    "massage_plans", "no_output_reason", "numbered_files", "offered_minutes", "options_for_kind", "output_devices",
+    "owner_only", "pack_card", "personalise", "phrases_by_energy", "plan_captions", "plan_picture", "play",
+    "play_again", "play_back", "plot_journal", "plot_plan", "preferences", "prepare_voice", "private_folder",
+    "record_take", "recorded_voices", "recording_order", "remove_massage_plan", "render", "resolve_script",
+    "save_massage_plan", "script_json", "script_phrases", "set_preferences", "short_term_of_blocks",
     "synthesise_apart", "take_for", "text_problem", "track_tags", "unrecorded_phrases", "unrecorded_tracks",
     "voice_ready", "write_report", "written_atomically",
 ]

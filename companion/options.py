@@ -49,6 +49,7 @@ class SessionOptions:
     name: str | None = None  # fills {name} in scripts that use it
     safety_confirmed: bool = False  # caregiver: the safety notes have been read and confirmed
     mono: bool = False  # one channel, for a single speaker; else stereo (the bed wide, voice and tone centred)
+    voices_folder: Path | None = None  # whose recorded voices `voice` names (a Person's); None: the default person's
 
     def __post_init__(self) -> None:
         check_types(self)

@@ -373,9 +373,9 @@ def _narrator_for(
     """The voice the options name: a person's recorded voice by name, else a Piper voice.
     A recorded voice says a named line without the name when it has no take of it with
     the name; what it still lacks is listed now, before anything plays or renders."""
-    if opts.voice is not None and RecordedVoice.known(opts.voice):
+    if opts.voice is not None and RecordedVoice.known(opts.voice, opts.voices_folder):
         fill = PiperNarrator(resolve_voice(None), profile.sample_rate, cache) if opts.fill_with_tts else None
-        recorded = RecordedNarrator(RecordedVoice(opts.voice), profile.sample_rate, fill)
+        recorded = RecordedNarrator(RecordedVoice(opts.voice, opts.voices_folder), profile.sample_rate, fill)
         if opts.name is not None and fill is None:
             script = recorded.sayable(script, original, opts.name)
         recorded.check(script.phrases_for(profile.energy.value))

@@ -72,6 +72,9 @@ THROUGH_THE_FRONT_ENDS = frozenset(
         "play_back", "plot_journal", "plot_plan", "private_folder", "record_take", "recorded_voices",
         "recording_order", "resolve_script", "script_json", "script_phrases", "short_term_of_blocks", "take_for",
         "text_problem", "unrecorded_phrases", "unrecorded_tracks", "write_report", "written_atomically",
+        # a person's own (issue 33): the people commands and the app's picker and Massage page
+        "check_person_name", "export_person", "massage_plans", "preferences", "remove_massage_plan",
+        "save_massage_plan", "set_preferences",
     }
 )  # fmt: skip
 

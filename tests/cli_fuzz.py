@@ -267,6 +267,11 @@ BASE: dict[tuple[str, ...], dict[str, list[str]]] = {
         "since": ["--since", "2000-01-01"],
         "until": ["--until", "2000-01-02"],
     },
+    ("people", "add"): {"name": ["Cy"]},
+    ("people", "default"): {"name": ["Bea"]},
+    ("people", "export"): {"name": ["Bea"], "output": ["-o", "{ws}/out/bea.zip"]},
+    ("people", "remove"): {"name": ["Bea"], "yes": ["--yes"]},
+    ("people", "rename"): {"name": ["Bea"], "new_name": ["Bee"]},
     ("pack",): {
         "out_dir": ["{ws}/pack"],
         "energies": ["--energies", "low"],
@@ -472,39 +477,50 @@ def personal_data(folder: Path) -> dict:
 
 
 def _read_personal_data(folder: Path) -> dict:
+    """Each person's journal rows and voices' files, and the added Piper voices."""
     rows: dict = {}
-    journal = folder / "journal.sqlite3"
-    for flags in ("mode=ro", "immutable=1") if journal.exists() else ():  # immutable: on a full disk
-        db = sqlite3.connect(f"{journal.as_uri()}?{flags}", uri=True)
-        try:
-            rows = {t: db.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in ("ratings", "sessions")}
-            break
-        except sqlite3.OperationalError:
-            continue
-        finally:
-            db.close()
+    for journal in sorted(folder.glob("people/*/journal.sqlite3")):
+        rows[str(journal.relative_to(folder))] = _journal_rows(journal)
     voices = {}
-    for top in (folder / "voices", folder / "piper-voices"):
+    for top in (*sorted(folder.glob("people/*/voices")), folder / "piper-voices"):
         for p in sorted(top.rglob("*")) if top.is_dir() else []:
             if p.is_file():
                 voices[str(p.relative_to(folder))] = hashlib.sha256(p.read_bytes()).hexdigest()
     return {"journal": rows, "voices": voices}
 
 
+def _journal_rows(journal: Path) -> dict:
+    for flags in ("mode=ro", "immutable=1"):  # immutable: on a full disk
+        db = sqlite3.connect(f"{journal.as_uri()}?{flags}", uri=True)
+        try:
+            return {t: db.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in ("ratings", "sessions")}
+        except sqlite3.OperationalError:
+            continue
+        finally:
+            db.close()
+    return {}
+
+
 def make_data_template(folder: Path) -> Path:
-    """The person's data every case starts from: a journal with rows and a session, a recorded
-    voice 'mum' with two takes, and a Piper voice added by name."""
+    """The person's data every case starts from: the default person's journal with rows and a
+    session and their recorded voice 'mum' with two takes, a second person 'Bea' with a note of
+    her own, and a Piper voice added by name."""
     from companion.journal.store import Journal, Ratings, SessionRecord
+    from companion.people.store import People
     from companion.voice.recorded import RecordedVoice
 
     data = folder / "companion"
     data.mkdir(parents=True, mode=0o700)
-    with Journal(data / "journal.sqlite3") as j:
+    people = People(data)
+    first, bea = people.default(), people.add("Bea")
+    with Journal(bea.journal_path) as j:
+        j.add(Ratings(anxiety=6, note="Bea's own"))
+    with Journal(first.journal_path) as j:
         sid = j.start_session(SessionRecord("settling", "low", "relax", 6.0), Ratings(pain=5, anxiety=4))
         j.finish_session(sid, 6.0, "finished")
         j.add(Ratings(pain=3, note="after"), "after", sid)
         j.add(Ratings(wellbeing=2, note="a good day"))
-    mum = RecordedVoice("mum", root=data / "voices")
+    mum = RecordedVoice("mum", root=first.voices_folder)
     mum.create()
     import numpy as np
 

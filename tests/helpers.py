@@ -24,6 +24,14 @@ from companion.cache import ClipCache
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def default_person(data_home: Path) -> Path:
+    """The default person's folder in a user data folder (XDG_DATA_HOME): their journal and
+    recorded voices (issue 33), made as companion makes it when it is not there yet."""
+    from companion.people.store import People
+
+    return People(Path(data_home) / "companion").default().folder
+
+
 def warm_library_voice(cache: ClipCache) -> None:
     from companion import prepare_voice  # the slow import: only here
 

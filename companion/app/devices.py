@@ -109,6 +109,7 @@ class Device:
     paired_at: str
     last_used: str
     role: str | None = None  # who uses this device (see roles.py): asked on its first visit
+    person: str | None = None  # issue 33: the one person (an id) it is limited to; None: anyone here
 
 
 class Devices:
@@ -184,6 +185,17 @@ class Devices:
             if device is not None:
                 device.role = role
                 self._save()
+
+    def limit(self, device_id: str, person_id: str | None) -> bool:
+        """Limit a device to one person's pages and data (None: anyone's); False when unknown."""
+        with self._lock:
+            device = self._devices.get(device_id)
+            if device is None:
+                return False
+            device.person = person_id
+            self._save()
+            self._write_down(f"limited to {person_id}" if person_id else "limited to nobody in particular", device)
+        return True
 
     def knows(self, device_id: str) -> bool:
         return device_id in self._devices

@@ -18,18 +18,19 @@ from companion import export_journal as export_csv
 from companion import gather_report as gather
 from companion.app.jobs import off_the_loop
 from companion.app.web import AppState, NotHere, back_to, page, ratings_from, state_of, words
+from companion.app.whose import person_of
 
 SHOWN = 60  # the latest entries listed; the CSV export has them all
 
 
-def _entries(state: AppState) -> list[Entry]:
-    with Journal(state.journal_path, read_only=True) as journal:
+def _entries(request: Request) -> list[Entry]:
+    with Journal(person_of(request).journal_path, read_only=True) as journal:
         return journal.entries(limit=SHOWN)
 
 
 def _journal_page(request: Request, status: int = 200, **values: Any) -> Response:
     until = date.today()
-    entries = _entries(state_of(request))
+    entries = _entries(request)
     return page(
         request,
         "journal.html",
@@ -49,7 +50,7 @@ async def journal(request: Request) -> Response:
     form = await request.form()
     try:
         ratings = ratings_from(form)
-        with Journal(state_of(request).journal_path) as store:
+        with Journal(person_of(request).journal_path) as store:
             store.add(ratings)
     except BadInput as exc:  # the journal that cannot be used: the one error path's page (503)
         return _journal_page(request, 400, error=words(exc))
@@ -58,7 +59,7 @@ async def journal(request: Request) -> Response:
 
 def _entry(request: Request) -> Entry:
     entry_id = request.path_params["entry"]
-    with Journal(state_of(request).journal_path, read_only=True) as store:
+    with Journal(person_of(request).journal_path, read_only=True) as store:
         entry = store.entry(entry_id)
     if entry is None:
         raise NotHere("no such entry")
@@ -71,7 +72,7 @@ async def edit(request: Request) -> Response:
         return page(request, "edit.html", entry=entry)
     form = await request.form()
     try:
-        with Journal(state_of(request).journal_path) as store:
+        with Journal(person_of(request).journal_path) as store:
             store.edit(entry.id, ratings_from(form))
     except BadInput as exc:
         return page(request, "edit.html", 400, entry=entry, error=words(exc))
@@ -82,7 +83,7 @@ async def delete(request: Request) -> Response:
     entry = _entry(request)
     if request.method == "GET":
         return page(request, "delete.html", entry=entry)
-    with Journal(state_of(request).journal_path) as store:
+    with Journal(person_of(request).journal_path) as store:
         store.forget([entry.id])
     return back_to("/journal?kept=deleted")
 
@@ -93,7 +94,7 @@ def _plot(entries: list[Entry], path: Path) -> None:
     plot_journal(entries, path)
 
 
-def _export(journal_path: Path | None, path: Path) -> None:
+def _export(journal_path: Path, path: Path) -> None:
     with Journal(journal_path, read_only=True) as store:
         export_csv(store, path)
 
@@ -105,7 +106,7 @@ def _own_file(state: AppState, name: str) -> Path:
 
 async def chart(request: Request) -> Response:
     state = state_of(request)
-    entries = _entries(state)
+    entries = _entries(request)
     if not entries:
         raise NotHere("nothing to draw")
     path = _own_file(state, "chart.png")
@@ -116,7 +117,7 @@ async def chart(request: Request) -> Response:
 async def export(request: Request) -> Response:
     state = state_of(request)
     path = _own_file(state, "journal.csv")
-    await off_the_loop(_export, state.journal_path, path)
+    await off_the_loop(_export, person_of(request).journal_path, path)
     return _file_answer(path, "text/csv; charset=utf-8", "comfort-journal.csv")
 
 
@@ -124,12 +125,13 @@ async def report(request: Request) -> Response:
     state = state_of(request)
     try:
         since, until = (_day(request.query_params.get(n)) for n in ("since", "until"))
-        with Journal(state.journal_path, read_only=True) as store:
-            summary = gather(store, since, until)
+        someone = person_of(request)
+        with Journal(someone.journal_path, read_only=True) as store:
+            summary = gather(store, since, until, someone.name)
     except BadInput as exc:
         return _journal_page(request, 400, error=words(exc))
     if not summary.entries and not summary.sessions:
-        error = f"The journal has nothing from {summary.since:%d %b %Y} to {summary.until:%d %b %Y}."
+        error = f"{someone.name}'s journal has nothing from {summary.since:%d %b %Y} to {summary.until:%d %b %Y}."
         return _journal_page(request, 400, error=error)
     path = _own_file(state, "report.pdf")
     await state.drawing(write_report, summary, path)

@@ -24,6 +24,7 @@ from companion import (
     BadInput,
     CompanionError,
     DeviceOutput,
+    MassagePlan,
     OutputError,
     SessionOptions,
     SessionPlan,
@@ -32,8 +33,10 @@ from companion import (
     cue_words,
     make_plan,
     make_session,
+    massage_plans,
     plan_picture,
     play,
+    save_massage_plan,
 )
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
@@ -52,6 +55,7 @@ from companion.app.web import (
     who_asks,
     words,
 )
+from companion.app.whose import person_of
 
 ROWS = 8  # regions the editor offers
 AMBIENCE_WORDS = {"pink": "Soft", "brown": "Deep", "none": "Tone only"}  # the app's words for the library's
@@ -160,8 +164,11 @@ def _options(form: FormData) -> SessionOptions:
     )
 
 
-def _shown(state: AppState, **more: Any) -> dict[str, Any]:
+def _shown(state: AppState, request: Request, **more: Any) -> dict[str, Any]:
+    someone = person_of(request)
     return {
+        "someone": someone,  # issue 33: the client whose saved plans these are
+        "plans": [(plan, _plan_fields(plan)) for plan in massage_plans(someone)],
         "rows": range(ROWS),
         "lengths": LENGTHS,
         "longest": MAX_MINUTES,
@@ -174,15 +181,17 @@ def _shown(state: AppState, **more: Any) -> dict[str, Any]:
 async def massage(request: Request) -> Response:
     state = state_of(request)
     if request.method == "GET":
-        return page(request, "massage.html", **_shown(state))
+        return page(request, "massage.html", form=_chosen_plan(request), **_shown(state, request))
     form = await request.form()
     action = form.get("action")
+    if action == "save":
+        return _save_plan(request, form)
     try:
         options, note = fitted(_options(form))
         if action == "play" and state.live is not None and not state.live.finished.is_set():
             raise BadInput("a track is already playing on this computer; stop it first")
     except BadInput as exc:
-        return page(request, "massage.html", 400, error=words(exc), form=form, **_shown(state))
+        return page(request, "massage.html", 400, error=words(exc), form=form, **_shown(state, request))
     try:
         if action == "download":
             return back_to(f"/file/{start_making(state, options, who_asks(request)).job.id}")
@@ -191,13 +200,44 @@ async def massage(request: Request) -> Response:
                 state.live = Live(options)
             except OutputError as exc:  # no sound output here: the same track as a file instead
                 said = f"{words(exc)} The track can be made as an MP3 instead, to play on a phone or any speaker."
-                return page(request, "massage.html", 503, error=said, offer_file=True, form=form, **_shown(state))
+                return page(
+                    request, "massage.html", 503, error=said, offer_file=True, form=form, **_shown(state, request)
+                )
             return back_to("/massage/live")
         job = state.jobs.new("plan")
         state.start(job, lambda job: _plan(options, job), who_asks(request), "picture", PICTURE_BYTES, _png(state, job))
     except NoRoom as exc:
-        return page(request, "massage.html", 503, error=words(exc), form=form, **_shown(state))
-    return page(request, "massage.html", form=form, picture=job.id, note=note, **_shown(state))
+        return page(request, "massage.html", 503, error=words(exc), form=form, **_shown(state, request))
+    return page(request, "massage.html", form=form, picture=job.id, note=note, **_shown(state, request))
+
+
+# -- issue 33: the client's saved plans ----------------------------------------------------
+def _plan_fields(plan: MassagePlan) -> dict[str, str]:
+    """A saved plan as the form's fields: played as it is, or put in the form to change."""
+    fields = {"minutes": f"{plan.minutes:g}"}
+    for i, (region, minutes) in enumerate(plan.regions[:ROWS]):
+        fields[f"region_{i}"], fields[f"minutes_{i}"] = region, f"{minutes:g}"
+    return fields
+
+
+def _chosen_plan(request: Request) -> dict[str, str] | None:
+    """The form filled with the saved plan the address names (?plan=...), to change it."""
+    name = request.query_params.get("plan")
+    found = [p for p in massage_plans(person_of(request)) if p.name == name] if name else []
+    return {**_plan_fields(found[0]), "plan_name": found[0].name} if found else None
+
+
+def _save_plan(request: Request, form: FormData) -> Response:
+    state, someone = state_of(request), person_of(request)
+    try:
+        options = _options(form)
+        regions = options.regions if isinstance(options.regions, tuple) else ()
+        minutes = options.minutes if options.minutes is not None else MASSAGE.minutes
+        plan = save_massage_plan(someone, MassagePlan(str(form.get("plan_name") or ""), minutes or 0, regions))
+    except BadInput as exc:
+        return page(request, "massage.html", 400, error=words(exc), form=form, **_shown(state, request))
+    said = f"Kept as {someone.name}'s plan: {plan.label}."
+    return page(request, "massage.html", form=form, saved=said, **_shown(state, request))
 
 
 def _plan(options: SessionOptions, job: Job) -> SessionPlan:

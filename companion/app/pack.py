@@ -43,15 +43,18 @@ from companion.app.web import (
     who_asks,
     words,
 )
+from companion.app.whose import person_of
 
 BYTES_PER_S = {"mp3": 24_000, "ogg": 20_000, "opus": 12_000, "flac": 110_000}  # stereo, above what each gives
 FORMAT_WORDS = {"mp3": "MP3 (any phone)", "ogg": "Ogg", "opus": "Opus (smallest)", "flac": "FLAC (lossless)"}
 
 
-def _shown(state: AppState, **more: Any) -> dict[str, Any]:
+def _shown(state: AppState, request: Request, **more: Any) -> dict[str, Any]:
     formats = [(f, FORMAT_WORDS[f]) for f in FORMATS]
     return {
-        "voices": [v.name for v in list_voices()],  # a loved one's recorded voices, as Listen offers them
+        "voices": [
+            v.name for v in list_voices(person_of(request).voices_folder)
+        ],  # a loved one's recorded voices, as Listen offers them
         "energies": ENERGIES,
         "formats": formats,
         "default_name": DEFAULT_NAME,
@@ -63,7 +66,7 @@ def _shown(state: AppState, **more: Any) -> dict[str, Any]:
 async def pack(request: Request) -> Response:
     state = state_of(request)
     if request.method == "GET":
-        return page(request, "pack.html", **_shown(state))
+        return page(request, "pack.html", **_shown(state, request))
     form = await request.form()
     try:
         energies = tuple(e for e in form.getlist("energy") if isinstance(e, str))
@@ -76,14 +79,15 @@ async def pack(request: Request) -> Response:
             format=chosen(form, "format", FORMATS) or PACK_DEFAULTS.format,
             massage=form.get("massage") == "yes",
             caregiver=form.get("caregiver") == "yes",
-            voice=chosen(form, "voice", tuple(v.name for v in list_voices())),
+            voice=chosen(form, "voice", tuple(v.name for v in list_voices(person_of(request).voices_folder))),
+            voices_folder=person_of(request).voices_folder,  # a recorded voice is the person's own
         )
         if opts.caregiver and not state.safety_confirmed:
             raise BadInput("read and confirm the safety notes on the Caregiver page first; nothing was made")
         # issue 30: a recorded voice's missing phrases are named before the pack is made
         missing = unrecorded_before_packing(opts) if form.get("anyway") != "yes" else None
     except BadInput as exc:
-        return page(request, "pack.html", 400, error=words(exc), **_shown(state))
+        return page(request, "pack.html", 400, error=words(exc), **_shown(state, request))
     if missing is not None:
         fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
         return page(request, "pack-unrecorded.html", missing=missing, fields=fields)
@@ -114,7 +118,7 @@ async def pack(request: Request) -> Response:
                 "Your earlier pack was still being made on this device; it has stopped, and this one takes its place."
             )
     except NoRoom as exc:
-        return page(request, "pack.html", 503, error=words(exc), **_shown(state))
+        return page(request, "pack.html", 503, error=words(exc), **_shown(state, request))
     state.made[job.id] = made
     return back_to(f"/file/{job.id}")
 

@@ -37,6 +37,7 @@ def _devices_shown(state: AppState, done: str | None = None, code: str | None = 
         "address": address,
         "qr": _qr(address) if address else None,
         "devices": state.devices.all() if state.devices else [],
+        "people": state.people.list(),  # issue 33: a device may be limited to one of them
         "code": code,
         "minutes": CODE_VALID_S // 60,
         "done": done,
@@ -55,6 +56,20 @@ async def remove_device(request: Request) -> Response:
     if state.devices is None or not state.devices.remove(request.path_params["device"]):
         raise LookupError("no such device")
     return back_to("/devices?done=removed")
+
+
+async def limit_device(request: Request) -> Response:
+    """Issue 33: a paired device limited to one person (it then sees their pages alone), or to
+    nobody in particular."""
+    state = state_of(request)
+    form = await request.form()
+    wanted = str(form.get("person") or "")
+    person = state.people.by_id(wanted) if wanted else None
+    if wanted and person is None:
+        raise LookupError("no such person")
+    if state.devices is None or not state.devices.limit(request.path_params["device"], person.id if person else None):
+        raise LookupError("no such device")
+    return back_to("/devices?done=limited")
 
 
 async def pair(request: Request) -> Response:

@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 
 from companion import PACK_PAGE_FOLDER as PACK_HERE
 from companion import BadInput, OutputError, data_dir, default_cover, interrupts, private_folder
-from companion.app import home, journal, massage, pack, pairing, sessions, voices
+from companion.app import home, journal, massage, pack, pairing, people, sessions, voices
 from companion.app.announce import Announcement, local_name
 from companion.app.faults import HANDLERS, Faults, quiet_form_parser
 from companion.app.guard import Door, Guard, Owner
@@ -128,9 +128,14 @@ def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None
         Route("/journal/report.pdf", journal.report, methods=GET),
         Route("/journal/{entry:count}/edit", read_or_sent(journal.edit), methods=BOTH),
         Route("/journal/{entry:count}/delete", read_or_sent(journal.delete), methods=BOTH),
+        Route("/person", sent(people.choose), methods=["POST"]),  # issue 33: the picker
+        Route("/people", read_or_sent(people.people_page), methods=BOTH),
+        Route("/people/{person}/remove", read_or_sent(people.remove_page), methods=BOTH),
+        Route("/people/{person}/export.zip", people.export, methods=GET),
         Route("/devices", pairing.devices, methods=GET),
         Route("/devices/code", sent(pairing.new_code), methods=["POST"]),
         Route("/devices/{device}/remove", sent(pairing.remove_device), methods=["POST"]),
+        Route("/devices/{device}/person", sent(pairing.limit_device), methods=["POST"]),  # issue 33
         Route("/pair", read_or_sent(pairing.pair), methods=BOTH),
         Mount("/static", SharedStatic(), name="static"),
     ]
@@ -292,7 +297,8 @@ def _serve(
         lan_ip = lan_ip or home_network_address()
         sockets.append(free_socket(port, lan_ip))
     pair_at = f"http://{lan_ip}:{port}/pair" if lan else None
-    owner, state = Owner(), AppState(journal_path, pair_at, draw_apart=True, disk_budget=disk_budget, voice_apart=True)
+    folder = journal_path.parent if journal_path else None  # the data folder the journal was in
+    owner, state = Owner(), AppState(folder, pair_at, draw_apart=True, disk_budget=disk_budget, voice_apart=True)
     base = f"http://{HOST}:{port}"
     address = owner.start_address(base)
 

@@ -64,6 +64,7 @@ from companion.app.web import (
     who_asks,
     words,
 )
+from companion.app.whose import person_of
 
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
 MP3_BYTES_PER_S = 24_000  # 192 kbit/s: above what the MP3s' quality setting gives (about 165)
@@ -88,6 +89,7 @@ def start_hearing(
     who: str,
     checkin: dict[str, Any] | None = None,
     before: Ratings | None = None,
+    journal: Path | None = None,
 ) -> Heard:
     """Make the session in a job and write its WAV as it plays; a check-in's session (its
     answers, `checkin`) starts its row in the journal at once, with the 'before' ratings.
@@ -100,15 +102,15 @@ def start_hearing(
         heard.size = wav_size(session)
         job.hold.expect(heard.size)  # its size to the byte, now that it is planned
         heard.record = session.record(**(checkin or {}))
-        if checkin is not None:
-            with Journal(state.journal_path) as journal:
-                heard.journal_id = journal.start_session(heard.record, before)
+        if checkin is not None and heard.journal is not None:
+            with Journal(heard.journal) as store:
+                heard.journal_id = store.start_session(heard.record, before)
         write_wav(session, heard.wav, job, placed=lambda plan: setattr(heard, "lines", caption_rows(plan)))
 
     notes = SAFETY_SCREEN if options.mode == CAREGIVER.name else None
     state.forget_old_sounds()
     job = state.jobs.new("session")
-    heard = Heard(job, state.work / f"{job.id}.wav", reason=reason, notes=notes)
+    heard = Heard(job, state.work / f"{job.id}.wav", reason=reason, notes=notes, journal=journal)
     expected = wav_bytes(options)
     if state.start(job, work, who, "session", expected, heard.wav):  # after `heard` exists: the work fills it in
         heard.reason = f"{heard.reason} {REPLACED_WORDS.format('session')}".strip()
@@ -153,17 +155,17 @@ def caption_rows(plan: SessionPlan) -> list[list[float | str]]:
 
 
 # -- Today ------------------------------------------------------------------------------
-def _again(state: AppState) -> PlayAgain:
-    """Today's "play again": the library's pick from the journal (the page only shows it)."""
+def _again(request: Request) -> PlayAgain:
+    """Today's "play again": the library's pick from the person's journal (the page only shows it)."""
     try:
-        with Journal(state.journal_path, read_only=True) as journal:
+        with Journal(person_of(request).journal_path, read_only=True) as journal:
             return play_again(journal)
     except CompanionError:  # a journal that cannot be read: the questions still choose (its page says why)
         return PlayAgain((), ())
 
 
 def _today_page(request: Request, status: int = 200, **values: Any) -> Response:
-    again = _again(state_of(request))
+    again = _again(request)
     goals = [(goal, said.capitalize()) for goal, said in GOALS.items()]  # the check-in's words
     return page(request, "today.html", status, goals=goals, lengths=LENGTHS, again=again, **values)
 
@@ -171,12 +173,13 @@ def _today_page(request: Request, status: int = 200, **values: Any) -> Response:
 async def _play_again(request: Request, form: FormData) -> Response:
     """One tap: the same session as before (its script, energy, length and voice), kept in the
     journal; a recorded voice's missing phrases are named first, as on Listen."""
-    state = state_of(request)
-    chosen_again = _again(state).find(str(form.get("again") or ""))
+    state, someone = state_of(request), person_of(request)
+    chosen_again = _again(request).find(str(form.get("again") or ""))
     if chosen_again is None:
         gone = "That session is no longer in the list; choose another, or answer the questions."
         return _today_page(request, 400, error=gone)
     options, note = fitted(chosen_again.options())
+    options.voices_folder = someone.voices_folder  # a recorded voice is the person's own
     missing = unrecorded_before_playing(options) if form.get("anyway") != "yes" else None
     if missing is not None:
         fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
@@ -185,7 +188,7 @@ async def _play_again(request: Request, form: FormData) -> Response:
     said = [f"Again: {chosen_again.title}, {options.minutes:g} minutes{in_voice}.", chosen_again.voice_note, note]
     reason = " ".join(s for s in said if s)
     try:
-        heard = start_hearing(state, options, reason, who_asks(request), checkin={})
+        heard = start_hearing(state, options, reason, who_asks(request), checkin={}, journal=someone.journal_path)
     except NoRoom as exc:
         return _today_page(request, 503, error=words(exc))
     return back_to(f"/session/{heard.job.id}")
@@ -216,7 +219,8 @@ async def today(request: Request) -> Response:
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
     reason = choice.reason + "." + (f" {note}" if note else "")
     try:
-        heard = start_hearing(state, options, reason, who_asks(request), checkin, before)
+        journal = person_of(request).journal_path
+        heard = start_hearing(state, options, reason, who_asks(request), checkin, before, journal)
     except NoRoom as exc:
         return _today_page(request, 503, error=words(exc))
     return back_to(f"/session/{heard.job.id}")
@@ -224,7 +228,8 @@ async def today(request: Request) -> Response:
 
 # -- Listen -----------------------------------------------------------------------------
 async def listen(request: Request) -> Response:
-    voices = [v.name for v in list_voices()]
+    someone = person_of(request)
+    voices = [v.name for v in list_voices(someone.voices_folder)]
     shown: dict[str, Any] = {"kinds": KINDS, "energies": ENERGIES, "lengths": LENGTHS, "voices": voices}
     if request.method == "GET":  # a voice and energy may be chosen already (after recording)
         state_of(request).voicing.ready_it()
@@ -242,6 +247,7 @@ async def listen(request: Request) -> Response:
             fill_with_tts=voice is not None,
             name=str(form.get("name") or "").strip() or None,
         )
+        options.voices_folder = someone.voices_folder  # a recorded voice is the person's own
         options, note = fitted(options)
     except BadInput as exc:
         return page(request, "listen.html", 400, error=words(exc), **shown)
@@ -261,7 +267,8 @@ def _play_or_make(request: Request, form: FormData, options: SessionOptions, rea
     state, who = state_of(request), who_asks(request)
     if form.get("action") == "download":
         return back_to(f"/file/{start_making(state, options, who).job.id}")
-    return back_to(f"/session/{start_hearing(state, options, reason, who).job.id}")
+    heard = start_hearing(state, options, reason, who, journal=person_of(request).journal_path)  # a row once rated
+    return back_to(f"/session/{heard.job.id}")
 
 
 # -- Caregiver --------------------------------------------------------------------------
@@ -330,7 +337,6 @@ async def progress(request: Request) -> Response:
 
 async def session_rating(request: Request) -> Response:
     """Before or after: the ratings (each skippable) and, after, how long it played."""
-    state = state_of(request)
     heard = _heard(request)
     form = await request.form()
     moment = chosen(form, "moment", ("before", "after")) or "after"
@@ -341,7 +347,9 @@ async def session_rating(request: Request) -> Response:
             return JSONResponse({"error": words(exc)}, 400)
         return page(request, "session.html", 400, heard=heard, job=heard.job, error=words(exc))
     heard_s = number(form, "heard_s", 0, 24 * 3600)
-    with Journal(state.journal_path) as journal:
+    if heard.journal is not None and not heard.journal.parent.is_dir():  # its person was removed meanwhile
+        raise NotHere("the person this session was for is no longer here")
+    with Journal(heard.journal or person_of(request).journal_path) as journal:
         if heard.journal_id is None and heard.record is not None and not ratings.empty:
             heard.journal_id = journal.start_session(heard.record)
         if heard.journal_id is not None:

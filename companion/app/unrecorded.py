@@ -23,11 +23,12 @@ from companion import unrecorded_phrases as unrecorded
 def unrecorded_before_playing(options: SessionOptions) -> dict[str, Any] | None:
     """What the page shows: the voice, the phrases it lacks for this session, and the
     recording walk's address for exactly those; None when nothing would be filled in."""
-    if options.voice is None or not RecordedVoice.known(options.voice):
+    if options.voice is None or not RecordedVoice.known(options.voice, options.voices_folder):
         return None
     profile, script = check_options(options)
     original = resolve_script(script.name, profile.energy)  # unnamed: numbered as the recordings are
-    lacking = unrecorded(RecordedVoice(options.voice), original, profile.energy.value, options.name)
+    voice = RecordedVoice(options.voice, options.voices_folder)
+    lacking = unrecorded(voice, original, profile.energy.value, options.name)
     if not lacking:
         return None
     walk = {
@@ -43,7 +44,7 @@ def unrecorded_before_playing(options: SessionOptions) -> dict[str, Any] | None:
 def unrecorded_before_packing(opts: PackOptions) -> dict[str, Any] | None:
     """The pack's tracks whose recorded voice lacks phrases, each with the recording walk for
     exactly those; None when nothing would be filled in."""
-    found = unrecorded_tracks(opts.voice, choose_tracks(opts))
+    found = unrecorded_tracks(opts.voice, choose_tracks(opts), opts.voices_folder)
     if not found or opts.voice is None:
         return None
     groups = []

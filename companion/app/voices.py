@@ -41,6 +41,7 @@ from companion import recording_order as walk_order
 from companion.app.jobs import Job
 from companion.app.sessions import made_here
 from companion.app.web import Made, NotHere, back_to, chosen, page, save_upload, state_of, words
+from companion.app.whose import person_of
 
 MAX_FILES = 300  # more phrases than any built-in script has
 TAKE_NAME = re.compile(r"^\d{1,4}\.[A-Za-z0-9]{2,4}$")  # 001.m4a: a phrase's number and a format
@@ -54,8 +55,8 @@ Params = ImmutableMultiDict[str, Any]  # a page's query or form
 ENERGIES = tuple((e.value, ENERGY_WORDS[e]) for e in Energy)  # a recording's energy: its phrases first
 
 
-def _shown(**more: Any) -> dict[str, Any]:
-    voices = [(v.name, v.takes()) for v in list_voices()]
+def _shown(request: Request, **more: Any) -> dict[str, Any]:
+    voices = [(v.name, v.takes()) for v in list_voices(person_of(request).voices_folder)]
     return {
         "consent": CONSENT,
         "voices": voices,
@@ -78,7 +79,7 @@ def _only(params: Params) -> list[int] | None:
 
 
 async def voices(request: Request) -> Response:
-    return page(request, "voices.html", **_shown(done=request.query_params.get("done")))
+    return page(request, "voices.html", **_shown(request, done=request.query_params.get("done")))
 
 
 async def phrases(request: Request) -> Response:
@@ -86,7 +87,7 @@ async def phrases(request: Request) -> Response:
         name = chosen(request.query_params, "script", tuple(n for n, _ in _scripts())) or "settling"
         listener = check_name(request.query_params.get("name") or None)
     except BadInput as exc:
-        return page(request, "voices.html", 400, error=words(exc), **_shown())
+        return page(request, "voices.html", 400, error=words(exc), **_shown(request))
     script = resolve_script(name, Energy.MEDIUM)
     energy = _energy(request.query_params) or Energy.LOW.value
     spoken, rest = split_by_energy(script, energy, listener)
@@ -94,13 +95,13 @@ async def phrases(request: Request) -> Response:
     return page(request, "phrases.html", script=script, spoken=spoken, rest=rest, energy_words=said)
 
 
-def _walk(params: ImmutableMultiDict[str, Any]) -> tuple[RecordedVoice, str, str | None, list[str]]:
-    """The voice, script, listener's name and phrases that takes (uploaded, or recorded one at
-    a time) are for."""
+def _walk(params: ImmutableMultiDict[str, Any], request: Request) -> tuple[RecordedVoice, str, str | None, list[str]]:
+    """The voice (one of this page's person's), script, listener's name and phrases that takes
+    (uploaded, or recorded one at a time) are for."""
     name = str(params.get("voice") or "").strip()
     if not name:
         raise BadInput("give the voice a name, such as Mum", field="voice")
-    recorded = RecordedVoice(name)
+    recorded = RecordedVoice(name, person_of(request).voices_folder)
     script_name = chosen(params, "script", tuple(n for n, _ in _scripts())) or "settling"
     listener = check_name(str(params.get("name") or "").strip() or None)
     return recorded, script_name, listener, script_phrases(resolve_script(script_name, Energy.MEDIUM), listener)
@@ -132,7 +133,7 @@ async def import_voice(request: Request) -> Response:
     async with request.form(max_files=MAX_FILES) as form:
         taken = False
         try:
-            recorded, script_name, listener, phrases = _walk(form)
+            recorded, script_name, listener, phrases = _walk(form, request)
             energy = _energy(form)
             folder.mkdir(parents=True, mode=OWNER_ONLY_DIR)
             for upload in form.getlist("takes"):
@@ -148,7 +149,7 @@ async def import_voice(request: Request) -> Response:
             files = numbered_files(folder)  # the same checks as `voice import`, before anything is kept
             taken = True
         except BadInput as exc:
-            return page(request, "voices.html", 400, error=words(exc), **_shown())
+            return page(request, "voices.html", 400, error=words(exc), **_shown(request))
         finally:
             if not taken:  # refused, or failed (a full disk): nothing of it stays
                 shutil.rmtree(uploaded, ignore_errors=True)
@@ -190,9 +191,10 @@ async def import_page(request: Request) -> Response:
 
 async def remove(request: Request) -> Response:
     name = request.path_params["name"]
-    if not RecordedVoice.known(name):  # a name no voice can have ('..', too long) names nothing
+    folder = person_of(request).voices_folder
+    if not RecordedVoice.known(name, folder):  # a name no voice can have ('..', too long) names nothing
         raise NotHere("no such voice")
-    recorded = RecordedVoice(name)
+    recorded = RecordedVoice(name, folder)
     if request.method == "GET":
         return page(request, "remove-voice.html", voice=recorded.name, takes=recorded.takes())
     recorded.remove()
@@ -257,9 +259,9 @@ async def record(request: Request) -> Response:
     """Read this, record, hear it back, keep or redo, or skip: one phrase at a time, from the
     first without a take (so it resumes where it stopped)."""
     try:
-        recorded, script_name, listener, phrases = _walk(request.query_params)
+        recorded, script_name, listener, phrases = _walk(request.query_params, request)
     except BadInput as exc:
-        return page(request, "voices.html", 400, error=words(exc), **_shown())
+        return page(request, "voices.html", 400, error=words(exc), **_shown(request))
     n: int | None
     try:
         n = _phrase_number(request.query_params.get("n") or "", len(phrases))
@@ -273,7 +275,7 @@ async def record_take(request: Request) -> Response:
     async with request.form(max_files=1) as form:
         taken = False
         try:
-            recorded, script_name, listener, phrases = _walk(form)
+            recorded, script_name, listener, phrases = _walk(form, request)
             n = _phrase_number(str(form.get("n") or ""), len(phrases))
             upload = form.get("take")
             if upload is None or isinstance(upload, str) or not upload.filename:
@@ -287,7 +289,7 @@ async def record_take(request: Request) -> Response:
             await save_upload(upload, path, state_of(request).budget)
             taken = True
         except BadInput as exc:
-            return page(request, "voices.html", 400, error=words(exc), **_shown())
+            return page(request, "voices.html", 400, error=words(exc), **_shown(request))
         finally:
             if not taken:  # refused, or failed (a full disk): nothing of it stays
                 shutil.rmtree(folder, ignore_errors=True)

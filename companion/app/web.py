@@ -30,6 +30,8 @@ from companion import (
     MOST_SCORE,
     NOTE_CHARS,
     PACK_NAME_CHARS,
+    PERSON_NAME_CHARS,
+    PLAN_NAME_CHARS,
     SPOKEN_NAME_CHARS,
     STOP_RULE,
     SYMPTOMS,
@@ -38,11 +40,13 @@ from companion import (
     DoesNotFit,
     OutputError,
     PackOptions,
+    People,
     Ratings,
     SessionOptions,
     SessionRecord,
     cache_dir,
     check_options,
+    data_dir,
 )
 from companion import HONEST_NOTE as HONEST
 from companion import PACK_PAGE_FOLDER as PACK_HERE
@@ -53,6 +57,7 @@ from companion.app.jobs import Job, Jobs
 from companion.app.roles import ALL_PAGES, Choices, page_name, pages_for, role_of
 from companion.app.room import DISK_BUDGET, FREE_FLOOR, Budget, NoRoom, Slots, mark_owner, remove, size_of, sweep
 from companion.app.voicing import Voicing
+from companion.app.whose import NotYours, picker
 
 HERE = Path(__file__).resolve().parent
 # Every default, range and length a form shows is the library's (tests/fast/test_app_forms.py):
@@ -70,6 +75,8 @@ LIMITS = {
     "min_region_minutes": MIN_REGION_MINUTES,
     "chime_every": DEFAULT_CHIME_EVERY,
     "massage_minutes": MASSAGE.minutes,
+    "person_name_chars": PERSON_NAME_CHARS,  # issue 33
+    "plan_name_chars": PLAN_NAME_CHARS,
 }
 T = TypeVar("T")
 KEPT_SOUNDS = 3  # sessions whose sound stays ready to play again while the app runs
@@ -93,6 +100,7 @@ class Heard:
     reason: str = ""
     breaths: list[float] = field(default_factory=list)  # the guide's [start, in, out] triples, flat
     journal_id: int | None = None  # its session's row (Today and Listen; not a caregiver's)
+    journal: Path | None = None  # whose journal that row is in: the person it was made for
     notes: str | None = None  # a caregiver's safety notes, beside the track
     record: SessionRecord | None = None  # the session as the journal keeps it, once planned
     lines: list[list[float | str]] = field(default_factory=list)  # its words: [start_s, end_s, text] placed so far
@@ -114,7 +122,7 @@ class Made:
 class AppState:
     def __init__(
         self,
-        journal_path: Path | None = None,
+        folder: Path | None = None,
         lan_address: str | None = None,
         draw_apart: bool = False,
         disk_budget: int = DISK_BUDGET,
@@ -126,13 +134,14 @@ class AppState:
         self.voicing = Voicing(apart=voice_apart)  # and makes the voice in another (see voicing.py)
         self.lan_address = lan_address  # where a phone opens the app (--lan), else None
         self.pairing = Pairing() if lan_address else None
-        self.devices = Devices(journal_path.parent if journal_path else None) if lan_address else None
-        self.choices = Choices(journal_path.parent if journal_path else None)  # who uses this computer
+        self.folder = folder or data_dir()  # the user's data: the people, the paired devices, the app's choices
+        self.people = People(self.folder)  # each person's journal, voices and plans (issue 33)
+        self.devices = Devices(self.folder) if lan_address else None
+        self.choices = Choices(self.folder)  # who uses this computer
         self.heard: dict[str, Heard] = {}
         self.made: dict[str, Made] = {}
         self.safety_confirmed = False  # once, for this run of the app
         self.live: Any = None  # the Massage page's track on this computer's sound output (massage.Live)
-        self.journal_path = journal_path
         root = cache_dir()
         root.mkdir(parents=True, exist_ok=True)
         sweep(root)  # what apps that have gone left behind
@@ -250,10 +259,24 @@ def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLR
     if "companion.device" in request.scope and request.scope["companion.device"] is None:
         first, rest = (), ()  # an unpaired device: the pairing page, and nothing to go to
     here = request.url.path
+    try:
+        whose = picker(request)  # issue 33: whose page this is, the others one tap away
+    except NotYours:  # a phone for one person, who is gone: the 'not here' page, and nothing to go to
+        if name != "missing.html":
+            raise
+        whose, first, rest = None, (), ()
     html = (
         templates()
         .get_template(name)
-        .render(pages=first, more_pages=rest, here=here, here_name=page_name(here, first + rest), **values)
+        .render(
+            pages=first,
+            more_pages=rest,
+            here=here,
+            here_name=page_name(here, first + rest),
+            whose=whose,
+            owner=bool(request.scope.get("companion.owner")),
+            **values,
+        )
     )
     return HTMLResponse(html, status)
 

@@ -92,20 +92,27 @@ def _play_ignoring_late_presses(play: Callable[[], PlayResult]) -> PlayResult:
 def start_in_journal(session: Session, ask: bool, before: Ratings | None = None, **checkin: Any) -> int:
     """The session's row in the journal, with how the listener feels before it (asked on a
     terminal when `ask`, else the ratings given)."""
+    from companion.cli.people import person
+
     if ask and can_ask():
         before = ask_ratings("Before you start: how do you feel now?")
-    with Journal() as journal:
+    with Journal(person().journal_path) as journal:
         return journal.start_session(session.record(**checkin), before)
 
 
 def finish_in_journal(session_id: int, result: PlayResult) -> None:
     """How it ended, and how the listener feels now: one screen, skippable (only on a terminal)."""
+    from companion.cli.people import person, whose
+
     after = ask_ratings("How do you feel now?") if can_ask() and result.ended != "interrupted" else None
-    with Journal() as journal:
+    someone = person()
+    with Journal(someone.journal_path) as journal:
         journal.finish_session(session_id, result.minutes_heard, result.ended)
         if after is not None and not after.empty:
             journal.add(after, "after", session_id)
-            click.echo("Kept in your journal. Thank you.")
+            click.echo(f"Kept in {whose(someone)} journal. Thank you.")
+            return
+    click.echo(f"Noted in {whose(someone)} journal.")
 
 
 def _minutes(minutes: float) -> str:

@@ -16,13 +16,15 @@ from companion.cli.asking import (
     confirmed,
 )
 from companion.cli.options import UserPath, plainly
+from companion.cli.people import person, whose
 
 
 @click.group()
 def journal() -> None:
     """The comfort journal: how you feel, before and after sessions or on any day.
 
-    Kept on this machine only, in your data folder, readable by you alone.
+    Kept on this machine only, in your data folder, readable by you alone: each
+    person's own (--person before the command; see 'people').
     """
 
 
@@ -51,9 +53,10 @@ def journal_add(note: str | None, **values: int | None) -> None:
         raise BadInput(
             "give at least one rating (--pain, --tiredness, --breathlessness, --anxiety, --wellbeing) or --note"
         )
-    with Journal() as j:
+    someone = person()
+    with Journal(someone.journal_path) as j:
         entry_id = j.add(ratings)
-    click.echo(f"Noted (entry {entry_id}).")
+    click.echo(f"Noted in {whose(someone)} journal (entry {entry_id}).")
 
 
 def _since(text: str | None) -> str | None:
@@ -76,14 +79,16 @@ def journal_show(since: str | None, limit: int | None, as_json: bool) -> None:
     Example:
       companion journal show --since 2026-11-01 --limit 20
     """
-    with Journal(read_only=True) as j:
+    someone = person(made=False)
+    with Journal(someone.journal_path, read_only=True) as j:
         entries = j.entries(_since(since), limit)
-    if as_json:
+    if as_json:  # a JSON list alone, for a program to read
         click.echo(json.dumps([e.to_json() for e in entries], indent=1, ensure_ascii=False))
         return
     if not entries:
-        click.echo("The journal is empty.")
+        click.echo(f"{whose(someone)} journal is empty.")
         return
+    click.echo(f"{whose(someone)} journal")
     width = max(len(str(e.id)) for e in entries)
     header = (
         f"{'id':>{width}}  {'when':<16}  {'':<6}  {'pain':>4} {'tired':>5} {'breath':>6} {'anxious':>7} "
@@ -119,9 +124,10 @@ def journal_export(csv_path: Path) -> None:
       companion journal export --csv comfort.csv
     """
     check_writable(csv_path, (".csv",), "csv")
-    with Journal(read_only=True) as j:
+    someone = person(made=False)
+    with Journal(someone.journal_path, read_only=True) as j:
         count = export_csv(j, csv_path)
-    click.echo(f"Wrote {counted(count, 'entry', 'entries')} to {csv_path}.")
+    click.echo(f"Wrote {counted(count, 'entry', 'entries')} of {whose(someone)} journal to {csv_path}.")
 
 
 @journal.command("plot")
@@ -137,13 +143,14 @@ def journal_plot(output: Path, since: str | None) -> None:
     from companion import plot_journal
 
     check_writable(output, (".png",), "output")
-    with Journal(read_only=True) as j:
+    someone = person(made=False)
+    with Journal(someone.journal_path, read_only=True) as j:
         entries = j.entries(_since(since))
     if not entries:
-        click.echo("The journal has no entries to draw yet; nothing was written.")
+        click.echo(f"{whose(someone)} journal has no entries to draw yet; nothing was written.")
         return
     plot_journal(entries, output)
-    click.echo(f"Drew {counted(len(entries), 'entry', 'entries')} in {output}.")
+    click.echo(f"Drew {counted(len(entries), 'entry', 'entries')} of {whose(someone)} journal in {output}.")
 
 
 def _day_arg(text: str | None, flag: str) -> date | None:
@@ -171,15 +178,19 @@ def journal_report(output: Path, since: str | None, until: str | None) -> None:
     from companion import write_report
 
     check_writable(output, (".pdf",), "output")
-    with Journal(read_only=True) as j:
-        report = gather(j, _day_arg(since, "--since"), _day_arg(until, "--until"))
+    someone = person(made=False)
+    with Journal(someone.journal_path, read_only=True) as j:
+        report = gather(j, _day_arg(since, "--since"), _day_arg(until, "--until"), someone.name)
     period = f"from {report.since:%d %b %Y} to {report.until:%d %b %Y}"
     if not report.entries and not report.sessions:
-        click.echo(f"The journal has nothing {period}; nothing was written.")
+        click.echo(f"{whose(someone)} journal has nothing {period}; nothing was written.")
         return
     write_report(report, output)
     count = len(report.entries)
-    click.echo(f"Wrote {output}: {count} entr{'ies' if count != 1 else 'y'} {period}, for the care team.")
+    click.echo(
+        f"Wrote {output}: {count} entr{'ies' if count != 1 else 'y'} of {whose(someone)} journal {period}, "
+        "for the care team."
+    )
 
 
 @journal.command("forget")
@@ -202,18 +213,20 @@ def journal_forget(ids: tuple[int, ...], everything: bool, yes: bool) -> None:
     """
     if bool(ids) == everything:
         raise BadInput("say what to forget: --id N (one or more) or --all")
-    with Journal(read_only=True) as j:  # an id that names no entry is refused before asking
+    someone = person(made=False)
+    with Journal(someone.journal_path, read_only=True) as j:  # an id that names no entry is refused before asking
         known = {e.id for e in j.entries()}
     missing = [i for i in ids if i not in known]
     if missing:
         raise BadInput(f"no entry has the id {missing[0]}; 'companion journal show' lists them", field="ids")
     if everything and not known:
-        click.echo("The journal is empty; nothing was removed.")
+        click.echo(f"{whose(someone)} journal is empty; nothing was removed.")
         return
-    what = "the whole journal" if everything else f"{len(ids)} entr{'y' if len(ids) == 1 else 'ies'}"
+    count = f"{len(ids)} entr{'y' if len(ids) == 1 else 'ies'}"
+    what = f"the whole of {whose(someone)} journal" if everything else f"{count} from {whose(someone)} journal"
     if not confirmed(f"Remove {what}? This cannot be undone.", yes, f"remove {what}"):
         click.echo("Nothing was removed.")
         return
-    with Journal() as j:
+    with Journal(someone.journal_path) as j:
         gone = j.forget(None if everything else list(ids))
-    click.echo(f"Removed {gone} entr{'y' if gone == 1 else 'ies'}.")
+    click.echo(f"Removed {gone} entr{'y' if gone == 1 else 'ies'} from {whose(someone)} journal.")

@@ -30,6 +30,7 @@ class _Commands(click.Group):
         "voice": "voice",
         "pack": "pack",
         "app": "app",
+        "people": "people",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -46,8 +47,14 @@ class _Commands(click.Group):
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="companion")
 @click.option("--debug", is_flag=True, help="Show the full traceback when something goes wrong.")
+@click.option(
+    "--person",
+    metavar="NAME",
+    default=None,
+    help="Whose journal, voices and plans to use (see 'people list'); default: the default person.",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, person: str | None) -> None:
     """Calm guided-relaxation audio, made offline on your own machine.
 
     \b
@@ -56,8 +63,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
       companion plan --energy medium --minutes 10
       companion pack ~/Music/comfort
       companion scripts list
+      companion --person Ada journal show
     """
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "person": person}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,7 @@ from companion import PACK_FORMATS as FORMATS
 from companion import PackOptions, counted, make_pack
 from companion.cli.common import ask_to_confirm, show_notice
 from companion.cli.options import UserPath
+from companion.cli.people import person
 from companion.cli.progress import ProgressBar
 
 
@@ -84,6 +85,7 @@ def pack(
         caregiver=caregiver,
         jobs=jobs,
         voice=voice,
+        voices_folder=person(made=False).voices_folder if voice is not None else None,
     )
     with ProgressBar("Making the pack", "tracks", time_left=True) as progress:
         # a recorded voice's missing phrases are named before anything is written

@@ -12,6 +12,7 @@ from companion import (
     BadInput,
     DeviceOutput,
     NoDevice,
+    SessionOptions,
     SessionPlan,
     check_output_path,
     clock,
@@ -30,7 +31,8 @@ from companion.cli.common import (
     start_in_journal,
 )
 from companion.cli.options import Device, UserPath, session_options
-from companion.cli.options import options as _options
+from companion.cli.options import options as session_options_of
+from companion.cli.people import person
 from companion.cli.progress import VoiceProgress
 
 
@@ -195,3 +197,11 @@ def devices() -> None:
     for d in found:
         mark = "*" if d["default"] else " "
         click.echo(f"{mark} {d['index']:2d}  {d['name']}")
+
+
+def _options(kw: dict[str, Any]) -> SessionOptions:
+    """The session's options; a recorded voice named is the person's own (--person)."""
+    options = session_options_of(kw)
+    if options.voice is not None:
+        options.voices_folder = person(made=False).voices_folder
+    return options

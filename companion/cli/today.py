@@ -43,6 +43,7 @@ from companion.cli.common import (
     start_in_journal,
 )
 from companion.cli.options import Device, FiniteFloat, UserPath
+from companion.cli.people import person, whose
 from companion.cli.progress import VoiceProgress
 
 
@@ -107,11 +108,12 @@ def today(
         written = render_session(session, output)
         click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
         session_id = start_in_journal(session, False, None, **checkin)
-        with Journal() as journal:
+        someone = person()
+        with Journal(someone.journal_path) as journal:
             journal.finish_session(session_id, None, "rendered")
             if now is not None:
                 journal.add(now, "alone", session_id)  # how they felt, with what was made; no session heard
-        click.echo("Noted in your journal as made to listen to later, not yet heard.")
+        click.echo(f"Noted in {whose(someone)} journal as made to listen to later, not yet heard.")
         return
     session_id = start_in_journal(session, False, now, **checkin)
     assert player is not None

@@ -33,7 +33,8 @@ from companion import check_spoken_name as check_name
 from companion import record_take as record
 from companion import recorded_voices as list_voices
 from companion.cli.asking import can_ask, confirmed, heading, keys_mode, wait_for
-from companion.cli.options import UserPath
+from companion.cli.options import UserPath, plainly
+from companion.cli.people import person, whose
 
 
 @click.group()
@@ -104,12 +105,15 @@ def voice_record(name: str, script_name: str, listener: str | None) -> None:
     """
     if not can_ask():
         raise BadInput("recording needs a terminal, to show each phrase and take your keys")
-    recorded = RecordedVoice(name)
+    someone = person()
+    recorded = RecordedVoice(name, someone.voices_folder)
     phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM), check_name(listener))
     todo = [(i, phrases[i - 1]) for i in recorded.lacking(phrases)]
     if recorded.create():
         click.echo(CONSENT)
-    click.echo(f"{len(todo)} of {counted(len(phrases), 'phrase')} to record for '{name}'.")
+    click.echo(
+        f"{len(todo)} of {counted(len(phrases), 'phrase')} to record for '{name}', one of {whose(someone)} voices."
+    )
     with keys_mode():
         for number, text in todo:
             if not _record_phrase(recorded, number, len(phrases), text):
@@ -174,13 +178,14 @@ def voice_import(name: str, folder: Path, script_name: str, mapping: Path | None
     Example:
       companion voice import mum ./memos --script settling
     """
-    recorded = RecordedVoice(name)
+    someone = person()
+    recorded = RecordedVoice(name, someone.voices_folder)
     phrases = script_phrases(resolve_script(script_name, Energy.MEDIUM), check_name(listener))
     files = numbered_files(folder, mapping)
     if recorded.create():
         click.echo(CONSENT)
     kept, problems = import_takes(recorded, files, phrases, SAMPLE_RATE)
-    click.echo(f"Kept {kept} take(s) for '{name}'.")
+    click.echo(f"Kept {kept} take(s) for '{name}', one of {whose(someone)} voices.")
     for p in problems:
         click.echo(f"  {p.number:03d} '{p.text}': {p.problem}")
     lacking = recorded.lacking(phrases)
@@ -213,9 +218,12 @@ def voice_list() -> None:
     Example:
       companion voice list
     """
-    found = list_voices()
+    someone = person(made=False)
+    found = list_voices(someone.voices_folder)
     if not found:
-        click.echo("No recorded voices yet; see 'companion voice import --help'.")
+        click.echo(f"{plainly(someone.name)} has no recorded voices yet; see 'companion voice import --help'.")
+    else:
+        click.echo(f"{whose(someone)} recorded voices:")
     for v in found:
         click.echo(f"{v.name}  ({counted(v.takes(), 'take')})")
     for name in list_added_voices():
@@ -234,7 +242,8 @@ def voice_show(name: str) -> None:
     from companion import builtin_scripts
 
     recorded = _existing(name)
-    click.echo(f"{recorded.name}: {counted(recorded.takes(), 'take')}, in {recorded.folder}")
+    someone = person(made=False)
+    click.echo(f"{recorded.name} ({whose(someone)}): {counted(recorded.takes(), 'take')}, in {recorded.folder}")
     for script in builtin_scripts():
         phrases = script_phrases(script)
         lacking = recorded.lacking(phrases)
@@ -255,10 +264,13 @@ def voice_remove(name: str, yes: bool) -> None:
       companion voice remove mum
     """
     model = added_voice_path(name)
-    recorded = RecordedVoice(name) if model is None else None
+    someone = person(made=False)
+    recorded = RecordedVoice(name, someone.voices_folder) if model is None else None
     if recorded is not None and not recorded.exists:
         raise BadInput(f"no voice named '{name}'; see 'companion voice list'")
-    what = f"the voice '{name}'" + (f" and its {counted(recorded.takes(), 'take')}" if recorded is not None else "")
+    what = f"the voice '{name}'" + (
+        f" and its {counted(recorded.takes(), 'take')}, one of {whose(someone)} voices" if recorded is not None else ""
+    )
     if not confirmed(f"Delete {what}?", yes, f"delete {what}"):
         click.echo("Nothing was deleted.")
         return
@@ -275,7 +287,7 @@ def _numbers(phrases: list[int], most: int) -> str:
 
 
 def _existing(name: str) -> RecordedVoice:
-    recorded = RecordedVoice(name)
+    recorded = RecordedVoice(name, person(made=False).voices_folder)
     if not recorded.exists:
         raise BadInput(f"no recorded voice named '{name}'; see 'companion voice list'")
     return recorded

@@ -40,11 +40,14 @@ class CareTeamReport:
     until: date  # its last day (included)
     entries: list[Entry]  # oldest first
     sessions: list[tuple[str, SessionRecord]]  # (started at, record), oldest first
+    person: str | None = None  # whose journal it is (the name shown), when there are several
 
 
-def gather(journal: Journal, since: date | None = None, until: date | None = None) -> CareTeamReport:
+def gather(
+    journal: Journal, since: date | None = None, until: date | None = None, person: str | None = None
+) -> CareTeamReport:
     """The journal's entries and sessions from `since` to `until`, both days included (by
-    default the REPORT_DAYS up to today)."""
+    default the REPORT_DAYS up to today); `person` names whose journal it is on the page."""
     for field, value in (("since", since), ("until", until)):
         if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
             raise BadInput(f"the period's {field} is a date, not '{value}'", field=field, value=value, allowed="a date")
@@ -59,7 +62,9 @@ def gather(journal: Journal, since: date | None = None, until: date | None = Non
         )
     end = (until + timedelta(days=1)).isoformat()
     entries = [e for e in reversed(journal.entries(since.isoformat())) if e.at < end]
-    return CareTeamReport(since, until, entries, journal.sessions(since.isoformat(), end))
+    if person is not None and not isinstance(person, str):
+        raise BadInput("a person is named by text", field="person", value=person, allowed="text")
+    return CareTeamReport(since, until, entries, journal.sessions(since.isoformat(), end), person)
 
 
 def rating_lines(report: CareTeamReport) -> list[str]:
@@ -151,7 +156,8 @@ def write_report(report: CareTeamReport, path: Path) -> None:
     period = f"{_long(report.since)} to {_long(report.until)}"
     count = len(report.entries)
     paragraph(pdf, TITLE, 18, bold=True, after=1)
-    paragraph(pdf, f"{period}: {counted(count, 'entry', 'entries')}.", 12, after=4)
+    whose = f"{report.person}: " if report.person else ""
+    paragraph(pdf, f"{whose}{period}: {counted(count, 'entry', 'entries')}.", 12, after=4)
     for heading, lines in (
         ("The ratings", rating_lines(report)),
         ("Sessions", session_lines(report)),

@@ -26,7 +26,7 @@ from typing import Any
 from companion.atomic import DISK_FULL, disk_full
 from companion.errors import BadInput, CompanionError
 from companion.options import LEAST_SCORE, MOST_SCORE, check_text
-from companion.paths import OWNER_ONLY_FILE, data_dir, private_folder
+from companion.paths import OWNER_ONLY_FILE, private_folder
 
 SYMPTOMS = ("pain", "tiredness", "breathlessness", "anxiety", "wellbeing")
 QUESTIONS = {
@@ -162,8 +162,12 @@ class Entry:
         }
 
 
-def default_path() -> Path:
-    return data_dir() / "journal.sqlite3"
+def default_path(made: bool = True) -> Path:
+    """The default person's journal (an older install's own is moved there first, once);
+    `made` False: for reading, so a new install's data folder is not made by a read."""
+    from companion.people.store import People
+
+    return People().default(made).journal_path
 
 
 def now() -> str:
@@ -176,7 +180,7 @@ class Journal:
     def __init__(self, path: Path | None = None, *, read_only: bool = False):
         """`read_only`: for a command that only reads; it never creates the journal (one that
         does not exist yet reads as empty) and reads one on a read-only disk."""
-        self.path = path or default_path()
+        self.path = path or default_path(made=not read_only)
         self._db = self._open_to_read() if read_only else self._open()
 
     def _open_to_read(self) -> sqlite3.Connection:

@@ -110,7 +110,7 @@ def choose_tracks(opts: PackOptions) -> list[Track]:
         )
     tracks = []
     for number, (group, name, plain) in enumerate(rows, start=1):
-        options = _in_voice(plain, opts.voice)
+        options = _in_voice(plain, opts.voice, opts.voices_folder)
         short, purpose = _about(name, options)
         # two digits always: adding tracks to a pack never renames the ones it has
         named = file_safe(short)  # a name that begins with its group says it once: "Massage - welcome..."
@@ -124,18 +124,19 @@ def _relax(energy: Energy, script: str, minutes: float) -> SessionOptions:
     return SessionOptions(energy=energy.value, script=script, minutes=minutes, breathless=script == BREATHING_EASY)
 
 
-def _in_voice(options: SessionOptions, voice: str | None) -> SessionOptions:
+def _in_voice(options: SessionOptions, voice: str | None, voices_folder: Path | None) -> SessionOptions:
     """A track in the pack's voice: a recorded voice's missing phrases said by the bundled one."""
     if voice is None:
         return options
-    return replace(options, voice=voice, fill_with_tts=RecordedVoice.known(voice))
+    recorded = RecordedVoice.known(voice, voices_folder)
+    return replace(options, voice=voice, fill_with_tts=recorded, voices_folder=voices_folder if recorded else None)
 
 
-def voice_identity(voice: str | None) -> str:
+def voice_identity(voice: str | None, voices_folder: Path | None = None) -> str:
     """The identity of a track's voice: a recorded voice's takes (and the bundled voice that
     fills in), else the Piper voice's."""
-    if voice is not None and RecordedVoice.known(voice):
-        return f"{RecordedVoice(voice).identity()}+{resolve_voice(None).identity}"
+    if voice is not None and RecordedVoice.known(voice, voices_folder):
+        return f"{RecordedVoice(voice, voices_folder).identity()}+{resolve_voice(None).identity}"
     return resolve_voice(voice).identity
 
 
@@ -170,11 +171,11 @@ def sound_hash(track: Track, script: Script, fmt: str) -> str:
     """Everything a track's sound depends on: the program, its options, its script's text, the
     voice and its pronunciations, and the format. The same hash means the same sound; its tags
     (album, number, total) are kept apart, so a change of those only re-tags the file."""
-    voice = voice_identity(track.options.voice)
+    voice = voice_identity(track.options.voice, track.options.voices_folder)
     fixups = [asdict(f) for f in load_fixups()]
     blob = {
         "program": program_hash(),
-        "options": asdict(track.options),
+        "options": {k: v for k, v in asdict(track.options).items() if k != "voices_folder"},  # the takes count
         "script": hashlib.sha256(Path(script.path).read_bytes()).hexdigest(),
         "voice": voice,
         "pronunciations": fixups,
@@ -223,7 +224,8 @@ def make_pack(
     if opts.caregiver:
         confirm_safety(opts.safety_confirmed, confirm)
     tracks = [_confirmed(t) for t in tracks]
-    if notify is not None and (notice := unrecorded_notice(str(opts.voice), unrecorded_tracks(opts.voice, tracks))):
+    lacking = unrecorded_tracks(opts.voice, tracks, opts.voices_folder) if notify is not None else []
+    if notify is not None and (notice := unrecorded_notice(str(opts.voice), lacking)):
         notify(notice)
     made = _prepare(folder)
     try:

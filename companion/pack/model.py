@@ -36,6 +36,7 @@ class PackOptions:
     voice: str | None = None  # None: the bundled voice; else a recorded voice's name (the bundled voice
     # says the phrases it lacks) or a Piper .onnx file, as SessionOptions.voice
     jobs: int | None = None  # renders at once; None: one per core
+    voices_folder: Path | None = None  # whose recorded voices `voice` names (a Person's); None: the default person's
     safety_confirmed: bool = False
 
     def __post_init__(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from companion.pack.model import Track
 from companion.plan.catalogue import resolve_script
@@ -24,12 +25,15 @@ class Unrecorded:
     lacking: tuple[Phrase, ...]
 
 
-def unrecorded_tracks(voice_name: str | None, tracks: Sequence[Track]) -> list[Unrecorded]:
-    """Each of the pack's tracks (choose_tracks) whose recorded voice lacks phrases it says;
-    none for the bundled voice, a Piper voice, or a recorded voice with every phrase."""
-    if voice_name is None or not RecordedVoice.known(voice_name):
+def unrecorded_tracks(
+    voice_name: str | None, tracks: Sequence[Track], voices_folder: Path | None = None
+) -> list[Unrecorded]:
+    """Each of the pack's tracks (choose_tracks) whose recorded voice (in `voices_folder`, a
+    person's; None: the default person's) lacks phrases it says; none for the bundled voice,
+    a Piper voice, or a recorded voice with every phrase."""
+    if voice_name is None or not RecordedVoice.known(voice_name, voices_folder):
         return []
-    voice, found = RecordedVoice(voice_name), []
+    voice, found = RecordedVoice(voice_name, voices_folder), []
     for track in tracks:
         profile, script = check_options(track.options)
         original = resolve_script(script.name, profile.energy)  # unnamed: numbered as the recordings are

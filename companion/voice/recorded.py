@@ -23,7 +23,7 @@ import soundfile as sf
 
 from companion.atomic import write_failed, written_atomically
 from companion.errors import BadInput, VoiceError
-from companion.paths import OWNER_ONLY_DIR, data_dir, private_folder
+from companion.paths import OWNER_ONLY_DIR, private_folder
 from companion.plan.scripts import Entry, Item, Script, personalise
 from companion.voice.narrator import Narrator, Progress
 
@@ -37,7 +37,10 @@ CONSENT = (
 
 
 def voices_dir() -> Path:
-    return data_dir() / "voices"
+    """The default person's recorded voices (an older install's are moved there first, once)."""
+    from companion.people.store import People
+
+    return People().default().voices_folder
 
 
 def phrase_key(text: str) -> str:
@@ -67,9 +70,10 @@ class RecordedVoice:
         self.folder = (root or voices_dir()) / name
 
     @staticmethod
-    def known(name: str) -> bool:
-        """True when `name` is a recorded voice here (a bundled name or a file path is not)."""
-        return bool(NAME.match(name)) and RecordedVoice(name).exists
+    def known(name: str, root: Path | None = None) -> bool:
+        """True when `name` is a recorded voice in `root` (a person's voices; None: the default
+        person's); a bundled name or a file path is not."""
+        return bool(NAME.match(name)) and RecordedVoice(name, root).exists
 
     @property
     def exists(self) -> bool:
@@ -132,7 +136,10 @@ class RecordedVoice:
 
 
 def list_voices(root: Path | None = None) -> list[RecordedVoice]:
-    folder = root or voices_dir()
+    """The recorded voices in `root` (a person's; None: the default person's)."""
+    from companion.people.store import People
+
+    folder = root or People().default(made=False).voices_folder
     if not folder.is_dir():
         return []
     return [RecordedVoice(p.name, folder) for p in sorted(folder.iterdir()) if (p / "voice.json").is_file()]

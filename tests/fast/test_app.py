@@ -45,7 +45,7 @@ OURS = {"origin": BASE}
 
 @pytest.fixture
 def state(tmp_path):
-    state = AppState(tmp_path / "journal.sqlite3")
+    state = AppState(tmp_path)
     yield state
     state.close()
     assert not state.work.exists()  # the app's folder of sessions goes with it
@@ -123,7 +123,7 @@ def test_the_guard_refuses_a_change_from_elsewhere(client, state, headers, statu
         client.cookies.clear()
     answer = client.post("/journal", data={"pain": "3"}, headers=headers)
     assert answer.status_code == status
-    assert Journal(state.journal_path, read_only=True).entries() == []
+    assert Journal(state.people.default().journal_path, read_only=True).entries() == []
 
 
 def test_a_body_too_large_is_refused_before_it_is_read(client, state):
@@ -131,24 +131,24 @@ def test_a_body_too_large_is_refused_before_it_is_read(client, state):
     assert answer.status_code == 413
     # a person meets a calm page that says what to do, in the app's own style
     assert answer.headers["content-type"].startswith("text/html") and "Go back, and send fewer" in answer.text
-    assert Journal(state.journal_path, read_only=True).entries() == []
+    assert Journal(state.people.default().journal_path, read_only=True).entries() == []
 
 
 def test_journal_add_change_delete_and_export(client, state):
     added = client.post("/journal", data={"anxiety": "6", "note": "=1+1 <script>"}, headers=OURS)
     assert added.status_code == 303 and added.headers["location"] == "/journal?kept=1"
-    (entry,) = Journal(state.journal_path, read_only=True).entries()
+    (entry,) = Journal(state.people.default().journal_path, read_only=True).entries()
     assert entry.ratings == Ratings(anxiety=6, note="=1+1 <script>") and entry.moment == "alone"
     page = client.get("/journal").text
     assert "Anxiety 6" in page and "=1+1 &lt;script&gt;" in page and "<script>" not in page.split("<main")[1]
     assert client.post(f"/journal/{entry.id}/edit", data={"anxiety": "4"}, headers=OURS).status_code == 303
-    assert Journal(state.journal_path, read_only=True).entry(entry.id).ratings == Ratings(anxiety=4)  # type: ignore[union-attr]
+    assert Journal(state.people.default().journal_path, read_only=True).entry(entry.id).ratings == Ratings(anxiety=4)  # type: ignore[union-attr]
     rows = list(csv.DictReader(io.StringIO(client.get("/journal/export.csv").text)))
     assert [r["anxiety"] for r in rows] == ["4"]
     assert "Delete this entry?" in client.get(f"/journal/{entry.id}/delete").text  # asked once, first
-    assert Journal(state.journal_path, read_only=True).entries() != []
+    assert Journal(state.people.default().journal_path, read_only=True).entries() != []
     assert client.post(f"/journal/{entry.id}/delete", headers=OURS).status_code == 303
-    assert Journal(state.journal_path, read_only=True).entries() == []
+    assert Journal(state.people.default().journal_path, read_only=True).entries() == []
     assert client.get(f"/journal/{entry.id}/edit").status_code == 404
     assert [p.name for p in state.work.iterdir()] == [OWNER_FILE]  # the export's file did not stay behind
 
@@ -167,11 +167,11 @@ def test_a_bad_rating_is_said_on_the_page_and_nothing_is_kept(client, state, for
     answer = client.post("/journal", data=form, headers=OURS)
     assert answer.status_code == 400 and words.lower() in html.unescape(answer.text).lower()
     assert 'role="alert"' in answer.text
-    assert Journal(state.journal_path, read_only=True).entries() == []
+    assert Journal(state.people.default().journal_path, read_only=True).entries() == []
 
 
 def test_the_report_of_an_empty_period_writes_nothing(client, state):
-    with Journal(state.journal_path) as journal:
+    with Journal(state.people.default().journal_path) as journal:
         journal.add(Ratings(pain=3))
     empty = client.get("/journal/report.pdf?since=2020-01-01&until=2020-01-31")
     assert empty.status_code == 400 and "has nothing from 01 Jan 2020" in empty.text
@@ -378,7 +378,7 @@ def test_paired_devices_are_kept_owner_only_with_a_record_of_each_change(tmp_pat
 
 @pytest.fixture
 def lan(tmp_path, owner):
-    state = AppState(tmp_path / "companion" / "journal.sqlite3", f"{LAN}/pair")
+    state = AppState(tmp_path / "companion", f"{LAN}/pair")
     app = make_app(state, owner, 8000, "127.0.0.2")
     with (
         TestClient(app, base_url=BASE, follow_redirects=False) as here,
@@ -410,7 +410,7 @@ def every_route(app) -> list[tuple[str, str]]:
 
 def test_an_unpaired_device_reaches_the_pairing_page_and_nothing_else(lan):
     state, here, phone = lan
-    with Journal(state.journal_path) as journal:
+    with Journal(state.people.default().journal_path) as journal:
         journal.add(Ratings(pain=7, note="a private note"))
     routes = every_route(phone.app)
     assert len(routes) > 30
@@ -418,8 +418,8 @@ def test_an_unpaired_device_reaches_the_pairing_page_and_nothing_else(lan):
         answer = phone.request(method, path, headers={"origin": LAN}, data={"pain": "1"} if method == "POST" else None)
         if path == "/pair":
             assert answer.status_code in (200, 400), path
-        elif path.startswith("/devices"):
-            assert answer.status_code == 403, path  # the codes and the list: this computer only
+        elif path.startswith(("/devices", "/people")):
+            assert answer.status_code == 403, path  # the codes, the list, the people: this computer only
         else:
             assert answer.status_code == 303 and answer.headers["location"] == "/pair", (method, path)
         assert b"private note" not in answer.content and b"Mum" not in answer.content
@@ -430,7 +430,8 @@ def test_an_unpaired_device_reaches_the_pairing_page_and_nothing_else(lan):
     assert pair_page.status_code == 200 and 'href="/journal"' not in pair_page.text  # no menu to go anywhere
     for form in ({"anxiety": "3"}, {"action": "confirm", "read": "yes"}):
         assert phone.post("/journal", data=form, headers={"origin": LAN}).status_code == 303
-    assert not state.safety_confirmed and len(Journal(state.journal_path, read_only=True).entries()) == 1
+    journal = Journal(state.people.default().journal_path, read_only=True)
+    assert not state.safety_confirmed and len(journal.entries()) == 1
 
 
 def test_a_paired_device_works_until_it_is_removed(lan):

@@ -20,7 +20,7 @@ from companion.app.guard import Owner
 from companion.app.room import OWNER_FILE
 from companion.app.server import make_app
 from companion.app.web import AppState
-from companion.journal.store import Journal, Ratings, default_path
+from companion.journal.store import Journal, Ratings
 from companion.voice.recorded import RecordedVoice, list_voices
 from tests.helpers import run_main
 
@@ -30,7 +30,7 @@ OURS = {"origin": BASE}
 
 @pytest.fixture
 def state():
-    state = AppState(default_path())  # the command line's journal too
+    state = AppState(None)  # the command line's journal too
     yield state
     state.close()
 
@@ -74,7 +74,7 @@ def _page_overwritten(path) -> None:
 
 @pytest.mark.parametrize("damage", [_garbage, _cut_short, _page_overwritten])
 def test_a_damaged_journal_is_said_as_the_command_line_says_it_and_left_alone(client, state, damage):
-    path = state.journal_path
+    path = state.people.default().journal_path
     path.parent.mkdir(parents=True, exist_ok=True)
     damage(path)
     before = path.read_bytes()
@@ -144,11 +144,11 @@ def test_a_voice_name_that_names_no_voice_is_not_here(client, name):
 
 @pytest.mark.parametrize("entry", ["9" * 19, "9" * 30, "9" * 5000])
 def test_an_entry_id_too_long_for_any_entry_is_not_here(client, state, entry):
-    with Journal(state.journal_path) as journal:
+    with Journal(state.people.default().journal_path) as journal:
         journal.add(Ratings(pain=2))
     for method, path in (("GET", "edit"), ("POST", "edit"), ("POST", "delete")):
         assert client.request(method, f"/journal/{entry}/{path}", headers=OURS).status_code == 404
-    assert len(Journal(state.journal_path, read_only=True).entries()) == 1
+    assert len(Journal(state.people.default().journal_path, read_only=True).entries()) == 1
 
 
 def test_a_fault_of_ours_is_a_calm_page_that_the_tests_still_see(client, monkeypatch, capsys):
@@ -207,14 +207,14 @@ def test_a_head_is_read_as_the_get_it_stands_for_never_a_change():
     Origin): each page that reads on GET and changes on anything else took a HEAD as a POST."""
     lan = "http://127.0.0.2:8000"
     owner = Owner()
-    state = AppState(default_path(), f"{lan}/pair")
+    state = AppState(None, f"{lan}/pair")
     app = make_app(state, owner, 8000, "127.0.0.2")
     with (
         TestClient(app, base_url=BASE, follow_redirects=False) as here,
         TestClient(app, base_url=lan, follow_redirects=False) as phone,
     ):
         assert here.get(f"/start?token={owner.token}").status_code == 303
-        with Journal(state.journal_path) as journal:
+        with Journal(state.people.default().journal_path) as journal:
             entry = journal.add(Ratings(pain=3))
         RecordedVoice("Mum").create()
         pages = ["/today", "/listen", "/caregiver", "/massage", "/pack", "/journal", "/voices/Mum/remove"]
@@ -228,6 +228,6 @@ def test_a_head_is_read_as_the_get_it_stands_for_never_a_change():
             phone.post("/pair", data={"code": code, "name": "Anna's phone"}, headers={"origin": lan}).status_code == 303
         )
         assert app.app.state.faults == []  # type: ignore[attr-defined]
-    assert [e.id for e in Journal(state.journal_path, read_only=True).entries()] == [entry]
+    assert [e.id for e in Journal(state.people.default().journal_path, read_only=True).entries()] == [entry]
     assert [v.name for v in list_voices()] == ["Mum"] and not state.jobs.jobs and not state.heard
     state.close()

@@ -35,7 +35,7 @@ class Inputs(HTMLParser):
 
 @pytest.fixture(name="page")
 def page_fixture(tmp_path):
-    state = AppState(tmp_path / "journal.sqlite3")
+    state = AppState(tmp_path)
     owner = Owner()
     with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as client:
         assert client.get(f"/start?token={owner.token}").status_code == 303

@@ -23,7 +23,7 @@ from companion.app.jobs import Job
 from companion.app.server import make_app
 from companion.app.stream import wav_header
 from companion.app.web import AppState
-from companion.journal.store import Journal, Ratings, default_path
+from companion.journal.store import Journal, Ratings
 from companion.options import SessionOptions
 from companion.paths import data_dir
 from companion.plan.catalogue import default_cover
@@ -87,7 +87,7 @@ def app(tmp_path):
     it, with something behind every address: journal entries, a voice, a session, a file, a
     pack, an import and a plan (their work failed at once)."""
     owner = Owner()
-    state = AppState(default_path(), f"{LAN}/pair")  # the data folder: the journal, the voices, the devices
+    state = AppState(None, f"{LAN}/pair")  # the data folder: the journal, the voices, the devices
     state.jobs.run = _fail_at_once  # type: ignore[method-assign]
     app = make_app(state, owner, 8000, "127.0.0.2")
     ours, theirs = {"origin": BASE}, {"origin": LAN}
@@ -99,7 +99,7 @@ def app(tmp_path):
         assert here.get(f"/start?token={owner.token}").status_code == 303
         code = re.search(r'class="code"[^>]*>(\d{6})<', here.post("/devices/code", headers=ours).text).group(1)  # type: ignore[union-attr]
         assert phone.post("/pair", data={"code": code, "name": "Anna's phone"}, headers=theirs).status_code == 303
-        with Journal(state.journal_path) as journal:
+        with Journal(state.people.default().journal_path) as journal:
             entry = journal.add(Ratings(pain=4, note="a private note"))
             journal.add(Ratings(anxiety=2))
         RecordedVoice("Mum").create()

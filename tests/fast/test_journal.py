@@ -15,6 +15,7 @@ import pytest
 
 from companion.journal import store as journal_module
 from companion.journal.store import SCHEMA_VERSION, Journal, Ratings, SessionRecord
+from companion.people.store import People
 from companion.plan.checkin import Answers, choose
 from tests.helpers import run_main
 
@@ -23,8 +24,9 @@ def data_home() -> Path:
     return Path(os.environ["XDG_DATA_HOME"])
 
 
-def journal_path() -> Path:
-    return data_home() / "companion" / "journal.sqlite3"
+def journal_path(made: bool = False) -> Path:
+    """The default person's journal (`made` False: where it would be, before anything is written)."""
+    return People(data_home() / "companion").default(made).journal_path
 
 
 def user_version(path: Path) -> int:
@@ -45,8 +47,8 @@ def test_the_file_is_the_owners_only_and_in_wal_mode():
 
 
 def test_migrates_an_old_file_and_refuses_a_newer_one(monkeypatch):
-    path = journal_path()
-    path.parent.mkdir(parents=True)
+    path = journal_path(made=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     sqlite3.connect(path).close()  # an empty file: schema version 0
     with Journal() as j:
         j.add(Ratings(tiredness=4, note="kept"))
@@ -73,7 +75,7 @@ def test_migrates_an_old_file_and_refuses_a_newer_one(monkeypatch):
 def test_a_journal_of_schema_one_gains_the_sessions_voice_in_place_once(monkeypatch):
     """A journal as the release before the voice column made it (schema 1, WAL, its rows
     written with its own INSERTs) is migrated in place: every row kept, voice unknown (None)."""
-    path = journal_path()
+    path = journal_path(made=True)
     with monkeypatch.context() as old:
         old.setattr(journal_module, "MIGRATIONS", journal_module.MIGRATIONS[:1])
         old.setattr(journal_module, "SCHEMA_VERSION", 1)
@@ -104,8 +106,9 @@ def test_a_journal_of_schema_one_gains_the_sessions_voice_in_place_once(monkeypa
 
 
 def test_a_damaged_file_gets_one_line_and_is_left_alone():
-    journal_path().parent.mkdir(parents=True)
-    journal_path().write_bytes(b"this is not a database" * 100)
+    older = data_home() / "companion" / "journal.sqlite3"  # where an older install kept it: moved, then read
+    older.parent.mkdir(parents=True)
+    older.write_bytes(b"this is not a database" * 100)
     result = run_main("journal", "add", "--pain", "2")
     assert result.returncode == 1 and result.stderr.count("\n") == 1
     assert "damaged" in result.stderr and "move it aside" in result.stderr
@@ -152,7 +155,7 @@ def test_show_export_and_forget_from_the_command_line(tmp_path):
     assert run_main("journal", "forget", "--id", str(first), "--yes").stdout.startswith("Removed 1 entry")
     assert len(json.loads(run_main("journal", "show", "--json").stdout)) == 2
     assert run_main("journal", "forget", "--all", "--yes").returncode == 0
-    assert run_main("journal", "show").stdout.strip() == "The journal is empty."
+    assert run_main("journal", "show").stdout.strip() == "Listener's journal is empty."
 
 
 @pytest.mark.parametrize(
@@ -256,7 +259,9 @@ def test_show_escapes_a_notes_control_characters_and_gives_each_entrys_id():
         second = j.add(Ratings(anxiety=3, note="line one\n2026-01-01 00:00  alone  9 9 9 9 9  fake\x1b]0;title\x07"))
     table = run_main("journal", "show").stdout
     lines = table.splitlines()
-    assert len(lines) == 3  # a header and two rows: no row faked by a line break
+    assert len(lines) == 4  # whose journal, a header and two rows: no row faked by a line break
+    assert lines[0] == "Listener's journal"
+    lines = lines[1:]
     assert "\x1b" not in table and "\x07" not in table
     assert "line one\\n2026-01-01" in table and "\\x1b]0;title\\x07" in table
     assert lines[1].split()[0] == str(second) and lines[2].split()[0] == str(first)
@@ -267,6 +272,7 @@ def test_read_commands_never_create_the_journal(tmp_path):
         result = run_main("journal", *args)
         assert result.returncode == 0, result.stderr
     assert not journal_path().exists() and not journal_path().parent.exists()
+    assert not (data_home() / "companion").exists()  # not even the list of people
 
 
 @pytest.mark.parametrize("wrong", ["99", "0", "-1", "99999999999999999999999"])

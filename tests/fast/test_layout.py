@@ -32,6 +32,7 @@ ROOMS = [
     },
     {"dsp"},
     {"plan"},
+    {"people"},
     {"sound"},
     {"voice"},
     {"output", "journal"},

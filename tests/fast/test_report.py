@@ -125,7 +125,11 @@ def test_the_command_writes_nothing_for_an_empty_period_and_names_a_bad_date(tmp
     with Journal() as j:
         j.add(Ratings(pain=3))
     made = run_main("journal", "report", "-o", str(out))
-    assert made.returncode == 0 and made.stdout.startswith(f"Wrote {out}: 1 entry from ") and out.exists()
+    assert (
+        made.returncode == 0
+        and made.stdout.startswith(f"Wrote {out}: 1 entry of Listener's journal from ")
+        and out.exists()
+    )
 
 
 def test_one_day_is_one_day(tmp_path, clock):

@@ -18,7 +18,7 @@ from companion.app.web import REPLACED, AppState, Made
 
 @pytest.fixture
 def small(tmp_path):
-    state = AppState(tmp_path / "journal.sqlite3", disk_budget=10 * MB, free_floor=0)
+    state = AppState(tmp_path, disk_budget=10 * MB, free_floor=0)
     yield state
     state.close()
 
@@ -138,7 +138,7 @@ def test_a_new_app_sweeps_at_start_and_marks_its_own_folder(tmp_path):
     left = cache_dir() / f"app-{gone}-zz"
     left.mkdir(parents=True)
     (left / "pack.zip").write_bytes(b"PK")
-    state = AppState(tmp_path / "journal.sqlite3")
+    state = AppState(tmp_path)
     try:
         assert not left.exists()
         pid, started = (state.work / OWNER_FILE).read_text().split()

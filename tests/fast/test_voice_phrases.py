@@ -73,7 +73,7 @@ def test_unrecorded_names_what_the_bundled_voice_would_say():
 
 @pytest.fixture
 def client(tmp_path):
-    state = AppState(tmp_path / "journal.sqlite3")
+    state = AppState(None)  # the data folder: the default person's journal and voices
     owner = Owner()
     with TestClient(make_app(state, owner, 8000), base_url=BASE, follow_redirects=False) as client:
         assert client.get(f"/start?token={owner.token}").status_code == 303
@@ -135,7 +135,7 @@ def test_the_consent_note_names_no_command(client):
 
 def test_today_plays_again_in_the_voice_it_was_heard_in_naming_its_missing_phrases_first(client, tmp_path):
     lacking = _mum_lacking_two()
-    with Journal(tmp_path / "journal.sqlite3") as journal:
+    with Journal() as journal:
         journal.start_session(SessionRecord("settling", "low", "relax", 6.0, voice="Mum"))
     today = html.unescape(client.get("/today").text)
     assert "Settling, 6 minutes, in Mum's voice</button>" in today
@@ -151,7 +151,7 @@ def test_today_plays_again_in_the_voice_it_was_heard_in_naming_its_missing_phras
 
 
 def test_today_offers_a_session_whose_voice_is_gone_in_companions_voice_and_says_so(client, tmp_path):
-    with Journal(tmp_path / "journal.sqlite3") as journal:
+    with Journal() as journal:
         journal.start_session(SessionRecord("settling", "low", "relax", 6.0, voice="Gran"))  # no such voice now
     gone = "Gran's voice is no longer here, so it plays in companion's own voice."
     today = html.unescape(client.get("/today").text)

@@ -14,7 +14,7 @@ import soundfile as sf
 import companion
 from companion.cache import ClipCache
 from tests.audio_checks import lufs, read, spans
-from tests.helpers import ROOT
+from tests.helpers import ROOT, default_person
 from tests.paced_output import PacedOutput
 
 SR = 44100
@@ -199,7 +199,7 @@ def test_the_journal_example_runs_as_written(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[:2] == ["Low energy and short of breath: Breathing easy, 6 minutes", "1 entries; 4"]
     assert {"journal.png", "for-the-team.pdf", "journal.csv"} <= {p.name for p in tmp_path.iterdir()}
-    assert (tmp_path / "data" / "companion" / "journal.sqlite3").exists()
+    assert (default_person(tmp_path / "data") / "journal.sqlite3").exists()
 
 
 def _example(page: str, heading: str) -> str:

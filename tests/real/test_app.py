@@ -25,7 +25,7 @@ import pytest
 
 from companion.safety import SAFETY_SCREEN
 from tests.browser import DESKTOP, PHONE, axe_violations, chromium, off_screen, sideways_scroll, small_targets
-from tests.helpers import run_wide, start_cli
+from tests.helpers import default_person, run_wide, start_cli
 
 SHOTS = os.environ.get("COMPANION_SCREENSHOTS")
 LAN_ADDRESS = "127.0.0.2"  # a folder: the README's pictures are made here
@@ -44,18 +44,18 @@ class App:
         return urlsplit(self.base).port or 80
 
     def journal(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.data / "companion" / "journal.sqlite3")
+        return sqlite3.connect(default_person(self.data) / "journal.sqlite3")
 
     @contextlib.contextmanager
     def journal_with_a_note(self):
         from companion.journal.store import Journal, Ratings
 
-        with Journal(self.data / "companion" / "journal.sqlite3") as journal:
+        with Journal(default_person(self.data) / "journal.sqlite3") as journal:
             journal.add(Ratings(pain=4, note="a private note"))
             yield journal
 
     def ratings(self) -> int:
-        path = self.data / "companion" / "journal.sqlite3"
+        path = default_person(self.data) / "journal.sqlite3"
         if not path.exists():
             return 0
         with contextlib.closing(sqlite3.connect(path)) as db:
@@ -459,7 +459,7 @@ def test_a_pack_is_made_with_its_progress_and_handed_over_as_a_zip(app, tmp_path
     from companion.plan.profile import Energy
     from companion.voice.recorded import RecordedVoice, script_phrases
 
-    mum = RecordedVoice("Mum", app.data / "companion" / "voices")  # a loved one's voice, one phrase recorded
+    mum = RecordedVoice("Mum", default_person(app.data) / "voices")  # a loved one's voice, one phrase recorded
     mum.create()
     first_phrase = script_phrases(resolve_script("settling", Energy.LOW))[0]
     mum.keep(first_phrase, 0.1 * np.sin(np.linspace(0, 2000, 44100 * 2)).astype(np.float32), 44100)
@@ -535,7 +535,7 @@ def test_a_loved_ones_takes_are_uploaded_checked_and_removed(app, tmp_path):
         redo = driver.find_element("css selector", ".entries").text
         assert redo.startswith("003") and phrases[2] in redo  # the take to redo, named by its phrase
         _accessible(driver, "imported")
-        voice_folder = app.data / "companion" / "voices" / "Mum"
+        voice_folder = default_person(app.data) / "voices" / "Mum"
         assert len(list(voice_folder.glob("*"))) >= 2
         driver.get(app.base + "/listen")
         assert driver.find_elements("css selector", "input[name=voice][value=Mum]")  # offered for a session
@@ -611,7 +611,7 @@ def test_the_server_answers_while_a_report_is_drawn(app):
 
     from companion.journal.store import Journal, Ratings
 
-    with Journal(app.data / "companion" / "journal.sqlite3") as journal:
+    with Journal(default_person(app.data) / "journal.sqlite3") as journal:
         for i in range(300):
             journal.add(Ratings(pain=i % 11, anxiety=(3 * i) % 11, note="a restless night " * 10))
     ok = {"Host": app.base[7:], "Cookie": _cookie(app)}
@@ -807,7 +807,7 @@ def test_a_phrase_recorded_on_a_paired_phone_becomes_a_voice_that_renders(app, t
         assert phone.find_element("tag name", "h1").text == "Before it plays"  # the phrases still missing, named
         _go(phone, phone.find_element("id", "play-anyway"))
         _wait(phone, "return !document.getElementById('play').disabled", timeout=120)  # made, in Mum's voice
-    assert len(list((app.data / "companion" / "voices" / "Mum").glob("*.flac"))) == 1  # the one take, cleaned
+    assert len(list((default_person(app.data) / "voices" / "Mum").glob("*.flac"))) == 1  # the one take, cleaned
 
 
 def _request_from(source: str, app: App, method: str, path: str, headers: dict, body: bytes = b"") -> tuple:

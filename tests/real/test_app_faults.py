@@ -18,7 +18,7 @@ import pytest
 
 from companion.app.room import OWNER_FILE
 from tests.browser import PHONE, axe_violations, chromium, small_targets
-from tests.helpers import mounted_tmpfs, run_cli, start_cli
+from tests.helpers import default_person, mounted_tmpfs, run_cli, start_cli
 from tests.real.test_app import App, _cookie, _go, _wait
 
 MB = 1 << 20
@@ -138,7 +138,8 @@ def test_a_damaged_journal_is_said_as_the_command_line_says_it(tmp_path, shared_
         )
         assert answer[0] == 503 and "is damaged" in answer[1]
         _go(driver, driver.find_element("link text", "Back to Journal"))
-    assert journal.read_bytes() == damaged  # nothing in the file was changed
+    moved = default_person(tmp_path / "data") / "journal.sqlite3"  # the first person's now, moved as it was
+    assert moved.read_bytes() == damaged and not journal.exists()  # nothing in the file was changed
 
 
 @pytest.mark.slow("a real server with no sound output, Chromium, and the massage track begun as an MP3")
@@ -183,4 +184,4 @@ def test_an_import_whose_every_take_fails_leaves_no_voice(tmp_path, shared_cache
         assert axe_violations(driver) == []
         driver.get(app.base + "/voices")
         assert "None yet." in driver.find_element("tag name", "main").text
-    assert not (app.data / "companion" / "voices" / "Mum").exists()
+    assert not (default_person(app.data) / "voices" / "Mum").exists()

@@ -40,6 +40,7 @@ from tests.app_fuzzing import (
     ways,
 )
 from tests.fuzzing import DEEP
+from tests.helpers import default_person
 from tests.real.test_app import LAN_ADDRESS, App, _cookie, app  # noqa: F401  (app: the fixture)
 
 HELD_BACK = {  # one refused field for each door whose valid request starts work
@@ -74,7 +75,7 @@ class Walk:
         }
         self.valid: dict[str, str] = {}
         self.data = running.data / "companion"
-        self.journal = self.data / "journal.sqlite3"
+        self.journal = default_person(running.data) / "journal.sqlite3"
         self._stderr = running.proc.stderr.fileno()  # type: ignore[union-attr]
 
     def close(self) -> None:
@@ -147,7 +148,7 @@ def _walk_every_door(walk: Walk) -> None:
     with Journal(walk.journal) as journal:
         entry = journal.add(Ratings(pain=4, note="a private note"))
         journal.add(Ratings(anxiety=2))
-    RecordedVoice("Mum", walk.app.data / "companion" / "voices").create()
+    RecordedVoice("Mum", default_person(walk.app.data) / "voices").create()
     session = walk.made(walk.post("owner", "/today", {"minutes": "2"}))
     made = walk.made(walk.post("owner", "/listen", {"minutes": "2", "action": "download"}))
     drawn = walk.post("owner", "/massage", {"minutes": "10", "action": "plan"}).text

@@ -12,6 +12,7 @@ import pytest
 
 from companion.journal.store import Journal, Ratings, SessionRecord
 from tests.browser import DESKTOP, PHONE, axe_violations, chromium, sideways_scroll, small_targets
+from tests.helpers import default_person
 from tests.real.test_app import _go, _open, _wait, app  # noqa: F401, F811  (app: the fixture)
 
 PAGES = ("/today", "/listen", "/caregiver", "/massage", "/journal", "/voices", "/pack", "/devices", "/who")
@@ -149,7 +150,7 @@ def test_each_person_gets_a_home_and_the_answer_is_kept(app):  # noqa: F811
 
 @pytest.mark.slow("a real server, Chromium and the real voice: a session played again from Today")
 def test_today_plays_again_what_helped_with_the_same_options(app):  # noqa: F811
-    with Journal(app.data / "companion" / "journal.sqlite3") as journal:
+    with Journal(default_person(app.data) / "journal.sqlite3") as journal:
         for script, minutes, before, after in (("settling", 4.0, 7, 3), ("sleep", 20.0, None, None)):
             session = journal.start_session(
                 SessionRecord(script, "low", "relax", minutes), Ratings(anxiety=before) if before else None

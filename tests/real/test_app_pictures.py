@@ -15,6 +15,7 @@ import pytest
 
 from companion.voice.recorded import CONSENT
 from tests.browser import DESKTOP, PHONE, chromium
+from tests.helpers import default_person
 from tests.real.test_app import _accessible, _go, _open, _shot, _wait, app  # noqa: F401  (app: the fixture)
 
 ZOOM = {"width": PHONE[0] // 2, "height": PHONE[1] // 2, "deviceScaleFactor": 2, "mobile": True}
@@ -76,10 +77,10 @@ def _looked_at(driver, selector: str, name: str) -> None:
 def test_the_journal_chart_is_readable_on_a_phone_in_both_themes(app):  # noqa: F811  (app: the fixture)
     from companion.journal.store import Journal, Ratings  # entries through the library, then moved in time
 
-    with Journal(app.data / "companion" / "journal.sqlite3") as journal:
+    with Journal(default_person(app.data) / "journal.sqlite3") as journal:
         for pain, anxiety in ((6, 3), (5, None), (3, 2)):
             journal.add(Ratings(pain=pain, anxiety=anxiety))
-    with contextlib.closing(sqlite3.connect(app.data / "companion" / "journal.sqlite3")) as db, db:
+    with contextlib.closing(sqlite3.connect(default_person(app.data) / "journal.sqlite3")) as db, db:
         for day, entry in zip(("2026-11-30", "2026-12-03", "2026-12-07"), (1, 2, 3)):
             db.execute("UPDATE ratings SET at = ? WHERE id = ?", (f"{day}T10:15:00+00:00", entry))
     with chromium(PHONE) as driver:
@@ -144,7 +145,7 @@ def _voice_lacking_two(running) -> list:
     from companion.voice.phrases import split_by_energy
     from companion.voice.recorded import RecordedVoice
 
-    voice = RecordedVoice("Mum", running.data / "companion" / "voices")
+    voice = RecordedVoice("Mum", default_person(running.data) / "voices")
     voice.create()
     spoken, _ = split_by_energy(resolve_script("settling", Energy.MEDIUM), "low")
     take = (0.1 * np.sin(np.arange(SAMPLE_RATE) * 0.05)).astype(np.float32)

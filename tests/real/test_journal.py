@@ -26,7 +26,10 @@ def data_home() -> Path:
 
 
 def journal_path() -> Path:
-    return data_home() / "companion" / "journal.sqlite3"
+    """The default person's journal (where it would be, before anything is written)."""
+    from companion.people.store import People
+
+    return People(data_home() / "companion").default(made=False).journal_path
 
 
 class Screen:
@@ -412,8 +415,10 @@ def test_a_journal_opened_on_a_full_disk_is_said_in_words_and_mends_with_room(tm
         j.add(Ratings(pain=2, note="kept"))
     source = journal_path().parent
     for mount in mounted_tmpfs(tmp_path / "small", "size=256k"):
-        (mount / "companion").mkdir(mode=0o700)
-        shutil.copy2(source / "journal.sqlite3", mount / "companion" / "journal.sqlite3")  # closed: no log
+        from companion.people.store import People
+
+        person = People(mount / "companion").default()  # the people's list made while there was room
+        shutil.copy2(source / "journal.sqlite3", person.journal_path)  # closed: no log
         env = {"XDG_DATA_HOME": str(mount)}
         filler = _fill(mount)
         _one_full_line(run_cli("journal", "add", "--pain", "3", env=env))

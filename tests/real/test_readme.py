@@ -32,11 +32,13 @@ EXAMPLES = list(dict.fromkeys(e for document in DOCUMENTS for e in shell_example
 def in_turn(examples: list[str]) -> list[list[str]]:
     """The examples as a reader runs them: those that make or grow the same pack folder run
     one after another in one test (the caregiver's tracks are added to the pack just made,
-    not to a new one), every other example on its own."""
+    not to a new one), and so do those about people (Ada is added before her journal is
+    used), every other example on its own."""
     runs: dict[str, list[str]] = {}
     for example in examples:
         folder = re.match(r"companion pack (\S+)", example)
-        runs.setdefault(folder.group(1) if folder else example, []).append(example)
+        people = "companion people " in example or " --person " in example
+        runs.setdefault("people" if people else folder.group(1) if folder else example, []).append(example)
     return list(runs.values())
 
 

@@ -209,3 +209,18 @@
     box.setAttribute("aria-busy", "false");
   });
 })();
+
+// issue 33: the person picker (a <details>, as the Menu) closes as the Menu does: on Escape,
+// and when a tap or the focus goes elsewhere on the page.
+(function () {
+  "use strict";
+  var whose = document.getElementById("whose");
+  if (!whose) { return; }
+  var summary = whose.querySelector("summary");
+  whose.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && whose.open) { whose.open = false; summary.focus(); }
+  });
+  document.addEventListener("click", function (e) { if (whose.open && !whose.contains(e.target)) { whose.open = false; } });
+  document.addEventListener("focusin", function (e) { if (whose.open && !whose.contains(e.target)) { whose.open = false; } });
+})();
+// end of issue 33
