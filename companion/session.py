@@ -313,7 +313,7 @@ def _notices(p: Profile, cache: ClipCache, script: Script) -> tuple[Notice, ...]
         notices.append(
             Notice(
                 "pace",
-                f"Note: the tone starts at {p.start_rate:g} breaths a minute, not {p.breath_rate:g}: "
+                f"Note: the tone starts at {p.start_rate:g} breaths a minute, not {round(p.breath_rate, 1):g}: "
                 f"with {why} it never paces slower than {p.floor_rate:g}.",
             )
         )
