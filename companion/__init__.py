@@ -110,6 +110,7 @@ _EXPORTS = {
     "breath_from_taps": "companion.plan.taps",
     "breath_from_intervals": "companion.plan.taps",
     "rate_words": "companion.plan.taps",
+    "plan_in_step": "companion.plan.taps:in_step",
     # The comfort journal
     "Journal": "companion.journal.store",
     "JournalEntry": "companion.journal.store:Entry",
@@ -236,7 +237,8 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     )
     from companion.plan.cues import cue_words
     from companion.plan.taps import (
-        MIN_TAPS, TapAgain, TappedBreath, breath_from_intervals, breath_from_taps, rate_words
+        MIN_TAPS, TapAgain, TappedBreath, breath_from_intervals, breath_from_taps, in_step as plan_in_step,
+        rate_words
     )
     from companion.plan.model import SessionPlan
     from companion.plan.profile import Energy, GENTLE_FLOOR, PACING, SAMPLE_RATE
@@ -306,10 +308,10 @@ __all__ = [
     "export_journal", "file_safe", "gather_report", "import_takes", "interrupts", "journal_chart", "level_bar",
     "list_added_voices", "load_script", "make_pack", "make_plan", "make_session", "no_output_reason",
     "numbered_files", "offered_minutes", "options_for_kind", "output_devices", "owner_only", "pack_card",
-    "personalise", "phrases_by_energy", "plan_captions", "plan_picture", "play", "play_again", "play_back",
-    "plot_journal", "plot_plan", "prepare_voice", "private_folder", "rate_words", "record_take", "recorded_voices",
-    "recording_order", "render", "resolve_script", "script_json", "script_phrases", "short_term_of_blocks",
-    "take_for", "text_problem", "track_tags", "unrecorded_phrases", "unrecorded_tracks", "write_report",
-    "written_atomically",
+    "personalise", "phrases_by_energy", "plan_captions", "plan_in_step", "plan_picture", "play", "play_again",
+    "play_back", "plot_journal", "plot_plan", "prepare_voice", "private_folder", "rate_words", "record_take",
+    "recorded_voices", "recording_order", "render", "resolve_script", "script_json", "script_phrases",
+    "short_term_of_blocks", "take_for", "text_problem", "track_tags", "unrecorded_phrases", "unrecorded_tracks",
+    "write_report", "written_atomically",
 ]
 # fmt: on

@@ -44,6 +44,7 @@ from companion.cli.common import (
 )
 from companion.cli.options import Device, FiniteFloat, UserPath
 from companion.cli.progress import VoiceProgress
+from companion.cli.tapping import start_in_step, tap_options, tapped_breath, with_breath
 
 
 @click.command()
@@ -59,6 +60,7 @@ from companion.cli.progress import VoiceProgress
 )
 @click.option("--quiet", is_flag=True, help="No view on screen while it plays.")
 @click.option("--mono", is_flag=True, help="One channel, for a single speaker.")
+@tap_options
 def today(
     energy_score: int | None,
     breathless: bool | None,
@@ -70,6 +72,8 @@ def today(
     device: int | str | None,
     quiet: bool,
     mono: bool,
+    tap: bool,
+    taps: str | None,
 ) -> None:
     """A few short questions choose today's session; then it plays (or -o writes it).
 
@@ -81,12 +85,14 @@ def today(
       companion today
       companion today --energy-score 3 --breathless --dry-run
       companion today --energy-score 6 --goal sleep -o tonight.mp3
+      companion today --tap
     """
     answers = Answers(energy_score, breathless, goal, minutes)
     if can_ask() and not as_json:
         answers = _ask_missing(answers)
     choice = choose(answers)
-    options = choice.options(mono=mono)
+    breath = tapped_breath(tap, taps)
+    options = with_breath(choice.options(mono=mono), breath)
     if dry_run:
         _say_what_would_be_made(choice.to_json(), options, as_json)
         return
@@ -115,6 +121,7 @@ def today(
         return
     session_id = start_in_journal(session, False, now, **checkin)
     assert player is not None
+    start_in_step(session, breath)
     result = play_live(session, player, quiet)
     finish_in_journal(session_id, result)
     if result.exit_code:

@@ -95,7 +95,7 @@ def breath_schedule(profile: Profile, duration_s: float) -> list[BreathCycle]:
     lead = profile.breath_in_s % period
     done = 1.0 - lead / period if lead > 1e-9 else 0.0
     k = 0
-    start = curve.time_at_phase(-done)
+    start = curve.time_at_phase(-done) if done else 0.0
     while start < duration_s:
         end = curve.time_at_phase(k + 1 - done)
         length = end - start

@@ -23,6 +23,7 @@ from companion.options import (
     MIN_REGION_MINUTES,
     Regions,
     SessionOptions,
+    shown,
 )
 
 SAMPLE_RATE = 44100
@@ -171,7 +172,7 @@ def make_profile(opts: SessionOptions, part: Part | None = None) -> Profile:
     breath_rate = opts.breath_rate
     if breath_rate is not None:
         check_breath_rate(breath_rate)
-    breath_in_s = _check_breath_in(opts.breath_in_s)
+    breath_in_s = check_breath_in(opts.breath_in_s)
     if not (math.isfinite(opts.exhale_ratio) and MIN_EXHALE_RATIO <= opts.exhale_ratio <= MAX_EXHALE_RATIO):
         raise BadInput(
             f"the out-breath is {MIN_EXHALE_RATIO:g} to {MAX_EXHALE_RATIO:g} times the in-breath, "
@@ -220,14 +221,19 @@ def check_breath_rate(rate: float, field: str = "breath_rate", how: str = "count
         )
 
 
-def _check_breath_in(seconds: float | None) -> float:
+def check_breath_in(seconds: float | None) -> float:
     """The first breath in comes within one breath of the start, at the slowest pace there is."""
     longest = 60.0 / MIN_BREATH_RATE
     if seconds is None:
         return 0.0
-    if not (math.isfinite(seconds) and 0 <= seconds <= longest):
+    try:
+        number = isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and math.isfinite(seconds)
+    except OverflowError:  # a whole number too large for a float
+        number = False
+    if not (number and 0 <= seconds <= longest):
+        given = f"{seconds:g}" if number else shown(seconds)
         raise BadInput(
-            f"the first breath in comes 0 to {longest:.3g} seconds after the start, not {seconds:g}",
+            f"the first breath in comes 0 to {longest:.3g} seconds after the start, not {given}",
             field="breath_in_s",
             value=seconds,
             allowed=(0.0, longest),

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import median
 
 from companion.errors import BadInput
-from companion.plan.profile import check_breath_rate
+from companion.options import check_argument
+from companion.plan.breathing import breath_schedule
+from companion.plan.model import SessionPlan
+from companion.plan.profile import check_breath_in, check_breath_rate
 
 MIN_TAPS = 4  # three whole breaths between them
 WINDOW = 9  # the latest taps only (eight breaths): the breath now, not the breath a minute ago
@@ -36,6 +39,7 @@ class TappedBreath:
 
     rate: float  # breaths a minute (the median interval's)
     anchor_s: float  # a breath in, on the taps' clock: the taps' own phase, near the last tap
+    last_s: float  # the last tap
     taps: int  # taps used (the latest WINDOW at most)
     ignored: int  # intervals left out as strays
 
@@ -54,7 +58,7 @@ class TappedBreath:
     def breath_in_at(self, start_s: float) -> float:
         """Seconds after `start_s` (the taps' clock: when the session's sound begins) that the
         next breath in is expected: where the tone's first rise goes."""
-        return self.next_breath_in(start_s) - start_s
+        return max(self.next_breath_in(start_s) - start_s, 0.0)
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,15 @@ def _breath(taps: list[float], field: str) -> TappedBreath | TapAgain:
     period = median(kept)
     rate = 60.0 / period
     check_breath_rate(rate, field=field, how=TAP_HOW)
-    return TappedBreath(rate, _anchor(taps, period), len(taps), len(intervals) - len(kept))
+    return TappedBreath(rate, _anchor(taps, period), taps[-1], len(taps), len(intervals) - len(kept))
+
+
+def in_step(plan: SessionPlan, breath_in_s: float) -> SessionPlan:
+    """The same plan with the tone's first rise `breath_in_s` after the start (where a tapped
+    breath's next breath in is expected); nothing else moves (the words do not follow breaths)."""
+    check_argument("plan", plan, isinstance(plan, SessionPlan), "a SessionPlan")
+    profile = plan.profile.with_(breath_in_s=check_breath_in(breath_in_s))
+    return replace(plan, profile=profile, breaths=breath_schedule(profile, plan.duration_s))
 
 
 def _anchor(taps: list[float], period: float) -> float:
