@@ -38,6 +38,7 @@ from companion import (
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import start_making
+from companion.app.tapping import with_taps
 from companion.app.web import (
     DEFAULTS,
     AppState,
@@ -178,7 +179,9 @@ async def massage(request: Request) -> Response:
     form = await request.form()
     action = form.get("action")
     try:
-        options, note = fitted(_options(form))
+        options, tapped = with_taps(_options(form), form)
+        options, note = fitted(options)
+        note = " ".join(s for s in (tapped, note) if s) or None
         if action == "play" and state.live is not None and not state.live.finished.is_set():
             raise BadInput("a track is already playing on this computer; stop it first")
     except BadInput as exc:

@@ -45,6 +45,7 @@ from companion.app.faults import answer, wants_json
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.stream import HEADER_BYTES, wav_response, wav_size, write_wav
+from companion.app.tapping import with_taps
 from companion.app.unrecorded import unrecorded_before_playing
 from companion.app.web import (
     DEFAULTS,
@@ -208,12 +209,13 @@ async def today(request: Request) -> Response:
             number(form, "minutes"),
         )
         choice = choose(answers)
-        options, note = fitted(choice.options())
+        options, tapped = with_taps(choice.options(), form)
+        options, note = fitted(options)
     except BadInput as exc:
         return _today_page(request, 400, error=words(exc))
     before = Ratings(tiredness=MOST_SCORE - answers.energy_score) if answers.energy_score is not None else None
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
-    reason = choice.reason + "." + (f" {note}" if note else "")
+    reason = " ".join(s for s in (choice.reason + ".", tapped, note) if s)
     try:
         heard = start_hearing(state, options, reason, who_asks(request), checkin, before)
     except NoRoom as exc:
@@ -240,7 +242,9 @@ async def listen(request: Request) -> Response:
             fill_with_tts=voice is not None,
             name=str(form.get("name") or "").strip() or None,
         )
+        options, tapped = with_taps(options, form)
         options, note = fitted(options)
+        note = " ".join(s for s in (tapped, note) if s)
     except BadInput as exc:
         return page(request, "listen.html", 400, error=words(exc), **shown)
     # issue 30, part 6: the phrases a recorded voice lacks are named before anything plays
