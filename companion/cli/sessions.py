@@ -178,11 +178,12 @@ def play(
     options = with_breath(_options(kw), breath)
     # the tone starts at once; a voice still to be made is synthesised while it plays
     session = make_session(options, confirm=ask_to_confirm(yes), wait_for_voice=False, notify=show_notice)
-    journal_id = start_in_journal(session, ask) if ask else None
+    rate = breath.breath.rate if breath is not None else None
+    journal_id = start_in_journal(session, ask, breath_rate=rate) if ask else None
     start_in_step(session, breath)
     result = play_live(session, output, quiet)
     if journal_id is not None:
-        finish_in_journal(journal_id, result)
+        finish_in_journal(journal_id, result, tap_after=breath is not None)
     ctx.exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised; the line above said how long it played
 
 

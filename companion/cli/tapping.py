@@ -86,8 +86,15 @@ def _given(text: str) -> Tapped:
     return Tapped(found, live=False)
 
 
-def _tap_on_the_terminal() -> Tapped | None:
-    heading("Tap along with the breath")
+def tap_once_more() -> float | None:
+    """After a session begun from taps: the breath now, tapped once more for the journal (Esc
+    skips); its rate, or None."""
+    found = _tap_on_the_terminal("Your breath now, for the journal (optional)")
+    return None if found is None else found.breath.rate
+
+
+def _tap_on_the_terminal(title: str = "Tap along with the breath") -> Tapped | None:
+    heading(title)
     click.echo("  Tap the space bar once as each breath in begins: yours, or the breath you are watching.")
     click.echo(f"  A few breaths will do ({MIN_TAPS} at least). Enter when done, Esc to skip.")
     with keys_mode():

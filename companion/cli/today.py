@@ -108,7 +108,13 @@ def today(
         session = _make(options, output is None, notify=lambda notice: None)  # its notices are shown above
     # how much energy, as the journal's tiredness (0 none, 10 worst)
     now = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
-    checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
+    if breath is not None:  # the breath tapped along, kept beside the ratings (never asked again)
+        now = Ratings(tiredness=None if now is None else now.tiredness, breath_rate=breath.breath.rate)
+    checkin: dict[str, Any] = {
+        "energy_score": answers.energy_score,
+        "breathless": answers.breathless,
+        "goal": answers.goal,
+    }
     if output is not None:  # written, not heard: how they feel is kept, but not as 'before' a session
         written = render_session(session, output)
         click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
@@ -123,7 +129,7 @@ def today(
     assert player is not None
     start_in_step(session, breath)
     result = play_live(session, player, quiet)
-    finish_in_journal(session_id, result)
+    finish_in_journal(session_id, result, tap_after=breath is not None)
     if result.exit_code:
         raise click.exceptions.Exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised
 

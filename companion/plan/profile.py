@@ -211,10 +211,15 @@ def make_profile(opts: SessionOptions, part: Part | None = None) -> Profile:
 
 def check_breath_rate(rate: float, field: str = "breath_rate", how: str = "count your breaths for one minute") -> None:
     """The one check of a listener's own rate, however it was found (`how`: the way to find it again)."""
-    if not (math.isfinite(rate) and MIN_BREATH_RATE <= rate <= MAX_BREATH_RATE):
+    try:
+        number = isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate)
+    except OverflowError:  # a whole number too large for a float
+        number = False
+    if not (number and MIN_BREATH_RATE <= rate <= MAX_BREATH_RATE):
+        given = f"{round(rate, 1):g}" if number else shown(rate)
         raise BadInput(
             f"your own breathing rate is {MIN_BREATH_RATE:g} to {MAX_BREATH_RATE:g} breaths a minute, "
-            f"not {round(rate, 1):g} ({how})",
+            f"not {given} ({how})",
             field=field,
             value=rate,
             allowed=(MIN_BREATH_RATE, MAX_BREATH_RATE),

@@ -3,6 +3,7 @@ pace in headless Chromium; the rate the page shows, and the first breaths of the
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -100,3 +101,11 @@ def test_today_and_massage_offer_the_circle_and_say_taps_that_wander(app):  # no
         )
         _wait(driver, "return document.getElementById('tap-said').textContent.indexOf('tap again') >= 0")
         assert "steadily" in _said(driver)
+        _tap_at_pace(driver, 4)  # asked again, and tapped steadily
+        _wait(driver, "return document.getElementById('tap-said').textContent.indexOf('breaths a minute') >= 0")
+        driver.find_element("css selector", "input[name=minutes][value='4']").click()
+        _go(driver, driver.find_element("css selector", "form.checkin button[type=submit]"))
+        assert "Tapped: about 24 breaths a minute" in driver.find_element("tag name", "main").text
+        with contextlib.closing(app.journal()) as db:  # kept beside the ratings, never asked again
+            ((moment, rate),) = db.execute("SELECT moment, breath_rate FROM ratings").fetchall()
+        assert moment == "before" and abs(rate - 24) < 1

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from companion.journal.store import Journal
 from tests.helpers import spawn_in_pty
 from tests.real.test_journal import Screen
 
@@ -65,13 +66,29 @@ def test_taps_that_wander_are_asked_for_again_and_esc_skips():
     assert plan["breath_rate"]["start"] == 14 and plan["first_breath_in_s"] == 0  # the low-energy default
 
 
-@pytest.mark.slow("eight taps, two seconds apart, as a person taps along")
-def test_play_tapped_on_the_space_bar():
-    """The null sound device takes the session faster than it plays, so it simply finishes."""
-    child, master = spawn_in_pty("play", "--energy", "low", "--minutes", "2", "--no-narration", "--tap")
+@pytest.mark.slow("twelve taps, two seconds apart, as a person taps along, and a session played between")
+def test_play_tapped_on_the_space_bar_keeps_the_breath_before_and_after():
+    """The null sound device takes the session faster than it plays, so it simply finishes.
+    The rate tapped before goes in the journal beside the ratings without being asked again;
+    after the session it may be tapped once more."""
+    child, master = spawn_in_pty("play", "--energy", "low", "--minutes", "2", "--no-narration", "--tap", "--ask")
     screen = Screen(master)
     screen.wait(b"Enter when done")
     tap(master, 8)  # eight taps: taken at once, no Enter needed
     assert b"Tapped: about 30 breaths a minute" in screen.wait(b"in step.")
-    screen.wait(b"faster than it plays", timeout=90)  # the view is read as it comes, so it never blocks
+    screen.wait(b"Pain?")
+    os.write(master, b"\x1b")  # no ratings before: the rate is kept all the same
+    screen.wait(b"How do you feel now", timeout=90)
+    screen.wait(b"Pain?")
+    os.write(master, b"2\x1b")
+    screen.wait(b"Your breath now")
+    screen.wait(b"Enter when done")
+    tap(master, 4, every_s=2.4)  # 25 a minute
+    os.write(master, b"\r")
+    screen.wait(b"Kept in your journal")
     assert child.wait(timeout=30) == 0
+    entries = Journal().entries()
+    assert [(e.moment, e.ratings.pain) for e in entries] == [("after", 2), ("before", None)]
+    after, before = (e.ratings.breath_rate for e in entries)
+    assert abs(before - 30) < 1.5 and abs(after - 25) < 1.5
+    assert entries[0].session_id == entries[1].session_id

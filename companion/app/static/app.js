@@ -237,6 +237,9 @@
         if (mine !== asked) { return; }  // a later tap's answer is on its way
         said.textContent = answer.error || answer.said;
         circle.dataset.rate = answer.rate === null || answer.rate === undefined ? "" : String(answer.rate);
+        // the form carries the taps from now on (a form sent by a script of its own reads them too)
+        intervals.value = circle.dataset.rate ? gaps() : "";
+        since.value = circle.dataset.rate ? "0" : "";
         if (answer.again || answer.error) { taps = []; }
       });
   }
@@ -256,6 +259,7 @@
   });
   clear.addEventListener("click", function () {
     taps = []; asked++; said.textContent = ""; circle.dataset.rate = ""; clear.hidden = true; circle.focus();
+    intervals.value = ""; since.value = "";
   });
   circle.form.addEventListener("submit", function () {
     var enough = taps.length >= LEAST && circle.dataset.rate;
