@@ -163,6 +163,7 @@ def play(
     Keys while playing (each acts through a short fade):
       space   pause / go on          + / -   volume
       e       five more minutes      q, Esc  end gently (Ctrl-C too)
+      t       tap once as each breath in begins: after four, the tone follows
 
     \b
     Examples:

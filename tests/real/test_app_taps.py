@@ -109,3 +109,22 @@ def test_today_and_massage_offer_the_circle_and_say_taps_that_wander(app):  # no
         with contextlib.closing(app.journal()) as db:  # kept beside the ratings, never asked again
             ((moment, rate),) = db.execute("SELECT moment, breath_rate FROM ratings").fetchall()
         assert moment == "before" and abs(rate - 24) < 1
+
+
+@pytest.mark.slow("a real server, Chromium and a therapist's track playing on the null device while tapped along")
+def test_the_remote_retimes_a_playing_track_to_the_breath_tapped(app):  # noqa: F811
+    """The therapist's page (a paired phone's too): taps on the live page's circle, sent as
+    intervals; the playing tone follows and says so."""
+    with chromium(PHONE) as driver:
+        _open(driver, app, "/massage")
+        driver.find_element("css selector", "input[name=minutes][value='90']").click()
+        _go(driver, driver.find_element("css selector", "button[value=play]"))
+        _wait(driver, "return document.getElementById('live').dataset.state === 'playing'")
+        _accessible(driver, "live, with the tap circle")
+        _tap_at_pace(driver, 4)
+        _wait(driver, "return document.getElementById('tap-said').textContent.indexOf('breaths a minute') >= 0")
+        _go(driver, driver.find_element("css selector", "button[value=taps]"))
+        _wait(driver, "return document.getElementById('live-said').textContent.indexOf('in step') >= 0")
+        assert "about 24 breaths a minute" in driver.find_element("id", "live-said").text
+        driver.find_element("css selector", "button[value=stop]").click()
+        _wait(driver, "return document.getElementById('live').dataset.state === 'ended'", timeout=90)
