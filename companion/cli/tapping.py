@@ -96,7 +96,7 @@ def tap_once_more() -> float | None:
 def _tap_on_the_terminal(title: str = "Tap along with the breath") -> Tapped | None:
     heading(title)
     click.echo("  Tap the space bar once as each breath in begins: yours, or the breath you are watching.")
-    click.echo(f"  A few breaths will do ({MIN_TAPS} at least). Enter when done, Esc to skip.")
+    click.echo(f"  A few breaths will do ({MIN_TAPS} at least), then Enter when done. Before any tap, Enter skips.")
     with keys_mode():
         while True:
             found = _one_try()
@@ -113,7 +113,7 @@ def _one_try() -> TappedBreath | TapAgain | None:
     taps: list[float] = []
     while True:
         key = read_key()
-        if key == "\x1b":
+        if key == "\x1b" or (key in ("\r", "\n") and not taps):
             click.echo("\n  Skipped: the tone starts at the usual pace.")
             return None
         if key == " ":

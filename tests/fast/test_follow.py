@@ -82,7 +82,7 @@ def test_a_tap_while_playing_retimes_the_tone_with_no_click():
     session = make_session(opts)
     out = PacedOutput(SR, speed=400.0)
     player = Player(session, out)
-    sent = []
+    sent: list[int] = []
 
     def on_block(_, at):
         if not sent and at is not None and at >= 40 * SR:

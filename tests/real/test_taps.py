@@ -90,5 +90,6 @@ def test_play_tapped_on_the_space_bar_keeps_the_breath_before_and_after():
     entries = Journal().entries()
     assert [(e.moment, e.ratings.pain) for e in entries] == [("after", 2), ("before", None)]
     after, before = (e.ratings.breath_rate for e in entries)
-    assert abs(before - 30) < 1.5 and abs(after - 25) < 1.5
+    assert before is not None and abs(before - 30) < 1.5
+    assert after is not None and abs(after - 25) < 1.5
     assert entries[0].session_id == entries[1].session_id
