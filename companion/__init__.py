@@ -106,6 +106,14 @@ _EXPORTS = {
     "ENERGY_NAMES": "companion.plan.checkin",
     "ENERGY_WORDS": "companion.plan.checkin",
     "offered_minutes": "companion.plan.checkin",
+    # The breath, tapped
+    "TappedBreath": "companion.plan.taps",
+    "TapAgain": "companion.plan.taps",
+    "MIN_TAPS": "companion.plan.taps",
+    "breath_from_taps": "companion.plan.taps",
+    "breath_from_intervals": "companion.plan.taps",
+    "rate_words": "companion.plan.taps",
+    "plan_in_step": "companion.plan.taps:in_step",
     # The comfort journal
     "Journal": "companion.journal.store",
     "JournalEntry": "companion.journal.store:Entry",
@@ -253,6 +261,10 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         KINDS as SESSION_KINDS, choose as check_in, offered_minutes, options_for_kind
     )
     from companion.plan.cues import cue_words
+    from companion.plan.taps import (
+        MIN_TAPS, TapAgain, TappedBreath, breath_from_intervals, breath_from_taps, in_step as plan_in_step,
+        rate_words
+    )
     from companion.plan.model import SessionPlan
     from companion.plan.profile import Energy, GENTLE_FLOOR, PACING, SAMPLE_RATE
     from companion.plan.scripts import (
@@ -312,23 +324,23 @@ __all__ = [
     "DeviceOutput", "DoesNotFit", "ENERGY_NAMES", "ENERGY_WORDS", "Energy", "GENTLE_FLOOR", "GUIDE_NOTE",
     "HONEST_NOTE", "Interrupted", "Journal", "JournalEntry", "LEAST_SCORE", "MASSAGE", "MAX_BREATH_RATE",
     "MAX_CHIME_EVERY", "MAX_EXHALE_RATIO", "MAX_MINUTES", "MIN_BREATH_RATE", "MIN_CHIME_EVERY", "MIN_EXHALE_RATIO",
-    "MIN_MINUTES", "MIN_REGION_MINUTES", "MODES", "MOMENT_WORDS", "MOST_SCORE", "MassagePlan", "Mode", "NOTE_CHARS",
-    "Narrator", "NoDevice", "Notice", "NumberedPhrase", "OWNER_ONLY_DIR", "OWNER_ONLY_FILE", "Output",
-    "OutputError", "PACING", "PACK_FORMATS", "PACK_NAME_CHARS", "PACK_PAGE_FOLDER", "PLAN_NAME_CHARS", "PART_NAMES",
-    "PERSON_NAME_CHARS", "PackManifest", "PackOptions", "PackResult", "People", "PeopleError", "Person",
-    "PlayAgain", "PlayResult", "Preferences", "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE",
-    "REPORT_DAYS", "Ratings", "RecordedVoice", "Rendered", "SAFETY_SCREEN", "SAMPLE_RATE", "SESSION_KINDS",
-    "SPOKEN_NAME_CHARS", "STOP_RULE", "SYMPTOMS", "ScriptEntry", "ScriptError", "Session", "SessionOptions",
-    "SessionPlan", "SessionRecord", "Status", "TAKE_FORMATS", "TrackTags", "VOICE_NAME_CHARS", "VoiceProcess",
-    "add_voice",
-    "added_voice_path", "blocks_in_order", "builtin_folder", "builtin_script", "builtin_scripts", "cache_dir",
-    "check_in", "check_options", "check_output_path", "check_person_name", "check_spoken_name", "check_writable",
-    "choose_tracks", "claim_warnings", "clock", "confirm_safety", "counted", "cue_words", "data_dir", "default_cover",
-    "end_with_parent", "export_journal", "export_person", "file_safe", "gather_report", "import_takes", "interrupts",
-    "journal_chart", "level_bar", "list_added_voices", "load_script", "make_pack", "make_plan", "make_session",
-    "massage_plans", "no_output_reason", "numbered_files", "offered_minutes", "options_for_kind", "output_devices",
-    "owner_only", "pack_card", "personalise", "phrases_by_energy", "plan_captions", "plan_picture", "play",
-    "play_again", "play_back", "plot_journal", "plot_plan", "preferences", "prepare_voice", "private_folder",
+    "MIN_MINUTES", "MIN_REGION_MINUTES", "MIN_TAPS", "MODES", "MOMENT_WORDS", "MOST_SCORE", "MassagePlan", "Mode",
+    "NOTE_CHARS", "Narrator", "NoDevice", "Notice", "NumberedPhrase", "OWNER_ONLY_DIR", "OWNER_ONLY_FILE", "Output",
+    "OutputError", "PACING", "PACK_FORMATS", "PACK_NAME_CHARS", "PACK_PAGE_FOLDER", "PART_NAMES", "PERSON_NAME_CHARS",
+    "PLAN_NAME_CHARS", "PackManifest", "PackOptions", "PackResult", "People", "PeopleError", "Person", "PlayAgain",
+    "PlayResult", "Preferences", "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE", "REPORT_DAYS", "Ratings",
+    "RecordedVoice", "Rendered", "SAFETY_SCREEN", "SAMPLE_RATE", "SESSION_KINDS", "SPOKEN_NAME_CHARS", "STOP_RULE",
+    "SYMPTOMS", "ScriptEntry", "ScriptError", "Session", "SessionOptions", "SessionPlan", "SessionRecord", "Status",
+    "TAKE_FORMATS", "TapAgain", "TappedBreath", "TrackTags", "VOICE_NAME_CHARS", "VoiceProcess", "add_voice",
+    "added_voice_path", "blocks_in_order", "breath_from_intervals", "breath_from_taps", "builtin_folder",
+    "builtin_script", "builtin_scripts", "cache_dir", "check_in", "check_options", "check_output_path",
+    "check_person_name", "check_spoken_name", "check_writable", "choose_tracks", "claim_warnings", "clock",
+    "confirm_safety", "counted", "cue_words", "data_dir", "default_cover", "end_with_parent", "export_journal",
+    "export_person", "file_safe", "gather_report", "import_takes", "interrupts", "journal_chart", "level_bar",
+    "list_added_voices", "load_script", "make_pack", "make_plan", "make_session", "massage_plans", "no_output_reason",
+    "numbered_files", "offered_minutes", "options_for_kind", "output_devices", "owner_only", "pack_card",
+    "personalise", "phrases_by_energy", "plan_captions", "plan_in_step", "plan_picture", "play", "play_again",
+    "play_back", "plot_journal", "plot_plan", "preferences", "prepare_voice", "private_folder", "rate_words",
     "record_take", "recorded_voices", "recording_order", "remove_massage_plan", "render", "resolve_script",
     "save_massage_plan", "script_json", "script_phrases", "set_preferences", "short_term_of_blocks",
     "synthesise_apart", "take_for", "text_problem", "track_tags", "unrecorded_phrases", "unrecorded_tracks",

@@ -34,6 +34,7 @@ class SessionOptions:
     minutes: float | None = None  # None: by mode, part or energy (6 / 12 / 20)
     script: str | None = None  # a built-in name or a file; None: chosen by mode and energy
     breath_rate: float | None = None  # the listener's own breaths a minute: the tone starts there
+    breath_in_s: float | None = None  # seconds from the start to the listener's next breath in (from taps)
     breathless: bool = False
     exhale_ratio: float = 1.5  # out-breath over in-breath, 1 to 2
     voice: str | None = None  # None: the bundled voice; else a recorded voice's name or a Piper .onnx file

@@ -30,6 +30,7 @@ from companion.plan.layout import KnownLengths, build_plan, check_fits
 from companion.plan.model import SessionPlan
 from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE, Energy, Profile, make_profile, parse_energy
 from companion.plan.scripts import Script, check_name, personalise
+from companion.plan.taps import in_step
 from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.sound.layers.accompaniment import prepare_bed
 from companion.sound.renderer import QUANTUM, SessionRenderer, blocks
@@ -99,6 +100,12 @@ class Session:
         if self.voice_pending:
             self.plan = self.plan_with_voice()
             self.voice_pending = False
+
+    def in_step(self, breath_in_s: float) -> None:
+        """Put the tone's first rise `breath_in_s` seconds after the start: where the next breath
+        in of a tapped breath is expected (TappedBreath.breath_in_at, just before playing)."""
+        self.plan = in_step(self.plan, breath_in_s)
+        self.profile = self.plan.profile
 
     def plan_with_voice(self, minutes: float | None = None, lead_in_s: float | None = None) -> SessionPlan:
         """The full plan, synthesising what the voice still lacks (`lead_in_s`: a longer
@@ -313,7 +320,7 @@ def _notices(p: Profile, cache: ClipCache, script: Script) -> tuple[Notice, ...]
         notices.append(
             Notice(
                 "pace",
-                f"Note: the tone starts at {p.start_rate:g} breaths a minute, not {p.breath_rate:g}: "
+                f"Note: the tone starts at {p.start_rate:g} breaths a minute, not {round(p.breath_rate, 1):g}: "
                 f"with {why} it never paces slower than {p.floor_rate:g}.",
             )
         )

@@ -225,6 +225,10 @@ class Calls:
             "make_pack": {"folder": self.pack, "opts": companion.PackOptions(**PACK)},
             "DeviceOutput": {},
             "output_devices": {},
+            "breath_from_taps": {"taps": [0.0, 4.0, 8.0, 12.0]},
+            "breath_from_intervals": {"intervals": [4.0, 4.0, 4.0], "since_last_s": 1.0},
+            "rate_words": {"rate": 15.0},
+            "plan_in_step": {"plan": self.session.plan, "breath_in_s": 1.0},
         }[owner]
 
 

@@ -29,6 +29,7 @@ from companion import (
     SessionOptions,
     SessionPlan,
     Status,
+    TapAgain,
     clock,
     cue_words,
     make_plan,
@@ -41,6 +42,7 @@ from companion import (
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import start_making
+from companion.app.tapping import tapped_from, with_taps
 from companion.app.web import (
     DEFAULTS,
     AppState,
@@ -111,10 +113,14 @@ class Live:
             self._send = None
 
     def command(self, name: str) -> bool:
+        return self.send_text(COMMANDS[name])
+
+    def send_text(self, command: str) -> bool:
+        """A command to the player as it takes them (see the library's Player.send)."""
         send = self._send
         if send is None:
             return False
-        send(COMMANDS[name])
+        send(command)
         return True
 
     def close(self) -> None:
@@ -187,7 +193,9 @@ async def massage(request: Request) -> Response:
     if action == "save":
         return _save_plan(request, form)
     try:
-        options, note = fitted(_options(form))
+        options, tapped = with_taps(_options(form), form)
+        options, note = fitted(options)
+        note = " ".join(s for s in (tapped, note) if s) or None
         if action == "play" and state.live is not None and not state.live.finished.is_set():
             raise BadInput("a track is already playing on this computer; stop it first")
     except BadInput as exc:
@@ -299,9 +307,24 @@ async def live_command(request: Request) -> Response:
     live = _live(request)
     form = await request.form()
     name = str(form.get("action") or "")
+    if name == "taps":  # issue 36: the breath tapped on this page (a paired phone's too); the tone follows
+        return _follow(request, live, form)
     if name not in COMMANDS:
         raise BadInput(f"the live track's keys are {', '.join(COMMANDS)}, not '{name[:40]}'", field="action")
     done = live.command(name)
+    if request.headers.get("accept") == "application/json":
+        return JSONResponse({"done": done, **live.to_json()})
+    return back_to("/massage/live")
+
+
+def _follow(request: Request, live: Live, form: FormData) -> Response:
+    found = tapped_from(form)
+    if found is None:
+        raise BadInput("tap the circle once as each breath in begins, then send it", field="taps")
+    if isinstance(found, TapAgain):
+        raise BadInput(found.message, field="taps")
+    intervals, since = str(form.get("tap_intervals")), str(form.get("tap_since") or "0")
+    done = live.send_text(f"taps {intervals} {since}")
     if request.headers.get("accept") == "application/json":
         return JSONResponse({"done": done, **live.to_json()})
     return back_to("/massage/live")

@@ -5,6 +5,7 @@ as `companion render` writes it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from companion import (
     Session,
     SessionOptions,
     SessionPlan,
+    TapAgain,
     check_options,
     confirm_safety,
     file_safe,
@@ -45,6 +47,7 @@ from companion.app.faults import answer, wants_json
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.stream import HEADER_BYTES, wav_response, wav_size, write_wav
+from companion.app.tapping import tapped_from, with_taps
 from companion.app.unrecorded import unrecorded_before_playing
 from companion.app.web import (
     DEFAULTS,
@@ -212,17 +215,20 @@ async def today(request: Request) -> Response:
             number(form, "minutes"),
         )
         choice = choose(answers)
-        options, note = fitted(choice.options())
+        options, tapped = with_taps(choice.options(), form)
+        options, note = fitted(options)
     except BadInput as exc:
         return _today_page(request, 400, error=words(exc))
-    before = Ratings(tiredness=MOST_SCORE - answers.energy_score) if answers.energy_score is not None else None
+    tiredness = None if answers.energy_score is None else MOST_SCORE - answers.energy_score
+    before = Ratings(tiredness=tiredness, breath_rate=options.breath_rate)  # the rate tapped, if any
     checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
-    reason = choice.reason + "." + (f" {note}" if note else "")
+    reason = " ".join(s for s in (choice.reason + ".", tapped, note) if s)
     try:
         journal = person_of(request).journal_path
         heard = start_hearing(state, options, reason, who_asks(request), checkin, before, journal)
     except NoRoom as exc:
         return _today_page(request, 503, error=words(exc))
+    heard.breath_rate = options.breath_rate
     return back_to(f"/session/{heard.job.id}")
 
 
@@ -248,7 +254,9 @@ async def listen(request: Request) -> Response:
             name=str(form.get("name") or "").strip() or None,
         )
         options.voices_folder = someone.voices_folder  # a recorded voice is the person's own
+        options, tapped = with_taps(options, form)
         options, note = fitted(options)
+        note = " ".join(s for s in (tapped, note) if s)
     except BadInput as exc:
         return page(request, "listen.html", 400, error=words(exc), **shown)
     # issue 30, part 6: the phrases a recorded voice lacks are named before anything plays
@@ -268,6 +276,7 @@ def _play_or_make(request: Request, form: FormData, options: SessionOptions, rea
     if form.get("action") == "download":
         return back_to(f"/file/{start_making(state, options, who).job.id}")
     heard = start_hearing(state, options, reason, who, journal=person_of(request).journal_path)  # a row once rated
+    heard.breath_rate = options.breath_rate  # tapped along (issue 36): kept if the session is kept
     return back_to(f"/session/{heard.job.id}")
 
 
@@ -341,7 +350,7 @@ async def session_rating(request: Request) -> Response:
     form = await request.form()
     moment = chosen(form, "moment", ("before", "after")) or "after"
     try:
-        ratings = Ratings() if form.get("skip") else ratings_from(form)
+        ratings = Ratings() if form.get("skip") else _with_tapped(ratings_from(form), form)
     except BadInput as exc:
         if wants_json(request):
             return JSONResponse({"error": words(exc)}, 400)
@@ -351,7 +360,10 @@ async def session_rating(request: Request) -> Response:
         raise NotHere("the person this session was for is no longer here")
     with Journal(heard.journal or person_of(request).journal_path) as journal:
         if heard.journal_id is None and heard.record is not None and not ratings.empty:
-            heard.journal_id = journal.start_session(heard.record)
+            tapped = Ratings(breath_rate=heard.breath_rate)  # the breath tapped before it (Listen)
+            if moment == "before":
+                ratings, tapped = replace(ratings, breath_rate=heard.breath_rate), Ratings()
+            heard.journal_id = journal.start_session(heard.record, tapped)
         if heard.journal_id is not None:
             if not ratings.empty:
                 journal.add(ratings, moment, heard.journal_id)
@@ -361,6 +373,14 @@ async def session_rating(request: Request) -> Response:
     if wants_json(request):
         return JSONResponse({"kept": not ratings.empty})
     return back_to(f"/session/{heard.job.id}?kept={moment}")
+
+
+def _with_tapped(ratings: Ratings, form: FormData) -> Ratings:
+    """The ratings with the breath tapped along after the session (issue 36), when it was."""
+    found = tapped_from(form)
+    if isinstance(found, TapAgain):
+        raise BadInput(found.message, field="taps")
+    return ratings if found is None else replace(ratings, breath_rate=found.rate)
 
 
 # -- A file to download ---------------------------------------------------------------------

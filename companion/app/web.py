@@ -104,6 +104,7 @@ class Heard:
     notes: str | None = None  # a caregiver's safety notes, beside the track
     record: SessionRecord | None = None  # the session as the journal keeps it, once planned
     lines: list[list[float | str]] = field(default_factory=list)  # its words: [start_s, end_s, text] placed so far
+    breath_rate: float | None = None  # breaths a minute tapped along before it (issue 36), for the journal
 
 
 @dataclass

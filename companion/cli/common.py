@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -89,22 +90,34 @@ def _play_ignoring_late_presses(play: Callable[[], PlayResult]) -> PlayResult:
     return result
 
 
-def start_in_journal(session: Session, ask: bool, before: Ratings | None = None, **checkin: Any) -> int:
+def start_in_journal(
+    session: Session, ask: bool, before: Ratings | None = None, breath_rate: float | None = None, **checkin: Any
+) -> int:
     """The session's row in the journal, with how the listener feels before it (asked on a
-    terminal when `ask`, else the ratings given)."""
+    terminal when `ask`, else the ratings given) and the breath tapped along (never asked again)."""
     from companion.cli.people import person
 
     if ask and can_ask():
         before = ask_ratings("Before you start: how do you feel now?")
+    if breath_rate is not None:
+        before = replace(before or Ratings(), breath_rate=breath_rate)
     with Journal(person().journal_path) as journal:
         return journal.start_session(session.record(**checkin), before)
 
 
-def finish_in_journal(session_id: int, result: PlayResult) -> None:
-    """How it ended, and how the listener feels now: one screen, skippable (only on a terminal)."""
+def finish_in_journal(session_id: int, result: PlayResult, tap_after: bool = False) -> None:
+    """How it ended, and how the listener feels now: one screen, skippable (only on a terminal);
+    after a session started from taps (`tap_after`), the breath may be tapped once more."""
     from companion.cli.people import person, whose
 
-    after = ask_ratings("How do you feel now?") if can_ask() and result.ended != "interrupted" else None
+    asking = can_ask() and result.ended != "interrupted"
+    after = ask_ratings("How do you feel now?") if asking else None
+    if asking and tap_after:
+        from companion.cli.tapping import tap_once_more
+
+        rate = tap_once_more()
+        if rate is not None:
+            after = replace(after or Ratings(), breath_rate=rate)
     someone = person()
     with Journal(someone.journal_path) as journal:
         journal.finish_session(session_id, result.minutes_heard, result.ended)

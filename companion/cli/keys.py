@@ -19,6 +19,8 @@ KEYMAP = {
     "E": "extend",
     "q": "stop",
     "Q": "stop",
+    "t": "tap",  # once as each breath in begins: after four, the tone follows (issue 36)
+    "T": "tap",
 }
 
 

@@ -21,6 +21,7 @@ from companion import (
     make_session,
     no_output_reason,
     output_devices,
+    plan_in_step,
 )
 from companion import render as render_session
 from companion.cli.common import (
@@ -34,6 +35,7 @@ from companion.cli.options import Device, UserPath, session_options
 from companion.cli.options import options as session_options_of
 from companion.cli.people import person
 from companion.cli.progress import VoiceProgress
+from companion.cli.tapping import start_in_step, tap_options, tapped_breath, with_breath
 
 
 @click.command()
@@ -41,25 +43,31 @@ from companion.cli.progress import VoiceProgress
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @click.option("--plot", type=UserPath(), default=None, metavar="FILE.png", help="Also draw the session.")
 @click.option("--with-audio", is_flag=True, help="With --plot: the rendered mix's loudness under it.")
-def plan(as_json: bool, plot: Path | None, with_audio: bool, **kw: Any) -> None:
+@tap_options
+def plan(as_json: bool, plot: Path | None, with_audio: bool, tap: bool, taps: str | None, **kw: Any) -> None:
     """Show the session plan (no audio is written); --plot draws it.
 
     \b
     Examples:
       companion plan --energy low --minutes 6 --json
       companion plan --for massage --minutes 30 --regions back:15,legs:15 --plot massage.png
+      companion plan --energy low --taps 0,4,8,12,16 --json
     """
     if with_audio and plot is None:
         raise BadInput("--with-audio goes with --plot FILE.png")
     if plot is not None:
         check_output_path(plot, suffixes=(".png",), field="plot")
+    breath = tapped_breath(tap, taps)
+    options = with_breath(_options(kw), breath)
     with VoiceProgress() as progress:
         if with_audio:
             # made only to be measured, never heard: a caregiver's notes need no confirming here
-            session = make_session(_options(kw), confirm=lambda notes: True, progress=progress)
+            session = make_session(options, confirm=lambda notes: True, progress=progress)
+            start_in_step(session, breath)
             plan = session.plan
         else:
-            plan = make_plan(_options(kw), progress=progress)
+            plan = make_plan(options, progress=progress)
+            plan = plan_in_step(plan, breath.breath_in()) if breath is not None else plan
     if plot is not None:
         from companion import plot_plan, short_term_of_blocks
 
@@ -138,30 +146,47 @@ def render(output: Path, yes: bool, **kw: Any) -> None:
 @click.option("--quiet", is_flag=True, help="No view on screen: sound only.")
 @click.option("--yes", is_flag=True, help="Caregiver: confirm you have read the safety notes.")
 @click.option("--ask", is_flag=True, help="Ask how you feel before and after, for the comfort journal.")
+@tap_options
 @click.pass_context
-def play(ctx: click.Context, /, device: int | str | None, quiet: bool, yes: bool, ask: bool, **kw: Any) -> None:
+def play(
+    ctx: click.Context,
+    /,
+    device: int | str | None,
+    quiet: bool,
+    yes: bool,
+    ask: bool,
+    tap: bool,
+    taps: str | None,
+    **kw: Any,
+) -> None:
     """Play the session on the sound card, with gentle controls.
 
     \b
     Keys while playing (each acts through a short fade):
       space   pause / go on          + / -   volume
       e       five more minutes      q, Esc  end gently (Ctrl-C too)
+      t       tap once as each breath in begins: after four, the tone follows
 
     \b
-    Example:
+    Examples:
       companion play --energy low --minutes 6
+      companion play --energy low --tap
     """
 
     try:
         output = DeviceOutput(device=device)
     except NoDevice as exc:
         raise NoDevice(f"{exc}; write a file instead: {_render_hint(ctx, kw)}") from None
+    breath = tapped_breath(tap, taps)
+    options = with_breath(_options(kw), breath)
     # the tone starts at once; a voice still to be made is synthesised while it plays
-    session = make_session(_options(kw), confirm=ask_to_confirm(yes), wait_for_voice=False, notify=show_notice)
-    journal_id = start_in_journal(session, ask) if ask else None
+    session = make_session(options, confirm=ask_to_confirm(yes), wait_for_voice=False, notify=show_notice)
+    rate = breath.breath.rate if breath is not None else None
+    journal_id = start_in_journal(session, ask, breath_rate=rate) if ask else None
+    start_in_step(session, breath)
     result = play_live(session, output, quiet)
     if journal_id is not None:
-        finish_in_journal(journal_id, result)
+        finish_in_journal(journal_id, result, tap_after=breath is not None)
     ctx.exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised; the line above said how long it played
 
 

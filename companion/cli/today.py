@@ -45,6 +45,7 @@ from companion.cli.common import (
 from companion.cli.options import Device, FiniteFloat, UserPath
 from companion.cli.people import person, whose
 from companion.cli.progress import VoiceProgress
+from companion.cli.tapping import start_in_step, tap_options, tapped_breath, with_breath
 
 
 @click.command()
@@ -60,6 +61,7 @@ from companion.cli.progress import VoiceProgress
 )
 @click.option("--quiet", is_flag=True, help="No view on screen while it plays.")
 @click.option("--mono", is_flag=True, help="One channel, for a single speaker.")
+@tap_options
 def today(
     energy_score: int | None,
     breathless: bool | None,
@@ -71,6 +73,8 @@ def today(
     device: int | str | None,
     quiet: bool,
     mono: bool,
+    tap: bool,
+    taps: str | None,
 ) -> None:
     """A few short questions choose today's session; then it plays (or -o writes it).
 
@@ -82,12 +86,14 @@ def today(
       companion today
       companion today --energy-score 3 --breathless --dry-run
       companion today --energy-score 6 --goal sleep -o tonight.mp3
+      companion today --tap
     """
     answers = Answers(energy_score, breathless, goal, minutes)
     if can_ask() and not as_json:
         answers = _ask_missing(answers)
     choice = choose(answers)
-    options = choice.options(mono=mono)
+    breath = tapped_breath(tap, taps)
+    options = with_breath(choice.options(mono=mono), breath)
     if dry_run:
         _say_what_would_be_made(choice.to_json(), options, as_json)
         return
@@ -103,7 +109,13 @@ def today(
         session = _make(options, output is None, notify=lambda notice: None)  # its notices are shown above
     # how much energy, as the journal's tiredness (0 none, 10 worst)
     now = Ratings(tiredness=10 - answers.energy_score) if answers.energy_score is not None else None
-    checkin = {"energy_score": answers.energy_score, "breathless": answers.breathless, "goal": answers.goal}
+    if breath is not None:  # the breath tapped along, kept beside the ratings (never asked again)
+        now = Ratings(tiredness=None if now is None else now.tiredness, breath_rate=breath.breath.rate)
+    checkin: dict[str, Any] = {
+        "energy_score": answers.energy_score,
+        "breathless": answers.breathless,
+        "goal": answers.goal,
+    }
     if output is not None:  # written, not heard: how they feel is kept, but not as 'before' a session
         written = render_session(session, output)
         click.echo(f"Wrote {written.path} ({session.plan.duration_s / 60:.2f} min, {session.plan.script_title}).")
@@ -117,8 +129,9 @@ def today(
         return
     session_id = start_in_journal(session, False, now, **checkin)
     assert player is not None
+    start_in_step(session, breath)
     result = play_live(session, player, quiet)
-    finish_in_journal(session_id, result)
+    finish_in_journal(session_id, result, tap_after=breath is not None)
     if result.exit_code:
         raise click.exceptions.Exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised
 

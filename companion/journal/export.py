@@ -15,6 +15,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 HEADER = [
     "id", "at", "moment", *SYMPTOMS, "note", "session_id", "script", "energy", "mode",
     "minutes_planned", "minutes_heard", "ended", "energy_score", "breathless", "goal", "voice",
+    "breaths_a_minute_by_tapping",
 ]  # fmt: skip
 
 
@@ -30,7 +31,8 @@ def export_csv(journal: Journal, path: Path) -> int:
                 s = e.session
                 session_cols = ["" if v is None else v for v in astuple(s)] if s else [""] * len(fields(SessionRecord))
                 ratings = ["" if getattr(e.ratings, n) is None else getattr(e.ratings, n) for n in SYMPTOMS]
-                row = [e.id, e.at, e.moment, *ratings, e.ratings.note or "", e.session_id or "", *session_cols]
+                rate = "" if e.ratings.breath_rate is None else e.ratings.breath_rate
+                row = [e.id, e.at, e.moment, *ratings, e.ratings.note or "", e.session_id or "", *session_cols, rate]
                 writer.writerow([_inert(cell) for cell in row])
     except OSError as exc:
         raise OutputError(f"could not write '{path}' ({exc.strerror}); nothing was written") from None

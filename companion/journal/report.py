@@ -16,7 +16,7 @@ from pathlib import Path
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, OutputError
-from companion.journal.store import QUESTIONS, SYMPTOMS, Entry, Journal, SessionRecord
+from companion.journal.store import QUESTIONS, SYMPTOMS, TAPPED_WORDS, Entry, Journal, SessionRecord
 from companion.plan.catalogue import builtin_scripts
 from companion.printable import FONT, a4, paragraph
 from companion.timefmt import counted, days_with_entries
@@ -31,6 +31,11 @@ ABOUT = (
     "Assessment System (0 none and 10 worst; for wellbeing 0 best), kept on their own computer by "
     "companion. companion plays relaxation sessions that may help someone feel calmer or more "
     "comfortable; it is not a treatment. The ratings say how someone felt, not what caused it."
+)
+
+TAPPED_NOTE = (
+    "Counted by tapping along with the breath (the listener, or someone with them), to start the "
+    "breath tone at their own pace: a rough count, not a clinical measurement."
 )
 
 
@@ -128,6 +133,31 @@ def before_and_after_lines(report: CareTeamReport) -> list[str]:
     return lines or ["No session in this period has a rating both before and after it."]
 
 
+def tapped_lines(report: CareTeamReport) -> list[str]:
+    """Breaths a minute, by tapping along (issue 36): how often, the range, and before and
+    after a session how many were fewer, the same or more (within half a breath). Said as
+    taps, not as a clinical measurement; empty when none were tapped."""
+    rates = [e.ratings.breath_rate for e in report.entries if e.ratings.breath_rate is not None]
+    if not rates:
+        return []
+    low, high = min(rates), max(rates)
+    lines = [f"Tapped {_times(len(rates))}: " + (f"{low:g}" if low == high else f"{low:g} to {high:g}") + "."]
+    pairs: dict[int, dict[str, float]] = defaultdict(dict)
+    for e in report.entries:
+        if e.session_id is not None and e.moment in ("before", "after") and e.ratings.breath_rate is not None:
+            pairs[e.session_id][e.moment] = e.ratings.breath_rate
+    changes: Counter[str] = Counter()
+    for pair in pairs.values():
+        if len(pair) == 2:
+            d = pair["after"] - pair["before"]
+            changes["fewer" if d < -0.5 else "more" if d > 0.5 else "about the same"] += 1
+    if changes:
+        said = ", ".join(f"{w} after {changes[w]}" for w in ("fewer", "about the same", "more") if changes[w])
+        lines.append(f"Before and after {_count(sum(changes.values()), 'session')}: {said}.")
+    lines.append(TAPPED_NOTE)
+    return lines
+
+
 def day_rows(report: CareTeamReport) -> tuple[list[list[str]], int]:
     """The table: one row per day with entries (the latest MAX_DAYS_SHOWN, oldest first), each
     rating as its value or its range that day, and the day's notes; and how many days had
@@ -162,7 +192,10 @@ def write_report(report: CareTeamReport, path: Path) -> None:
         ("The ratings", rating_lines(report)),
         ("Sessions", session_lines(report)),
         ("Before and after a session", before_and_after_lines(report)),
+        (TAPPED_WORDS, tapped_lines(report)),
     ):
+        if not lines:
+            continue
         paragraph(pdf, heading, 13, bold=True, after=1)
         paragraph(pdf, "\n".join(lines), 10.5, after=3)
     rows, days = day_rows(report)

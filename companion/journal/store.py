@@ -27,6 +27,7 @@ from companion.atomic import DISK_FULL, disk_full
 from companion.errors import BadInput, CompanionError
 from companion.options import LEAST_SCORE, MOST_SCORE, check_text
 from companion.paths import OWNER_ONLY_FILE, private_folder
+from companion.plan.profile import check_breath_rate
 
 SYMPTOMS = ("pain", "tiredness", "breathlessness", "anxiety", "wellbeing")
 QUESTIONS = {
@@ -36,6 +37,7 @@ QUESTIONS = {
     "anxiety": "Anxiety",
     "wellbeing": "Wellbeing (0 best, 10 worst)",
 }
+TAPPED_WORDS = "Breaths a minute, by tapping"  # a rate tapped along, wherever it is shown (issue 36)
 MOMENTS = ("before", "after", "alone")
 MOMENT_WORDS = {"before": "before a session", "after": "after a session", "alone": "on its own"}
 MAX_NOTE = 500
@@ -76,6 +78,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sessions ADD COLUMN voice TEXT;
     """,
+    # issue 36: breaths a minute measured by tapping along, beside the ratings (before, after)
+    """
+    ALTER TABLE ratings ADD COLUMN breath_rate REAL CHECK (breath_rate IS NULL OR breath_rate BETWEEN 4.5 AND 40);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -94,6 +100,7 @@ class Ratings:
     anxiety: int | None = None
     wellbeing: int | None = None
     note: str | None = None
+    breath_rate: float | None = None  # breaths a minute, by tapping: measured, not a rating
 
     def check(self) -> Ratings:
         for name in SYMPTOMS:
@@ -107,6 +114,8 @@ class Ratings:
                     value=value,
                     allowed=(LEAST_SCORE, MOST_SCORE),
                 )
+        if self.breath_rate is not None:
+            check_breath_rate(self.breath_rate, field="breath_rate", how="tap along again")
         if self.note is not None:
             if not isinstance(self.note, str):
                 raise BadInput("a note is text", field="note", value=self.note, allowed="text")
@@ -122,7 +131,7 @@ class Ratings:
 
     @property
     def empty(self) -> bool:
-        return all(getattr(self, n) is None for n in SYMPTOMS) and not self.note
+        return all(getattr(self, n) is None for n in SYMPTOMS) and not self.note and self.breath_rate is None
 
 
 @dataclass(frozen=True)
@@ -157,6 +166,7 @@ class Entry:
             "moment": self.moment,
             **{n: getattr(self.ratings, n) for n in SYMPTOMS},
             "note": self.ratings.note,
+            "breath_rate": self.ratings.breath_rate,
             "session_id": self.session_id,
             "session": asdict(self.session) if self.session else None,
         }
@@ -325,11 +335,12 @@ class Journal:
         if moment not in MOMENTS:
             raise BadInput(f"a rating is taken {', '.join(MOMENTS)}, not '{moment}'")
         values = [getattr(ratings, n) for n in SYMPTOMS]
+        rate = None if ratings.breath_rate is None else round(float(ratings.breath_rate), 1)
         with self._write() as db:
             cur = db.execute(
-                f"INSERT INTO ratings (at, session_id, moment, {', '.join(SYMPTOMS)}, note) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (now(), session_id, moment, *values, ratings.note),
+                f"INSERT INTO ratings (at, session_id, moment, {', '.join(SYMPTOMS)}, note, breath_rate) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (now(), session_id, moment, *values, ratings.note, rate),
             )
         return int(cur.lastrowid or 0)
 
@@ -382,7 +393,7 @@ class Journal:
         query = (
             "SELECT r.id, r.at, r.moment, r.pain, r.tiredness, r.breathlessness, r.anxiety, r.wellbeing, r.note, "
             "r.session_id, s.script, s.energy, s.mode, s.minutes_planned, s.minutes_heard, s.ended, "
-            "s.energy_score, s.breathless, s.goal, s.voice "
+            "s.energy_score, s.breathless, s.goal, s.voice, r.breath_rate "
             "FROM ratings r LEFT JOIN sessions s ON s.id = r.session_id"
         )
         args: list[object] = []
@@ -402,7 +413,7 @@ class Journal:
             raise _explain(exc, self.path) from None
         found = []
         for row in rows:
-            ratings = Ratings(*row[3:9])
+            ratings = Ratings(row[3], row[4], row[5], row[6], row[7], row[8], row[20])
             session = None
             if row[9] is not None and row[10] is not None:
                 session = _session_from(row[10:20])

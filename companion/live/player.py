@@ -27,6 +27,7 @@ import numpy as np
 
 from companion.errors import BadInput, DoesNotFit
 from companion.live.ahead import playing_order
+from companion.live.follow import SWAP_FADE_S, Follow, is_tap
 from companion.live.swaps import SWITCH_FADE_S, LiveSession
 from companion.live.transport import Transport
 from companion.options import check_argument, check_callable
@@ -112,6 +113,7 @@ class Player:
         self.transport = Transport(self.profile.sample_rate)
         self.status = Status(session.plan, waiting_for_voice=session.voice_pending)
         self.commands: queue.Queue[str] = queue.Queue()
+        self.follow = Follow()  # taps while playing: the tone follows the breath now
         self._voice: Future[None] | None = None
         self._making: Future[None] | None = None  # the voice's work, kept once _voice is let go
         self._voice_stopped = threading.Event()  # the session has ended: no more phrases are begun
@@ -128,7 +130,12 @@ class Player:
 
     # -- commands -------------------------------------------------------------
     def send(self, command: str) -> None:
-        """'pause', 'louder', 'softer', 'extend', 'stop' (thread-safe, and safe from a signal handler)."""
+        """'pause', 'louder', 'softer', 'extend', 'stop', 'tap' (one tap as a breath in begins),
+        'taps <intervals> <since>' (a breath tapped elsewhere: see follow.py) (thread-safe, and
+        safe from a signal handler)."""
+        if is_tap(command):
+            self.follow.receive(command)
+            return
         self.commands.put(command)
 
     def interrupt(self) -> None:
@@ -156,11 +163,29 @@ class Player:
             t.stop()
         elif command == "extend" and not t.stopping:
             sr = self.profile.sample_rate
-            self.live.replace(extend_plan(self.live.plan, self.live.pos + 2 * sr, EXTEND_S * sr))
+            longer = extend_plan(self.live.plan, self.live.pos + 2 * sr, EXTEND_S * sr)
+            self.live.replace(self.follow.keep(longer, self.live.plan))
             self.extensions += 1
             status.acknowledge("five more minutes, before the closing")
         status.paused, status.volume_db, status.stopping = t.paused, t.volume_db, t.stopping
         self.status.plan = self.live.plan
+
+    def _follow_taps(self) -> None:
+        """Taps while playing: once they give a breath, the tone glides to it (issue 36)."""
+        found, said = self.follow.next_breath()
+        if said:
+            self.status.acknowledge(said)
+        if found is None or self.transport.stopping:
+            return
+        sr = self.profile.sample_rate
+        try:
+            plan = self.follow.plan_for(self.live.plan, found, self.status.position / sr, self.live.pos / sr)
+        except BadInput as exc:
+            self.status.acknowledge(exc.message)
+            return
+        self.live.replace(plan, fade_s=SWAP_FADE_S)
+        self.status.plan = plan
+        self.status.acknowledge(f"in step with the breath now: {found.words}")
 
     # -- the voice, synthesised while the tone plays ---------------------------
     def _start_voice(self) -> None:
@@ -202,6 +227,8 @@ class Player:
             full: SessionPlan | None = self.session.plan_with_voice(minutes)
         except BadInput:  # the words do not fit as planned: the fallback below finds room
             full = None
+        if full is not None:
+            full = self.follow.keep(full, self.live.plan)
         if full is not None and (self._placed or self._changes_after(full) > self.live.pos):
             self._switch_to(full)
         else:  # too late for the first words' place: a longer tone-only opening
@@ -213,6 +240,7 @@ class Player:
                 # session rather than stop mid-way (the result says so).
                 self.lengthened_to = exc.minutes
                 full = self.session.plan_with_voice(exc.minutes, lead_in_s=lead_in)
+            full = self.follow.keep(full, self.live.plan)
             self.live.replace(full)
             self.status.plan = full
         self.status.waiting_for_voice = False
@@ -225,7 +253,7 @@ class Player:
         if len(made) == self._placed_from:
             return
         self._placed_from = len(made)
-        sofar = plan_so_far(self.profile, self.session.script, made)
+        sofar = self.follow.keep(plan_so_far(self.profile, self.session.script, made), self.live.plan)
         if len(sofar.narration) > len(self.live.plan.narration) and self._changes_after(sofar) > self.live.pos:
             self.live.replace(sofar, fade_s=0)  # the same sound up to the new words: no crossfade
             self.status.plan = sofar
@@ -263,6 +291,7 @@ class Player:
         while True:
             while not self.commands.empty():
                 self._apply(self.commands.get_nowait())
+            self._follow_taps()
             self._voice_ready()
             t = self.transport
             if t.finished or self.live.pos >= self.live.total:

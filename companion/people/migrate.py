@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from companion.errors import OutputError
-from companion.paths import private_folder
+from companion.paths import OWNER_ONLY_DIR, OWNER_ONLY_FILE, private_folder
 
 # What was one listener's, by its old place in the user's data folder (the journal's schema
 # and the voices' format are unchanged: only their folder moves). The app's own choices and
@@ -37,3 +37,18 @@ def _move(old: Path, new: Path) -> None:
     if not old.exists() or new.exists():
         return
     os.replace(old, new)
+    _owner_only(new)
+
+
+def _owner_only(path: Path) -> None:
+    """A person's moved files are readable by the user alone, whatever modes they had before
+    (a copy restored from a backup, say, or an install older than owner-only folders)."""
+    if not path.is_dir():
+        path.chmod(OWNER_ONLY_FILE)
+        return
+    path.chmod(OWNER_ONLY_DIR)
+    for inner, folders, files in os.walk(path):
+        for name in folders:
+            (Path(inner) / name).chmod(OWNER_ONLY_DIR)
+        for name in files:
+            (Path(inner) / name).chmod(OWNER_ONLY_FILE)

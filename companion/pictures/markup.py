@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from companion.journal.store import MOMENT_WORDS, SYMPTOMS, Entry
+from companion.journal.store import MOMENT_WORDS, SYMPTOMS, TAPPED_WORDS, Entry
 from companion.pictures.facts import (
     LABELS,
     SCALE,
@@ -107,9 +107,24 @@ def _dates(facts: JournalFacts) -> str:
     )
 
 
+def _tapped(entries: list[Entry], most: int = 8) -> str:
+    """Issue 36: the breaths a minute tapped along, latest `most`, in words (no scale of 0-10)."""
+    tapped = [e for e in sorted(entries, key=lambda e: (e.at, e.id)) if e.ratings.breath_rate is not None][-most:]
+    if not tapped:
+        return ""
+    said = []
+    for e in tapped:
+        moment = datetime.fromisoformat(e.at)
+        when = f"{day_label(moment.date())}, {moment:%H:%M}"
+        said.append(f"{e.ratings.breath_rate:g} {MOMENT_WORDS[e.moment]} ({when})")
+    return f'<p class="chart-tapped"><strong>{TAPPED_WORDS}:</strong> {escape("; ".join(said))}.</p>'
+
+
 def _table(entries: list[Entry]) -> str:
-    names = [n for n in SYMPTOMS if any(getattr(e.ratings, n) is not None for e in entries)]
-    head = "".join(f'<th scope="col">{escape(LABELS[n])}</th>' for n in names)
+    names: list[str] = [n for n in SYMPTOMS if any(getattr(e.ratings, n) is not None for e in entries)]
+    if any(e.ratings.breath_rate is not None for e in entries):
+        names.append("breath_rate")
+    head = "".join(f'<th scope="col">{escape(LABELS.get(n, TAPPED_WORDS))}</th>' for n in names)
     rows = []
     for e in sorted(entries, key=lambda e: (e.at, e.id)):
         values = (getattr(e.ratings, n) for n in names)
@@ -144,7 +159,7 @@ def journal_chart(entries: list[Entry]) -> str:
             '<div class="chart-scale" aria-hidden="true"><span>10</span><span>5</span><span>0</span></div>'
             f"{_strip(facts, name)}</div></div>"
         )
-    parts += [_dates(facts), "</figure>", _table(entries)]
+    parts += [_dates(facts), _tapped(entries), "</figure>", _table(entries)]
     return "".join(parts)
 
 

@@ -84,14 +84,20 @@ def rate_curve(profile: Profile) -> RateCurve:
 
 
 def breath_schedule(profile: Profile, duration_s: float) -> list[BreathCycle]:
-    """Every breath cycle that starts before the session ends, in order."""
+    """Every breath cycle that starts before the session ends, in order. The first in-breath
+    begins at the profile's `breath_in_s` (in step with a tapped breath): a breath already
+    under way at the start began before 0, so until then the tone is in its out-breath."""
     curve = rate_curve(profile)
     inhale_share = 1.0 / (1.0 + profile.exhale_ratio)
     cycles: list[BreathCycle] = []
+    # the share of a breath already done at 0, so that a whole breath begins at breath_in_s
+    period = 60.0 / curve.start
+    lead = profile.breath_in_s % period
+    done = 1.0 - lead / period if lead > 1e-9 else 0.0
     k = 0
-    start = 0.0
+    start = curve.time_at_phase(-done) if done else 0.0
     while start < duration_s:
-        end = curve.time_at_phase(k + 1)
+        end = curve.time_at_phase(k + 1 - done)
         length = end - start
         inhale = length * inhale_share
         cycles.append(BreathCycle(start_s=start, inhale_s=inhale, exhale_s=length - inhale))

@@ -104,6 +104,7 @@ class SessionPlan:
             "fade_in_s": p.fade_in_s,
             "fade_out_s": p.fade_out_s,
             "breath_rate": {"start": p.start_rate, "target": p.target_rate, "floor": p.floor_rate},
+            "first_breath_in_s": self.breaths[0].end_s if self.breaths[0].start_s < 0 else self.breaths[0].start_s,
             "narration": [
                 {
                     "start_s": e.start / sr,

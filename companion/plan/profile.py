@@ -23,6 +23,7 @@ from companion.options import (
     MIN_REGION_MINUTES,
     Regions,
     SessionOptions,
+    shown,
 )
 
 SAMPLE_RATE = 44100
@@ -77,6 +78,7 @@ class Profile:
     mode: Mode
     breathless: bool
     breath_rate: float | None  # the listener's own rate, if given
+    breath_in_s: float  # where the tone's first rise is: the listener's next breath in (from taps), else 0
     exhale_ratio: float
     narration: bool
     ambience: str
@@ -168,16 +170,9 @@ def make_profile(opts: SessionOptions, part: Part | None = None) -> Profile:
     minutes = opts.minutes if opts.minutes is not None else default_minutes(mode, level, part)
     check_minutes(minutes, mode)
     breath_rate = opts.breath_rate
-    if breath_rate is not None and not (
-        math.isfinite(breath_rate) and MIN_BREATH_RATE <= breath_rate <= MAX_BREATH_RATE
-    ):
-        raise BadInput(
-            f"your own breathing rate is {MIN_BREATH_RATE:g} to {MAX_BREATH_RATE:g} breaths a minute, "
-            f"not {breath_rate:g} (count your breaths for one minute)",
-            field="breath_rate",
-            value=breath_rate,
-            allowed=(MIN_BREATH_RATE, MAX_BREATH_RATE),
-        )
+    if breath_rate is not None:
+        check_breath_rate(breath_rate)
+    breath_in_s = check_breath_in(opts.breath_in_s)
     if not (math.isfinite(opts.exhale_ratio) and MIN_EXHALE_RATIO <= opts.exhale_ratio <= MAX_EXHALE_RATIO):
         raise BadInput(
             f"the out-breath is {MIN_EXHALE_RATIO:g} to {MAX_EXHALE_RATIO:g} times the in-breath, "
@@ -201,6 +196,7 @@ def make_profile(opts: SessionOptions, part: Part | None = None) -> Profile:
         minutes=float(minutes),
         mode=mode,
         breath_rate=breath_rate,
+        breath_in_s=breath_in_s,
         breathless=opts.breathless,
         narration=opts.narration,
         ambience=opts.ambience,
@@ -211,6 +207,43 @@ def make_profile(opts: SessionOptions, part: Part | None = None) -> Profile:
         chime_every=_check_chime_every(chime_every),
         channels=1 if opts.mono else 2,
     )
+
+
+def check_breath_rate(rate: float, field: str = "breath_rate", how: str = "count your breaths for one minute") -> None:
+    """The one check of a listener's own rate, however it was found (`how`: the way to find it again)."""
+    try:
+        number = isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate)
+    except OverflowError:  # a whole number too large for a float
+        number = False
+    if not (number and MIN_BREATH_RATE <= rate <= MAX_BREATH_RATE):
+        given = f"{round(rate, 1):g}" if number else shown(rate)
+        raise BadInput(
+            f"your own breathing rate is {MIN_BREATH_RATE:g} to {MAX_BREATH_RATE:g} breaths a minute, "
+            f"not {given} ({how})",
+            field=field,
+            value=rate,
+            allowed=(MIN_BREATH_RATE, MAX_BREATH_RATE),
+        )
+
+
+def check_breath_in(seconds: float | None) -> float:
+    """The first breath in comes within one breath of the start, at the slowest pace there is."""
+    longest = 60.0 / MIN_BREATH_RATE
+    if seconds is None:
+        return 0.0
+    try:
+        number = isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and math.isfinite(seconds)
+    except OverflowError:  # a whole number too large for a float
+        number = False
+    if not (number and 0 <= seconds <= longest):
+        given = f"{seconds:g}" if number else shown(seconds)
+        raise BadInput(
+            f"the first breath in comes 0 to {longest:.3g} seconds after the start, not {given}",
+            field="breath_in_s",
+            value=seconds,
+            allowed=(0.0, longest),
+        )
+    return float(seconds)
 
 
 def parse_regions(regions: str | Regions, minutes: float) -> Regions:

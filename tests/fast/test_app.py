@@ -548,3 +548,50 @@ def _pairing_code(page: str) -> str:
     shown = re.search(r'class="code"[^>]*>(\d{6})<', page)
     assert shown is not None, "no pairing code on the page"
     return shown.group(1)
+
+
+# -- issue 36: tap along ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "form, status, said",
+    [
+        ({"tap_intervals": "4,4,4", "tap_since": "0.5"}, 200, "About 15 breaths a minute."),
+        ({"tap_intervals": "1.4,3.4,1.4", "tap_since": "0"}, 200, "Please tap again"),
+        ({"tap_intervals": "1,1,1"}, 400, "4.5 to 40 breaths a minute"),
+        ({"tap_intervals": "4,x,4"}, 400, "could not be read"),
+        ({"tap_intervals": "4,4"}, 400, "at least 4"),
+        ({"tap_intervals": ""}, 200, ""),
+    ],
+)
+def test_the_circles_taps_get_the_librarys_words(client, form, status, said):
+    answer = client.post("/taps", data=form, headers={**OURS, "accept": "application/json"})
+    assert answer.status_code == status
+    body = answer.json()
+    assert said in (body.get("said") or body.get("error") or "")
+    if status == 200 and said.startswith("About"):
+        assert body["rate"] == 15 and body["again"] is False
+
+
+def test_a_check_in_with_taps_that_wandered_is_asked_again_on_the_page(client, state):
+    answer = client.post("/today", data={"tap_intervals": "1.4,3.4,1.4", "tap_since": "0"}, headers=OURS)
+    assert answer.status_code == 400 and "tap again" in html.unescape(answer.text)
+    assert not state.heard
+
+
+def test_the_breath_tapped_after_a_session_is_kept_beside_the_ratings(client, state):
+    from companion.app.web import Heard
+    from companion.journal.store import SessionRecord
+
+    job = state.jobs.new("session")
+    state.heard[job.id] = Heard(job, state.work / "x.wav", record=SessionRecord("settling", "low", "relax", 6.0))
+    state.heard[job.id].breath_rate = 20.0  # tapped on Listen before it started
+    page = client.get(f"/session/{job.id}").text
+    assert page.count('id="tap-circle"') == 1  # offered once, after the session
+    form = {"moment": "after", "pain": "2", "tap_intervals": "2.5,2.5,2.5,2.5", "tap_since": "0", "ended": "finished"}
+    answer = client.post(f"/session/{job.id}/rating", data=form, headers=OURS)
+    assert answer.status_code == 303
+    with Journal(state.people.default().journal_path) as journal:
+        entries = journal.entries()
+    assert [(e.moment, e.ratings.pain, e.ratings.breath_rate) for e in entries] == [
+        ("after", 2, 24.0),
+        ("before", None, 20.0),
+    ]

@@ -96,13 +96,13 @@ def test_a_journal_of_schema_one_gains_the_sessions_voice_in_place_once(monkeypa
         ((started, record),) = j.sessions()
         (entry,) = j.entries()
         second = j.start_session(SessionRecord("sleep", "medium", "relax", 20.0, voice="Mum"))
-    assert user_version(path) == SCHEMA_VERSION == 2 and path.stat().st_ino == inode  # in place
+    assert user_version(path) == SCHEMA_VERSION == 3 and path.stat().st_ino == inode  # in place
     assert started == "2026-12-01T10:00:00+00:00"
     assert record == SessionRecord("settling", "low", "relax", 6.0, 5.5, "finished", 3, True, "rest", None)
     assert (entry.ratings.anxiety, entry.ratings.note, entry.session) == (7, "kept", record)
     with Journal() as j:  # opened again: nothing to do (a second ALTER would fail on the column)
         assert [r.voice for _, r in j.sessions()] == [None, "Mum"] and second == 2
-    assert user_version(path) == 2
+    assert user_version(path) == SCHEMA_VERSION
 
 
 def test_a_damaged_file_gets_one_line_and_is_left_alone():
@@ -314,3 +314,43 @@ def test_a_dry_run_says_the_length_the_words_need_as_the_real_run_would():
     ]
     printed = json.loads(run_main("today", "--dry-run", "--json", "--energy-score", "5", "--minutes", "2").stdout)
     assert printed["minutes"] == 3.0 and printed["answers"]["minutes"] == 2.0
+
+
+def test_a_journal_of_schema_two_gains_the_tapped_breath_in_place(monkeypatch, tmp_path):
+    """Issue 36: schema 2 (the voice column) -> 3 (breaths a minute by tapping, beside the
+    ratings), every row kept; a rate kept, read back, exported; an impossible one refused."""
+    path = journal_path(made=True)
+    with monkeypatch.context() as old:
+        old.setattr(journal_module, "MIGRATIONS", journal_module.MIGRATIONS[:2])
+        old.setattr(journal_module, "SCHEMA_VERSION", 2)
+        Journal().close()
+    with contextlib.closing(sqlite3.connect(path)) as db, db:  # as that release wrote it
+        db.execute("INSERT INTO ratings (at, moment, pain) VALUES ('2026-12-01T10:00:00+00:00', 'alone', 3)")
+    assert user_version(path) == 2
+    with Journal() as j:
+        (kept,) = j.entries()
+        sid = j.start_session(SessionRecord("settling", "low", "relax", 6.0), Ratings(breath_rate=22.04))
+        j.add(Ratings(anxiety=2, breath_rate=18), "after", sid)
+        j.add(Ratings(breath_rate=16.0))  # a rate alone is an entry
+        with pytest.raises(Exception) as refused:
+            j.add(Ratings(breath_rate=80.0))
+        assert getattr(refused.value, "field", None) == "breath_rate"
+        entries = j.entries()
+    assert user_version(path) == SCHEMA_VERSION == 3
+    assert (kept.ratings.pain, kept.ratings.breath_rate) == (3, None)
+    assert [e.ratings.breath_rate for e in reversed(entries)] == [None, 22.0, 18.0, 16.0]
+    assert entries[1].to_json()["breath_rate"] == 18.0
+    out = tmp_path / "journal.csv"
+    with Journal() as j:
+        from companion.journal.export import export_csv
+
+        export_csv(j, out)
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["breaths_a_minute_by_tapping"] for r in rows] == ["", "22.0", "18.0", "16.0"]
+    from companion.pictures.markup import journal_chart
+
+    with Journal() as j:
+        chart = journal_chart(j.entries())
+    assert "Breaths a minute, by tapping:</strong> 22 before a session" in chart
+    assert '<th scope="col">Breaths a minute, by tapping</th>' in chart

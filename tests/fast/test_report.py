@@ -144,3 +144,33 @@ def test_one_day_is_one_day(tmp_path, clock):
     text = text_of(tmp_path / "report.pdf")[1]
     assert "Day by day (1 day with entries)" in text and "all 1" not in text
     assert ": 1 entry." in text and "1 session, 1 minute listened to here." in text
+
+
+def test_breaths_tapped_along_are_reported_as_taps_without_a_claim(tmp_path, clock):
+    """Issue 36: the rate tapped before and after, in its own words, never as a measurement."""
+    with Journal() as j:
+        clock(2, 15)
+        session(j, "settling", Ratings(anxiety=6, breath_rate=24.0), Ratings(breath_rate=18.5))
+        clock(1, 15)
+        session(j, "settling", Ratings(breath_rate=20.0), Ratings(breath_rate=20.2))
+        report = gather(j, until=LAST_DAY)
+    out = tmp_path / "report.pdf"
+    write_report(report, out)
+    pages, text = text_of(out)
+    assert pages == 1
+    assert "Breaths a minute, by tapping" in text
+    assert "Tapped 4 times: 18.5 to 24." in text
+    assert "Before and after 2 sessions: fewer after 1, about the same after 1." in text
+    assert "not a clinical measurement" in text
+    for word in ("improv", "better", "worse", "heal", "normal"):
+        assert word not in text.lower(), word
+
+
+def test_a_report_without_taps_says_nothing_of_them(tmp_path, clock):
+    with Journal() as j:
+        clock(1)
+        j.add(Ratings(pain=3))
+        report = gather(j, until=LAST_DAY)
+    out = tmp_path / "report.pdf"
+    write_report(report, out)
+    assert "tapping" not in text_of(out)[1]

@@ -224,3 +224,60 @@
   document.addEventListener("focusin", function (e) { if (whose.open && !whose.contains(e.target)) { whose.open = false; } });
 })();
 // end of issue 33
+// Issue 36: tap along. The circle is tapped (or pressed with Enter or Space) once as each
+// breath in begins; the page times the taps itself (performance.now) and sends only the
+// intervals, so a network's delay does not matter. The rate and its words are the library's
+// (POST /taps); the form carries the intervals and the time since the last tap.
+(function () {
+  "use strict";
+  var circle = document.getElementById("tap-circle");
+  if (!circle) { return; }
+  var said = document.getElementById("tap-said"), clear = document.getElementById("tap-clear");
+  var intervals = document.getElementById("tap-intervals"), since = document.getElementById("tap-since");
+  var KEEP = 12, LEAST = 4, taps = [], asked = 0;
+
+  function gaps() {
+    var out = [];
+    for (var i = 1; i < taps.length; i++) { out.push(((taps[i] - taps[i - 1]) / 1000).toFixed(3)); }
+    return out.join(",");
+  }
+  function ask() {
+    var mine = ++asked, data = new URLSearchParams();
+    data.set("tap_intervals", gaps());
+    data.set("tap_since", ((performance.now() - taps[taps.length - 1]) / 1000).toFixed(3));
+    fetch("/taps", { method: "POST", body: data, headers: { accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (answer) {
+        if (mine !== asked) { return; }  // a later tap's answer is on its way
+        said.textContent = answer.error || answer.said;
+        circle.dataset.rate = answer.rate === null || answer.rate === undefined ? "" : String(answer.rate);
+        // the form carries the taps from now on (a form sent by a script of its own reads them too)
+        intervals.value = circle.dataset.rate ? gaps() : "";
+        since.value = circle.dataset.rate ? "0" : "";
+        if (answer.again || answer.error) { taps = []; }
+      });
+  }
+  circle.addEventListener("click", function () {
+    taps.push(performance.now());
+    if (taps.length > KEEP) { taps.shift(); }
+    clear.hidden = false;
+    circle.classList.remove("tapped");
+    void circle.offsetWidth;  // the pulse starts again at each tap
+    circle.classList.add("tapped");
+    if (taps.length < LEAST) {
+      var more = LEAST - taps.length;
+      said.textContent = more + " more tap" + (more > 1 ? "s" : "") + ", please.";
+      return;
+    }
+    ask();
+  });
+  clear.addEventListener("click", function () {
+    taps = []; asked++; said.textContent = ""; circle.dataset.rate = ""; clear.hidden = true; circle.focus();
+    intervals.value = ""; since.value = "";
+  });
+  circle.form.addEventListener("submit", function () {
+    var enough = taps.length >= LEAST && circle.dataset.rate;
+    intervals.value = enough ? gaps() : "";
+    since.value = enough ? ((performance.now() - taps[taps.length - 1]) / 1000).toFixed(3) : "";
+  });
+})();
