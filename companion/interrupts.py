@@ -76,6 +76,15 @@ def again() -> None:
     _cancelled.set()
 
 
+def forget() -> None:
+    """Forget any interrupt noted or raised so far: for a program that runs the command line
+    more than once in one process (a test harness, say), so one run's Ctrl-C never reaches
+    the next."""
+    global _raised
+    _raised = False
+    _cancelled.clear()
+
+
 def cancelled() -> bool:
     """A signal has come that no check() has raised yet."""
     return _cancelled.is_set()

@@ -563,6 +563,7 @@ def run_in_process(args: list[str], timeout: float) -> Ran:
         warnings.simplefilter("default")
         signal.signal(signal.SIGALRM, _hung)
         signal.setitimer(signal.ITIMER_REAL, timeout)
+        interrupts.forget()  # an earlier test's flag never reaches this run
         try:
             main(list(args))
         except SystemExit as exit:
@@ -578,8 +579,7 @@ def run_in_process(args: list[str], timeout: float) -> Ran:
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
             sys.unraisablehook = hook
-            interrupts._cancelled.clear()  # the run's flag, and whether it raised, end with it
-            interrupts._raised = False
+            interrupts.forget()  # the run's flag, and whether it raised, end with it
         stdout = out.getvalue().decode("utf-8", "surrogateescape")
         stderr = err.getvalue().decode("utf-8", "surrogateescape")
     warned = [
