@@ -179,10 +179,14 @@ def recogniser() -> Any:  # a pocketsphinx Decoder (pocketsphinx has no annotati
 
 
 def recognise(decoder: Any, x: np.ndarray, sr: int) -> list[str]:
-    """The words a recogniser hears in a mono sound."""
+    """The words a recogniser hears in a mono sound, and in it alone: the decoder's feature
+    state (its cepstral mean, its noise estimate) starts afresh, as in a new decoder, so what
+    it heard before cannot move what it hears now (it did: a phrase heard after another was
+    heard differently, by a word in some, and each script's figure moved with the order)."""
     import soxr
 
     y = soxr.resample(np.asarray(x, np.float32), sr, 16000)
+    decoder.reinit_feat()
     decoder.start_utt()
     decoder.process_raw((np.clip(y, -1, 1) * 32767).astype(np.int16).tobytes(), full_utt=True)
     decoder.end_utt()
@@ -284,9 +288,9 @@ def phrases_heard(decoder: Any, session: Session, clips: list[PlacedClip], sr: i
     many of them a recogniser hears in the voice alone and in the mix (its two channels folded
     to one speaker), phrase by phrase from its first sample to its last: what the sound under
     the words costs them. Only the quanta that hold the phrases are rendered."""
-    from companion.sound.renderer import QUANTUM, SessionRenderer
+    from companion.sound.renderer import QUANTUM
 
-    renderer = SessionRenderer(session.plan, session.voice_clip())
+    renderer = session.renderer()  # with the session's cache: its noise loops are made once
     quanta: dict[int, np.ndarray] = {}
     total, alone, in_mix = 0, 0.0, 0.0
     for clip in clips:
