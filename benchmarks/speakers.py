@@ -4,13 +4,17 @@ the loudness range, the noise bed's repetition, words a recogniser hears in the 
 for every built-in script at every energy, stereo folded to one speaker, the Ogg serial,
 words per minute and the wait for the first words.
 
-    .venv/bin/python benchmarks/speakers.py [--before REV] [--sample]    (also run by: make bench)
+    .venv/bin/python benchmarks/speakers.py [--before REV] [--sample] [--words]    (also run by: make bench)
 
 With --before, the same measurements run on revision REV too (checked out beside this one,
-run from the same environment) and the two are printed side by side. The recogniser sweep
-listens to every phrase of 30 sessions twice (about 30 minutes of a core a revision); with
---sample it listens only to the phrases the tests take from each session (two a session,
-about a minute), and leaves out the line-by-line figures.
+run from the same environment, measured by this checkout's tests/audio_checks.py: the same
+recogniser and the same way of hearing on both) and the two are printed side by side. The
+recogniser sweep listens to every phrase of 30 sessions twice (about 30 minutes of a core a
+revision); with --sample it listens only to the phrase the tests take from each session (one
+a session, about half a minute), and leaves out the line-by-line figures; --words measures
+the recogniser's figures only. Each phrase is heard as by a new recogniser (its feature
+state reset), so a script's figure depends on its own phrases only, not on the order they
+are heard in or on what was heard before.
 
 The small speaker is modelled as a 4th-order Butterworth high-pass at 400 Hz: a phone or
 tablet speaker passes little below that. The recogniser is PocketSphinx with its own US
@@ -388,8 +392,10 @@ def first_words() -> dict:
     return out
 
 
-def measure(sample: bool = False) -> dict:
+def measure(sample: bool = False, words_only: bool = False) -> dict:
     checks = _checks()
+    if words_only:
+        return word_figures(checks, sample)
     figures: dict = {}
     for part in (
         lambda: speaker_figures(checks),
@@ -410,10 +416,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--before", help="a revision to measure beside this checkout")
     parser.add_argument("--sample", action="store_true", help="the recogniser on the tests' sample of phrases only")
+    parser.add_argument("--words", action="store_true", help="the recogniser's figures only")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON (one tree)")
     args = parser.parse_args()
     if args.json:
-        print(json.dumps(measure(args.sample)))
+        print(json.dumps(measure(args.sample, args.words)))
         return
     trees = {"after": HERE.parent}
     runs = {}
@@ -421,8 +428,8 @@ def main() -> None:
         from worktree import checkout
 
         with checkout(args.before) as tree:
-            runs["before"] = _run_in(tree, args.sample)
-    runs["after"] = _run_in(trees["after"], args.sample)
+            runs["before"] = _run_in(tree, args.sample, args.words)
+    runs["after"] = _run_in(trees["after"], args.sample, args.words)
     names = list(runs["after"])
     sides = f"; before = {args.before}, after = this checkout" if args.before else ""
     sides += "; the recogniser on the tests' sample of phrases" if args.sample else ""
@@ -437,9 +444,10 @@ def main() -> None:
         print(row)
 
 
-def _run_in(tree: Path, sample: bool) -> dict:
+def _run_in(tree: Path, sample: bool, words_only: bool) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     command = [sys.executable, str(Path(__file__).resolve()), "--json"] + (["--sample"] if sample else [])
+    command += ["--words"] if words_only else []
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(done.stderr)

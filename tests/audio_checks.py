@@ -37,6 +37,7 @@ __all__ = [
     "returns_over_quiet",
     "bed_autocorrelation",
     "phrases_heard",
+    "phrase_sounds",
 ]
 
 
@@ -179,10 +180,14 @@ def recogniser() -> Any:  # a pocketsphinx Decoder (pocketsphinx has no annotati
 
 
 def recognise(decoder: Any, x: np.ndarray, sr: int) -> list[str]:
-    """The words a recogniser hears in a mono sound."""
+    """The words a recogniser hears in a mono sound, and in it alone: the decoder's feature
+    state (its cepstral mean, its noise estimate) starts afresh, as in a new decoder, so what
+    it heard before cannot move what it hears now (it did: a phrase heard after another was
+    heard differently, by a word in some, and each script's figure moved with the order)."""
     import soxr
 
     y = soxr.resample(np.asarray(x, np.float32), sr, 16000)
+    decoder.reinit_feat()
     decoder.start_utt()
     decoder.process_raw((np.clip(y, -1, 1) * 32767).astype(np.int16).tobytes(), full_utt=True)
     decoder.end_utt()
@@ -283,26 +288,34 @@ def phrases_heard(decoder: Any, session: Session, clips: list[PlacedClip], sr: i
     """How many of the script's words these phrases (a session's placed clips) hold, and how
     many of them a recogniser hears in the voice alone and in the mix (its two channels folded
     to one speaker), phrase by phrase from its first sample to its last: what the sound under
-    the words costs them. Only the quanta that hold the phrases are rendered."""
-    from companion.sound.renderer import QUANTUM, SessionRenderer
-
-    renderer = SessionRenderer(session.plan, session.voice_clip())
-    quanta: dict[int, np.ndarray] = {}
+    the words costs them."""
     total, alone, in_mix = 0, 0.0, 0.0
+    for clip, voice, mix in phrase_sounds(session, clips):
+        reference = words(clip.text)
+        total += len(reference)
+        alone += heard_share(reference, _heard_alone(decoder, voice, sr)) * len(reference)
+        in_mix += heard_share(reference, recognise(decoder, mix, sr)) * len(reference)
+    return total, alone, in_mix
+
+
+def phrase_sounds(session: Session, clips: list[PlacedClip]) -> list[tuple[PlacedClip, np.ndarray, np.ndarray]]:
+    """Each phrase, from its first sample to its last: the voice alone, and the mix folded to
+    one speaker. Only the quanta that hold the phrases are rendered."""
+    from companion.sound.renderer import QUANTUM
+
+    renderer = session.renderer()  # with the session's cache: its noise loops are made once
+    quanta: dict[int, np.ndarray] = {}
+    out = []
     for clip in clips:
         first, last = clip.start // QUANTUM, -(-clip.end // QUANTUM)
         for k in range(first, last):
             if k not in quanta:
                 quanta[k] = renderer.quantum(k).mean(axis=1)
         span = np.concatenate([quanta[k] for k in range(first, last)])
-        mix = span[clip.start - first * QUANTUM : clip.end - first * QUANTUM]
         voice = np.zeros(clip.length, np.float32)
         renderer.voice.add_into(voice, clip.start, renderer.centre_scale)
-        reference = words(clip.text)
-        total += len(reference)
-        alone += heard_share(reference, _heard_alone(decoder, voice, sr)) * len(reference)
-        in_mix += heard_share(reference, recognise(decoder, mix, sr)) * len(reference)
-    return total, alone, in_mix
+        out.append((clip, voice, span[clip.start - first * QUANTUM : clip.end - first * QUANTUM]))
+    return out
 
 
 _ALONE: dict[bytes, list[str]] = {}
@@ -336,9 +349,11 @@ def script_options(script: Script, energy: str) -> SessionOptions:
 
 
 def sample_phrases(plan: SessionPlan, sr: int = 44100, after_s: float = 30.0) -> list[PlacedClip]:
-    """Two phrases of a session to listen to: the first of the first line that returns after
-    a long quiet (the softest the voice is made, over the deepest dip of the bed), else of its
-    second line; and the first of its middle line."""
+    """The phrase of a session to listen to: the first of the first line that returns after a
+    long quiet (the softest the voice is made, over the deepest dip of the bed, just after the
+    bed has risen before it), else the first of its second line. One a session: each costs a
+    recogniser two hearings (about a second of a core), and a session's middle line (once
+    heard too) sits under the same dip, at the voice's usual level."""
     lines = plan.narration
     if not lines:
         return []
@@ -348,5 +363,4 @@ def sample_phrases(plan: SessionPlan, sr: int = 44100, after_s: float = 30.0) ->
             returning = entry
             break
         quiet_since = entry.end / sr
-    middle = lines[len(lines) // 2]
-    return [returning.clips[0]] + ([middle.clips[0]] if middle is not returning else [])
+    return [returning.clips[0]]
