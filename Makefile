@@ -36,8 +36,10 @@ demo: system $(STAMP)
 
 # Every test, on every core (pytest-xdist): the real voice (its cache warmed once and
 # shared), real processes, the sound device, the browser. The slowest are listed at the end.
+# The long tests go first (tests/conftest.py) and an idle worker takes half of the other's
+# queue (worksteal), so both cores stay busy to the end.
 test: system-test $(STAMP) $(AXE)
-	$(BIN)/pytest -q -n auto --durations=10
+	$(BIN)/pytest -q -n auto --dist worksteal --durations=10
 
 # axe-core, the accessibility checker the browser tests inject into each page (from npm)
 $(AXE): $(STAMP)
@@ -45,7 +47,7 @@ $(AXE): $(STAMP)
 
 # The fast layer alone: no neural voice, no subprocess, no system packages; seconds.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -n auto tests/fast
+	$(BIN)/pytest -q -n auto --dist worksteal tests/fast
 
 # The README's pictures of the app, taken by its browser tests
 screenshots: system-test $(STAMP) $(AXE)

@@ -609,6 +609,7 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
     import companion.session as session
 
     monkeypatch.setattr(session, "PiperNarrator", FakePiper)
+    monkeypatch.setattr(session, "blocks", _MIXED)
     monkeypatch.setattr(server, "prepare_voice_in_background", _NoProcess)
     monkeypatch.setattr(voicing, "voice_ready", lambda stopping=None: True)  # the fake voice needs no process
     if not sound_output:  # the fast layer: matplotlib's first font scan (a fresh machine's) starts a process
@@ -643,6 +644,44 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
     # the next test in this process meets the sound setup its own HOME gives (a test of the
     # null device once found none, after a case here had started PortAudio without sound)
     _portaudio_for(home)
+
+
+class MixedOnce:
+    """The renderer's `blocks`, but a plan mixed whole before in this process is given again
+    (as copies) rather than mixed anew: one valid value reaches the library in many spellings
+    ('12', '12.', ' 12 ', '１２', '--minutes=12'), each the same plan, whose mix the first case
+    made and proved. Everything else runs for each case: the command line, the library's
+    checks, the sink writing, tagging and putting the file in place. The plan's fingerprint
+    is everything its sound is made from; the voice here is the fake one, the same for all.
+    Only whole mixes are kept (a play stopped early keeps nothing), the latest first, up to
+    `limit` bytes."""
+
+    def __init__(self, limit: int = 96 << 20) -> None:
+        self.limit = limit
+        self.kept: dict[tuple, list] = {}
+
+    def __call__(self, plan, voice, cache=None, blocksize: int = 4096, pcm16: bool = False):
+        from companion.sound.renderer import blocks
+
+        key = (plan.fingerprint(), voice is None, blocksize, pcm16)
+        if key in self.kept:
+            self.kept[key] = self.kept.pop(key)  # the latest used is the last let go
+            return (block.copy() for block in self.kept[key])
+        return self._keeping(key, blocks(plan, voice, cache, blocksize, pcm16))
+
+    def _keeping(self, key: tuple, made):
+        mixed = []
+        for block in made:
+            mixed.append(block.copy())  # what the sink does to its block never reaches the kept one
+            yield block
+        size = sum(b.nbytes for b in mixed)
+        if size <= self.limit:
+            while self.kept and sum(b.nbytes for m in self.kept.values() for b in m) + size > self.limit:
+                del self.kept[next(iter(self.kept))]
+            self.kept[key] = mixed
+
+
+_MIXED = MixedOnce()
 
 
 def _portaudio_for(home: str) -> None:

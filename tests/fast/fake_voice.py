@@ -4,6 +4,7 @@ neural voice and come out the same on every machine. It implements companion.Nar
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,7 +40,15 @@ class FakeNarrator:
         return True
 
     def clip(self, key: str) -> np.ndarray:
-        samples = int(key.split(":", 1)[0])
-        t = np.arange(samples) / SAMPLE_RATE
-        edge = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.04)  # 40 ms soft edges
-        return (0.1 * np.sin(2 * np.pi * 220 * t) * (0.5 - 0.5 * np.cos(np.pi * edge))).astype(np.float32)
+        return _tone(int(key.split(":", 1)[0]))
+
+
+@functools.lru_cache(maxsize=64)
+def _tone(samples: int) -> np.ndarray:
+    """A phrase's tone, made once a length (the fuzzers render thousands of sessions). Read-only,
+    as the Piper voice's memory-mapped clips are: a render that wrote into a clip fails."""
+    t = np.arange(samples) / SAMPLE_RATE
+    edge = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.04)  # 40 ms soft edges
+    tone = (0.1 * np.sin(2 * np.pi * 220 * t) * (0.5 - 0.5 * np.cos(np.pi * edge))).astype(np.float32)
+    tone.flags.writeable = False
+    return tone

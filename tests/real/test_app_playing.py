@@ -176,7 +176,25 @@ def test_now_playing_is_one_calm_view_with_the_words_as_spoken(app, shared_cache
         assert driver.find_element("id", "after").is_displayed()
 
 
-@pytest.mark.slow("a real server, Chromium, and a sleep timer's half-minute fade")
+# The page's clock, driven: Date.now (and performance.now) run ahead of the real clock by what
+# the test adds, so the player's own timer and fade (their intervals still firing in real time)
+# see a half-minute pass in a few seconds. Nothing of the player is replaced.
+DRIVEN_CLOCK = (
+    "if (window.companionAhead === undefined) {"
+    "  var now = Date.now, perf = performance.now.bind(performance);"
+    "  window.companionAhead = 0;"
+    "  Date.now = function () { return now.call(Date) + window.companionAhead; };"
+    "  performance.now = function () { return perf() + window.companionAhead; };"
+    "}"
+)
+# what the page shows now (its clock, the volume, paused), then its clock moved on by arguments[0] ms
+HEARD_THEN_AHEAD = (
+    "var a = document.getElementById('player'), heard = [Date.now(), a.volume, a.paused];"
+    "window.companionAhead += arguments[0]; return heard"
+)
+
+
+@pytest.mark.slow("a real server, Chromium, and a sleep timer's half-minute fade on the page's driven clock")
 def test_the_sleep_timer_fades_out_over_its_time_then_pauses(app):
     with chromium(PHONE) as driver:
         reduced = {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]}
@@ -196,15 +214,15 @@ def test_the_sleep_timer_fades_out_over_its_time_then_pauses(app):
         assert len(looks) > 5  # and its colour follows the breath
         fade_s = driver.execute_script("return window.companionPlayer.sleepFadeS")
         assert fade_s == 30
-        driver.execute_script("window.companionPlayer.sleepIn(0.2)")  # the test's hook: no key offers seconds
-        start = time.monotonic()
+        driver.execute_script(DRIVEN_CLOCK)
+        # the test's hook: no key offers seconds; the time it was set, by the page's clock
+        start = driver.execute_script("window.companionPlayer.sleepIn(0.2); return Date.now()") / 1000
+        _wait(driver, "return document.getElementById('sleep-left').textContent == 'Fading out now.'", timeout=5)
         heard: list[tuple[float, float, bool]] = []
-        while time.monotonic() - start < fade_s + 4:
-            volume, paused = driver.execute_script(
-                "var a = document.getElementById('player'); return [a.volume, a.paused]"
-            )
-            heard.append((time.monotonic() - start, volume, paused))
-            time.sleep(0.5)
+        while not heard or heard[-1][0] < fade_s + 4:
+            now_ms, volume, paused = driver.execute_script(HEARD_THEN_AHEAD, 400)
+            heard.append((now_ms / 1000 - start, volume, paused))
+            time.sleep(0.08)  # the fade's 20 ms steps run on the real clock: a few between looks
         volumes = [v for _, v, p in heard if not p]
         assert all(b <= a + 1e-6 for a, b in zip(volumes, volumes[1:]))  # only ever down
         middle = [v for t, v, p in heard if abs(t - fade_s / 2) < 1.5]
