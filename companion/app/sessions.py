@@ -384,8 +384,13 @@ def _with_tapped(ratings: Ratings, form: FormData) -> Ratings:
 
 
 # -- A file to download ---------------------------------------------------------------------
-def made_here(request: Request) -> Made:
-    return known(state_of(request).made, request.path_params["job"])
+def made_here(request: Request, voice: bool = False) -> Made:
+    """The file made by the job in the address: a voice's import when `voice`, else a track or
+    a pack (a job's id of the other kind names nothing here)."""
+    made = known(state_of(request).made, request.path_params["job"])
+    if (made.job.title == "voice") != voice:
+        raise NotHere("no such file")
+    return made
 
 
 async def file_page(request: Request) -> Response:

@@ -185,7 +185,7 @@ async def import_voice(request: Request) -> Response:
 
 
 async def import_page(request: Request) -> Response:
-    made = made_here(request)
+    made = made_here(request, voice=True)
     return page(request, "imported.html", made=made, job=made.job)
 
 

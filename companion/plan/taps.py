@@ -26,6 +26,7 @@ MIN_TAPS = 4  # three whole breaths between them
 WINDOW = 9  # the latest taps only (eight breaths): the breath now, not the breath a minute ago
 KEEP_WITHIN = 0.3  # an interval more than 30% from the median is a stray or missed tap: left out
 STEADY_WITHIN = 0.15  # the kept intervals' median distance from the median, as a share of it
+MOST_SINCE_S = 3600.0  # taps older than an hour say nothing of the breath now
 TAP_HOW = "tap once as each breath in begins"
 TAP_AGAIN = (
     "The taps were too uneven to find one pace. Please tap again, a little more steadily: "
@@ -93,12 +94,13 @@ def breath_from_intervals(intervals: Sequence[float], since_last_s: float = 0.0)
     gaps = _listed(intervals, "intervals")
     _check_numbers(gaps, "intervals")
     _check_numbers([since_last_s], "since_last_s")
-    if since_last_s < 0:
+    if not 0 <= since_last_s <= MOST_SINCE_S:
         raise BadInput(
-            "the time since the last tap cannot be negative",
+            f"the time since the last tap is 0 to {MOST_SINCE_S:.0f} seconds (taps older than that say "
+            "nothing of the breath now; tap again)",
             field="since_last_s",
             value=since_last_s,
-            allowed=(0, None),
+            allowed=(0, MOST_SINCE_S),
         )
     times = [-float(since_last_s)]
     for gap in reversed(gaps):

@@ -595,3 +595,15 @@ def test_the_breath_tapped_after_a_session_is_kept_beside_the_ratings(client, st
         ("after", 2, 24.0),
         ("before", None, 20.0),
     ]
+
+
+def test_a_jobs_address_of_the_other_kind_names_nothing(client, state):
+    """A track's job id on a voice's import page, or an import's on a file's page, is a page
+    that is not here (the fuzzer's find: the import page drew a track's job and failed)."""
+    from companion.app.web import Made
+
+    track, voice = state.jobs.new("session"), state.jobs.new("voice")
+    state.made[track.id] = Made(track, "Settling", state.work / "s.mp3")
+    state.made[voice.id] = Made(voice, "Mum", state.work / "voices" / "Mum")
+    for address in (f"/voices/import/{track.id}", f"/file/{voice.id}", f"/file/{voice.id}/download"):
+        assert client.get(address).status_code == 404, address

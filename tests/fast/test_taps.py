@@ -131,8 +131,11 @@ def test_intervals_as_a_browser_sends_them():
     assert found.rate == pytest.approx(15)
     assert found.anchor_s == pytest.approx(-1.0)
     assert found.breath_in_at(0.0) == pytest.approx(3.0)
-    with pytest.raises(BadInput):
-        breath_from_intervals([4.0, 4.0, 4.0], since_last_s=-1.0)
+    for since in (-1.0, 3600.5, 1e308):  # an hour on, taps say nothing of the breath now
+        with pytest.raises(BadInput) as caught:
+            breath_from_intervals([4.0, 4.0, 4.0, 4.0], since_last_s=since)
+        assert caught.value.field == "since_last_s"
+    assert isinstance(breath_from_intervals([4.0, 4.0, 4.0, 4.0], since_last_s=3600.0), TappedBreath)
     with pytest.raises(BadInput) as caught:
         breath_from_intervals([4.0, -4.0, 4.0])
     assert caught.value.field == "intervals"

@@ -85,7 +85,7 @@ def test_play_tapped_on_the_space_bar_keeps_the_breath_before_and_after():
     screen.wait(b"Enter when done")
     tap(master, 4, every_s=2.4)  # 25 a minute
     os.write(master, b"\r")
-    screen.wait(b"Kept in your journal")
+    screen.wait(b"Kept in Listener's journal")
     assert child.wait(timeout=30) == 0
     entries = Journal().entries()
     assert [(e.moment, e.ratings.pain) for e in entries] == [("after", 2), ("before", None)]
