@@ -67,7 +67,7 @@ from companion.app.web import (
     who_asks,
     words,
 )
-from companion.app.whose import person_of
+from companion.app.whose import limit_of, person_of
 
 LENGTHS = (4, 6, 10, 15, 20, 30)  # minutes offered beside "the usual for my energy"
 MP3_BYTES_PER_S = 24_000  # 192 kbit/s: above what the MP3s' quality setting gives (about 165)
@@ -314,7 +314,14 @@ async def caregiver(request: Request) -> Response:
 
 # -- What the session pages ask for ------------------------------------------------------
 def _heard(request: Request) -> Heard:
-    return known(state_of(request).heard, request.path_params["job"])
+    """The session in the address; a phone limited to one person is shown only that person's
+    sessions (an id is hard to guess, but it is a way in that the person's own pages do not
+    offer)."""
+    heard = known(state_of(request).heard, request.path_params["job"])
+    mine = heard.journal is None or heard.journal == person_of(request).journal_path  # None: a carer's, no journal
+    if limit_of(request) is not None and not mine:
+        raise NotHere("no such session")
+    return heard
 
 
 async def session_page(request: Request) -> Response:

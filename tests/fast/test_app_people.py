@@ -192,6 +192,24 @@ def test_a_phone_limited_to_one_person_sees_that_person_alone(app):
         assert gone.status_code == 404 and ada.id not in gone.text and "Ada" not in gone.text, path
 
 
+def test_a_phone_limited_to_one_person_reaches_no_one_elses_session(app):
+    from companion import SessionRecord
+    from companion.app.web import Heard
+
+    state, here, phone = app
+    ada, bea = state.people.rename("Listener", "Ada"), state.people.add("Bea")
+    pair_limited(state, here, phone, bea)
+    record = SessionRecord("settling", "low", "relax", 6.0)
+    for someone in (ada, bea):
+        job = state.jobs.new("session")
+        state.heard[job.id] = Heard(job, state.work / f"{job.id}.wav", record=record, journal=someone.journal_path)
+        mine = someone is bea
+        assert (phone.get(f"/session/{job.id}").status_code == 200) is mine, someone.name
+        rated = phone.post(f"/session/{job.id}/rating", data={"moment": "after", "pain": "2"}, headers={"origin": LAN})
+        assert (rated.status_code == 303) is mine, someone.name
+    assert Journal(ada.journal_path, read_only=True).entries() == []
+
+
 def test_a_session_rated_after_its_person_was_removed_brings_back_nothing_of_theirs(app):
     from companion import SessionRecord
     from companion.app.web import Heard
