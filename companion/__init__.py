@@ -62,6 +62,7 @@ _EXPORTS = {
     "MIN_REGION_MINUTES": "companion.options",
     "LEAST_SCORE": "companion.options",
     "MOST_SCORE": "companion.options",
+    "MAX_SLEEP_TIMER": "companion.options",
     "SPOKEN_NAME_CHARS": "companion.plan.scripts:NAME_CHARS",
     "VOICE_NAME_CHARS": "companion.voice.recorded",
     "NOTE_CHARS": "companion.journal.store:MAX_NOTE",
@@ -226,8 +227,8 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     from companion.modes import CAREGIVER, MASSAGE, MODES, Mode, PART_NAMES
     from companion.options import (
         AMBIENCES, DEFAULT_CHIME_EVERY, LEAST_SCORE, MAX_BREATH_RATE, MAX_CHIME_EVERY, MAX_EXHALE_RATIO, MAX_MINUTES,
-        MIN_BREATH_RATE, MIN_CHIME_EVERY, MIN_EXHALE_RATIO, MIN_MINUTES, MIN_REGION_MINUTES, MOST_SCORE,
-        SessionOptions, text_problem
+        MAX_SLEEP_TIMER, MIN_BREATH_RATE, MIN_CHIME_EVERY, MIN_EXHALE_RATIO, MIN_MINUTES, MIN_REGION_MINUTES,
+        MOST_SCORE, SessionOptions, text_problem
     )
     from companion.output.captions import Caption, captions as plan_captions
     from companion.output.devices import DeviceOutput, NoDevice, no_output_reason, output_devices
@@ -323,7 +324,8 @@ __all__ = [
     "Chapter", "CheckInAnswers", "CheckInChoice", "CompanionError", "DEFAULT_CHIME_EVERY", "DEFAULT_PACK_NAME",
     "DeviceOutput", "DoesNotFit", "ENERGY_NAMES", "ENERGY_WORDS", "Energy", "GENTLE_FLOOR", "GUIDE_NOTE",
     "HONEST_NOTE", "Interrupted", "Journal", "JournalEntry", "LEAST_SCORE", "MASSAGE", "MAX_BREATH_RATE",
-    "MAX_CHIME_EVERY", "MAX_EXHALE_RATIO", "MAX_MINUTES", "MIN_BREATH_RATE", "MIN_CHIME_EVERY", "MIN_EXHALE_RATIO",
+    "MAX_CHIME_EVERY", "MAX_EXHALE_RATIO", "MAX_MINUTES", "MAX_SLEEP_TIMER", "MIN_BREATH_RATE", "MIN_CHIME_EVERY",
+    "MIN_EXHALE_RATIO",
     "MIN_MINUTES", "MIN_REGION_MINUTES", "MIN_TAPS", "MODES", "MOMENT_WORDS", "MOST_SCORE", "MassagePlan", "Mode",
     "NOTE_CHARS", "Narrator", "NoDevice", "Notice", "NumberedPhrase", "OWNER_ONLY_DIR", "OWNER_ONLY_FILE", "Output",
     "OutputError", "PACING", "PACK_FORMATS", "PACK_NAME_CHARS", "PACK_PAGE_FOLDER", "PART_NAMES", "PERSON_NAME_CHARS",

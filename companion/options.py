@@ -25,6 +25,7 @@ MIN_CHIME_EVERY, MAX_CHIME_EVERY = 5.0, 60.0  # minutes between a massage track'
 DEFAULT_CHIME_EVERY = 15.0  # massage tracks without regions: a soft chime every 15 minutes
 MIN_REGION_MINUTES = 1.0  # each massage region
 LEAST_SCORE, MOST_SCORE = 0, 10  # each journal rating, and the check-in's energy score
+MAX_SLEEP_TIMER = 180.0  # minutes: a person's usual sleep timer (0: off)
 Regions = tuple[tuple[str, float], ...]  # (region, minutes) in order
 
 

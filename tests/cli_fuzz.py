@@ -270,6 +270,8 @@ BASE: dict[tuple[str, ...], dict[str, list[str]]] = {
     ("people", "add"): {"name": ["Cy"]},
     ("people", "default"): {"name": ["Bea"]},
     ("people", "export"): {"name": ["Bea"], "output": ["-o", "{ws}/out/bea.zip"]},
+    ("people", "prefer"): {"name": ["Bea"]},
+    ("people", "show"): {"name": ["Bea"]},
     ("people", "remove"): {"name": ["Bea"], "yes": ["--yes"]},
     ("people", "rename"): {"name": ["Bea"], "new_name": ["Bee"]},
     ("pack",): {

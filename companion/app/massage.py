@@ -43,7 +43,9 @@ from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.sessions import start_making
 from companion.app.tapping import tapped_from, with_taps
+from companion.app.usual import lengths_with, massage_form, usual
 from companion.app.web import (
+    AMBIENCE_WORDS,
     DEFAULTS,
     AppState,
     NotHere,
@@ -60,7 +62,6 @@ from companion.app.web import (
 from companion.app.whose import person_of
 
 ROWS = 8  # regions the editor offers
-AMBIENCE_WORDS = {"pink": "Soft", "brown": "Deep", "none": "Tone only"}  # the app's words for the library's
 LENGTHS = (30, 45, 60, 90)  # minutes; the regions fit inside, the last running to the end
 COMMANDS = {"pause": "pause", "louder": "louder", "softer": "softer", "extend": "extend", "stop": "stop"}
 PICTURE_BYTES = 2 * MB
@@ -176,7 +177,7 @@ def _shown(state: AppState, request: Request, **more: Any) -> dict[str, Any]:
         "someone": someone,  # issue 33: the client whose saved plans these are
         "plans": [(plan, _plan_fields(plan)) for plan in massage_plans(someone)],
         "rows": range(ROWS),
-        "lengths": LENGTHS,
+        "lengths": lengths_with(LENGTHS, usual(request).minutes, MASSAGE.least_minutes),  # issue 33
         "longest": MAX_MINUTES,
         "ambiences": [(a, AMBIENCE_WORDS[a]) for a in AMBIENCES],
         "live": state.live,
@@ -187,7 +188,8 @@ def _shown(state: AppState, request: Request, **more: Any) -> dict[str, Any]:
 async def massage(request: Request) -> Response:
     state = state_of(request)
     if request.method == "GET":
-        return page(request, "massage.html", form=_chosen_plan(request), **_shown(state, request))
+        opened = massage_form(request, _chosen_plan(request))  # issue 33: the client's usual bed and length
+        return page(request, "massage.html", form=opened, **_shown(state, request))
     form = await request.form()
     action = form.get("action")
     if action == "save":

@@ -19,7 +19,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from companion import BadInput, export_person, file_safe
+from companion import BadInput, export_person, file_safe, preferences
 from companion.app.jobs import off_the_loop
 from companion.app.web import back_to, page, state_of, words
 from companion.app.whose import CHOSEN_COOKIE, NotYours, limit_of
@@ -100,4 +100,6 @@ async def export(request: Request) -> Response:
 def _shown(request: Request, status: int = 200, **values: Any) -> Response:
     store = state_of(request).people
     default = store.default()
-    return page(request, "people.html", status, people=store.list(), default=default, **values)
+    everyone = store.list()
+    usual = {p.id: preferences(p).said for p in everyone}  # issue 33: each one's usual choices
+    return page(request, "people.html", status, people=everyone, default=default, usual=usual, **values)

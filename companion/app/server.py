@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 
 from companion import PACK_PAGE_FOLDER as PACK_HERE
 from companion import BadInput, OutputError, data_dir, default_cover, interrupts, private_folder
-from companion.app import home, journal, massage, pack, pairing, people, sessions, tapping, voices
+from companion.app import home, journal, listen, massage, pack, pairing, people, sessions, tapping, voices
 from companion.app.announce import Announcement, local_name
 from companion.app.faults import HANDLERS, Faults, quiet_form_parser
 from companion.app.guard import Door, Guard, Owner
@@ -97,7 +97,7 @@ def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None
         Route("/who", read_or_sent(home.who), methods=BOTH),
         Route("/cover.png", _cover, methods=GET),
         Route("/today", read_or_sent(sessions.today), methods=BOTH),
-        Route("/listen", read_or_sent(sessions.listen), methods=BOTH),
+        Route("/listen", read_or_sent(listen.listen), methods=BOTH),
         Route("/caregiver", read_or_sent(sessions.caregiver), methods=BOTH),
         Route("/taps", sent(tapping.taps), methods=["POST"]),  # issue 36: what the circle's taps say
         Route("/session/{job}", sessions.session_page, methods=GET),

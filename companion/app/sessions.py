@@ -1,7 +1,7 @@
-"""The pages that make a session: Today (the check-in), Listen (a session by kind) and
-Caregiver (the safety notes, then hands or feet). Each turns the page's choices into the
-library's options; the session plays in the page as it is made, or is rendered for download
-as `companion render` writes it."""
+"""The pages that make a session: Today (the check-in) and Caregiver (the safety notes, then
+hands or feet), and what Listen (listen.py) shares with them. Each turns the page's choices
+into the library's options; the session plays in the page as it is made, or is rendered for
+download as `companion render` writes it."""
 
 from __future__ import annotations
 
@@ -33,25 +33,21 @@ from companion import (
     confirm_safety,
     file_safe,
     make_session,
-    options_for_kind,
     play_again,
     render,
 )
 from companion import CHECK_IN_GOALS as GOALS
-from companion import SESSION_KINDS as KINDS
 from companion import CheckInAnswers as Answers
 from companion import check_in as choose
 from companion import plan_captions as captions
-from companion import recorded_voices as list_voices
 from companion.app.faults import answer, wants_json
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
 from companion.app.stream import HEADER_BYTES, wav_response, wav_size, write_wav
 from companion.app.tapping import tapped_from, with_taps
 from companion.app.unrecorded import unrecorded_before_playing
+from companion.app.usual import lengths_with, sleep_choices, usual
 from companion.app.web import (
-    DEFAULTS,
-    ENERGIES,
     AppState,
     Heard,
     Made,
@@ -170,7 +166,10 @@ def _again(request: Request) -> PlayAgain:
 def _today_page(request: Request, status: int = 200, **values: Any) -> Response:
     again = _again(request)
     goals = [(goal, said.capitalize()) for goal, said in GOALS.items()]  # the check-in's words
-    return page(request, "today.html", status, goals=goals, lengths=LENGTHS, again=again, **values)
+    kept = usual(request).minutes  # issue 33: the person's usual length, chosen (the form may change it)
+    lengths = lengths_with(LENGTHS, kept)
+    minutes = None if kept is None else f"{kept:g}"
+    return page(request, "today.html", status, goals=goals, lengths=lengths, minutes=minutes, again=again, **values)
 
 
 async def _play_again(request: Request, form: FormData) -> Response:
@@ -232,46 +231,7 @@ async def today(request: Request) -> Response:
     return back_to(f"/session/{heard.job.id}")
 
 
-# -- Listen -----------------------------------------------------------------------------
-async def listen(request: Request) -> Response:
-    someone = person_of(request)
-    voices = [v.name for v in list_voices(someone.voices_folder)]
-    shown: dict[str, Any] = {"kinds": KINDS, "energies": ENERGIES, "lengths": LENGTHS, "voices": voices}
-    if request.method == "GET":  # a voice and energy may be chosen already (after recording)
-        state_of(request).voicing.ready_it()
-        picked = {k: request.query_params.get(k) for k in ("voice", "energy")}
-        return page(request, "listen.html", picked=picked, **shown)
-    form = await request.form()
-    try:
-        kind = chosen(form, "kind", tuple(KINDS)) or next(iter(KINDS))  # the first is the usual
-        voice = chosen(form, "voice", tuple(voices))
-        options = options_for_kind(
-            kind,
-            energy=chosen(form, "energy", tuple(e for e, _ in ENERGIES)) or DEFAULTS.energy,
-            minutes=number(form, "minutes"),
-            voice=voice,
-            fill_with_tts=voice is not None,
-            name=str(form.get("name") or "").strip() or None,
-        )
-        options.voices_folder = someone.voices_folder  # a recorded voice is the person's own
-        options, tapped = with_taps(options, form)
-        options, note = fitted(options)
-        note = " ".join(s for s in (tapped, note) if s)
-    except BadInput as exc:
-        return page(request, "listen.html", 400, error=words(exc), **shown)
-    # issue 30, part 6: the phrases a recorded voice lacks are named before anything plays
-    missing = unrecorded_before_playing(options) if form.get("anyway") != "yes" else None
-    if missing is not None:
-        fields = [(k, str(v)) for k, v in form.multi_items() if isinstance(v, str)]
-        making = form.get("action") == "download"
-        return page(request, "unrecorded.html", missing=missing, fields=fields, again="/listen", making=making)
-    try:
-        return _play_or_make(request, form, options, note or "")
-    except NoRoom as exc:
-        return page(request, "listen.html", 503, error=words(exc), **shown)
-
-
-def _play_or_make(request: Request, form: FormData, options: SessionOptions, reason: str) -> Response:
+def play_or_make(request: Request, form: FormData, options: SessionOptions, reason: str) -> Response:
     state, who = state_of(request), who_asks(request)
     if form.get("action") == "download":
         return back_to(f"/file/{start_making(state, options, who).job.id}")
@@ -307,7 +267,7 @@ async def caregiver(request: Request) -> Response:
     except BadInput as exc:
         return page(request, "caregiver.html", 400, confirmed=state.safety_confirmed, error=words(exc), **shown)
     try:
-        return _play_or_make(request, form, options, note or "")
+        return play_or_make(request, form, options, note or "")
     except NoRoom as exc:
         return page(request, "caregiver.html", 503, confirmed=state.safety_confirmed, error=words(exc), **shown)
 
@@ -326,7 +286,10 @@ def _heard(request: Request) -> Heard:
 
 async def session_page(request: Request) -> Response:
     heard = _heard(request)
-    return page(request, "session.html", heard=heard, job=heard.job)
+    sleep_options, sleep_start = sleep_choices(request)  # issue 33: the person's usual timer
+    return page(
+        request, "session.html", heard=heard, job=heard.job, sleep_options=sleep_options, sleep_start=sleep_start
+    )
 
 
 async def session_audio(request: Request) -> Response:

@@ -25,6 +25,8 @@ from companion import (
     GUIDE_NOTE,
     LEAST_SCORE,
     MASSAGE,
+    MAX_BREATH_RATE,
+    MIN_BREATH_RATE,
     MIN_REGION_MINUTES,
     MOMENT_WORDS,
     MOST_SCORE,
@@ -64,6 +66,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULTS = SessionOptions()
 PACK_DEFAULTS = PackOptions()
 ENERGIES = tuple((level.value, name) for level, name in ENERGY_NAMES.items())  # the check-in's words
+AMBIENCE_WORDS = {"pink": "Soft", "brown": "Deep", "none": "Tone only"}  # the app's words for AMBIENCES
 LIMITS = {
     "defaults": DEFAULTS,
     "pack_defaults": PACK_DEFAULTS,
@@ -77,6 +80,7 @@ LIMITS = {
     "massage_minutes": MASSAGE.minutes,
     "person_name_chars": PERSON_NAME_CHARS,  # issue 33
     "plan_name_chars": PLAN_NAME_CHARS,
+    "breath_rates": (MIN_BREATH_RATE, MAX_BREATH_RATE),  # issue 33: Listen's pace
 }
 T = TypeVar("T")
 KEPT_SOUNDS = 3  # sessions whose sound stays ready to play again while the app runs

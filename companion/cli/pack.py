@@ -14,6 +14,7 @@ from companion.cli.common import ask_to_confirm, show_notice
 from companion.cli.options import UserPath
 from companion.cli.people import person
 from companion.cli.progress import ProgressBar
+from companion.cli.usual import from_usual
 
 
 def _words(text: str | None) -> tuple[str, ...] | None:
@@ -76,6 +77,7 @@ def pack(
       companion pack ~/Music/comfort --caregiver --massage
       companion pack ~/Music/rest --energies low --format ogg
     """
+    voice = from_usual({"voice": voice}, names=("voice",)).voice or voice  # the person's usual voice, if any
     options = PackOptions(
         name=name,
         energies=_words(energies) or (),

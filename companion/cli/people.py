@@ -1,5 +1,5 @@
-"""Many listeners (issue 33): `companion people list | add | rename | remove | export`, and
-whose data a command reads and writes (the global --person, else the default person)."""
+"""Many listeners (issue 33): `companion people list | add | rename | remove | export | prefer |
+show`, and whose data a command reads and writes (the global --person, else the default person)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,27 @@ from typing import Any
 
 import click
 
-from companion import BadInput, People, Person, check_writable, export_person
+from companion import (
+    AMBIENCES,
+    MAX_BREATH_RATE,
+    MAX_MINUTES,
+    MAX_SLEEP_TIMER,
+    MIN_BREATH_RATE,
+    MIN_MINUTES,
+    BadInput,
+    Energy,
+    People,
+    Person,
+    Preferences,
+    check_writable,
+    export_person,
+    preferences,
+    set_preferences,
+)
 from companion.cli.asking import confirmed
-from companion.cli.options import UserPath, plainly
+from companion.cli.options import FiniteFloat, UserPath, plainly
+
+PREFERENCES = ("energy", "minutes", "ambience", "breath-rate", "voice", "sleep-timer")  # as --clear names them
 
 
 def person(made: bool = True) -> Person:
@@ -163,3 +181,76 @@ def people_export(name: str, output: Path) -> None:
     someone = People().get(name)
     export_person(someone, output)
     click.echo(f"Wrote {output}: {whose(someone)} whole record.")
+
+
+@people.command("prefer")
+@click.argument("name")
+@click.option("--energy", type=click.Choice([e.value for e in Energy]), default=None, help="Their usual energy.")
+@click.option(
+    "--minutes", type=FiniteFloat(), default=None, help=f"Their usual length, {MIN_MINUTES:g} to {MAX_MINUTES:g}."
+)
+@click.option("--ambience", type=click.Choice(AMBIENCES), default=None, help="Their usual noise bed.")
+@click.option(
+    "--breath-rate",
+    type=FiniteFloat(),
+    default=None,
+    help=f"Their own breaths per minute ({MIN_BREATH_RATE:g} to {MAX_BREATH_RATE:g}): the pace starts there.",
+)
+@click.option("--voice", metavar="NAME|FILE", default=None, help="Their usual voice: a recorded one, or 'joe'.")
+@click.option(
+    "--sleep-timer",
+    type=FiniteFloat(),
+    default=None,
+    metavar="MINUTES",
+    help=f"The app's sleep timer to start with, 0 (off) to {MAX_SLEEP_TIMER:g} minutes.",
+)
+@click.option(
+    "--clear",
+    type=click.Choice([*PREFERENCES, "all"]),
+    multiple=True,
+    help="Forget one usual choice (or all of them); give it again for more.",
+)
+@_named_here
+def people_prefer(name: str, clear: tuple[str, ...], **given: Any) -> None:
+    """Keep a person's usual choices: play, render, plan, today, pack and the app start from
+    them for whatever is not chosen there and then, and say so. Nothing else changes them
+    but the app's "Keep these" tick.
+
+    \b
+    Examples:
+      companion people prefer Bea --energy low --minutes 10 --ambience brown
+      companion people prefer Bea --clear minutes
+    """
+    someone = People().get(name)
+    changes = {k: v for k, v in given.items() if v is not None}
+    cleared = {c.replace("-", "_") for c in clear if c != "all"}
+    both = sorted(cleared & set(changes))
+    if both:
+        what = both[0].replace("_", " ")
+        raise BadInput(f"give a new {what} or clear it, not both", field=both[0], value=changes[both[0]])
+    start = Preferences() if "all" in clear else preferences(someone)
+    kept = set_preferences(someone, start.but(**changes, **dict.fromkeys(cleared)))
+    click.echo(_usual_line(someone, kept.said))
+
+
+@people.command("show")
+@click.argument("name")
+@_named_here
+def people_show(name: str) -> None:
+    """A person's usual choices (see 'people prefer').
+
+    \b
+    Example:
+      companion people show Bea
+    """
+    store = People()
+    someone = store.get(name, made=False)
+    default = " (the default person)" if someone.id == store.default(made=False).id else ""
+    click.echo(f"{plainly(someone.name)}{default}")
+    click.echo(_usual_line(someone, preferences(someone).said))
+
+
+def _usual_line(someone: Person, said: str) -> str:
+    if not said:
+        return f"{plainly(someone.name)} has no usual choices: each session starts from the defaults."
+    return f"{whose(someone)} usual: {plainly(said)}."

@@ -36,6 +36,7 @@ from companion.cli.options import options as session_options_of
 from companion.cli.people import person
 from companion.cli.progress import VoiceProgress
 from companion.cli.tapping import start_in_step, tap_options, tapped_breath, with_breath
+from companion.cli.usual import from_usual
 
 
 @click.command()
@@ -58,6 +59,7 @@ def plan(as_json: bool, plot: Path | None, with_audio: bool, tap: bool, taps: st
     if plot is not None:
         check_output_path(plot, suffixes=(".png",), field="plot")
     breath = tapped_breath(tap, taps)
+    from_usual(kw, tapped=breath is not None, err=as_json)
     options = with_breath(_options(kw), breath)
     with VoiceProgress() as progress:
         if with_audio:
@@ -128,6 +130,7 @@ def render(output: Path, yes: bool, **kw: Any) -> None:
       companion render --energy high --minutes 20 --ambience brown -o evening.flac
     """
     check_output_path(output, field="output")  # fail before any synthesis
+    from_usual(kw)
     with VoiceProgress() as progress:
         session = make_session(_options(kw), confirm=ask_to_confirm(yes), notify=show_notice, progress=progress)
     written = render_session(session, output)
@@ -178,6 +181,7 @@ def play(
     except NoDevice as exc:
         raise NoDevice(f"{exc}; write a file instead: {_render_hint(ctx, kw)}") from None
     breath = tapped_breath(tap, taps)
+    from_usual(kw, tapped=breath is not None)
     options = with_breath(_options(kw), breath)
     # the tone starts at once; a voice still to be made is synthesised while it plays
     session = make_session(options, confirm=ask_to_confirm(yes), wait_for_voice=False, notify=show_notice)

@@ -46,6 +46,7 @@ from companion.cli.options import Device, FiniteFloat, UserPath
 from companion.cli.people import person, whose
 from companion.cli.progress import VoiceProgress
 from companion.cli.tapping import start_in_step, tap_options, tapped_breath, with_breath
+from companion.cli.usual import from_usual
 
 
 @click.command()
@@ -88,12 +89,15 @@ def today(
       companion today --energy-score 6 --goal sleep -o tonight.mp3
       companion today --tap
     """
-    answers = Answers(energy_score, breathless, goal, minutes)
+    # the person's usual length, bed, pace and voice: today's answers choose the rest
+    usual = {"minutes": minutes, "ambience": None, "breath_rate": None, "voice": None}
+    from_usual(usual, tapped=tap or taps is not None, err=as_json)
+    answers = Answers(energy_score, breathless, goal, usual["minutes"])
     if can_ask() and not as_json:
         answers = _ask_missing(answers)
     choice = choose(answers)
     breath = tapped_breath(tap, taps)
-    options = with_breath(choice.options(mono=mono), breath)
+    options = with_breath(_with_usual(choice.options(mono=mono), usual), breath)
     if dry_run:
         _say_what_would_be_made(choice.to_json(), options, as_json)
         return
@@ -134,6 +138,18 @@ def today(
     finish_in_journal(session_id, result, tap_after=breath is not None)
     if result.exit_code:
         raise click.exceptions.Exit(result.exit_code)  # 130 after Ctrl-C or SIGTERM, as promised
+
+
+def _with_usual(options: SessionOptions, usual: dict[str, Any]) -> SessionOptions:
+    """The options with the usual bed, pace and voice kept for the person (a recorded voice is
+    theirs, and the bundled voice says the phrases it lacks: no option here asks for that)."""
+    if usual["ambience"] is not None:
+        options.ambience = usual["ambience"]
+    options.breath_rate = usual["breath_rate"]
+    if usual["voice"] is not None:
+        options.voice, options.fill_with_tts = usual["voice"], True
+        options.voices_folder = person(made=False).voices_folder
+    return options
 
 
 def _say_what_would_be_made(choice: dict[str, Any], options: SessionOptions, as_json: bool) -> None:

@@ -14,7 +14,15 @@ from typing import Any
 from companion.atomic import written_atomically
 from companion.errors import BadInput
 from companion.modes import MASSAGE
-from companion.options import AMBIENCES, MAX_BREATH_RATE, MAX_MINUTES, MIN_BREATH_RATE, MIN_MINUTES, check_text
+from companion.options import (
+    AMBIENCES,
+    MAX_BREATH_RATE,
+    MAX_MINUTES,
+    MAX_SLEEP_TIMER,
+    MIN_BREATH_RATE,
+    MIN_MINUTES,
+    check_text,
+)
 from companion.paths import private_folder
 from companion.people.store import Person
 from companion.plan.profile import check_minutes, parse_regions
@@ -22,7 +30,6 @@ from companion.plan.profile import check_minutes, parse_regions
 ENERGIES = ("low", "medium", "high")
 PLAN_NAME_CHARS = 60
 MOST_PLANS = 200  # a therapist's plans for one client: more is a mistake, not a practice
-MAX_SLEEP_TIMER = 180.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,34 @@ class Preferences:
                 raise BadInput("a voice is named by text", field="voice", value=self.voice, allowed="text")
             check_text("voice", self.voice)
         return self
+
+    @property
+    def said(self) -> str:
+        """The choices in words, for any front end: 'low energy, 10 minutes, brown noise'
+        ('' when there are none)."""
+        said = [
+            f"{self.energy} energy" if self.energy is not None else None,
+            f"{self.minutes:g} minutes" if self.minutes is not None else None,
+            ("no noise bed" if self.ambience == "none" else f"{self.ambience} noise") if self.ambience else None,
+            f"{self.breath_rate:g} breaths a minute" if self.breath_rate is not None else None,
+            f"{self.voice}'s voice" if self.voice is not None else None,
+            _sleep_words(self.sleep_timer),
+        ]
+        return ", ".join(s for s in said if s)
+
+    def but(self, **changes: Any) -> Preferences:
+        """These with some changed (None: back to the usual default), checked."""
+        known = {f.name for f in fields(Preferences)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise BadInput(f"there is no preference '{unknown[0]}'", field="preferences", value=unknown[0])
+        return Preferences(**{**asdict(self), **changes}).check()
+
+
+def _sleep_words(minutes: float | None) -> str | None:
+    if minutes is None:
+        return None
+    return "no sleep timer" if minutes == 0 else f"sleep timer {minutes:g} minutes"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Many listeners in the app (issue 33), in a real browser: the person picker in the bar on
 every page, content still first on a 412x915 phone, axe-core finding nothing with the picker
-closed or open, with two people and with fifty. The real server, headless Chromium."""
+closed or open, with two people and with fifty, and with a person's usual choices filled
+in. The real server, headless Chromium."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 
 import pytest
 
+from companion import Preferences, set_preferences
 from companion.people.store import People
 from tests.browser import PHONE, axe_violations, chromium, small_targets
 from tests.real.test_app import _go, _open, app  # noqa: F401  (app: the fixture)
@@ -26,11 +28,13 @@ def _content_first(driver, path: str) -> None:
 @pytest.mark.slow("every page in Chromium on a phone, each checked by axe-core with the picker shut and open")
 def test_the_picker_is_in_the_bar_of_every_page_and_chooses_whose_pages_they_are(app):  # noqa: F811
     people = People(app.data / "companion")
-    people.rename("Listener", "Ada")
+    ada = people.rename("Listener", "Ada")
     people.add("Bea")
+    # Ada's usual choices: Listen, Today, Massage and People open with them (still content first, axe-clean)
+    set_preferences(ada, Preferences("low", 12.0, "brown", 9.0, "Mum", 40.0))
     with chromium(PHONE) as driver:
         _open(driver, app, "/today")
-        for path in PAGES:
+        for path in (*PAGES, "/people"):
             driver.get(app.base + path)
             assert _whose(driver) == "Ada", path
             _content_first(driver, path)
@@ -44,6 +48,9 @@ def test_the_picker_is_in_the_bar_of_every_page_and_chooses_whose_pages_they_are
         assert driver.current_url.endswith("/journal") and _whose(driver) == "Bea"
         driver.get(app.base + "/massage")
         assert _whose(driver) == "Bea"  # kept for this browser, page after page
+        driver.get(app.base + "/listen")  # Bea has no usual choices: the defaults, and the box to keep hers
+        keep = driver.find_element("css selector", "input[name=keep]")
+        assert not keep.is_selected() and "Keep these as Bea's usual" in driver.page_source
 
 
 @pytest.mark.slow("fifty people in the picker of a real page, checked by axe-core")

@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from companion import Preferences, set_preferences
+from companion.people.store import People
 from tests.browser import DESKTOP, PHONE, axe_violations, chromium
 from tests.real.test_app import SHOTS, App, _go, _open, _wait, running_app
 
@@ -196,12 +198,17 @@ HEARD_THEN_AHEAD = (
 
 @pytest.mark.slow("a real server, Chromium, and a sleep timer's half-minute fade on the page's driven clock")
 def test_the_sleep_timer_fades_out_over_its_time_then_pauses(app):
+    # issue 33: the listener's usual sleep timer, started when the sound starts
+    set_preferences(People(app.data / "companion").default(), Preferences(sleep_timer=40.0))
     with chromium(PHONE) as driver:
         reduced = {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]}
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", reduced)  # the circle for one who asks for less motion
         _listen(driver, app)
+        assert driver.find_element("id", "sleep-left").text == ""  # not counting before the sound starts
         driver.find_element("id", "play").click()
         _wait(driver, "var a = document.getElementById('player'); return a.currentTime > 1 && a.volume > 0.99")
+        assert driver.execute_script("return document.getElementById('sleep').value") == "40"
+        _wait(driver, "return document.getElementById('sleep-left').textContent == 'Fading out in 40 min.'")
         looks = set()
         for _ in range(30):
             looks.add(

@@ -231,8 +231,9 @@
       if (store !== null) { try { store.setItem("companion-words", on ? "on" : "off"); } catch (e) { /* kept for now only */ } }
     });
   }
+  var sleepUsual = sleep ? sleep.value : "";  // issue 33: the person's usual timer, started with the sound
   if (sleep) {
-    sleep.addEventListener("change", function () { setSleep(sleep.value); });
+    sleep.addEventListener("change", function () { sleepUsual = ""; setSleep(sleep.value); });
     window.setInterval(sleepTick, 250);
   }
   toggle.addEventListener("click", playOrPause);
@@ -245,7 +246,10 @@
     if (was > 5 && was < audio.duration - 10) { audio.currentTime = was; }
     showTime();
   });
-  audio.addEventListener("play", function () { labels(); window.requestAnimationFrame(draw); });
+  audio.addEventListener("play", function () {
+    if (sleepUsual !== "") { setSleep(sleepUsual); sleepUsual = ""; }  // counted from the first play, not the page
+    labels(); window.requestAnimationFrame(draw);
+  });
   audio.addEventListener("pause", function () { labels(); keep(); draw(); });
   audio.addEventListener("timeupdate", function () {
     showTime();
