@@ -215,7 +215,7 @@ def main() -> None:
         idle_after = rss_mb(server.pid)
         # a journal of 300 entries, written beside the running app, for the report to draw
         fill = (
-            "from companion.journal.store import Journal, Ratings\n"
+            "from companion.journal.entries import Ratings\nfrom companion.journal.store import Journal\n"
             "with Journal() as j:\n"
             "    for i in range(300): j.add(Ratings(pain=i % 11, anxiety=3 * i % 11, note='a restless night ' * 10))"
         )

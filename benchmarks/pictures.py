@@ -32,7 +32,7 @@ def timed(work, repeat: int) -> list[float]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         os.environ["XDG_DATA_HOME"] = home  # the journal's entries stay in here
-        from companion.journal.store import Entry, Ratings
+        from companion.journal.entries import Entry, Ratings
         from companion.options import SessionOptions
         from companion.pictures.draw import plot_journal, plot_plan
         from companion.pictures.markup import journal_chart, plan_picture

@@ -65,7 +65,7 @@ _EXPORTS = {
     "MAX_SLEEP_TIMER": "companion.options",
     "SPOKEN_NAME_CHARS": "companion.plan.scripts:NAME_CHARS",
     "VOICE_NAME_CHARS": "companion.voice.recorded",
-    "NOTE_CHARS": "companion.journal.store:MAX_NOTE",
+    "NOTE_CHARS": "companion.journal.entries:MAX_NOTE",
     "PACK_NAME_CHARS": "companion.pack.model:MAX_NAME",
     "AMBIENCES": "companion.options",
     "DEFAULT_CHIME_EVERY": "companion.options",
@@ -117,12 +117,12 @@ _EXPORTS = {
     "plan_in_step": "companion.plan.taps:in_step",
     # The comfort journal
     "Journal": "companion.journal.store",
-    "JournalEntry": "companion.journal.store:Entry",
-    "Ratings": "companion.journal.store",
-    "SessionRecord": "companion.journal.store",
-    "SYMPTOMS": "companion.journal.store",
-    "RATING_QUESTIONS": "companion.journal.store:QUESTIONS",
-    "MOMENT_WORDS": "companion.journal.store",
+    "JournalEntry": "companion.journal.entries:Entry",
+    "Ratings": "companion.journal.entries",
+    "SessionRecord": "companion.journal.entries",
+    "SYMPTOMS": "companion.journal.entries",
+    "RATING_QUESTIONS": "companion.journal.entries:QUESTIONS",
+    "MOMENT_WORDS": "companion.journal.entries",
     "PlayAgain": "companion.journal.again",
     "play_again": "companion.journal.again",
     "export_journal": "companion.journal.export:export_csv",
@@ -217,10 +217,11 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     from companion.journal.export import export_csv as export_journal
     from companion.journal.record import export_person
     from companion.journal.report import CareTeamReport, REPORT_DAYS, gather as gather_report, write_report
-    from companion.journal.store import (
-        Journal, Entry as JournalEntry, MAX_NOTE as NOTE_CHARS, MOMENT_WORDS, QUESTIONS as RATING_QUESTIONS,
-        Ratings, SYMPTOMS, SessionRecord
+    from companion.journal.entries import (
+        Entry as JournalEntry, MAX_NOTE as NOTE_CHARS, MOMENT_WORDS, QUESTIONS as RATING_QUESTIONS, Ratings, SYMPTOMS,
+        SessionRecord
     )
+    from companion.journal.store import Journal
     from companion.live.ahead import blocks_in_order
     from companion.live.apart import VoiceProcess, voice_ready
     from companion.live.player import PlayResult, play

@@ -18,7 +18,7 @@ import numpy as np
 from companion.atomic import written_atomically
 from companion.cache import ClipCache
 from companion.errors import BadInput
-from companion.journal.store import SessionRecord
+from companion.journal.entries import SessionRecord
 from companion.modes import MODES, Mode, Part, get_mode
 from companion.options import SessionOptions, check_argument, check_callable, check_path
 from companion.output.captions import captions, webvtt

@@ -507,7 +507,8 @@ def make_data_template(folder: Path) -> Path:
     """The person's data every case starts from: the default person's journal with rows and a
     session and their recorded voice 'mum' with two takes, a second person 'Bea' with a note of
     her own, and a Piper voice added by name."""
-    from companion.journal.store import Journal, Ratings, SessionRecord
+    from companion.journal.entries import Ratings, SessionRecord
+    from companion.journal.store import Journal
     from companion.people.store import People
     from companion.voice.recorded import RecordedVoice
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from companion.errors import BadInput
-from companion.journal.store import SYMPTOMS, Entry, Journal, SessionRecord
+from companion.journal.entries import SYMPTOMS, Entry, SessionRecord
+from companion.journal.store import Journal
 from companion.options import SessionOptions, user_path
 from companion.plan.catalogue import builtin_scripts
 from companion.voice.piper_voice import BUNDLED, added_voice_path

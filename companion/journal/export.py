@@ -8,7 +8,8 @@ from pathlib import Path
 
 from companion.atomic import written_atomically
 from companion.errors import OutputError
-from companion.journal.store import SYMPTOMS, Journal, SessionRecord
+from companion.journal.entries import SYMPTOMS, SessionRecord
+from companion.journal.store import Journal
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, OutputError
-from companion.journal.store import QUESTIONS, SYMPTOMS, TAPPED_WORDS, Entry, Journal, SessionRecord
+from companion.journal.entries import QUESTIONS, SYMPTOMS, TAPPED_WORDS, Entry, SessionRecord
+from companion.journal.store import Journal
 from companion.plan.catalogue import builtin_scripts
 from companion.printable import FONT, a4, paragraph
 from companion.timefmt import counted, days_with_entries

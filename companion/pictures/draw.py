@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, OutputError
-from companion.journal.store import MOMENT_WORDS, SYMPTOMS, Entry
+from companion.journal.entries import MOMENT_WORDS, SYMPTOMS, Entry
 from companion.paths import cache_dir
 from companion.pictures.facts import LABELS, SCALE, PlanFacts, journal_facts, plan_facts
 from companion.plan.model import SessionPlan

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from companion.journal.store import QUESTIONS, SYMPTOMS, Entry
+from companion.journal.entries import QUESTIONS, SYMPTOMS, Entry
 from companion.plan.checkin import ENERGY_WORDS
 from companion.plan.cues import cue_words
 from companion.plan.model import SessionPlan

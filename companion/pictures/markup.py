@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from companion.journal.store import MOMENT_WORDS, SYMPTOMS, TAPPED_WORDS, Entry
+from companion.journal.entries import MOMENT_WORDS, SYMPTOMS, TAPPED_WORDS, Entry
 from companion.pictures.facts import (
     LABELS,
     SCALE,

@@ -6,7 +6,8 @@ from typing import Any
 
 from companion.cli.common import start_in_journal
 from companion.journal.again import Again, pick, play_again
-from companion.journal.store import Entry, Journal, Ratings, SessionRecord
+from companion.journal.entries import Entry, Ratings, SessionRecord
+from companion.journal.store import Journal
 from companion.options import SessionOptions
 from companion.session import make_session
 from companion.voice.recorded import RecordedVoice

@@ -36,7 +36,8 @@ from companion.app.server import make_app
 from companion.app.stream import HEADER_BYTES, _bytes, wav_header
 from companion.app.web import AppState
 from companion.errors import BadInput
-from companion.journal.store import Journal, Ratings
+from companion.journal.entries import Ratings
+from companion.journal.store import Journal
 from companion.voice.recorded import list_voices
 
 BASE = "http://127.0.0.1:8000"
@@ -579,7 +580,7 @@ def test_a_check_in_with_taps_that_wandered_is_asked_again_on_the_page(client, s
 
 def test_the_breath_tapped_after_a_session_is_kept_beside_the_ratings(client, state):
     from companion.app.web import Heard
-    from companion.journal.store import SessionRecord
+    from companion.journal.entries import SessionRecord
 
     job = state.jobs.new("session")
     state.heard[job.id] = Heard(job, state.work / "x.wav", record=SessionRecord("settling", "low", "relax", 6.0))

@@ -20,7 +20,8 @@ from companion.app.guard import Owner
 from companion.app.room import OWNER_FILE
 from companion.app.server import make_app
 from companion.app.web import AppState
-from companion.journal.store import Journal, Ratings
+from companion.journal.entries import Ratings
+from companion.journal.store import Journal
 from companion.voice.recorded import RecordedVoice, list_voices
 from tests.helpers import run_main
 

@@ -23,7 +23,8 @@ from companion.app.jobs import Job
 from companion.app.server import make_app
 from companion.app.stream import wav_header
 from companion.app.web import AppState
-from companion.journal.store import Journal, Ratings
+from companion.journal.entries import Ratings
+from companion.journal.store import Journal
 from companion.options import SessionOptions
 from companion.paths import data_dir
 from companion.plan.catalogue import default_cover

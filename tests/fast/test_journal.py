@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from companion.journal import store as journal_module
-from companion.journal.store import SCHEMA_VERSION, Journal, Ratings, SessionRecord
+from companion.journal.entries import Ratings, SessionRecord
+from companion.journal.store import SCHEMA_VERSION, Journal
 from companion.people.store import People
 from companion.plan.checkin import Answers, choose
 from tests.helpers import run_main

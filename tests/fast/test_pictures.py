@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from companion.journal.store import Entry, Ratings
+from companion.journal.entries import Entry, Ratings
 from companion.options import SessionOptions
 from companion.pictures.facts import journal_facts, plan_facts
 from companion.pictures.markup import journal_chart, plan_picture

@@ -39,7 +39,8 @@ def test_importing_and_calling_the_library_changes_nothing(tmp_path):
         importlib.import_module(name)
     session = companion.make_session(companion.SessionOptions(narration=False, minutes=2, ambience="brown"))
     companion.render(session, tmp_path / "rest.flac")
-    from companion.journal.store import Journal, Ratings
+    from companion.journal.entries import Ratings
+    from companion.journal.store import Journal
 
     with Journal() as journal:
         journal.add(Ratings(pain=2, note="fine"))

@@ -13,8 +13,9 @@ from pypdf import PdfReader
 
 import companion.journal.store as store
 from companion.errors import BadInput
+from companion.journal.entries import SYMPTOMS, Ratings, SessionRecord
 from companion.journal.report import gather, write_report
-from companion.journal.store import Journal, Ratings, SessionRecord
+from companion.journal.store import Journal
 from companion.plan.catalogue import builtin_scripts
 from tests.helpers import run_main
 
@@ -86,10 +87,10 @@ def test_a_full_month_with_long_notes_still_fits_one_page(tmp_path, clock):
     with Journal() as j:
         for day in range(40):
             clock(day, 8)
-            ratings: dict[str, Any] = {name: rng.randint(0, 10) for name in store.SYMPTOMS}
+            ratings: dict[str, Any] = {name: rng.randint(0, 10) for name in SYMPTOMS}
             j.add(Ratings(**ratings, note="slept well after the walk by the river with Ann, " * 8))
             clock(day, 17)
-            after = Ratings(**{name: rng.randint(0, 10) for name in store.SYMPTOMS}, note="quieter " * 20)
+            after = Ratings(**{name: rng.randint(0, 10) for name in SYMPTOMS}, note="quieter " * 20)
             session(j, rng.choice(scripts), Ratings(**ratings), after)
         report = gather(j, date(2026, 10, 1), LAST_DAY)
     out = tmp_path / "month.pdf"

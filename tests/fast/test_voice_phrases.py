@@ -15,7 +15,8 @@ from companion.app.guard import Owner
 from companion.app.server import make_app
 from companion.app.web import AppState
 from companion.errors import BadInput
-from companion.journal.store import Journal, SessionRecord
+from companion.journal.entries import SessionRecord
+from companion.journal.store import Journal
 from companion.options import SessionOptions
 from companion.pack.make import choose_tracks, make_pack
 from companion.pack.model import PackOptions

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import companion
-from companion.journal.store import MOMENT_WORDS
+from companion.journal.entries import MOMENT_WORDS
 from companion.plan.checkin import ENERGY_NAMES, ENERGY_WORDS, GOALS
 from companion.plan.cues import CUE_WORDS
 from tests.helpers import run_main

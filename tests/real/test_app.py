@@ -48,7 +48,8 @@ class App:
 
     @contextlib.contextmanager
     def journal_with_a_note(self):
-        from companion.journal.store import Journal, Ratings
+        from companion.journal.entries import Ratings
+        from companion.journal.store import Journal
 
         with Journal(default_person(self.data) / "journal.sqlite3") as journal:
             journal.add(Ratings(pain=4, note="a private note"))
@@ -609,7 +610,8 @@ def test_the_server_answers_while_a_report_is_drawn(app):
     benchmarks/app.py; here only the order is checked.)"""
     import threading
 
-    from companion.journal.store import Journal, Ratings
+    from companion.journal.entries import Ratings
+    from companion.journal.store import Journal
 
     with Journal(default_person(app.data) / "journal.sqlite3") as journal:
         for i in range(300):

@@ -103,7 +103,8 @@ def test_an_upload_that_fills_the_disk_is_said_and_not_kept(tmp_path, small_cach
 
 def _damage(journal: Path) -> bytes:
     """A real journal with a page in its middle overwritten, as a failing disk leaves it."""
-    from companion.journal.store import Journal, Ratings
+    from companion.journal.entries import Ratings
+    from companion.journal.store import Journal
 
     with Journal(journal) as kept:
         for i in range(300):

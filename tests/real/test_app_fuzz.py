@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from companion.journal.store import Journal, Ratings
+from companion.journal.entries import Ratings
+from companion.journal.store import Journal
 from companion.voice.recorded import RecordedVoice
 from tests.app_fuzzing import (
     KINDS,

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from companion.journal.store import Journal, Ratings, SessionRecord
+from companion.journal.entries import Ratings, SessionRecord
+from companion.journal.store import Journal
 from tests.browser import DESKTOP, PHONE, axe_violations, chromium, sideways_scroll, small_targets
 from tests.helpers import default_person
 from tests.real.test_app import _go, _open, _wait, app  # noqa: F401, F811  (app: the fixture)

@@ -75,7 +75,8 @@ def _looked_at(driver, selector: str, name: str) -> None:
 
 @pytest.mark.slow("a real server and Chromium: the journal's chart at four sizes and themes")
 def test_the_journal_chart_is_readable_on_a_phone_in_both_themes(app):  # noqa: F811  (app: the fixture)
-    from companion.journal.store import Journal, Ratings  # entries through the library, then moved in time
+    from companion.journal.entries import Ratings
+    from companion.journal.store import Journal  # entries through the library, then moved in time
 
     with Journal(default_person(app.data) / "journal.sqlite3") as journal:
         for pain, anxiety in ((6, 3), (5, None), (3, 2)):

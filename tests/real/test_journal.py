@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from companion.journal.store import Journal, Ratings
+from companion.journal.entries import Ratings
+from companion.journal.store import Journal
 from tests.helpers import mounted_tmpfs, run_cli, spawn_in_pty
 
 
@@ -62,7 +63,8 @@ def user_version(path: Path) -> int:
 
 WRITER = """
 import sys
-from companion.journal.store import Journal, Ratings
+from companion.journal.entries import Ratings
+from companion.journal.store import Journal
 n = int(sys.argv[1])
 for i in range(n):
     with Journal() as j:
@@ -91,7 +93,8 @@ def test_several_writers_at_once_lose_nothing():
 
 KILLED = """
 import sys, time
-from companion.journal.store import Journal, Ratings
+from companion.journal.entries import Ratings
+from companion.journal.store import Journal
 j = Journal()
 for i in range(5):
     j.add(Ratings(anxiety=i))
@@ -258,7 +261,7 @@ def test_the_pngs_name_their_days_every_region_and_say_it_plainly(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from companion.journal.store import Entry, Ratings
+    from companion.journal.entries import Entry, Ratings
     from companion.options import SessionOptions
     from companion.pictures.draw import journal_figure, plan_figure
     from companion.session import make_plan
