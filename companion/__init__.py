@@ -154,6 +154,7 @@ _EXPORTS = {
     "added_voice_path": "companion.voice.piper_voice",
     "list_added_voices": "companion.voice.piper_voice",
     "RecordedVoice": "companion.voice.recorded",
+    "check_voice_name": "companion.voice.named",
     "recorded_voices": "companion.voice.recorded:list_voices",
     "script_phrases": "companion.voice.recorded",
     "RECORDING_CONSENT": "companion.voice.recorded:CONSENT",
@@ -287,6 +288,7 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         Phrase as NumberedPhrase, split_by_energy as phrases_by_energy, unrecorded as unrecorded_phrases,
         walk_order as recording_order
     )
+    from companion.voice.named import check_voice_name
     from companion.voice.piper_voice import add_voice, added_voice_path, list_added_voices, synthesise_apart
     from companion.voice.recorded import (
         CONSENT as RECORDING_CONSENT, RecordedVoice, VOICE_NAME_CHARS, list_voices as recorded_voices,
@@ -337,7 +339,8 @@ __all__ = [
     "TAKE_FORMATS", "TapAgain", "TappedBreath", "TrackTags", "VOICE_NAME_CHARS", "VoiceProcess", "add_voice",
     "added_voice_path", "blocks_in_order", "breath_from_intervals", "breath_from_taps", "builtin_folder",
     "builtin_script", "builtin_scripts", "cache_dir", "check_in", "check_options", "check_output_path",
-    "check_person_name", "check_spoken_name", "check_writable", "choose_tracks", "claim_warnings", "clock",
+    "check_person_name", "check_spoken_name", "check_voice_name", "check_writable", "choose_tracks",
+    "claim_warnings", "clock",
     "confirm_safety", "counted", "cue_words", "data_dir", "default_cover", "end_with_parent", "export_journal",
     "export_person", "file_safe", "gather_report", "import_takes", "interrupts", "journal_chart", "level_bar",
     "list_added_voices", "load_script", "make_pack", "make_plan", "make_session", "massage_plans", "no_output_reason",
