@@ -203,6 +203,7 @@ _EXPORTS = {
     "written_atomically": "companion.atomic",
     "check_writable": "companion.atomic",
     "end_with_parent": "companion.process",
+    "ApartStarter": "companion.process",
     "clock": "companion.timefmt",
     "counted": "companion.timefmt",
 }
@@ -274,7 +275,7 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         Entry as ScriptEntry, NAME_CHARS as SPOKEN_NAME_CHARS, check_name as check_spoken_name, claim_warnings,
         load_script, personalise
     )
-    from companion.process import end_with_parent
+    from companion.process import ApartStarter, end_with_parent
     from companion.safety import SAFETY_SCREEN, confirm_safety
     from companion.session import (
         Notice, Rendered, STOP_RULE, Session, check_options, make_plan, make_session, prepare_voice, render,
@@ -323,7 +324,8 @@ def __dir__() -> list[str]:
 
 # fmt: off
 __all__ = [
-    "AMBIENCES", "BadInput", "BreathEnvelope", "CAREGIVER", "CHECK_IN_GOALS", "Caption", "CareTeamReport",
+    "AMBIENCES", "ApartStarter", "BadInput", "BreathEnvelope", "CAREGIVER", "CHECK_IN_GOALS", "Caption",
+    "CareTeamReport",
     "Chapter", "CheckInAnswers", "CheckInChoice", "CompanionError", "DEFAULT_CHIME_EVERY", "DEFAULT_PACK_NAME",
     "DeviceOutput", "DoesNotFit", "ENERGY_NAMES", "ENERGY_WORDS", "Energy", "GENTLE_FLOOR", "GUIDE_NOTE",
     "HONEST_NOTE", "Interrupted", "Journal", "JournalEntry", "LEAST_SCORE", "MASSAGE", "MAX_BREATH_RATE",
