@@ -108,6 +108,14 @@ def test_every_answer_carries_the_content_policy_and_private_ones_are_not_kept(c
     assert client.get("/nowhere").status_code == 404
 
 
+def test_another_address_for_this_computer_meets_a_page_that_says_what_to_do(client):
+    answer = client.get("/journal", headers={"host": "my-laptop.lan:8000"})
+    assert answer.status_code == 421 and answer.headers["content-type"].startswith("text/html")
+    assert "companion app</strong> opened or printed" in answer.text and "<html lang='en'>" in answer.text
+    assert "/static/" not in answer.text  # its styles are its own: that address gets nothing else
+    assert "journal" not in answer.text.lower()
+
+
 @pytest.mark.parametrize(
     "headers, status",
     [
