@@ -150,9 +150,9 @@ _EXPORTS = {
     "remove_massage_plan": "companion.people.choices",
     "export_person": "companion.journal.record",
     # Voices: added Piper voices and recorded ones
-    "add_voice": "companion.voice.piper_voice",
-    "added_voice_path": "companion.voice.piper_voice",
-    "list_added_voices": "companion.voice.piper_voice",
+    "add_voice": "companion.voice.models",
+    "added_voice_path": "companion.voice.models",
+    "list_added_voices": "companion.voice.models",
     "RecordedVoice": "companion.voice.recorded",
     "check_voice_name": "companion.voice.named",
     "recorded_voices": "companion.voice.recorded:list_voices",
@@ -290,7 +290,8 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         walk_order as recording_order
     )
     from companion.voice.named import check_voice_name
-    from companion.voice.piper_voice import add_voice, added_voice_path, list_added_voices, synthesise_apart
+    from companion.voice.models import add_voice, added_voice_path, list_added_voices
+    from companion.voice.piper_voice import synthesise_apart
     from companion.voice.recorded import (
         CONSENT as RECORDING_CONSENT, RecordedVoice, VOICE_NAME_CHARS, list_voices as recorded_voices,
         script_phrases

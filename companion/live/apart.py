@@ -27,7 +27,8 @@ from companion.errors import BadInput, CompanionError, VoiceError
 from companion.options import check_argument, check_callable
 from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE
 from companion.process import ApartStarter
-from companion.voice.piper_voice import PiperNarrator, VoiceSpec, resolve_voice
+from companion.voice.models import VoiceSpec, resolve_voice
+from companion.voice.piper_voice import PiperNarrator
 from companion.voice.pronounce import FixUp
 
 IDLE_S = 300.0  # an unused voice process ends after this: its memory goes with it

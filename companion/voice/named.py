@@ -7,7 +7,7 @@ from pathlib import Path
 
 from companion.errors import BadInput
 from companion.options import check_argument
-from companion.voice.piper_voice import resolve_voice
+from companion.voice.models import resolve_voice
 from companion.voice.recorded import RecordedVoice, list_voices
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Any
 
 from companion import ApartStarter
 from companion.app.drawing import Drawing
@@ -27,7 +28,7 @@ def _gone(pid: int) -> bool:
 
 def test_a_process_started_from_a_short_lived_thread_outlives_it():
     starter = ApartStarter("companion-test-starter")
-    started = {}
+    started: dict[str, Any] = {}
 
     def ask() -> None:
         pool, worker = starter.start()
@@ -48,7 +49,7 @@ def test_a_process_started_from_a_short_lived_thread_outlives_it():
 
 def test_the_drawing_process_started_by_a_jobs_thread_draws_after_it_ends():
     drawing = Drawing(apart=True)
-    first = {}
+    first: dict[str, int] = {}
     job = threading.Thread(target=lambda: first.update(pid=drawing.run(os.getpid)))
     job.start()
     job.join()
