@@ -11,12 +11,20 @@ from typing import Any, TypeVar
 
 import click
 
-from companion import MIN_TAPS, BadInput, Session, SessionOptions, TapAgain, TappedBreath, breath_from_taps
+from companion import (
+    MIN_TAPS,
+    BadInput,
+    DeviceOutput,
+    Session,
+    SessionOptions,
+    TapAgain,
+    TappedBreath,
+    breath_from_taps,
+)
 from companion.cli.asking import can_ask, heading, keys_mode, read_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENOUGH = 8  # taps: the rate is taken at once after these, without waiting for Enter
-LATENCY_S = 0.1  # from play's start to the first sound out of the card (about one block)
 
 
 def tap_options(f: F) -> F:
@@ -38,11 +46,12 @@ class Tapped:
     breath: TappedBreath
     live: bool  # tapped here and now (the monotonic clock), not given as times
 
-    def breath_in(self) -> float:
-        """Seconds from a sound starting now (given times: at their last tap) to the next breath in."""
+    def breath_in(self, latency_s: float = 0.0) -> float:
+        """Seconds from a sound starting now (given times: at their last tap) to the next breath
+        in; `latency_s`, the sound card's delay from now to that sound being heard."""
         if not self.live:
             return self.breath.breath_in_at(self.breath.last_s)
-        return self.breath.breath_in_at(time.monotonic() + LATENCY_S)
+        return self.breath.breath_in_at(time.monotonic() + latency_s)
 
 
 def tapped_breath(tap: bool, taps: str | None) -> Tapped | None:
@@ -77,10 +86,13 @@ def with_breath(options: SessionOptions, tapped: Tapped | None) -> SessionOption
     return options
 
 
-def start_in_step(session: Session, tapped: Tapped | None) -> None:
-    """Just before it plays: the tone's first rise where the next breath in is expected."""
-    if tapped is not None:
-        session.in_step(tapped.breath_in())
+def start_in_step(session: Session, tapped: Tapped | None, output: DeviceOutput | None = None) -> None:
+    """Just before it plays: the tone's first rise where the next breath in is expected, when
+    heard through `output` (its stream's own delay, as it reports it)."""
+    if tapped is None:
+        return
+    latency = output.latency_s(session.profile.channels) if output is not None and tapped.live else 0.0
+    session.in_step(tapped.breath_in(latency))
 
 
 def _given(text: str, then: str = "The tone starts at that pace, in step.") -> Tapped:

@@ -139,7 +139,7 @@ def today(
         return
     session_id = start_in_journal(session, False, now, **checkin)
     assert player is not None
-    start_in_step(session, breath)
+    start_in_step(session, breath, player)
     result = play_live(session, player, quiet)
     finish_in_journal(session_id, result, tap_after=breath is not None)
     if result.exit_code:

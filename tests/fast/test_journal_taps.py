@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 
+import numpy as np
 import pytest
 
 from companion.journal.entries import TAPPED_CAVEAT, Ratings, SessionRecord
@@ -152,3 +153,54 @@ def test_an_entrys_rate_is_kept_tapped_again_or_taken_away_where_it_is_changed(c
     refused = client.post(f"/journal/{entry_id}/edit", data={"tap_remove": "yes"}, headers=OURS)
     assert refused.status_code == 400 and "a breath tapped along" in html.unescape(refused.text)
     assert _entries(state)[0].ratings == Ratings(breath_rate=15.0)
+
+
+# -- the sound card's delay in a live re-time -------------------------------------------
+def _tone_session():
+    from companion.options import SessionOptions
+    from companion.session import make_session
+
+    return make_session(SessionOptions(energy="medium", minutes=2, narration=False, ambience="none", breath_rate=12))
+
+
+def test_the_second_heard_is_the_block_handed_over_less_the_outputs_delay():
+    from companion.output.stream import BLOCK, Status
+
+    status = Status(_tone_session().plan)
+    status.position = 40 * 44100
+    assert status.heard_s(1000.0) == 40.0  # an output that is its own listener: what it took
+    status.latency_s, status.position_at = 0.25, 1000.0
+    assert status.heard_s(1000.0) == pytest.approx(39.75)
+    assert status.heard_s(1000.05) == pytest.approx(39.80)  # time goes on within the block ...
+    assert status.heard_s(1005.0) == pytest.approx(40 + BLOCK / 44100 - 0.25)  # ... to its end at most
+    status.position = 0
+    assert status.heard_s(1000.0) == 0.0  # never before the start
+
+
+@pytest.mark.parametrize("latency_s", [0.0, 0.35])
+def test_a_tap_while_playing_is_placed_by_the_delay_the_output_reports(latency_s):
+    """The player re-times from the second heard now: the block handed over last, less the
+    sound card's delay (Status.latency_s, which DeviceOutput takes from its stream). A breath
+    tapped on a phone, its last tap just now, puts a breath in `latency_s` before the block."""
+    import time
+
+    from companion.live.player import Player
+    from companion.output.stream import Status
+
+    session = _tone_session()
+
+    class Silent:  # only the status the player reads: nothing plays
+        def play(self, blocks, status: Status) -> None: ...
+
+        def abort(self) -> None: ...
+
+    player = Player(session, Silent())
+    player.status.position, player.status.latency_s = 40 * 44100, latency_s
+    player.status.position_at = time.monotonic()
+    player.live.pos = 41 * 44100  # made ahead of the playhead, as a sound card's queue is
+    player.send("taps 3,3,3 0")  # 20 a minute, a breath in as it arrives
+    player._follow_taps()
+    assert player.follow.retimed and player.live.plan.profile.breath_rate == 20
+    starts = np.array([b.start_s for b in player.live.plan.breaths if b.start_s > 50])
+    phase = (starts - (40.0 - latency_s)) / 3.0
+    assert np.allclose(phase, np.round(phase), atol=0.02), phase  # in step with the breath heard, not the block
