@@ -77,3 +77,16 @@ def test_the_delay_used_is_the_streams_own_report_through_the_null_device():
     assert reported != GUESSED_LATENCY_S
     assert reported != sd.query_devices(output.device, "output")["default_high_output_latency"]
     assert status.position == 7 * BLOCK and status.position_at is not None
+
+
+def test_a_dry_run_on_a_terminal_asks_for_no_taps():
+    """`today --dry-run --tap` on a terminal: the check-in's answers given, it says in one line
+    that a dry run asks for no taps and ends, without waiting for the space bar."""
+    child, master = spawn_in_pty(
+        "today", "--dry-run", "--tap", "--energy-score", "3", "--no-breathless", "--goal", "rest", "--minutes", "6"
+    )
+    screen = Screen(master)
+    screen.wait(b"A dry run asks for no taps", timeout=30)
+    screen.wait(b"Low energy")
+    assert child.wait(timeout=30) == 0
+    assert b"Enter when done" not in screen.seen
