@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 
 import pytest
 from selenium.webdriver.common.keys import Keys
@@ -141,17 +142,18 @@ def test_the_journal_page_keeps_a_breath_tapped_on_its_own_and_changes_it(app): 
         _accessible(driver, "journal with the tap circle")
         _tap_at_pace(driver, 4, every_s=2.0)  # 30 a minute
         _wait(driver, "return document.getElementById('tap-said').textContent.indexOf('breaths a minute') >= 0")
-        assert _said(driver) == "About 30 breaths a minute."
+        said = re.fullmatch(r"About (\d+) breaths a minute\.", _said(driver))
+        assert said and abs(int(said.group(1)) - 30) <= 1, _said(driver)  # timed by a loaded page: a little jitter
         _go(driver, driver.find_element("css selector", "#add button[type=submit]"))
-        main = driver.find_element("tag name", "main").text
-        assert "Kept in your journal" in main and "No ratings; the breath tapped along" in main
-        assert "Breaths a minute, by tapping: 30" in main and "not a clinical measurement" in main
         with contextlib.closing(app.journal()) as db:
             ((entry_id, moment, rate, pain),) = db.execute("SELECT id, moment, breath_rate, pain FROM ratings")
-        assert moment == "alone" and rate == 30 and pain is None
+        assert moment == "alone" and abs(rate - 30) < 1 and pain is None  # timed by the page: a little jitter
+        main = driver.find_element("tag name", "main").text
+        assert "Kept in your journal" in main and "No ratings; the breath tapped along" in main
+        assert f"Breaths a minute, by tapping: {rate:g}" in main and "not a clinical measurement" in main
         _open(driver, app, f"/journal/{entry_id}/edit")
         _accessible(driver, "changing an entry with a tapped rate")
         driver.find_element("css selector", "input[name=pain][value='2']").click()
         _go(driver, driver.find_element("css selector", "form.rate button[type=submit]"))
         with contextlib.closing(app.journal()) as db:  # not tapped again: the rate is kept
-            assert db.execute("SELECT pain, breath_rate FROM ratings").fetchall() == [(2, 30)]
+            assert db.execute("SELECT pain, breath_rate FROM ratings").fetchall() == [(2, rate)]

@@ -5,9 +5,11 @@ card's delay as the stream through the ALSA null device reports it."""
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 
+from companion.journal.entries import Ratings
 from companion.journal.store import Journal
 from companion.pictures.draw import TAPPED_COLOUR
 from tests.helpers import run_cli, spawn_in_pty
@@ -22,14 +24,15 @@ def _tapped_pixels(path) -> int:
 
 
 def test_the_journal_png_shows_the_rates_tapped_only_where_there_are_some(tmp_path):
-    assert run_cli("journal", "add", "--pain", "6", "--wellbeing", "4").returncode == 0
+    with Journal() as journal:  # the file `journal plot` reads (the command line keeps rates: fast tests)
+        journal.add(Ratings(pain=6, wellbeing=4))
     without, with_rates = tmp_path / "without.png", tmp_path / "with.png"
     assert run_cli("journal", "plot", "-o", str(without)).returncode == 0
     assert _tapped_pixels(without) == 0
     assert picture(without).shape[:2] == (810, 1170)  # no rate: the chart as it was
-    kept = run_cli("journal", "add", "--taps", "0,3,6,9,12")  # a rate on its own
-    assert kept.returncode == 0, kept.stderr
-    assert run_cli("journal", "add", "--pain", "3", "--taps", "0,4,8,12").returncode == 0
+    with Journal() as journal:
+        journal.add(Ratings(breath_rate=20.0))  # a rate on its own
+        journal.add(Ratings(pain=3, breath_rate=15.0))
     drawn = run_cli("journal", "plot", "-o", str(with_rates))
     assert drawn.returncode == 0, drawn.stderr
     image = picture(with_rates)
@@ -46,7 +49,7 @@ def test_journal_add_tap_on_the_space_bar_keeps_the_rate_alone():
     tap(master, 4)  # 30 a minute
     os.write(master, b"\r")
     said = screen.wait(b"Noted in Listener's journal")
-    assert b"Tapped: about 30 breaths a minute." in said and b"tone" not in said
+    assert re.search(rb"Tapped: about (29|30|31) breaths a minute\.", said) and b"tone" not in said
     assert b"Pain?" not in screen.seen  # tapping was asked for: nothing else is asked
     assert child.wait(timeout=30) == 0
     (entry,) = Journal(read_only=True).entries()
