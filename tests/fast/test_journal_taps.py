@@ -177,7 +177,7 @@ def test_the_second_heard_is_the_block_handed_over_less_the_outputs_delay():
     assert status.heard_s(1000.0) == 0.0  # never before the start
 
 
-@pytest.mark.parametrize("latency_s", [0.0, 0.35])
+@pytest.mark.parametrize("latency_s", [0.0, 0.5])
 def test_a_tap_while_playing_is_placed_by_the_delay_the_output_reports(latency_s):
     """The player re-times from the second heard now: the block handed over last, less the
     sound card's delay (Status.latency_s, which DeviceOutput takes from its stream). A breath
@@ -203,4 +203,6 @@ def test_a_tap_while_playing_is_placed_by_the_delay_the_output_reports(latency_s
     assert player.follow.retimed and player.live.plan.profile.breath_rate == 20
     starts = np.array([b.start_s for b in player.live.plan.breaths if b.start_s > 50])
     phase = (starts - (40.0 - latency_s)) / 3.0
-    assert np.allclose(phase, np.round(phase), atol=0.02), phase  # in step with the breath heard, not the block
+    # in step with the breath heard, not the block (0.5 s is a sixth of a breath; the tolerance,
+    # 0.15 s, holds a pause of this process between the tap and the re-time on a loaded machine)
+    assert np.allclose(phase, np.round(phase), atol=0.05), phase
