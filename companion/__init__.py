@@ -123,6 +123,8 @@ _EXPORTS = {
     "SYMPTOMS": "companion.journal.entries",
     "RATING_QUESTIONS": "companion.journal.entries:QUESTIONS",
     "MOMENT_WORDS": "companion.journal.entries",
+    "TAPPED_WORDS": "companion.journal.entries",  # issue 36: a rate tapped along, as every page names it
+    "TAPPED_CAVEAT": "companion.journal.entries",
     "PlayAgain": "companion.journal.again",
     "play_again": "companion.journal.again",
     "export_journal": "companion.journal.export:export_csv",
@@ -221,7 +223,7 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     from companion.journal.report import CareTeamReport, REPORT_DAYS, gather as gather_report, write_report
     from companion.journal.entries import (
         Entry as JournalEntry, MAX_NOTE as NOTE_CHARS, MOMENT_WORDS, QUESTIONS as RATING_QUESTIONS, Ratings, SYMPTOMS,
-        SessionRecord
+        SessionRecord, TAPPED_CAVEAT, TAPPED_WORDS
     )
     from companion.journal.store import Journal
     from companion.live.ahead import blocks_in_order
@@ -339,6 +341,7 @@ __all__ = [
     "PlayResult", "Preferences", "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE", "REPORT_DAYS", "Ratings",
     "RecordedVoice", "Rendered", "SAFETY_SCREEN", "SAMPLE_RATE", "SESSION_KINDS", "SPOKEN_NAME_CHARS", "STOP_RULE",
     "SYMPTOMS", "ScriptEntry", "ScriptError", "Session", "SessionOptions", "SessionPlan", "SessionRecord", "Status",
+    "TAPPED_CAVEAT", "TAPPED_WORDS",  # issue 36
     "TAKE_FORMATS", "TapAgain", "TappedBreath", "TrackTags", "VOICE_NAME_CHARS", "VoiceProcess", "add_voice",
     "added_voice_path", "blocks_in_order", "breath_from_intervals", "breath_from_taps", "builtin_folder",
     "builtin_script", "builtin_scripts", "cache_dir", "check_in", "check_options", "check_output_path",

@@ -255,7 +255,10 @@ def when(at: str) -> str:
 
 def rating_text(ratings: Ratings) -> str:
     given = [f"{RATING_WORDS[n]} {getattr(ratings, n)}" for n in SYMPTOMS if getattr(ratings, n) is not None]
-    return " · ".join(given) if given else "A note only"
+    if given:
+        return " · ".join(given)
+    # issue 36 (journal): an entry of a tapped rate alone says so; the rate is shown beside it
+    return "A note only" if ratings.breath_rate is None else "No ratings; the breath tapped along"
 
 
 def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
