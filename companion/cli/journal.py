@@ -118,7 +118,7 @@ def journal_show(since: str | None, limit: int | None, as_json: bool) -> None:
         click.echo(f"{whose(someone)} journal is empty.")
         return
     click.echo(f"{whose(someone)} journal")
-    width = max(len(str(e.id)) for e in entries)
+    width = max(len("id"), *(len(str(e.id)) for e in entries))  # the heading lines up over one-digit ids too
     header = (
         f"{'id':>{width}}  {'when':<16}  {'':<6}  {'pain':>4} {'tired':>5} {'breath':>6} {'anxious':>7} "
         f"{'wellbeing':>9} {'tapped':>6}  session / note"
