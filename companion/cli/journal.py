@@ -70,13 +70,18 @@ def journal_add(note: str | None, tap: bool, taps: str | None, **values: int | N
     from companion.cli.tapping import rate_for_the_journal
 
     ratings = Ratings(**values, note=note)
+    asked = tap  # the space bar is a question too: skipping it is an answer
     if ratings.empty and not tap and taps is None and can_ask():
         ratings = ask_ratings("How do you feel now?")
         with interrupts.interruptible():
             typed = click.prompt("  A short note (Enter for none)", default="", show_default=False).strip()
         ratings = Ratings(**{n: getattr(ratings, n) for n in SYMPTOMS}, note=typed or None)
+        asked = True
     rate = rate_for_the_journal(tap, taps)  # tapped once, after any ratings asked: never asked again
     ratings = replace(ratings, breath_rate=rate)
+    if ratings.empty and asked:  # every question skipped, on purpose: nothing to keep, nothing wrong
+        click.echo("Nothing was noted.")
+        return
     if ratings.empty:
         raise BadInput(
             "give at least one rating (--pain, --tiredness, --breathlessness, --anxiety, --wellbeing), "

@@ -57,6 +57,17 @@ def test_journal_add_tap_on_the_space_bar_keeps_the_rate_alone():
     assert entry.ratings.breath_rate is not None and abs(entry.ratings.breath_rate - 30) < 1.5
 
 
+def test_journal_add_tap_skipped_with_esc_notes_nothing_and_is_no_error():
+    child, master = spawn_in_pty("journal", "add", "--tap")
+    screen = Screen(master)
+    screen.wait(b"Enter when done")
+    os.write(master, b"\x1b")
+    said = screen.wait(b"Nothing was noted.")
+    assert b"Error" not in said
+    assert child.wait(timeout=30) == 0
+    assert Journal(read_only=True).entries() == []
+
+
 def test_the_delay_used_is_the_streams_own_report_through_the_null_device():
     """The sound card's delay that places a tapped breath (at the start and in a live re-time)
     is the delay the PortAudio stream reports (one 4096-frame block on the null device),
