@@ -10,7 +10,7 @@ import re
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from tests.browser import PHONE, chromium
+from tests.browser import PHONE, axe_violations, chromium
 from tests.real.test_app import _accessible, _go, _keys, _open, _wait, app  # noqa: F401 (app: a fixture)
 
 PACE_S = 2.5  # 24 breaths a minute
@@ -25,6 +25,22 @@ def _tap_at_pace(driver, n: int, every_s: float = PACE_S) -> None:
         n,
         every_s,
     )
+
+
+def _readable_mid_pulse(driver) -> None:
+    """The pulse of a tap, held at each moment of its run: the circle's words keep their contrast
+    throughout (axe once ran mid-pulse and found the text fading into its background)."""
+    for fraction in (0.0, 0.25, 0.5, 0.75):
+        held = driver.execute_script(
+            "var c = document.getElementById('tap-circle'); c.classList.remove('tapped'); void c.offsetWidth;"
+            "c.classList.add('tapped'); var a = c.getAnimations(), at = arguments[0] * 600;"
+            "a.forEach(function (x) { x.pause(); x.currentTime = at; });"
+            "return a.length;",
+            fraction,
+        )
+        assert held == 1, "the tap's pulse is one animation"
+        assert axe_violations(driver) == [], ("mid-pulse", fraction)
+    driver.execute_script("document.getElementById('tap-circle').getAnimations().forEach(function (x) { x.finish(); })")
 
 
 def _said(driver) -> str:
@@ -61,6 +77,7 @@ def test_listen_tapped_at_a_known_pace_starts_the_tone_there(app):  # noqa: F811
         assert _said(driver) == "About 24 breaths a minute."
         assert driver.find_element("id", "tap-said").get_attribute("role") == "status"
         _accessible(driver, "listen, tapped")
+        _readable_mid_pulse(driver)
         driver.find_element("css selector", "input[name=kind][value=relax]").click()
         driver.find_element("css selector", "input[name=minutes][value='4']").click()
         _go(driver, driver.find_element("css selector", "button[value=play]"))
