@@ -16,7 +16,7 @@ from companion.app.following import FIRST_PLAY_WAIT_S, HEADER_BYTES, LEAD_S, Fol
 from companion.app.jobs import Job
 from companion.app.stream import _bytes, wav_size, write_wav
 from companion.options import SessionOptions
-from companion.plan.taps import breath_from_intervals
+from companion.plan.taps import TappedBreath, breath_from_intervals
 from companion.session import Session, make_session
 from companion.sound.renderer import blocks
 from tests.fast.fake_voice import FakeNarrator
@@ -97,6 +97,12 @@ class Player:
         return frames.reshape(-1, self.following.frame_bytes // 2)[:, 0]
 
 
+def _breath(intervals: list[float], since: float) -> TappedBreath:
+    found = breath_from_intervals(intervals, since)
+    assert isinstance(found, TappedBreath)
+    return found
+
+
 def _rendered(session: Session, plan, frames: int | None = None) -> np.ndarray:
     """The plan's first channel as `render` writes it (its first `frames` only: no more is made)."""
     made: list[np.ndarray] = []
@@ -117,7 +123,7 @@ def test_a_player_is_served_a_little_ahead_and_a_tap_retimes_what_it_has_not_bee
     player.play_until(40.0)
     assert LEAD_S - 2 * STEP_S <= player.ahead_s() <= LEAD_S + STEP_S  # served only a little ahead of the playhead
     # a breath tapped on the circle: 24 a minute, the last tap just now
-    found = breath_from_intervals([2.5, 2.5, 2.5], 0.0)
+    found = _breath([2.5, 2.5, 2.5], 0.0)
     tapped_at = player.position
     served = len(player.got)
     assert following.follow(tapped_at + found.anchor_s, found.rate)
@@ -158,7 +164,7 @@ def test_a_tap_while_the_voice_is_still_made_lands_once_the_stream_is_written(tm
     size = wav_size(session)
     following = Following(path, size, SR, session.profile.channels, clock=clock)
     path.write_bytes(b"")
-    found = breath_from_intervals([4.0, 4.0, 4.0, 4.0], 0.5)
+    found = _breath([4.0, 4.0, 4.0, 4.0], 0.5)
     assert not following.follow(3.0 + found.anchor_s, found.rate)  # the job still writes: it waits
     write_wav(session, path, Job("j", "session"))
     following.reserve(HEADER_BYTES + int(3 * SR) * 2 * session.profile.channels)  # 3 s already with the player
@@ -207,7 +213,7 @@ def test_a_seek_ahead_and_a_download_are_served_at_once(tmp_path):
     at = HEADER_BYTES + 40 * SR * following.frame_bytes
     following.sought(at)  # a page that could not say so: its range request says where it went
     assert following.limit(ranged=True) >= at + int(LEAD_S * SR) * following.frame_bytes
-    found = breath_from_intervals([3.0, 3.0, 3.0], 0.0)
+    found = _breath([3.0, 3.0, 3.0], 0.0)
     following.reserve(at + 1000)
     following.follow(40.0 + found.anchor_s, found.rate)
     job = Job("j", "session")

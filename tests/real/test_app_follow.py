@@ -64,7 +64,7 @@ def _fetch(app: App, driver, path: str) -> bytes:
     """The whole file as it is now (no range: a download, held back by no playhead)."""
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
     where = urlsplit(app.base)
-    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+    conn = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=60)
     with contextlib.closing(conn):
         conn.request("GET", path, headers={"Host": where.netloc, "Cookie": cookie})
         answer = conn.getresponse()
