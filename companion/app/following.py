@@ -65,6 +65,7 @@ class Following:
         self.first_reader: float | None = None  # when a player first asked for bytes
         self.pending: tuple[float, float] | None = None  # (breath in, rate), session clock: the job still writing
         self.reports = -1  # the page's latest report's number
+        self.rise_due: tuple[float, float] | None = None  # (first rise, rate) found at Play: the job still writing
 
     # -- the page's reports ---------------------------------------------------------------
     def rise_at_play(self, breath_in_at: float, rate: float) -> None:
@@ -72,14 +73,16 @@ class Following:
         with self.lock:
             self.first_rise = (breath_in_at, 60.0 / rate)
 
-    def report(self, position_s: float, playing: bool, number: int | None = None) -> None:
-        """Where the page's audio is now; the first report while playing places the first rise.
-        `number` counts the page's reports: one overtaken by a later one on the way is old news."""
+    def report(self, position_s: float, playing: bool, number: int | None = None) -> bool:
+        """Where the page's audio is now; the first report while playing places the first rise
+        (True when it moved the breath: the page's circle is to follow). `number` counts the
+        page's reports: one overtaken by a later one on the way is old news."""
         now = self.clock()
         with self.lock:
+            generation = self.generation
             if number is not None:
                 if number <= self.reports:
-                    return
+                    return False
                 self.reports = number
             self.playhead = Playhead(max(position_s, 0.0), now, playing, True)
             if playing and self.first_rise is not None:
@@ -87,11 +90,13 @@ class Following:
                 self.first_rise = None
                 start = now - position_s  # the clock's time of the session's first sample
                 rise = (anchor - start) % period
-                with contextlib.suppress(BadInput):  # out of the tone's reach: it goes on as planned
-                    if self.sound is not None and self.served <= HEADER_BYTES and position_s < rise:
-                        self._restart(self.sound.in_step(rise), HEADER_BYTES)
-                    else:  # too late to place it: glide into step with the taps instead
+                if self.served <= HEADER_BYTES and position_s < rise:
+                    self.rise_due = (rise, 60.0 / period)
+                    self._place_first_rise()  # or once the job has written the file, if it is soon
+                else:  # too late to place it: glide into step with the taps instead
+                    with contextlib.suppress(BadInput):  # out of the tone's reach: it goes on as planned
                         self._follow(rise, 60.0 / period)
+            return self.generation != generation
 
     def estimate_s(self) -> float:
         """The playhead now, from the last report (run on at real time while playing)."""
@@ -120,9 +125,11 @@ class Following:
             if not ranged:
                 return self.rewritten
             if self.first_rise is not None and not self.playhead.known:
-                waited = self.clock() - (self.first_reader or self.clock())
-                if waited < FIRST_PLAY_WAIT_S:
+                if self.clock() - (self.first_reader or self.clock()) < FIRST_PLAY_WAIT_S:
                     return HEADER_BYTES  # the tone's first rise waits for Play
+            if self.rise_due is not None and self.sound is None:
+                if self.clock() - self.playhead.at < FIRST_PLAY_WAIT_S:
+                    return HEADER_BYTES  # and for the file to be written, a moment
             return min(self.rewritten, max(self._ahead(), self.served, least))
 
     def reserve(self, end: int) -> None:
@@ -160,6 +167,7 @@ class Following:
         with self.lock:
             self.sound = FollowedSound(session)
             self.plan = self.sound.plan
+            self._place_first_rise()
             if self.pending is not None:
                 breath_in_s, rate = self.pending
                 self.pending = None
@@ -179,6 +187,18 @@ class Following:
             if self.plan is None:
                 return None
             return [round(x, 3) for b in self.plan.breaths for x in (b.start_s, b.inhale_s, b.exhale_s)]
+
+    def _place_first_rise(self) -> None:
+        """The first rise found at Play, put in place once the file is written: from the start
+        when nothing was served yet, else by a glide into step."""
+        if self.rise_due is None or self.sound is None:
+            return
+        (rise, rate), self.rise_due = self.rise_due, None
+        with contextlib.suppress(BadInput):  # out of the tone's reach: it goes on as planned
+            if self.served <= HEADER_BYTES:
+                self._restart(self.sound.in_step(rise), HEADER_BYTES)
+            else:
+                self._follow(rise, rate)
 
     def _follow(self, breath_in_s: float, rate: float) -> bool:
         if self.sound is None:

@@ -35,16 +35,19 @@ def _where(form: FormData) -> tuple[float, bool, int | None]:
 
 
 async def playhead(request: Request) -> Response:
-    """The page's audio is here now (play, pause, a seek, now and then while it plays)."""
+    """The page's audio is here now (play, pause, a seek, now and then while it plays); the
+    guide's new breaths when this report moved them (taps before Play, placed from it)."""
     heard = heard_here(request)
     form = await request.form()
     try:
         position, playing, count = _where(form)
     except BadInput as exc:
         return answer(request, 400, words(exc))
-    if heard.following is not None:  # not planned yet: nothing is served before it is
-        await run_in_threadpool(heard.following.report, position, playing, count)
-    return JSONResponse({"kept": True})
+    said: dict[str, Any] = {"kept": True, "breaths": None}
+    following = heard.following
+    if following is not None and await run_in_threadpool(following.report, position, playing, count):
+        said["breaths"] = heard.breaths = following.breaths() or heard.breaths  # the first rise placed at Play
+    return JSONResponse(said)
 
 
 async def follow_taps(request: Request) -> Response:

@@ -115,6 +115,7 @@ def start_hearing(
                 heard.journal_id = store.start_session(heard.record, before)
         write_wav(session, heard.wav, job, placed=lambda plan: setattr(heard, "lines", caption_rows(plan)))
         following.written(session)  # the rest follows taps from here (issue 36)
+        heard.breaths = following.breaths() or heard.breaths  # the first rise, if Play placed it meanwhile
 
     notes = SAFETY_SCREEN if options.mode == CAREGIVER.name else None
     state.forget_old_sounds()

@@ -189,13 +189,22 @@ def test_the_first_rise_is_placed_when_play_is_pressed(tmp_path):
     following.sought(0)
     assert following.limit(ranged=True) == HEADER_BYTES  # held for the page's Play, briefly
     clock.t += 11.7  # Play pressed 11.7 s after the form was sent: the next breath in is 4.3 s away
-    following.report(0.0, True)
+    assert following.report(0.0, True)  # the guide's breaths moved: the page is told
     player = Player(following, clock)
     player.play_until(60.0)
     final = following.plan
     assert final is not None and min(b.start_s for b in final.breaths if b.start_s >= 0) == pytest.approx(4.3)
     heard = player.samples()
     assert np.array_equal(heard, _rendered(session, final, len(heard)))
+    # Play pressed while the file is still being written: placed as soon as it is written
+    late = Following(path, wav_size(session), SR, session.profile.channels, clock=clock)
+    late.rise_at_play(clock.t + 1.0, 12)
+    late.sought(0)
+    clock.t += 11.7
+    assert not late.report(0.0, True)
+    assert late.limit(ranged=True) == HEADER_BYTES  # held a moment more: the file is not all written
+    late.written(session)
+    assert late.plan is not None and late.plan.breaths == final.breaths
     # and a page that never reports is not held for long
     quiet = Following(path, wav_size(session), SR, session.profile.channels, clock=clock)
     quiet.rise_at_play(clock.t, 12)
@@ -236,7 +245,8 @@ def test_reports_of_a_paused_or_locked_page():
     following.report(10.0, False)  # paused: the stream waits where it is
     clock.t += 30
     assert following.limit(ranged=True) == HEADER_BYTES + int((10 + LEAD_S) * SR) * 2
-    following.report(10.0, True)  # playing, then no word from it (a locked phone): it runs on
+    following.report(10.0, True, number=7)  # playing, then no word from it (a locked phone): it runs on
+    assert not following.report(9.0, False, number=6)  # sent before, overtaken on the way: old news
     clock.t += 100
     assert following.estimate_s() == pytest.approx(110.0)
     assert following.limit(ranged=True) == HEADER_BYTES + int((110 + LEAD_S) * SR) * 2

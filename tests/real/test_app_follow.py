@@ -189,3 +189,34 @@ def test_taps_on_the_playing_circle_retime_the_stream_the_page_plays(app, shared
         before[-1],
         after[0],
     )
+
+
+# five clicks on Listen's tap circle `every` seconds apart; the page's wall clock at the last
+TAP_BEFORE = (
+    "var done = arguments[arguments.length - 1], every = arguments[0] * 1000, n = 0;"
+    "var circle = document.getElementById('tap-circle');"
+    "(function next() { circle.click(); if (++n < 5) { setTimeout(next, every); } else { done(Date.now()); } })();"
+)
+
+
+@pytest.mark.slow("a real server and Chromium; five taps on Listen, then Play a moment later")
+def test_taps_before_play_put_the_first_rise_where_the_breath_is_at_play(app):
+    with chromium(PHONE) as driver:
+        _open(driver, app, "/listen")
+        for name, value in (("kind", "relax"), ("energy", "low"), ("minutes", "'4'")):
+            driver.find_element("css selector", f"input[name={name}][value={value}]").click()
+        last_tap = driver.execute_async_script(TAP_BEFORE, PACE_S) / 1000
+        _wait(driver, "return document.getElementById('tap-said').textContent.indexOf('breaths a minute') >= 0")
+        _go(driver, driver.find_element("css selector", "button[value=play]"))
+        _wait(driver, "return !document.getElementById('play').disabled", timeout=60)
+        job = driver.current_url.rstrip("/").split("/")[-1]
+        jobs = f"return fetch('/jobs/{job}').then(function (r) {{ return r.text(); }})"
+        _wait(driver, jobs.replace("r.text()", "r.json().then(function (j) { return j.state === 'done'; })"))
+        planned = json.loads(driver.execute_script(jobs))["track"]["breaths"]
+        played = driver.execute_script("var t = Date.now(); document.getElementById('play').click(); return t") / 1000
+        _wait(driver, "return document.getElementById('player').currentTime > 0.5")
+        breaths = json.loads(driver.execute_script(jobs))["track"]["breaths"]
+    first = min(breaths[i] for i in range(0, len(breaths), 3) if breaths[i] >= 0)  # the tone's first rise
+    expected = (last_tap - played) % PACE_S  # the taps' next breath in after Play
+    assert breaths != planned  # placed again at Play, not where it was when the form was sent
+    assert abs(first - expected) < 0.15 or abs(abs(first - expected) - PACE_S) < 0.15, (first, expected)

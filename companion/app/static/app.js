@@ -29,6 +29,8 @@
             linesKnown = job.lines.length;
             player.lines(job.track.src, job.lines);
           }
+          // issue 36, point 2: the tone's first rise placed when Play was pressed
+          if (added && job.track && job.track.breaths && player.breaths) { player.breaths(job.track.src, job.track.breaths); }
           if (job.state === "failed") { box.classList.add("failed"); doing.setAttribute("role", "alert"); return; }
           if (job.state === "done") {
             if (box.dataset.reload) { window.location.reload(); return; }  // the page says what came of it
@@ -308,7 +310,10 @@
   function report() {
     if (!ours()) { return; }
     reported = Date.now();
-    send("/playhead", where(new URLSearchParams())).catch(function () {});  // the stream runs on without it
+    send("/playhead", where(new URLSearchParams()))
+      .then(function (r) { return r.json(); })
+      .then(function (answer) { if (answer.breaths) { player.breaths(src, answer.breaths); } })  // placed at Play
+      .catch(function () {});  // the stream runs on without it
   }
   ["play", "pause", "seeking", "seeked", "ended"].forEach(function (name) { audio.addEventListener(name, report); });
   audio.addEventListener("timeupdate", function () { if (!audio.paused && Date.now() - reported > EVERY_MS) { report(); } });
