@@ -160,6 +160,8 @@ class Following:
             with self.lock:
                 if self.generation == generation:
                     self.rewritten = start + len(data)
+                if self.rewritten >= self.size:
+                    self.sound.rest()  # written to the end: its renderer's memory goes
 
     # -- re-timing --------------------------------------------------------------------------
     def written(self, session: Session) -> None:

@@ -52,6 +52,10 @@ class FollowedSound:
         block = self._renderer_for(plan).quantum(k, pcm16=True)[frame - k * QUANTUM :]
         return np.ascontiguousarray(block).astype("<i2", copy=False).tobytes()
 
+    def rest(self) -> None:
+        """Nothing more to make for now: the tone and bed (tens of MB) are let go, made again if asked."""
+        self._renderer = None
+
     def _renderer_for(self, plan: SessionPlan) -> SessionRenderer:
         if self._renderer is None:
             self._renderer = self.session.renderer(plan, PCM16_SCALE)
