@@ -37,6 +37,7 @@ _EXPORTS = {
     "play": "companion.live.player",
     "PlayResult": "companion.live.player",
     "blocks_in_order": "companion.live.ahead",
+    "FollowedSound": "companion.live.followed",
     "VoiceProcess": "companion.live.apart",
     "voice_ready": "companion.live.apart",
     "synthesise_apart": "companion.voice.piper_voice",
@@ -227,6 +228,7 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     )
     from companion.journal.store import Journal
     from companion.live.ahead import blocks_in_order
+    from companion.live.followed import FollowedSound
     from companion.live.apart import VoiceProcess, voice_ready
     from companion.live.player import PlayResult, play
     from companion.modes import CAREGIVER, MASSAGE, MODES, Mode, PART_NAMES
@@ -330,7 +332,8 @@ __all__ = [
     "AMBIENCES", "ApartStarter", "BadInput", "BreathEnvelope", "CAREGIVER", "CHECK_IN_GOALS", "Caption",
     "CareTeamReport",
     "Chapter", "CheckInAnswers", "CheckInChoice", "CompanionError", "DEFAULT_CHIME_EVERY", "DEFAULT_PACK_NAME",
-    "DeviceOutput", "DoesNotFit", "ENERGY_NAMES", "ENERGY_WORDS", "Energy", "GENTLE_FLOOR", "GUIDE_NOTE",
+    "DeviceOutput", "DoesNotFit", "ENERGY_NAMES", "ENERGY_WORDS", "Energy", "FollowedSound", "GENTLE_FLOOR",
+    "GUIDE_NOTE",
     "HONEST_NOTE", "Interrupted", "Journal", "JournalEntry", "LEAST_SCORE", "MASSAGE", "MAX_BREATH_RATE",
     "MAX_CHIME_EVERY", "MAX_EXHALE_RATIO", "MAX_MINUTES", "MAX_SLEEP_TIMER", "MIN_BREATH_RATE", "MIN_CHIME_EVERY",
     "MIN_EXHALE_RATIO",
