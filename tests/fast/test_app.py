@@ -595,6 +595,8 @@ def test_the_breath_tapped_after_a_session_is_kept_beside_the_ratings(client, st
     state.heard[job.id].breath_rate = 20.0  # tapped on Listen before it started
     page = client.get(f"/session/{job.id}").text
     assert page.count('id="tap-circle"') == 1  # offered once, after the session
+    # after the session the rate is for the journal: no tone is promised to start from it
+    assert "kept with how you feel now" in page and "starts at that pace" not in page
     form = {"moment": "after", "pain": "2", "tap_intervals": "2.5,2.5,2.5,2.5", "tap_since": "0", "ended": "finished"}
     answer = client.post(f"/session/{job.id}/rating", data=form, headers=OURS)
     assert answer.status_code == 303
