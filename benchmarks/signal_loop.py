@@ -139,6 +139,18 @@ def pytest_sessionfinish(session: Any) -> None:
 # The loop
 
 
+def _as_in_a_terminal(loop: int) -> None:
+    """In the pytest process, before it starts: the signals a terminal's command has. A loop
+    started in the background of a script (`... &`) has Ctrl-C and SIGQUIT ignored, `nohup`
+    adds SIGHUP, and ignored signals are inherited: every command the tests start would ignore
+    Ctrl-C until it put in its own handler, which no user's command does. And a loop stopped by
+    a signal stops its pytest as Ctrl-C would: the commands it started (each in a session of
+    its own) are ended by its own clean-up."""
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
+    end_with_parent(loop, signal.SIGINT)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=200)
@@ -164,15 +176,13 @@ def main() -> int:
             cwd=ROOT,
             capture_output=True,
             text=True,
-            # a loop stopped by a signal stops its pytest as Ctrl-C would: the commands it
-            # started (each in a session of its own) are ended by its own clean-up
-            preexec_fn=lambda: end_with_parent(me, signal.SIGINT),
+            preexec_fn=lambda: _as_in_a_terminal(me),
         )
     finally:
         stop.set()
         for p in spinners:
             p.join(timeout=5)
-    lines = log.read_text(encoding="utf-8")[len(before) :].splitlines()
+    lines = (log.read_text(encoding="utf-8") if log.exists() else "")[len(before) :].splitlines()
     passed = sum(line.startswith("round ") and " passed in " in line for line in lines)
     failed = sum(line.startswith("round ") and " FAILED in " in line for line in lines)
     if done.returncode or failed:  # pytest's own words too: a failure in collection, say
