@@ -608,10 +608,12 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
     import companion.app.server as server
     import companion.app.voicing as voicing
     import companion.cli.app as app_command
+    import companion.choices as choices
     import companion.cli.common as common
     import companion.session as session
 
     monkeypatch.setattr(session, "PiperNarrator", FakePiper)
+    monkeypatch.setattr(choices, "PiperNarrator", FakePiper)
     monkeypatch.setattr(session, "blocks", _MIXED)
     monkeypatch.setattr(server, "prepare_voice_in_background", _NoProcess)
     monkeypatch.setattr(voicing, "voice_ready", lambda stopping=None: True)  # the fake voice needs no process
@@ -929,12 +931,14 @@ def templates_fixture(tmp_path_factory) -> Templates:
 
 
 def make_templates(folder: Path) -> str:
+    import companion.choices as choices
     import companion.session as session
     from companion.pack.make import make_pack
     from companion.pack.model import PackOptions
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(session, "PiperNarrator", FakePiper)
+        patch.setattr(choices, "PiperNarrator", FakePiper)
         make_pack(folder / "pack", PackOptions(energies=("low",), scripts=("settling",), format="flac", jobs=1))
     hostile_files(folder / "ws")
     make_data_template(folder / "data")

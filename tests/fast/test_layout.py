@@ -37,6 +37,7 @@ ROOMS = [
     {"voice"},
     {"output", "journal"},
     {"pictures"},
+    {"choices"},
     {"session"},
     {"live"},
     {"pack"},
@@ -84,6 +85,18 @@ def room(module: str) -> str:
 
 def test_every_module_is_in_a_room():
     assert {room(m) for m in modules()} <= set(RANK), "a new top-level module: give it a room in ROOMS"
+
+
+MAX_LINES = 400  # a module a newcomer can read at one sitting; past it, it holds two things
+
+
+def test_every_module_is_short_enough_to_read_at_one_sitting():
+    long = {
+        name: n
+        for name, path in modules().items()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}, f"split these (lines): {long}"
 
 
 def test_imports_run_downward_only():
