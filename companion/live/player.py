@@ -161,6 +161,7 @@ class Player:
             t.softer()
         elif command == "stop":
             t.stop()
+            self._end_voice()  # no word begins in the closing fade: the voice stops now, not after it
         elif command == "extend" and not t.stopping:
             sr = self.profile.sample_rate
             longer = extend_plan(self.live.plan, self.live.pos + 2 * sr, EXTEND_S * sr)
@@ -358,6 +359,18 @@ class Player:
         if failure:
             raise failure[0]
         return self.result()
+
+    def _end_voice(self) -> None:
+        """The session is closing: no more phrases are begun or placed, and those under way end
+        at the model's next step, while the closing fade plays (they took the CPU the fade
+        needs, and kept the program waiting after it on a busy machine)."""
+        if self._pool is None:
+            return
+        self._voice_stopped.set()
+        self._voice = None  # what the voice still hands back is not placed, nor its error raised
+        stop = getattr(self.session.narrator, "stop", None)
+        if stop is not None:
+            stop()
 
     def _stop_voice(self, within_s: float = 2.0) -> None:
         """A session that ends while its voice is still being made does not wait for the rest:

@@ -65,6 +65,7 @@ def busy_machine():
 # and a clock's moments all landed in its first modules.
 LIFE_CPU_S = 0.4
 LANES = 3  # commands under way at once (each in its own session): the machine busier still
+SETTLE_S = 0.8  # after a signal, a phrase under way may still be kept; none is begun after it
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -135,10 +136,11 @@ def tones(tmp_path_factory):
 
 def stopped_while_the_voice_is_made(
     command: list[str], session: list[str], sig: int, tmp_path: Path, env: dict, tones: Path
-) -> tuple[float, int, str, str]:
+) -> tuple[float, int, str, str, int]:
     """Run `command` with `session`'s flags from a voice cache holding only the tone's parts,
     and send `sig` at a random moment once the voice has made its first phrase (more under
-    way): (seconds it took to end, exit code, standard error, when it was stopped). Once a
+    way): (seconds it took to end, exit code, standard error, when it was stopped, phrases
+    kept from SETTLE_S after the signal on). Once a
     run: each start loads the voice from cold, and a new moment each run covers more of them
     than two fixed ones."""
     cache = shutil.copytree(tones, tmp_path / "cache")
@@ -154,11 +156,14 @@ def stopped_while_the_voice_is_made(
         time.sleep(moment)
         sent = time.monotonic()
         child.send_signal(sig)
+        time.sleep(SETTLE_S)  # a phrase under way may still be finished and kept meanwhile
+        then = len(list(clips.rglob("*.npy")))
         _, err = child.communicate(timeout=60)
         took = time.monotonic() - sent
     left = [p for p in clips.rglob("*") if p.is_file()]
     assert all(p.suffix == ".npy" for p in left), left  # no clip left half-written
-    return took, child.returncode, err, f"stopped {moment:.2f} s after the first phrase"
+    later = len(left) - then
+    return took, child.returncode, err, f"stopped {moment:.2f} s after the first phrase", later
 
 
 @pytest.mark.slow("makes the voice from cold twice on a machine kept busy, each stopped part-way")
@@ -169,7 +174,7 @@ def test_a_signal_while_the_voice_is_made_ends_within_two_seconds(sig, tmp_path,
     out = tmp_path / "s.wav"
     session = ["--energy", "low", "--minutes", "3", "--seed", "1"]
     render = ["render", "-o", str(out)]
-    took, code, err, when = stopped_while_the_voice_is_made(render, session, sig, tmp_path, {}, tones(session))
+    took, code, err, when, _ = stopped_while_the_voice_is_made(render, session, sig, tmp_path, {}, tones(session))
     assert took < 2.0, f"took {took:.1f} s, {when}"
     assert code == 130, (when, err)
     assert "Traceback" not in err and err.strip().splitlines() == [err.strip()] and err.startswith("Error: "), when
@@ -184,9 +189,11 @@ def test_a_session_stopped_while_its_voice_is_made_ends_after_its_fade(tmp_path,
     session = ["--energy", "high", "--minutes", "5", "--seed", "1"]
     env = {"HOME": str(null_audio_home)}
     play = ["play", "--quiet"]
-    took, code, err, when = stopped_while_the_voice_is_made(
+    took, code, err, when, later = stopped_while_the_voice_is_made(
         play, session, signal.SIGTERM, tmp_path, env, tones(session)
     )
     assert took < STOP_FADE_S + 2.0, f"took {took:.1f} s, {when}"
+    # no phrase is made for the closing fade: the voice stopped with the signal, not after the fade
+    assert later == 0, (later, when)
     assert code == 130, (when, err)
     assert "Traceback" not in err and err.startswith("Stopped gently after"), (when, err)
