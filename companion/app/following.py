@@ -32,7 +32,7 @@ from pathlib import Path
 from companion import BadInput, FollowedSound, Session, SessionPlan
 
 HEADER_BYTES = 44
-LEAD_S = 2.5  # served ahead of the playhead: Chromium starts on less, and a tap lands about this soon
+LEAD_S = 4.0  # served ahead of the playhead: a report a second or two late starves nothing; a tap lands about this soon
 FIRST_PLAY_WAIT_S = 0.5  # the first bytes wait this long for the page's Play (the tone's first rise placed from it)
 
 
@@ -65,6 +65,8 @@ class Following:
         self.first_reader: float | None = None  # when a player first asked for bytes
         self.pending: tuple[float, float] | None = None  # (breath in, rate), session clock: the job still writing
         self.reports = -1  # the page's latest report's number
+        self.page: str | None = None  # the page that sent it: a page opened again counts from 1
+        self.lost = False  # the file went (old sessions cleared) while a page still played it
         self.rise_due: tuple[float, float] | None = None  # (first rise, rate) found at Play: the job still writing
 
     # -- the page's reports ---------------------------------------------------------------
@@ -73,13 +75,17 @@ class Following:
         with self.lock:
             self.first_rise = (breath_in_at, 60.0 / rate)
 
-    def report(self, position_s: float, playing: bool, number: int | None = None) -> bool:
+    def report(self, position_s: float, playing: bool, number: int | None = None, page: str | None = None) -> bool:
         """Where the page's audio is now; the first report while playing places the first rise
         (True when it moved the breath: the page's circle is to follow). `number` counts the
-        page's reports: one overtaken by a later one on the way is old news."""
+        page's reports: one overtaken by a later one on the way is old news. A report from
+        another `page` (opened again, or a second tab) is news whatever its number: the page
+        that spoke last is the one listened to."""
         now = self.clock()
         with self.lock:
             generation = self.generation
+            if page is not None and page != self.page:
+                self.page, self.reports = page, -1
             if number is not None:
                 if number <= self.reports:
                     return False
@@ -122,20 +128,42 @@ class Following:
         """Bytes before this may be read now: all that is settled for a download; for a
         player, LEAD_S past the playhead (or anything already served, or `least`)."""
         with self.lock:
-            if not ranged:
-                return self.rewritten
-            if self.first_rise is not None and not self.playhead.known:
-                if self.clock() - (self.first_reader or self.clock()) < FIRST_PLAY_WAIT_S:
-                    return HEADER_BYTES  # the tone's first rise waits for Play
-            if self.rise_due is not None and self.sound is None:
-                if self.clock() - self.playhead.at < FIRST_PLAY_WAIT_S:
-                    return HEADER_BYTES  # and for the file to be written, a moment
-            return min(self.rewritten, max(self._ahead(), self.served, least))
+            return self._limit(ranged, least)
+
+    def _limit(self, ranged: bool, least: int) -> int:
+        if not ranged:
+            return self.rewritten
+        if self.first_rise is not None and not self.playhead.known:
+            if self.clock() - (self.first_reader or self.clock()) < FIRST_PLAY_WAIT_S:
+                return HEADER_BYTES  # the tone's first rise waits for Play
+        if self.rise_due is not None and self.sound is None:
+            if self.clock() - self.playhead.at < FIRST_PLAY_WAIT_S:
+                return HEADER_BYTES  # and for the file to be written, a moment
+        return min(self.rewritten, max(self._ahead(), self.served, least))
 
     def reserve(self, end: int) -> None:
-        """A player is sent the bytes before `end`: from now on they cannot change."""
+        """A player is sent the bytes before `end`: from now on they cannot change. Counted
+        in whole frames: a re-timing starts on a frame, whatever byte a range ended on."""
         with self.lock:
-            self.served = max(self.served, end)
+            self._reserve(end)
+
+    def grant(self, at: int, wanted: int, written: int, ranged: bool, least: int = HEADER_BYTES) -> int:
+        """How many of the `wanted` bytes from `at` a reader may send now (0: wait), the
+        limit found and the bytes reserved in one step, so no re-timing falls between them."""
+        with self.lock:
+            limit = min(written, self._limit(ranged, least))
+            n = max(0, min(wanted, limit - at))
+            if n and ranged:
+                self._reserve(at + n)
+            return n
+
+    def follows_in(self) -> float | None:
+        """Seconds until the listener hears the re-timed part (what the player already has
+        plays first, after a seek back, say), or None while the file is still being written."""
+        with self.lock:
+            if self.sound is None:
+                return None
+            return max(0.0, self._seconds(self.served) - self.estimate_s())
 
     def behind(self, ranged: bool, least: int = HEADER_BYTES) -> bool:
         """A reader waits for bytes that are stale: the next quantum is to be rewritten."""
@@ -152,7 +180,12 @@ class Following:
             if start >= self.size or plan is None or self.sound is None:
                 return
             data = self.sound.pcm16(plan, (start - HEADER_BYTES) // self.frame_bytes)
-            fd = os.open(self.path, os.O_WRONLY)
+            try:
+                fd = os.open(self.path, os.O_WRONLY)
+            except OSError:  # cleared away with the old sessions: its readers end (a short read)
+                with self.lock:
+                    self.lost = True
+                return
             try:
                 os.pwrite(fd, data, start)
             finally:
@@ -214,6 +247,10 @@ class Following:
     def _restart(self, plan: SessionPlan, junction: int) -> None:
         """The file is stale from `junction` on: written again from `plan` as it is read."""
         self.plan, self.generation, self.rewritten = plan, self.generation + 1, junction
+
+    def _reserve(self, end: int) -> None:
+        frames = -(-max(end - HEADER_BYTES, 0) // self.frame_bytes)  # rounded up to a whole frame
+        self.served = max(self.served, min(HEADER_BYTES + frames * self.frame_bytes, self.size))
 
     def _ahead(self) -> int:
         frame = int((self.estimate_s() + LEAD_S) * self.sr) if self.playhead.known else int(LEAD_S * self.sr)

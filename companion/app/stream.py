@@ -75,7 +75,10 @@ def wav_response(request: Request, path: Path, size: int, job: Job, following: F
     headers = {"accept-ranges": "bytes", "content-length": str(end - start + 1)}
     if status == 206:
         headers["content-range"] = f"bytes {start}-{end}/{size}"
-    reader = _bytes(path, start, end, job, following, ranged=wanted is not None)
+    # a player asks for ranges from where it plays; the last N bytes are a probe of the file's
+    # end (no playhead there), read as a download is
+    player = wanted is not None and not wanted.strip().startswith("bytes=-")
+    reader = _bytes(path, start, end, job, following, ranged=player)
     return StreamingResponse(reader, status, headers, media_type="audio/wav")
 
 
@@ -94,18 +97,18 @@ async def _bytes(
         at = start
         while at <= end:
             written = os.fstat(f.fileno()).st_size
-            limit = written if following is None else min(written, following.limit(ranged, least))
-            if limit <= at:
+            wanted = min(CHUNK, end + 1 - at)
+            n = min(wanted, written - at) if following is None else following.grant(at, wanted, written, ranged, least)
+            if n <= 0:
                 if job.stop.is_set() or (job.finished.is_set() and written <= at):
                     return
+                if following is not None and following.lost:
+                    return  # the file was cleared away: a short read, as when the app stops
                 if following is not None and following.behind(ranged, least):
                     await run_in_threadpool(following.rewrite_next)
                 else:
                     await asyncio.sleep(0.02)
                 continue
-            n = min(CHUNK, end + 1 - at, limit - at)
-            if following is not None and ranged:
-                following.reserve(at + n)
             chunk = os.pread(f.fileno(), n, at)
             if not chunk:
                 return

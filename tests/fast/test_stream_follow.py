@@ -250,3 +250,90 @@ def test_reports_of_a_paused_or_locked_page():
     clock.t += 100
     assert following.estimate_s() == pytest.approx(110.0)
     assert following.limit(ranged=True) == HEADER_BYTES + int((110 + LEAD_S) * SR) * 2
+
+
+def test_a_page_opened_again_is_listened_to_from_its_first_report():
+    """A phone's browser drops a paused tab and opens it again: the new page counts its reports
+    from 1, and the stream follows it, not the old page's last word (it stalled for good)."""
+    clock = Clock()
+    following = Following(Path("unused.wav"), HEADER_BYTES + 600 * SR * 2, SR, 1, clock=clock)
+    following.report(30.0, False, number=50, page="old")
+    assert following.report(30.0, True, number=1, page="new") is False  # taken: no breath moved
+    clock.t += 60
+    assert following.estimate_s() == pytest.approx(90.0)
+    assert not following.report(29.0, False, number=1, page="new")  # its own old news is still old news
+    assert following.estimate_s() == pytest.approx(90.0)
+    following.report(95.0, True, number=51, page="old")  # a second tab: the page that spoke last leads
+    assert following.estimate_s() == pytest.approx(95.0)
+
+
+def test_a_range_ending_inside_a_frame_still_retimes_on_a_whole_frame(tmp_path):
+    """A player whose range ends on an odd byte: the re-timed part starts on the next whole
+    frame, so the file is still the re-timed plan's sound, not its bytes shifted (a roar)."""
+    session, path = _written(tmp_path, _tone())
+    clock = Clock()
+    following = Following(path, wav_size(session), SR, session.profile.channels, clock=clock)
+    following.written(session)
+    following.report(20.0, True)
+    following.reserve(HEADER_BYTES + 20 * SR * following.frame_bytes + 3)  # 3 bytes into a frame
+    assert (following.served - HEADER_BYTES) % following.frame_bytes == 0
+    found = _breath([3.0, 3.0, 3.0], 0.0)
+    assert following.follow(20.0 + found.anchor_s, found.rate)
+    job = Job("j", "session")
+    job.finished.set()
+
+    async def download() -> bytes:
+        return b"".join([c async for c in _bytes(path, 0, following.size - 1, job, following, ranged=False)])
+
+    got = asyncio.run(download())
+    assert len(got) == following.size == path.stat().st_size
+    assert following.plan is not None
+    frames = np.frombuffer(got[HEADER_BYTES:], "<i2").reshape(-1, session.profile.channels)
+    assert np.max(np.abs(frames[:, 0].astype(int) - _rendered(session, following.plan))) <= 1
+
+
+def test_a_stream_whose_file_was_cleared_away_ends_with_a_short_read(tmp_path):
+    """Old sessions are cleared while a page still plays one it had tapped: its stream ends
+    quietly (a short read, as when the app stops), with no error in the server."""
+    session, path = _written(tmp_path, _tone())
+    clock = Clock()
+    following = Following(path, wav_size(session), SR, session.profile.channels, clock=clock)
+    following.written(session)
+    following.report(5.0, True)
+    following.reserve(HEADER_BYTES + 7 * SR * following.frame_bytes)  # the player has 7 s
+    found = _breath([3.0, 3.0, 3.0], 0.0)
+    assert following.follow(5.0 + found.anchor_s, found.rate)
+    job = Job("j", "session")
+    job.finished.set()
+
+    async def play() -> bytes:
+        reader = _bytes(path, 0, following.size - 1, job, following, ranged=True)
+        got = b""
+        async for chunk in reader:
+            got += chunk
+            if len(got) >= following.served and path.exists():
+                path.unlink()  # cleared after the first bytes were served
+            clock.t += 1.0  # the page plays on: more may be read
+        return got
+
+    got = asyncio.run(play())
+    assert following.lost and HEADER_BYTES < len(got) < following.size
+
+
+def test_the_page_says_honestly_when_the_tone_will_follow():
+    from companion.app.nowplaying import _following
+
+    assert _following("about 16 breaths a minute", 2.0) == (
+        "About 16 breaths a minute. The tone will follow within two breaths."
+    )
+    assert (
+        _following("about 16 breaths a minute", 34.0)
+        == "About 16 breaths a minute. The tone will follow in about 30 seconds."
+    )
+    assert (
+        _following("about 16 breaths a minute", 200.0)
+        == "About 16 breaths a minute. The tone will follow in about 3 minutes."
+    )
+    assert _following("about 16 breaths a minute", None) == (
+        "About 16 breaths a minute. The tone will follow as soon as the rest of the session is made."
+    )

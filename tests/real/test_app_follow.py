@@ -20,11 +20,11 @@ import pytest
 import soundfile as sf
 from selenium.webdriver.common.keys import Keys
 
+from companion.app.following import LEAD_S
 from tests.browser import PHONE, axe_violations, chromium
 from tests.real.test_app import SHOTS, App, _go, _keys, _open, _wait, running_app
 
 PACE_S = 2.5  # 24 breaths a minute, well off the low-energy session's own pace
-LEAD_S = 2.5  # the stream's lead over the playhead (companion/app/following.py)
 ON_A_PHONE = {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True}
 # the page notes every 'waiting' after playback began: a stalled stream would show here
 WATCH = (
@@ -146,13 +146,13 @@ def test_taps_on_the_playing_circle_retime_the_stream_the_page_plays(app, shared
     )[: len(got), 0]
     assert np.max(np.abs(got - followed)) <= 0.002 * 32768  # the breaths' times are reported to the ms
     # the tapped pace within two breaths of the glide's start, and in step with the taps
-    landed = next(
-        i for i in range(len(cycles)) if all(abs(c.inhale_s + c.exhale_s - PACE_S) < 0.02 for c in cycles[i : i + 6])
-    )
-    # the last tap re-times too: from the breath it falls in (or the next, past the stream's
-    # lead), two transitional breaths, then the tapped pace
-    between = [c.start_s for c in cycles if at[-1] < c.start_s < cycles[landed].start_s]
-    assert glide < cycles[landed].start_s and len(between) <= 1 + GLIDE_BREATHS, (at, between, cycles[landed])
+    periods = [round(c.inhale_s + c.exhale_s, 3) for c in cycles]
+    landed = next((i for i in range(len(cycles)) if all(abs(p - PACE_S) < 0.02 for p in periods[i : i + 6])), None)
+    assert landed is not None, ("never at the tapped pace", at, periods[:30])
+    # the last tap re-times too, from a junction no later than the stream's lead past it: after
+    # that, two transitional breaths at most, then the tapped pace
+    between = [c.start_s for c in cycles if at[-1] + LEAD_S < c.start_s < cycles[landed].start_s]
+    assert glide < cycles[landed].start_s and len(between) <= GLIDE_BREATHS, (at, between, cycles[landed])
     phase = (cycles[landed].start_s - at[-1]) / PACE_S
     assert abs(phase - round(phase)) * PACE_S < 0.15  # a breath in where the taps expect one
 

@@ -296,12 +296,15 @@
   var audio = player.audio, said = document.getElementById("follow-said");
   var base = "/session/" + box.dataset.job, src = base + "/audio.wav";
   var KEEP = 12, LEAST = 4, EVERY_MS = 3000, NEW_RUN_MS = 27000, taps = [], asked = 0, reported = 0, count = 0;
+  // this page's own name: opened again (or in a second tab), its reports count from 1 anew
+  var page = Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
 
   function ours() { return audio.src.slice(-src.length) === src; }
   function where(data) {  // numbered: a report overtaken on the way by a later one is not taken
     data.set("position", audio.currentTime.toFixed(3));
     data.set("playing", audio.paused ? "no" : "yes");
     data.set("report", String(++count));
+    data.set("page", page);
     return data;
   }
   function send(path, data) {
@@ -313,9 +316,12 @@
     send("/playhead", where(new URLSearchParams()))
       .then(function (r) { return r.json(); })
       .then(function (answer) { if (answer.breaths) { player.breaths(src, answer.breaths); } })  // placed at Play
-      .catch(function () {});  // the stream runs on without it
+      .catch(function () {  // lost on the way: said again soon, while it plays (the stream waits on it)
+        if (!audio.paused) { setTimeout(report, 1000); }
+      });
   }
-  ["play", "pause", "seeking", "seeked", "ended"].forEach(function (name) { audio.addEventListener(name, report); });
+  // "waiting": the player ran out of sound; a report may have been lost, so it is said again
+  ["play", "pause", "seeking", "seeked", "ended", "waiting"].forEach(function (name) { audio.addEventListener(name, report); });
   audio.addEventListener("timeupdate", function () { if (!audio.paused && Date.now() - reported > EVERY_MS) { report(); } });
 
   function gaps() {
