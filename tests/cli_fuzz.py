@@ -607,8 +607,8 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
 
     import companion.app.server as server
     import companion.app.voicing as voicing
-    import companion.cli.app as app_command
     import companion.choices as choices
+    import companion.cli.app as app_command
     import companion.cli.common as common
     import companion.session as session
 
