@@ -40,6 +40,7 @@ from companion.cli.main import cli, main
 from companion.cli.options import plainly
 from tests.fast.fake_voice import FakeNarrator
 from tests.fuzzing import after_listed
+from tests.helpers import portaudio_for
 
 # -- the doors ---------------------------------------------------------------------------
 
@@ -628,7 +629,7 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
     # the home network is a second loopback address, as in the app's own tests: never the real one
     monkeypatch.setattr(server, "home_network_address", lambda: "127.0.0.2")
     # PortAudio reads the sound setup when it starts: again, when this test's HOME is another
-    _portaudio_for(os.environ["HOME"])
+    portaudio_for(os.environ["HOME"])
     said = app_command._say_where
 
     def stop_once_ready(serving) -> None:
@@ -648,7 +649,7 @@ def in_process_fixture(monkeypatch, tmp_path_factory, sound_output: bool):
     yield
     # the next test in this process meets the sound setup its own HOME gives (a test of the
     # null device once found none, after a case here had started PortAudio without sound)
-    _portaudio_for(home)
+    portaudio_for(home)
 
 
 class MixedOnce:
@@ -687,26 +688,6 @@ class MixedOnce:
 
 
 _MIXED = MixedOnce()
-
-
-def _portaudio_for(home: str) -> None:
-    """PortAudio started again as it would be with this HOME (its sound setup read anew)."""
-    import sounddevice
-
-    global _PORTAUDIO_HOME
-    if _PORTAUDIO_HOME == home:
-        return
-    saved = os.environ["HOME"]
-    os.environ["HOME"] = home
-    try:
-        sounddevice._terminate()
-        sounddevice._initialize()
-    finally:
-        os.environ["HOME"] = saved
-    _PORTAUDIO_HOME = home
-
-
-_PORTAUDIO_HOME: str | None = None
 
 
 def _press_q(send):

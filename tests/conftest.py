@@ -63,6 +63,15 @@ def null_audio_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def null_portaudio(null_audio_home) -> None:
+    """PortAudio in this process sees the null device, whatever HOME it was started with
+    before (a test on the same worker may have started it with a home that has no sound)."""
+    from tests.helpers import portaudio_for
+
+    portaudio_for(str(null_audio_home))
+
+
+@pytest.fixture
 def out_dir(tmp_path):
     d = tmp_path / "out"
     d.mkdir()

@@ -170,3 +170,25 @@ def assert_clean_failure(
     assert "Traceback" not in result.stderr + result.stdout
     assert words in lines[0], lines[0]
     assert list(out_dir.iterdir()) == [], list(out_dir.iterdir())
+
+
+def portaudio_for(home: str) -> None:
+    """PortAudio in this process started again as it would be with this HOME (its sound setup
+    read anew; PortAudio reads it once, when it starts). A test that plays in this process asks
+    for the null device's HOME: a test before it on the same worker may have left another."""
+    import sounddevice
+
+    global _PORTAUDIO_HOME
+    if _PORTAUDIO_HOME == home:
+        return
+    saved = os.environ["HOME"]
+    os.environ["HOME"] = home
+    try:
+        sounddevice._terminate()
+        sounddevice._initialize()
+    finally:
+        os.environ["HOME"] = saved
+    _PORTAUDIO_HOME = home
+
+
+_PORTAUDIO_HOME: str | None = None

@@ -180,19 +180,6 @@ def test_taps_on_the_playing_circle_retime_the_stream_the_page_plays(app, shared
     after = [s for s in quiet_s if s > glide + 1]
     assert before and after
     assert peak(before[-1]) == peak(after[0])
-    print(
-        "DEBUG",
-        at,
-        glide,
-        was,
-        cycles[landed],
-        max(steps),
-        len(steps),
-        peak(before[-1]),
-        heard_to,
-        before[-1],
-        after[0],
-    )
 
 
 # five clicks on Listen's tap circle `every` seconds apart; the page's wall clock at the last

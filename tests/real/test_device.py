@@ -9,7 +9,7 @@ from companion.session import make_plan
 from tests.helpers import run_cli
 
 
-def test_null_device_is_listed_and_plays(null_audio_home):
+def test_null_device_is_listed_and_plays(null_portaudio):
     assert [d["name"] for d in output_devices()] == ["default"]
     listed = run_cli("devices")
     assert listed.returncode == 0 and "default" in listed.stdout
@@ -18,7 +18,7 @@ def test_null_device_is_listed_and_plays(null_audio_home):
     assert "Traceback" not in played.stderr
 
 
-def test_device_output_hands_over_every_block():
+def test_device_output_hands_over_every_block(null_portaudio):
     plan = make_plan(SessionOptions(energy="low", minutes=2, narration=False))
     status = Status(plan)
     blocks = [(np.full((BLOCK, 1), i / 100, np.float32), i * BLOCK) for i in range(40)]

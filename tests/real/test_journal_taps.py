@@ -68,7 +68,7 @@ def test_journal_add_tap_skipped_with_esc_notes_nothing_and_is_no_error():
     assert Journal(read_only=True).entries() == []
 
 
-def test_the_delay_used_is_the_streams_own_report_through_the_null_device():
+def test_the_delay_used_is_the_streams_own_report_through_the_null_device(null_portaudio):
     """The sound card's delay that places a tapped breath (at the start and in a live re-time)
     is the delay the PortAudio stream reports (one 4096-frame block on the null device),
     not the guess, and not the device's default; both asked before playing and while playing."""
