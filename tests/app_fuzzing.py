@@ -326,6 +326,13 @@ def printable_header(value: str) -> bool:
     return value.isascii() and value.isprintable()
 
 
+def sendable_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The headers as an HTTP client sends them: those it can send at all, each value without
+    the spaces or tabs at either end, which are no part of a value (RFC 9110, 5.5) and which
+    h11, under httpx, refuses to send ('bytes= ' failed the walk, not the server)."""
+    return {k: v.strip(" \t") for k, v in headers.items() if printable_header(v)}
+
+
 def check(way: Way, case: Case, status: int, body: bytes, kept_before: object, kept_after: object) -> None:
     """What every answer must be: never a fault (500 or any 5xx but 503), never a traceback,
     and nothing a person keeps (the journal's rows, the voices, the paired devices, work

@@ -37,7 +37,7 @@ from tests.app_fuzzing import (
     found_cases,
     kept,
     path_values,
-    printable_header,
+    sendable_headers,
     ways,
 )
 from tests.fuzzing import DEEP
@@ -119,7 +119,7 @@ class Walk:
     def send(self, way: Way, case: Case):
         client = self.clients[case.role]
         values = path_values(way, case, self.valid)
-        headers = {k: v for k, v in case.headers.items() if printable_header(v)}
+        headers = sendable_headers(case.headers)
         form, files = None, None
         if way.method == "POST":
             headers["origin"] = self.app.base if case.role == "owner" else self.lan
