@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from companion.process import end_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,11 +48,15 @@ ALL = [
     "tests/fast/test_process.py",
 ]
 ROUND = re.compile(r"signal-round(\d+)")
+SPIN_NICE = 10
 
 
 def spin(stop: multiprocessing.synchronize.Event, parent: int) -> None:
     os.setsid()  # another program, in a session of its own (see tests/real/test_signals.py busy_machine)
     end_with_parent(parent, signal.SIGKILL)  # out of the loop's session: never outlives it
+    # a background job's priority: on a shared machine the others' work is load enough, and
+    # it keeps its share (the tests' own spinners, at the usual priority, press harder)
+    os.nice(SPIN_NICE)
     while not stop.is_set():
         pass
 
@@ -64,11 +70,25 @@ def pytest_addoption(parser: Any) -> None:
     parser.addoption("--signal-log", default="signal-loop.log")
 
 
+def _round(nodeid: str) -> int:
+    found = ROUND.search(nodeid)
+    return int(found.group(1)) if found else 0
+
+
 def pytest_generate_tests(metafunc: Any) -> None:
     rounds = metafunc.config.getoption("signal_rounds")
     metafunc.fixturenames.append("signal_round")
     # session scope: pytest runs every test of round 1, then of round 2, and so on
     metafunc.parametrize("signal_round", range(1, rounds + 1), ids=lambda n: f"signal-round{n}", scope="session")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Round by round. pytest orders a session-scoped parameter to share fixtures, not by its
+    value (two rounds ran two files' round 1, their round 2, then the other files' rounds 1
+    and 2), so each line of the log timed a piece of a round. Sorted stably by round, each
+    round runs every test, in the order given."""
+    items.sort(key=lambda item: _round(item.nodeid))
 
 
 class _Rounds:
@@ -85,7 +105,8 @@ class _Rounds:
     def end(self) -> None:
         if self.current:
             took = time.monotonic() - self.started
-            self.say(f"round {self.current}: {'passed' if self.ok else 'FAILED'} in {took:.0f} s")
+            load = os.getloadavg()[0]
+            self.say(f"round {self.current}: {'passed' if self.ok else 'FAILED'} in {took:.0f} s (load {load:.1f})")
             self.current = 0
 
 
@@ -97,13 +118,10 @@ def pytest_configure(config: Any) -> None:
 
 
 def pytest_runtest_setup(item: Any) -> None:
-    found = ROUND.search(item.nodeid)
-    n = int(found.group(1)) if found else 0
+    n = _round(item.nodeid)
     if n != _rounds.current:
         _rounds.end()
         if time.monotonic() - _rounds.began > item.config.getoption("signal_minutes") * 60:
-            import pytest
-
             pytest.exit("time is up: no new round", returncode=0)
         _rounds.current, _rounds.started, _rounds.ok = n, time.monotonic(), True
 
@@ -119,6 +137,18 @@ def pytest_sessionfinish(session: Any) -> None:
 
 
 # The loop
+
+
+def _as_in_a_terminal(loop: int) -> None:
+    """In the pytest process, before it starts: the signals a terminal's command has. A loop
+    started in the background of a script (`... &`) has Ctrl-C and SIGQUIT ignored, `nohup`
+    adds SIGHUP, and ignored signals are inherited: every command the tests start would ignore
+    Ctrl-C until it put in its own handler, which no user's command does. And a loop stopped by
+    a signal stops its pytest as Ctrl-C would: the commands it started (each in a session of
+    its own) are ended by its own clean-up."""
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
+    end_with_parent(loop, signal.SIGINT)
 
 
 def main() -> int:
@@ -146,15 +176,13 @@ def main() -> int:
             cwd=ROOT,
             capture_output=True,
             text=True,
-            # a loop stopped by a signal stops its pytest as Ctrl-C would: the commands it
-            # started (each in a session of its own) are ended by its own clean-up
-            preexec_fn=lambda: end_with_parent(me, signal.SIGINT),
+            preexec_fn=lambda: _as_in_a_terminal(me),
         )
     finally:
         stop.set()
         for p in spinners:
             p.join(timeout=5)
-    lines = log.read_text(encoding="utf-8")[len(before) :].splitlines()
+    lines = (log.read_text(encoding="utf-8") if log.exists() else "")[len(before) :].splitlines()
     passed = sum(line.startswith("round ") and " passed in " in line for line in lines)
     failed = sum(line.startswith("round ") and " FAILED in " in line for line in lines)
     if done.returncode or failed:  # pytest's own words too: a failure in collection, say

@@ -37,6 +37,7 @@ _EXPORTS = {
     "play": "companion.live.player",
     "PlayResult": "companion.live.player",
     "blocks_in_order": "companion.live.ahead",
+    "FollowedSound": "companion.live.followed",
     "VoiceProcess": "companion.live.apart",
     "voice_ready": "companion.live.apart",
     "synthesise_apart": "companion.voice.piper_voice",
@@ -123,6 +124,8 @@ _EXPORTS = {
     "SYMPTOMS": "companion.journal.entries",
     "RATING_QUESTIONS": "companion.journal.entries:QUESTIONS",
     "MOMENT_WORDS": "companion.journal.entries",
+    "TAPPED_WORDS": "companion.journal.entries",  # issue 36: a rate tapped along, as every page names it
+    "TAPPED_CAVEAT": "companion.journal.entries",
     "PlayAgain": "companion.journal.again",
     "play_again": "companion.journal.again",
     "export_journal": "companion.journal.export:export_csv",
@@ -150,10 +153,11 @@ _EXPORTS = {
     "remove_massage_plan": "companion.people.choices",
     "export_person": "companion.journal.record",
     # Voices: added Piper voices and recorded ones
-    "add_voice": "companion.voice.piper_voice",
-    "added_voice_path": "companion.voice.piper_voice",
-    "list_added_voices": "companion.voice.piper_voice",
+    "add_voice": "companion.voice.models",
+    "added_voice_path": "companion.voice.models",
+    "list_added_voices": "companion.voice.models",
     "RecordedVoice": "companion.voice.recorded",
+    "check_voice_name": "companion.voice.named",
     "recorded_voices": "companion.voice.recorded:list_voices",
     "script_phrases": "companion.voice.recorded",
     "RECORDING_CONSENT": "companion.voice.recorded:CONSENT",
@@ -202,6 +206,7 @@ _EXPORTS = {
     "written_atomically": "companion.atomic",
     "check_writable": "companion.atomic",
     "end_with_parent": "companion.process",
+    "ApartStarter": "companion.process",
     "clock": "companion.timefmt",
     "counted": "companion.timefmt",
 }
@@ -219,10 +224,11 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
     from companion.journal.report import CareTeamReport, REPORT_DAYS, gather as gather_report, write_report
     from companion.journal.entries import (
         Entry as JournalEntry, MAX_NOTE as NOTE_CHARS, MOMENT_WORDS, QUESTIONS as RATING_QUESTIONS, Ratings, SYMPTOMS,
-        SessionRecord
+        SessionRecord, TAPPED_CAVEAT, TAPPED_WORDS
     )
     from companion.journal.store import Journal
     from companion.live.ahead import blocks_in_order
+    from companion.live.followed import FollowedSound
     from companion.live.apart import VoiceProcess, voice_ready
     from companion.live.player import PlayResult, play
     from companion.modes import CAREGIVER, MASSAGE, MODES, Mode, PART_NAMES
@@ -273,7 +279,7 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         Entry as ScriptEntry, NAME_CHARS as SPOKEN_NAME_CHARS, check_name as check_spoken_name, claim_warnings,
         load_script, personalise
     )
-    from companion.process import end_with_parent
+    from companion.process import ApartStarter, end_with_parent
     from companion.safety import SAFETY_SCREEN, confirm_safety
     from companion.session import (
         Notice, Rendered, STOP_RULE, Session, check_options, make_plan, make_session, prepare_voice, render,
@@ -287,7 +293,9 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         Phrase as NumberedPhrase, split_by_energy as phrases_by_energy, unrecorded as unrecorded_phrases,
         walk_order as recording_order
     )
-    from companion.voice.piper_voice import add_voice, added_voice_path, list_added_voices, synthesise_apart
+    from companion.voice.named import check_voice_name
+    from companion.voice.models import add_voice, added_voice_path, list_added_voices
+    from companion.voice.piper_voice import synthesise_apart
     from companion.voice.recorded import (
         CONSENT as RECORDING_CONSENT, RecordedVoice, VOICE_NAME_CHARS, list_voices as recorded_voices,
         script_phrases
@@ -321,9 +329,11 @@ def __dir__() -> list[str]:
 
 # fmt: off
 __all__ = [
-    "AMBIENCES", "BadInput", "BreathEnvelope", "CAREGIVER", "CHECK_IN_GOALS", "Caption", "CareTeamReport",
+    "AMBIENCES", "ApartStarter", "BadInput", "BreathEnvelope", "CAREGIVER", "CHECK_IN_GOALS", "Caption",
+    "CareTeamReport",
     "Chapter", "CheckInAnswers", "CheckInChoice", "CompanionError", "DEFAULT_CHIME_EVERY", "DEFAULT_PACK_NAME",
-    "DeviceOutput", "DoesNotFit", "ENERGY_NAMES", "ENERGY_WORDS", "Energy", "GENTLE_FLOOR", "GUIDE_NOTE",
+    "DeviceOutput", "DoesNotFit", "ENERGY_NAMES", "ENERGY_WORDS", "Energy", "FollowedSound", "GENTLE_FLOOR",
+    "GUIDE_NOTE",
     "HONEST_NOTE", "Interrupted", "Journal", "JournalEntry", "LEAST_SCORE", "MASSAGE", "MAX_BREATH_RATE",
     "MAX_CHIME_EVERY", "MAX_EXHALE_RATIO", "MAX_MINUTES", "MAX_SLEEP_TIMER", "MIN_BREATH_RATE", "MIN_CHIME_EVERY",
     "MIN_EXHALE_RATIO",
@@ -334,10 +344,12 @@ __all__ = [
     "PlayResult", "Preferences", "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE", "REPORT_DAYS", "Ratings",
     "RecordedVoice", "Rendered", "SAFETY_SCREEN", "SAMPLE_RATE", "SESSION_KINDS", "SPOKEN_NAME_CHARS", "STOP_RULE",
     "SYMPTOMS", "ScriptEntry", "ScriptError", "Session", "SessionOptions", "SessionPlan", "SessionRecord", "Status",
+    "TAPPED_CAVEAT", "TAPPED_WORDS",  # issue 36
     "TAKE_FORMATS", "TapAgain", "TappedBreath", "TrackTags", "VOICE_NAME_CHARS", "VoiceProcess", "add_voice",
     "added_voice_path", "blocks_in_order", "breath_from_intervals", "breath_from_taps", "builtin_folder",
     "builtin_script", "builtin_scripts", "cache_dir", "check_in", "check_options", "check_output_path",
-    "check_person_name", "check_spoken_name", "check_writable", "choose_tracks", "claim_warnings", "clock",
+    "check_person_name", "check_spoken_name", "check_voice_name", "check_writable", "choose_tracks",
+    "claim_warnings", "clock",
     "confirm_safety", "counted", "cue_words", "data_dir", "default_cover", "end_with_parent", "export_journal",
     "export_person", "file_safe", "gather_report", "import_takes", "interrupts", "journal_chart", "level_bar",
     "list_added_voices", "load_script", "make_pack", "make_plan", "make_session", "massage_plans", "no_output_reason",

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import multiprocessing
 import os
+import queue
+import signal
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -53,3 +58,50 @@ def end_with_parent(parent: int, signal_number: int) -> None:
         pass
     if os.getppid() != parent:
         os._exit(1)
+
+
+def _apart(parent: int) -> None:
+    end_with_parent(parent, signal.SIGKILL)
+    # Ctrl-C in the terminal reaches the whole process group: the program answers it and ends this
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
+Started = tuple[ProcessPoolExecutor, "Future[int]"]
+
+
+class ApartStarter:
+    """Starts one-process pools for work kept out of this process (spawned: nothing of its
+    threads copied), each ending with it and deaf to the terminal's Ctrl-C. They are started
+    by a thread kept for that: the kernel ends a worker when the *thread* that started it ends
+    (PR_SET_PDEATHSIG is per thread), and a caller's thread (a request's, a job's) may be
+    short-lived."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._asks: queue.SimpleQueue[Future[Started] | None] = queue.SimpleQueue()
+
+    def start(self) -> Started:
+        """A new pool and the future of its one process's number (the process started already)."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._starting, name=self.name, daemon=True)
+                self._thread.start()
+        asked: Future[Started] = Future()
+        self._asks.put(asked)
+        return asked.result()
+
+    def close(self) -> None:
+        """No more are started: the starting thread ends (the pools it started end with it)."""
+        self._asks.put(None)
+
+    def _starting(self) -> None:
+        while (asked := self._asks.get()) is not None:
+            try:
+                context = multiprocessing.get_context("spawn")
+                pool = ProcessPoolExecutor(1, mp_context=context, initializer=_apart, initargs=(os.getpid(),))
+                asked.set_result((pool, pool.submit(os.getpid)))  # the process starts here, on this thread
+            except BaseException as exc:
+                asked.set_exception(exc)

@@ -34,9 +34,10 @@ from companion.plan.taps import in_step
 from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.sound.layers.accompaniment import prepare_bed
 from companion.sound.renderer import QUANTUM, SessionRenderer, blocks
+from companion.voice.models import BUNDLED, resolve_voice
 from companion.voice.narrator import Narrator, Progress
 from companion.voice.phrases import filled_in_words, unrecorded
-from companion.voice.piper_voice import BUNDLED, PiperNarrator, resolve_voice
+from companion.voice.piper_voice import PiperNarrator
 from companion.voice.recorded import RecordedNarrator, RecordedVoice, script_phrases
 
 ALBUM = "companion sessions"  # a single render's album; a pack's is the pack's name

@@ -228,6 +228,7 @@ class Calls:
             "breath_from_taps": {"taps": [0.0, 4.0, 8.0, 12.0]},
             "breath_from_intervals": {"intervals": [4.0, 4.0, 4.0], "since_last_s": 1.0},
             "rate_words": {"rate": 15.0},
+            "check_voice_name": {"voice": "joe"},
             "plan_in_step": {"plan": self.session.plan, "breath_in_s": 1.0},
         }[owner]
 

@@ -10,7 +10,6 @@ thread."""
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import signal
 import threading
@@ -19,16 +18,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from companion import OutputError, end_with_parent
+from companion import ApartStarter, OutputError
 
 T = TypeVar("T")
-
-
-def _start(parent: int) -> None:
-    end_with_parent(parent, signal.SIGKILL)
-    # Ctrl-C in the terminal reaches the whole process group: the app answers it and ends this
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
 
 
 class Drawing:
@@ -41,6 +33,7 @@ class Drawing:
         self._worker: Future[int] | None = None  # the drawing process's own number, asked once it starts
         self._lock = threading.Lock()
         self._closed = False
+        self._apart = ApartStarter("companion-drawing-starter")
 
     def start(self) -> None:
         """Start the drawing process now (while nobody waits), small until its first picture."""
@@ -51,10 +44,8 @@ class Drawing:
         with self._lock:
             if self._closed:
                 raise OutputError("the app is stopping; nothing more is drawn")
-            if self._pool is None:
-                context = multiprocessing.get_context("spawn")  # nothing of the server's threads copied
-                self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start, initargs=(os.getpid(),))
-                self._worker = self._pool.submit(os.getpid)  # one process, kept: close() ends it by number
+            if self._pool is None:  # one process, kept: close() ends it by number
+                self._pool, self._worker = self._apart.start()
             return self._pool
 
     async def __call__(self, work: Callable[..., T], *args: Any) -> T:
@@ -98,6 +89,7 @@ class Drawing:
             self._closed = True
             pool, self._pool = self._pool, None
             worker, self._worker = self._worker, None
+        self._apart.close()
         if pool is None:
             return
         pool.shutdown(wait=False, cancel_futures=True)

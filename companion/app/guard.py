@@ -64,6 +64,20 @@ LOCKED = (
     "<link rel='stylesheet' href='/static/player.css'><link rel='stylesheet' href='/static/app.css'></head>"
     "<body><main><h1>companion</h1><p class='intro'>{}</p></main></body></html>"
 )
+# Met by a person who typed another name for this computer: a page, styled inline (its own
+# stylesheets would be refused at that address too), that says nothing of the app's contents
+ELSEWHERE = (
+    "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>companion</title>"
+    "<meta name='viewport' content='width=device-width, initial-scale=1'><style>body{{font:1.25rem/1.6 "
+    "system-ui,sans-serif;margin:1.5rem auto;padding:0 1rem;max-width:36rem;color:#222;background:#fdfbf7}}"
+    "@media (prefers-color-scheme:dark){{body{{color:#eee;background:#1b1b1d}}}}</style></head>"
+    "<body><main><h1>companion</h1><p>{}</p></main></body></html>"
+)
+WRONG_ADDRESS = (
+    "companion does not answer at this address. Open it with the address that "
+    "<strong>companion app</strong> opened or printed on the computer it runs on, or, on a phone, "
+    "with the link from its pairing code."
+)
 TOO_LARGE = (
     "That is more than the app takes at once ({} MB). Go back, and send fewer or shorter "
     "recordings at a time: each phrase's take is a few seconds."
@@ -167,9 +181,12 @@ class Guard:
         refusal = self._refusal(door, headers, method, path)
         if refusal is not None:
             status, words = refusal
-            # a person's too-large upload meets a calm page with what to do; the other refusals
-            # answer requests no page of companion's sends (another host, another site's form)
-            await (_page if status == 413 else _plain)(send, status, words)
+            # a person's too-large upload or mistyped address meets a calm page with what to do;
+            # the other refusals answer requests no page of companion's sends (another site's form)
+            if status == 421:
+                await _answer(send, status, b"text/html; charset=utf-8", ELSEWHERE.format(words).encode())
+            else:
+                await (_page if status == 413 else _plain)(send, status, words)
             return
         assert door is not None
         public = path.startswith(PUBLIC)
@@ -237,7 +254,7 @@ class Guard:
 
     def _refusal(self, door: Door | None, headers: dict[str, str], method: str, path: str) -> tuple[int, str] | None:
         if door is None or headers.get("host", "").lower() not in door.hosts:
-            return 421, "This server answers only to its own address."
+            return 421, WRONG_ADDRESS
         if method not in SAFE_METHODS:
             if headers.get("origin", "").lower() not in door.origins:
                 return 403, "A change must come from companion's own page."

@@ -5,22 +5,29 @@ contents travel only in request bodies and answers, never in an address."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from companion import REPORT_DAYS, BadInput, Journal, journal_chart, write_report
+from companion import REPORT_DAYS, TAPPED_CAVEAT, TAPPED_WORDS, BadInput, Journal, TapAgain, journal_chart, write_report
 from companion import JournalEntry as Entry
 from companion import export_journal as export_csv
 from companion import gather_report as gather
 from companion.app.jobs import off_the_loop
+from companion.app.tapping import tapped_from
 from companion.app.web import AppState, NotHere, back_to, page, ratings_from, state_of, words
 from companion.app.whose import person_of
 
 SHOWN = 60  # the latest entries listed; the CSV export has them all
+TAPPED: dict[str, Any] = {  # issue 36: what the journal's tap circle says it does, and how a rate is named
+    "tapped_words": TAPPED_WORDS,
+    "tapped_kept": f"The breaths a minute are kept with the entry: {TAPPED_CAVEAT}.",
+}
 
 
 def _entries(request: Request) -> list[Entry]:
@@ -40,6 +47,7 @@ def _journal_page(request: Request, status: int = 200, **values: Any) -> Respons
         since=until - timedelta(days=REPORT_DAYS - 1),
         until=until,
         kept=request.query_params.get("kept"),
+        **TAPPED,
         **values,
     )
 
@@ -50,8 +58,9 @@ async def journal(request: Request) -> Response:
     form = await request.form()
     try:
         ratings = ratings_from(form)
+        rate = _tapped_rate(form)
         with Journal(person_of(request).journal_path) as store:
-            store.add(ratings)
+            store.add(replace(ratings, breath_rate=rate))
     except BadInput as exc:  # the journal that cannot be used: the one error path's page (503)
         return _journal_page(request, 400, error=words(exc))
     return back_to("/journal?kept=1")
@@ -69,20 +78,33 @@ def _entry(request: Request) -> Entry:
 async def edit(request: Request) -> Response:
     entry = _entry(request)
     if request.method == "GET":
-        return page(request, "edit.html", entry=entry)
+        return page(request, "edit.html", entry=entry, **TAPPED)
     form = await request.form()
     try:
+        ratings = ratings_from(form)
+        rate = _tapped_rate(form)  # tapped again; else the rate kept, unless taken away
+        if rate is None and not form.get("tap_remove"):
+            rate = entry.ratings.breath_rate
         with Journal(person_of(request).journal_path) as store:
-            store.edit(entry.id, ratings_from(form))
+            store.edit(entry.id, replace(ratings, breath_rate=rate))
     except BadInput as exc:
-        return page(request, "edit.html", 400, entry=entry, error=words(exc))
+        return page(request, "edit.html", 400, entry=entry, error=words(exc), **TAPPED)
     return back_to("/journal?kept=1")
+
+
+def _tapped_rate(form: FormData) -> float | None:
+    """The breaths a minute the circle's taps give (issue 36), or None when none were tapped;
+    taps that wandered are refused in the library's words."""
+    found = tapped_from(form)
+    if isinstance(found, TapAgain):
+        raise BadInput(found.message, field="taps")
+    return None if found is None else found.rate
 
 
 async def delete(request: Request) -> Response:
     entry = _entry(request)
     if request.method == "GET":
-        return page(request, "delete.html", entry=entry)
+        return page(request, "delete.html", entry=entry, **TAPPED)
     with Journal(person_of(request).journal_path) as store:
         store.forget([entry.id])
     return back_to("/journal?kept=deleted")

@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 
 from companion import PACK_PAGE_FOLDER as PACK_HERE
 from companion import BadInput, OutputError, data_dir, default_cover, interrupts, private_folder
-from companion.app import home, journal, listen, massage, pack, pairing, people, sessions, tapping, voices
+from companion.app import home, journal, listen, massage, nowplaying, pack, pairing, people, sessions, tapping, voices
 from companion.app.announce import Announcement, local_name
 from companion.app.faults import HANDLERS, Faults, quiet_form_parser
 from companion.app.guard import Door, Guard, Owner
@@ -103,6 +103,9 @@ def make_app(state: AppState, owner: Owner, port: int, lan_ip: str | None = None
         Route("/session/{job}", sessions.session_page, methods=GET),
         Route("/session/{job}/audio.wav", sessions.session_audio, methods=GET),
         Route("/session/{job}/rating", sent(sessions.session_rating), methods=["POST"]),
+        # issue 36, point 2: where the page's audio is, and taps on its circle while it plays
+        Route("/session/{job}/playhead", sent(nowplaying.playhead), methods=["POST"]),
+        Route("/session/{job}/follow", sent(nowplaying.follow_taps), methods=["POST"]),
         Route("/file/{job}", sessions.file_page, methods=GET),
         Route("/file/{job}/{which:str}", sessions.file_download, methods=GET),
         Route("/jobs/{job}", sessions.progress, methods=GET),

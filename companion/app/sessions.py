@@ -5,6 +5,7 @@ download as `companion render` writes it."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -41,9 +42,10 @@ from companion import CheckInAnswers as Answers
 from companion import check_in as choose
 from companion import plan_captions as captions
 from companion.app.faults import answer, wants_json
+from companion.app.following import HEADER_BYTES, Following
 from companion.app.jobs import Job
 from companion.app.room import MB, NoRoom
-from companion.app.stream import HEADER_BYTES, wav_response, wav_size, write_wav
+from companion.app.stream import wav_response, wav_size, write_wav
 from companion.app.tapping import tapped_from, with_taps
 from companion.app.unrecorded import unrecorded_before_playing
 from companion.app.usual import lengths_with, sleep_choices, usual
@@ -94,17 +96,26 @@ def start_hearing(
     answers, `checkin`) starts its row in the journal at once, with the 'before' ratings.
     NoRoom, before anything is made, when the disk has no room for it."""
 
+    asked_at = time.monotonic()  # issue 36: a tapped breath's first rise is placed again at Play
+
     def work(job: Job) -> None:
         session = _make(options, state, job, wait_for_voice=False)  # the voice is made as it plays
         heard.title = session.plan.script_title
         heard.breaths = [round(x, 3) for b in session.plan.breaths for x in (b.start_s, b.inhale_s, b.exhale_s)]
-        heard.size = wav_size(session)
+        size = wav_size(session)
+        following = Following(heard.wav, size, session.plan.sample_rate, session.profile.channels)
+        if options.breath_in_s is not None and options.breath_rate is not None:
+            following.rise_at_play(asked_at + options.breath_in_s, options.breath_rate)
+        heard.following = following
+        heard.size = size  # the page may ask for its sound from now on
         job.hold.expect(heard.size)  # its size to the byte, now that it is planned
         heard.record = session.record(**(checkin or {}))
         if checkin is not None and heard.journal is not None:
             with Journal(heard.journal) as store:
                 heard.journal_id = store.start_session(heard.record, before)
         write_wav(session, heard.wav, job, placed=lambda plan: setattr(heard, "lines", caption_rows(plan)))
+        following.written(session)  # the rest follows taps from here (issue 36)
+        heard.breaths = following.breaths() or heard.breaths  # the first rise, if Play placed it meanwhile
 
     notes = SAFETY_SCREEN if options.mode == CAREGIVER.name else None
     state.forget_old_sounds()
@@ -273,7 +284,7 @@ async def caregiver(request: Request) -> Response:
 
 
 # -- What the session pages ask for ------------------------------------------------------
-def _heard(request: Request) -> Heard:
+def heard_here(request: Request) -> Heard:
     """The session in the address; a phone limited to one person is shown only that person's
     sessions (an id is hard to guess, but it is a way in that the person's own pages do not
     offer)."""
@@ -285,7 +296,7 @@ def _heard(request: Request) -> Heard:
 
 
 async def session_page(request: Request) -> Response:
-    heard = _heard(request)
+    heard = heard_here(request)
     sleep_options, sleep_start = sleep_choices(request)  # issue 33: the person's usual timer
     return page(
         request, "session.html", heard=heard, job=heard.job, sleep_options=sleep_options, sleep_start=sleep_start
@@ -293,10 +304,10 @@ async def session_page(request: Request) -> Response:
 
 
 async def session_audio(request: Request) -> Response:
-    heard = _heard(request)
+    heard = heard_here(request)
     if heard.size == 0:  # not planned yet: the page asks only once the job says it is ready
         return answer(request, 409, "The session is not ready yet: its page plays it as soon as it is.")
-    return wav_response(request, heard.wav, heard.size, heard.job)
+    return wav_response(request, heard.wav, heard.size, heard.job, heard.following)
 
 
 async def progress(request: Request) -> Response:
@@ -316,7 +327,7 @@ async def progress(request: Request) -> Response:
 
 async def session_rating(request: Request) -> Response:
     """Before or after: the ratings (each skippable) and, after, how long it played."""
-    heard = _heard(request)
+    heard = heard_here(request)
     form = await request.form()
     moment = chosen(form, "moment", ("before", "after")) or "after"
     try:

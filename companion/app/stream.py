@@ -2,7 +2,8 @@
 while its voice is still being made (the first line first, the rest ahead of the playhead,
 the same samples `render` writes), with its final length in the header from the start (the
 plan is exact to the sample), and served with range requests while it grows. A range not
-yet written waits for it; seeking works as for any file."""
+yet written waits for it; seeking works as for any file. A player is served only a little
+ahead of its playhead, so a tap can still re-time the rest (following.py, issue 36)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ import struct
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from companion import Session, SessionPlan, blocks_in_order, owner_only
+from companion.app.following import HEADER_BYTES as HEADER_BYTES
+from companion.app.following import Following
 from companion.app.jobs import Job
 
-HEADER_BYTES = 44
 CHUNK = 256 * 1024
 RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})$")  # more digits than any file has bytes: unsatisfiable
 
@@ -53,7 +56,7 @@ def write_wav(session: Session, path: Path, job: Job, placed: Callable[[SessionP
     return size
 
 
-def wav_response(request: Request, path: Path, size: int, job: Job) -> Response:
+def wav_response(request: Request, path: Path, size: int, job: Job, following: Following | None = None) -> Response:
     start, end = 0, size - 1
     wanted = request.headers.get("range")
     status = 200
@@ -72,26 +75,39 @@ def wav_response(request: Request, path: Path, size: int, job: Job) -> Response:
     headers = {"accept-ranges": "bytes", "content-length": str(end - start + 1)}
     if status == 206:
         headers["content-range"] = f"bytes {start}-{end}/{size}"
-    return StreamingResponse(_bytes(path, start, end, job), status, headers, media_type="audio/wav")
+    reader = _bytes(path, start, end, job, following, ranged=wanted is not None)
+    return StreamingResponse(reader, status, headers, media_type="audio/wav")
 
 
-async def _bytes(path: Path, start: int, end: int, job: Job) -> AsyncIterator[bytes]:
+async def _bytes(
+    path: Path, start: int, end: int, job: Job, following: Following | None = None, ranged: bool = True
+) -> AsyncIterator[bytes]:
     """The file from start to end, waiting where it is not yet written (the voice may still
-    be in the making, before the file exists)."""
+    be in the making, before the file exists), and, for a player (a range asked for), where
+    it is further ahead of the playhead than `following` lets it be."""
     while not path.exists():
         if job.finished.is_set() or job.stop.is_set():
             return  # it failed or the app is stopping: the browser sees a short read
         await asyncio.sleep(0.02)
-    with open(path, "rb") as f:
-        f.seek(start)
+    least = following.sought(start) if following is not None and ranged else HEADER_BYTES
+    with open(path, "rb", buffering=0) as f:  # unbuffered: a part written again is read as it is now
         at = start
         while at <= end:
             written = os.fstat(f.fileno()).st_size
-            if written <= at:
-                if job.finished.is_set() or job.stop.is_set():
+            limit = written if following is None else min(written, following.limit(ranged, least))
+            if limit <= at:
+                if job.stop.is_set() or (job.finished.is_set() and written <= at):
                     return
-                await asyncio.sleep(0.02)
+                if following is not None and following.behind(ranged, least):
+                    await run_in_threadpool(following.rewrite_next)
+                else:
+                    await asyncio.sleep(0.02)
                 continue
-            chunk = f.read(min(CHUNK, end + 1 - at, written - at))
+            n = min(CHUNK, end + 1 - at, limit - at)
+            if following is not None and ranged:
+                following.reserve(at + n)
+            chunk = os.pread(f.fileno(), n, at)
+            if not chunk:
+                return
             at += len(chunk)
             yield chunk

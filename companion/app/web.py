@@ -55,6 +55,7 @@ from companion import PACK_PAGE_FOLDER as PACK_HERE
 from companion import RATING_QUESTIONS as QUESTIONS
 from companion.app.devices import Devices, Pairing
 from companion.app.drawing import Drawing
+from companion.app.following import Following
 from companion.app.jobs import Job, Jobs
 from companion.app.roles import ALL_PAGES, Choices, page_name, pages_for, role_of
 from companion.app.room import DISK_BUDGET, FREE_FLOOR, Budget, NoRoom, Slots, mark_owner, remove, size_of, sweep
@@ -109,6 +110,7 @@ class Heard:
     record: SessionRecord | None = None  # the session as the journal keeps it, once planned
     lines: list[list[float | str]] = field(default_factory=list)  # its words: [start_s, end_s, text] placed so far
     breath_rate: float | None = None  # breaths a minute tapped along before it (issue 36), for the journal
+    following: Following | None = None  # issue 36: what a player may read now, and the re-timing of the rest
 
 
 @dataclass
@@ -255,7 +257,10 @@ def when(at: str) -> str:
 
 def rating_text(ratings: Ratings) -> str:
     given = [f"{RATING_WORDS[n]} {getattr(ratings, n)}" for n in SYMPTOMS if getattr(ratings, n) is not None]
-    return " · ".join(given) if given else "A note only"
+    if given:
+        return " · ".join(given)
+    # issue 36 (journal): an entry of a tapped rate alone says so; the rate is shown beside it
+    return "A note only" if ratings.breath_rate is None else "No ratings; the breath tapped along"
 
 
 def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 
-from companion import SYMPTOMS, BadInput, Journal, Ratings, check_writable, counted, interrupts
+from companion import (
+    SYMPTOMS,
+    TAPPED_CAVEAT,
+    BadInput,
+    Journal,
+    Ratings,
+    check_writable,
+    counted,
+    interrupts,
+)
 from companion import export_journal as export_csv
 from companion.cli.asking import (
     ask_ratings,
@@ -35,23 +45,47 @@ def journal() -> None:
 @click.option("--anxiety", type=click.IntRange(0, 10), default=None, help="0 none to 10 worst.")
 @click.option("--wellbeing", type=click.IntRange(0, 10), default=None, help="0 best to 10 worst.")
 @click.option("--note", default=None, help="A short note (up to 500 characters).")
-def journal_add(note: str | None, **values: int | None) -> None:
-    """Note how you feel now (asks, on a terminal, when no rating is given).
+@click.option(
+    "--tap",
+    is_flag=True,
+    help="Tap the space bar once as each breath in begins: the breaths a minute are kept too.",
+)
+@click.option(
+    "--taps",
+    metavar="SECONDS,...",
+    default=None,
+    help="The times of taps (seconds, one a breath in), as from a script: their breaths a minute are kept.",
+)
+def journal_add(note: str | None, tap: bool, taps: str | None, **values: int | None) -> None:
+    """Note how you feel now, and the breath tapped along if you like (asks, on a terminal,
+    when nothing is given).
 
     \b
     Examples:
       companion journal add
       companion journal add --pain 3 --tiredness 6 --note "after a walk"
+      companion journal add --taps 0,4,8,12,16
+      companion journal add --tap
     """
+    from companion.cli.tapping import rate_for_the_journal
+
     ratings = Ratings(**values, note=note)
-    if ratings.empty and can_ask():
+    asked = tap  # the space bar is a question too: skipping it is an answer
+    if ratings.empty and not tap and taps is None and can_ask():
         ratings = ask_ratings("How do you feel now?")
         with interrupts.interruptible():
             typed = click.prompt("  A short note (Enter for none)", default="", show_default=False).strip()
         ratings = Ratings(**{n: getattr(ratings, n) for n in SYMPTOMS}, note=typed or None)
+        asked = True
+    rate = rate_for_the_journal(tap, taps)  # tapped once, after any ratings asked: never asked again
+    ratings = replace(ratings, breath_rate=rate)
+    if ratings.empty and asked:  # every question skipped, on purpose: nothing to keep, nothing wrong
+        click.echo("Nothing was noted.")
+        return
     if ratings.empty:
         raise BadInput(
-            "give at least one rating (--pain, --tiredness, --breathlessness, --anxiety, --wellbeing) or --note"
+            "give at least one rating (--pain, --tiredness, --breathlessness, --anxiety, --wellbeing), "
+            "--note, or the breath tapped along (--tap, --taps)"
         )
     someone = person()
     with Journal(someone.journal_path) as j:
@@ -89,16 +123,17 @@ def journal_show(since: str | None, limit: int | None, as_json: bool) -> None:
         click.echo(f"{whose(someone)} journal is empty.")
         return
     click.echo(f"{whose(someone)} journal")
-    width = max(len(str(e.id)) for e in entries)
+    width = max(len("id"), *(len(str(e.id)) for e in entries))  # the heading lines up over one-digit ids too
     header = (
         f"{'id':>{width}}  {'when':<16}  {'':<6}  {'pain':>4} {'tired':>5} {'breath':>6} {'anxious':>7} "
-        f"{'wellbeing':>9}  session / note"
+        f"{'wellbeing':>9} {'tapped':>6}  session / note"
     )
     click.echo(header)
     for e in entries:
         r = e.ratings
         cells = [getattr(r, n) for n in SYMPTOMS]
         shown = ["-" if v is None else str(v) for v in cells]
+        rate = "-" if r.breath_rate is None else f"{r.breath_rate:g}"
         about = ""
         if e.session is not None:
             about = f"{e.session.script}, {e.session.minutes_planned:g} min"
@@ -110,8 +145,10 @@ def journal_show(since: str | None, limit: int | None, as_json: bool) -> None:
         when = e.at[:16].replace("T", " ")
         click.echo(
             f"{e.id:>{width}}  {when:<16}  {e.moment:<6}  {shown[0]:>4} {shown[1]:>5} {shown[2]:>6} {shown[3]:>7} "
-            f"{shown[4]:>9}  {about}"
+            f"{shown[4]:>9} {rate:>6}  {about}"
         )
+    if any(e.ratings.breath_rate is not None for e in entries):  # what the column is, and is not
+        click.echo(f"tapped: breaths a minute; {TAPPED_CAVEAT}.")
 
 
 @journal.command("export")

@@ -22,6 +22,7 @@ from companion import (
     People,
     Person,
     Preferences,
+    check_voice_name,
     check_writable,
     export_person,
     preferences,
@@ -228,6 +229,8 @@ def people_prefer(name: str, clear: tuple[str, ...], **given: Any) -> None:
     if both:
         what = both[0].replace("_", " ")
         raise BadInput(f"give a new {what} or clear it, not both", field=both[0], value=changes[both[0]])
+    if "voice" in changes:  # one that can speak for them, or a word now rather than at their next session
+        check_voice_name(changes["voice"], someone.voices_folder)
     start = Preferences() if "all" in clear else preferences(someone)
     kept = set_preferences(someone, start.but(**changes, **dict.fromkeys(cleared)))
     click.echo(_usual_line(someone, kept.said))

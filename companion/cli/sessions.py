@@ -187,7 +187,7 @@ def play(
     session = make_session(options, confirm=ask_to_confirm(yes), wait_for_voice=False, notify=show_notice)
     rate = breath.breath.rate if breath is not None else None
     journal_id = start_in_journal(session, ask, breath_rate=rate) if ask else None
-    start_in_step(session, breath)
+    start_in_step(session, breath, output)
     result = play_live(session, output, quiet)
     if journal_id is not None:
         finish_in_journal(journal_id, result, tap_after=breath is not None)

@@ -11,12 +11,20 @@ from typing import Any, TypeVar
 
 import click
 
-from companion import MIN_TAPS, BadInput, Session, SessionOptions, TapAgain, TappedBreath, breath_from_taps
+from companion import (
+    MIN_TAPS,
+    BadInput,
+    DeviceOutput,
+    Session,
+    SessionOptions,
+    TapAgain,
+    TappedBreath,
+    breath_from_taps,
+)
 from companion.cli.asking import can_ask, heading, keys_mode, read_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENOUGH = 8  # taps: the rate is taken at once after these, without waiting for Enter
-LATENCY_S = 0.1  # from play's start to the first sound out of the card (about one block)
 
 
 def tap_options(f: F) -> F:
@@ -38,11 +46,12 @@ class Tapped:
     breath: TappedBreath
     live: bool  # tapped here and now (the monotonic clock), not given as times
 
-    def breath_in(self) -> float:
-        """Seconds from a sound starting now (given times: at their last tap) to the next breath in."""
+    def breath_in(self, latency_s: float = 0.0) -> float:
+        """Seconds from a sound starting now (given times: at their last tap) to the next breath
+        in; `latency_s`, the sound card's delay from now to that sound being heard."""
         if not self.live:
             return self.breath.breath_in_at(self.breath.last_s)
-        return self.breath.breath_in_at(time.monotonic() + LATENCY_S)
+        return self.breath.breath_in_at(time.monotonic() + latency_s)
 
 
 def tapped_breath(tap: bool, taps: str | None) -> Tapped | None:
@@ -57,6 +66,16 @@ def tapped_breath(tap: bool, taps: str | None) -> Tapped | None:
     return _tap_on_the_terminal()
 
 
+def breath_for_a_dry_run(tap: bool, taps: str | None, err: bool = False) -> Tapped | None:
+    """A dry run asks nothing to be tapped: tap times given (`--taps`) are taken as the real run
+    takes them; `--tap` alone is said to wait for the real run, in one line."""
+    if taps is not None:
+        return _given(taps, "The tone would start at that pace, in step.")
+    if tap:
+        click.echo("A dry run asks for no taps: you tap along when it plays (or give their times: --taps).", err=err)
+    return None
+
+
 def with_breath(options: SessionOptions, tapped: Tapped | None) -> SessionOptions:
     """The options with the tapped rate as the listener's own (one way to give it, not two)."""
     if tapped is None:
@@ -67,13 +86,16 @@ def with_breath(options: SessionOptions, tapped: Tapped | None) -> SessionOption
     return options
 
 
-def start_in_step(session: Session, tapped: Tapped | None) -> None:
-    """Just before it plays: the tone's first rise where the next breath in is expected."""
-    if tapped is not None:
-        session.in_step(tapped.breath_in())
+def start_in_step(session: Session, tapped: Tapped | None, output: DeviceOutput | None = None) -> None:
+    """Just before it plays: the tone's first rise where the next breath in is expected, when
+    heard through `output` (its stream's own delay, as it reports it)."""
+    if tapped is None:
+        return
+    latency = output.latency_s(session.profile.channels) if output is not None and tapped.live else 0.0
+    session.in_step(tapped.breath_in(latency))
 
 
-def _given(text: str) -> Tapped:
+def _given(text: str, then: str = "The tone starts at that pace, in step.") -> Tapped:
     try:
         times = [float(part) for part in text.split(",")]
     except ValueError:
@@ -82,39 +104,60 @@ def _given(text: str) -> Tapped:
     found = breath_from_taps(times)
     if isinstance(found, TapAgain):
         raise BadInput(found.message, field="taps", value=text)
-    _say(found)
+    _say(found, then)
     return Tapped(found, live=False)
 
 
 def tap_once_more() -> float | None:
     """After a session begun from taps: the breath now, tapped once more for the journal (Esc
     skips); its rate, or None."""
-    found = _tap_on_the_terminal("Your breath now, for the journal (optional)")
+    found = _tap_on_the_terminal("Your breath now, for the journal (optional)", **FOR_THE_JOURNAL)
     return None if found is None else found.breath.rate
 
 
-def _tap_on_the_terminal(title: str = "Tap along with the breath") -> Tapped | None:
+def rate_for_the_journal(tap: bool, taps: str | None) -> float | None:
+    """The breaths a minute to keep in the journal: from the tap times given (`--taps`), or
+    tapped here (`--tap`, on a terminal); None when neither, or when tapping is skipped."""
+    if taps is not None:
+        return _given(taps, FOR_THE_JOURNAL["then"]).breath.rate
+    if not tap:
+        return None
+    if not can_ask():
+        raise BadInput("tapping along needs a terminal; give the tap times instead", field="taps")
+    found = _tap_on_the_terminal("Tap along with the breath, for the journal", **FOR_THE_JOURNAL)
+    return None if found is None else found.breath.rate
+
+
+# the words of tapping for the journal alone, where no tone starts
+FOR_THE_JOURNAL = {"then": "", "skipped": "Skipped: no rate is kept."}
+
+
+def _tap_on_the_terminal(
+    title: str = "Tap along with the breath",
+    then: str = "The tone starts at that pace, in step.",
+    skipped: str = "Skipped: the tone starts at the usual pace.",
+) -> Tapped | None:
     heading(title)
     click.echo("  Tap the space bar once as each breath in begins: yours, or the breath you are watching.")
     click.echo(f"  A few breaths will do ({MIN_TAPS} at least), then Enter when done. Before any tap, Enter skips.")
     with keys_mode():
         while True:
-            found = _one_try()
+            found = _one_try(skipped)
             if not isinstance(found, TapAgain):
                 if found is None:
                     return None
-                _say(found)
+                _say(found, then)
                 return Tapped(found, live=True)
             click.echo(f"\n  {found.message}")
 
 
-def _one_try() -> TappedBreath | TapAgain | None:
+def _one_try(skipped: str) -> TappedBreath | TapAgain | None:
     """Taps until Enter (or ENOUGH); a rate outside what a person breathes is said, then tapped again."""
     taps: list[float] = []
     while True:
         key = read_key()
         if key == "\x1b" or (key in ("\r", "\n") and not taps):
-            click.echo("\n  Skipped: the tone starts at the usual pace.")
+            click.echo(f"\n  {skipped}")
             return None
         if key == " ":
             taps.append(time.monotonic())
@@ -132,7 +175,7 @@ def _one_try() -> TappedBreath | TapAgain | None:
             taps = []
 
 
-def _say(found: TappedBreath) -> None:
+def _say(found: TappedBreath, then: str) -> None:
     """On stderr: a plan's JSON on stdout stays one object."""
     click.echo(err=True)
-    click.secho(f"  Tapped: {found.words}. The tone starts at that pace, in step.", bold=True, err=True)
+    click.secho(f"  Tapped: {found.words}." + (f" {then}" if then else ""), bold=True, err=True)

@@ -45,7 +45,13 @@ from companion.cli.common import (
 from companion.cli.options import Device, FiniteFloat, UserPath
 from companion.cli.people import person, whose
 from companion.cli.progress import VoiceProgress
-from companion.cli.tapping import start_in_step, tap_options, tapped_breath, with_breath
+from companion.cli.tapping import (
+    breath_for_a_dry_run,
+    start_in_step,
+    tap_options,
+    tapped_breath,
+    with_breath,
+)
 from companion.cli.usual import from_usual
 
 
@@ -96,7 +102,7 @@ def today(
     if can_ask() and not as_json:
         answers = _ask_missing(answers)
     choice = choose(answers)
-    breath = tapped_breath(tap, taps)
+    breath = breath_for_a_dry_run(tap, taps, err=as_json) if dry_run else tapped_breath(tap, taps)
     options = with_breath(_with_usual(choice.options(mono=mono), usual), breath)
     if dry_run:
         _say_what_would_be_made(choice.to_json(), options, as_json)
@@ -133,7 +139,7 @@ def today(
         return
     session_id = start_in_journal(session, False, now, **checkin)
     assert player is not None
-    start_in_step(session, breath)
+    start_in_step(session, breath, player)
     result = play_live(session, player, quiet)
     finish_in_journal(session_id, result, tap_after=breath is not None)
     if result.exit_code:
@@ -163,7 +169,8 @@ def _say_what_would_be_made(choice: dict[str, Any], options: SessionOptions, as_
         options.minutes = float(needs)
         check_options(options)
     if as_json:
-        click.echo(json.dumps({**choice, "minutes": options.minutes}, indent=1))
+        tapped = {} if options.breath_rate is None else {"breath_rate": round(options.breath_rate, 2)}
+        click.echo(json.dumps({**choice, "minutes": options.minutes, **tapped}, indent=1))
         return
     click.echo(choice["reason"])
     if needs is not None:

@@ -24,7 +24,7 @@ from companion.journal.entries import SYMPTOMS, Entry, SessionRecord
 from companion.journal.store import Journal
 from companion.options import SessionOptions, user_path
 from companion.plan.catalogue import builtin_scripts
-from companion.voice.piper_voice import BUNDLED, added_voice_path
+from companion.voice.models import BUNDLED, added_voice_path
 from companion.voice.recorded import NAME, RecordedVoice
 
 RECENT = 3  # the last sessions shown

@@ -20,6 +20,7 @@ QUESTIONS = {
     "wellbeing": "Wellbeing (0 best, 10 worst)",
 }
 TAPPED_WORDS = "Breaths a minute, by tapping"  # a rate tapped along, wherever it is shown (issue 36)
+TAPPED_CAVEAT = "a rough count, tapped along with the breath, not a clinical measurement"  # said beside it
 MOMENTS = ("before", "after", "alone")
 MOMENT_WORDS = {"before": "before a session", "after": "after a session", "alone": "on its own"}
 MAX_NOTE = 500

@@ -30,6 +30,8 @@ from companion.paths import OWNER_ONLY_FILE, private_folder
 
 SQLITE_IOERR, SQLITE_FULL = 10, 13  # SQLite's primary result codes (sqlite3.h)
 BUSY_TIMEOUT_S = 10.0  # another writer holds the file: wait this long before saying so
+ENTRY_HOLDS = (*SYMPTOMS, "note", "breath_rate")  # an entry holds any of these, at least one
+NOTHING_GIVEN = "one rating (0-10), a note or a breath tapped along"
 
 # Each entry takes the schema from version i to i + 1. Never edit one that has shipped: add one.
 MIGRATIONS: tuple[str, ...] = (
@@ -236,30 +238,36 @@ class Journal:
             db.execute("UPDATE sessions SET minutes_heard = ?, ended = ? WHERE id = ?", (heard, ended, session_id))
 
     def add(self, ratings: Ratings, moment: str = "alone", session_id: int | None = None) -> int:
+        """An entry: any of the ratings, a note, the breaths a minute tapped along, or all of them."""
         ratings = ratings.check()
         if ratings.empty:
-            raise BadInput("give at least one rating (0-10) or a note")
+            raise BadInput(f"give at least {NOTHING_GIVEN}", field="ratings", value=None, allowed=ENTRY_HOLDS)
         if moment not in MOMENTS:
             raise BadInput(f"a rating is taken {', '.join(MOMENTS)}, not '{moment}'")
         values = [getattr(ratings, n) for n in SYMPTOMS]
-        rate = None if ratings.breath_rate is None else round(float(ratings.breath_rate), 1)
         with self._write() as db:
             cur = db.execute(
                 f"INSERT INTO ratings (at, session_id, moment, {', '.join(SYMPTOMS)}, note, breath_rate) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (now(), session_id, moment, *values, ratings.note, rate),
+                (now(), session_id, moment, *values, ratings.note, _rate(ratings)),
             )
         return int(cur.lastrowid or 0)
 
     def edit(self, entry_id: int, ratings: Ratings) -> None:
-        """Put these ratings and note in place of an entry's (its time, moment and session stay)."""
+        """Put these ratings, note and tapped rate in place of an entry's, all of them (a rate
+        left out is removed: to keep it, pass it); its time, moment and session stay."""
         ratings = ratings.check()
         if ratings.empty:
-            raise BadInput("give at least one rating (0-10) or a note; to remove an entry, forget it")
+            raise BadInput(
+                f"give at least {NOTHING_GIVEN}; to remove an entry, forget it",
+                field="ratings",
+                value=None,
+                allowed=ENTRY_HOLDS,
+            )
         with self._write() as db:
             changed = db.execute(
-                f"UPDATE ratings SET {', '.join(f'{n} = ?' for n in SYMPTOMS)}, note = ? WHERE id = ?",
-                (*(getattr(ratings, n) for n in SYMPTOMS), ratings.note, entry_id),
+                f"UPDATE ratings SET {', '.join(f'{n} = ?' for n in SYMPTOMS)}, note = ?, breath_rate = ? WHERE id = ?",
+                (*(getattr(ratings, n) for n in SYMPTOMS), ratings.note, _rate(ratings), entry_id),
             ).rowcount
         if not changed:
             raise BadInput(f"no entry has the id {entry_id}", field="ids", value=entry_id)
@@ -351,6 +359,11 @@ class Journal:
         except sqlite3.DatabaseError as exc:
             raise _explain(exc, self.path) from None
         return [(row[0], row[1], _session_from(row[2:])) for row in rows]
+
+
+def _rate(ratings: Ratings) -> float | None:
+    """Breaths a minute as kept: to a tenth (a tapped rate is a rough count)."""
+    return None if ratings.breath_rate is None else round(float(ratings.breath_rate), 1)
 
 
 def _session_from(columns: Sequence[Any]) -> SessionRecord:

@@ -12,9 +12,7 @@ make its phrases here.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import queue
 import signal
 import threading
 import time
@@ -28,8 +26,9 @@ from companion.cache import ClipCache
 from companion.errors import BadInput, CompanionError, VoiceError
 from companion.options import check_argument, check_callable
 from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE
-from companion.process import end_with_parent
-from companion.voice.piper_voice import PiperNarrator, VoiceSpec, resolve_voice
+from companion.process import ApartStarter
+from companion.voice.models import VoiceSpec, resolve_voice
+from companion.voice.piper_voice import PiperNarrator
 from companion.voice.pronounce import FixUp
 
 IDLE_S = 300.0  # an unused voice process ends after this: its memory goes with it
@@ -64,8 +63,7 @@ class VoiceProcess:
         self._used = time.monotonic()
         self._timer: threading.Timer | None = None
         self._closed = False
-        self._starter: threading.Thread | None = None
-        self._asks: queue.SimpleQueue[Future[tuple[ProcessPoolExecutor, Future[int]]] | None] = queue.SimpleQueue()
+        self._apart = ApartStarter("companion-voice-starter")
 
     @property
     def running(self) -> bool:
@@ -105,27 +103,8 @@ class VoiceProcess:
             if self._closed:
                 raise VoiceError("the voice is no longer made here: the program is stopping")
             if self._pool is None:
-                self._pool, self._pid = self._started()
+                self._pool, self._pid = self._apart.start()
             return self._pool
-
-    def _started(self) -> tuple[ProcessPoolExecutor, Future[int]]:
-        """A new process, started by a thread kept for that: the kernel ends a worker when the
-        thread that started it ends (end_with_parent), and a caller's thread may be short-lived."""
-        if self._starter is None or not self._starter.is_alive():
-            self._starter = threading.Thread(target=self._starting, name="companion-voice-starter", daemon=True)
-            self._starter.start()
-        asked: Future[tuple[ProcessPoolExecutor, Future[int]]] = Future()
-        self._asks.put(asked)
-        return asked.result()
-
-    def _starting(self) -> None:
-        while (asked := self._asks.get()) is not None:
-            try:
-                context = multiprocessing.get_context("spawn")  # nothing of this process's threads copied
-                pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start, initargs=(os.getpid(),))
-                asked.set_result((pool, pool.submit(os.getpid)))  # the process starts here, on this thread
-            except BaseException as exc:
-                asked.set_exception(exc)
 
     def _submit(self, work: Callable[..., T], *args: Any) -> Future[T | _Failed]:
         try:
@@ -167,7 +146,7 @@ class VoiceProcess:
             self._closed = True
             if self._timer is not None:
                 self._timer.cancel()
-        self._asks.put(None)  # the starting thread ends
+        self._apart.close()
         self._end()
 
     def _end(self) -> None:
@@ -202,13 +181,6 @@ class _Failed:
 
 
 # -- In the voice's process ----------------------------------------------------------------
-def _start(parent: int) -> None:
-    end_with_parent(parent, signal.SIGKILL)
-    # Ctrl-C in the terminal reaches the whole process group: the program answers it and ends this
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
-
-
 def _guarded(work: Callable[..., T], *args: Any) -> T | _Failed:
     try:
         return work(*args)

@@ -179,7 +179,8 @@ class Player:
             return
         sr = self.profile.sample_rate
         try:
-            plan = self.follow.plan_for(self.live.plan, found, self.status.position / sr, self.live.pos / sr)
+            heard = self.status.heard_s(time.monotonic())  # the sound card's delay, as it reports it
+            plan = self.follow.plan_for(self.live.plan, found, heard, self.live.pos / sr)
         except BadInput as exc:
             self.status.acknowledge(exc.message)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -12,13 +13,14 @@ import numpy as np
 
 from companion.errors import BadInput, OutputError
 from companion.options import check_argument
-from companion.output.stream import BLOCK, Status
+from companion.output.stream import BLOCK, GUESSED_LATENCY_S, Status
 from companion.plan.profile import SAMPLE_RATE
 
 Block = tuple[np.ndarray, int | None]  # samples and the session position (None: held)
 
 RATES = "a whole number of samples a second, 8000 to 192000"  # what sound cards offer
 QUEUE_BLOCKS = 6  # about half a second rendered ahead of the playhead (6 x 4096 frames)
+MOST_LATENCY_S = 5.0  # a reported delay beyond this is no delay a listener has: the guess instead
 
 
 PORTAUDIO_MISSING = (
@@ -126,9 +128,10 @@ class DeviceOutput:
             block, at = item
             outdata[:] = block
             if at is not None:
-                status.position = at
+                status.position, status.position_at = at, time.monotonic()
 
         stream = self._stream(channels, callback, done.set)
+        status.latency_s = reported_latency(stream)  # before any sound: where a tap falls in the session
         items = iter(blocks)
         for item in items:  # prefill, so the first callbacks find sound waiting
             q.put(item)
@@ -161,13 +164,32 @@ class DeviceOutput:
     def _fitted(self, blocks: Iterable[Block], channels: int) -> tuple[Iterable[Block], int]:
         """The blocks and their channel count as this output takes them: a one-channel output
         gets the sum, scaled so that centred sounds (voice, tone) keep their level."""
-        if channels > 1 and _output_channels(self.device) < channels:
+        if self._channels(channels) < channels:
             gain = np.float32(np.sqrt(channels))
             return ((b.mean(axis=1, keepdims=True) * gain, at) for b, at in blocks), 1
         return blocks, channels
 
+    def _channels(self, channels: int) -> int:
+        return 1 if channels > 1 and _output_channels(self.device) < channels else channels
+
+    def latency_s(self, channels: int = 1) -> float:
+        """The delay this output's stream reports, asked before playing (a stream opened as play
+        opens it, and closed unstarted): where a tapped breath's next breath in falls from the
+        first sound. GUESSED_LATENCY_S where the sound card reports none."""
+        try:
+            stream = self._stream(self._channels(channels), None, None)
+        except NoDevice:  # play() says why, in its own time
+            return GUESSED_LATENCY_S
+        try:
+            return reported_latency(stream)
+        finally:
+            stream.close()
+
     def _stream(
-        self, channels: int, callback: Callable[[np.ndarray, int, object, object], None], finished: Callable[[], None]
+        self,
+        channels: int,
+        callback: Callable[[np.ndarray, int, object, object], None] | None,
+        finished: Callable[[], None] | None,
     ) -> Any:
         import sounddevice as sd
 
@@ -186,3 +208,13 @@ class DeviceOutput:
 
     def abort(self) -> None:
         self._abort.set()
+
+
+def reported_latency(stream: Any) -> float:
+    """A sounddevice output stream's own report of its delay (PortAudio's: from the samples
+    handed over to their sound at the output), or the guess where it gives none."""
+    try:
+        latency = float(stream.latency)
+    except (AttributeError, TypeError, ValueError):
+        return GUESSED_LATENCY_S
+    return latency if math.isfinite(latency) and 0 < latency < MOST_LATENCY_S else GUESSED_LATENCY_S

@@ -17,6 +17,9 @@ from companion.plan.model import SessionPlan
 # played (devices.QUEUE_BLOCKS), whatever the block; larger blocks cost the player and the
 # sound callback a quarter of the calls of 1024-frame ones through an hour-long session.
 BLOCK = 4096
+# issue 36: the delay from a block handed to the sound card to its sound heard, where the
+# card reports none (a stream's own report is used wherever it gives one: devices.py)
+GUESSED_LATENCY_S = 0.1
 
 Blocks = Iterator[tuple[np.ndarray, int | None]]  # (frames, 1) float32 and the session position (None: held)
 
@@ -26,7 +29,10 @@ class Status:
     """What the view shows; read from the main thread."""
 
     plan: SessionPlan
-    position: int = 0  # session sample at the playhead
+    position: int = 0  # session sample at the playhead: the block handed to the output last begins here
+    position_at: float | None = None  # when that block was handed over (time.monotonic), if the output says
+    latency_s: float = 0.0  # from a block handed over to its sound heard: the sound card's own report (or
+    # GUESSED_LATENCY_S where it gives none); 0 for an output that is itself the listener (a test's)
     paused: bool = False
     stopping: bool = False
     volume_db: float = 0.0
@@ -44,6 +50,13 @@ class Status:
 
     def heard_recently(self, seconds: float = 4.0) -> bool:
         return bool(self.acks) and time.monotonic() - self.heard_at < seconds
+
+    def heard_s(self, now: float) -> float:
+        """The session second heard at `now` (time.monotonic): the block handed over last, as far
+        into it as time has gone since (a block at most), less the output's delay."""
+        sr = self.plan.sample_rate
+        into = 0.0 if self.position_at is None else min(max(now - self.position_at, 0.0), BLOCK / sr)
+        return max(self.position / sr + into - self.latency_s, 0.0)
 
     @property
     def done(self) -> bool:

@@ -48,7 +48,7 @@ from companion.plan.profile import Energy, default_minutes, parse_energy
 from companion.plan.scripts import Script
 from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.session import STOP_RULE, Notice, check_options
-from companion.voice.piper_voice import resolve_voice
+from companion.voice.models import resolve_voice
 from companion.voice.pronounce import load_fixups
 from companion.voice.recorded import RecordedVoice
 

@@ -248,6 +248,11 @@ class People:
         try:
             data = json.loads(text)
             _check_index(data)
+        except _Newer as exc:
+            raise PeopleError(
+                f"the list of people '{self.index}' was written by a newer companion (version {exc.version}); "
+                "update companion to read it (it was left unchanged)"
+            ) from None
         except (ValueError, KeyError, TypeError, StopIteration):
             raise PeopleError(
                 f"the list of people '{self.index}' is damaged; move it aside, and each person's folder "
@@ -289,9 +294,17 @@ class People:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class _Newer(Exception):
+    def __init__(self, version: int):
+        self.version = version
+
+
 def _check_index(data: Any) -> None:
-    if data["version"] > INDEX_VERSION:
-        raise ValueError("newer")
+    version = data["version"]
+    if isinstance(version, int) and not isinstance(version, bool) and version > INDEX_VERSION:
+        raise _Newer(version)  # not damaged: a later release's, to be left alone
+    if version != INDEX_VERSION:
+        raise ValueError("not a version this release knows")
     ids = [p["id"] for p in data["people"]]
     if not ids or data["default"] not in ids or not all(isinstance(p["name"], str) for p in data["people"]):
         raise ValueError("incomplete")

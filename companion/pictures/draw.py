@@ -7,6 +7,7 @@ cache folder, so nothing is written elsewhere. The same input gives the same ima
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
@@ -19,14 +20,24 @@ if TYPE_CHECKING:
 
 from companion.atomic import written_atomically
 from companion.errors import BadInput, OutputError
-from companion.journal.entries import MOMENT_WORDS, SYMPTOMS, Entry
+from companion.journal.entries import MOMENT_WORDS, SYMPTOMS, TAPPED_CAVEAT, TAPPED_WORDS, Entry
 from companion.paths import cache_dir
-from companion.pictures.facts import LABELS, SCALE, PlanFacts, journal_facts, plan_facts
+from companion.pictures.facts import (
+    LABELS,
+    SCALE,
+    TAPPED,
+    JournalFacts,
+    PlanFacts,
+    journal_facts,
+    plan_facts,
+)
 from companion.plan.model import SessionPlan
 from companion.process import environment
 from companion.timefmt import clock
 
 INK, SOFT, WORDS, CUE, BREATH = "#1f3a4a", "#9fb7c4", "#f0c987", "#7a4988", "#3f7f6f"
+TAPPED_COLOUR = "#b3541e"  # the breaths a minute tapped along: a colour no other mark of the chart has
+TAPPED_HEIGHT = 1.4  # their row, in rating rows
 FONT = 15
 SIZE_IN = (13.0, 9.0)
 DPI = 90
@@ -63,6 +74,13 @@ def _dates() -> Any:
     return matplotlib.dates
 
 
+def _ticker() -> Any:
+    """matplotlib's ticker module (untyped, as dates)."""
+    import matplotlib.ticker
+
+    return matplotlib.ticker
+
+
 def _save(fig: Figure, path: Path, private: bool = False) -> None:
     """`private`: health data (the journal's picture), readable by the owner alone."""
     if path.suffix.lower() != ".png":
@@ -77,7 +95,7 @@ def _save(fig: Figure, path: Path, private: bool = False) -> None:
 
 def plot_journal(entries: list[Entry], path: Path) -> None:
     """Each rating over time, one row each, the days named along the time axis; a session's
-    before and after joined by a line."""
+    before and after joined by a line; the breaths a minute tapped along in a row of their own."""
     if not entries:
         raise BadInput("the journal is empty: there is nothing to draw yet")
     plt = _pyplot()
@@ -87,50 +105,99 @@ def plot_journal(entries: list[Entry], path: Path) -> None:
 
 
 def journal_figure(plt: Any, entries: list[Entry]) -> Any:
-    """The journal's picture as a matplotlib figure (its words can be read back from it)."""
-    dates = _dates()
+    """The journal's picture as a matplotlib figure (its words can be read back from it); the
+    breaths a minute tapped along get a row of their own, with their own axis and a note that
+    they are a rough count, only when any was tapped."""
     facts = journal_facts(entries)
-    fig, axes = plt.subplots(len(SYMPTOMS), 1, figsize=SIZE_IN, sharex=True)
+    tapped = bool(facts.rows[TAPPED])
+    heights = [1.0] * len(SYMPTOMS) + ([TAPPED_HEIGHT] if tapped else [])
+    size = (SIZE_IN[0], SIZE_IN[1] + (TAPPED_HEIGHT * SIZE_IN[1] / len(SYMPTOMS) + 0.4 if tapped else 0))
+    fig, axes = plt.subplots(len(heights), 1, figsize=size, sharex=True, gridspec_kw={"height_ratios": heights})
     for ax, name in zip(axes, SYMPTOMS):
-        for a, b in facts.pairs(name):
-            ax.plot([a.at, b.at], [a.value, b.value], color=SOFT, lw=2)
-        for moment, marker, colour in (("before", "o", SOFT), ("after", "o", INK), ("alone", "D", BREATH)):
-            shown = [p for p in facts.rows[name] if p.moment == moment]
-            if shown:
-                ax.plot(
-                    [p.at for p in shown],
-                    [p.value for p in shown],
-                    marker,
-                    color=colour,
-                    ms=9,
-                    ls="none",
-                    label=MOMENT_WORDS[moment],
-                )
-        ax.set_ylim(-0.5, 10.5)
-        ax.set_yticks([0, 5, 10])
-        ax.set_ylabel(LABELS[name], rotation=0, ha="right", va="center")
-        ax.grid(axis="y", color="#eeeeee")
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-    days = max((facts.end - facts.start).days, 1)
-    axes[-1].set_xlim(facts.start, facts.end)
-    if days == 1:  # one day: named once, under its middle
-        axes[-1].set_xticks([facts.start + timedelta(hours=12)])
-    else:
-        axes[-1].xaxis.set_major_locator(dates.DayLocator(interval=max(1, days // 6)))
-    with_year = facts.start.year != (facts.end - timedelta(days=1)).year
-    axes[-1].xaxis.set_major_formatter(dates.DateFormatter("%-d %b %Y" if with_year else "%-d %b"))
+        _rating_row(ax, facts, name)
+    if tapped:
+        _tapped_row(axes[-1], facts)
+    _time_axis(axes[-1], facts)
     handles, labels = [], []
     for ax in axes:
         for h, label in zip(*ax.get_legend_handles_labels()):
             if label not in labels:
                 handles.append(h)
                 labels.append(label)
-    fig.legend(handles, labels, loc="upper right", frameon=False, ncol=3)
+    top = 1 - 0.55 / size[1]  # the title's line; the key on the line below it, never over it
+    fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(1, top), frameon=False, ncol=3)
     fig.suptitle(f"How you have felt {facts.span} ({SCALE})", x=0.02, ha="left")
     fig.autofmt_xdate()
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    if tapped:  # the honest words, under the chart (issue 36)
+        fig.text(0.02, 0.012, f"{TAPPED_WORDS}: {TAPPED_CAVEAT}.", fontsize=FONT - 2, color=INK)
+    fig.tight_layout(rect=(0, 0.035 if tapped else 0, 1, 1 - 0.9 / size[1]))
     return fig
+
+
+def _rating_row(ax: Any, facts: JournalFacts, name: str) -> None:
+    for a, b in facts.pairs(name):
+        ax.plot([a.at, b.at], [a.value, b.value], color=SOFT, lw=2)
+    for moment, marker, colour in (("before", "o", SOFT), ("after", "o", INK), ("alone", "D", BREATH)):
+        shown = [p for p in facts.rows[name] if p.moment == moment]
+        if shown:
+            ax.plot(
+                [p.at for p in shown],
+                [p.value for p in shown],
+                marker,
+                color=colour,
+                ms=9,
+                ls="none",
+                label=MOMENT_WORDS[moment],
+            )
+    ax.set_ylim(-0.5, 10.5)
+    ax.set_yticks([0, 5, 10])
+    _row_look(ax, LABELS[name])
+
+
+def _tapped_row(ax: Any, facts: JournalFacts) -> None:
+    """Breaths a minute, by tapping: their own scale (the rates themselves, not 0-10), all in
+    one colour, each moment by its shape (a ring before, a dot after, a diamond on its own)."""
+    points = facts.rows[TAPPED]
+    for a, b in facts.pairs(TAPPED):
+        ax.plot([a.at, b.at], [a.value, b.value], color=TAPPED_COLOUR, lw=2)
+    shapes = (("before", "o", "white"), ("after", "o", TAPPED_COLOUR), ("alone", "D", TAPPED_COLOUR))
+    for moment, marker, face in shapes:
+        shown = [p for p in points if p.moment == moment]
+        if shown:
+            ax.plot(
+                [p.at for p in shown],
+                [p.value for p in shown],
+                marker,
+                color=TAPPED_COLOUR,
+                mfc=face,
+                mew=2.5,
+                ms=9,
+                ls="none",
+            )
+    values = [p.value for p in points]
+    low, high = math.floor(min(values)) - 3, math.ceil(max(values)) + 3
+    ax.set_ylim(max(low, 0), high)
+    ax.yaxis.set_major_locator(_ticker().MaxNLocator(3, integer=True))
+    _row_look(ax, TAPPED_WORDS.replace(", ", ",\n"))
+
+
+def _row_look(ax: Any, label: str) -> None:
+    ax.set_ylabel(label, rotation=0, ha="right", va="center")
+    ax.grid(axis="y", color="#eeeeee")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _time_axis(ax: Any, facts: JournalFacts) -> None:
+    dates = _dates()
+    days = max((facts.end - facts.start).days, 1)
+    ax.set_xlim(facts.start, facts.end)
+    if days == 1:  # one day: named once, under its middle
+        ax.set_xticks([facts.start + timedelta(hours=12)])
+    else:
+        ax.xaxis.set_major_locator(dates.DayLocator(interval=max(1, days // 6)))
+    with_year = facts.start.year != (facts.end - timedelta(days=1)).year
+    ax.xaxis.set_major_formatter(dates.DateFormatter("%-d %b %Y" if with_year else "%-d %b"))
 
 
 def plot_plan(plan: SessionPlan, path: Path, loudness: np.ndarray | None = None) -> None:

@@ -21,6 +21,7 @@ from companion.timefmt import clock
 
 LABELS = {**QUESTIONS, "wellbeing": "Wellbeing (0 best)"}  # the journal's names; the scale is beside the chart
 SCALE = "0 none, 10 the worst"
+TAPPED = "breath_rate"  # the row of breaths a minute tapped along (issue 36): not a 0-10 rating
 EDGE = 0.04  # of the time axis, kept free at each end
 
 
@@ -28,7 +29,7 @@ EDGE = 0.04  # of the time axis, kept free at each end
 @dataclass(frozen=True)
 class Point:
     at: datetime
-    value: int
+    value: float  # a rating (0-10, whole) or a rate tapped along (breaths a minute)
     moment: str  # before, after, alone
     session_id: int | None
 
@@ -43,7 +44,7 @@ class Tick:
 class JournalFacts:
     start: datetime  # the time axis: midnight of the first day ...
     end: datetime  # ... to midnight after the last
-    rows: dict[str, list[Point]]  # by symptom, in SYMPTOMS order, oldest first
+    rows: dict[str, list[Point]]  # by symptom, in SYMPTOMS order, then TAPPED (the rates), oldest first
     ticks: list[Tick]
 
     def x(self, at: datetime) -> float:
@@ -77,7 +78,7 @@ def journal_facts(entries: list[Entry]) -> JournalFacts:
     ordered = sorted(entries, key=lambda e: (e.at, e.id))
     times = {e.id: datetime.fromisoformat(e.at).replace(tzinfo=None) for e in ordered}  # the clock as it read
     rows: dict[str, list[Point]] = {}
-    for name in SYMPTOMS:
+    for name in (*SYMPTOMS, TAPPED):
         rows[name] = [
             Point(times[e.id], value, e.moment, e.session_id)
             for e in ordered

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from companion.journal.entries import MOMENT_WORDS, SYMPTOMS, TAPPED_WORDS, Entry
+from companion.journal.entries import MOMENT_WORDS, SYMPTOMS, TAPPED_CAVEAT, TAPPED_WORDS, Entry
 from companion.pictures.facts import (
     LABELS,
     SCALE,
@@ -117,7 +117,10 @@ def _tapped(entries: list[Entry], most: int = 8) -> str:
         moment = datetime.fromisoformat(e.at)
         when = f"{day_label(moment.date())}, {moment:%H:%M}"
         said.append(f"{e.ratings.breath_rate:g} {MOMENT_WORDS[e.moment]} ({when})")
-    return f'<p class="chart-tapped"><strong>{TAPPED_WORDS}:</strong> {escape("; ".join(said))}.</p>'
+    return (
+        f'<p class="chart-tapped"><strong>{TAPPED_WORDS}:</strong> {escape("; ".join(said))}. '
+        f"<span>{escape(TAPPED_CAVEAT[:1].upper() + TAPPED_CAVEAT[1:])}.</span></p>"
+    )
 
 
 def _table(entries: list[Entry]) -> str:

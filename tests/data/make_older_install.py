@@ -38,7 +38,8 @@ def run(env: dict[str, str], *args: str) -> None:
 def spoken(text: str) -> np.ndarray:
     from piper import SynthesisConfig
 
-    from companion.voice.piper_voice import load_voice, resolve_voice
+    from companion.voice.models import resolve_voice
+    from companion.voice.piper_voice import load_voice
 
     voice = load_voice(resolve_voice(None))
     cfg = SynthesisConfig(length_scale=1.6, noise_scale=0.4, noise_w_scale=0.4)

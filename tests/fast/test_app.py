@@ -108,6 +108,14 @@ def test_every_answer_carries_the_content_policy_and_private_ones_are_not_kept(c
     assert client.get("/nowhere").status_code == 404
 
 
+def test_another_address_for_this_computer_meets_a_page_that_says_what_to_do(client):
+    answer = client.get("/journal", headers={"host": "my-laptop.lan:8000"})
+    assert answer.status_code == 421 and answer.headers["content-type"].startswith("text/html")
+    assert "companion app</strong> opened or printed" in answer.text and "<html lang='en'>" in answer.text
+    assert "/static/" not in answer.text  # its styles are its own: that address gets nothing else
+    assert "journal" not in answer.text.lower()
+
+
 @pytest.mark.parametrize(
     "headers, status",
     [
@@ -587,6 +595,8 @@ def test_the_breath_tapped_after_a_session_is_kept_beside_the_ratings(client, st
     state.heard[job.id].breath_rate = 20.0  # tapped on Listen before it started
     page = client.get(f"/session/{job.id}").text
     assert page.count('id="tap-circle"') == 1  # offered once, after the session
+    # after the session the rate is for the journal: no tone is promised to start from it
+    assert "kept with how you feel now" in page and "starts at that pace" not in page
     form = {"moment": "after", "pain": "2", "tap_intervals": "2.5,2.5,2.5,2.5", "tap_since": "0", "ended": "finished"}
     answer = client.post(f"/session/{job.id}/rating", data=form, headers=OURS)
     assert answer.status_code == 303

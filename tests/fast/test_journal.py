@@ -355,3 +355,13 @@ def test_a_journal_of_schema_two_gains_the_tapped_breath_in_place(monkeypatch, t
         chart = journal_chart(j.entries())
     assert "Breaths a minute, by tapping:</strong> 22 before a session" in chart
     assert '<th scope="col">Breaths a minute, by tapping</th>' in chart
+
+
+def test_the_journal_table_lines_up_under_its_heading():
+    assert run_main("journal", "add", "--pain", "3", "--taps", "0,4,8,12").returncode == 0
+    lines = run_main("journal", "show").stdout.splitlines()
+    heading, row = lines[1], lines[2]
+    assert heading.index("when") == row.index(row.split()[1])  # the date under 'when', one-digit id or not
+    for column, value in (("pain", "3"), ("tapped", "15")):
+        end = heading.index(column) + len(column)
+        assert row[end - len(value) : end] == value  # right-aligned under its heading

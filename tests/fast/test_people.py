@@ -125,6 +125,19 @@ def test_a_damaged_list_of_people_is_one_error_and_left_alone():
     assert index.read_text() == "{ not json"
 
 
+def test_a_list_of_people_from_a_newer_companion_is_not_called_damaged():
+    People().add("Ada")
+    index = data_root() / "people.json"
+    newer = json.loads(index.read_text())
+    newer["version"] = 7
+    index.write_text(json.dumps(newer))
+    before = index.read_bytes()
+    with pytest.raises(companion.PeopleError) as refused:
+        People().list()
+    assert "newer companion (version 7)" in refused.value.message and "damaged" not in refused.value.message
+    assert index.read_bytes() == before
+
+
 def older_install() -> Path:
     root = data_root()
     shutil.copytree(OLDER_INSTALL, root)

@@ -13,7 +13,7 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from companion import People, Preferences, preferences, set_preferences
+from companion import People, Preferences, RecordedVoice, preferences, set_preferences
 from companion.app.guard import Owner
 from companion.app.server import make_app
 from companion.app.web import AppState
@@ -52,7 +52,12 @@ def test_prefer_keeps_shows_and_clears_one_persons_usual_choices():
     assert ok("people", "prefer", "Ada", "--clear", "minutes", "--clear", "breath-rate") == (
         "Ada's usual: low energy, brown noise, sleep timer 30 minutes.\n"
     )
+    RecordedVoice("Mum", ada.voices_folder).create()
     assert ok("people", "prefer", "Ada", "--clear", "all", "--voice", "Mum") == "Ada's usual: Mum's voice.\n"
+    unknown = run_main("people", "prefer", "Ben", "--voice", "Mum")  # Ada's recorded voice is not Ben's
+    assert unknown.returncode == 2 and "no voice named 'Mum'" in unknown.stderr and "(--voice)" in unknown.stderr
+    typo = run_main("people", "prefer", "Ada", "--voice", "Mun")
+    assert typo.returncode == 2 and "the recorded voices are Mum" in typo.stderr
     assert ok("people", "prefer", "Ada", "--clear", "all").startswith("Ada has no usual choices")
     assert preferences(ada) == Preferences() and preferences(ben) == Preferences()
 
@@ -66,6 +71,7 @@ def test_prefer_keeps_shows_and_clears_one_persons_usual_choices():
         (["--energy", "lots"], "--energy"),
         (["--minutes", "nan"], "--minutes"),
         (["--minutes", "5", "--clear", "minutes"], "(--minutes)"),
+        (["--voice", "Nobody"], "(--voice)"),
     ],
 )
 def test_a_bad_preference_is_refused_in_one_line_and_nothing_is_kept(args, flag, tmp_path):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from tests.browser import PHONE, chromium
+from tests.browser import PHONE, axe_violations, chromium
 from tests.real.test_app import _accessible, _go, _keys, _open, _wait, app  # noqa: F401 (app: a fixture)
 
 PACE_S = 2.5  # 24 breaths a minute
@@ -24,6 +25,22 @@ def _tap_at_pace(driver, n: int, every_s: float = PACE_S) -> None:
         n,
         every_s,
     )
+
+
+def _readable_mid_pulse(driver) -> None:
+    """The pulse of a tap, held at each moment of its run: the circle's words keep their contrast
+    throughout (axe once ran mid-pulse and found the text fading into its background)."""
+    for fraction in (0.0, 0.25, 0.5, 0.75):
+        held = driver.execute_script(
+            "var c = document.getElementById('tap-circle'); c.classList.remove('tapped'); void c.offsetWidth;"
+            "c.classList.add('tapped'); var a = c.getAnimations(), at = arguments[0] * 600;"
+            "a.forEach(function (x) { x.pause(); x.currentTime = at; });"
+            "return a.length;",
+            fraction,
+        )
+        assert held == 1, "the tap's pulse is one animation"
+        assert axe_violations(driver) == [], ("mid-pulse", fraction)
+    driver.execute_script("document.getElementById('tap-circle').getAnimations().forEach(function (x) { x.finish(); })")
 
 
 def _said(driver) -> str:
@@ -60,6 +77,7 @@ def test_listen_tapped_at_a_known_pace_starts_the_tone_there(app):  # noqa: F811
         assert _said(driver) == "About 24 breaths a minute."
         assert driver.find_element("id", "tap-said").get_attribute("role") == "status"
         _accessible(driver, "listen, tapped")
+        _readable_mid_pulse(driver)
         driver.find_element("css selector", "input[name=kind][value=relax]").click()
         driver.find_element("css selector", "input[name=minutes][value='4']").click()
         _go(driver, driver.find_element("css selector", "button[value=play]"))
@@ -128,3 +146,31 @@ def test_the_remote_retimes_a_playing_track_to_the_breath_tapped(app):  # noqa: 
         assert "about 24 breaths a minute" in driver.find_element("id", "live-said").text
         driver.find_element("css selector", "button[value=stop]").click()
         _wait(driver, "return document.getElementById('live').dataset.state === 'ended'", timeout=90)
+
+
+@pytest.mark.slow("a real server and Chromium; four taps 2 s apart on the journal page")
+def test_the_journal_page_keeps_a_breath_tapped_on_its_own_and_changes_it(app):  # noqa: F811
+    """Issue 36: the circle on the journal's add form (no ratings needed), the rate shown with
+    the entry, and on the entry's Change page tapped again or kept."""
+    with chromium(PHONE) as driver:
+        _open(driver, app, "/journal")
+        driver.find_element("css selector", "#add summary").click()
+        assert "kept with the entry: a rough count" in driver.find_element("id", "tap-how").text
+        _accessible(driver, "journal with the tap circle")
+        _tap_at_pace(driver, 4, every_s=2.0)  # 30 a minute
+        _wait(driver, "return document.getElementById('tap-said').textContent.indexOf('breaths a minute') >= 0")
+        said = re.fullmatch(r"About (\d+) breaths a minute\.", _said(driver))
+        assert said and abs(int(said.group(1)) - 30) <= 1, _said(driver)  # timed by a loaded page: a little jitter
+        _go(driver, driver.find_element("css selector", "#add button[type=submit]"))
+        with contextlib.closing(app.journal()) as db:
+            ((entry_id, moment, rate, pain),) = db.execute("SELECT id, moment, breath_rate, pain FROM ratings")
+        assert moment == "alone" and abs(rate - 30) < 1 and pain is None  # timed by the page: a little jitter
+        main = driver.find_element("tag name", "main").text
+        assert "Kept in your journal" in main and "No ratings; the breath tapped along" in main
+        assert f"Breaths a minute, by tapping: {rate:g}" in main and "not a clinical measurement" in main
+        _open(driver, app, f"/journal/{entry_id}/edit")
+        _accessible(driver, "changing an entry with a tapped rate")
+        driver.find_element("css selector", "input[name=pain][value='2']").click()
+        _go(driver, driver.find_element("css selector", "form.rate button[type=submit]"))
+        with contextlib.closing(app.journal()) as db:  # not tapped again: the rate is kept
+            assert db.execute("SELECT pain, breath_rate FROM ratings").fetchall() == [(2, rate)]

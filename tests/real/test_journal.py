@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -366,13 +367,26 @@ def test_a_journal_on_a_read_only_disk_is_read_and_refuses_writes_in_one_line(tm
 
 
 def test_sigterm_to_a_journal_command_ends_as_promised():
-    child = subprocess.Popen(
-        [sys.executable, "-m", "companion", "journal", "add"], stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    time.sleep(1.5)  # waiting for its ratings
+    """SIGTERM (a terminal window closed) while `journal add` waits for a key, one rating
+    typed: it ends at once with status 130 and one line, keeps nothing of what was typed, and
+    gives the terminal back as it found it. (On pipes it never asks: it once slept here and
+    signalled a command that had already refused, with status 2, and passed.)"""
+    child, master = spawn_in_pty("journal", "add")
+    screen = Screen(master)
+    screen.wait(b"Pain")
+    os.write(master, b"3")
+    screen.wait(b"Tiredness")  # asking again: one key at a time, without echo
+    sent = time.monotonic()
     child.send_signal(signal.SIGTERM)
-    _, err = child.communicate(timeout=10)
-    assert child.returncode in (2, 130) and "Traceback" not in err
+    assert child.wait(timeout=10) == 130
+    took = time.monotonic() - sent
+    said = screen.wait(b"nothing was written").decode()
+    assert took < 2.0, f"took {took:.1f} s"
+    assert said.splitlines()[-1] == "Error: interrupted; nothing was written", said
+    assert screen.seen.count(b"Error") == 1 and b"Traceback" not in screen.seen
+    assert not journal_path().exists()
+    modes = termios.tcgetattr(master)[3]  # a pseudo-terminal's two ends share one set of modes
+    assert modes & termios.ECHO and modes & termios.ICANON  # typing shows again, line by line
 
 
 def _fill(folder: Path) -> Path:

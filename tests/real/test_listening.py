@@ -274,7 +274,8 @@ def test_stereo_bed_is_wide_and_voice_and_tone_centred(tmp_path):
 
 def test_builtin_pronunciation_fixups_are_used_and_work():
     """Each fix-up matches a built-in line and changes how the voice says it."""
-    from companion.voice.piper_voice import load_voice, resolve_voice
+    from companion.voice.models import resolve_voice
+    from companion.voice.piper_voice import load_voice
 
     fixups = load_fixups()
     voice = load_voice(resolve_voice(None))
@@ -290,7 +291,8 @@ def test_builtin_pronunciation_fixups_are_used_and_work():
 
 def test_a_users_own_fixup_changes_the_voice_and_a_bad_list_is_refused(tmp_path, monkeypatch):
     from companion.cache import ClipCache
-    from companion.voice.piper_voice import PiperNarrator, resolve_voice
+    from companion.voice.models import resolve_voice
+    from companion.voice.piper_voice import PiperNarrator
     from tests.helpers import run_cli
 
     config = tmp_path / "config"

@@ -213,7 +213,8 @@ def test_words_that_turn_out_longer_than_guessed_lengthen_the_session(tmp_path, 
     from companion.plan.catalogue import builtin_script
     from companion.plan.profile import SPEAKING_PACE
     from companion.plan.scripts import personalise
-    from companion.voice.piper_voice import PiperNarrator, resolve_voice
+    from companion.voice.models import resolve_voice
+    from companion.voice.piper_voice import PiperNarrator
 
     out = PacedOutput(SR, speed=2.0)
     cache = ClipCache(tmp_path)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from companion.voice.piper_voice import load_voice, resolve_voice
+from companion.voice.models import resolve_voice
+from companion.voice.piper_voice import load_voice
 from companion.voice.recorded import RecordedVoice, voices_dir
 from tests.audio_checks import lufs, read, spans, true_peak_db
 from tests.helpers import run_cli

@@ -184,7 +184,8 @@ def test_ogg_and_opus_files_have_a_serial_of_their_own_and_the_same_bytes(tmp_pa
 
 
 def test_second_render_reads_the_cache(short_session):
-    from companion.voice.piper_voice import PiperNarrator, resolve_voice
+    from companion.voice.models import resolve_voice
+    from companion.voice.piper_voice import PiperNarrator
 
     narrator = PiperNarrator(resolve_voice(None), 44100)
     plan = short_session.plan

@@ -112,10 +112,12 @@ def _stop_at(sig: int, moment: float, folder: Path) -> None:
     assert not out.exists() and not [p for p in folder.iterdir() if p.name.startswith(".")], where
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tones(tmp_path_factory):
     """A cache folder holding only a session's tone and bed (its noise loops), made once per
-    session's flags for the tests here: copied, any new clip in it is then the voice's."""
+    session's flags for the tests here: copied, any new clip in it is then the voice's. Once
+    a session, not a module: the signal loop runs this module again each round, and what the
+    tests stop is the voice, which every copy still makes from cold."""
     made: dict[tuple[str, ...], Path] = {}
 
     def cache_for(session: list[str]) -> Path:

@@ -187,7 +187,8 @@ def test_stereo_folds_to_one_speaker_within_a_lu_of_mono():
 def test_words_a_recogniser_mishears_are_said_as_written():
     """'foot', 'light', 'ankle', 'sole', 'thumbs' and 'tense' were misheard by the recogniser
     even in the voice alone; the voice is given the right sounds for each (no fix-up needed)."""
-    from companion.voice.piper_voice import load_voice, resolve_voice
+    from companion.voice.models import resolve_voice
+    from companion.voice.piper_voice import load_voice
     from companion.voice.pronounce import as_said, load_fixups
 
     voice = load_voice(resolve_voice(None))

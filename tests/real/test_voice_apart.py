@@ -16,7 +16,8 @@ from companion.cache import ClipCache
 from companion.errors import VoiceError
 from companion.live.apart import VoiceProcess
 from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE
-from companion.voice.piper_voice import PiperNarrator, resolve_voice, synthesise_apart
+from companion.voice.models import resolve_voice
+from companion.voice.piper_voice import PiperNarrator, synthesise_apart
 
 PHRASES = ["Let your shoulders soften.", "Rest here.", "Breathe out slowly, all the way."]
 

@@ -29,6 +29,8 @@
             linesKnown = job.lines.length;
             player.lines(job.track.src, job.lines);
           }
+          // issue 36, point 2: the tone's first rise placed when Play was pressed
+          if (added && job.track && job.track.breaths && player.breaths) { player.breaths(job.track.src, job.track.breaths); }
           if (job.state === "failed") { box.classList.add("failed"); doing.setAttribute("role", "alert"); return; }
           if (job.state === "done") {
             if (box.dataset.reload) { window.location.reload(); return; }  // the page says what came of it
@@ -281,3 +283,71 @@
     since.value = enough ? ((performance.now() - taps[taps.length - 1]) / 1000).toFixed(3) : "";
   });
 })();
+// Issue 36, point 2: the now-playing circle follows taps. The page tells the server where its
+// audio is (on play, pause and seek, and every few seconds while it plays), so the stream is
+// served only a little ahead of it; taps on the circle (or Enter or Space on it) are timed
+// here and sent as intervals, with where the audio was as they were sent, and the rest of the
+// tone is re-timed to them. The words are the server's (the library's for the rate).
+(function () {
+  "use strict";
+  var tap = document.getElementById("follow-tap"), box = document.getElementById("job");
+  var player = window.companionPlayer;
+  if (!tap || !box || !player) { return; }
+  var audio = player.audio, said = document.getElementById("follow-said");
+  var base = "/session/" + box.dataset.job, src = base + "/audio.wav";
+  var KEEP = 12, LEAST = 4, EVERY_MS = 3000, NEW_RUN_MS = 27000, taps = [], asked = 0, reported = 0, count = 0;
+
+  function ours() { return audio.src.slice(-src.length) === src; }
+  function where(data) {  // numbered: a report overtaken on the way by a later one is not taken
+    data.set("position", audio.currentTime.toFixed(3));
+    data.set("playing", audio.paused ? "no" : "yes");
+    data.set("report", String(++count));
+    return data;
+  }
+  function send(path, data) {
+    return fetch(base + path, { method: "POST", body: data, headers: { accept: "application/json" }, keepalive: true });
+  }
+  function report() {
+    if (!ours()) { return; }
+    reported = Date.now();
+    send("/playhead", where(new URLSearchParams()))
+      .then(function (r) { return r.json(); })
+      .then(function (answer) { if (answer.breaths) { player.breaths(src, answer.breaths); } })  // placed at Play
+      .catch(function () {});  // the stream runs on without it
+  }
+  ["play", "pause", "seeking", "seeked", "ended"].forEach(function (name) { audio.addEventListener(name, report); });
+  audio.addEventListener("timeupdate", function () { if (!audio.paused && Date.now() - reported > EVERY_MS) { report(); } });
+
+  function gaps() {
+    var out = [];
+    for (var i = 1; i < taps.length; i++) { out.push(((taps[i] - taps[i - 1]) / 1000).toFixed(3)); }
+    return out.join(",");
+  }
+  tap.addEventListener("click", function () {
+    var now = performance.now();
+    if (taps.length && now - taps[taps.length - 1] > NEW_RUN_MS) { taps = []; }  // a new run of taps
+    taps.push(now);
+    if (taps.length > KEEP) { taps.shift(); }
+    tap.classList.remove("tapped");
+    void tap.offsetWidth;  // the pulse starts again at each tap
+    tap.classList.add("tapped");
+    if (taps.length < LEAST) {
+      var more = LEAST - taps.length;
+      said.textContent = more + " more tap" + (more > 1 ? "s" : "") + ", please.";
+      return;
+    }
+    var mine = ++asked, data = where(new URLSearchParams());
+    data.set("tap_intervals", gaps());
+    data.set("tap_since", ((performance.now() - taps[taps.length - 1]) / 1000).toFixed(3));
+    send("/follow", data)
+      .then(function (r) { return r.json(); })
+      .then(function (answer) {
+        if (mine !== asked) { return; }  // a later tap's answer is on its way
+        said.textContent = answer.error || answer.said;
+        if (answer.breaths) { player.breaths(src, answer.breaths); }
+        if (answer.again || answer.error) { taps = []; }
+      })
+      .catch(function () { said.textContent = "The taps could not be sent; please tap again."; taps = []; });
+  });
+})();
+// end of issue 36, point 2

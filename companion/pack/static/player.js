@@ -218,6 +218,9 @@
       shownLine = -1;
       showWords(audio.currentTime);
     },
+    breaths: function (src, breaths) {  // issue 36, point 2: the tone re-timed by taps; the circle follows it
+      tracks.forEach(function (t) { if (t.src === src) { t.breaths = breaths; } });
+    },
     pause: function () { if (!audio.paused && !pausing) { pause(); } },
     sleepFadeS: SLEEP_FADE_S,
     sleepIn: function (seconds) { sleepAt = Date.now() + seconds * 1000; sleepFading = false; }  // tests only: no key offers it
