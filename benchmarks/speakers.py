@@ -4,17 +4,19 @@ the loudness range, the noise bed's repetition, words a recogniser hears in the 
 for every built-in script at every energy, stereo folded to one speaker, the Ogg serial,
 words per minute and the wait for the first words.
 
-    .venv/bin/python benchmarks/speakers.py [--before REV] [--sample] [--words]    (also run by: make bench)
+    .venv/bin/python benchmarks/speakers.py [--before REV] [--sample] [--words [--only SCRIPTS]]    (make bench)
 
 With --before, the same measurements run on revision REV too (checked out beside this one,
 run from the same environment, measured by this checkout's tests/audio_checks.py: the same
 recogniser and the same way of hearing on both) and the two are printed side by side. The
-recogniser sweep listens to every phrase of 30 sessions twice (about 30 minutes of a core a
-revision); with --sample it listens only to the phrase the tests take from each session (one
-a session, about half a minute), and leaves out the line-by-line figures; --words measures
-the recogniser's figures only. Each phrase is heard as by a new recogniser (its feature
-state reset), so a script's figure depends on its own phrases only, not on the order they
-are heard in or on what was heard before.
+recogniser sweep listens to every phrase of 30 sessions, alone and in the mix, each at four
+places of the recogniser's frame grid (about two hours of a core a revision); with --sample
+it listens only to the phrase the tests take from each session (one a session, about two
+minutes), and leaves out the line-by-line figures; --words measures the recogniser's figures
+only, and --only (with --words) some scripts only. Each phrase is heard as by a new
+recogniser (its feature state reset), so a script's figure depends on its own phrases only,
+not on the order they are heard in or on what was heard before; each session's loss is
+printed as it comes.
 
 The small speaker is modelled as a 4th-order Butterworth high-pass at 400 Hz: a phone or
 tablet speaker passes little below that. The recogniser is PocketSphinx with its own US
@@ -265,30 +267,39 @@ AUDITED = [("settling", "low"), ("breathlessness", "medium"), ("after-massage", 
 AUDITED += [("sleep", "medium"), ("body-scan", "medium"), ("caregiver-feet", "medium")]
 
 
-def word_figures(checks, sample: bool = False) -> dict:
+def word_figures(checks, sample: bool = False, only: tuple[str, ...] = ()) -> dict:
     """The recogniser on every phrase of every built-in script at every energy it offers (or
     on the tests' sample of them), in the mix (folded to one speaker) and in the voice alone,
     phrase by phrase (first sample to last); and, unless `sample`, for the sessions the last
-    round's audit named, line by line with half a second either side, as that audit measured."""
+    round's audit named, line by line with half a second either side, as that audit measured.
+    With `only` ("script" or "script:energy"), those alone (a whole sweep takes hours on a busy
+    machine)."""
     from concurrent.futures import ProcessPoolExecutor
 
     from companion.plan.catalogue import builtin_scripts
 
-    jobs = [(s.name, e, sample) for s in builtin_scripts() for e in s.energies]
+    jobs = [(s.name, e, sample) for s in builtin_scripts() for e in s.energies if _chosen(only, s.name, e)]
     out: dict = {}
     with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        swept = list(pool.map(_sweep_one, jobs))
-        lines = [] if sample else list(pool.map(_lines_one, AUDITED))
+        swept = []
+        for name, energy, total, alone, in_mix in pool.map(_sweep_one, jobs):
+            swept.append((name, energy, total, alone, in_mix))
+            # each as it comes: a sweep cut short still tells what it heard
+            lost = 100 * (alone - in_mix) / max(total, 1)
+            print(f"{name} {energy}: {total} words, {lost:.1f} points lost", file=sys.stderr, flush=True)
+        lines = [] if sample else list(pool.map(_lines_one, [a for a in AUDITED if _chosen(only, *a)]))
     which = "the tests' sample of phrases" if sample else "every phrase"
+    scripts = "the scripts asked for" if only else "every script"
     gaps = {}
     for name, energy, total, alone, in_mix in swept:
         gaps[f"{name} {energy}"] = 100 * (alone - in_mix) / max(total, 1)
         out[f"words lost in the mix, {name} {energy} (points)"] = gaps[f"{name} {energy}"]
     total = sum(t for *_, t, _, _ in swept)
-    out[f"words heard, {which} of every script: voice alone (%)"] = 100 * sum(a for *_, a, _ in swept) / total
-    out[f"words heard, {which} of every script: the mix (%)"] = 100 * sum(m for *_, m in swept) / total
-    out[f"words heard, {which} of every script (count)"] = total
-    out["scripts and energies losing more than 3 points in the mix (count, of 30)"] = sum(g > 3 for g in gaps.values())
+    out[f"words heard, {which} of {scripts}: voice alone (%)"] = 100 * sum(a for *_, a, _ in swept) / total
+    out[f"words heard, {which} of {scripts}: the mix (%)"] = 100 * sum(m for *_, m in swept) / total
+    out[f"words heard, {which} of {scripts} (count)"] = total
+    over = sum(g > 3 for g in gaps.values())
+    out[f"scripts and energies losing more than 3 points in the mix (count, of {len(gaps)})"] = over
     out["most points lost in the mix, any script and energy"] = max(gaps.values())
     for name, energy, total, alone, in_mix in lines:
         out[f"words heard line by line, {name} {energy}: voice alone / the mix (%)"] = (
@@ -392,10 +403,14 @@ def first_words() -> dict:
     return out
 
 
-def measure(sample: bool = False, words_only: bool = False) -> dict:
+def _chosen(only: tuple[str, ...], name: str, energy: str) -> bool:
+    return not only or name in only or f"{name}:{energy}" in only
+
+
+def measure(sample: bool = False, words_only: bool = False, only: tuple[str, ...] = ()) -> dict:
     checks = _checks()
     if words_only:
-        return word_figures(checks, sample)
+        return word_figures(checks, sample, only)
     figures: dict = {}
     for part in (
         lambda: speaker_figures(checks),
@@ -417,10 +432,16 @@ def main() -> None:
     parser.add_argument("--before", help="a revision to measure beside this checkout")
     parser.add_argument("--sample", action="store_true", help="the recogniser on the tests' sample of phrases only")
     parser.add_argument("--words", action="store_true", help="the recogniser's figures only")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="with --words: these only (script or script:energy, comma-separated)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON (one tree)")
     args = parser.parse_args()
+    only = tuple(n for n in args.only.split(",") if n)
     if args.json:
-        print(json.dumps(measure(args.sample, args.words)))
+        print(json.dumps(measure(args.sample, args.words, only)))
         return
     trees = {"after": HERE.parent}
     runs = {}
@@ -428,8 +449,8 @@ def main() -> None:
         from worktree import checkout
 
         with checkout(args.before) as tree:
-            runs["before"] = _run_in(tree, args.sample, args.words)
-    runs["after"] = _run_in(trees["after"], args.sample, args.words)
+            runs["before"] = _run_in(tree, args.sample, args.words, only)
+    runs["after"] = _run_in(trees["after"], args.sample, args.words, only)
     names = list(runs["after"])
     sides = f"; before = {args.before}, after = this checkout" if args.before else ""
     sides += "; the recogniser on the tests' sample of phrases" if args.sample else ""
@@ -444,13 +465,14 @@ def main() -> None:
         print(row)
 
 
-def _run_in(tree: Path, sample: bool, words_only: bool) -> dict:
+def _run_in(tree: Path, sample: bool, words_only: bool, only: tuple[str, ...] = ()) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     command = [sys.executable, str(Path(__file__).resolve()), "--json"] + (["--sample"] if sample else [])
     command += ["--words"] if words_only else []
-    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
+    command += ["--only", ",".join(only)] if only else []
+    done = subprocess.run(command, cwd=tree, env=env, stdout=subprocess.PIPE, text=True)  # its progress shown
     if done.returncode != 0:
-        raise SystemExit(done.stderr)
+        raise SystemExit(f"the measurements failed in {tree}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
