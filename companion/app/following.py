@@ -33,6 +33,7 @@ from companion import BadInput, FollowedSound, Session, SessionPlan
 
 HEADER_BYTES = 44
 LEAD_S = 4.0  # served ahead of the playhead: a report a second or two late starves nothing; a tap lands about this soon
+UNHEARD_S = 10.0  # a reader whose page never says where it plays (no page at all) is served as a download
 FIRST_PLAY_WAIT_S = 0.5  # the first bytes wait this long for the page's Play (the tone's first rise placed from it)
 
 
@@ -66,6 +67,7 @@ class Following:
         self.pending: tuple[float, float] | None = None  # (breath in, rate), session clock: the job still writing
         self.reports = -1  # the page's latest report's number
         self.page: str | None = None  # the page that sent it: a page opened again counts from 1
+        self.heard_from = False  # a page has reported where its audio is
         self.lost = False  # the file went (old sessions cleared) while a page still played it
         self.rise_due: tuple[float, float] | None = None  # (first rise, rate) found at Play: the job still writing
 
@@ -91,6 +93,7 @@ class Following:
                     return False
                 self.reports = number
             self.playhead = Playhead(max(position_s, 0.0), now, playing, True)
+            self.heard_from = True
             if playing and self.first_rise is not None:
                 anchor, period = self.first_rise
                 self.first_rise = None
@@ -131,7 +134,7 @@ class Following:
             return self._limit(ranged, least)
 
     def _limit(self, ranged: bool, least: int) -> int:
-        if not ranged:
+        if not ranged or self._unheard():
             return self.rewritten
         if self.first_rise is not None and not self.playhead.known:
             if self.clock() - (self.first_reader or self.clock()) < FIRST_PLAY_WAIT_S:
@@ -247,6 +250,12 @@ class Following:
     def _restart(self, plan: SessionPlan, junction: int) -> None:
         """The file is stale from `junction` on: written again from `plan` as it is read."""
         self.plan, self.generation, self.rewritten = plan, self.generation + 1, junction
+
+    def _unheard(self) -> bool:
+        """A ranged reader with no page behind it (nothing reported UNHEARD_S after it began):
+        no playhead to stay ahead of, so nothing to hold back for."""
+        began = self.first_reader
+        return not self.heard_from and began is not None and self.clock() - began > UNHEARD_S
 
     def _reserve(self, end: int) -> None:
         frames = -(-max(end - HEADER_BYTES, 0) // self.frame_bytes)  # rounded up to a whole frame

@@ -337,3 +337,26 @@ def test_the_page_says_honestly_when_the_tone_will_follow():
     assert _following("about 16 breaths a minute", None) == (
         "About 16 breaths a minute. The tone will follow as soon as the rest of the session is made."
     )
+
+
+def test_a_ranged_reader_with_no_page_behind_it_is_not_held_for_ever(tmp_path):
+    """A client that asks for a range and never says where it plays (not the app's page: a
+    tool, a hostile request) is served as a download once UNHEARD_S have passed, not held
+    at the lead for ever (the real server's walk timed out on it)."""
+    from companion.app.following import UNHEARD_S
+
+    session, path = _written(tmp_path, _tone())
+    clock = Clock()
+    following = Following(path, wav_size(session), SR, session.profile.channels, clock=clock)
+    following.written(session)
+    following.sought(1)
+    held = following.limit(ranged=True)
+    assert held < following.size
+    clock.t += UNHEARD_S + 0.1
+    assert following.limit(ranged=True) == following.size
+    page = Following(path, wav_size(session), SR, session.profile.channels, clock=clock)
+    page.written(session)
+    page.sought(0)
+    page.report(0.0, False)  # a page, paused: it is held where it is
+    clock.t += 10 * UNHEARD_S
+    assert page.limit(ranged=True) == HEADER_BYTES + int(LEAD_S * SR) * page.frame_bytes

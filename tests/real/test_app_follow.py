@@ -147,14 +147,17 @@ def test_taps_on_the_playing_circle_retime_the_stream_the_page_plays(app, shared
     assert np.max(np.abs(got - followed)) <= 0.002 * 32768  # the breaths' times are reported to the ms
     # the tapped pace within two breaths of the glide's start, and in step with the taps
     periods = [round(c.inhale_s + c.exhale_s, 3) for c in cycles]
-    landed = next((i for i in range(len(cycles)) if all(abs(p - PACE_S) < 0.02 for p in periods[i : i + 6])), None)
+    # the pace the page measured: its clicks are timers, late by a few ms each on a busy machine
+    tapped = float(np.median(np.diff(at)))
+    assert abs(tapped - PACE_S) < 0.15, at
+    landed = next((i for i in range(len(cycles)) if all(abs(p - tapped) < 0.04 for p in periods[i : i + 6])), None)
     assert landed is not None, ("never at the tapped pace", at, periods[:30])
     # the last tap re-times too, from a junction no later than the stream's lead past it: after
     # that, two transitional breaths at most, then the tapped pace
     between = [c.start_s for c in cycles if at[-1] + LEAD_S < c.start_s < cycles[landed].start_s]
     assert glide < cycles[landed].start_s and len(between) <= GLIDE_BREATHS, (at, between, cycles[landed])
-    phase = (cycles[landed].start_s - at[-1]) / PACE_S
-    assert abs(phase - round(phase)) * PACE_S < 0.15  # a breath in where the taps expect one
+    phase = (cycles[landed].start_s - at[-1]) / tapped
+    assert abs(phase - round(phase)) * tapped < 0.15  # a breath in where the taps expect one
 
     # no click: no sample-to-sample jump larger than the session's own
     around = slice(int((glide - 1) * sr), len(got))
