@@ -207,6 +207,8 @@ _EXPORTS = {
     "check_writable": "companion.atomic",
     "end_with_parent": "companion.process",
     "ApartStarter": "companion.process",
+    "ApartProcess": "companion.process",
+    "ProcessEnded": "companion.process",
     "clock": "companion.timefmt",
     "counted": "companion.timefmt",
 }
@@ -279,7 +281,7 @@ if TYPE_CHECKING:  # one line a module: the names as the checkers see them
         Entry as ScriptEntry, NAME_CHARS as SPOKEN_NAME_CHARS, check_name as check_spoken_name, claim_warnings,
         load_script, personalise
     )
-    from companion.process import ApartStarter, end_with_parent
+    from companion.process import ApartProcess, ApartStarter, ProcessEnded, end_with_parent
     from companion.safety import SAFETY_SCREEN, confirm_safety
     from companion.session import (
         Notice, Rendered, STOP_RULE, Session, check_options, make_plan, make_session, prepare_voice, render,
@@ -329,7 +331,7 @@ def __dir__() -> list[str]:
 
 # fmt: off
 __all__ = [
-    "AMBIENCES", "ApartStarter", "BadInput", "BreathEnvelope", "CAREGIVER", "CHECK_IN_GOALS", "Caption",
+    "AMBIENCES", "ApartProcess", "ApartStarter", "BadInput", "BreathEnvelope", "CAREGIVER", "CHECK_IN_GOALS", "Caption",
     "CareTeamReport",
     "Chapter", "CheckInAnswers", "CheckInChoice", "CompanionError", "DEFAULT_CHIME_EVERY", "DEFAULT_PACK_NAME",
     "DeviceOutput", "DoesNotFit", "ENERGY_NAMES", "ENERGY_WORDS", "Energy", "FollowedSound", "GENTLE_FLOOR",
@@ -341,7 +343,8 @@ __all__ = [
     "NOTE_CHARS", "Narrator", "NoDevice", "Notice", "NumberedPhrase", "OWNER_ONLY_DIR", "OWNER_ONLY_FILE", "Output",
     "OutputError", "PACING", "PACK_FORMATS", "PACK_NAME_CHARS", "PACK_PAGE_FOLDER", "PART_NAMES", "PERSON_NAME_CHARS",
     "PLAN_NAME_CHARS", "PackManifest", "PackOptions", "PackResult", "People", "PeopleError", "Person", "PlayAgain",
-    "PlayResult", "Preferences", "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE", "REPORT_DAYS", "Ratings",
+    "PlayResult", "Preferences", "ProcessEnded", "RATING_QUESTIONS", "RECORDING_CONSENT", "RECORDING_RATE",
+    "REPORT_DAYS", "Ratings",
     "RecordedVoice", "Rendered", "SAFETY_SCREEN", "SAMPLE_RATE", "SESSION_KINDS", "SPOKEN_NAME_CHARS", "STOP_RULE",
     "SYMPTOMS", "ScriptEntry", "ScriptError", "Session", "SessionOptions", "SessionPlan", "SessionRecord", "Status",
     "TAPPED_CAVEAT", "TAPPED_WORDS",  # issue 36

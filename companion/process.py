@@ -8,14 +8,18 @@ import ctypes
 import ctypes.util
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import threading
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
+from multiprocessing.connection import Connection, wait
+from typing import Any, TypeVar
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+T = TypeVar("T")
 
 
 @contextmanager
@@ -67,13 +71,133 @@ def _apart(parent: int) -> None:
         signal.signal(sig, signal.SIG_IGN)
 
 
-Started = tuple[ProcessPoolExecutor, "Future[int]"]
+class ProcessEnded(RuntimeError):
+    """The process apart ended (stopped, killed, out of memory) before it answered."""
+
+
+class ApartProcess:
+    """One spawned process of this program's own, running the calls sent to it one at a time.
+
+    Owned directly rather than through a process pool: ending it is one SIGKILL by its number
+    (known from the moment it starts), and nothing of it is left registered for the program's
+    exit to write to (a pool's exit hook could write to the pipe of a pool already broken)."""
+
+    def __init__(self, name: str):
+        context = multiprocessing.get_context("spawn")  # nothing of this process's threads copied
+        here, there = context.Pipe()
+        # daemonic: an embedding program that never calls end() still leaves without waiting
+        self._process = context.Process(target=_serve, args=(there, os.getpid()), name=name, daemon=True)
+        self._process.start()
+        there.close()
+        self.pid: int = self._process.pid or 0
+        self._conn = here
+        self._lock = threading.Lock()
+        self._ended = False
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        threading.Thread(target=self._answering, name=f"{name}-answers", daemon=True).start()
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def submit(self, work: Callable[..., T], *args: Any) -> Future[T]:
+        """`work(*args)` there (a module's own function, its arguments plain data), in turn."""
+        future: Future[T] = Future()
+        with self._lock:
+            if self._ended:
+                raise ProcessEnded(f"the process {self.pid} has ended")
+            self._jobs.put((future, work, args))
+        return future
+
+    def end(self) -> None:
+        """Ended at once, whatever it is doing: the calls waiting on it fail with ProcessEnded."""
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+            self._jobs.put(None)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def _answering(self) -> None:
+        try:
+            while (job := self._jobs.get()) is not None:
+                future, work, args = job
+                if not future.set_running_or_notify_cancel():
+                    continue
+                if self._ended or not self._answer(future, work, args):
+                    if not future.done():
+                        future.set_exception(ProcessEnded(f"the process {self.pid} has ended"))
+                    break
+        finally:
+            with self._lock:
+                self._ended = True
+            while True:  # what was still asked fails now, not when someone next looks
+                try:
+                    left = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if left is not None and left[0].set_running_or_notify_cancel():
+                    left[0].set_exception(ProcessEnded(f"the process {self.pid} has ended"))
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._process.join()  # reaped: no zombie left for the program's life
+            self._conn.close()
+
+    def _answer(self, future: Future[Any], work: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+        """One call's answer set on its future; False once the process has ended."""
+        try:
+            asked = pickle.dumps((work, args))
+        except Exception as exc:  # the caller's mistake, not the process's end
+            future.set_exception(exc)
+            return True
+        try:
+            self._conn.send_bytes(asked)
+            # an answer already written is read even when the process ended just after it
+            ready = wait([self._conn, self._process.sentinel])
+            if self._conn not in ready:
+                raise EOFError
+            ok, value = pickle.loads(self._conn.recv_bytes())
+        except (EOFError, OSError):
+            future.set_exception(ProcessEnded(f"the process {self.pid} ended before it answered"))
+            return False
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+        return True
+
+
+_Job = tuple["Future[Any]", Callable[..., Any], tuple[Any, ...]]
+
+
+def _serve(conn: Connection, parent: int) -> None:
+    """In the process apart: each call asked, answered in turn, until the program lets go."""
+    _apart(parent)
+    while True:
+        try:
+            work, args = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        try:
+            answer: tuple[bool, Any] = (True, work(*args))
+        except BaseException as exc:
+            answer = (False, exc)
+        try:
+            data = pickle.dumps(answer)
+        except Exception as exc:  # an answer that cannot cross: said by its kind
+            data = pickle.dumps((False, RuntimeError(f"the answer could not be sent back ({type(exc).__name__})")))
+        conn.send_bytes(data)
 
 
 class ApartStarter:
-    """Starts one-process pools for work kept out of this process (spawned: nothing of its
-    threads copied), each ending with it and deaf to the terminal's Ctrl-C. They are started
-    by a thread kept for that: the kernel ends a worker when the *thread* that started it ends
+    """Starts processes for work kept out of this one (spawned: nothing of its threads copied),
+    each ending with it and deaf to the terminal's Ctrl-C. They are started by a thread kept
+    for that: the kernel ends a worker when the *thread* that started it ends
     (PR_SET_PDEATHSIG is per thread), and a caller's thread (a request's, a job's) may be
     short-lived."""
 
@@ -81,27 +205,25 @@ class ApartStarter:
         self.name = name
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._asks: queue.SimpleQueue[Future[Started] | None] = queue.SimpleQueue()
+        self._asks: queue.SimpleQueue[Future[ApartProcess] | None] = queue.SimpleQueue()
 
-    def start(self) -> Started:
-        """A new pool and the future of its one process's number (the process started already)."""
+    def start(self) -> ApartProcess:
+        """A new process, started already."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._starting, name=self.name, daemon=True)
                 self._thread.start()
-        asked: Future[Started] = Future()
+        asked: Future[ApartProcess] = Future()
         self._asks.put(asked)
         return asked.result()
 
     def close(self) -> None:
-        """No more are started: the starting thread ends (the pools it started end with it)."""
+        """No more are started: the starting thread ends (the processes it started end with it)."""
         self._asks.put(None)
 
     def _starting(self) -> None:
         while (asked := self._asks.get()) is not None:
             try:
-                context = multiprocessing.get_context("spawn")
-                pool = ProcessPoolExecutor(1, mp_context=context, initializer=_apart, initargs=(os.getpid(),))
-                asked.set_result((pool, pool.submit(os.getpid)))  # the process starts here, on this thread
+                asked.set_result(ApartProcess(self.name.removesuffix("-starter")))  # started on this thread
             except BaseException as exc:
                 asked.set_exception(exc)

@@ -10,15 +10,12 @@ thread."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from companion import ApartStarter, OutputError
+from companion import ApartProcess, ApartStarter, OutputError, ProcessEnded
 
 T = TypeVar("T")
 
@@ -29,8 +26,7 @@ class Drawing:
 
     def __init__(self, apart: bool = True):
         self.apart = apart
-        self._pool: ProcessPoolExecutor | None = None
-        self._worker: Future[int] | None = None  # the drawing process's own number, asked once it starts
+        self._process: ApartProcess | None = None
         self._lock = threading.Lock()
         self._closed = False
         self._apart = ApartStarter("companion-drawing-starter")
@@ -38,15 +34,15 @@ class Drawing:
     def start(self) -> None:
         """Start the drawing process now (while nobody waits), small until its first picture."""
         if self.apart:
-            self._executor()
+            self._running()
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _running(self) -> ApartProcess:
         with self._lock:
             if self._closed:
                 raise OutputError("the app is stopping; nothing more is drawn")
-            if self._pool is None:  # one process, kept: close() ends it by number
-                self._pool, self._worker = self._apart.start()
-            return self._pool
+            if self._process is None or self._process.ended:  # one process, kept
+                self._process = self._apart.start()
+            return self._process
 
     async def __call__(self, work: Callable[..., T], *args: Any) -> T:
         """Drawn by `work(*args)` (a module's own function, its arguments plain data), awaited."""
@@ -54,50 +50,55 @@ class Drawing:
             from starlette.concurrency import run_in_threadpool
 
             return await run_in_threadpool(work, *args)
-        return self._answer(await asyncio.wrap_future(self._submitted(work, *args)))
+        try:
+            return self._answer(await asyncio.wrap_future(self._submitted(work, *args)))
+        except ProcessEnded:
+            raise self._ended() from None
 
     def run(self, work: Callable[..., T], *args: Any) -> T:
         """The same from a job's own thread."""
         if not self.apart:
             return work(*args)
-        return self._answer(self._submitted(work, *args).result())
+        try:
+            return self._answer(self._submitted(work, *args).result())
+        except ProcessEnded:
+            raise self._ended() from None
 
     def _submitted(self, work: Callable[..., T], *args: Any) -> Future[T | _Failed]:
         try:
-            return self._executor().submit(_guarded, work, *args)
-        except BrokenProcessPool:
-            self._forget_pool()
-            return self._executor().submit(_guarded, work, *args)
+            return self._running().submit(_guarded, work, *args)
+        except ProcessEnded:  # it ended between the two steps: another one
+            return self._running().submit(_guarded, work, *args)
+
+    def _ended(self) -> OutputError:
+        """The process ended under a drawing (the app stopping, or out of memory): the next
+        drawing starts another."""
+        if self._closed:
+            return OutputError("the app is stopping; nothing more is drawn")
+        return OutputError("the picture could not be drawn (its process ended); please try again")
 
     def _answer(self, result: T | _Failed) -> T:
         if isinstance(result, _Failed):
             if isinstance(result.error, OutputError):
                 raise result.error
-            self._forget_pool()
+            self._forget_process()
             raise OutputError(f"the picture could not be drawn ({result.error}); please try again")
         return result
 
-    def _forget_pool(self) -> None:
+    def _forget_process(self) -> None:
         with self._lock:
-            pool, self._pool, self._worker = self._pool, None, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            process, self._process = self._process, None
+        if process is not None:
+            process.end()
 
     def close(self) -> None:
         """The app is stopping: a drawing under way is ended, not waited for."""
         with self._lock:
             self._closed = True
-            pool, self._pool = self._pool, None
-            worker, self._worker = self._worker, None
+            process, self._process = self._process, None
+        if process is not None:
+            process.end()
         self._apart.close()
-        if pool is None:
-            return
-        pool.shutdown(wait=False, cancel_futures=True)
-        if worker is not None and worker.done() and worker.exception() is None:
-            try:
-                os.kill(worker.result(), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 class _Failed:

@@ -12,13 +12,10 @@ make its phrases here.
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,7 +23,7 @@ from companion.cache import ClipCache
 from companion.errors import BadInput, CompanionError, VoiceError
 from companion.options import check_argument, check_callable
 from companion.plan.profile import SAMPLE_RATE, SPEAKING_PACE
-from companion.process import ApartStarter
+from companion.process import ApartProcess, ApartStarter, ProcessEnded
 from companion.voice.models import VoiceSpec, resolve_voice
 from companion.voice.piper_voice import PiperNarrator
 from companion.voice.pronounce import FixUp
@@ -56,8 +53,7 @@ class VoiceProcess:
 
     def __init__(self, idle_s: float = IDLE_S):
         self.idle_s = idle_s
-        self._pool: ProcessPoolExecutor | None = None
-        self._pid: Future[int] | None = None
+        self._process: ApartProcess | None = None
         self._lock = threading.Lock()
         self._busy = 0
         self._used = time.monotonic()
@@ -67,22 +63,19 @@ class VoiceProcess:
 
     @property
     def running(self) -> bool:
-        return self._pool is not None
+        return self._process is not None
 
     def pid(self) -> int | None:
-        """The process's number once it has started (None when it is not running)."""
-        started = self._pid
-        try:
-            return started.result(timeout=30) if started is not None else None
-        except Exception:
-            return None
+        """The process's number (None when it is not running)."""
+        process = self._process
+        return process.pid if process is not None else None
 
     def warm(self, cache: ClipCache | None = None) -> None:
         """Start the process now, unless it runs, and have it load the bundled voice, the clip
         tools and the default bed (into `cache`), while nobody waits for them."""
         root = (cache or ClipCache()).root
         with self._lock:
-            if self._pool is not None or self._closed:
+            if self._process is not None or self._closed:
                 return
         self._submit(_warm, root)
 
@@ -98,20 +91,20 @@ class VoiceProcess:
         """Each phrase's cache key and length, made there when missing; and how many were made."""
         return self._submit(_lengths, spec, sample_rate, root, fixups, list(texts), length_scale)
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _running(self) -> ApartProcess:
         with self._lock:
             if self._closed:
                 raise VoiceError("the voice is no longer made here: the program is stopping")
-            if self._pool is None:
-                self._pool, self._pid = self._apart.start()
-            return self._pool
+            if self._process is None or self._process.ended:
+                self._process = self._apart.start()
+            return self._process
 
     def _submit(self, work: Callable[..., T], *args: Any) -> Future[T | _Failed]:
         try:
-            future = self._executor().submit(_guarded, work, *args)
-        except BrokenProcessPool:  # it ended (stopped, or killed): another one
+            future = self._running().submit(_guarded, work, *args)
+        except ProcessEnded:  # it ended (stopped, or killed): another one
             self._end()
-            future = self._executor().submit(_guarded, work, *args)
+            future = self._running().submit(_guarded, work, *args)
         with self._lock:
             self._busy += 1
         future.add_done_callback(self._done)
@@ -150,22 +143,12 @@ class VoiceProcess:
         self._end()
 
     def _end(self) -> None:
+        # ended by number, even while it still starts: what it was asked is then never done,
+        # and the calls waiting hear so at once (ProcessEnded)
         with self._lock:
-            pool, self._pool = self._pool, None
-            started, self._pid = self._pid, None
-        if pool is None:
-            return
-        # ended by number, even while it still starts (before it could say its number): what it
-        # was asked is then never done, and the calls waiting hear so at once
-        workers = set(getattr(pool, "_processes", None) or {})
-        if started is not None and started.done() and started.exception() is None:
-            workers.add(started.result())
-        for pid in workers:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        pool.shutdown(wait=False, cancel_futures=True)
+            process, self._process = self._process, None
+        if process is not None:
+            process.end()
 
 
 class _Failed:

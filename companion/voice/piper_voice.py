@@ -8,7 +8,6 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as NotYet
-from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,7 +18,7 @@ from companion import interrupts
 from companion.cache import ClipCache, clip_key
 from companion.errors import BadInput, VoiceError
 from companion.options import check_argument
-from companion.process import environment
+from companion.process import ProcessEnded, environment
 from companion.voice.clips import PROCESSING_VERSION, load_tools, prepare_clip
 from companion.voice.models import VoiceSpec
 from companion.voice.narrator import Progress
@@ -276,7 +275,7 @@ class PiperNarrator:
                         break
                     except NotYet:
                         interrupts.check()
-            except (BrokenProcessPool, CancelledError):
+            except (ProcessEnded, CancelledError):
                 if self._stops != stops or attempt:
                     raise VoiceError("the voice was stopped before every phrase was made") from None
                 continue

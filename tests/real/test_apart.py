@@ -6,11 +6,18 @@ may end long before the program does."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
-from companion import ApartStarter
+import pytest
+
+from companion import ApartStarter, OutputError, ProcessEnded
 from companion.app.drawing import Drawing
 
 
@@ -22,7 +29,7 @@ def _gone(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as stat:  # a zombie not yet reaped is gone too
             return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:  # reaped since
+    except (FileNotFoundError, ProcessLookupError):  # reaped since (even between open and read)
         return True
 
 
@@ -31,20 +38,111 @@ def test_a_process_started_from_a_short_lived_thread_outlives_it():
     started: dict[str, Any] = {}
 
     def ask() -> None:
-        pool, worker = starter.start()
-        started.update(pool=pool, pid=worker.result(timeout=60))  # running, its end tied to its parent
+        process = starter.start()
+        started.update(process=process, pid=process.submit(os.getpid).result(timeout=60))
 
     asker = threading.Thread(target=ask)
     asker.start()
     asker.join()  # the thread that asked is gone
-    pool, pid = started["pool"], started["pid"]
+    process, pid = started["process"], started["pid"]
     try:
+        assert pid == process.pid
         time.sleep(0.2)  # the kernel's signal, had it been tied to that thread, has landed by now
-        assert pool.submit(os.getpid).result(timeout=60) == pid
+        assert process.submit(os.getpid).result(timeout=60) == pid
         assert not _gone(pid)
     finally:
         starter.close()
-        pool.shutdown(wait=True)
+        process.end()
+
+
+def _wait_then_answer(seconds: float, answer: str) -> str:
+    time.sleep(seconds)
+    return answer
+
+
+def _fail(words: str) -> None:
+    raise ValueError(words)
+
+
+def test_calls_are_answered_in_turn_and_an_end_fails_each_one_still_waiting():
+    starter = ApartStarter("companion-test-starter")
+    process = starter.start()
+    try:
+        assert process.submit(_wait_then_answer, 0.0, "first").result(timeout=60) == "first"
+        with pytest.raises(ValueError, match="in its words"):  # an error there is raised here
+            process.submit(_fail, "in its words").result(timeout=60)
+        with pytest.raises(TypeError):  # what cannot cross fails that call only
+            process.submit(_wait_then_answer, 0.0, threading.Lock()).result(timeout=60)
+        busy = process.submit(_wait_then_answer, 30.0, "never")
+        queued = [process.submit(os.getpid) for _ in range(3)]
+        while not busy.running():
+            time.sleep(0.01)
+        began = time.monotonic()
+        process.end()
+        calls: list[Future[Any]] = [busy, *queued]
+        for call in calls:
+            with pytest.raises(ProcessEnded):
+                call.result(timeout=10)
+        assert time.monotonic() - began < 5  # at once, not after the 30 s call
+        assert process.ended
+        with pytest.raises(ProcessEnded):
+            process.submit(os.getpid)
+        deadline = time.monotonic() + 20
+        while not _gone(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(process.pid)
+    finally:
+        starter.close()
+        process.end()
+
+
+def test_a_process_that_dies_by_itself_fails_the_call_and_the_next_starts_another():
+    drawing = Drawing(apart=True)
+    try:
+        first = drawing.run(os.getpid)
+        os.kill(first, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        deadline = time.monotonic() + 20
+        while not _gone(first) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(OutputError, match="please try again"):
+            drawing.run(os.getpid)
+        assert drawing.run(os.getpid) not in (first, os.getpid())
+    finally:
+        drawing.close()
+
+
+# The app at its end: its drawing and voice processes ended while busy, then the interpreter
+# left. With a process pool, the pool's exit hook could write to a pipe the broken pool had
+# closed ("Exception ignored ... Bad file descriptor" on the app's terminal).
+ENDING = """
+import os, sys, threading
+from companion import OutputError
+from companion.app.drawing import Drawing
+from companion.live.apart import VoiceProcess
+sys.path.insert(0, {root!r})
+from tests.real.test_apart import _wait_then_answer
+drawing, voice = Drawing(apart=True), VoiceProcess()
+drawing.run(os.getpid)
+def draw():
+    try:
+        drawing.run(_wait_then_answer, 30.0, "never")
+    except OutputError as exc:
+        assert "stopping" in str(exc)
+        print("ended", flush=True)
+drawer = threading.Thread(target=draw)
+drawer.start()
+voice._submit(_wait_then_answer, 30.0, "never")
+drawing.close()
+voice.close()
+drawer.join()
+"""
+
+
+def test_processes_ended_while_busy_leave_the_program_to_end_quietly():
+    script = ENDING.format(root=str(Path(__file__).resolve().parents[2]))
+    for _ in range(5):
+        ended = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        assert (ended.returncode, ended.stdout, ended.stderr) == (0, "ended\n", "")
 
 
 def test_the_drawing_process_started_by_a_jobs_thread_draws_after_it_ends():

@@ -34,7 +34,7 @@ def _ends(pid: int | None) -> bool:
         try:
             if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
                 return True
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):  # reaped (even between open and read)
             return True
         time.sleep(0.05)
     return False
