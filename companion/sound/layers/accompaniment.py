@@ -77,6 +77,10 @@ class Segments:
         # `apart` samples from reading on where the other left off, so no crossfade ever
         # joins a noise to itself (which would swell by up to 3 dB).
         self.apart = sample_rate // 4
+        # equal power (the stretches are unrelated noise): the sine of a raised cosine
+        steps = np.arange(self.fade, dtype=np.float64) / self.fade
+        self._rising = np.sin(0.5 * np.pi * raised_cosine(steps)).astype(np.float32)
+        self._falling = np.sin(0.5 * np.pi * raised_cosine(steps, falling=True)).astype(np.float32)
 
     def offset(self, k: int) -> int:
         """Where stretch k reads its first sample, in the loop."""
@@ -104,10 +108,15 @@ class Segments:
         begin, end = k * self.length, (k + 1) * self.length
         if a >= begin + self.fade and b <= end:
             return None
-        t = np.arange(a, b, dtype=np.float64)
-        rising = raised_cosine((t - begin) / self.fade)
-        falling = raised_cosine((t - end) / self.fade, falling=True)
-        weight: np.ndarray = np.sin(0.5 * np.pi * np.minimum(rising, falling)).astype(np.float32)
+        # the two fades, read from tables made once (the same samples as worked out in place:
+        # a stretch is 8 fades long, so its fades never meet)
+        weight = np.ones(b - a, np.float32)
+        lo, hi = max(a, begin), min(b, begin + self.fade)
+        if lo < hi:
+            weight[lo - a : hi - a] = self._rising[lo - begin : hi - begin]
+        lo, hi = max(a, end), min(b, end + self.fade)
+        if lo < hi:
+            weight[lo - a : hi - a] = self._falling[lo - end : hi - end]
         return weight
 
 
