@@ -14,6 +14,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FuturesTimeout
 from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
@@ -69,6 +70,27 @@ def _apart(parent: int) -> None:
     # Ctrl-C in the terminal reaches the whole process group: the program answers it and ends this
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
+
+
+def while_heard(work: Callable[..., T], args: tuple[Any, ...], heard: Callable[[], None]) -> T:
+    """`work(*args)` in a thread of its own, with `heard()` called every tenth of a second
+    meanwhile: when it raises (a stop asked for), the work is left to finish unheeded. For
+    work that only computes (seconds on a busy machine) and writes nothing, so leaving it
+    leaves nothing behind."""
+    done: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(work(*args))
+        except BaseException as exc:
+            done.set_exception(exc)
+
+    threading.Thread(target=run, name="companion-meanwhile", daemon=True).start()
+    while True:
+        try:
+            return done.result(timeout=0.1)
+        except FuturesTimeout:
+            heard()
 
 
 class ProcessEnded(RuntimeError):

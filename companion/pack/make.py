@@ -38,7 +38,7 @@ from companion.pack.model import (
     write_file,
 )
 from companion.pack.page import write_page, write_playlist, write_printable
-from companion.pack.render import render_tracks, retag_track
+from companion.pack.render import render_tracks, retag_track, stop_heard
 from companion.pack.unrecorded import unrecorded_notice, unrecorded_tracks
 from companion.paths import PACKAGE
 from companion.pictures.draw import draw_cover
@@ -46,6 +46,7 @@ from companion.plan.catalogue import resolve_script, script_for_group
 from companion.plan.checkin import ENERGY_WORDS
 from companion.plan.profile import Energy, default_minutes, parse_energy
 from companion.plan.scripts import Script
+from companion.process import while_heard
 from companion.safety import SAFETY_SCREEN, confirm_safety
 from companion.session import STOP_RULE, Notice, check_options
 from companion.voice.models import resolve_voice
@@ -265,7 +266,8 @@ def _make(
             retag.append((t, source))  # the same sound under another name: copied and re-tagged
         else:
             todo.append(t)
-    cover = draw_cover(name, ARTIST)
+    # matplotlib loaded and a cover drawn take seconds on a busy machine: a stop is heard meanwhile
+    cover = while_heard(draw_cover, (name, ARTIST), lambda: stop_heard(progress, len(todo)))
     write_file(folder / "cover.png", cover)
     before = {t.file: _identity(folder / t.file) for t in todo}
     try:

@@ -10,6 +10,7 @@ made is then removed (it was only ever a temporary file), and every finished one
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
 import multiprocessing.queues
 import multiprocessing.synchronize
 import os
@@ -183,6 +184,13 @@ def retag_track(
     }
 
 
+def stop_heard(progress: Callable[[float, int], None] | None, total: int) -> None:
+    """A stop asked for meanwhile, raised: Ctrl-C's flag, or an app's job at its next report."""
+    interrupts.check()
+    if progress is not None:
+        progress(0, total)
+
+
 def _in_parallel(
     order: list[Job],
     jobs: int,
@@ -190,7 +198,7 @@ def _in_parallel(
     finished: Callable[[str, dict[str, Any]], None],
     pulse: Callable[[], None],
 ) -> None:
-    context = multiprocessing.get_context("spawn")  # nothing of this process's threads or locks is copied
+    context = _Spawning()
     events, stop = context.Queue(), context.Event()
     initargs = (events, stop, cpu_count() // jobs, os.getpid())
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=initargs)
@@ -211,23 +219,61 @@ def _in_parallel(
                     recorded.add(futures[future].file)
                 interrupts.check()
     except BaseException:
-        # The pool hands each worker its next track before the last one ends, so cancelling
-        # is not enough: the stop flag keeps a worker from starting one, and ends the one it
-        # has at its next progress report; the signal ends one making the voice sooner.
-        stop.set()
-        _signal(pids, signal.SIGTERM)
-        for future in futures:
-            future.cancel()  # those not started
-        # A worker still starting, or loading the voice, hears the signal only when that call
-        # returns, seconds later: it is given a moment, then ended (what it half-wrote is a
-        # hidden temporary file, removed here or by the next run).
-        if wait([f for f in futures if not f.done()], timeout=STOP_GRACE_S).not_done:
-            _drain(events, lambda file, fraction: None, pids)
-            _signal(pids, signal.SIGKILL)
-        pool.shutdown(wait=True, cancel_futures=True)
+        _stopped(pool, context, list(futures), events, stop, pids)
         _keep_what_finished(futures, recorded, finished)
         raise
     pool.shutdown(wait=True)
+
+
+def _stopped(
+    pool: ProcessPoolExecutor,
+    context: _Spawning,
+    futures: list[Future[Any]],
+    events: Events,
+    stop: Stop,
+    pids: set[int],
+) -> None:
+    """The pool's workers stopped within STOP_GRACE_S and a little: none is waited for."""
+    # The pool hands each worker its next track before the last one ends, so cancelling is
+    # not enough: the stop flag keeps a worker from starting one, and ends the one it has at
+    # its next progress report; the signal ends one making the voice sooner.
+    stop.set()
+    _drain(events, lambda file, fraction: None, pids)
+    _signal(pids, signal.SIGTERM)
+    for future in futures:
+        future.cancel()  # those not started
+    # A worker still starting, or loading the voice, hears the signal only when that call
+    # returns, seconds later: it is given a moment, then ended (what it half-wrote is a hidden
+    # temporary file, removed here or by the next run). One still starting has not said its
+    # number yet, and the pool's shutdown would wait for it to start: its number is the
+    # context's. (Ended any sooner, it would break the pool, whose workers then hear SIGTERM
+    # while idle, which they ignore, and the shutdown would wait for ever.)
+    if wait([f for f in futures if not f.done()], timeout=STOP_GRACE_S).not_done:
+        _signal(context.started, signal.SIGKILL)
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Spawning(multiprocessing.context.SpawnContext):
+    """The spawn start method (nothing of this process's threads or locks is copied), keeping
+    the number of each process the pool starts: a stop ends even one still starting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: set[int] = set()
+
+    def Process(self, *args: Any, **kwargs: Any) -> multiprocessing.context.SpawnProcess:  # type: ignore[override]  # noqa: N802
+        return _Recorded(self.started, *args, **kwargs)
+
+
+class _Recorded(multiprocessing.context.SpawnProcess):
+    def __init__(self, started: set[int], *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._started = started
+
+    def start(self) -> None:
+        super().start()
+        assert self.pid is not None
+        self._started.add(self.pid)
 
 
 def _signal(pids: set[int], signum: int) -> None:
