@@ -44,6 +44,7 @@ ALL = [
     "tests/real/test_player.py::test_sigterm_ends_play_like_ctrl_c",
     "tests/real/test_journal.py::test_sigterm_to_a_journal_command_ends_as_promised",
     "tests/real/test_app.py::test_sigterm_stops_the_app_within_two_seconds",
+    "tests/real/test_app_limits.py::test_ctrl_c_ends_the_app_at_once_while_a_pack_is_made_from_cold",
     "tests/real/test_api.py::test_play_says_how_it_ended_and_gives_back_the_signals",
     "tests/fast/test_process.py",
 ]
