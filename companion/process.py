@@ -4,6 +4,7 @@ know (the umask) it reads without changing. A leaf: imports nothing of companion
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import multiprocessing
@@ -12,6 +13,7 @@ import pickle
 import queue
 import signal
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FuturesTimeout
@@ -74,9 +76,9 @@ def _apart(parent: int) -> None:
 
 def while_heard(work: Callable[..., T], args: tuple[Any, ...], heard: Callable[[], None]) -> T:
     """`work(*args)` in a thread of its own, with `heard()` called every tenth of a second
-    meanwhile: when it raises (a stop asked for), the work is left to finish unheeded. For
-    work that only computes (seconds on a busy machine) and writes nothing, so leaving it
-    leaves nothing behind."""
+    meanwhile: when it raises (a stop asked for), that is raised at once and the work is
+    left to finish unheeded (or to stop with the program). For work that computes and
+    writes nothing of the caller's (seconds on a busy machine)."""
     done: Future[T] = Future()
 
     def run() -> None:
@@ -101,13 +103,14 @@ class ApartProcess:
     """One spawned process of this program's own, running the calls sent to it one at a time.
 
     Owned directly rather than through a process pool: ending it is one SIGKILL by its number
-    (known from the moment it starts), and nothing of it is left registered for the program's
-    exit to write to (a pool's exit hook could write to the pipe of a pool already broken)."""
+    (known from the moment it starts), and the program's exit ends it the same way, however
+    the program leaves (a pool's own exit hook could write to the pipe of a pool that a
+    SIGKILL had broken: "Exception ignored ... Bad file descriptor")."""
 
     def __init__(self, name: str):
         context = multiprocessing.get_context("spawn")  # nothing of this process's threads copied
         here, there = context.Pipe()
-        # daemonic: an embedding program that never calls end() still leaves without waiting
+        # daemonic, so that it may start no processes of its own that could outlive it
         self._process = context.Process(target=_serve, args=(there, os.getpid()), name=name, daemon=True)
         self._process.start()
         there.close()
@@ -117,6 +120,7 @@ class ApartProcess:
         self._ended = False
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         threading.Thread(target=self._answering, name=f"{name}-answers", daemon=True).start()
+        _ending_at_exit(self)
 
     @property
     def ended(self) -> bool:
@@ -133,15 +137,15 @@ class ApartProcess:
 
     def end(self) -> None:
         """Ended at once, whatever it is doing: the calls waiting on it fail with ProcessEnded."""
-        with self._lock:
+        with self._lock:  # held while it is signalled: never a number reaped and given again
             if self._ended:
                 return
             self._ended = True
             self._jobs.put(None)
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def _answering(self) -> None:
         try:
@@ -149,13 +153,20 @@ class ApartProcess:
                 future, work, args = job
                 if not future.set_running_or_notify_cancel():
                     continue
-                if self._ended or not self._answer(future, work, args):
+                try:
+                    answered = not self._ended and self._answer(future, work, args)
+                finally:  # whatever happened, no call is left waiting
                     if not future.done():
                         future.set_exception(ProcessEnded(f"the process {self.pid} has ended"))
+                if not answered:
                     break
         finally:
             with self._lock:
                 self._ended = True
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             while True:  # what was still asked fails now, not when someone next looks
                 try:
                     left = self._jobs.get_nowait()
@@ -163,10 +174,6 @@ class ApartProcess:
                     break
                 if left is not None and left[0].set_running_or_notify_cancel():
                     left[0].set_exception(ProcessEnded(f"the process {self.pid} has ended"))
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self._process.join()  # reaped: no zombie left for the program's life
             self._conn.close()
 
@@ -183,10 +190,15 @@ class ApartProcess:
             ready = wait([self._conn, self._process.sentinel])
             if self._conn not in ready:
                 raise EOFError
-            ok, value = pickle.loads(self._conn.recv_bytes())
+            answer = self._conn.recv_bytes()
         except (EOFError, OSError):
             future.set_exception(ProcessEnded(f"the process {self.pid} ended before it answered"))
             return False
+        try:
+            ok, value = pickle.loads(answer)
+        except Exception as exc:  # an answer that cannot be rebuilt here: that call's error
+            future.set_exception(exc)
+            return True
         if ok:
             future.set_result(value)
         else:
@@ -195,6 +207,21 @@ class ApartProcess:
 
 
 _Job = tuple["Future[Any]", Callable[..., Any], tuple[Any, ...]]
+_LIVE: weakref.WeakSet[ApartProcess] = weakref.WeakSet()
+
+
+def _ending_at_exit(process: ApartProcess) -> None:
+    """Ended when the program leaves, even one that never said end(): otherwise
+    multiprocessing's own exit would wait for it (it is deaf to the SIGTERM it sends)."""
+    if not _LIVE:
+        atexit.unregister(_end_all)  # one registration, however many have come and gone
+        atexit.register(_end_all)  # after multiprocessing's own: run before it
+    _LIVE.add(process)
+
+
+def _end_all() -> None:
+    for process in list(_LIVE):
+        process.end()
 
 
 def _serve(conn: Connection, parent: int) -> None:

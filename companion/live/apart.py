@@ -100,10 +100,13 @@ class VoiceProcess:
             return self._process
 
     def _submit(self, work: Callable[..., T], *args: Any) -> Future[T | _Failed]:
+        process = self._running()
         try:
-            future = self._running().submit(_guarded, work, *args)
-        except ProcessEnded:  # it ended (stopped, or killed): another one
-            self._end()
+            future = process.submit(_guarded, work, *args)
+        except ProcessEnded:  # it ended just now (stopped, or killed): another one
+            with self._lock:  # not one another thread has started meanwhile
+                if self._process is process:
+                    self._process = None
             future = self._running().submit(_guarded, work, *args)
         with self._lock:
             self._busy += 1

@@ -187,7 +187,7 @@ def retag_track(
 def stop_heard(progress: Callable[[float, int], None] | None, total: int) -> None:
     """A stop asked for meanwhile, raised: Ctrl-C's flag, or an app's job at its next report."""
     interrupts.check()
-    if progress is not None:
+    if progress is not None and total:  # a bar appears only when there is something to make
         progress(0, total)
 
 

@@ -8,6 +8,7 @@ cache folder, so nothing is written elsewhere. The same input gives the same ima
 from __future__ import annotations
 
 import math
+import time
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
@@ -42,10 +43,13 @@ FONT = 15
 SIZE_IN = (13.0, 9.0)
 DPI = 90
 SAID_WIDTH = 120  # characters of a spoken line in a row of the list beneath a plan
+STALE_LOCK_S = 60.0  # matplotlib writes its font list in seconds: a lock this old is nobody's
 
 
 def _pyplot() -> ModuleType:
-    with environment({"MPLCONFIGDIR": str(cache_dir() / "matplotlib")}):  # read as matplotlib loads
+    folder = cache_dir() / "matplotlib"
+    forget_stale_locks(folder)
+    with environment({"MPLCONFIGDIR": str(folder)}):  # read as matplotlib loads
         import matplotlib
 
         matplotlib.use("Agg")
@@ -65,6 +69,18 @@ def _pyplot() -> ModuleType:
         }
     )
     return plt
+
+
+def forget_stale_locks(folder: Path) -> None:
+    """A lock matplotlib left when a program was stopped while it wrote its font list (the
+    first picture on a machine), removed once it is old enough to be nobody's: otherwise each
+    later program waits 5 s for it, and then every picture fails."""
+    for lock in folder.glob("*.matplotlib-lock"):
+        try:
+            if time.time() - lock.stat().st_mtime > STALE_LOCK_S:
+                lock.unlink()
+        except OSError:
+            pass  # gone meanwhile, or not ours to remove: matplotlib says so itself
 
 
 def _dates() -> Any:

@@ -267,8 +267,8 @@ class PiperNarrator:
         self, apart: Apart, chunk: list[str], length_scale: float, stops: int
     ) -> tuple[dict[str, tuple[str, int]], int]:
         for attempt in range(2):  # another narrator's stop may end the process under this one: once more
-            future = apart.lengths(self.spec, self.sample_rate, self.cache.root, self.fixups, chunk, length_scale)
             try:
+                future = apart.lengths(self.spec, self.sample_rate, self.cache.root, self.fixups, chunk, length_scale)
                 while True:
                     try:
                         answer = future.result(timeout=0.1)

@@ -120,3 +120,22 @@ def test_a_plans_sections_run_from_the_start_and_its_names_are_text():
     hostile = _massage((('<b>back</b> & "neck"', 6), ("legs", 6)))
     root = _tree(plan_picture(hostile))  # still well-formed: the name is text, not markup
     assert '<b>back</b> & "neck" 0:00 to 6:00' in [_text(p) for p in root.iter("p")]
+
+
+def test_a_lock_left_by_a_stopped_program_is_removed_once_it_is_nobodys(tmp_path):
+    """matplotlib locks its font list while it writes it; a program stopped then leaves the
+    lock, and every later picture would wait 5 s for it and fail. An old one goes; a fresh
+    one (a program writing now) stays."""
+    import os
+    import time
+
+    from companion.pictures.draw import STALE_LOCK_S, forget_stale_locks
+
+    old, fresh = tmp_path / "fontlist-v390.json.matplotlib-lock", tmp_path / "other.json.matplotlib-lock"
+    old.touch()
+    fresh.touch()
+    then = time.time() - STALE_LOCK_S - 5
+    os.utime(old, (then, then))
+    forget_stale_locks(tmp_path)
+    forget_stale_locks(tmp_path / "missing")  # no folder yet: nothing to do
+    assert not old.exists() and fresh.exists()

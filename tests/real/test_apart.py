@@ -160,3 +160,66 @@ def test_the_drawing_process_started_by_a_jobs_thread_draws_after_it_ends():
     while not _gone(first["pid"]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _gone(first["pid"])
+
+
+class _Unbuildable(Exception):
+    def __init__(self, a: int, b: int):  # pickled by its args (one string), rebuilt with one
+        super().__init__(f"{a} and {b}")
+
+
+def _raise_unbuildable() -> None:
+    raise _Unbuildable(1, 2)
+
+
+def test_an_answer_that_cannot_be_rebuilt_fails_that_call_only():
+    starter = ApartStarter("companion-test-starter")
+    process = starter.start()
+    try:
+        with pytest.raises(TypeError):
+            process.submit(_raise_unbuildable).result(timeout=60)
+        assert process.submit(os.getpid).result(timeout=60) == process.pid  # still answering
+    finally:
+        starter.close()
+        process.end()
+
+
+# A program that uses a process apart and leaves without ending it: multiprocessing's exit
+# would wait for ever for a process deaf to its SIGTERM (it hung until killed).
+LEFT_RUNNING = """
+import os
+from companion import ApartStarter
+process = ApartStarter("left").start()
+print(process.submit(os.getpid).result(timeout=60) == process.pid, flush=True)
+"""
+
+
+def test_a_program_that_never_ends_its_process_apart_still_leaves_at_once():
+    ended = subprocess.run([sys.executable, "-c", LEFT_RUNNING], capture_output=True, text=True, timeout=60)
+    assert (ended.returncode, ended.stdout, ended.stderr) == (0, "True\n", "")
+
+
+STALE_LOCK = """
+import time
+from companion.pictures.draw import draw_cover
+began = time.monotonic()
+assert draw_cover("Rest", "companion").startswith(b"\\x89PNG")
+print(round(time.monotonic() - began, 1))
+"""
+
+
+def test_the_first_picture_after_a_stop_mid_font_list_is_drawn(tmp_path):
+    """A program stopped while matplotlib wrote its font list left the lock behind: the next
+    picture is drawn (it waited 5 s, then failed every time)."""
+    import matplotlib.font_manager
+
+    folder = tmp_path / "companion" / "matplotlib"
+    folder.mkdir(parents=True)
+    lock = folder / f"fontlist-v{matplotlib.font_manager.FontManager.__version__}.json.matplotlib-lock"
+    lock.touch()
+    then = time.time() - 600
+    os.utime(lock, (then, then))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("MPLCONFIGDIR", None)
+    drawn = subprocess.run([sys.executable, "-c", STALE_LOCK], capture_output=True, text=True, timeout=120, env=env)
+    assert drawn.returncode == 0, drawn.stderr
+    assert not lock.exists() and list(folder.glob("fontlist-*.json"))
