@@ -10,7 +10,7 @@ made is then removed (it was only ever a temporary file), and every finished one
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing.context
+import multiprocessing.process
 import multiprocessing.queues
 import multiprocessing.synchronize
 import os
@@ -22,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from companion import interrupts
 from companion.atomic import written_atomically
@@ -201,7 +201,7 @@ def _in_parallel(
     context = _Spawning()
     events, stop = context.Queue(), context.Event()
     initargs = (events, stop, cpu_count() // jobs, os.getpid())
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=initargs)
+    pool = ProcessPoolExecutor(jobs, mp_context=cast(Any, context), initializer=_start, initargs=initargs)
     pids: set[int] = set()
     futures: dict[Future[dict[str, Any]], Job] = {}
     recorded: set[str] = set()
@@ -253,27 +253,26 @@ def _stopped(
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-class _Spawning(multiprocessing.context.SpawnContext):
+class _Spawning:
     """The spawn start method (nothing of this process's threads or locks is copied), keeping
-    the number of each process the pool starts: a stop ends even one still starting."""
+    each process the pool starts: a stop ends even one still starting. A context's own
+    methods, but for Process, are the spawn context's."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.started: set[int] = set()
+        self._context = multiprocessing.get_context("spawn")
+        self._processes: list[multiprocessing.process.BaseProcess] = []
 
-    def Process(self, *args: Any, **kwargs: Any) -> multiprocessing.context.SpawnProcess:  # type: ignore[override]  # noqa: N802
-        return _Recorded(self.started, *args, **kwargs)
+    def Process(self, *args: Any, **kwargs: Any) -> multiprocessing.process.BaseProcess:  # noqa: N802 (the context's name)
+        process = self._context.Process(*args, **kwargs)
+        self._processes.append(process)
+        return process
 
+    @property
+    def started(self) -> set[int]:
+        return {p.pid for p in self._processes if p.pid is not None}
 
-class _Recorded(multiprocessing.context.SpawnProcess):
-    def __init__(self, started: set[int], *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._started = started
-
-    def start(self) -> None:
-        super().start()
-        assert self.pid is not None
-        self._started.add(self.pid)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
 
 
 def _signal(pids: set[int], signum: int) -> None:

@@ -153,12 +153,13 @@ def test_a_stop_ends_workers_still_starting_without_waiting_for_them():
     shutdown waited for each to start: 2.2 s of an app's Ctrl-C on a busy machine."""
     import os
     from concurrent.futures import ProcessPoolExecutor
+    from typing import Any, cast
 
     from companion.pack import render
 
     context = render._Spawning()
     events, stop = context.Queue(), context.Event()
-    pool = ProcessPoolExecutor(2, mp_context=context, initializer=time.sleep, initargs=(30,))
+    pool = ProcessPoolExecutor(2, mp_context=cast(Any, context), initializer=time.sleep, initargs=(30,))
     futures = [pool.submit(os.getpid) for _ in range(3)]
     began = time.monotonic()
     render._stopped(pool, context, futures, events, stop, set())
