@@ -229,10 +229,11 @@ def _serve(conn: Connection, parent: int) -> None:
     _apart(parent)
     while True:
         try:
-            work, args = pickle.loads(conn.recv_bytes())
+            asked = conn.recv_bytes()
         except (EOFError, OSError):
             return
         try:
+            work, args = pickle.loads(asked)  # a function this process cannot import fails here
             answer: tuple[bool, Any] = (True, work(*args))
         except BaseException as exc:
             answer = (False, exc)

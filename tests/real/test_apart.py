@@ -5,12 +5,14 @@ may end long before the program does."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+import types
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,13 @@ def _wait_then_answer(seconds: float, answer: str) -> str:
     return answer
 
 
+# a function of a module only this process has: pickled here by name, not found there
+_HERE_ONLY = types.ModuleType("companion_test_here_only")
+exec("def answer():\n    return 1\n", _HERE_ONLY.__dict__)
+if multiprocessing.parent_process() is None:  # not when a process apart imports this module
+    sys.modules[_HERE_ONLY.__name__] = _HERE_ONLY
+
+
 def _fail(words: str) -> None:
     raise ValueError(words)
 
@@ -71,6 +80,8 @@ def test_calls_are_answered_in_turn_and_an_end_fails_each_one_still_waiting():
         assert process.submit(_wait_then_answer, 0.0, "first").result(timeout=60) == "first"
         with pytest.raises(ValueError, match="in its words"):  # an error there is raised here
             process.submit(_fail, "in its words").result(timeout=60)
+        with pytest.raises(ModuleNotFoundError):  # a function it cannot find there: that call's error
+            process.submit(_HERE_ONLY.answer).result(timeout=60)
         with pytest.raises(TypeError):  # what cannot cross fails that call only
             process.submit(_wait_then_answer, 0.0, threading.Lock()).result(timeout=60)
         busy = process.submit(_wait_then_answer, 30.0, "never")
