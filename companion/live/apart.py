@@ -63,7 +63,8 @@ class VoiceProcess:
 
     @property
     def running(self) -> bool:
-        return self._process is not None
+        process = self._process
+        return process is not None and not process.ended  # not one that died by itself
 
     def pid(self) -> int | None:
         """The process's number (None when it is not running)."""
