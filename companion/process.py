@@ -142,10 +142,14 @@ class ApartProcess:
                 return
             self._ended = True
             self._jobs.put(None)
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            self._kill()
+
+    def _kill(self) -> None:
+        """Under the lock: the number is not reaped (and given again) meanwhile."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def _answering(self) -> None:
         try:
@@ -163,10 +167,7 @@ class ApartProcess:
         finally:
             with self._lock:
                 self._ended = True
-                try:
-                    os.kill(self.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                self._kill()
             while True:  # what was still asked fails now, not when someone next looks
                 try:
                     left = self._jobs.get_nowait()
