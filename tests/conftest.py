@@ -4,6 +4,8 @@ command it started running."""
 
 from __future__ import annotations
 
+import resource
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ def pytest_configure(config):
 
 
 UNMARKED_SLOW_S = 15.0  # a test slower than this without a slow mark is named at the end of the run
+CPU_LISTED = 15  # the tests that take the most processor time, named at the end of the run
 
 
 def pytest_collection_modifyitems(items):
@@ -38,15 +41,51 @@ def longest_first(item: pytest.Item) -> int:
     return 2 if Path(item.path).parent.name == "fast" else 1
 
 
+def cpu_seconds() -> float:
+    """User and system time of this process and of every child it has waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A test's last report carries the processor time it took, set-up and commands included,
+    which the summary adds up: the suite's limit is two cores' time, and a test waiting in
+    real time costs little of it."""
+    report = yield
+    if call.when == "teardown":  # the last report: its properties reach --junitxml too
+        report.user_properties.append(("cpu_s", cpu_seconds() - item.stash[_STARTED]))
+    return report
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    item.stash[_STARTED] = cpu_seconds()
+    return (yield)
+
+
+_STARTED = pytest.StashKey[float]()
+
+
 def pytest_terminal_summary(terminalreporter):
     """Name the tests that took long without saying why (times vary by machine: a note, not a
     failure). Only the test's own call counts: the first test on each worker waits in its
     set-up for the voice's warm-up, which --durations shows as set-up."""
     took: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     for reports in terminalreporter.stats.values():
         for report in reports:
             if getattr(report, "when", None) == "call" and "slow" not in getattr(report, "keywords", {}):
                 took[report.nodeid] = took.get(report.nodeid, 0.0) + report.duration
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "cpu_s":
+                    cpu[report.nodeid] = cpu.get(report.nodeid, 0.0) + value
+    if cpu:
+        terminalreporter.write_sep("-", f"processor time: {sum(cpu.values()):.0f} s in all, the most")
+        for nodeid, t in sorted(cpu.items(), key=lambda kv: -kv[1])[:CPU_LISTED]:
+            terminalreporter.write_line(f"{t:6.1f}s {nodeid}")
     unmarked = sorted((t, nodeid) for nodeid, t in took.items() if t > UNMARKED_SLOW_S)
     if unmarked:
         terminalreporter.write_sep("-", f"over {UNMARKED_SLOW_S:g} s without @pytest.mark.slow('why')")
