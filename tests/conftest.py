@@ -55,8 +55,9 @@ def pytest_runtest_makereport(
     which the summary adds up: the suite's limit is two cores' time, and a test waiting in
     real time costs little of it."""
     report = yield
-    if call.when == "teardown":  # the last report: its properties reach --junitxml too
-        report.user_properties.append(("cpu_s", cpu_seconds() - item.stash[_STARTED]))
+    started = item.stash.get(_STARTED, None)
+    if call.when == "teardown" and started is not None:  # the last report: --junitxml has it too
+        report.user_properties.append(("cpu_s", cpu_seconds() - started))
     return report
 
 
