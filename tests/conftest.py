@@ -73,8 +73,8 @@ _STARTED = pytest.StashKey[float]()
 def pytest_terminal_summary(terminalreporter):
     """Name the tests that took the most processor time, and those that took long without
     saying why (times vary by machine: a note, not a failure). For the latter only the test's
-    own call counts: the first test on each worker waits in its
-    set-up for the voice's warm-up, which --durations shows as set-up."""
+    own call counts: the first test on each worker waits in its set-up for the voice's
+    warm-up, which --durations shows as set-up."""
     took: dict[str, float] = {}
     cpu: dict[str, float] = {}
     for reports in terminalreporter.stats.values():

@@ -43,24 +43,41 @@ class App:
     def port(self) -> int:
         return urlsplit(self.base).port or 80
 
+    @property
+    def journal_path(self) -> Path:
+        return default_person(self.data) / "journal.sqlite3"
+
     def journal(self) -> sqlite3.Connection:
-        return sqlite3.connect(default_person(self.data) / "journal.sqlite3")
+        return sqlite3.connect(self.journal_path)
 
     @contextlib.contextmanager
     def journal_with_a_note(self):
         from companion.journal.entries import Ratings
         from companion.journal.store import Journal
 
-        with Journal(default_person(self.data) / "journal.sqlite3") as journal:
+        with Journal(self.journal_path) as journal:
             journal.add(Ratings(pain=4, note="a private note"))
             yield journal
 
     def ratings(self) -> int:
-        path = default_person(self.data) / "journal.sqlite3"
-        if not path.exists():
+        if not self.journal_path.exists():
             return 0
-        with contextlib.closing(sqlite3.connect(path)) as db:
+        with contextlib.closing(sqlite3.connect(self.journal_path)) as db:
             return db.execute("SELECT count(*) FROM ratings").fetchone()[0]
+
+    def once_written(self, query: str, timeout: float = 30) -> list[tuple]:
+        """The rows `query` finds once the app has written them: a check-in's session starts
+        its journal rows in its job, once the session is planned, which on a loaded machine
+        may be a moment after its page is shown. Read only (a journal not yet made is not
+        made here)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(sqlite3.OperationalError):  # no journal yet, or no table in it
+                with contextlib.closing(sqlite3.connect(f"file:{self.journal_path}?mode=ro", uri=True)) as db:
+                    if rows := db.execute(query).fetchall():
+                        return rows
+            assert time.monotonic() < deadline, f"never written: {query}"
+            time.sleep(0.1)
 
 
 @contextlib.contextmanager

@@ -6,15 +6,11 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import sqlite3
-import time
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.keys import Keys
 
 from tests.browser import PHONE, axe_violations, chromium
-from tests.helpers import default_person
 from tests.real.test_app import _accessible, _go, _keys, _open, _wait, app  # noqa: F401 (app: a fixture)
 
 PACE_S = 2.5  # 24 breaths a minute
@@ -128,23 +124,8 @@ def test_today_and_massage_offer_the_circle_and_say_taps_that_wander(app):  # no
         driver.find_element("css selector", "input[name=minutes][value='4']").click()
         _go(driver, driver.find_element("css selector", "form.checkin button[type=submit]"))
         assert "Tapped: about 24 breaths a minute" in driver.find_element("tag name", "main").text
-        ((moment, rate),) = _once_written(app.data, "SELECT moment, breath_rate FROM ratings")  # never asked again
+        ((moment, rate),) = app.once_written("SELECT moment, breath_rate FROM ratings")  # never asked again
         assert moment == "before" and abs(rate - 24) < 1
-
-
-def _once_written(data: Path, query: str, timeout: float = 30) -> list[tuple]:
-    """The rows a check-in's session writes to the journal: its job starts them once the
-    session is planned, which on a loaded machine may be a moment after its page is shown.
-    Read only (a journal not yet made is not made here)."""
-    path = default_person(data) / "journal.sqlite3"
-    deadline = time.monotonic() + timeout
-    while True:
-        with contextlib.suppress(sqlite3.OperationalError):  # no journal yet, or no table in it
-            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-                if rows := db.execute(query).fetchall():
-                    return rows
-        assert time.monotonic() < deadline, f"never written: {query}"
-        time.sleep(0.1)
 
 
 @pytest.mark.slow("a real server, Chromium and a therapist's track playing on the null device while tapped along")
