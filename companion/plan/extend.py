@@ -18,7 +18,7 @@ def extend_plan(plan: SessionPlan, after: int, extra: int) -> SessionPlan:
     before the closing quiet and final fade, which move later with everything after them.
     """
     sr = plan.sample_rate
-    lead = int(1.0 * sr)  # insert before the next words' ducking begins
+    lead = int(1.5 * sr)  # insert before the next words' ducking begins (1 s before them)
     ahead = [e for e in plan.narration if e.start - lead >= after]
     closing = plan.sections[-1][0] if plan.sections else None
     if closing is not None and closing - lead >= after:

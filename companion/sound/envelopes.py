@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from companion.dsp.shapes import raised_cosine
@@ -48,58 +46,26 @@ class SessionFade:
 
 
 class Ducker:
-    """Dips the tone and bed while the voice speaks: down before the words, up after.
+    """Takes the tone and bed away while the voice speaks: they fade out over `attack_s`,
+    are silent from `clear_s` before each span's words to `clear_s` after them, and come back
+    over `release_s`, in raised-cosine ramps of gain."""
 
-    `softer_db(i)` (optional) says how much softer than usual the voice speaks in span i (a
-    line that returns after a long quiet is softened): the bed dips that much further there,
-    so the voice always has the same room over what is under it."""
-
-    def __init__(
-        self,
-        spans_s: list[tuple[float, float]],
-        depth_db: float = -8.0,
-        attack_s: float = 0.5,
-        release_s: float = 1.5,
-        softer_db: Callable[[int], float] | None = None,
-    ):
-        self.spans = np.array(spans_s, dtype=np.float64).reshape(-1, 2)
-        self.depth_db = depth_db
-        self.floor = 10 ** (depth_db / 20)
+    def __init__(self, spans_s: list[tuple[float, float]], attack_s: float, release_s: float, clear_s: float):
+        self.spans = np.array(spans_s, dtype=np.float64).reshape(-1, 2) + [-clear_s, clear_s]
         self.attack, self.release = attack_s, release_s
-        self.softer_db = softer_db
-        self._floors: dict[int, float] = {}
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        return self.shape(t)[1]
-
-    def dip(self, t: np.ndarray) -> np.ndarray:
-        """0 outside the words, 1 while the voice speaks, with raised-cosine ramps between."""
-        return self.shape(t)[0]
-
-    def span_floor(self, i: int) -> float:
-        """The gain under span i's words."""
-        if self.softer_db is None:
-            return self.floor
-        floor = self._floors.get(i)
-        if floor is None:
-            floor = self._floors[i] = 10 ** ((self.depth_db + min(self.softer_db(i), 0.0)) / 20)
-        return floor
-
-    def shape(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The dip (0 to 1, see `dip`) and the gain it gives, at times t (seconds, ascending)."""
-        dip, gain = np.zeros_like(t), np.ones_like(t)
+        """The gain at times t (seconds, ascending): 1 away from the words, 0 around them."""
+        gain = np.ones_like(t)
         if not len(self.spans) or not len(t):
-            return dip, gain
+            return gain
         lo = int(np.searchsorted(self.spans[:, 1], t[0] - self.release, side="left"))
         hi = int(np.searchsorted(self.spans[:, 0], t[-1] + self.attack, side="right"))
-        for i in range(lo, hi):
-            start, end = self.spans[i]
+        for start, end in self.spans[lo:hi]:
             into = raised_cosine((t - (start - self.attack)) / self.attack)
             out_of = 1 - raised_cosine((t - end) / self.release)
-            here = np.minimum(into, out_of)
-            dip = np.maximum(dip, here)
-            gain = np.minimum(gain, 1 - (1 - self.span_floor(i)) * here)
-        return dip, gain
+            gain = np.minimum(gain, 1 - np.minimum(into, out_of))
+        return gain
 
 
 class LeadIn:

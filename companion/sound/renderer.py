@@ -36,25 +36,23 @@ TONES_ONLY_LUFS = -23.0
 # louder than before.
 TONE_SWELL_FLOOR = 0.55
 BED_SWELL_FLOOR = 0.8
-# Where tone and bed sit while the voice speaks: 50 dB under their level between words, 60 under
-# the voice, so the voice has the room to itself (hearing that has aged needs more room over
-# a bed than young ears). At 20 dB under, a speech recogniser still lost 3-6 points of the
-# words in 4 of 30 scripts and energies: a faint sound in the quiet edges of a word, where
-# the voice alone is silent, turns it into another (it lost 4.5 points at 10 dB, 0.8 at 20,
-# over 1000 words of every script); at 50 dB every one is within 3 points (docs/sound.md).
-# The dip comes and goes in raised-cosine ramps of gain, over 0.5 s before the words and 1.5 s
-# after them: the deeper floor adds no step, the bed and tone only fade to and from near silence.
-UNDER_SPEECH_LUFS = -78.0
-DUCK_RELEASE_S = 1.5  # the bed and tone come back over this after the words
+# While the voice speaks the tone and bed are silent: they fade out over DUCK_ATTACK_S, are
+# away from CLEAR_OF_WORDS_S before a line's words to as long after them, and come back over
+# DUCK_RELEASE_S, in raised-cosine ramps of gain. The voice has the room to itself (hearing
+# that has aged needs more room over a bed than young ears), and what a listener hears of a
+# line is exactly the voice. With the bed and tone 20 dB under their level between words, a
+# speech recogniser lost 3-6 points of the words in the mix in 8 of the 30 scripts and
+# energies (10 dB under, 4.5 points over 1000 words): any faint sound in the quiet edges of a
+# word, where the voice alone is silent, turned it into another; 50 dB under still lost
+# 6 points of a line heard with half a second either side (docs/sound.md).
+DUCK_ATTACK_S = 0.5
+DUCK_RELEASE_S = 1.5
+CLEAR_OF_WORDS_S = 0.5
 # Before a line that returns after a long quiet the bed rises this much over these seconds (its
 # breath swells 1.9 dB): the quiet a listener has settled into grows by about 1 dB before
 # the words, so they come back as gently while speaking nearer their usual level.
 LEAD_IN_DB = 2.0
 LEAD_IN_S = 12.0
-# While the voice speaks the bed also gives up most of its speech band (0.7-4 kHz, 26 dB less)
-# and the tone, whose harmonics sit among the voice's, 10 dB more.
-SPEECH_BAND_DIP = 0.95
-TONE_UNDER_SPEECH = 10 ** (-10 / 20)
 PCM16_SCALE = 32768.0
 # BS.1770 loudness of each layer at unit RMS (K-weighting lifts the tone's harmonics a
 # touch and cuts the bass of the noise). Constants, so a render never pays to measure them;
@@ -143,17 +141,8 @@ class SessionRenderer:
             release_s=DUCK_RELEASE_S,
             ready_s=QUIET_BEFORE_S[0],
         )
-        # the voice always has the same quiet under it, however loud the bed is between words
-        # (and however soft a returning line is made, and however far the bed rose before it)
-        duck_db = UNDER_SPEECH_LUFS - accompaniment_lufs(plan)
-        lead_db = [LEAD_IN_DB if e.start in returning else 0.0 for e in plan.narration]
-        narration = self.voice
-        self.duck = Ducker(
-            [(e.start / self.sr, e.end / self.sr) for e in plan.narration],
-            duck_db,
-            release_s=DUCK_RELEASE_S,
-            softer_db=lambda i: narration.softer_db(lines[i]) - lead_db[i],
-        )
+        spans = [(e.start / self.sr, e.end / self.sr) for e in plan.narration]
+        self.duck = Ducker(spans, DUCK_ATTACK_S, DUCK_RELEASE_S, CLEAR_OF_WORDS_S)
         self.chimes = ChimeLayer(plan.cues, self.sr, _weakly(self.under_lufs))  # levelled against the above
         self.ceiling = db_to_gain(MASTER_CEILING_DB) * scale
         # the limiter's reach: 20 ms, rounded so its context stays on the control grid
@@ -173,18 +162,16 @@ class SessionRenderer:
     def quanta(self) -> int:
         return -(-self.total // QUANTUM)
 
-    def _gains(self, start: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Tone and bed gains at the control points covering [start, start + n], and the
-        share of the bed's speech band taken away (None while no words are near)."""
+    def _gains(self, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Tone and bed gains at the control points covering [start, start + n]."""
         t = (start + CONTROL * np.arange(n // CONTROL + 1)) / self.sr
         breath = self.breath(t)
-        dip, common = self.duck.shape(t)
+        common = self.duck(t)
         if not self.fade.is_open(t[0], t[-1]):
             common *= self.fade(t)
-        tone = (TONE_SWELL_FLOOR + (1 - TONE_SWELL_FLOOR) * breath) * common * (1 - (1 - TONE_UNDER_SPEECH) * dip)
+        tone = (TONE_SWELL_FLOOR + (1 - TONE_SWELL_FLOOR) * breath) * common
         bed = (BED_SWELL_FLOOR + (1 - BED_SWELL_FLOOR) * breath) * common * self.lead_in(t)
-        speech = (SPEECH_BAND_DIP * dip).astype(np.float32) if dip.any() else None
-        return tone.astype(np.float32), bed.astype(np.float32), speech
+        return tone.astype(np.float32), bed.astype(np.float32)
 
     def _accompaniment_power(self, start: int, stop: int, small_speaker: bool, tone: bool) -> np.ndarray:
         """The K-weighted power of the noise bed (and the tone, when `tone`) at the control
@@ -192,7 +179,7 @@ class SessionRenderer:
         target when its curve's mean square is its swell's; on a small speaker each loses its
         own share (SMALL_SPEAKER_LOSS_DB)."""
         start, stop = max(start, 0), min(stop, self.total)
-        tone_g, bed_g, _ = self._gains(start, max(stop - start, CONTROL))
+        tone_g, bed_g = self._gains(start, max(stop - start, CONTROL))
         tone_power, bed_power = layer_powers(self.plan)
         loss = {k: 10 ** (-v / 10) if small_speaker else 1.0 for k, v in SMALL_SPEAKER_LOSS_DB.items()}
         power = np.zeros(len(bed_g))
@@ -233,11 +220,9 @@ class SessionRenderer:
         out += np.repeat(g[:-1], CONTROL)
         return out
 
-    def _mix(
-        self, start: int, n: int, gains: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
-    ) -> np.ndarray:
+    def _mix(self, start: int, n: int, gains: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """The mix of [start, start + n) as (n, channels), in this thread's scratch buffers."""
-        tone_g, bed_g, speech_g = self._gains(start, n) if gains is None else gains
+        tone_g, bed_g = self._gains(start, n) if gains is None else gains
         centre, gain_at, channel, out = self._scratch(n)
         np.multiply(self.accompaniment.tone(start, n), self._interpolate(tone_g, n, gain_at), out=centre)
         self.voice.add_into(centre, start, self.centre_scale)
@@ -247,9 +232,8 @@ class SessionRenderer:
             return out
         steady = bed_g[0] == 1.0 and bed_g.min() == bed_g.max()
         bed_gain = None if steady else self._interpolate(bed_g, n, gain_at)
-        speech = None if speech_g is None else self._interpolate(speech_g, n, np.empty(n, np.float32))
         for c in range(self.channels):  # one channel at a time: contiguous arrays are fastest
-            self.accompaniment.bed(c, start, n, out=channel, gain=bed_gain, speech=speech)
+            self.accompaniment.bed(c, start, n, out=channel, gain=bed_gain)
             np.add(channel, centre, out=out[:, c])
         return out
 

@@ -40,10 +40,8 @@ EARS_SHARE = 0.7
 OTHER_EAR = (1 - np.sqrt(1 - EARS_SHARE**2)) / EARS_SHARE
 
 
-def own_noise(
-    ambience: str, sample_rate: int, seed: int, channels: int, cache: ClipCache | None
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each channel's own noise loop and its speech band: channel 0's alone is the mono bed."""
+def own_noise(ambience: str, sample_rate: int, seed: int, channels: int, cache: ClipCache | None) -> list[np.ndarray]:
+    """Each channel's own noise loop: channel 0's alone is the mono bed."""
     return [cached_noise_loop(ambience, LOOP_S * sample_rate, sample_rate, seed, c, cache) for c in range(channels)]
 
 
@@ -142,10 +140,8 @@ class Accompaniment:
         self.channels = channels
         self.has_bed = ambience != "none"
         self.bed_peak = 0.0
-        # per channel, its loop and the loop's speech band: kept apart, one contiguous array
-        # each, which numpy reads fastest
+        # per channel, its loop: one contiguous array each, which numpy reads fastest
         self._loops: list[np.ndarray] = []
-        self._bands: list[np.ndarray] = []
         self._length = LOOP_S * sr
         self.segments = Segments(sr, seed, self._length)
         if not self.has_bed:
@@ -161,15 +157,12 @@ class Accompaniment:
         )
         for c in range(channels):
             interrupts.check()
-            for which, into in ((0, self._loops), (1, self._bands)):
-                x = np.multiply(own[c][which], np.float32(mix[0]))
-                if mix[1]:
-                    x += own[1 - c][which] * np.float32(mix[1])
-                into.append(x)
-            # a bound on |sample|: two stretches at most (whose equal-power gains sum to at
-            # most sqrt 2), the speech band taken away or not
-            peak = float(np.max(np.abs(self._loops[c]))) + float(np.max(np.abs(self._bands[c])))
-            self.bed_peak = max(self.bed_peak, np.sqrt(2) * peak)
+            x = np.multiply(own[c], np.float32(mix[0]))
+            if mix[1]:
+                x += own[1 - c] * np.float32(mix[1])
+            self._loops.append(x)
+            # a bound on |sample|: two stretches at most, whose equal-power gains sum to at most sqrt 2
+            self.bed_peak = max(self.bed_peak, np.sqrt(2) * float(np.max(np.abs(x))))
 
     def tone(self, start: int, n: int) -> np.ndarray:
         """Tone samples [start, start + n) at its peak gain (a view: do not write into it)."""
@@ -183,12 +176,10 @@ class Accompaniment:
         n: int,
         out: np.ndarray,
         gain: np.ndarray | None = None,
-        speech: np.ndarray | None = None,
     ) -> np.ndarray:
         """One channel's bed samples [start, start + n), into `out` (the loops stay untouched).
-        `gain`: per sample, the bed's gain (its swell, the ducking, the fades), else 1;
-        `speech`: per sample, the share of the speech band to take away (0 keeps it all)."""
-        loop, band = self._loops[channel], self._bands[channel]
+        `gain`: per sample, the bed's gain (its swell, the ducking, the fades), else 1."""
+        loop = self._loops[channel]
         filled = 0  # out[:filled] holds the stretches so far
         for k, a, b, i in self.segments.pieces(start, start + n):
             lo, hi = a - start, b - start
@@ -201,11 +192,6 @@ class Accompaniment:
                 np.copyto(into, loop[i : i + hi - lo])
             else:
                 np.multiply(loop[i : i + hi - lo], w, out=into)
-            if speech is not None:
-                taken = band[i : i + hi - lo] * speech[lo:hi]
-                if w is not None:
-                    taken *= w
-                into -= taken
             if filled > lo:  # the stretch before still fades out here
                 joined = min(filled, hi)
                 out[lo:joined] += into[: joined - lo]

@@ -116,19 +116,6 @@ class NarrationLayer:
             self._levels[clip.start] = level
         return level
 
-    def softer_db(self, line: tuple[PlacedClip, ...]) -> float:
-        """How much softer than made the line's softest phrase is on the whole (its power over
-        the phrase), in dB: 0, or less for a returning line."""
-        softest = 0.0
-        for clip in line:
-            level = self.level(clip)
-            if level is not None:
-                audio = np.asarray(self._audio(clip), dtype=np.float64)
-                audio = np.pad(audio, (0, len(level) * LEVEL_HOP - len(audio)))
-                power = np.square(audio).reshape(len(level), -1).sum(axis=1) + 1e-30
-                softest = min(softest, 10 * float(np.log10((power * level**2).sum() / power.sum())))
-        return softest
-
     def _most(self, clip: PlacedClip) -> float:
         level = self.level(clip)
         return 1.0 if level is None else float(level.max())
