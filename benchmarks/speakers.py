@@ -86,7 +86,7 @@ def speaker_figures(checks) -> dict:
     from companion.sound.layers.noise import noise_loop
 
     loop = noise_loop("brown", 32 * SR, SR, 1, 0)
-    loop = np.asarray(loop[0] if isinstance(loop, tuple) else loop, np.float64)  # with its speech band, now
+    loop = np.asarray(loop[0] if isinstance(loop, tuple) else loop, np.float64)  # with its speech band before e020eb3
     power = np.abs(np.fft.rfft(loop)) ** 2
     f = np.fft.rfftfreq(len(loop), 1 / SR)
     out["brown bed: power below 20 Hz (%)"] = 100 * power[f < 20].sum() / power.sum()

@@ -54,7 +54,7 @@ def test_a_damaged_cache_heals_itself(tmp_path, reference, low):
     env = {"XDG_CACHE_HOME": str(cache)}
     assert run_cli("render", *low, "-o", str(tmp_path / "a.wav"), env=env).returncode == 0
     entries = sorted((cache / "companion" / "clips").rglob("*.npy"), key=lambda p: p.stat().st_size)
-    assert len(entries) >= 6
+    assert len(entries) >= 4  # four to damage, each its own way: phrases and noise loops
     smallest, small, middle, largest = entries[0], entries[1], entries[len(entries) // 2], entries[-1]
     smallest.write_bytes(b"")  # an empty file
     np.save(small, np.full(len(np.load(small)), np.nan, np.float32))  # NaN samples

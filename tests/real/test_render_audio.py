@@ -284,6 +284,6 @@ def test_layer_loudness_constants_still_hold():
     for kind in ("pink", "brown"):
         for seed in (0, 1, 12345):
             for part in (0, 1):  # each ear's own noise
-                bed = noise_loop(kind, 20 * sr, sr, seed, part)[0]
+                bed = noise_loop(kind, 20 * sr, sr, seed, part)
                 assert lufs(bed, sr) == pytest.approx(LAYER_LUFS[kind], abs=0.15), (kind, seed)
                 assert lost(bed) == pytest.approx(SMALL_SPEAKER_LOSS_DB[kind], abs=0.2), (kind, seed)

@@ -273,47 +273,30 @@ def test_first_words_on_time_from_an_empty_voice_cache(tmp_path, shared_cache):
     assert np.array_equal(heard, rendered)  # what was heard is the session, to the sample
 
 
-# A phrase the recogniser loses in the mix whatever is under it, so long as something is: heard
-# at four places of its frame grid, "...back of the hand" becomes "...backup plan" (8.75 of its
-# 24 words over the three energies: the whole of the sample's loss) over the session's own bed
-# or its tone alone, each 28 dB and more under the voice in every band, over white noise at
-# -70 dBFS; not monotonic in level (10 dB lower it loses more, 6 dB higher less); with the same
-# bed under the voice's words but not in its quiet edges it loses nothing. No listener loses a
-# word to that, so it is left out of the sum, and the test says when it is heard again.
-MISHEARD_OVER_ANY_SOUND = ("Now slowly stroke the back of the hand.",)
-
-
-@pytest.mark.slow("a speech recogniser listens to a phrase of every script at every energy, alone and in the mix")
+@pytest.mark.slow("a speech recogniser listens to a phrase of every script at every energy")
 def test_every_script_is_as_clear_in_the_mix_as_in_the_voice_alone():
     """Every built-in script at each energy it offers: the words a recogniser hears in the mix
     (one speaker's fold) are within 3 points of those it hears in the voice alone, over a
-    sample of one phrase from each (its returning line's first: the softest, over the deepest
-    dip; the full sweep over every phrase is benchmarks/speakers.py). Phrase by phrase, first
-    sample to last: the pauses around words are no words to mask, and a recogniser hears
-    words in any quiet hum there. Each phrase is heard as by a new recogniser, so the figure
-    does not move with the order the phrases are heard in, and with its 10 ms frame grid at
-    four places (audio_checks.HEARING_OFFSETS), so it does not move with where that grid
-    falls either. The sample's other 152 words lose 0.0 points (all 176, 5.0: the phrase
-    above); with the bed and tone under the words 6 dB louder, 4.8, and 10 dB louder, 8.9,
-    so the test fails for a bed that hides words."""
+    sample of one phrase from each (its returning line's first, just after the bed has risen
+    before it; the full sweep over every phrase is benchmarks/speakers.py). Phrase by phrase,
+    first sample to last, each as by a new recogniser, with its 10 ms frame grid at four
+    places (audio_checks.HEARING_OFFSETS). Nothing sounds under the words now, so each mix is
+    its voice alone, sample for sample, and is counted as heard as the voice alone was (the
+    recogniser hears the same sound the same way: the test below); a mix with anything under
+    its words is heard in full. With the bed and tone 20 dB under their level between words, as they
+    were, the sample lost 5.0 points in the mix, so the test fails for a bed under the words."""
     from companion.plan.catalogue import builtin_scripts
 
     decoder = recogniser()
-    heard = {"counted": [0, 0.0, 0.0], "apart": [0, 0.0, 0.0]}
+    total, alone, in_mix = 0, 0.0, 0.0
     for script in builtin_scripts():
         for energy in script.energies:
             session = make_session(script_options(script, energy))
-            for clip in sample_phrases(session.plan):
-                figures = phrases_heard(decoder, session, [clip])
-                which = heard["apart" if clip.text in MISHEARD_OVER_ANY_SOUND else "counted"]
-                which[:] = [x + y for x, y in zip(which, figures, strict=True)]
-    total, alone, in_mix = heard["counted"]
-    heard_alone, heard_in_mix = alone / total, in_mix / total
-    print(f"{total} words heard: voice alone {heard_alone:.3f}, the mix {heard_in_mix:.3f}; apart: {heard['apart']}")
-    assert heard_alone > 0.6  # the recogniser works at all
-    assert heard_in_mix >= heard_alone - 0.03, (heard_alone, heard_in_mix)
-    _, apart_alone, apart_in_mix = heard["apart"]
-    assert apart_in_mix < apart_alone - 1, "the phrase set apart is heard in the mix again: count it"
+            heard = phrases_heard(decoder, session, sample_phrases(session.plan))
+            total, alone, in_mix = total + heard[0], alone + heard[1], in_mix + heard[2]
+    print(f"{total} words heard: voice alone {alone / total:.3f}, the mix {in_mix / total:.3f}")
+    assert alone / total > 0.6  # the recogniser works at all
+    assert in_mix / total >= alone / total - 0.03, (alone / total, in_mix / total)
 
 
 def test_a_phrase_is_heard_the_same_whatever_was_heard_before():
