@@ -30,7 +30,7 @@ class Mode:
     minutes: float | None  # default length; None: by energy level (or by the part massaged)
     least_minutes: float  # the shortest session of this mode
     script: str | None  # default script; None: chosen by energy level (or by the part)
-    bed_under_words: bool  # the bed sits under the voice (narrated) or at the tones-only level
+    bed_under_words: bool  # the bed sits 10 LU under the voice between words (narrated), or at the tones-only level
     guided: bool  # the breath slows towards the energy's target unless told otherwise
     cues: bool  # region, interval and two-minute cues (a therapist's track)
     words_within_s: float | None  # words only in the first and last this many seconds

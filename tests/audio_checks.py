@@ -372,10 +372,10 @@ def script_options(script: Script, energy: str) -> SessionOptions:
 
 def sample_phrases(plan: SessionPlan, sr: int = 44100, after_s: float = 30.0) -> list[PlacedClip]:
     """The phrase of a session to listen to: the first of the first line that returns after a
-    long quiet (the softest the voice is made, over the deepest dip of the bed, just after the
-    bed has risen before it), else the first of its second line. One a session: each costs a
-    recogniser two hearings (about a second of a core), and a session's middle line (once
-    heard too) sits under the same dip, at the voice's usual level."""
+    long quiet (the softest the voice is made, just after the bed has risen before it), else
+    the first of its second line. One a session: each costs a recogniser two hearings (about
+    a second of a core), and a session's middle line (once heard too) has the same nothing
+    under it, at the voice's usual level."""
     lines = plan.narration
     if not lines:
         return []

@@ -4,7 +4,7 @@
 The voice makes its phrases in the order they are heard (the first line first, then a few
 at a time, as live play does). Each block is rendered as soon as the phrases made so far
 settle every sound in it: the lines it holds are fixed in place whatever length the phrases
-still to make turn out, and nothing later reaches back into it (the bed dips before words,
+still to make turn out, and nothing later reaches back into it (the bed fades out before words,
 a chime is levelled against the words near it, the limiter looks a little either side). So
 a file written from these blocks, or a page that plays it as it grows, is `render`'s file.
 """
@@ -24,10 +24,19 @@ from companion.plan.scripts import Entry
 from companion.session import Session
 from companion.sound.layers.chime import CUE_LOOK_AHEAD_S
 from companion.sound.layers.narration import QUIET_BEFORE_S, RETURN_AFTER_S
-from companion.sound.renderer import LEAD_IN_S, PCM16_SCALE, QUANTUM, SessionRenderer
+from companion.sound.renderer import (
+    CLEAR_OF_WORDS_S,
+    DUCK_ATTACK_S,
+    LEAD_IN_S,
+    PCM16_SCALE,
+    QUANTUM,
+    SessionRenderer,
+)
 
 IN_ORDER_BATCH = 4  # phrases made at a time after the first line (each batch on every core)
-REACH_BACK_S = 1.0  # how far before a new line its sound may begin (the bed dips 0.5 s ahead; the limiter's look)
+# how far before a new line its sound may begin: the tone and bed fade out ahead of its words,
+# and 0.5 s more for the control grid and the limiter's look
+REACH_BACK_S = DUCK_ATTACK_S + CLEAR_OF_WORDS_S + 0.5
 WAIT_S = 0.05
 
 
@@ -144,7 +153,7 @@ def _quanta(
 
 def _untouched_before(sofar: SessionPlan, until: int, sr: int) -> int:
     """The sound before this sample stays as it is whatever lines come at `until` or later:
-    the bed dips REACH_BACK_S before any line, and rises over the lead-in (and the quiet it
+    the bed fades out within REACH_BACK_S before any line, and rises over the lead-in (and the quiet it
     is measured over) before one that returns after a long quiet, which comes no sooner than
     RETURN_AFTER_S after the last line placed."""
     last_end = sofar.narration[-1].end if sofar.narration else 0

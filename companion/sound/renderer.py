@@ -142,7 +142,8 @@ class SessionRenderer:
             ready_s=QUIET_BEFORE_S[0],
         )
         spans = [(e.start / self.sr, e.end / self.sr) for e in plan.narration]
-        self.duck = Ducker(spans, DUCK_ATTACK_S, DUCK_RELEASE_S, CLEAR_OF_WORDS_S)
+        # one control step more: the gains between two control points are interpolated
+        self.duck = Ducker(spans, DUCK_ATTACK_S, DUCK_RELEASE_S, CLEAR_OF_WORDS_S + CONTROL / self.sr)
         self.chimes = ChimeLayer(plan.cues, self.sr, _weakly(self.under_lufs))  # levelled against the above
         self.ceiling = db_to_gain(MASTER_CEILING_DB) * scale
         # the limiter's reach: 20 ms, rounded so its context stays on the control grid
@@ -226,7 +227,14 @@ class SessionRenderer:
         centre, gain_at, channel, out = self._scratch(n)
         np.multiply(self.accompaniment.tone(start, n), self._interpolate(tone_g, n, gain_at), out=centre)
         self.voice.add_into(centre, start, self.centre_scale)
-        self.chimes.add_into(centre, start, self.centre_scale)
+        if self.chimes.sounding(start, start + n):
+            # a chime that rings on towards a line (a script's [chime] comes 3 s before its
+            # words) fades out with the tone and bed: nothing sounds under the words
+            ring = np.zeros(n, np.float32)
+            self.chimes.add_into(ring, start, self.centre_scale)
+            t = (start + CONTROL * np.arange(n // CONTROL + 1)) / self.sr
+            ring *= self._interpolate(self.duck(t).astype(np.float32), n, np.empty(n, np.float32))
+            centre += ring
         if not self.accompaniment.has_bed:
             out[:] = centre[:, None]
             return out

@@ -10,7 +10,7 @@ from companion.dsp.levels import db_to_gain, lufs
 from companion.dsp.shapes import raised_cosine, smooth_within
 
 VOICE_LUFS = -18.0
-CLIP_CEILING_DBTP = -2.0  # leaves room for the quiet bed under the voice; master ceiling is -1
+CLIP_CEILING_DBTP = -2.0  # leaves room for a chime or the tone's return near the words; master ceiling is -1
 EDGE_S = 0.04  # 30-50 ms ramps on every start and stop
 PROCESSING_VERSION = 3  # bump when the steps below change: it is part of the cache key
 

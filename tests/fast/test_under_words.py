@@ -9,7 +9,6 @@ import pytest
 
 from companion.options import SessionOptions
 from companion.session import make_session
-from companion.sound.renderer import CONTROL
 from tests.fast.fake_voice import FakeNarrator
 
 
@@ -19,18 +18,20 @@ from tests.fast.fake_voice import FakeNarrator
         SessionOptions(energy="high", minutes=8, seed=3),
         SessionOptions(energy="low", minutes=6, seed=4, ambience="brown"),
         SessionOptions(mode="massage", minutes=10, seed=5, regions="back:5,legs:4"),
+        SessionOptions(mode="caregiver", script="caregiver-hands", seed=6, safety_confirmed=True),
     ],
-    ids=["relax high", "relax low, brown", "massage with cues"],
+    ids=["relax high", "relax low, brown", "massage with cues", "caregiver, a chime before a line"],
 )
 def test_a_line_is_the_voice_alone_with_half_a_second_either_side(options):
     session = make_session(options, narrator=FakeNarrator())
     plan, renderer = session.plan, session.renderer()
+    if options.mode == "caregiver":  # its [chime] rings 3 s before the words it introduces
+        assert any(0 < e.start - c.at < 4 * plan.sample_rate for c in plan.cues for e in plan.narration)
     mix = np.concatenate([renderer.quantum(k) for k in range(renderer.quanta)])
     voice = np.zeros(len(mix), np.float32)
     renderer.voice.add_into(voice, 0, renderer.centre_scale)
     sr = plan.sample_rate
-    # the gains move on a 128-sample grid: the fade's last step may reach one step past its edge
-    clear = sr // 2 - CONTROL
+    clear = sr // 2
     back, ahead = 2 * sr, sr  # back in whole 2 s after the words; going from 1 s before them
     assert len(plan.narration) >= 3
     between = 0

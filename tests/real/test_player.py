@@ -86,7 +86,11 @@ def test_uninterrupted_play_is_the_rendered_session():
 
 def test_pause_fades_out_holds_still_and_fades_back():
     opts = SessionOptions(energy="low", minutes=2, seed=4)
-    player, out = play(opts, [(30, "pause"), (("held", 200), "pause")])
+    # between lines, where the tone and bed play before and after the pause's fades (48 blocks
+    # each way): 5 s after the words, 7 s and more before the next
+    lines = make_plan(opts).narration
+    after = next(e.end for e, f in zip(lines, lines[1:]) if f.start - e.end > 12 * SR) + 5 * SR
+    player, out = play(opts, [(after / SR, "pause"), (("held", 200), "pause")])
     held = [i for i, at in enumerate(out.positions) if at is None]
     assert len(held) >= 200
     first, last = held[0], held[-1]
@@ -100,7 +104,7 @@ def test_pause_fades_out_holds_still_and_fades_back():
         audible = np.abs(untouched) > 1e-4
         return float(np.median(out.blocks[i][audible] / untouched[audible]))
 
-    fade = [gain(i) for i in range(first - 48, first)]  # the last 1.1 s before the hold
+    fade = [gain(i) for i in range(first - 48, first)]  # the last 48 blocks before the hold
     assert fade[0] == pytest.approx(1, abs=0.01) and fade[-1] < 0.01  # faded out over about a second
     assert all(b <= a + 1e-6 for a, b in zip(fade, fade[1:]))
     assert_no_clicks(out, player)

@@ -32,7 +32,7 @@ Quiet = Callable[[int, int, bool], float]
 class NarrationLayer:
     """Asks the voice for clips on demand (the Piper voice memory-maps them from its cache), so
     memory stays flat however long the session; safe to call from several rendering threads.
-    `quiet` measures what is under the voice (the tone and bed), for gentle returns."""
+    `quiet` measures the tone and bed before a line, for gentle returns."""
 
     def __init__(
         self,
