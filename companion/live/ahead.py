@@ -24,19 +24,12 @@ from companion.plan.scripts import Entry
 from companion.session import Session
 from companion.sound.layers.chime import CUE_LOOK_AHEAD_S
 from companion.sound.layers.narration import QUIET_BEFORE_S, RETURN_AFTER_S
-from companion.sound.renderer import (
-    CLEAR_OF_WORDS_S,
-    DUCK_ATTACK_S,
-    LEAD_IN_S,
-    PCM16_SCALE,
-    QUANTUM,
-    SessionRenderer,
-)
+from companion.sound.renderer import BEFORE_WORDS_S, LEAD_IN_S, PCM16_SCALE, QUANTUM, SessionRenderer
 
 IN_ORDER_BATCH = 4  # phrases made at a time after the first line (each batch on every core)
 # how far before a new line its sound may begin: the tone and bed fade out ahead of its words,
 # and 0.5 s more for the control grid and the limiter's look
-REACH_BACK_S = DUCK_ATTACK_S + CLEAR_OF_WORDS_S + 0.5
+REACH_BACK_S = BEFORE_WORDS_S + 0.5
 WAIT_S = 0.05
 
 

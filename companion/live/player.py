@@ -38,12 +38,12 @@ from companion.plan.model import SessionPlan
 from companion.plan.profile import SPEAKING_PACE
 from companion.session import Session
 from companion.sound.layers.chime import CUE_LOOK_AHEAD_S, CUE_LOOK_BACK_S
-from companion.sound.renderer import CLEAR_OF_WORDS_S, DUCK_ATTACK_S
+from companion.sound.renderer import BEFORE_WORDS_S
 from companion.voice.narrator import Narrator
 
 EXTEND_S = 5 * 60
 # a new line changes the sound a little before its words (the tone and bed fade out 1 s before them)
-CHANGES_BEFORE_S = DUCK_ATTACK_S + CLEAR_OF_WORDS_S + 0.1
+CHANGES_BEFORE_S = BEFORE_WORDS_S + 0.1
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ BED_SWELL_FLOOR = 0.8
 DUCK_ATTACK_S = 0.5
 DUCK_RELEASE_S = 1.5
 CLEAR_OF_WORDS_S = 0.5
+BEFORE_WORDS_S = DUCK_ATTACK_S + CLEAR_OF_WORDS_S  # how long before a line's words the sound changes for it
 # Before a line that returns after a long quiet the bed rises this much over these seconds (its
 # breath swells 1.9 dB): the quiet a listener has settled into grows by about 1 dB before
 # the words, so they come back as gently while speaking nearer their usual level.
@@ -163,9 +164,13 @@ class SessionRenderer:
     def quanta(self) -> int:
         return -(-self.total // QUANTUM)
 
+    def _control_times(self, start: int, n: int) -> np.ndarray:
+        """The times (s) of the control points covering [start, start + n]."""
+        return (start + CONTROL * np.arange(n // CONTROL + 1)) / self.sr
+
     def _gains(self, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Tone and bed gains at the control points covering [start, start + n]."""
-        t = (start + CONTROL * np.arange(n // CONTROL + 1)) / self.sr
+        t = self._control_times(start, n)
         breath = self.breath(t)
         common = self.duck(t)
         if not self.fade.is_open(t[0], t[-1]):
@@ -232,8 +237,8 @@ class SessionRenderer:
             # words) fades out with the tone and bed: nothing sounds under the words
             ring = np.zeros(n, np.float32)
             self.chimes.add_into(ring, start, self.centre_scale)
-            t = (start + CONTROL * np.arange(n // CONTROL + 1)) / self.sr
-            ring *= self._interpolate(self.duck(t).astype(np.float32), n, np.empty(n, np.float32))
+            duck = self.duck(self._control_times(start, n)).astype(np.float32)
+            ring *= self._interpolate(duck, n, np.empty(n, np.float32))
             centre += ring
         if not self.accompaniment.has_bed:
             out[:] = centre[:, None]
